@@ -1,0 +1,62 @@
+#!/usr/bin/env bash
+# Builds the Thaw guest image (a kernel and an initramfs) from Debian packages only.
+#
+#   guest/build.sh OUTDIR
+#
+# Writes OUTDIR/vmlinuz, OUTDIR/initramfs.img and OUTDIR/kernel.txt. The kernel comes from
+# Debian's linux-image package (fetched with `apt-get download`, unpacked with
+# `dpkg-deb -x`, never installed on the host); busybox from busybox-static the same way.
+# Host tools needed: apt-get, dpkg-deb, depmod/modprobe (kmod), gcc with a static libc,
+# cpio, gzip. THAW_KERNEL_PACKAGE overrides the kernel package (default: what
+# linux-image-amd64 depends on).
+set -euo pipefail
+out=$(realpath -m "${1:?usage: build.sh OUTDIR}")
+here=$(cd "$(dirname "$0")" && pwd)
+work=$(mktemp -d)
+chmod 755 "$work"  # apt-get download drops to the _apt user
+trap 'rm -rf "$work"' EXIT
+
+pkg=${THAW_KERNEL_PACKAGE:-$(apt-cache depends linux-image-amd64 2>/dev/null \
+  | awk '/Depends: linux-image-[0-9]/ {print $2; exit}')}
+if [ -z "$pkg" ]; then
+  echo "build.sh: cannot resolve the kernel package; run 'apt-get update' first" >&2
+  exit 1
+fi
+echo "build.sh: kernel package $pkg" >&2
+cd "$work"
+apt-get download -q "$pkg" busybox-static >&2
+dpkg-deb -x linux-image-*.deb kernel
+dpkg-deb -x busybox-static_*.deb busybox
+kver=$(ls kernel/lib/modules | head -1)
+
+root=$work/root
+mkdir -p "$root"/{bin,sbin,etc,proc,sys,dev,tmp,lib/modules}
+cp busybox/bin/busybox "$root/bin/busybox"
+cp "$here/init" "$root/init"
+chmod 755 "$root/init" "$root/bin/busybox"
+gcc -static -O2 -Wall -Wextra -o "$root/sbin/thaw-guest" "$here/thaw-guest.c"
+
+# Resolve each module's dependencies in load order and copy exactly those files.
+depmod -b "$work/kernel" "$kver"
+: > "$root/etc/thaw-modules"
+while read -r mod; do
+  [ -n "$mod" ] || continue
+  modprobe -d "$work/kernel" -S "$kver" --show-depends "$mod" | while read -r kind path _; do
+    [ "$kind" = insmod ] || continue
+    name=$(basename "$path")
+    case "$name" in
+      *.xz) xz -dc "$path" > "$root/lib/modules/${name%.xz}"; name=${name%.xz} ;;
+      *.zst) zstd -qdc "$path" > "$root/lib/modules/${name%.zst}"; name=${name%.zst} ;;
+      *) cp "$path" "$root/lib/modules/$name" ;;
+    esac
+    grep -qx "/lib/modules/$name" "$root/etc/thaw-modules" || echo "/lib/modules/$name" >> "$root/etc/thaw-modules"
+  done
+done < "$here/modules.txt"
+
+mkdir -p "$out"
+cp "kernel/boot/vmlinuz-$kver" "$out/vmlinuz"
+# A reproducible archive: sorted names, fixed times and owners.
+(cd "$root" && find . -exec touch -h -d @0 {} + && find . | LC_ALL=C sort \
+  | cpio --quiet -o -H newc -R 0:0 --reproducible | gzip -n -9) > "$out/initramfs.img"
+echo "$pkg $kver" > "$out/kernel.txt"
+echo "build.sh: wrote $out ($(du -sh "$out" | cut -f1))" >&2

@@ -1,0 +1,43 @@
+package dev.thaw.core.stats;
+
+import java.util.Arrays;
+import java.util.Collection;
+
+/**
+ * Summary of a sample of latencies in milliseconds. Percentiles use the nearest-rank method, so
+ * every reported value is one that was observed.
+ */
+public record LatencySummary(
+    int count,
+    double mean,
+    double stddev,
+    double min,
+    double p50,
+    double p90,
+    double p99,
+    double max) {
+
+  public static LatencySummary of(Collection<Double> millis) {
+    if (millis.isEmpty()) {
+      throw new IllegalArgumentException("cannot summarise an empty sample");
+    }
+    double[] v = millis.stream().mapToDouble(Double::doubleValue).sorted().toArray();
+    double mean = Arrays.stream(v).average().orElseThrow();
+    double var = Arrays.stream(v).map(x -> (x - mean) * (x - mean)).sum() / v.length;
+    return new LatencySummary(
+        v.length,
+        mean,
+        Math.sqrt(var),
+        v[0],
+        rank(v, 50),
+        rank(v, 90),
+        rank(v, 99),
+        v[v.length - 1]);
+  }
+
+  /** Nearest-rank percentile of sorted values. */
+  static double rank(double[] sorted, double percentile) {
+    int index = (int) Math.ceil(percentile / 100.0 * sorted.length) - 1;
+    return sorted[Math.max(0, Math.min(sorted.length - 1, index))];
+  }
+}

@@ -1,0 +1,31 @@
+package dev.thaw.core.vmm;
+
+import dev.thaw.core.function.FunctionSpec;
+import java.time.Duration;
+
+/**
+ * The port to a virtual machine monitor. Implementations: QEMU microvm over QMP, Firecracker over
+ * its REST API. Both return VMs that have answered a health request on their endpoint.
+ */
+public interface Vmm {
+  /** The identity written into every snapshot this VMM makes. */
+  VmmIdentity identity();
+
+  /**
+   * Boots a fresh microVM for {@code function} and waits until its guest answers.
+   *
+   * @throws BootException when the VMM fails to start the VM
+   * @throws GuestTimeoutException when the guest does not answer within {@code readyTimeout}
+   */
+  MicroVm boot(FunctionSpec function, Duration readyTimeout);
+
+  /**
+   * Starts a clone of {@code snapshot}, resumes it and waits until its guest answers.
+   *
+   * @throws RestoreIncompatibleException when this VMM cannot load the snapshot
+   * @throws RestoreCorruptException when the snapshot files are damaged
+   * @throws RestoreException when the VMM fails otherwise
+   * @throws GuestTimeoutException when the guest does not answer within {@code readyTimeout}
+   */
+  MicroVm restore(VmSnapshot snapshot, Duration readyTimeout);
+}

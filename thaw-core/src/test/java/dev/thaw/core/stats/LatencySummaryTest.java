@@ -1,0 +1,37 @@
+package dev.thaw.core.stats;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.util.List;
+import java.util.stream.IntStream;
+import org.junit.jupiter.api.Test;
+
+class LatencySummaryTest {
+  @Test
+  void nearestRankPercentilesOfOneToHundred() {
+    List<Double> values = IntStream.rangeClosed(1, 100).mapToObj(i -> (double) i).toList();
+    LatencySummary s = LatencySummary.of(values);
+    assertThat(s.count()).isEqualTo(100);
+    assertThat(s.p50()).isEqualTo(50);
+    assertThat(s.p90()).isEqualTo(90);
+    assertThat(s.p99()).isEqualTo(99);
+    assertThat(s.min()).isEqualTo(1);
+    assertThat(s.max()).isEqualTo(100);
+    assertThat(s.mean()).isEqualTo(50.5);
+  }
+
+  @Test
+  void unsortedSmallSample() {
+    LatencySummary s = LatencySummary.of(List.of(30.0, 10.0, 20.0));
+    assertThat(s.p50()).isEqualTo(20);
+    assertThat(s.p90()).isEqualTo(30);
+    assertThat(s.stddev()).isCloseTo(8.165, org.assertj.core.data.Offset.offset(0.001));
+  }
+
+  @Test
+  void emptySampleIsRefused() {
+    assertThatThrownBy(() -> LatencySummary.of(List.of()))
+        .isInstanceOf(IllegalArgumentException.class);
+  }
+}

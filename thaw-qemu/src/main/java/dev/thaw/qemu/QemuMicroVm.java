@@ -1,0 +1,215 @@
+package dev.thaw.qemu;
+
+import dev.thaw.core.function.FunctionSpec;
+import dev.thaw.core.io.FileTrees;
+import dev.thaw.core.vmm.BootException;
+import dev.thaw.core.vmm.GuestTimeoutException;
+import dev.thaw.core.vmm.MicroVm;
+import dev.thaw.core.vmm.RestoreException;
+import dev.thaw.core.vmm.SnapshotException;
+import dev.thaw.core.vmm.VmSnapshot;
+import dev.thaw.core.vmm.VmState;
+import dev.thaw.core.vmm.VmmException;
+import java.io.IOException;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import tools.jackson.databind.JsonNode;
+
+/** One QEMU microvm under QMP control. Thread-safe: lifecycle operations are serialized. */
+final class QemuMicroVm implements MicroVm {
+  private static final Duration MIGRATION_TIMEOUT = Duration.ofSeconds(60);
+  private static final int CONSOLE_TAIL_LINES = 20;
+
+  private final String id;
+  private final QemuVmm vmm;
+  private final QemuProcess process;
+  private final FunctionSpec function;
+  private final URI endpoint;
+  private final Path workDir;
+  private final boolean ownsMemory;
+  private volatile VmState state;
+
+  QemuMicroVm(
+      String id,
+      QemuVmm vmm,
+      QemuProcess process,
+      FunctionSpec function,
+      int port,
+      Path workDir,
+      boolean ownsMemory,
+      VmState initial) {
+    this.id = id;
+    this.vmm = vmm;
+    this.process = process;
+    this.function = function;
+    this.endpoint = URI.create("http://127.0.0.1:" + port);
+    this.workDir = workDir;
+    this.ownsMemory = ownsMemory;
+    this.state = initial;
+  }
+
+  @Override
+  public String id() {
+    return id;
+  }
+
+  @Override
+  public VmState state() {
+    return state;
+  }
+
+  @Override
+  public URI endpoint() {
+    return endpoint;
+  }
+
+  @Override
+  public synchronized void pause() {
+    state.checkTransition(VmState.PAUSED, "pause");
+    command("stop", Map.of(), "pause");
+    state = VmState.PAUSED;
+  }
+
+  @Override
+  public synchronized void resume() {
+    state.checkTransition(VmState.RUNNING, "resume");
+    command("cont", Map.of(), "resume");
+    state = VmState.RUNNING;
+  }
+
+  @Override
+  public synchronized VmSnapshot snapshot(Path dir) {
+    state.checkTransition(VmState.SNAPSHOTTED, "snapshot");
+    if (!ownsMemory) {
+      throw new SnapshotException(
+          "only a booted VM can be snapshotted: a restored clone maps its memory privately",
+          "",
+          "",
+          null);
+    }
+    Path stateFile = dir.resolve("state");
+    Path memoryFile = dir.resolve("memory");
+    try {
+      process.qmp().execute("migrate-set-capabilities", QemuVmm.ignoreShared());
+      process.qmp().execute("migrate", Map.of("uri", "exec:cat > " + shellQuote(stateFile)));
+      awaitMigration();
+      state = VmState.SNAPSHOTTED;
+      // Never resume: guest writes would land in the memory file the clones will map.
+      process.qmp().execute("quit", Map.of());
+      process.awaitExit(Duration.ofSeconds(5));
+      Files.move(workDir.resolve("memory"), memoryFile, StandardCopyOption.REPLACE_EXISTING);
+    } catch (IOException e) {
+      SnapshotException failure =
+          new SnapshotException(
+              "cannot snapshot " + id + ": " + e.getMessage(), vmmOutput(), consoleTail(), e);
+      close();
+      throw failure;
+    }
+    close();
+    return new VmSnapshot(function, vmm.identity(), memoryFile, stateFile);
+  }
+
+  /** Loads device state into a VM started with {@code -incoming defer}. */
+  synchronized void loadState(Path stateFile) throws IOException {
+    process.qmp().execute("migrate-set-capabilities", QemuVmm.ignoreShared());
+    process.qmp().execute("migrate-incoming", Map.of("uri", "exec:cat " + shellQuote(stateFile)));
+    awaitMigration();
+  }
+
+  private void awaitMigration() throws IOException {
+    long deadline = System.nanoTime() + MIGRATION_TIMEOUT.toNanos();
+    long pauseMicros = 200;
+    while (System.nanoTime() < deadline) {
+      JsonNode info = process.qmp().execute("query-migrate", Map.of());
+      String status = info.path("status").asString("");
+      if (status.equals("completed")) {
+        return;
+      }
+      if (status.equals("failed") || status.equals("cancelled")) {
+        throw new IOException("migration " + status + ": " + info.path("error-desc").asString(""));
+      }
+      sleepMicros(pauseMicros);
+      pauseMicros = Math.min(pauseMicros * 2, 20_000);
+    }
+    throw new IOException("migration did not complete within " + MIGRATION_TIMEOUT);
+  }
+
+  /** Waits for the guest to answer; on failure stops the VM and throws the typed error. */
+  void awaitGuest(Duration timeout, String operation) {
+    GuestProbe.Outcome outcome = GuestProbe.await(endpoint, timeout, process::isAlive);
+    if (outcome == GuestProbe.Outcome.READY) {
+      return;
+    }
+    String out = vmmOutput();
+    String console = consoleTail();
+    close();
+    String what = function.id() + " (" + id + ")";
+    if (outcome == GuestProbe.Outcome.TIMED_OUT) {
+      throw new GuestTimeoutException(
+          "guest of " + what + " did not answer within " + timeout + " after " + operation,
+          out,
+          console,
+          null);
+    }
+    String message = "QEMU exited during " + operation + " of " + what;
+    VmmException failure =
+        operation.equals("boot")
+            ? new BootException(message, out, console, null)
+            : new RestoreException(message, out, console, null);
+    throw failure;
+  }
+
+  private void command(String name, Map<String, ?> args, String operation) {
+    try {
+      process.qmp().execute(name, args);
+    } catch (IOException e) {
+      throw new VmmException(
+          "cannot " + operation + " " + id + ": " + e.getMessage(), vmmOutput(), consoleTail(), e);
+    }
+  }
+
+  String vmmOutput() {
+    return process.output();
+  }
+
+  @Override
+  public String consoleTail() {
+    String all = QemuVmm.readQuietly(workDir.resolve("console.log"));
+    List<String> lines = all.lines().toList();
+    return String.join(
+        "\n", lines.subList(Math.max(0, lines.size() - CONSOLE_TAIL_LINES), lines.size()));
+  }
+
+  @Override
+  public synchronized void close() {
+    process.close();
+    state = VmState.STOPPED;
+    FileTrees.deleteQuietly(workDir);
+  }
+
+  private static String shellQuote(Path p) {
+    String s = p.toAbsolutePath().toString();
+    if (s.contains("'")) {
+      throw new IllegalArgumentException("paths with quotes are not supported: " + s);
+    }
+    return "'" + s + "'";
+  }
+
+  private static void sleepMicros(long micros) {
+    try {
+      Thread.sleep(micros / 1000, (int) (micros % 1000) * 1000);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  @Override
+  public String toString() {
+    return "MicroVm[" + id + ", " + function.id() + ", " + state + ", " + endpoint + "]";
+  }
+}

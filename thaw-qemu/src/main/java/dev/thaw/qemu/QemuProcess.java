@@ -1,0 +1,183 @@
+package dev.thaw.qemu;
+
+import java.io.IOException;
+import java.net.StandardProtocolFamily;
+import java.net.UnixDomainSocketAddress;
+import java.nio.channels.SelectionKey;
+import java.nio.channels.Selector;
+import java.nio.channels.ServerSocketChannel;
+import java.nio.channels.SocketChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * One supervised QEMU process and its QMP connection.
+ *
+ * <p>No QEMU process outlives the JVM: each is started through {@code setpriv --pdeathsig KILL}
+ * from one long-lived launcher thread (the death signal follows the thread that forked, so that
+ * thread must live as long as the JVM), which covers a killed JVM; a shutdown hook covers Ctrl-C
+ * and normal exit; {@link #close()} covers everything else.
+ *
+ * <p>QEMU connects to a QMP socket that we listen on before starting it, so there is no polling for
+ * a socket file to appear: the accept returns as soon as QEMU is ready for commands.
+ */
+final class QemuProcess implements AutoCloseable {
+  private static final Set<Process> LIVE = ConcurrentHashMap.newKeySet();
+  private static final ExecutorService LAUNCHER =
+      Executors.newSingleThreadExecutor(
+          r -> {
+            Thread t = new Thread(r, "thaw-vmm-launcher");
+            t.setDaemon(true);
+            return t;
+          });
+
+  static {
+    Runtime.getRuntime()
+        .addShutdownHook(
+            new Thread(() -> LIVE.forEach(Process::destroyForcibly), "thaw-vmm-reaper"));
+  }
+
+  private final Process process;
+  private final QmpClient qmp;
+  private final Path log;
+
+  private QemuProcess(Process process, QmpClient qmp, Path log) {
+    this.process = process;
+    this.qmp = qmp;
+    this.log = log;
+  }
+
+  /**
+   * Starts QEMU with {@code arguments} plus a QMP monitor, and waits until QMP is ready.
+   *
+   * @throws QemuStartException when QEMU exits or does not connect within {@code timeout}
+   */
+  static QemuProcess start(String binary, List<String> arguments, Path workDir, Duration timeout)
+      throws IOException {
+    Path socket = workDir.resolve("qmp.sock");
+    if (socket.toString().length() > 100) {
+      throw new IOException("work directory path too long for a Unix socket: " + workDir);
+    }
+    Path log = workDir.resolve("qemu.log");
+    List<String> command = new ArrayList<>(List.of("setpriv", "--pdeathsig", "KILL", binary));
+    command.addAll(arguments);
+    command.addAll(
+        List.of("-chardev", "socket,id=qmp,path=" + socket, "-mon", "chardev=qmp,mode=control"));
+    try (ServerSocketChannel server = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
+        Selector selector = Selector.open()) {
+      server.bind(UnixDomainSocketAddress.of(socket));
+      server.configureBlocking(false);
+      server.register(selector, SelectionKey.OP_ACCEPT);
+      Process process = launch(command, workDir, log);
+      LIVE.add(process);
+      try {
+        SocketChannel channel = awaitConnection(server, selector, process, timeout);
+        channel.configureBlocking(true);
+        return new QemuProcess(process, QmpClient.open(channel), log);
+      } catch (IOException | RuntimeException e) {
+        destroy(process);
+        throw e;
+      }
+    } finally {
+      Files.deleteIfExists(socket);
+    }
+  }
+
+  private static Process launch(List<String> command, Path workDir, Path log) throws IOException {
+    try {
+      return LAUNCHER
+          .submit(
+              () ->
+                  new ProcessBuilder(command)
+                      .directory(workDir.toFile())
+                      .redirectErrorStream(true)
+                      .redirectOutput(log.toFile())
+                      .start())
+          .get();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IOException("interrupted while starting QEMU", e);
+    } catch (ExecutionException e) {
+      throw new IOException("cannot start " + command.get(3) + ": " + e.getCause().getMessage(), e);
+    }
+  }
+
+  private static SocketChannel awaitConnection(
+      ServerSocketChannel server, Selector selector, Process process, Duration timeout)
+      throws IOException {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    while (System.nanoTime() < deadline) {
+      selector.select(20);
+      SocketChannel channel = server.accept();
+      if (channel != null) {
+        return channel;
+      }
+      if (!process.isAlive()) {
+        throw new QemuStartException("QEMU exited with status " + process.exitValue());
+      }
+    }
+    throw new QemuStartException("QEMU did not open its QMP connection within " + timeout);
+  }
+
+  QmpClient qmp() {
+    return qmp;
+  }
+
+  boolean isAlive() {
+    return process.isAlive();
+  }
+
+  /** What QEMU printed on stdout and stderr. */
+  String output() {
+    try {
+      return Files.exists(log) ? Files.readString(log, StandardCharsets.UTF_8).strip() : "";
+    } catch (IOException e) {
+      return "(cannot read " + log + ": " + e.getMessage() + ")";
+    }
+  }
+
+  /** Waits for QEMU to exit by itself (after {@code quit}), then makes sure it is gone. */
+  void awaitExit(Duration timeout) {
+    try {
+      process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    close();
+  }
+
+  @Override
+  public void close() {
+    try {
+      qmp.close();
+    } catch (IOException ignored) {
+      // The process is killed next; a failed socket close changes nothing.
+    }
+    destroy(process);
+  }
+
+  private static void destroy(Process process) {
+    process.destroyForcibly();
+    try {
+      process.waitFor(5, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    LIVE.remove(process);
+  }
+
+  /** Number of QEMU processes this JVM has started and not yet reaped. */
+  static int liveCount() {
+    return LIVE.size();
+  }
+}

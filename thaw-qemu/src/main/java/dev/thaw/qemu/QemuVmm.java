@@ -1,0 +1,333 @@
+package dev.thaw.qemu;
+
+import dev.thaw.core.function.FunctionSpec;
+import dev.thaw.core.io.FileTrees;
+import dev.thaw.core.vmm.BootException;
+import dev.thaw.core.vmm.MicroVm;
+import dev.thaw.core.vmm.RestoreCorruptException;
+import dev.thaw.core.vmm.RestoreException;
+import dev.thaw.core.vmm.RestoreIncompatibleException;
+import dev.thaw.core.vmm.VmSnapshot;
+import dev.thaw.core.vmm.VmState;
+import dev.thaw.core.vmm.Vmm;
+import dev.thaw.core.vmm.VmmIdentity;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The QEMU {@code microvm} driver.
+ *
+ * <p>Guest RAM lives in a file ({@code memory-backend-file}). A booted VM maps it shared, so after
+ * {@code stop} the file is the guest's memory and a snapshot only has to save device state ({@code
+ * x-ignore-shared}: a few tens of KB, milliseconds). A restored VM maps the same file private (copy
+ * on write), so the file never changes and serves any number of clones.
+ */
+public final class QemuVmm implements Vmm {
+  private static final Logger log = LoggerFactory.getLogger(QemuVmm.class);
+  private static final Pattern VERSION = Pattern.compile("version (\\d+\\.\\d+(?:\\.\\d+)?)");
+  private static final Duration QMP_TIMEOUT = Duration.ofSeconds(10);
+  private static final int START_ATTEMPTS = 3;
+
+  private final String binary;
+  private final String accelerator;
+  private final Path workRoot;
+  private final GuestImage image;
+  private final VmmIdentity identity;
+  private final AtomicLong sequence = new AtomicLong();
+
+  private QemuVmm(Builder b) {
+    this.binary = b.binary;
+    this.accelerator = b.accelerator;
+    this.workRoot = b.workRoot;
+    this.image = Objects.requireNonNull(b.image, "image");
+    this.identity = new VmmIdentity("qemu", detectVersion(binary), accelerator, "microvm");
+  }
+
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  @Override
+  public VmmIdentity identity() {
+    return identity;
+  }
+
+  @Override
+  public MicroVm boot(FunctionSpec function, Duration readyTimeout) {
+    Path workDir = newWorkDir("boot-" + function.id());
+    Path memory = workDir.resolve("memory");
+    QemuMicroVm vm;
+    try {
+      vm = start(function, workDir, memory, true, List.of());
+    } catch (IOException e) {
+      String out = readQuietly(workDir.resolve("qemu.log"));
+      String console = readQuietly(workDir.resolve("console.log"));
+      FileTrees.deleteQuietly(workDir);
+      throw new BootException(
+          "cannot boot " + function.id() + ": " + e.getMessage(), out, console, e);
+    }
+    vm.awaitGuest(readyTimeout, "boot");
+    log.info("booted {} as {} on {}", function.id(), vm.id(), vm.endpoint());
+    return vm;
+  }
+
+  @Override
+  public MicroVm restore(VmSnapshot snapshot, Duration readyTimeout) {
+    checkRestorable(snapshot);
+    FunctionSpec function = snapshot.function();
+    Path workDir = newWorkDir("restore-" + function.id());
+    QemuMicroVm vm;
+    try {
+      vm =
+          start(
+              function, workDir, snapshot.memoryFile(), false, List.of("-incoming", "defer", "-S"));
+    } catch (IOException e) {
+      String out = readQuietly(workDir.resolve("qemu.log"));
+      FileTrees.deleteQuietly(workDir);
+      throw new RestoreException("cannot start QEMU for a restore: " + e.getMessage(), out, "", e);
+    }
+    try {
+      vm.loadState(snapshot.stateFile());
+    } catch (IOException e) {
+      String out = vm.vmmOutput();
+      vm.close();
+      throw classifyRestoreFailure(snapshot, e, out);
+    }
+    vm.resume();
+    vm.awaitGuest(readyTimeout, "restore");
+    return vm;
+  }
+
+  private void checkRestorable(VmSnapshot snapshot) {
+    if (!identity.canRestore(snapshot.vmm())) {
+      throw new RestoreIncompatibleException(
+          "snapshot made by " + snapshot.vmm() + " cannot be restored by " + identity,
+          "",
+          "",
+          null);
+    }
+    long expected = snapshot.function().memoryBytes();
+    for (Path file : List.of(snapshot.memoryFile(), snapshot.stateFile())) {
+      if (!Files.isRegularFile(file)) {
+        throw new RestoreCorruptException("snapshot file missing: " + file, "", "", null);
+      }
+    }
+    long size = sizeOf(snapshot.memoryFile());
+    if (size != expected) {
+      // QEMU would silently extend a short file (and so write to it): refuse before it starts.
+      throw new RestoreCorruptException(
+          "memory file "
+              + snapshot.memoryFile()
+              + " is "
+              + size
+              + " bytes; the VM has "
+              + expected
+              + (size < expected ? " (truncated)" : ""),
+          "",
+          "",
+          null);
+    }
+    if (sizeOf(snapshot.stateFile()) == 0) {
+      throw new RestoreCorruptException(
+          "state file " + snapshot.stateFile() + " is empty", "", "", null);
+    }
+  }
+
+  private static RestoreException classifyRestoreFailure(
+      VmSnapshot snapshot, IOException e, String vmmOutput) {
+    String said = (e.getMessage() + "\n" + vmmOutput).strip();
+    // QEMU reports RAM blocks whose size differs from this VM's as "Length mismatch".
+    if (said.contains("Length mismatch") || said.contains("Unknown ramblock")) {
+      return new RestoreIncompatibleException(
+          "snapshot state of " + snapshot.function().id() + " does not fit this VM's memory layout",
+          said,
+          "",
+          e);
+    }
+    return new RestoreCorruptException(
+        "QEMU could not load the snapshot state " + snapshot.stateFile(), said, "", e);
+  }
+
+  private QemuMicroVm start(
+      FunctionSpec function, Path workDir, Path memory, boolean shared, List<String> extra)
+      throws IOException {
+    IOException last = null;
+    for (int attempt = 1; attempt <= START_ATTEMPTS; attempt++) {
+      int port = freePort();
+      List<String> args = commandLine(function, workDir, memory, shared, port);
+      args.addAll(extra);
+      try {
+        QemuProcess process = QemuProcess.start(binary, args, workDir, QMP_TIMEOUT);
+        String id = workDir.getFileName().toString();
+        VmState initial = extra.contains("-incoming") ? VmState.PAUSED : VmState.RUNNING;
+        return new QemuMicroVm(id, this, process, function, port, workDir, shared, initial);
+      } catch (QemuStartException e) {
+        last = e;
+        String out = readQuietly(workDir.resolve("qemu.log"));
+        if (!out.contains("host forwarding")) {
+          throw new IOException(e.getMessage() + (out.isEmpty() ? "" : ": " + out), e);
+        }
+        // Another process took the port between our probe and QEMU's bind: pick another.
+      }
+    }
+    throw last;
+  }
+
+  private List<String> commandLine(
+      FunctionSpec function, Path workDir, Path memory, boolean shared, int port) {
+    for (Path p : List.of(workDir, memory, image.kernel(), image.initrd())) {
+      if (p.toString().contains(",")) {
+        throw new IllegalArgumentException("QEMU option values cannot hold ',': " + p);
+      }
+    }
+    String mem = function.memoryMib() + "M";
+    return new java.util.ArrayList<>(
+        List.of(
+            "-name",
+            "thaw-" + workDir.getFileName(),
+            "-M",
+            "microvm,memory-backend=mem",
+            "-accel",
+            accelerator,
+            "-cpu",
+            "max",
+            "-smp",
+            Integer.toString(function.vcpus()),
+            "-m",
+            mem,
+            "-nodefaults",
+            "-no-user-config",
+            "-no-reboot",
+            "-display",
+            "none",
+            "-object",
+            "memory-backend-file,id=mem,size="
+                + mem
+                + ",mem-path="
+                + memory
+                + ",share="
+                + (shared ? "on" : "off"),
+            "-kernel",
+            image.kernel().toString(),
+            "-initrd",
+            image.initrd().toString(),
+            "-append",
+            "console=ttyS0 quiet panic=-1 thaw.fn="
+                + function.handler()
+                + " thaw.init_mib="
+                + function.initMib(),
+            "-serial",
+            "file:" + workDir.resolve("console.log"),
+            "-netdev",
+            "user,id=n0,hostfwd=tcp:127.0.0.1:" + port + "-:8080",
+            "-device",
+            "virtio-net-device,netdev=n0"));
+  }
+
+  /** Migration options for the memory-file method: RAM in the shared file is not streamed. */
+  static Map<String, Object> ignoreShared() {
+    return Map.of("capabilities", List.of(Map.of("capability", "x-ignore-shared", "state", true)));
+  }
+
+  private Path newWorkDir(String prefix) {
+    try {
+      Files.createDirectories(workRoot);
+      return Files.createTempDirectory(workRoot, prefix + "-" + sequence.incrementAndGet() + "-");
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot create a VM work directory in " + workRoot, e);
+    }
+  }
+
+  private static int freePort() throws IOException {
+    try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+      return s.getLocalPort();
+    }
+  }
+
+  private static long sizeOf(Path p) {
+    try {
+      return Files.size(p);
+    } catch (IOException e) {
+      throw new RestoreCorruptException("cannot read " + p + ": " + e.getMessage(), "", "", e);
+    }
+  }
+
+  static String readQuietly(Path p) {
+    try {
+      return Files.exists(p) ? Files.readString(p).strip() : "";
+    } catch (IOException e) {
+      return "";
+    }
+  }
+
+  private static String detectVersion(String binary) {
+    try {
+      Process p = new ProcessBuilder(binary, "--version").redirectErrorStream(true).start();
+      String out = new String(p.getInputStream().readAllBytes());
+      p.waitFor();
+      Matcher m = VERSION.matcher(out);
+      if (!m.find()) {
+        throw new IllegalStateException("cannot parse the QEMU version from: " + out.strip());
+      }
+      return m.group(1);
+    } catch (IOException e) {
+      throw new IllegalStateException(
+          "QEMU not found (" + binary + "): install qemu-system-x86 (scripts/setup does)", e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted while probing QEMU", e);
+    }
+  }
+
+  /** Builder with defaults: {@code qemu-system-x86_64}, TCG, work root under the temp dir. */
+  public static final class Builder {
+    private String binary = "qemu-system-x86_64";
+    private String accelerator = "tcg";
+    private Path workRoot = Path.of(System.getProperty("java.io.tmpdir"), "thaw-vms");
+    private GuestImage image;
+
+    private Builder() {}
+
+    public Builder binary(String binary) {
+      this.binary = Objects.requireNonNull(binary);
+      return this;
+    }
+
+    /** {@code tcg} (works everywhere) or {@code kvm} (needs /dev/kvm usable by guests). */
+    public Builder accelerator(String accelerator) {
+      if (!accelerator.equals("tcg") && !accelerator.equals("kvm")) {
+        throw new IllegalArgumentException("accelerator must be tcg or kvm: " + accelerator);
+      }
+      this.accelerator = accelerator;
+      return this;
+    }
+
+    /** Where each VM gets its own working directory (QMP socket, console log). */
+    public Builder workRoot(Path workRoot) {
+      this.workRoot = Objects.requireNonNull(workRoot);
+      return this;
+    }
+
+    public Builder image(GuestImage image) {
+      this.image = Objects.requireNonNull(image);
+      return this;
+    }
+
+    public QemuVmm build() {
+      return new QemuVmm(this);
+    }
+  }
+}
