@@ -24,7 +24,7 @@ if [ -z "$pkg" ]; then
 fi
 echo "build.sh: kernel package $pkg" >&2
 cd "$work"
-apt-get download -q "$pkg" busybox-static >&2
+apt-get download -q -o APT::Sandbox::User=root "$pkg" busybox-static >&2
 dpkg-deb -x linux-image-*.deb kernel
 dpkg-deb -x busybox-static_*.deb busybox
 kver=$(ls kernel/lib/modules | head -1)

@@ -149,8 +149,10 @@ public final class QemuVmm implements Vmm {
   private static RestoreException classifyRestoreFailure(
       VmSnapshot snapshot, IOException e, String vmmOutput) {
     String said = (e.getMessage() + "\n" + vmmOutput).strip();
-    // QEMU reports RAM blocks whose size differs from this VM's as "Length mismatch".
-    if (said.contains("Length mismatch") || said.contains("Unknown ramblock")) {
+    // QEMU names RAM blocks whose size differs from this VM's a "Size/Length mismatch".
+    if (said.contains("Size mismatch")
+        || said.contains("Length mismatch")
+        || said.contains("Unknown ramblock")) {
       return new RestoreIncompatibleException(
           "snapshot state of " + snapshot.function().id() + " does not fit this VM's memory layout",
           said,
@@ -202,8 +204,10 @@ public final class QemuVmm implements Vmm {
             "microvm,memory-backend=mem",
             "-accel",
             accelerator,
+            // A baseline CPU model: "max" exposes features (5-level paging among them) whose
+            // TCG emulation is the least exercised, and the guest gains nothing from them.
             "-cpu",
-            "max",
+            "qemu64",
             "-smp",
             Integer.toString(function.vcpus()),
             "-m",

@@ -1,0 +1,44 @@
+package dev.thaw.qemu;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.DigestInputStream;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
+import java.util.List;
+
+/** Fixtures for tests that boot real QEMU microVMs. */
+final class TestVms {
+  private TestVms() {}
+
+  /** The guest image, built once per recipe into the user's cache (minutes the first time). */
+  static GuestImage image() {
+    return GuestImage.ensure(GuestImage.defaultCacheRoot(), System.out::println);
+  }
+
+  static QemuVmm vmm(Path workRoot) {
+    return QemuVmm.builder().image(image()).workRoot(workRoot).build();
+  }
+
+  /** Command lines of running processes that mention {@code path}: leaked VMs show up here. */
+  static List<String> processesMentioning(Path path) {
+    String needle = path.toString();
+    return ProcessHandle.allProcesses()
+        .map(p -> p.info().commandLine().orElse(""))
+        .filter(c -> c.contains(needle) && c.contains("qemu"))
+        .toList();
+  }
+
+  static String sha256(Path file) throws IOException {
+    try (InputStream in =
+        new DigestInputStream(Files.newInputStream(file), MessageDigest.getInstance("SHA-256"))) {
+      in.transferTo(java.io.OutputStream.nullOutputStream());
+      return HexFormat.of().formatHex(((DigestInputStream) in).getMessageDigest().digest());
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+}
