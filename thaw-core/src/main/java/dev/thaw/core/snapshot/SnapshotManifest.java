@@ -1,0 +1,93 @@
+package dev.thaw.core.snapshot;
+
+import dev.thaw.core.function.FunctionSpec;
+import dev.thaw.core.vmm.VmmIdentity;
+import java.time.Instant;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.regex.Pattern;
+
+/**
+ * The snapshot's "info file": what was snapshotted, by which VMM, and the exact files.
+ *
+ * <p>On disk and in remote storage it is JSON named {@code manifest.json} (see {@link
+ * SnapshotManifestCodec}):
+ *
+ * <pre>{@code
+ * {
+ *   "formatVersion": 1,
+ *   "revision": "stateful-3f1c9a0b",
+ *   "function": {"id": "stateful", "memoryMib": 256, "vcpus": 1, "handler": "stateful", "initMib": 32},
+ *   "vmm": {"kind": "qemu", "version": "7.2.22", "accelerator": "tcg", "machine": "microvm"},
+ *   "guest": {"kernelSha256": "…", "initrdSha256": "…"},
+ *   "createdAt": "2026-11-26T14:00:00Z",
+ *   "files": [
+ *     {"name": "memory", "role": "MEMORY", "size": 268435456, "sha256": "…"},
+ *     {"name": "state", "role": "STATE", "size": 57344, "sha256": "…"}
+ *   ]
+ * }
+ * }</pre>
+ *
+ * Readers reject other format versions, unknown fields, names that are not plain, and files whose
+ * size or digest differ. In remote storage the manifest is written last: its presence means every
+ * file it lists is complete.
+ *
+ * @param formatVersion always {@link #FORMAT_VERSION} for manifests this build writes
+ * @param revision the function revision the snapshot belongs to; also its cache key
+ * @param function the function and its VM shape (memory, vCPUs)
+ * @param vmm the VMM that made the snapshot
+ * @param guest digests of the guest kernel and initramfs the VM booted
+ * @param createdAt when the snapshot was taken
+ * @param files the snapshot's files, names unique
+ */
+public record SnapshotManifest(
+    int formatVersion,
+    String revision,
+    FunctionSpec function,
+    VmmIdentity vmm,
+    Guest guest,
+    Instant createdAt,
+    List<SnapshotFile> files) {
+  public static final int FORMAT_VERSION = 1;
+  public static final String FILE_NAME = "manifest.json";
+  private static final Pattern REVISION = Pattern.compile("[a-z0-9][a-z0-9.-]{0,127}");
+
+  /** The guest image a snapshot's VM booted: restoring needs the same one. */
+  public record Guest(String kernelSha256, String initrdSha256) {
+    public Guest {
+      Objects.requireNonNull(kernelSha256, "kernelSha256");
+      Objects.requireNonNull(initrdSha256, "initrdSha256");
+    }
+  }
+
+  public SnapshotManifest {
+    Objects.requireNonNull(revision, "revision");
+    Objects.requireNonNull(function, "function");
+    Objects.requireNonNull(vmm, "vmm");
+    Objects.requireNonNull(guest, "guest");
+    Objects.requireNonNull(createdAt, "createdAt");
+    files = List.copyOf(Objects.requireNonNull(files, "files"));
+    if (!REVISION.matcher(revision).matches()) {
+      throw new MalformedManifestException(
+          "revision is not a valid name: '" + revision + "'", null);
+    }
+    var names = new HashSet<String>();
+    for (SnapshotFile f : files) {
+      if (!names.add(f.name())) {
+        throw new MalformedManifestException("file listed twice: " + f.name(), null);
+      }
+    }
+  }
+
+  /** The first file with {@code role}, if any. */
+  public Optional<SnapshotFile> file(SnapshotFile.Role role) {
+    return files.stream().filter(f -> f.role() == role).findFirst();
+  }
+
+  /** Sum of the listed files' sizes: what the snapshot occupies in a cache. */
+  public long totalBytes() {
+    return files.stream().mapToLong(SnapshotFile::size).sum();
+  }
+}

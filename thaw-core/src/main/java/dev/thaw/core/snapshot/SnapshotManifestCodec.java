@@ -1,0 +1,102 @@
+package dev.thaw.core.snapshot;
+
+import dev.thaw.core.io.Digests;
+import dev.thaw.core.vmm.VmmIdentity;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import tools.jackson.core.JacksonException;
+import tools.jackson.databind.DeserializationFeature;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
+
+/** Reads, writes and checks {@link SnapshotManifest}s. Every refusal has its own type. */
+public final class SnapshotManifestCodec {
+  private static final JsonMapper JSON =
+      JsonMapper.builder()
+          .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
+          .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES)
+          .enable(DeserializationFeature.FAIL_ON_MISSING_CREATOR_PROPERTIES)
+          .build();
+
+  private SnapshotManifestCodec() {}
+
+  public static String write(SnapshotManifest manifest) {
+    return JSON.writerWithDefaultPrettyPrinter().writeValueAsString(manifest);
+  }
+
+  /**
+   * Parses a manifest and checks that {@code host} can restore it.
+   *
+   * @throws UnsupportedFormatVersionException for another {@code formatVersion}
+   * @throws MalformedManifestException for bad JSON, missing or unknown fields
+   * @throws UnsafeFileNameException for a file name that is not plain
+   * @throws IncompatibleSnapshotException when {@code host} cannot restore the VMM's snapshots
+   */
+  public static SnapshotManifest read(String json, VmmIdentity host) {
+    SnapshotManifest manifest = parse(json);
+    if (!host.canRestore(manifest.vmm())) {
+      throw new IncompatibleSnapshotException(manifest.vmm(), host);
+    }
+    return manifest;
+  }
+
+  /** Parses a manifest without the host check (for listing and garbage collection). */
+  public static SnapshotManifest parse(String json) {
+    JsonNode tree;
+    try {
+      tree = JSON.readTree(json);
+    } catch (JacksonException e) {
+      throw new MalformedManifestException("manifest is not JSON: " + e.getOriginalMessage(), e);
+    }
+    JsonNode version = tree == null ? null : tree.get("formatVersion");
+    if (version == null || !version.isInt()) {
+      throw new MalformedManifestException("manifest has no integer formatVersion", null);
+    }
+    if (version.asInt() != SnapshotManifest.FORMAT_VERSION) {
+      throw new UnsupportedFormatVersionException(version.asInt(), SnapshotManifest.FORMAT_VERSION);
+    }
+    try {
+      return JSON.treeToValue(tree, SnapshotManifest.class);
+    } catch (JacksonException e) {
+      for (Throwable t = e; t != null; t = t.getCause()) {
+        if (t instanceof SnapshotFormatException known) {
+          throw known;
+        }
+      }
+      throw new MalformedManifestException("invalid manifest: " + e.getOriginalMessage(), e);
+    }
+  }
+
+  /** Reads {@code dir/manifest.json}; see {@link #read(String, VmmIdentity)}. */
+  public static SnapshotManifest readFrom(Path dir, VmmIdentity host) throws IOException {
+    return read(Files.readString(dir.resolve(SnapshotManifest.FILE_NAME)), host);
+  }
+
+  /**
+   * Checks every listed file in {@code dir}: present, of the listed size, with the listed SHA-256.
+   * Sizes are checked first, so a truncated file is refused without hashing it.
+   *
+   * @throws SnapshotMismatchException naming the first file that differs
+   */
+  public static void verifyFiles(SnapshotManifest manifest, Path dir) throws IOException {
+    for (SnapshotFile f : manifest.files()) {
+      Path p = dir.resolve(f.name());
+      if (!Files.isRegularFile(p)) {
+        throw new SnapshotMismatchException("snapshot file missing: " + f.name(), null);
+      }
+      long size = Files.size(p);
+      if (size != f.size()) {
+        throw new SnapshotMismatchException(
+            f.name() + " is " + size + " bytes; the manifest says " + f.size(), null);
+      }
+    }
+    for (SnapshotFile f : manifest.files()) {
+      String actual = Digests.sha256(dir.resolve(f.name()));
+      if (!actual.equals(f.sha256())) {
+        throw new SnapshotMismatchException(
+            f.name() + " has sha256 " + actual + "; the manifest says " + f.sha256(), null);
+      }
+    }
+  }
+}
