@@ -1,0 +1,245 @@
+package dev.thaw.node;
+
+import dev.thaw.core.cache.CacheAdvertiser;
+import dev.thaw.core.cache.CacheEntry;
+import dev.thaw.core.cache.CacheIndex;
+import dev.thaw.core.io.FileTrees;
+import dev.thaw.core.snapshot.SnapshotFile;
+import dev.thaw.core.snapshot.SnapshotFormatException;
+import dev.thaw.core.snapshot.SnapshotManifest;
+import dev.thaw.core.snapshot.SnapshotManifestCodec;
+import dev.thaw.core.vmm.VmmIdentity;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.FileTime;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.stream.Stream;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A node's bounded snapshot cache on disk, applying the decisions of a {@link CacheIndex}.
+ *
+ * <p>Layout under the root: {@code entries/<revision>/} holds complete snapshots (files plus {@code
+ * manifest.json}); {@code incoming/} holds snapshots being written. An entry appears only by an
+ * atomic rename of a verified directory, so a reader never sees a half-written entry; at start
+ * everything under {@code incoming/} is deleted, as is any entry whose manifest is missing,
+ * unreadable, or does not match its files' sizes.
+ */
+public final class LocalSnapshotCache {
+  private static final Logger log = LoggerFactory.getLogger(LocalSnapshotCache.class);
+
+  private final Path entries;
+  private final Path incoming;
+  private final CacheIndex index;
+  private final CacheAdvertiser advertiser;
+  private final VmmIdentity host;
+
+  private LocalSnapshotCache(
+      Path root, CacheIndex index, CacheAdvertiser advertiser, VmmIdentity host) {
+    this.entries = root.resolve("entries");
+    this.incoming = root.resolve("incoming");
+    this.index = index;
+    this.advertiser = advertiser;
+    this.host = host;
+  }
+
+  /** Opens (or creates) the cache at {@code root}, rebuilds its index and announces it. */
+  public static LocalSnapshotCache open(
+      Path root, CacheIndex index, CacheAdvertiser advertiser, VmmIdentity host)
+      throws IOException {
+    LocalSnapshotCache cache = new LocalSnapshotCache(root, index, advertiser, host);
+    cache.recover();
+    return cache;
+  }
+
+  private void recover() throws IOException {
+    FileTrees.deleteRecursively(incoming);
+    Files.createDirectories(incoming);
+    Files.createDirectories(entries);
+    try (Stream<Path> dirs = Files.list(entries)) {
+      for (Path dir : dirs.sorted().toList()) {
+        String revision = dir.getFileName().toString();
+        try {
+          SnapshotManifest m = SnapshotManifestCodec.readFrom(dir, host);
+          checkSizes(m, dir);
+          long lastUsed =
+              Files.getLastModifiedTime(dir.resolve(SnapshotManifest.FILE_NAME)).toMillis();
+          delete(index.recover(revision, m.totalBytes(), lastUsed));
+        } catch (IOException | SnapshotFormatException e) {
+          log.warn("dropping cache entry {}: {}", revision, e.getMessage());
+          FileTrees.deleteRecursively(dir);
+        }
+      }
+    }
+    announce();
+  }
+
+  private static void checkSizes(SnapshotManifest m, Path dir) throws IOException {
+    for (SnapshotFile f : m.files()) {
+      Path p = dir.resolve(f.name());
+      if (!Files.isRegularFile(p) || Files.size(p) != f.size()) {
+        throw new IOException("file " + f.name() + " is missing or has the wrong size");
+      }
+    }
+  }
+
+  /** Pins a cached snapshot for a restore; close the result once the VMM has opened it. */
+  public Optional<CachedSnapshot> acquire(String revision) {
+    return index
+        .acquire(revision)
+        .map(
+            lease -> {
+              Path dir = entries.resolve(revision);
+              try {
+                SnapshotManifest m = SnapshotManifestCodec.readFrom(dir, host);
+                Files.setLastModifiedTime(
+                    dir.resolve(SnapshotManifest.FILE_NAME),
+                    FileTime.fromMillis(System.currentTimeMillis()));
+                return new CachedSnapshot(m, dir, () -> index.release(lease));
+              } catch (IOException | RuntimeException e) {
+                index.release(lease);
+                throw new IllegalStateException(
+                    "cached snapshot " + revision + " is unreadable", e);
+              }
+            });
+  }
+
+  /**
+   * Reserves room for a snapshot of about {@code estimatedBytes} and opens a private directory to
+   * write it in. Empty when the cache cannot take it (larger than the cache, or everything else is
+   * in use).
+   */
+  public Optional<Writer> begin(String revision, long estimatedBytes) throws IOException {
+    Optional<CacheIndex.Admission> admission = index.admit(revision, estimatedBytes);
+    if (admission.isEmpty()) {
+      return Optional.empty();
+    }
+    delete(admission.get().evicted());
+    if (!admission.get().evicted().isEmpty()) {
+      announce();
+    }
+    Path dir = Files.createTempDirectory(incoming, revision + ".");
+    return Optional.of(new Writer(admission.get(), dir));
+  }
+
+  /** A snapshot being written into the cache: commit it or abort it, exactly once. */
+  public final class Writer implements AutoCloseable {
+    private final CacheIndex.Admission admission;
+    private final Path dir;
+    private boolean done;
+
+    private Writer(CacheIndex.Admission admission, Path dir) {
+      this.admission = admission;
+      this.dir = dir;
+    }
+
+    /** Where to write the snapshot's files. */
+    public Path dir() {
+      return dir;
+    }
+
+    /**
+     * Verifies the files against {@code manifest} (sizes and SHA-256), writes the manifest and
+     * publishes the entry atomically. Returns the entry pinned for the restore that follows, or
+     * empty when its real size no longer fits (the files are then deleted).
+     *
+     * @throws dev.thaw.core.snapshot.SnapshotMismatchException when a file does not match
+     */
+    public Optional<CachedSnapshot> commit(SnapshotManifest manifest) throws IOException {
+      if (!manifest.revision().equals(admission.revision())) {
+        throw new IllegalArgumentException("manifest is for " + manifest.revision());
+      }
+      try {
+        SnapshotManifestCodec.verifyFiles(manifest, dir);
+        Files.writeString(
+            dir.resolve(SnapshotManifest.FILE_NAME), SnapshotManifestCodec.write(manifest));
+      } catch (IOException | RuntimeException e) {
+        close();
+        throw e;
+      }
+      Optional<CacheIndex.Committed> committed = index.commit(admission, manifest.totalBytes());
+      done = true;
+      if (committed.isEmpty()) {
+        FileTrees.deleteQuietly(dir);
+        return Optional.empty();
+      }
+      delete(committed.get().evicted());
+      Path target = entries.resolve(manifest.revision());
+      try {
+        Files.move(dir, target, StandardCopyOption.ATOMIC_MOVE);
+      } catch (AtomicMoveNotSupportedException e) {
+        throw new IllegalStateException("cache entries and incoming/ must share a filesystem", e);
+      } catch (IOException e) {
+        index.release(committed.get().lease());
+        index.remove(manifest.revision());
+        FileTrees.deleteQuietly(dir);
+        throw e;
+      }
+      announce();
+      CacheIndex.Lease lease = committed.get().lease();
+      return Optional.of(new CachedSnapshot(manifest, target, () -> index.release(lease)));
+    }
+
+    /** Drops the partial snapshot and gives its room back, unless already committed. */
+    @Override
+    public void close() {
+      if (!done) {
+        done = true;
+        FileTrees.deleteQuietly(dir);
+        index.abort(admission);
+      }
+    }
+  }
+
+  /** Deletes an unpinned snapshot on request; false when absent or in use. */
+  public boolean remove(String revision) {
+    if (!index.remove(revision)) {
+      return false;
+    }
+    delete(List.of(revision));
+    announce();
+    return true;
+  }
+
+  public List<CacheEntry> entries() {
+    return index.entries();
+  }
+
+  public Set<String> revisions() {
+    return Set.copyOf(index.revisions());
+  }
+
+  public long usedBytes() {
+    return index.usedBytes();
+  }
+
+  public long capacityBytes() {
+    return index.capacityBytes();
+  }
+
+  private void delete(List<String> revisions) {
+    for (String r : revisions) {
+      log.info("evicting snapshot {}", r);
+      try {
+        FileTrees.deleteRecursively(entries.resolve(r));
+      } catch (IOException e) {
+        throw new UncheckedIOException("cannot delete evicted snapshot " + r, e);
+      }
+    }
+  }
+
+  private void announce() {
+    try {
+      advertiser.advertise(revisions());
+    } catch (RuntimeException e) {
+      log.warn("cache advertisement failed: {}", e.getMessage());
+    }
+  }
+}
