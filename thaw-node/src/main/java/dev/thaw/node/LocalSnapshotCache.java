@@ -9,6 +9,8 @@ import dev.thaw.core.snapshot.SnapshotFormatException;
 import dev.thaw.core.snapshot.SnapshotManifest;
 import dev.thaw.core.snapshot.SnapshotManifestCodec;
 import dev.thaw.core.vmm.VmmIdentity;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.AtomicMoveNotSupportedException;
@@ -40,21 +42,33 @@ public final class LocalSnapshotCache {
   private final CacheIndex index;
   private final CacheAdvertiser advertiser;
   private final VmmIdentity host;
+  private final Counter evictions;
 
   private LocalSnapshotCache(
-      Path root, CacheIndex index, CacheAdvertiser advertiser, VmmIdentity host) {
+      Path root,
+      CacheIndex index,
+      CacheAdvertiser advertiser,
+      VmmIdentity host,
+      MeterRegistry meters) {
     this.entries = root.resolve("entries");
     this.incoming = root.resolve("incoming");
     this.index = index;
     this.advertiser = advertiser;
     this.host = host;
+    this.evictions = meters.counter("thaw.snapshot.evictions");
+    meters.gauge("thaw.snapshot.cache.used.bytes", index, CacheIndex::usedBytes);
+    meters.gauge("thaw.snapshot.cache.capacity.bytes", index, CacheIndex::capacityBytes);
   }
 
   /** Opens (or creates) the cache at {@code root}, rebuilds its index and announces it. */
   public static LocalSnapshotCache open(
-      Path root, CacheIndex index, CacheAdvertiser advertiser, VmmIdentity host)
+      Path root,
+      CacheIndex index,
+      CacheAdvertiser advertiser,
+      VmmIdentity host,
+      MeterRegistry meters)
       throws IOException {
-    LocalSnapshotCache cache = new LocalSnapshotCache(root, index, advertiser, host);
+    LocalSnapshotCache cache = new LocalSnapshotCache(root, index, advertiser, host, meters);
     cache.recover();
     return cache;
   }
@@ -71,7 +85,11 @@ public final class LocalSnapshotCache {
           checkSizes(m, dir);
           long lastUsed =
               Files.getLastModifiedTime(dir.resolve(SnapshotManifest.FILE_NAME)).toMillis();
-          delete(index.recover(revision, m.totalBytes(), lastUsed));
+          List<String> evicted = index.recover(revision, m.totalBytes(), lastUsed);
+          if (evicted.contains(revision)) {
+            log.warn("dropping cache entry {}: larger than the whole cache", revision);
+          }
+          delete(evicted);
         } catch (IOException | SnapshotFormatException e) {
           log.warn("dropping cache entry {}: {}", revision, e.getMessage());
           FileTrees.deleteRecursively(dir);
@@ -227,6 +245,7 @@ public final class LocalSnapshotCache {
   private void delete(List<String> revisions) {
     for (String r : revisions) {
       log.info("evicting snapshot {}", r);
+      evictions.increment();
       try {
         FileTrees.deleteRecursively(entries.resolve(r));
       } catch (IOException e) {

@@ -1,0 +1,421 @@
+package dev.thaw.node;
+
+import dev.thaw.core.function.FunctionSpec;
+import dev.thaw.core.io.Digests;
+import dev.thaw.core.io.FileTrees;
+import dev.thaw.core.snapshot.SnapshotFile;
+import dev.thaw.core.snapshot.SnapshotFormatException;
+import dev.thaw.core.snapshot.SnapshotManifest;
+import dev.thaw.core.snapshot.SnapshotManifestCodec;
+import dev.thaw.core.snapshot.SnapshotMode;
+import dev.thaw.core.snapshot.SnapshotStore;
+import dev.thaw.core.vmm.MicroVm;
+import dev.thaw.core.vmm.RestoreException;
+import dev.thaw.core.vmm.VmSnapshot;
+import dev.thaw.core.vmm.Vmm;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Decides how each cold start of a revision gets its microVM, and makes the snapshots.
+ *
+ * <p>Restore (the thesis' algorithm 4.2): the local cache first; in remote mode, else the remote
+ * manifest and files (verified, committed to the cache, then restored); else a fresh boot.
+ * Concurrent cold starts of one revision share one download. Any failure of a snapshot path —
+ * storage unreachable, a corrupt or incompatible snapshot, a failed restore — falls back to a fresh
+ * boot with one log line saying why; the cold start itself never fails for it.
+ *
+ * <p>Create (algorithm 4.1): after a booted instance's first invocation, {@link
+ * #snapshotAfterFirstInvocation} pauses it, saves it into the cache and, in remote mode, uploads
+ * it, off the caller's thread. The instance is consumed: a snapshotted VM never runs again, and the
+ * caller restores a clone from the new snapshot to keep serving.
+ */
+public final class SnapshotManager implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(SnapshotManager.class);
+
+  /** Device state is tens of KiB; one MiB is a safe margin over the memory size. */
+  private static final long STATE_ALLOWANCE = 1L << 20;
+
+  private final SnapshotMode mode;
+  private final Vmm vmm;
+  private final LocalSnapshotCache cache;
+  private final SnapshotStore remote;
+  private final boolean cacheRemote;
+  private final SnapshotManifest.Guest guest;
+  private final Duration readyTimeout;
+  private final Path scratch;
+  private final Clock clock;
+  private final SnapshotMetrics metrics;
+  private final ConcurrentHashMap<String, CompletableFuture<Void>> fetches =
+      new ConcurrentHashMap<>();
+  private final ExecutorService background =
+      Executors.newSingleThreadExecutor(
+          r -> {
+            Thread t = new Thread(r, "thaw-snapshot-writer");
+            t.setDaemon(true);
+            return t;
+          });
+
+  /** Where a cold start's VM came from. */
+  public enum Source {
+    LOCAL,
+    REMOTE,
+    NONE
+  }
+
+  /**
+   * A started instance and how it was started.
+   *
+   * @param vm the running VM; the caller owns it
+   * @param source where its snapshot came from, {@code NONE} for a fresh boot
+   * @param fetch time spent downloading (zero unless remote)
+   * @param startup time to restore or boot, until the guest answered
+   * @param fallback why a snapshot path was abandoned for a boot, or empty
+   */
+  public record ColdStart(
+      MicroVm vm, Source source, Duration fetch, Duration startup, Optional<String> fallback) {}
+
+  private SnapshotManager(Builder b) {
+    this.mode = b.mode;
+    this.vmm = Objects.requireNonNull(b.vmm, "vmm");
+    this.cache = Objects.requireNonNull(b.cache, "cache");
+    this.remote = b.remote;
+    this.cacheRemote = b.cacheRemote;
+    this.guest = Objects.requireNonNull(b.guest, "guest");
+    this.readyTimeout = b.readyTimeout;
+    this.scratch = Objects.requireNonNull(b.scratch, "scratch");
+    this.clock = b.clock;
+    this.metrics = new SnapshotMetrics(b.meters);
+    if (mode == SnapshotMode.REMOTE && remote == null) {
+      throw new IllegalArgumentException("remote mode needs a SnapshotStore");
+    }
+  }
+
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  public SnapshotMode mode() {
+    return mode;
+  }
+
+  /** Starts an instance of {@code function} at {@code revision}, from a snapshot if possible. */
+  public ColdStart start(FunctionSpec function, String revision) {
+    if (mode == SnapshotMode.DISABLED) {
+      return boot(function, Optional.empty());
+    }
+    Optional<String> fallback = Optional.empty();
+    try {
+      Optional<ColdStart> local = restoreCached(revision, Source.LOCAL, Duration.ZERO);
+      if (local.isPresent()) {
+        metrics.hit();
+        return local.get();
+      }
+      metrics.miss();
+      if (mode == SnapshotMode.REMOTE) {
+        Optional<ColdStart> fetched = restoreRemote(revision);
+        if (fetched.isPresent()) {
+          return fetched.get();
+        }
+      }
+    } catch (IOException e) {
+      fallback = Optional.of("remote storage unusable: " + e.getMessage());
+    } catch (SnapshotFormatException e) {
+      fallback = Optional.of("snapshot refused: " + e.getMessage());
+    } catch (RestoreException e) {
+      fallback = Optional.of("restore failed: " + e.getMessage().lines().findFirst().orElse(""));
+    }
+    fallback.ifPresent(why -> log.warn("cold start of {} boots fresh: {}", revision, why));
+    return boot(function, fallback);
+  }
+
+  private ColdStart boot(FunctionSpec function, Optional<String> fallback) {
+    long t0 = System.nanoTime();
+    MicroVm vm = vmm.boot(function, readyTimeout);
+    metrics.coldStart(Source.NONE);
+    return new ColdStart(vm, Source.NONE, Duration.ZERO, since(t0), fallback);
+  }
+
+  private Optional<ColdStart> restoreCached(String revision, Source source, Duration fetch) {
+    Optional<CachedSnapshot> hit = cache.acquire(revision);
+    if (hit.isEmpty()) {
+      return Optional.empty();
+    }
+    return Optional.of(restore(hit.get(), source, fetch, false));
+  }
+
+  /** Restores and releases the snapshot once the VMM holds it; optionally deletes it after. */
+  private ColdStart restore(CachedSnapshot snapshot, Source source, Duration fetch, boolean drop) {
+    long t0 = System.nanoTime();
+    try (snapshot) {
+      MicroVm vm = vmm.restore(snapshot.vmSnapshot(), readyTimeout);
+      metrics.coldStart(source);
+      return new ColdStart(vm, source, fetch, since(t0), Optional.empty());
+    } finally {
+      if (drop) {
+        FileTrees.deleteQuietly(snapshot.dir());
+      }
+    }
+  }
+
+  private Optional<ColdStart> restoreRemote(String revision) throws IOException {
+    if (!cacheRemote) {
+      return fetchUncached(revision);
+    }
+    CompletableFuture<Void> mine = new CompletableFuture<>();
+    CompletableFuture<Void> running = fetches.putIfAbsent(revision, mine);
+    if (running != null) {
+      // Another cold start is downloading this revision: wait for it, then restore locally.
+      try {
+        running.join();
+      } catch (CompletionException e) {
+        throw rethrow(e.getCause());
+      }
+      Optional<ColdStart> shared = restoreCached(revision, Source.REMOTE, Duration.ZERO);
+      return shared.isPresent() ? shared : fetchUncached(revision);
+    }
+    long t0 = System.nanoTime();
+    try {
+      Optional<String> json = remote.manifest(revision);
+      if (json.isEmpty()) {
+        mine.complete(null);
+        return Optional.empty();
+      }
+      SnapshotManifest manifest = SnapshotManifestCodec.read(json.get(), vmm.identity());
+      Optional<LocalSnapshotCache.Writer> writer = cache.begin(revision, manifest.totalBytes());
+      if (writer.isEmpty()) {
+        log.warn(
+            "snapshot {} ({} bytes) does not fit the cache: restoring without caching",
+            revision,
+            manifest.totalBytes());
+        mine.complete(null);
+        return fetchUncached(revision);
+      }
+      Optional<CachedSnapshot> cached;
+      try (LocalSnapshotCache.Writer w = writer.get()) {
+        download(manifest, w.dir());
+        cached = w.commit(manifest);
+      }
+      Duration fetch = since(t0);
+      metrics.fetched(manifest.totalBytes(), fetch);
+      mine.complete(null);
+      if (cached.isEmpty()) {
+        return fetchUncached(revision);
+      }
+      return Optional.of(restore(cached.get(), Source.REMOTE, fetch, false));
+    } catch (IOException | RuntimeException e) {
+      mine.completeExceptionally(e);
+      throw e;
+    } finally {
+      fetches.remove(revision, mine);
+    }
+  }
+
+  /** The "remote, no cache" path: fetch into scratch space, restore, delete. */
+  private Optional<ColdStart> fetchUncached(String revision) throws IOException {
+    long t0 = System.nanoTime();
+    Optional<String> json = remote.manifest(revision);
+    if (json.isEmpty()) {
+      return Optional.empty();
+    }
+    SnapshotManifest manifest = SnapshotManifestCodec.read(json.get(), vmm.identity());
+    Path dir = Files.createTempDirectory(Files.createDirectories(scratch), revision + ".");
+    try {
+      download(manifest, dir);
+      SnapshotManifestCodec.verifyFiles(manifest, dir);
+    } catch (IOException | RuntimeException e) {
+      FileTrees.deleteQuietly(dir);
+      throw e;
+    }
+    Duration fetch = since(t0);
+    metrics.fetched(manifest.totalBytes(), fetch);
+    return Optional.of(
+        restore(new CachedSnapshot(manifest, dir, () -> {}), Source.REMOTE, fetch, true));
+  }
+
+  private void download(SnapshotManifest manifest, Path dir) throws IOException {
+    for (SnapshotFile f : manifest.files()) {
+      remote.download(manifest.revision(), f, dir.resolve(f.name()));
+    }
+  }
+
+  /**
+   * Snapshots a freshly booted instance after its first invocation, off the caller's thread: pause,
+   * save memory and device state into the cache, write the manifest, commit, and in remote mode
+   * upload (payloads first, manifest last). The VM is stopped afterwards.
+   *
+   * @return the manifest, or empty when the revision was cached meanwhile or does not fit
+   */
+  public CompletableFuture<Optional<SnapshotManifest>> snapshotAfterFirstInvocation(
+      MicroVm vm, FunctionSpec function, String revision) {
+    if (mode == SnapshotMode.DISABLED) {
+      vm.close();
+      return CompletableFuture.completedFuture(Optional.empty());
+    }
+    return CompletableFuture.supplyAsync(() -> createSnapshot(vm, function, revision), background);
+  }
+
+  private Optional<SnapshotManifest> createSnapshot(
+      MicroVm vm, FunctionSpec function, String revision) {
+    Optional<LocalSnapshotCache.Writer> writer;
+    try {
+      writer = cache.begin(revision, function.memoryBytes() + STATE_ALLOWANCE);
+    } catch (IllegalStateException alreadyThere) {
+      vm.close();
+      return Optional.empty();
+    } catch (IOException e) {
+      vm.close();
+      throw new UncheckedIOException(e);
+    }
+    if (writer.isEmpty()) {
+      log.warn("snapshot of {} does not fit the cache: not snapshotting", revision);
+      vm.close();
+      return Optional.empty();
+    }
+    try (LocalSnapshotCache.Writer w = writer.get()) {
+      vm.pause();
+      VmSnapshot files = vm.snapshot(w.dir());
+      SnapshotManifest manifest =
+          new SnapshotManifest(
+              SnapshotManifest.FORMAT_VERSION,
+              revision,
+              function,
+              vmm.identity(),
+              guest,
+              clock.instant(),
+              List.of(
+                  describe(files.memoryFile(), SnapshotFile.Role.MEMORY),
+                  describe(files.stateFile(), SnapshotFile.Role.STATE)));
+      Optional<CachedSnapshot> cached = w.commit(manifest);
+      metrics.committed();
+      if (cached.isEmpty()) {
+        return Optional.empty();
+      }
+      try (CachedSnapshot pinned = cached.get()) {
+        if (mode == SnapshotMode.REMOTE) {
+          long t0 = System.nanoTime();
+          remote.upload(manifest, pinned.dir());
+          log.info("uploaded {} to {} in {} ms", revision, remote.describe(), since(t0).toMillis());
+        }
+      }
+      return Optional.of(manifest);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot snapshot " + revision + ": " + e.getMessage(), e);
+    } finally {
+      vm.close();
+    }
+  }
+
+  private static SnapshotFile describe(Path file, SnapshotFile.Role role) throws IOException {
+    return new SnapshotFile(
+        file.getFileName().toString(), role, Files.size(file), Digests.sha256(file));
+  }
+
+  private static Duration since(long t0) {
+    return Duration.ofNanos(System.nanoTime() - t0);
+  }
+
+  private static IOException rethrow(Throwable cause) {
+    if (cause instanceof IOException io) {
+      return io;
+    }
+    if (cause instanceof RuntimeException r) {
+      throw r;
+    }
+    throw new IllegalStateException(cause);
+  }
+
+  @Override
+  public void close() {
+    background.shutdown();
+  }
+
+  /** Builder. Required: vmm, cache, guest, scratch; remote in remote mode. */
+  public static final class Builder {
+    private SnapshotMode mode = SnapshotMode.LOCAL;
+    private Vmm vmm;
+    private LocalSnapshotCache cache;
+    private SnapshotStore remote;
+    private boolean cacheRemote = true;
+    private SnapshotManifest.Guest guest;
+    private Duration readyTimeout = Duration.ofSeconds(120);
+    private Path scratch;
+    private Clock clock = Clock.systemUTC();
+    private MeterRegistry meters = new SimpleMeterRegistry();
+
+    private Builder() {}
+
+    public Builder mode(SnapshotMode mode) {
+      this.mode = Objects.requireNonNull(mode);
+      return this;
+    }
+
+    public Builder vmm(Vmm vmm) {
+      this.vmm = vmm;
+      return this;
+    }
+
+    public Builder cache(LocalSnapshotCache cache) {
+      this.cache = cache;
+      return this;
+    }
+
+    public Builder remote(SnapshotStore remote) {
+      this.remote = remote;
+      return this;
+    }
+
+    /** False for the "remote, no cache" configuration: fetched snapshots serve one restore. */
+    public Builder cacheRemote(boolean cacheRemote) {
+      this.cacheRemote = cacheRemote;
+      return this;
+    }
+
+    /** Digests of the guest image this node boots, recorded in every manifest. */
+    public Builder guest(SnapshotManifest.Guest guest) {
+      this.guest = guest;
+      return this;
+    }
+
+    public Builder readyTimeout(Duration readyTimeout) {
+      this.readyTimeout = Objects.requireNonNull(readyTimeout);
+      return this;
+    }
+
+    /** Where uncached fetches land for the duration of one restore. */
+    public Builder scratch(Path scratch) {
+      this.scratch = scratch;
+      return this;
+    }
+
+    public Builder clock(Clock clock) {
+      this.clock = Objects.requireNonNull(clock);
+      return this;
+    }
+
+    public Builder meters(MeterRegistry meters) {
+      this.meters = Objects.requireNonNull(meters);
+      return this;
+    }
+
+    public SnapshotManager build() {
+      return new SnapshotManager(this);
+    }
+  }
+}

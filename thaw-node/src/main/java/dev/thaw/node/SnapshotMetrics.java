@@ -1,0 +1,46 @@
+package dev.thaw.node;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import java.time.Duration;
+
+/** The snapshot manager's meters, named {@code thaw.snapshot.*}. */
+final class SnapshotMetrics {
+  private final MeterRegistry meters;
+  private final Counter hits;
+  private final Counter misses;
+  private final Counter commits;
+  private final Counter fetchedBytes;
+  private final Timer fetches;
+
+  SnapshotMetrics(MeterRegistry meters) {
+    this.meters = meters;
+    this.hits = meters.counter("thaw.snapshot.cache.hits");
+    this.misses = meters.counter("thaw.snapshot.cache.misses");
+    this.commits = meters.counter("thaw.snapshot.commits");
+    this.fetchedBytes = meters.counter("thaw.snapshot.fetch.bytes");
+    this.fetches = meters.timer("thaw.snapshot.fetch");
+  }
+
+  void hit() {
+    hits.increment();
+  }
+
+  void miss() {
+    misses.increment();
+  }
+
+  void committed() {
+    commits.increment();
+  }
+
+  void fetched(long bytes, Duration time) {
+    fetchedBytes.increment(bytes);
+    fetches.record(time);
+  }
+
+  void coldStart(SnapshotManager.Source source) {
+    meters.counter("thaw.snapshot.cold.starts", "source", source.name().toLowerCase()).increment();
+  }
+}

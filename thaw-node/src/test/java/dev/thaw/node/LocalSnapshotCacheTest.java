@@ -1,0 +1,133 @@
+package dev.thaw.node;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.thaw.core.cache.CacheIndex;
+import dev.thaw.core.cache.InMemoryCacheAdvertiser;
+import dev.thaw.core.function.BuiltinFunctions;
+import dev.thaw.core.io.Digests;
+import dev.thaw.core.snapshot.SnapshotFile;
+import dev.thaw.core.snapshot.SnapshotManifest;
+import dev.thaw.core.snapshot.SnapshotMismatchException;
+import dev.thaw.core.vmm.VmmIdentity;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.List;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class LocalSnapshotCacheTest {
+  private static final VmmIdentity HOST = new VmmIdentity("qemu", "7.2.22", "tcg", "microvm");
+
+  @TempDir Path root;
+  private final InMemoryCacheAdvertiser ads = new InMemoryCacheAdvertiser();
+  private final SimpleMeterRegistry meters = new SimpleMeterRegistry();
+
+  private LocalSnapshotCache open(long capacity) throws Exception {
+    return LocalSnapshotCache.open(
+        root, CacheIndex.builder().capacityBytes(capacity).build(), ads.forNode("a"), HOST, meters);
+  }
+
+  /** Writes a snapshot of {@code bytes} bytes through a writer and commits it. */
+  private static CachedSnapshot put(LocalSnapshotCache cache, String revision, int bytes)
+      throws Exception {
+    var w = cache.begin(revision, bytes).orElseThrow();
+    Path f = Files.write(w.dir().resolve("state"), new byte[bytes]);
+    return w.commit(manifest(revision, f)).orElseThrow();
+  }
+
+  private static SnapshotManifest manifest(String revision, Path state) throws Exception {
+    return new SnapshotManifest(
+        SnapshotManifest.FORMAT_VERSION,
+        revision,
+        BuiltinFunctions.HELLO,
+        HOST,
+        new SnapshotManifest.Guest("0".repeat(64), "0".repeat(64)),
+        Instant.now(),
+        List.of(
+            new SnapshotFile(
+                "state", SnapshotFile.Role.STATE, Files.size(state), Digests.sha256(state))));
+  }
+
+  @Test
+  void commitPublishesAtomicallyAndAdvertises() throws Exception {
+    LocalSnapshotCache cache = open(1000);
+    var w = cache.begin("r1", 100).orElseThrow();
+    Files.write(w.dir().resolve("state"), new byte[100]);
+    assertThat(Files.exists(root.resolve("entries/r1"))).isFalse();
+    assertThat(ads.revisions("a")).isEmpty();
+    try (CachedSnapshot s = w.commit(manifest("r1", w.dir().resolve("state"))).orElseThrow()) {
+      assertThat(s.dir()).isEqualTo(root.resolve("entries/r1"));
+      assertThat(s.dir().resolve("manifest.json")).exists();
+    }
+    assertThat(ads.revisions("a")).containsExactly("r1");
+  }
+
+  @Test
+  void aFileThatDoesNotMatchItsManifestNeverEntersTheCache() throws Exception {
+    LocalSnapshotCache cache = open(1000);
+    var w = cache.begin("r1", 100).orElseThrow();
+    Path f = Files.write(w.dir().resolve("state"), new byte[100]);
+    SnapshotManifest m = manifest("r1", f);
+    Files.write(f, new byte[] {1, 2, 3});
+    assertThatThrownBy(() -> w.commit(m)).isInstanceOf(SnapshotMismatchException.class);
+    assertThat(cache.revisions()).isEmpty();
+    assertThat(cache.usedBytes()).isZero();
+    try (var left = Files.list(root.resolve("incoming"))) {
+      assertThat(left).isEmpty();
+    }
+  }
+
+  @Test
+  void evictionDeletesTheLeastRecentlyUsedEntry() throws Exception {
+    LocalSnapshotCache cache = open(250);
+    put(cache, "r1", 100).close();
+    Thread.sleep(5);
+    put(cache, "r2", 100).close();
+    Thread.sleep(5);
+    cache.acquire("r1").orElseThrow().close();
+    put(cache, "r3", 100).close();
+    assertThat(cache.revisions()).containsExactlyInAnyOrder("r1", "r3");
+    assertThat(root.resolve("entries/r2")).doesNotExist();
+    assertThat(ads.revisions("a")).isEqualTo(Set.of("r1", "r3"));
+    assertThat(meters.counter("thaw.snapshot.evictions").count()).isEqualTo(1);
+  }
+
+  @Test
+  void restartKeepsCompleteEntriesAndDeletesPartialOnes() throws Exception {
+    LocalSnapshotCache first = open(1000);
+    put(first, "r1", 100).close();
+    // What a process killed midway leaves: a half-written incoming directory, and an entry
+    // directory whose manifest is missing or whose files are short.
+    Files.write(
+        Files.createDirectories(root.resolve("incoming/r2.123")).resolve("state"), new byte[7]);
+    Files.write(Files.createDirectories(root.resolve("entries/r3")).resolve("state"), new byte[7]);
+    put(first, "r4", 100).close();
+    Files.write(root.resolve("entries/r4/state"), new byte[50]);
+
+    LocalSnapshotCache second = open(1000);
+    assertThat(second.revisions()).containsExactly("r1");
+    assertThat(second.usedBytes()).isEqualTo(100);
+    assertThat(root.resolve("entries/r3")).doesNotExist();
+    assertThat(root.resolve("entries/r4")).doesNotExist();
+    try (var left = Files.list(root.resolve("incoming"))) {
+      assertThat(left).isEmpty();
+    }
+    assertThat(ads.revisions("a")).containsExactly("r1");
+  }
+
+  @Test
+  void aPinnedEntryIsNeitherEvictedNorRemoved() throws Exception {
+    LocalSnapshotCache cache = open(150);
+    CachedSnapshot pinned = put(cache, "r1", 100);
+    assertThat(cache.begin("r2", 100)).isEmpty();
+    assertThat(cache.remove("r1")).isFalse();
+    pinned.close();
+    assertThat(cache.remove("r1")).isTrue();
+    assertThat(root.resolve("entries/r1")).doesNotExist();
+  }
+}
