@@ -1,6 +1,8 @@
 package dev.thaw.qemu;
 
+import dev.thaw.core.io.Digests;
 import dev.thaw.core.io.FileTrees;
+import dev.thaw.core.snapshot.SnapshotManifest;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -11,8 +13,6 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Objects;
 import java.util.function.Consumer;
@@ -38,6 +38,15 @@ public record GuestImage(Path kernel, Path initrd, String digest) {
     Objects.requireNonNull(kernel, "kernel");
     Objects.requireNonNull(initrd, "initrd");
     Objects.requireNonNull(digest, "digest");
+  }
+
+  /** SHA-256 of the kernel and the initramfs, as snapshot manifests record them. */
+  public SnapshotManifest.Guest digests() {
+    try {
+      return new SnapshotManifest.Guest(Digests.sha256(kernel), Digests.sha256(initrd));
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot read the guest image", e);
+    }
   }
 
   /** The default cache root: {@code $THAW_CACHE_DIR/guest}, else {@code ~/.cache/thaw/guest}. */
@@ -102,18 +111,14 @@ public record GuestImage(Path kernel, Path initrd, String digest) {
   }
 
   static String recipeDigest() throws IOException {
-    try {
-      MessageDigest sha = MessageDigest.getInstance("SHA-256");
-      for (String name : RECIPE) {
-        sha.update(name.getBytes(java.nio.charset.StandardCharsets.UTF_8));
-        try (InputStream in = open(name)) {
-          sha.update(in.readAllBytes());
-        }
+    MessageDigest sha = Digests.newSha256();
+    for (String name : RECIPE) {
+      sha.update(name.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+      try (InputStream in = open(name)) {
+        sha.update(in.readAllBytes());
       }
-      return HexFormat.of().formatHex(sha.digest());
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException("SHA-256 is required of every JVM", e);
     }
+    return Digests.hex(sha);
   }
 
   private static InputStream open(String name) throws IOException {

@@ -227,11 +227,6 @@ public final class S3SnapshotStore implements SnapshotStore, AutoCloseable {
     }
   }
 
-  /** Overwrites one object: for tests that corrupt a payload in place. */
-  void putRaw(String revision, String name, byte[] content) {
-    s3.putObject(r -> r.bucket(bucket).key(key(revision, name)), RequestBody.fromBytes(content));
-  }
-
   @Override
   public String describe() {
     return description;

@@ -1,0 +1,214 @@
+package dev.thaw.node;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.thaw.core.cache.InMemoryCacheAdvertiser;
+import dev.thaw.core.function.BuiltinFunctions;
+import dev.thaw.core.function.FunctionClient;
+import dev.thaw.core.snapshot.SnapshotManifest;
+import dev.thaw.core.snapshot.SnapshotManifestCodec;
+import dev.thaw.core.snapshot.SnapshotMode;
+import dev.thaw.core.vmm.MicroVm;
+import dev.thaw.s3.EmbeddedS3Server;
+import dev.thaw.s3.S3SnapshotStore;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.io.TempDir;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
+
+/**
+ * Real QEMU snapshots through a real S3 server over HTTP. Node A makes the snapshot once; the
+ * scenarios restore it on fresh nodes.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class SnapshotManagerIT {
+  private static final String REVISION = "stateful-r1";
+  private static final JsonMapper JSON = JsonMapper.builder().build();
+
+  private Path dir;
+  private EmbeddedS3Server server;
+  private S3SnapshotStore store;
+  private final InMemoryCacheAdvertiser ads = new InMemoryCacheAdvertiser();
+  private final FunctionClient client = new FunctionClient(Duration.ofSeconds(10));
+  private JsonNode firstAnswer;
+  private int nodes;
+
+  @BeforeAll
+  void nodeAMakesTheSnapshotAfterTheFirstInvocation(@TempDir Path tmp) throws Exception {
+    dir = tmp;
+    server = EmbeddedS3Server.start(dir.resolve("s3"));
+    store = store(server.endpoint());
+    try (Node a = node(SnapshotMode.REMOTE, true)) {
+      SnapshotManager.ColdStart start = a.manager.start(BuiltinFunctions.STATEFUL, REVISION);
+      assertThat(start.source()).isEqualTo(SnapshotManager.Source.NONE);
+      firstAnswer = invoke(start.vm());
+      SnapshotManifest m =
+          a.manager
+              .snapshotAfterFirstInvocation(start.vm(), BuiltinFunctions.STATEFUL, REVISION)
+              .get()
+              .orElseThrow();
+      assertThat(a.cache.revisions()).containsExactly(REVISION);
+      assertThat(ads.revisions("node1")).containsExactly(REVISION);
+      assertThat(store.revisions()).containsExactly(REVISION);
+      assertThat(m.totalBytes()).isGreaterThan(BuiltinFunctions.STATEFUL.memoryBytes());
+
+      // Local mode on the same node: a cache hit.
+      SnapshotManager.ColdStart again = a.manager.start(BuiltinFunctions.STATEFUL, REVISION);
+      try (MicroVm vm = again.vm()) {
+        assertThat(again.source()).isEqualTo(SnapshotManager.Source.LOCAL);
+        assertCarriesTheState(invoke(vm));
+      }
+    }
+  }
+
+  @AfterAll
+  void stop() throws Exception {
+    store.close();
+    server.close();
+  }
+
+  private S3SnapshotStore store(URI endpoint) throws Exception {
+    S3SnapshotStore s =
+        S3SnapshotStore.builder()
+            .endpoint(endpoint)
+            .credentials(server.credentials())
+            .bucket("snapshots")
+            .build();
+    return endpoint.equals(server.endpoint()) ? s.ensureBucket() : s;
+  }
+
+  private Node node(SnapshotMode mode, boolean cacheRemote) throws Exception {
+    return new Node(dir, "node" + ++nodes, mode, store, cacheRemote, ads);
+  }
+
+  private JsonNode invoke(MicroVm vm) {
+    return JSON.readTree(client.get(vm.endpoint(), "/").body());
+  }
+
+  private void assertCarriesTheState(JsonNode answer) {
+    assertThat(answer.get("bootId")).isEqualTo(firstAnswer.get("bootId"));
+    assertThat(answer.get("checksum")).isEqualTo(firstAnswer.get("checksum"));
+    assertThat(answer.get("counter").asInt()).isEqualTo(2);
+  }
+
+  @Test
+  void anotherNodeRestoresFromRemoteAndThenFromItsCache() throws Exception {
+    try (Node b = node(SnapshotMode.REMOTE, true)) {
+      SnapshotManager.ColdStart remote = b.manager.start(BuiltinFunctions.STATEFUL, REVISION);
+      try (MicroVm vm = remote.vm()) {
+        assertThat(remote.source()).isEqualTo(SnapshotManager.Source.REMOTE);
+        assertThat(remote.fetch()).isPositive();
+        assertCarriesTheState(invoke(vm));
+      }
+      assertThat(b.cache.revisions()).containsExactly(REVISION);
+      SnapshotManager.ColdStart local = b.manager.start(BuiltinFunctions.STATEFUL, REVISION);
+      try (MicroVm vm = local.vm()) {
+        assertThat(local.source()).isEqualTo(SnapshotManager.Source.LOCAL);
+        assertCarriesTheState(invoke(vm));
+      }
+      assertThat(b.fetches()).isEqualTo(1);
+    }
+  }
+
+  @Test
+  void remoteWithoutCacheFetchesForEveryColdStartAndKeepsNothing() throws Exception {
+    try (Node c = node(SnapshotMode.REMOTE, false)) {
+      for (int i = 0; i < 2; i++) {
+        SnapshotManager.ColdStart start = c.manager.start(BuiltinFunctions.STATEFUL, REVISION);
+        try (MicroVm vm = start.vm()) {
+          assertThat(start.source()).isEqualTo(SnapshotManager.Source.REMOTE);
+          assertCarriesTheState(invoke(vm));
+        }
+      }
+      assertThat(c.fetches()).isEqualTo(2);
+      assertThat(c.cache.revisions()).isEmpty();
+      try (var left = Files.list(dir.resolve("node" + nodes + "-scratch"))) {
+        assertThat(left).isEmpty();
+      }
+    }
+  }
+
+  @Test
+  void eightConcurrentColdStartsOfOneRevisionShareOneDownload() throws Exception {
+    try (Node d = node(SnapshotMode.REMOTE, true)) {
+      ExecutorService pool = Executors.newFixedThreadPool(8);
+      List<SnapshotManager.ColdStart> starts = new ArrayList<>();
+      try {
+        List<Future<SnapshotManager.ColdStart>> futures = new ArrayList<>();
+        for (int i = 0; i < 8; i++) {
+          futures.add(pool.submit(() -> d.manager.start(BuiltinFunctions.STATEFUL, REVISION)));
+        }
+        for (Future<SnapshotManager.ColdStart> f : futures) {
+          starts.add(f.get());
+        }
+        for (SnapshotManager.ColdStart s : starts) {
+          assertThat(s.source()).isIn(SnapshotManager.Source.REMOTE, SnapshotManager.Source.LOCAL);
+          assertCarriesTheState(invoke(s.vm()));
+        }
+      } finally {
+        starts.forEach(s -> s.vm().close());
+        pool.shutdownNow();
+      }
+      assertThat(d.fetches()).isEqualTo(1);
+    }
+  }
+
+  @Test
+  void aCorruptObjectIsDetectedNeverCachedAndTheColdStartBootsSayingWhy() throws Exception {
+    String bad = "stateful-corrupt";
+    SnapshotManifest good = SnapshotManifestCodec.parse(store.manifest(REVISION).orElseThrow());
+    Path copy = Files.createDirectories(dir.resolve("corrupt"));
+    // Same files and digests under another revision, then one byte of the state changed.
+    try (Node e = node(SnapshotMode.REMOTE, true)) {
+      for (var f : good.files()) {
+        store.download(REVISION, f, copy.resolve(f.name()));
+      }
+      byte[] state = Files.readAllBytes(copy.resolve("state"));
+      SnapshotManifest renamed =
+          new SnapshotManifest(
+              good.formatVersion(),
+              bad,
+              good.function(),
+              good.vmm(),
+              good.guest(),
+              good.createdAt(),
+              good.files());
+      store.upload(renamed, copy);
+      state[state.length / 2] ^= 0x5a;
+      S3Raw.put(server, "snapshots", bad + "/state", state);
+
+      SnapshotManager.ColdStart start = e.manager.start(BuiltinFunctions.STATEFUL, bad);
+      try (MicroVm vm = start.vm()) {
+        assertThat(start.source()).isEqualTo(SnapshotManager.Source.NONE);
+        assertThat(start.fallback()).hasValueSatisfying(why -> assertThat(why).contains("sha256"));
+        assertThat(invoke(vm).get("counter").asInt()).isEqualTo(1);
+      }
+      assertThat(e.cache.revisions()).isEmpty();
+    }
+  }
+
+  @Test
+  void unreachableStorageBootsFreshWithOneClearReason() throws Exception {
+    try (S3SnapshotStore nowhere = store(URI.create("http://127.0.0.1:9"));
+        Node f = new Node(dir, "offline", SnapshotMode.REMOTE, nowhere, true, ads)) {
+      SnapshotManager.ColdStart start = f.manager.start(BuiltinFunctions.STATEFUL, REVISION);
+      try (MicroVm vm = start.vm()) {
+        assertThat(start.source()).isEqualTo(SnapshotManager.Source.NONE);
+        assertThat(start.fallback())
+            .hasValueSatisfying(why -> assertThat(why).contains("remote storage unusable"));
+      }
+    }
+  }
+}
