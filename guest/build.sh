@@ -3,7 +3,8 @@
 #
 #   guest/build.sh OUTDIR
 #
-# Writes OUTDIR/vmlinuz, OUTDIR/initramfs.img and OUTDIR/kernel.txt. The kernel comes from
+# Writes OUTDIR/vmlinuz, OUTDIR/initramfs.img, OUTDIR/tsc-khz (this host's TSC rate, see
+# tsc-khz.c) and OUTDIR/kernel.txt, last, which marks the image complete. The kernel comes from
 # Debian's linux-image package (fetched with `apt-get download`, unpacked with
 # `dpkg-deb -x`, never installed on the host); busybox from busybox-static the same way.
 # Host tools needed: apt-get, dpkg-deb, depmod/modprobe (kmod), gcc with a static libc,
@@ -58,5 +59,7 @@ cp "kernel/boot/vmlinuz-$kver" "$out/vmlinuz"
 # A reproducible archive: sorted names, fixed times and owners.
 (cd "$root" && find . -exec touch -h -d @0 {} + && find . | LC_ALL=C sort \
   | cpio --quiet -o -H newc -R 0:0 --reproducible | gzip -n -9) > "$out/initramfs.img"
+gcc -O2 -o "$work/tsc-khz" "$here/tsc-khz.c"
+"$work/tsc-khz" > "$out/tsc-khz"
 echo "$pkg $kver" > "$out/kernel.txt"
 echo "build.sh: wrote $out ($(du -sh "$out" | cut -f1))" >&2

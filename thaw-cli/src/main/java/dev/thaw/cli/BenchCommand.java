@@ -7,5 +7,5 @@ import picocli.CommandLine.Command;
     name = "bench",
     mixinStandardHelpOptions = true,
     description = "Benchmarks that measure Thaw side by side in one run.",
-    subcommands = {BenchVmCommand.class})
+    subcommands = {BenchVmCommand.class, BenchSnapshotsCommand.class})
 final class BenchCommand {}

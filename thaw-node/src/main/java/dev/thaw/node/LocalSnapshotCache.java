@@ -13,10 +13,13 @@ import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.FileTime;
 import java.util.List;
 import java.util.Optional;
@@ -34,7 +37,7 @@ import org.slf4j.LoggerFactory;
  * everything under {@code incoming/} is deleted, as is any entry whose manifest is missing,
  * unreadable, or does not match its files' sizes.
  */
-public final class LocalSnapshotCache {
+public final class LocalSnapshotCache implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(LocalSnapshotCache.class);
 
   private final Path entries;
@@ -43,6 +46,8 @@ public final class LocalSnapshotCache {
   private final CacheAdvertiser advertiser;
   private final VmmIdentity host;
   private final Counter evictions;
+  private FileChannel lockChannel;
+  private FileLock lock;
 
   private LocalSnapshotCache(
       Path root,
@@ -74,6 +79,7 @@ public final class LocalSnapshotCache {
   }
 
   private void recover() throws IOException {
+    lockExclusively();
     FileTrees.deleteRecursively(incoming);
     Files.createDirectories(incoming);
     Files.createDirectories(entries);
@@ -99,6 +105,36 @@ public final class LocalSnapshotCache {
     announce();
   }
 
+  /** One process owns a cache directory: a second one would delete the first one's writes. */
+  private void lockExclusively() throws IOException {
+    Files.createDirectories(entries.getParent());
+    lockChannel =
+        FileChannel.open(
+            entries.getParent().resolve("lock"),
+            StandardOpenOption.CREATE,
+            StandardOpenOption.WRITE);
+    try {
+      lock = lockChannel.tryLock();
+    } catch (java.nio.channels.OverlappingFileLockException sameJvm) {
+      lock = null;
+    }
+    if (lock == null) {
+      lockChannel.close();
+      throw new IOException(
+          "snapshot cache " + entries.getParent() + " is in use by another process");
+    }
+  }
+
+  /** Releases the directory for another process. Entries stay on disk. */
+  @Override
+  public void close() throws IOException {
+    if (lock != null) {
+      lock.release();
+      lockChannel.close();
+      lock = null;
+    }
+  }
+
   private static void checkSizes(SnapshotManifest m, Path dir) throws IOException {
     for (SnapshotFile f : m.files()) {
       Path p = dir.resolve(f.name());
@@ -106,6 +142,35 @@ public final class LocalSnapshotCache {
         throw new IOException("file " + f.name() + " is missing or has the wrong size");
       }
     }
+  }
+
+  /** A committed entry as {@link #peek} sees it. */
+  public record Listing(SnapshotManifest manifest, java.time.Instant lastUsed) {}
+
+  /**
+   * Lists the committed entries under {@code root} without taking ownership of the directory (safe
+   * while an agent runs): unreadable entries are skipped, nothing is deleted.
+   */
+  public static List<Listing> peek(Path root) throws IOException {
+    Path dir = root.resolve("entries");
+    if (!Files.isDirectory(dir)) {
+      return List.of();
+    }
+    List<Listing> out = new java.util.ArrayList<>();
+    try (Stream<Path> entries = Files.list(dir)) {
+      for (Path e : entries.sorted().toList()) {
+        try {
+          Path manifest = e.resolve(SnapshotManifest.FILE_NAME);
+          out.add(
+              new Listing(
+                  SnapshotManifestCodec.parse(Files.readString(manifest)),
+                  Files.getLastModifiedTime(manifest).toInstant()));
+        } catch (IOException | SnapshotFormatException skipped) {
+          // Being written or damaged: the owner deals with it at its next start.
+        }
+      }
+    }
+    return out;
   }
 
   /** Pins a cached snapshot for a restore; close the result once the VMM has opened it. */

@@ -3,6 +3,7 @@ package dev.thaw.node;
 import dev.thaw.core.function.FunctionSpec;
 import dev.thaw.core.io.Digests;
 import dev.thaw.core.io.FileTrees;
+import dev.thaw.core.snapshot.MalformedManifestException;
 import dev.thaw.core.snapshot.SnapshotFile;
 import dev.thaw.core.snapshot.SnapshotFormatException;
 import dev.thaw.core.snapshot.SnapshotManifest;
@@ -10,9 +11,9 @@ import dev.thaw.core.snapshot.SnapshotManifestCodec;
 import dev.thaw.core.snapshot.SnapshotMode;
 import dev.thaw.core.snapshot.SnapshotStore;
 import dev.thaw.core.vmm.MicroVm;
-import dev.thaw.core.vmm.RestoreException;
 import dev.thaw.core.vmm.VmSnapshot;
 import dev.thaw.core.vmm.Vmm;
+import dev.thaw.core.vmm.VmmException;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.io.IOException;
@@ -138,8 +139,11 @@ public final class SnapshotManager implements AutoCloseable {
       fallback = Optional.of("remote storage unusable: " + e.getMessage());
     } catch (SnapshotFormatException e) {
       fallback = Optional.of("snapshot refused: " + e.getMessage());
-    } catch (RestoreException e) {
+    } catch (VmmException e) {
       fallback = Optional.of("restore failed: " + e.getMessage().lines().findFirst().orElse(""));
+    } catch (RuntimeException e) {
+      log.error("unexpected failure on the snapshot path of {}", revision, e);
+      fallback = Optional.of("unexpected error: " + e);
     }
     fallback.ifPresent(why -> log.warn("cold start of {} boots fresh: {}", revision, why));
     return boot(function, fallback);
@@ -197,7 +201,7 @@ public final class SnapshotManager implements AutoCloseable {
         mine.complete(null);
         return Optional.empty();
       }
-      SnapshotManifest manifest = SnapshotManifestCodec.read(json.get(), vmm.identity());
+      SnapshotManifest manifest = readRemoteManifest(revision, json.get());
       Optional<LocalSnapshotCache.Writer> writer = cache.begin(revision, manifest.totalBytes());
       if (writer.isEmpty()) {
         log.warn(
@@ -234,7 +238,7 @@ public final class SnapshotManager implements AutoCloseable {
     if (json.isEmpty()) {
       return Optional.empty();
     }
-    SnapshotManifest manifest = SnapshotManifestCodec.read(json.get(), vmm.identity());
+    SnapshotManifest manifest = readRemoteManifest(revision, json.get());
     Path dir = Files.createTempDirectory(Files.createDirectories(scratch), revision + ".");
     try {
       download(manifest, dir);
@@ -247,6 +251,15 @@ public final class SnapshotManager implements AutoCloseable {
     metrics.fetched(manifest.totalBytes(), fetch);
     return Optional.of(
         restore(new CachedSnapshot(manifest, dir, () -> {}), Source.REMOTE, fetch, true));
+  }
+
+  private SnapshotManifest readRemoteManifest(String revision, String json) {
+    SnapshotManifest manifest = SnapshotManifestCodec.read(json, vmm.identity());
+    if (!manifest.revision().equals(revision)) {
+      throw new MalformedManifestException(
+          "manifest stored for " + revision + " names revision " + manifest.revision(), null);
+    }
+    return manifest;
   }
 
   private void download(SnapshotManifest manifest, Path dir) throws IOException {

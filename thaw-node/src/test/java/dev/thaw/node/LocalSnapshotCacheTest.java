@@ -109,6 +109,7 @@ class LocalSnapshotCacheTest {
     put(first, "r4", 100).close();
     Files.write(root.resolve("entries/r4/state"), new byte[50]);
 
+    first.close();
     LocalSnapshotCache second = open(1000);
     assertThat(second.revisions()).containsExactly("r1");
     assertThat(second.usedBytes()).isEqualTo(100);
@@ -118,6 +119,16 @@ class LocalSnapshotCacheTest {
       assertThat(left).isEmpty();
     }
     assertThat(ads.revisions("a")).containsExactly("r1");
+  }
+
+  @Test
+  void aSecondOwnerOfTheDirectoryIsRefused() throws Exception {
+    LocalSnapshotCache first = open(1000);
+    assertThatThrownBy(() -> open(1000))
+        .isInstanceOf(java.io.IOException.class)
+        .hasMessageContaining("in use by another process");
+    first.close();
+    open(1000).close();
   }
 
   @Test

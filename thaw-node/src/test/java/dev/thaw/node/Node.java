@@ -55,7 +55,8 @@ final class Node implements AutoCloseable {
   }
 
   @Override
-  public void close() {
+  public void close() throws java.io.IOException {
     manager.close();
+    cache.close();
   }
 }

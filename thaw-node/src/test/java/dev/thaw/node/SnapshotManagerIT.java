@@ -200,6 +200,29 @@ class SnapshotManagerIT {
   }
 
   @Test
+  void unsafeUnknownAndForeignManifestsAreRefusedAndTheColdStartBoots() throws Exception {
+    String good = store.manifest(REVISION).orElseThrow();
+    var cases =
+        java.util.Map.of(
+            "evil-path", good.replace("\"name\" : \"state\"", "\"name\" : \"../state\""),
+            "future-format", good.replace("\"formatVersion\" : 1", "\"formatVersion\" : 2"),
+            "other-vmm", good.replace("\"accelerator\" : \"tcg\"", "\"accelerator\" : \"kvm\""));
+    try (Node g = node(SnapshotMode.REMOTE, true)) {
+      for (var c : cases.entrySet()) {
+        assertThat(c.getValue()).isNotEqualTo(good);
+        S3Raw.put(server, "snapshots", c.getKey() + "/manifest.json", c.getValue().getBytes());
+        SnapshotManager.ColdStart start = g.manager.start(BuiltinFunctions.HELLO, c.getKey());
+        start.vm().close();
+        assertThat(start.source()).isEqualTo(SnapshotManager.Source.NONE);
+        assertThat(start.fallback())
+            .as(c.getKey())
+            .hasValueSatisfying(why -> assertThat(why).startsWith("snapshot refused"));
+      }
+      assertThat(g.cache.revisions()).isEmpty();
+    }
+  }
+
+  @Test
   void unreachableStorageBootsFreshWithOneClearReason() throws Exception {
     try (S3SnapshotStore nowhere = store(URI.create("http://127.0.0.1:9"));
         Node f = new Node(dir, "offline", SnapshotMode.REMOTE, nowhere, true, ads)) {

@@ -28,8 +28,9 @@ import java.util.function.Consumer;
  * @param kernel the kernel image ({@code vmlinuz})
  * @param initrd the initramfs ({@code initramfs.img})
  * @param digest the recipe digest that names this image
+ * @param tscKhz the host's TSC rate in kHz, handed to the guest kernel; 0 if unknown
  */
-public record GuestImage(Path kernel, Path initrd, String digest) {
+public record GuestImage(Path kernel, Path initrd, String digest, long tscKhz) {
   private static final String RECIPE_ROOT = "/dev/thaw/qemu/guest/";
   private static final List<String> RECIPE =
       List.of("build.sh", "init", "thaw-guest.c", "modules.txt");
@@ -73,9 +74,18 @@ public record GuestImage(Path kernel, Path initrd, String digest) {
           build(dir, progress);
         }
       }
-      return new GuestImage(dir.resolve("vmlinuz"), dir.resolve("initramfs.img"), digest);
+      return new GuestImage(
+          dir.resolve("vmlinuz"), dir.resolve("initramfs.img"), digest, readTscKhz(dir));
     } catch (IOException e) {
       throw new UncheckedIOException("cannot build the guest image: " + e.getMessage(), e);
+    }
+  }
+
+  private static long readTscKhz(Path dir) {
+    try {
+      return Long.parseLong(Files.readString(dir.resolve("tsc-khz")).strip());
+    } catch (IOException | NumberFormatException e) {
+      return 0;
     }
   }
 

@@ -53,7 +53,12 @@ public final class QemuVmm implements Vmm {
     this.accelerator = b.accelerator;
     this.workRoot = b.workRoot;
     this.image = Objects.requireNonNull(b.image, "image");
-    this.identity = new VmmIdentity("qemu", detectVersion(binary), accelerator, "microvm");
+    this.identity = probe(binary, accelerator);
+  }
+
+  /** The identity snapshots made by {@code binary} with {@code accelerator} carry. */
+  public static VmmIdentity probe(String binary, String accelerator) {
+    return new VmmIdentity("qemu", detectVersion(binary), accelerator, "microvm");
   }
 
   public static Builder builder() {
@@ -229,7 +234,9 @@ public final class QemuVmm implements Vmm {
             "-initrd",
             image.initrd().toString(),
             "-append",
-            "console=ttyS0 quiet panic=-1 thaw.fn="
+            "console=ttyS0 quiet panic=-1"
+                + (image.tscKhz() > 0 ? " tsc_early_khz=" + image.tscKhz() : "")
+                + " thaw.fn="
                 + function.handler()
                 + " thaw.init_mib="
                 + function.initMib(),

@@ -1,0 +1,225 @@
+package dev.thaw.cli;
+
+import dev.thaw.core.cache.CacheAdvertiser;
+import dev.thaw.core.cache.CacheIndex;
+import dev.thaw.core.function.BuiltinFunctions;
+import dev.thaw.core.function.FunctionClient;
+import dev.thaw.core.function.FunctionSpec;
+import dev.thaw.core.io.FileTrees;
+import dev.thaw.core.snapshot.SnapshotManifest;
+import dev.thaw.core.snapshot.SnapshotMode;
+import dev.thaw.core.stats.LatencySummary;
+import dev.thaw.core.vmm.MicroVm;
+import dev.thaw.node.LocalSnapshotCache;
+import dev.thaw.node.SnapshotManager;
+import dev.thaw.qemu.GuestImage;
+import dev.thaw.qemu.QemuVmm;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import tools.jackson.databind.json.JsonMapper;
+
+/**
+ * {@code thaw bench snapshots}: cold-start latency of the four snapshot configurations of the
+ * thesis' evaluation, measured side by side in one run.
+ */
+@Command(
+    name = "snapshots",
+    mixinStandardHelpOptions = true,
+    description = {
+      "Cold-start latency (request to first response) without snapshots, from a local",
+      "snapshot, from remote storage without caching, and from remote storage into the cache,",
+      "plus the share of remote cold-start time spent fetching."
+    })
+final class BenchSnapshotsCommand implements Callable<Integer> {
+  private static final String REVISION = "bench-stateful";
+
+  @Option(
+      names = "--cold-starts",
+      defaultValue = "15",
+      description = "Cold starts per configuration (default: ${DEFAULT-VALUE}).")
+  int coldStarts;
+
+  @Option(
+      names = "--function",
+      defaultValue = "stateful",
+      description = "Built-in function (default: ${DEFAULT-VALUE}).")
+  String functionId;
+
+  @Option(names = "--json", description = "Also write the figures as JSON to this file.")
+  Path json;
+
+  @Mixin S3Options s3;
+
+  private final PrintStream out = System.out;
+  private final FunctionClient client = new FunctionClient(Duration.ofSeconds(30));
+
+  /** The figures of one configuration. */
+  record Result(String configuration, LatencySummary latencyMs, double fetchShare) {}
+
+  @Override
+  public Integer call() throws Exception {
+    FunctionSpec function =
+        BuiltinFunctions.byId(functionId)
+            .orElseThrow(() -> new IllegalArgumentException("unknown function: " + functionId));
+    if (coldStarts < 1) {
+      throw new IllegalArgumentException("--cold-starts must be positive");
+    }
+    Path root = Files.createTempDirectory("thaw-bench-snapshots-");
+    try (S3Options.Remote remote = s3.open(root)) {
+      return run(function, root, remote);
+    } finally {
+      FileTrees.deleteQuietly(root);
+    }
+  }
+
+  private int run(FunctionSpec function, Path root, S3Options.Remote remote) throws Exception {
+    GuestImage image = GuestImage.ensure(GuestImage.defaultCacheRoot(), out::println);
+    QemuVmm vmm = QemuVmm.builder().image(image).workRoot(root.resolve("vms")).build();
+    SnapshotManifest.Guest guest = image.digests();
+    out.printf(
+        "thaw bench snapshots: %s on %s, remote %s, %d cold starts per configuration%n",
+        function.id(), vmm.identity(), remote.store().describe(), coldStarts);
+    remote.store().delete(REVISION);
+
+    List<Result> results = new ArrayList<>();
+    try (Node none = new Node(root, "none", SnapshotMode.DISABLED, true, vmm, guest, remote);
+        Node local = new Node(root, "local", SnapshotMode.REMOTE, true, vmm, guest, remote);
+        Node uncached = new Node(root, "uncached", SnapshotMode.REMOTE, false, vmm, guest, remote);
+        Node cached = new Node(root, "cached", SnapshotMode.REMOTE, true, vmm, guest, remote)) {
+      results.add(measure("no snapshot", none, function, () -> {}));
+
+      SnapshotManager.ColdStart first = local.manager.start(function, REVISION);
+      client.get(first.vm().endpoint(), "/");
+      long t0 = System.nanoTime();
+      SnapshotManifest m =
+          local
+              .manager
+              .snapshotAfterFirstInvocation(first.vm(), function, REVISION)
+              .get()
+              .orElseThrow();
+      out.printf(
+          "  snapshot of %s: %d MiB, saved, verified, cached and uploaded in %.0f ms%n",
+          REVISION, m.totalBytes() >> 20, (System.nanoTime() - t0) / 1e6);
+
+      results.add(measure("local snapshot", local, function, () -> {}));
+      results.add(measure("remote, no cache", uncached, function, () -> {}));
+      results.add(
+          measure("remote, cached (fetch)", cached, function, () -> cached.cache.remove(REVISION)));
+    } finally {
+      remote.store().delete(REVISION);
+    }
+    print(results);
+    if (json != null) {
+      Map<String, Object> doc = new LinkedHashMap<>();
+      doc.put("function", function.id());
+      doc.put("vmm", vmm.identity().toString());
+      doc.put("results", results);
+      JsonMapper.builder().build().writerWithDefaultPrettyPrinter().writeValue(json.toFile(), doc);
+      out.println("wrote " + json);
+    }
+    return 0;
+  }
+
+  private Result measure(String name, Node node, FunctionSpec function, Runnable before) {
+    List<Double> total = new ArrayList<>();
+    double fetchMs = 0;
+    for (int i = 1; i <= coldStarts; i++) {
+      before.run();
+      long t0 = System.nanoTime();
+      SnapshotManager.ColdStart start = node.manager.start(function, REVISION);
+      try (MicroVm vm = start.vm()) {
+        client.get(vm.endpoint(), "/");
+        double ms = (System.nanoTime() - t0) / 1e6;
+        total.add(ms);
+        fetchMs += start.fetch().toNanos() / 1e6;
+        out.printf(
+            Locale.ROOT,
+            "  %-24s %2d/%d: %7.0f ms (%s, fetch %.0f ms)%n",
+            name,
+            i,
+            coldStarts,
+            ms,
+            start.source().name().toLowerCase(Locale.ROOT),
+            start.fetch().toNanos() / 1e6);
+      }
+    }
+    double sum = total.stream().mapToDouble(Double::doubleValue).sum();
+    return new Result(name, LatencySummary.of(total), fetchMs / sum);
+  }
+
+  private void print(List<Result> results) {
+    double local = results.get(1).latencyMs().p50();
+    out.println();
+    out.printf(
+        "%-24s %8s %8s %8s %8s %8s %9s %8s%n",
+        "cold start", "n", "mean ms", "p50 ms", "p90 ms", "p99 ms", "fetching", "÷ local");
+    for (Result r : results) {
+      LatencySummary s = r.latencyMs();
+      out.printf(
+          Locale.ROOT,
+          "%-24s %8d %8.0f %8.0f %8.0f %8.0f %8.0f%% %8.2f%n",
+          r.configuration(),
+          s.count(),
+          s.mean(),
+          s.p50(),
+          s.p90(),
+          s.p99(),
+          100 * r.fetchShare(),
+          s.p50() / local);
+    }
+  }
+
+  /** One node of the benchmark: its own cache directory and snapshot mode. */
+  private static final class Node implements AutoCloseable {
+    final LocalSnapshotCache cache;
+    final SnapshotManager manager;
+
+    Node(
+        Path root,
+        String name,
+        SnapshotMode mode,
+        boolean cacheRemote,
+        QemuVmm vmm,
+        SnapshotManifest.Guest guest,
+        S3Options.Remote remote)
+        throws Exception {
+      SimpleMeterRegistry meters = new SimpleMeterRegistry();
+      cache =
+          LocalSnapshotCache.open(
+              root.resolve(name),
+              CacheIndex.builder().capacityBytes(4L << 30).build(),
+              CacheAdvertiser.none(),
+              vmm.identity(),
+              meters);
+      manager =
+          SnapshotManager.builder()
+              .mode(mode)
+              .vmm(vmm)
+              .cache(cache)
+              .remote(remote.store())
+              .cacheRemote(cacheRemote)
+              .guest(guest)
+              .scratch(root.resolve(name + "-scratch"))
+              .meters(meters)
+              .build();
+    }
+
+    @Override
+    public void close() throws Exception {
+      manager.close();
+      cache.close();
+    }
+  }
+}

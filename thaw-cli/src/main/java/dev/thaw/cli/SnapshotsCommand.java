@@ -1,0 +1,93 @@
+package dev.thaw.cli;
+
+import dev.thaw.core.config.ByteSize;
+import dev.thaw.core.snapshot.SnapshotManifest;
+import dev.thaw.core.snapshot.SnapshotManifestCodec;
+import dev.thaw.node.LocalSnapshotCache;
+import java.io.PrintStream;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/** {@code thaw snapshots ls|rm}: the local cache and the bucket. */
+@Command(
+    name = "snapshots",
+    mixinStandardHelpOptions = true,
+    description = "List or remove snapshots in the local cache or in remote storage.",
+    subcommands = {SnapshotsCommand.Ls.class, SnapshotsCommand.Rm.class})
+final class SnapshotsCommand {
+  private static final String ROW = "%-32s %-12s %10s  %s%n";
+
+  @Command(name = "ls", mixinStandardHelpOptions = true, description = "List snapshots.")
+  static final class Ls implements Callable<Integer> {
+    @Mixin NodeOptions node;
+    @Mixin S3Options s3;
+
+    @Option(names = "--remote", description = "List the bucket instead of the local cache.")
+    boolean remote;
+
+    @Override
+    public Integer call() throws Exception {
+      PrintStream out = System.out;
+      if (!remote) {
+        out.printf(ROW, "REVISION", "FUNCTION", "SIZE", "LAST USED");
+        for (LocalSnapshotCache.Listing l : LocalSnapshotCache.peek(node.cacheDir())) {
+          row(out, l.manifest(), l.lastUsed().toString());
+        }
+        return 0;
+      }
+      try (S3Options.Remote r = s3.open(node.dataDir())) {
+        out.printf(ROW, "REVISION", "FUNCTION", "SIZE", "CREATED");
+        for (String revision : r.store().revisions()) {
+          Optional<String> json = r.store().manifest(revision);
+          if (json.isPresent()) {
+            SnapshotManifest m = SnapshotManifestCodec.parse(json.get());
+            row(out, m, m.createdAt().toString());
+          }
+        }
+      }
+      return 0;
+    }
+
+    private static void row(PrintStream out, SnapshotManifest m, String when) {
+      out.printf(ROW, m.revision(), m.function().id(), ByteSize.format(m.totalBytes()), when);
+    }
+  }
+
+  @Command(name = "rm", mixinStandardHelpOptions = true, description = "Remove a snapshot.")
+  static final class Rm implements Callable<Integer> {
+    @Mixin NodeOptions node;
+    @Mixin S3Options s3;
+
+    @Option(names = "--remote", description = "Remove from the bucket instead of the local cache.")
+    boolean remote;
+
+    @Parameters(paramLabel = "REVISION", description = "The revision whose snapshot goes.")
+    String revision;
+
+    @Override
+    public Integer call() throws Exception {
+      if (remote) {
+        try (S3Options.Remote r = s3.open(node.dataDir())) {
+          if (r.store().manifest(revision).isEmpty()) {
+            System.err.println("no snapshot of " + revision + " in " + r.store().describe());
+            return 1;
+          }
+          r.store().delete(revision);
+        }
+      } else {
+        try (LocalSnapshotCache cache = NodeSetup.openCache(node)) {
+          if (!cache.remove(revision)) {
+            System.err.println("no snapshot of " + revision + " in " + node.cacheDir());
+            return 1;
+          }
+        }
+      }
+      System.out.println("removed " + revision);
+      return 0;
+    }
+  }
+}
