@@ -223,6 +223,52 @@ class SnapshotManagerIT {
   }
 
   @Test
+  void aProcessKilledMidFetchLeavesNoVisibleEntryAfterRestart() throws Exception {
+    Path cacheDir = dir.resolve("killed-cache");
+    var credentials = server.credentials().resolveCredentials();
+    ProcessBuilder pb =
+        new ProcessBuilder(
+                ProcessHandle.current().info().command().orElse("java"),
+                "-cp",
+                System.getProperty("java.class.path"),
+                FetchThenHang.class.getName(),
+                cacheDir.toString(),
+                server.endpoint().toString(),
+                "snapshots",
+                REVISION)
+            .redirectErrorStream(true);
+    pb.environment().put("AWS_ACCESS_KEY_ID", credentials.accessKeyId());
+    pb.environment().put("AWS_SECRET_ACCESS_KEY", credentials.secretAccessKey());
+    pb.environment().put("AWS_REGION", "us-east-1");
+    Process child = pb.start();
+    try (var lines = child.inputReader()) {
+      // Kill it as soon as the first file is on disk: mid-fetch, before any commit.
+      String line;
+      while ((line = lines.readLine()) != null && !line.startsWith("fetched")) {
+        System.out.println("child: " + line);
+      }
+      assertThat(line).as("the child fetched a file before dying").isNotNull();
+    } finally {
+      child.destroyForcibly().waitFor();
+    }
+    try (var partial = Files.list(cacheDir.resolve("incoming"))) {
+      assertThat(partial).as("the killed fetch left its partial directory").isNotEmpty();
+    }
+
+    // Reopening the cache directory is what an agent restart does.
+    try (Node after = new Node(dir, "killed", SnapshotMode.REMOTE, store, true, ads)) {
+      assertThat(after.cache.revisions()).isEmpty();
+      assertThat(after.cache.usedBytes()).isZero();
+      try (var partial = Files.list(cacheDir.resolve("incoming"))) {
+        assertThat(partial).isEmpty();
+      }
+      try (var entries = Files.list(cacheDir.resolve("entries"))) {
+        assertThat(entries).isEmpty();
+      }
+    }
+  }
+
+  @Test
   void unreachableStorageBootsFreshWithOneClearReason() throws Exception {
     try (S3SnapshotStore nowhere = store(URI.create("http://127.0.0.1:9"));
         Node f = new Node(dir, "offline", SnapshotMode.REMOTE, nowhere, true, ads)) {

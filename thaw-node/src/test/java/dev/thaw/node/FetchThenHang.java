@@ -1,0 +1,42 @@
+package dev.thaw.node;
+
+import dev.thaw.core.cache.CacheAdvertiser;
+import dev.thaw.core.cache.CacheIndex;
+import dev.thaw.core.snapshot.SnapshotFile;
+import dev.thaw.core.snapshot.SnapshotManifest;
+import dev.thaw.core.snapshot.SnapshotManifestCodec;
+import dev.thaw.s3.S3SnapshotStore;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.net.URI;
+import java.nio.file.Path;
+
+/**
+ * A child process for the kill test: fetches a revision into a cache the way the manager does,
+ * announces it, and waits before committing, to be killed there.
+ *
+ * <p>Arguments: cache dir, S3 endpoint, bucket, revision. Credentials come from the SDK's default
+ * chain (the parent passes them in the environment).
+ */
+public final class FetchThenHang {
+  private FetchThenHang() {}
+
+  public static void main(String[] args) throws Exception {
+    try (S3SnapshotStore store =
+        S3SnapshotStore.builder().endpoint(URI.create(args[1])).bucket(args[2]).build()) {
+      SnapshotManifest m = SnapshotManifestCodec.parse(store.manifest(args[3]).orElseThrow());
+      LocalSnapshotCache cache =
+          LocalSnapshotCache.open(
+              Path.of(args[0]),
+              CacheIndex.builder().build(),
+              CacheAdvertiser.none(),
+              m.vmm(),
+              new SimpleMeterRegistry());
+      LocalSnapshotCache.Writer w = cache.begin(args[3], m.totalBytes()).orElseThrow();
+      for (SnapshotFile f : m.files()) {
+        store.download(args[3], f, w.dir().resolve(f.name()));
+        System.out.println("fetched " + f.name());
+      }
+      Thread.sleep(600_000);
+    }
+  }
+}
