@@ -9,7 +9,12 @@ import picocli.CommandLine.Command;
     mixinStandardHelpOptions = true,
     version = "thaw 0.1.0",
     description = "Fast serverless cold starts from microVM snapshots.",
-    subcommands = {SnapshotsCommand.class, BenchCommand.class, CommandLine.HelpCommand.class})
+    subcommands = {
+      AgentCommand.class,
+      SnapshotsCommand.class,
+      BenchCommand.class,
+      CommandLine.HelpCommand.class
+    })
 public final class Thaw {
   public static void main(String[] args) {
     System.exit(new CommandLine(new Thaw()).execute(args));

@@ -1,0 +1,146 @@
+package dev.thaw.cli;
+
+import dev.thaw.core.cache.CacheAdvertiser;
+import dev.thaw.core.cache.CacheIndex;
+import dev.thaw.core.function.BuiltinFunctions;
+import dev.thaw.core.function.FunctionSpec;
+import dev.thaw.core.snapshot.SnapshotMode;
+import dev.thaw.node.LocalSnapshotCache;
+import dev.thaw.node.SnapshotManager;
+import dev.thaw.node.agent.AgentServer;
+import dev.thaw.node.agent.NodeAgent;
+import dev.thaw.qemu.GuestImage;
+import dev.thaw.qemu.QemuVmm;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.time.Duration;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+/** {@code thaw agent}: the node agent daemon. */
+@Command(
+    name = "agent",
+    mixinStandardHelpOptions = true,
+    description = {
+      "Runs a node agent: function instances in microVMs, their snapshots, and an HTTP API",
+      "on 127.0.0.1. Stops every VM on exit (Ctrl-C included)."
+    })
+final class AgentCommand implements Callable<Integer> {
+  @Option(
+      names = "--name",
+      defaultValue = "${env:THAW_NODE_NAME:-node-1}",
+      description = "Node name (default: ${DEFAULT-VALUE}).")
+  String name;
+
+  @Option(
+      names = "--port",
+      defaultValue = "${env:THAW_AGENT_PORT:-8700}",
+      description = "HTTP port on 127.0.0.1; 0 for any (default: ${DEFAULT-VALUE}).")
+  int port;
+
+  @Option(
+      names = "--mode",
+      defaultValue = "${env:THAW_SNAPSHOT_MODE:-local}",
+      description = "Snapshot mode: disabled, local or remote (default: ${DEFAULT-VALUE}).")
+  String mode;
+
+  @Option(
+      names = "--no-remote-cache",
+      description = "Remote mode without caching fetched snapshots.")
+  boolean noRemoteCache;
+
+  @Option(
+      names = "--keep-alive",
+      defaultValue = "60s",
+      converter = DurationConverter.class,
+      description = "Idle time before an instance stops (default: ${DEFAULT-VALUE}).")
+  Duration keepAlive;
+
+  @Option(
+      names = "--max-instances",
+      defaultValue = "8",
+      description = "Instances this node runs at once (default: ${DEFAULT-VALUE}).")
+  int maxInstances;
+
+  @Option(
+      names = "--no-builtins",
+      description = "Do not deploy the built-in functions (hello, stateful).")
+  boolean noBuiltins;
+
+  @Mixin NodeOptions node;
+  @Mixin S3Options s3;
+
+  @Override
+  public Integer call() throws Exception {
+    SnapshotMode snapshotMode = SnapshotMode.parse(mode);
+    PrometheusMeterRegistry meters = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    meters.config().commonTags("node", name);
+    GuestImage image = GuestImage.ensure(GuestImage.defaultCacheRoot(), System.out::println);
+    QemuVmm vmm =
+        QemuVmm.builder()
+            .image(image)
+            .workRoot(node.dataDir().resolve("vms").resolve(name))
+            .build();
+    S3Options.Remote remote = snapshotMode == SnapshotMode.REMOTE ? s3.open(node.dataDir()) : null;
+    LocalSnapshotCache cache =
+        LocalSnapshotCache.open(
+            node.cacheDir(),
+            CacheIndex.builder().capacityBytes(node.cacheCapacityBytes()).build(),
+            CacheAdvertiser.none(),
+            vmm.identity(),
+            meters);
+    SnapshotManager manager =
+        SnapshotManager.builder()
+            .mode(snapshotMode)
+            .vmm(vmm)
+            .cache(cache)
+            .remote(remote == null ? null : remote.store())
+            .cacheRemote(!noRemoteCache)
+            .guest(image.digests())
+            .scratch(node.dataDir().resolve("scratch"))
+            .meters(meters)
+            .build();
+    NodeAgent agent =
+        NodeAgent.builder()
+            .name(name)
+            .manager(manager)
+            .keepAlive(keepAlive)
+            .maxInstances(maxInstances)
+            .build();
+    if (!noBuiltins) {
+      for (FunctionSpec f : BuiltinFunctions.all()) {
+        agent.deploy(f.id(), f);
+      }
+    }
+    AgentServer server = AgentServer.start(agent, port, cache::revisions, meters::scrape);
+    CountDownLatch stopped = new CountDownLatch(1);
+    Runtime.getRuntime()
+        .addShutdownHook(
+            new Thread(
+                () -> {
+                  server.close();
+                  agent.close();
+                  try {
+                    cache.close();
+                    if (remote != null) {
+                      remote.close();
+                    }
+                  } catch (Exception e) {
+                    System.err.println("shutdown: " + e.getMessage());
+                  }
+                  stopped.countDown();
+                },
+                "thaw-agent-shutdown"));
+    System.out.printf(
+        "thaw agent %s: %s mode, cache %s, listening on %s%n",
+        name,
+        snapshotMode.name().toLowerCase(java.util.Locale.ROOT),
+        node.cacheDir(),
+        server.uri());
+    stopped.await();
+    return 0;
+  }
+}

@@ -1,0 +1,163 @@
+package dev.thaw.node.agent;
+
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpServer;
+import dev.thaw.core.function.FunctionSpec;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.function.Supplier;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import tools.jackson.core.JacksonException;
+import tools.jackson.databind.json.JsonMapper;
+
+/**
+ * The agent's HTTP API, on 127.0.0.1 only. The HTTP layer only translates; {@link NodeAgent}
+ * decides.
+ *
+ * <pre>
+ *   GET  /health                              {"status":"ok","node":…}
+ *   PUT  /functions/{revision}                body: a FunctionSpec as JSON; deploys it
+ *   GET  /functions                           deployed revisions and their specs
+ *   POST /functions/{revision}/invoke[?path=/x] invokes; headers X-Thaw-Start: cold|warm,
+ *                                             X-Thaw-Source, X-Thaw-Instance, X-Thaw-Node
+ *   GET  /instances                           running instances
+ *   GET  /snapshots                           revisions in the local snapshot cache
+ *   GET  /metrics                             Prometheus text format
+ * </pre>
+ */
+public final class AgentServer implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(AgentServer.class);
+  private static final JsonMapper JSON = JsonMapper.builder().build();
+  private static final Pattern FUNCTION = Pattern.compile("/functions/([a-z0-9][a-z0-9.-]*)");
+  private static final Pattern INVOKE = Pattern.compile("/functions/([a-z0-9][a-z0-9.-]*)/invoke");
+
+  private final NodeAgent agent;
+  private final Supplier<Object> snapshots;
+  private final Supplier<String> metrics;
+  private final HttpServer server;
+  private final ExecutorService workers = Executors.newCachedThreadPool();
+
+  private AgentServer(
+      NodeAgent agent, int port, Supplier<Object> snapshots, Supplier<String> metrics)
+      throws IOException {
+    this.agent = agent;
+    this.snapshots = snapshots;
+    this.metrics = metrics;
+    this.server = HttpServer.create(new InetSocketAddress("127.0.0.1", port), 64);
+    server.createContext("/", this::handle);
+    server.setExecutor(workers);
+  }
+
+  /** Starts serving {@code agent} on 127.0.0.1:{@code port} (0: any free port). */
+  public static AgentServer start(
+      NodeAgent agent, int port, Supplier<Object> snapshots, Supplier<String> metrics)
+      throws IOException {
+    AgentServer s = new AgentServer(agent, port, snapshots, metrics);
+    s.server.start();
+    return s;
+  }
+
+  public URI uri() {
+    return URI.create("http://127.0.0.1:" + server.getAddress().getPort());
+  }
+
+  private void handle(HttpExchange exchange) throws IOException {
+    try (exchange) {
+      String method = exchange.getRequestMethod();
+      String path = exchange.getRequestURI().getPath();
+      Matcher invoke = INVOKE.matcher(path);
+      Matcher function = FUNCTION.matcher(path);
+      if (method.equals("GET") && path.equals("/health")) {
+        json(exchange, 200, Map.of("status", "ok", "node", agent.name()));
+      } else if (method.equals("POST") && invoke.matches()) {
+        invoke(exchange, invoke.group(1));
+      } else if (method.equals("PUT") && function.matches()) {
+        deploy(exchange, function.group(1));
+      } else if (method.equals("GET") && path.equals("/functions")) {
+        json(exchange, 200, agent.functions());
+      } else if (method.equals("GET") && path.equals("/instances")) {
+        json(exchange, 200, agent.instances());
+      } else if (method.equals("GET") && path.equals("/snapshots")) {
+        json(exchange, 200, snapshots.get());
+      } else if (method.equals("GET") && path.equals("/metrics")) {
+        send(exchange, 200, "text/plain; version=0.0.4", metrics.get());
+      } else {
+        json(exchange, 404, Map.of("error", "no such endpoint: " + method + " " + path));
+      }
+    } catch (AgentException e) {
+      json(exchange, e.status(), Map.of("error", e.getMessage()));
+    } catch (RuntimeException e) {
+      log.error("request {} failed", exchange.getRequestURI(), e);
+      json(exchange, 500, Map.of("error", String.valueOf(e.getMessage())));
+    }
+  }
+
+  private void invoke(HttpExchange exchange, String revision) throws IOException {
+    drain(exchange.getRequestBody());
+    String query = exchange.getRequestURI().getQuery();
+    String path = query != null && query.startsWith("path=/") ? query.substring(5) : "/";
+    Invocation result = agent.invoke(revision, path);
+    var headers = exchange.getResponseHeaders();
+    headers.add("X-Thaw-Node", agent.name());
+    headers.add("X-Thaw-Instance", result.instance());
+    headers.add("X-Thaw-Start", result.coldStart().isPresent() ? "cold" : "warm");
+    result
+        .coldStart()
+        .ifPresent(
+            c -> {
+              headers.add("X-Thaw-Source", c.source().name().toLowerCase(java.util.Locale.ROOT));
+              headers.add("X-Thaw-Fetch-Ms", Long.toString(c.fetch().toMillis()));
+              headers.add("X-Thaw-Startup-Ms", Long.toString(c.startup().toMillis()));
+            });
+    headers.add("X-Thaw-Latency-Ms", Long.toString(result.latency().toMillis()));
+    send(exchange, result.status(), "application/json", result.body());
+  }
+
+  private void deploy(HttpExchange exchange, String revision) throws IOException {
+    FunctionSpec spec;
+    try {
+      spec = JSON.readValue(exchange.getRequestBody(), FunctionSpec.class);
+    } catch (JacksonException e) {
+      throw new AgentException(400, "invalid function spec: " + e.getOriginalMessage(), e);
+    }
+    agent.deploy(revision, spec);
+    Map<String, Object> body = new LinkedHashMap<>();
+    body.put("revision", revision);
+    body.put("function", spec);
+    json(exchange, 200, body);
+  }
+
+  private static void drain(InputStream in) throws IOException {
+    in.transferTo(java.io.OutputStream.nullOutputStream());
+  }
+
+  private static void json(HttpExchange exchange, int status, Object body) throws IOException {
+    send(exchange, status, "application/json", JSON.writeValueAsString(body));
+  }
+
+  private static void send(HttpExchange exchange, int status, String type, String body)
+      throws IOException {
+    byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
+    exchange.getResponseHeaders().set("Content-Type", type);
+    exchange.sendResponseHeaders(status, bytes.length == 0 ? -1 : bytes.length);
+    if (bytes.length > 0) {
+      exchange.getResponseBody().write(bytes);
+    }
+  }
+
+  @Override
+  public void close() {
+    server.stop(0);
+    workers.shutdownNow();
+  }
+}

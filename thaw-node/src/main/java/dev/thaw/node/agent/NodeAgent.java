@@ -1,0 +1,323 @@
+package dev.thaw.node.agent;
+
+import dev.thaw.core.function.FunctionClient;
+import dev.thaw.core.function.FunctionSpec;
+import dev.thaw.core.vmm.MicroVm;
+import dev.thaw.node.SnapshotManager;
+import java.io.UncheckedIOException;
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Deque;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.LongSupplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The node agent's engine: deployed functions, their instances, and invocations.
+ *
+ * <p>An instance serves one invocation at a time. An invocation takes an idle warm instance of its
+ * revision, or cold-starts one through the {@link SnapshotManager}. A freshly booted instance is
+ * snapshotted after its first answer (the answer is not delayed): the snapshot consumes it, and a
+ * clone restored from the new snapshot joins the idle pool in its place. Idle instances stop after
+ * the keep-alive window, so an unused function scales to zero.
+ */
+public final class NodeAgent implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(NodeAgent.class);
+
+  private final String name;
+  private final SnapshotManager manager;
+  private final Duration keepAlive;
+  private final int maxInstances;
+  private final LongSupplier ticker;
+  private final FunctionClient client;
+  private final Map<String, FunctionSpec> functions = new ConcurrentHashMap<>();
+  private final Map<String, Deque<Instance>> idle = new ConcurrentHashMap<>();
+  private final Map<String, Instance> live = new ConcurrentHashMap<>();
+  private final AtomicInteger instances = new AtomicInteger();
+  private final AtomicInteger sequence = new AtomicInteger();
+  private final ScheduledExecutorService reaper =
+      Executors.newSingleThreadScheduledExecutor(
+          r -> {
+            Thread t = new Thread(r, "thaw-agent-reaper");
+            t.setDaemon(true);
+            return t;
+          });
+  private volatile boolean closed;
+
+  /** One instance of a revision. */
+  private static final class Instance {
+    final String id;
+    final String revision;
+    final MicroVm vm;
+    final boolean needsSnapshot;
+    volatile long lastUsed;
+    volatile boolean busy;
+
+    Instance(String id, String revision, MicroVm vm, boolean needsSnapshot, long now) {
+      this.id = id;
+      this.revision = revision;
+      this.vm = vm;
+      this.needsSnapshot = needsSnapshot;
+      this.lastUsed = now;
+    }
+  }
+
+  /** What {@link #instances()} reports of one instance. */
+  public record InstanceInfo(String id, String revision, String endpoint, boolean busy) {}
+
+  private NodeAgent(Builder b) {
+    this.name = b.name;
+    this.manager = Objects.requireNonNull(b.manager, "manager");
+    this.keepAlive = b.keepAlive;
+    this.maxInstances = b.maxInstances;
+    this.ticker = b.ticker;
+    this.client = new FunctionClient(b.invokeTimeout);
+    long period = Math.max(100, Math.min(1000, keepAlive.toMillis() / 4));
+    reaper.scheduleWithFixedDelay(this::reapIdle, period, period, TimeUnit.MILLISECONDS);
+  }
+
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  public String name() {
+    return name;
+  }
+
+  public int maxInstances() {
+    return maxInstances;
+  }
+
+  public SnapshotManager manager() {
+    return manager;
+  }
+
+  /** Deploys (or redeploys) a revision of a function. */
+  public void deploy(String revision, FunctionSpec function) {
+    functions.put(Objects.requireNonNull(revision), Objects.requireNonNull(function));
+    idle.computeIfAbsent(revision, r -> new ArrayDeque<>());
+  }
+
+  public Map<String, FunctionSpec> functions() {
+    return Map.copyOf(functions);
+  }
+
+  /**
+   * Invokes {@code path} on an instance of {@code revision}.
+   *
+   * @throws AgentException 404 for an unknown revision, 503 at capacity, 502 when the instance
+   *     fails
+   */
+  public Invocation invoke(String revision, String path) {
+    long t0 = System.nanoTime();
+    FunctionSpec function = functions.get(revision);
+    if (function == null) {
+      throw new AgentException(404, "no function deployed as revision " + revision, null);
+    }
+    Instance instance = takeIdle(revision);
+    Optional<Invocation.ColdStartInfo> cold = Optional.empty();
+    if (instance == null) {
+      if (closed) {
+        throw new AgentException(503, "agent " + name + " is shutting down", null);
+      }
+      if (instances.incrementAndGet() > maxInstances) {
+        instances.decrementAndGet();
+        throw new AgentException(
+            503, "node " + name + " is at capacity (" + maxInstances + " instances)", null);
+      }
+      SnapshotManager.ColdStart start;
+      try {
+        start = manager.start(function, revision);
+      } catch (RuntimeException e) {
+        instances.decrementAndGet();
+        throw new AgentException(
+            502, "cold start of " + revision + " failed: " + e.getMessage(), e);
+      }
+      instance = register(revision, start.vm(), start.source() == SnapshotManager.Source.NONE);
+      cold = Optional.of(Invocation.ColdStartInfo.of(start));
+    }
+    FunctionClient.Response response;
+    try {
+      response = client.get(instance.vm.endpoint(), path);
+    } catch (UncheckedIOException e) {
+      stop(instance);
+      throw new AgentException(502, "instance " + instance.id + " failed: " + e.getMessage(), e);
+    }
+    Duration latency = Duration.ofNanos(System.nanoTime() - t0);
+    release(instance, function);
+    return new Invocation(response.status(), response.body(), instance.id, cold, latency);
+  }
+
+  private Instance register(String revision, MicroVm vm, boolean needsSnapshot) {
+    String id = name + "-" + revision + "-" + sequence.incrementAndGet();
+    Instance instance = new Instance(id, revision, vm, needsSnapshot, ticker.getAsLong());
+    instance.busy = true;
+    live.put(id, instance);
+    return instance;
+  }
+
+  private Instance takeIdle(String revision) {
+    Deque<Instance> pool = idle.get(revision);
+    if (pool == null) {
+      return null;
+    }
+    synchronized (pool) {
+      Instance i = pool.pollFirst();
+      if (i != null) {
+        i.busy = true;
+      }
+      return i;
+    }
+  }
+
+  private void release(Instance instance, FunctionSpec function) {
+    if (instance.needsSnapshot && manager.mode() != dev.thaw.core.snapshot.SnapshotMode.DISABLED) {
+      // The snapshot consumes the instance; a clone of it takes its place.
+      live.remove(instance.id);
+      manager
+          .snapshotAfterFirstInvocation(instance.vm, function, instance.revision)
+          .whenComplete(
+              (manifest, error) -> {
+                if (error != null) {
+                  log.warn("snapshot of {} failed: {}", instance.revision, error.getMessage());
+                }
+                replaceWithClone(instance.revision, function);
+              });
+      return;
+    }
+    instance.busy = false;
+    instance.lastUsed = ticker.getAsLong();
+    Deque<Instance> pool = idle.computeIfAbsent(instance.revision, r -> new ArrayDeque<>());
+    synchronized (pool) {
+      pool.addFirst(instance);
+    }
+  }
+
+  private void replaceWithClone(String revision, FunctionSpec function) {
+    if (closed) {
+      instances.decrementAndGet();
+      return;
+    }
+    try {
+      SnapshotManager.ColdStart clone = manager.start(function, revision);
+      Instance instance = register(revision, clone.vm(), false);
+      release(instance, function);
+    } catch (RuntimeException e) {
+      instances.decrementAndGet();
+      log.warn("could not restore a clone of {}: {}", revision, e.getMessage());
+    }
+  }
+
+  /** Stops idle instances whose keep-alive window has passed. */
+  void reapIdle() {
+    long now = ticker.getAsLong();
+    for (Deque<Instance> pool : idle.values()) {
+      List<Instance> expired = new ArrayList<>();
+      synchronized (pool) {
+        pool.removeIf(
+            i -> {
+              boolean old = now - i.lastUsed > keepAlive.toNanos();
+              if (old) {
+                expired.add(i);
+              }
+              return old;
+            });
+      }
+      expired.forEach(this::stop);
+    }
+  }
+
+  private void stop(Instance instance) {
+    if (live.remove(instance.id) != null) {
+      instances.decrementAndGet();
+      instance.vm.close();
+      log.info("stopped instance {}", instance.id);
+    }
+  }
+
+  public List<InstanceInfo> instances() {
+    return live.values().stream()
+        .map(i -> new InstanceInfo(i.id, i.revision, i.vm.endpoint().toString(), i.busy))
+        .sorted(java.util.Comparator.comparing(InstanceInfo::id))
+        .toList();
+  }
+
+  /** Instances running or starting now, counted against {@link #maxInstances()}. */
+  public int activeInstances() {
+    return instances.get();
+  }
+
+  /** Stops every instance. */
+  @Override
+  public void close() {
+    closed = true;
+    reaper.shutdownNow();
+    manager.close();
+    live.values().forEach(this::stop);
+  }
+
+  /** Builder; defaults: keep-alive 60 s, 8 instances, invocation timeout 30 s. */
+  public static final class Builder {
+    private String name = "node";
+    private SnapshotManager manager;
+    private Duration keepAlive = Duration.ofSeconds(60);
+    private int maxInstances = 8;
+    private Duration invokeTimeout = Duration.ofSeconds(30);
+    private LongSupplier ticker = System::nanoTime;
+
+    private Builder() {}
+
+    public Builder name(String name) {
+      this.name = Objects.requireNonNull(name);
+      return this;
+    }
+
+    public Builder manager(SnapshotManager manager) {
+      this.manager = manager;
+      return this;
+    }
+
+    /** How long an idle instance stays warm before it is stopped. */
+    public Builder keepAlive(Duration keepAlive) {
+      if (keepAlive.isNegative() || keepAlive.isZero()) {
+        throw new IllegalArgumentException("keep-alive must be positive");
+      }
+      this.keepAlive = keepAlive;
+      return this;
+    }
+
+    /** Instances this node runs at once; cold starts beyond it are refused with 503. */
+    public Builder maxInstances(int maxInstances) {
+      if (maxInstances < 1) {
+        throw new IllegalArgumentException("maxInstances must be positive");
+      }
+      this.maxInstances = maxInstances;
+      return this;
+    }
+
+    public Builder invokeTimeout(Duration invokeTimeout) {
+      this.invokeTimeout = Objects.requireNonNull(invokeTimeout);
+      return this;
+    }
+
+    /** Monotonic nanoseconds; injectable for tests of the keep-alive window. */
+    public Builder ticker(LongSupplier ticker) {
+      this.ticker = Objects.requireNonNull(ticker);
+      return this;
+    }
+
+    public NodeAgent build() {
+      return new NodeAgent(this);
+    }
+  }
+}
