@@ -72,7 +72,7 @@ public final class AgentServer implements AutoCloseable {
   }
 
   private void handle(HttpExchange exchange) throws IOException {
-    try (exchange) {
+    try {
       String method = exchange.getRequestMethod();
       String path = exchange.getRequestURI().getPath();
       Matcher invoke = INVOKE.matcher(path);
@@ -99,6 +99,8 @@ public final class AgentServer implements AutoCloseable {
     } catch (RuntimeException e) {
       log.error("request {} failed", exchange.getRequestURI(), e);
       json(exchange, 500, Map.of("error", String.valueOf(e.getMessage())));
+    } finally {
+      exchange.close();
     }
   }
 

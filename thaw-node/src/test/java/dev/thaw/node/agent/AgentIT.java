@@ -1,0 +1,157 @@
+package dev.thaw.node.agent;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import dev.thaw.core.cache.CacheIndex;
+import dev.thaw.core.cache.InMemoryCacheAdvertiser;
+import dev.thaw.core.function.BuiltinFunctions;
+import dev.thaw.core.snapshot.SnapshotMode;
+import dev.thaw.node.LocalSnapshotCache;
+import dev.thaw.node.SnapshotManager;
+import dev.thaw.qemu.GuestImage;
+import dev.thaw.qemu.QemuVmm;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import java.time.Duration;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
+
+/** The agent over its real HTTP API, with real microVMs and a real cache directory. */
+class AgentIT {
+  private static final GuestImage IMAGE =
+      GuestImage.ensure(GuestImage.defaultCacheRoot(), System.out::println);
+  private static final JsonMapper JSON = JsonMapper.builder().build();
+
+  @TempDir Path dir;
+  private final HttpClient http = HttpClient.newHttpClient();
+  private final InMemoryCacheAdvertiser ads = new InMemoryCacheAdvertiser();
+  private Running running;
+
+  /** An agent with its server and cache, as `thaw agent` assembles them. */
+  private record Running(NodeAgent agent, AgentServer server, LocalSnapshotCache cache)
+      implements AutoCloseable {
+    @Override
+    public void close() throws Exception {
+      server.close();
+      agent.close();
+      cache.close();
+    }
+  }
+
+  private Running start(Duration keepAlive, int maxInstances) throws Exception {
+    QemuVmm vmm = QemuVmm.builder().image(IMAGE).workRoot(dir.resolve("vms")).build();
+    SimpleMeterRegistry meters = new SimpleMeterRegistry();
+    LocalSnapshotCache cache =
+        LocalSnapshotCache.open(
+            dir.resolve("cache"),
+            CacheIndex.builder().build(),
+            ads.forNode("n1"),
+            vmm.identity(),
+            meters);
+    SnapshotManager manager =
+        SnapshotManager.builder()
+            .mode(SnapshotMode.LOCAL)
+            .vmm(vmm)
+            .cache(cache)
+            .guest(IMAGE.digests())
+            .scratch(dir.resolve("scratch"))
+            .meters(meters)
+            .build();
+    NodeAgent agent =
+        NodeAgent.builder()
+            .name("n1")
+            .manager(manager)
+            .keepAlive(keepAlive)
+            .maxInstances(maxInstances)
+            .build();
+    agent.deploy("stateful", BuiltinFunctions.STATEFUL);
+    running = new Running(agent, AgentServer.start(agent, 0, cache::revisions, () -> ""), cache);
+    return running;
+  }
+
+  @AfterEach
+  void stop() throws Exception {
+    if (running != null) {
+      running.close();
+    }
+  }
+
+  private HttpResponse<String> send(String method, String path, String body) throws Exception {
+    URI uri = running.server().uri().resolve(path);
+    HttpRequest request =
+        HttpRequest.newBuilder(uri)
+            .method(method, HttpRequest.BodyPublishers.ofString(body))
+            .timeout(Duration.ofSeconds(150))
+            .build();
+    return http.send(request, HttpResponse.BodyHandlers.ofString());
+  }
+
+  private HttpResponse<String> invoke(String revision) throws Exception {
+    return send("POST", "/functions/" + revision + "/invoke", "");
+  }
+
+  private static String header(HttpResponse<String> r, String name) {
+    return r.headers().firstValue(name).orElse("");
+  }
+
+  @Test
+  void warmReuseSnapshotCloneKeepAliveExpiryAndRestart() throws Exception {
+    start(Duration.ofSeconds(3), 4);
+    HttpResponse<String> first = invoke("stateful");
+    assertThat(first.statusCode()).isEqualTo(200);
+    assertThat(header(first, "X-Thaw-Start")).isEqualTo("cold");
+    assertThat(header(first, "X-Thaw-Source")).isEqualTo("none");
+    JsonNode state = JSON.readTree(first.body());
+
+    // The booted instance is snapshotted; its clone becomes the warm instance.
+    await().atMost(Duration.ofSeconds(60)).until(() -> !running.agent().instances().isEmpty());
+    assertThat(ads.revisions("n1")).containsExactly("stateful");
+    HttpResponse<String> warm = invoke("stateful");
+    assertThat(header(warm, "X-Thaw-Start")).isEqualTo("warm");
+    assertThat(JSON.readTree(warm.body()).get("bootId")).isEqualTo(state.get("bootId"));
+    assertThat(JSON.readTree(warm.body()).get("counter").asInt()).isEqualTo(2);
+
+    // Idle past the keep-alive window: scaled to zero; the next call restores from the cache.
+    await().atMost(Duration.ofSeconds(30)).until(() -> running.agent().instances().isEmpty());
+    HttpResponse<String> again = invoke("stateful");
+    assertThat(header(again, "X-Thaw-Start")).isEqualTo("cold");
+    assertThat(header(again, "X-Thaw-Source")).isEqualTo("local");
+
+    // An agent restart keeps its cache and announces it again.
+    running.close();
+    running = null;
+    ads.forNode("n1").advertise(java.util.Set.of());
+    start(Duration.ofSeconds(30), 4);
+    assertThat(ads.revisions("n1")).containsExactly("stateful");
+    HttpResponse<String> afterRestart = invoke("stateful");
+    assertThat(header(afterRestart, "X-Thaw-Source")).isEqualTo("local");
+    assertThat(JSON.readTree(afterRestart.body()).get("checksum")).isEqualTo(state.get("checksum"));
+  }
+
+  @Test
+  void refusesUnknownRevisionsBadSpecsAndWorkBeyondCapacity() throws Exception {
+    start(Duration.ofSeconds(60), 1);
+    assertThat(invoke("nothing").statusCode()).isEqualTo(404);
+    assertThat(send("PUT", "/functions/bad", "{\"id\":\"../x\"}").statusCode()).isEqualTo(400);
+    HttpResponse<String> deployed =
+        send(
+            "PUT",
+            "/functions/hello-v1",
+            "{\"id\":\"hello\",\"memoryMib\":256,\"vcpus\":1,\"handler\":\"hello\",\"initMib\":0}");
+    assertThat(deployed.statusCode()).isEqualTo(200);
+    assertThat(invoke("hello-v1").statusCode()).isEqualTo(200);
+    // hello-v1's instance (or its clone) holds the only slot: another function must wait.
+    HttpResponse<String> full = invoke("stateful");
+    assertThat(full.statusCode()).isEqualTo(503);
+    assertThat(full.body()).contains("at capacity");
+    assertThat(send("GET", "/health", "").body()).contains("\"node\":\"n1\"");
+  }
+}
