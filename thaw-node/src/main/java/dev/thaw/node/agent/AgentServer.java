@@ -1,5 +1,8 @@
 package dev.thaw.node.agent;
 
+import static dev.thaw.node.http.HttpJson.json;
+import static dev.thaw.node.http.HttpJson.send;
+
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import dev.thaw.core.function.FunctionSpec;
@@ -7,7 +10,6 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.net.InetSocketAddress;
 import java.net.URI;
-import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.ExecutorService;
@@ -37,7 +39,7 @@ import tools.jackson.databind.json.JsonMapper;
  */
 public final class AgentServer implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(AgentServer.class);
-  private static final JsonMapper JSON = JsonMapper.builder().build();
+  private static final JsonMapper JSON = dev.thaw.node.http.HttpJson.JSON;
   private static final Pattern FUNCTION = Pattern.compile("/functions/([a-z0-9][a-z0-9.-]*)");
   private static final Pattern INVOKE = Pattern.compile("/functions/([a-z0-9][a-z0-9.-]*)/invoke");
 
@@ -78,7 +80,14 @@ public final class AgentServer implements AutoCloseable {
       Matcher invoke = INVOKE.matcher(path);
       Matcher function = FUNCTION.matcher(path);
       if (method.equals("GET") && path.equals("/health")) {
-        json(exchange, 200, Map.of("status", "ok", "node", agent.name()));
+        json(
+            exchange,
+            200,
+            Map.of(
+                "status", "ok",
+                "node", agent.name(),
+                "maxInstances", agent.maxInstances(),
+                "activeInstances", agent.activeInstances()));
       } else if (method.equals("POST") && invoke.matches()) {
         invoke(exchange, invoke.group(1));
       } else if (method.equals("PUT") && function.matches()) {
@@ -141,20 +150,6 @@ public final class AgentServer implements AutoCloseable {
 
   private static void drain(InputStream in) throws IOException {
     in.transferTo(java.io.OutputStream.nullOutputStream());
-  }
-
-  private static void json(HttpExchange exchange, int status, Object body) throws IOException {
-    send(exchange, status, "application/json", JSON.writeValueAsString(body));
-  }
-
-  private static void send(HttpExchange exchange, int status, String type, String body)
-      throws IOException {
-    byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
-    exchange.getResponseHeaders().set("Content-Type", type);
-    exchange.sendResponseHeaders(status, bytes.length == 0 ? -1 : bytes.length);
-    if (bytes.length > 0) {
-      exchange.getResponseBody().write(bytes);
-    }
   }
 
   @Override

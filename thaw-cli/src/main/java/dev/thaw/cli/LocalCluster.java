@@ -1,0 +1,155 @@
+package dev.thaw.cli;
+
+import dev.thaw.core.snapshot.SnapshotMode;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import software.amazon.awssdk.auth.credentials.AwsCredentials;
+
+/**
+ * Node agents as separate processes on this machine ({@code thaw agent}, each with its own data
+ * directory and port), for {@code thaw demo} and the cluster tests.
+ *
+ * <p>Each agent runs under {@code setpriv --pdeathsig TERM}: if this JVM dies, its agents get
+ * SIGTERM and their shutdown hooks stop their VMs. {@link #close()} stops them the same way.
+ */
+final class LocalCluster implements AutoCloseable {
+  private final Map<String, Process> processes = new LinkedHashMap<>();
+  private final Map<String, URI> agents = new LinkedHashMap<>();
+
+  /** How to start the agents. */
+  record Config(
+      int nodes,
+      Path root,
+      SnapshotMode mode,
+      boolean cacheRemote,
+      URI s3Endpoint,
+      AwsCredentials credentials,
+      Duration keepAlive,
+      int maxInstances) {}
+
+  private LocalCluster() {}
+
+  static LocalCluster start(Config c) throws IOException, InterruptedException {
+    LocalCluster cluster = new LocalCluster();
+    try {
+      for (int i = 1; i <= c.nodes(); i++) {
+        cluster.startAgent("node-" + i, c);
+      }
+      for (var e : cluster.agents.entrySet()) {
+        cluster.awaitHealthy(e.getKey(), e.getValue(), Duration.ofSeconds(180));
+      }
+      return cluster;
+    } catch (IOException | InterruptedException | RuntimeException e) {
+      cluster.close();
+      throw e;
+    }
+  }
+
+  private void startAgent(String name, Config c) throws IOException {
+    int port = freePort();
+    Path dir = Files.createDirectories(c.root().resolve(name));
+    List<String> cmd =
+        new ArrayList<>(
+            List.of(
+                "setpriv",
+                "--pdeathsig",
+                "TERM",
+                ProcessHandle.current().info().command().orElse("java"),
+                "-cp",
+                System.getProperty("java.class.path"),
+                Thaw.class.getName(),
+                "agent",
+                "--name",
+                name,
+                "--port",
+                Integer.toString(port),
+                "--mode",
+                c.mode().name().toLowerCase(Locale.ROOT),
+                "--data-dir",
+                dir.toString(),
+                "--keep-alive",
+                c.keepAlive().toMillis() + "ms",
+                "--max-instances",
+                Integer.toString(c.maxInstances()),
+                "--s3-endpoint",
+                c.s3Endpoint().toString()));
+    if (!c.cacheRemote()) {
+      cmd.add("--no-remote-cache");
+    }
+    ProcessBuilder pb =
+        new ProcessBuilder(cmd)
+            .redirectErrorStream(true)
+            .redirectOutput(dir.resolve("agent.log").toFile());
+    pb.environment().put("AWS_ACCESS_KEY_ID", c.credentials().accessKeyId());
+    pb.environment().put("AWS_SECRET_ACCESS_KEY", c.credentials().secretAccessKey());
+    pb.environment().put("AWS_REGION", "us-east-1");
+    pb.environment().put("THAW_LOG_LEVEL", "INFO");
+    processes.put(name, pb.start());
+    agents.put(name, URI.create("http://127.0.0.1:" + port));
+  }
+
+  private void awaitHealthy(String name, URI uri, Duration timeout)
+      throws IOException, InterruptedException {
+    HttpClient http = HttpClient.newHttpClient();
+    long deadline = System.nanoTime() + timeout.toNanos();
+    while (System.nanoTime() < deadline) {
+      if (!processes.get(name).isAlive()) {
+        throw new IOException("agent " + name + " exited during start; see its agent.log");
+      }
+      try {
+        HttpRequest r =
+            HttpRequest.newBuilder(uri.resolve("/health")).timeout(Duration.ofSeconds(1)).build();
+        if (http.send(r, HttpResponse.BodyHandlers.discarding()).statusCode() == 200) {
+          return;
+        }
+      } catch (IOException notYet) {
+        // Still starting.
+      }
+      Thread.sleep(100);
+    }
+    throw new IOException("agent " + name + " did not become healthy within " + timeout);
+  }
+
+  Map<String, URI> agents() {
+    return Map.copyOf(agents);
+  }
+
+  /** Kills one agent at once (SIGKILL), as a crash would. Its VMs die with it. */
+  void kill(String name) throws InterruptedException {
+    Process p = processes.get(name);
+    p.destroyForcibly();
+    p.waitFor(10, TimeUnit.SECONDS);
+  }
+
+  private static int freePort() throws IOException {
+    try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+      return s.getLocalPort();
+    }
+  }
+
+  /** Stops every agent: SIGTERM, so each stops its VMs, then SIGKILL after 20 s. */
+  @Override
+  public void close() throws InterruptedException {
+    processes.values().forEach(Process::destroy);
+    for (Process p : processes.values()) {
+      if (!p.waitFor(20, TimeUnit.SECONDS)) {
+        p.destroyForcibly();
+        p.waitFor(5, TimeUnit.SECONDS);
+      }
+    }
+  }
+}

@@ -1,0 +1,135 @@
+package dev.thaw.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
+
+import dev.thaw.core.function.BuiltinFunctions;
+import dev.thaw.core.placement.NodeState;
+import dev.thaw.core.placement.PlacementScorer;
+import dev.thaw.core.snapshot.SnapshotMode;
+import dev.thaw.node.agent.AgentException;
+import dev.thaw.node.gateway.Gateway;
+import dev.thaw.qemu.GuestImage;
+import dev.thaw.s3.EmbeddedS3Server;
+import dev.thaw.s3.S3SnapshotStore;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Two `thaw agent` processes, the gateway and the embedded S3 server on this machine. */
+class ClusterIT {
+  @TempDir Path dir;
+
+  @Test
+  void remoteRestoreSnapshotAwarePlacementAndANodeKilledMidInvocation() throws Exception {
+    GuestImage.ensure(GuestImage.defaultCacheRoot(), System.out::println);
+    try (EmbeddedS3Server s3 = EmbeddedS3Server.start(dir.resolve("s3"));
+        S3SnapshotStore store =
+            S3SnapshotStore.builder()
+                .endpoint(s3.endpoint())
+                .credentials(s3.credentials())
+                .build()
+                .ensureBucket();
+        LocalCluster cluster =
+            LocalCluster.start(
+                new LocalCluster.Config(
+                    2,
+                    dir,
+                    SnapshotMode.REMOTE,
+                    true,
+                    s3.endpoint(),
+                    s3.credentials().resolveCredentials(),
+                    Duration.ofSeconds(2),
+                    4));
+        Gateway gateway = gateway(cluster.agents(), PlacementScorer.snapshotAware(0.5))) {
+      // First invocation: a cold boot on some node A, snapshotted and uploaded.
+      Gateway.Result first = gateway.invoke("stateful", "/");
+      assertThat(first.headers())
+          .containsEntry("x-thaw-start", "cold")
+          .containsEntry("x-thaw-source", "none");
+      String a = first.node();
+      String b = a.equals("node-1") ? "node-2" : "node-1";
+      await().atMost(Duration.ofSeconds(60)).until(() -> store.revisions().contains("stateful"));
+
+      // Idle past keep-alive, every instance stops; snapshot-aware placement picks A again.
+      await().atMost(Duration.ofSeconds(30)).until(() -> noWarmInstances(gateway));
+      Gateway.Result again = gateway.invoke("stateful", "/");
+      assertThat(again.node()).isEqualTo(a);
+      assertThat(again.headers()).containsEntry("x-thaw-source", "local");
+
+      // A cold start on B restores A's snapshot from remote storage.
+      HttpResponse<String> onB =
+          post(cluster.agents().get(b).resolve("/functions/stateful/invoke"));
+      assertThat(onB.statusCode()).isEqualTo(200);
+      assertThat(onB.headers().firstValue("X-Thaw-Source")).contains("remote");
+      assertThat(onB.body()).contains(bootId(first.body()));
+
+      // Kill the node that is booting an instance: the caller gets an error, not a hang.
+      CompletableFuture<Gateway.Result> inFlight =
+          CompletableFuture.supplyAsync(() -> gateway.invoke("hello", "/"));
+      String booting =
+          await()
+              .atMost(Duration.ofSeconds(20))
+              .until(() -> busyNode(cluster.agents()), n -> n != null);
+      cluster.kill(booting);
+      assertThatThrownBy(() -> inFlight.get(30, TimeUnit.SECONDS))
+          .hasCauseInstanceOf(AgentException.class)
+          .hasMessageContaining("failed during the invocation");
+
+      // The gateway keeps serving through the surviving node.
+      Gateway.Result survivor = gateway.invoke("stateful", "/");
+      assertThat(survivor.status()).isEqualTo(200);
+      assertThat(survivor.node()).isNotEqualTo(booting);
+    }
+  }
+
+  private static Gateway gateway(Map<String, URI> agents, PlacementScorer scorer) {
+    Gateway.Builder b = Gateway.builder().scorer(scorer).healthInterval(Duration.ofMillis(200));
+    agents.forEach(b::node);
+    Gateway g = b.build();
+    g.deploy("stateful", BuiltinFunctions.STATEFUL);
+    g.deploy("hello", BuiltinFunctions.HELLO);
+    return g;
+  }
+
+  private static boolean noWarmInstances(Gateway gateway) {
+    return gateway.nodes().stream().mapToInt(NodeState::activeInstances).sum() == 0;
+  }
+
+  /** The node with an instance starting (the hello cold boot), or null. */
+  private static String busyNode(Map<String, URI> agents) throws Exception {
+    for (var e : agents.entrySet()) {
+      HttpResponse<String> r = get(e.getValue().resolve("/health"));
+      if (r.body().contains("\"activeInstances\":1")) {
+        return e.getKey();
+      }
+    }
+    return null;
+  }
+
+  private static String bootId(String body) {
+    int i = body.indexOf("\"bootId\":\"");
+    return body.substring(i, i + 28);
+  }
+
+  private static HttpResponse<String> post(URI uri) throws Exception {
+    return HttpClient.newHttpClient()
+        .send(
+            HttpRequest.newBuilder(uri).POST(HttpRequest.BodyPublishers.noBody()).build(),
+            HttpResponse.BodyHandlers.ofString());
+  }
+
+  private static HttpResponse<String> get(URI uri) throws Exception {
+    return HttpClient.newHttpClient()
+        .send(HttpRequest.newBuilder(uri).build(), HttpResponse.BodyHandlers.ofString());
+  }
+}

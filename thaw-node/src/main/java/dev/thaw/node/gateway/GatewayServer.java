@@ -1,0 +1,83 @@
+package dev.thaw.node.gateway;
+
+import static dev.thaw.node.http.HttpJson.json;
+import static dev.thaw.node.http.HttpJson.send;
+
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpServer;
+import dev.thaw.node.agent.AgentException;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * The gateway's HTTP API on 127.0.0.1.
+ *
+ * <pre>
+ *   POST /functions/{revision}/invoke[?path=/x]   the function's answer; X-Thaw-* headers
+ *                                                say where and how it ran
+ *   GET  /nodes                                  the gateway's view of every node
+ *   GET  /health
+ * </pre>
+ */
+public final class GatewayServer implements AutoCloseable {
+  private static final Pattern INVOKE = Pattern.compile("/functions/([a-z0-9][a-z0-9.-]*)/invoke");
+
+  private final Gateway gateway;
+  private final HttpServer server;
+  private final ExecutorService workers = Executors.newCachedThreadPool();
+
+  private GatewayServer(Gateway gateway, int port) throws IOException {
+    this.gateway = gateway;
+    this.server = HttpServer.create(new InetSocketAddress("127.0.0.1", port), 128);
+    server.createContext("/", this::handle);
+    server.setExecutor(workers);
+  }
+
+  public static GatewayServer start(Gateway gateway, int port) throws IOException {
+    GatewayServer s = new GatewayServer(gateway, port);
+    s.server.start();
+    return s;
+  }
+
+  public URI uri() {
+    return URI.create("http://127.0.0.1:" + server.getAddress().getPort());
+  }
+
+  private void handle(HttpExchange exchange) throws IOException {
+    try {
+      String path = exchange.getRequestURI().getPath();
+      Matcher invoke = INVOKE.matcher(path);
+      exchange.getRequestBody().transferTo(java.io.OutputStream.nullOutputStream());
+      if (exchange.getRequestMethod().equals("POST") && invoke.matches()) {
+        String query = exchange.getRequestURI().getQuery();
+        String fnPath = query != null && query.startsWith("path=/") ? query.substring(5) : "/";
+        Gateway.Result r = gateway.invoke(invoke.group(1), fnPath);
+        exchange.getResponseHeaders().add("X-Thaw-Node", r.node());
+        r.headers().forEach((k, v) -> exchange.getResponseHeaders().set(k, v));
+        send(exchange, r.status(), "application/json", r.body());
+      } else if (path.equals("/nodes")) {
+        json(exchange, 200, gateway.nodes());
+      } else if (path.equals("/health")) {
+        json(exchange, 200, Map.of("status", "ok"));
+      } else {
+        json(exchange, 404, Map.of("error", "no such endpoint: " + path));
+      }
+    } catch (AgentException e) {
+      json(exchange, e.status(), Map.of("error", e.getMessage()));
+    } finally {
+      exchange.close();
+    }
+  }
+
+  @Override
+  public void close() {
+    server.stop(0);
+    workers.shutdownNow();
+  }
+}
