@@ -10,7 +10,9 @@ import picocli.CommandLine.Command;
     version = "thaw 0.1.0",
     description = "Fast serverless cold starts from microVM snapshots.",
     subcommands = {
+      DemoCommand.class,
       AgentCommand.class,
+      GatewayCommand.class,
       SnapshotsCommand.class,
       BenchCommand.class,
       CommandLine.HelpCommand.class

@@ -45,6 +45,7 @@ public final class Gateway implements AutoCloseable {
           .connectTimeout(Duration.ofSeconds(2))
           .build();
   private final Map<String, View> views = new ConcurrentHashMap<>();
+  private final java.util.Random random;
   private final ScheduledExecutorService poller =
       Executors.newSingleThreadScheduledExecutor(
           r -> {
@@ -77,6 +78,7 @@ public final class Gateway implements AutoCloseable {
     this.nodes = Map.copyOf(b.nodes);
     this.scorer = b.scorer;
     this.invokeTimeout = b.invokeTimeout;
+    this.random = new java.util.Random(b.seed);
     nodes.keySet().forEach(n -> views.put(n, View.DOWN));
     pollAll();
     long period = b.healthInterval.toMillis();
@@ -113,7 +115,7 @@ public final class Gateway implements AutoCloseable {
         .map(Map.Entry::getKey)
         .sorted()
         .forEach(order::add);
-    for (NodeScore s : scorer.score(revision, states())) {
+    for (NodeScore s : tiesShuffled(scorer.score(revision, states()))) {
       if (!order.contains(s.node())) {
         order.add(s.node());
       }
@@ -149,6 +151,28 @@ public final class Gateway implements AutoCloseable {
       return new Result(node, r.statusCode(), r.body(), headers);
     }
     throw new AgentException(503, "no node can take " + revision + ": " + lastRefusal, null);
+  }
+
+  /**
+   * Shuffles runs of equal scores, as kube-scheduler picks at random among its best nodes:
+   * otherwise every tie would go to the same node and locality would come from the tie-break.
+   */
+  private List<NodeScore> tiesShuffled(List<NodeScore> ranked) {
+    List<NodeScore> out = new ArrayList<>(ranked.size());
+    int i = 0;
+    while (i < ranked.size()) {
+      int j = i;
+      while (j < ranked.size() && Math.abs(ranked.get(j).value() - ranked.get(i).value()) < 1e-9) {
+        j++;
+      }
+      List<NodeScore> run = new ArrayList<>(ranked.subList(i, j));
+      synchronized (random) {
+        java.util.Collections.shuffle(run, random);
+      }
+      out.addAll(run);
+      i = j;
+    }
+    return out;
   }
 
   /** Optimistic update between polls: the node now has an instance and soon a snapshot. */
@@ -244,8 +268,15 @@ public final class Gateway implements AutoCloseable {
     private PlacementScorer scorer = PlacementScorer.snapshotAware(0.5);
     private Duration healthInterval = Duration.ofMillis(500);
     private Duration invokeTimeout = Duration.ofSeconds(150);
+    private long seed = System.nanoTime();
 
     private Builder() {}
+
+    /** Seed of the tie-breaking among equally scored nodes, for reproducible runs. */
+    public Builder seed(long seed) {
+      this.seed = seed;
+      return this;
+    }
 
     public Builder node(String name, URI agent) {
       nodes.put(Objects.requireNonNull(name), Objects.requireNonNull(agent));

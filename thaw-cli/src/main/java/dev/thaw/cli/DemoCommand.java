@@ -1,0 +1,308 @@
+package dev.thaw.cli;
+
+import dev.thaw.core.function.BuiltinFunctions;
+import dev.thaw.core.function.FunctionSpec;
+import dev.thaw.core.io.FileTrees;
+import dev.thaw.core.placement.NodeState;
+import dev.thaw.core.placement.PlacementScorer;
+import dev.thaw.core.snapshot.SnapshotMode;
+import dev.thaw.core.stats.LatencySummary;
+import dev.thaw.node.agent.AgentException;
+import dev.thaw.node.gateway.Gateway;
+import dev.thaw.qemu.GuestImage;
+import dev.thaw.s3.EmbeddedS3Server;
+import dev.thaw.s3.S3SnapshotStore;
+import java.io.PrintStream;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code thaw demo}: a serverless cluster on this machine — the embedded S3 server, node agents as
+ * separate processes and the gateway — replaying the thesis' evaluation pattern under its five
+ * configurations, and a table of cold-start latency.
+ */
+@Command(
+    name = "demo",
+    mixinStandardHelpOptions = true,
+    description = {
+      "Runs the embedded S3 server, N node agents and the gateway on this machine, deploys",
+      "four functions, and replays rounds of invocations separated by silence (so every",
+      "invocation is a cold start) under five configurations: no snapshots, local snapshots,",
+      "remote without cache, remote cached, and remote cached with snapshot-aware placement."
+    })
+final class DemoCommand implements Callable<Integer> {
+  @Option(
+      names = "--nodes",
+      defaultValue = "2",
+      description = "Node agents (default: ${DEFAULT-VALUE}).")
+  int nodes;
+
+  @Option(
+      names = "--rounds",
+      defaultValue = "4",
+      description =
+          "Rounds of invocations per configuration; the first creates the snapshots (default: ${DEFAULT-VALUE}).")
+  int rounds;
+
+  @Option(
+      names = "--keep-alive",
+      defaultValue = "1s",
+      converter = DurationConverter.class,
+      description =
+          "Agents' keep-alive; silence between rounds outlasts it (default: ${DEFAULT-VALUE}).")
+  Duration keepAlive;
+
+  @Option(
+      names = "--seed",
+      defaultValue = "2026",
+      description = "Seed of placement tie-breaks (default: ${DEFAULT-VALUE}).")
+  long seed;
+
+  @Option(
+      names = "--out",
+      defaultValue = "thaw-demo-results",
+      description = "Directory for the per-invocation CSV (default: ${DEFAULT-VALUE}).")
+  Path out;
+
+  private final PrintStream console = System.out;
+
+  /** The thesis' Figure 6.5 configurations. */
+  private record Configuration(
+      String name, SnapshotMode mode, boolean cacheRemote, PlacementScorer scorer) {}
+
+  /** One invocation's record. */
+  record Row(
+      String configuration,
+      int round,
+      String function,
+      String node,
+      String start,
+      String source,
+      long fetchMs,
+      long startupMs,
+      double latencyMs,
+      String error) {}
+
+  private static final List<Configuration> CONFIGURATIONS =
+      List.of(
+          new Configuration(
+              "no snapshots", SnapshotMode.DISABLED, true, PlacementScorer.spreading()),
+          new Configuration(
+              "local snapshots", SnapshotMode.LOCAL, true, PlacementScorer.spreading()),
+          new Configuration(
+              "remote, no cache", SnapshotMode.REMOTE, false, PlacementScorer.spreading()),
+          new Configuration(
+              "remote, cached", SnapshotMode.REMOTE, true, PlacementScorer.spreading()),
+          new Configuration(
+              "remote, cached, snapshot-aware",
+              SnapshotMode.REMOTE,
+              true,
+              PlacementScorer.snapshotAware(0.5)));
+
+  /** Four functions: two handlers, two memory shapes of state. */
+  private static final Map<String, FunctionSpec> FUNCTIONS = new LinkedHashMap<>();
+
+  static {
+    FUNCTIONS.put("hello", BuiltinFunctions.HELLO);
+    FUNCTIONS.put("stateful", BuiltinFunctions.STATEFUL);
+    FUNCTIONS.put("stateful-64", new FunctionSpec("stateful-64", 256, 1, "stateful", 64));
+    FUNCTIONS.put("hello-small", new FunctionSpec("hello-small", 128, 1, "hello", 0));
+  }
+
+  @Override
+  public Integer call() throws Exception {
+    if (nodes < 1 || rounds < 2) {
+      throw new IllegalArgumentException("need --nodes >= 1 and --rounds >= 2");
+    }
+    long t0 = System.nanoTime();
+    GuestImage.ensure(GuestImage.defaultCacheRoot(), console::println);
+    Path root = Files.createTempDirectory("thaw-demo-");
+    List<Row> rows = new ArrayList<>();
+    try (EmbeddedS3Server s3 = EmbeddedS3Server.start(root.resolve("s3"));
+        S3SnapshotStore store =
+            S3SnapshotStore.builder()
+                .endpoint(s3.endpoint())
+                .credentials(s3.credentials())
+                .build()
+                .ensureBucket()) {
+      console.printf(
+          "thaw demo: %d nodes, %d functions, %d rounds x %d configurations; embedded S3 at %s%n",
+          nodes, FUNCTIONS.size(), rounds, CONFIGURATIONS.size(), s3.endpoint());
+      int index = 0;
+      for (Configuration c : CONFIGURATIONS) {
+        index++;
+        for (String revision : store.revisions()) {
+          store.delete(revision);
+        }
+        console.printf("[%d/%d] %s%n", index, CONFIGURATIONS.size(), c.name());
+        Path dir = Files.createDirectories(root.resolve("run-" + index));
+        try (LocalCluster cluster =
+                LocalCluster.start(
+                    new LocalCluster.Config(
+                        nodes,
+                        dir,
+                        c.mode(),
+                        c.cacheRemote(),
+                        s3.endpoint(),
+                        s3.credentials().resolveCredentials(),
+                        keepAlive,
+                        8));
+            Gateway gateway = gateway(cluster, c.scorer())) {
+          replay(c, gateway, rows, t0);
+        }
+      }
+    } finally {
+      FileTrees.deleteQuietly(root);
+    }
+    Path csv = writeCsv(rows);
+    printTable(rows);
+    console.printf(
+        "%nper-invocation results: %s (%d invocations, %.0f s)%n",
+        csv.toAbsolutePath(), rows.size(), (System.nanoTime() - t0) / 1e9);
+    return rows.stream().anyMatch(r -> !r.error().isEmpty()) ? 1 : 0;
+  }
+
+  private Gateway gateway(LocalCluster cluster, PlacementScorer scorer) {
+    Gateway.Builder b =
+        Gateway.builder().scorer(scorer).seed(seed).healthInterval(Duration.ofMillis(200));
+    cluster.agents().forEach(b::node);
+    Gateway g = b.build();
+    FUNCTIONS.forEach(g::deploy);
+    return g;
+  }
+
+  private void replay(Configuration c, Gateway gateway, List<Row> rows, long t0)
+      throws InterruptedException {
+    for (int round = 1; round <= rounds; round++) {
+      for (String revision : FUNCTIONS.keySet()) {
+        long s = System.nanoTime();
+        Row row;
+        try {
+          Gateway.Result r = gateway.invoke(revision, "/");
+          Map<String, String> h = r.headers();
+          row =
+              new Row(
+                  c.name(),
+                  round,
+                  revision,
+                  r.node(),
+                  h.getOrDefault("x-thaw-start", ""),
+                  h.getOrDefault("x-thaw-source", ""),
+                  Long.parseLong(h.getOrDefault("x-thaw-fetch-ms", "0")),
+                  Long.parseLong(h.getOrDefault("x-thaw-startup-ms", "0")),
+                  (System.nanoTime() - s) / 1e6,
+                  r.status() == 200 ? "" : "status " + r.status());
+        } catch (AgentException e) {
+          row =
+              new Row(
+                  c.name(),
+                  round,
+                  revision,
+                  "",
+                  "",
+                  "",
+                  0,
+                  0,
+                  (System.nanoTime() - s) / 1e6,
+                  e.getMessage());
+        }
+        rows.add(row);
+        console.printf(
+            Locale.ROOT,
+            "  round %d/%d %-12s %-7s %-5s %-6s %7.0f ms%s   [%.0f s]%n",
+            round,
+            rounds,
+            revision,
+            row.node(),
+            row.start(),
+            row.source(),
+            row.latencyMs(),
+            row.error().isEmpty() ? "" : "  ERROR " + row.error(),
+            (System.nanoTime() - t0) / 1e9);
+      }
+      awaitScaledToZero(gateway);
+    }
+  }
+
+  /** Silence: wait until every instance (and every snapshot being made) is gone. */
+  private static void awaitScaledToZero(Gateway gateway) throws InterruptedException {
+    long deadline = System.nanoTime() + Duration.ofMinutes(3).toNanos();
+    Thread.sleep(300);
+    while (System.nanoTime() < deadline) {
+      if (gateway.nodes().stream().mapToInt(NodeState::activeInstances).sum() == 0) {
+        return;
+      }
+      Thread.sleep(200);
+    }
+  }
+
+  private Path writeCsv(List<Row> rows) throws java.io.IOException {
+    Files.createDirectories(out);
+    Path csv = out.resolve("demo-invocations.csv");
+    try (PrintWriter w = new PrintWriter(Files.newBufferedWriter(csv))) {
+      w.println(
+          "configuration,round,function,node,start,source,fetch_ms,startup_ms,latency_ms,error");
+      for (Row r : rows) {
+        w.printf(
+            Locale.ROOT,
+            "%s,%d,%s,%s,%s,%s,%d,%d,%.1f,%s%n",
+            r.configuration(),
+            r.round(),
+            r.function(),
+            r.node(),
+            r.start(),
+            r.source(),
+            r.fetchMs(),
+            r.startupMs(),
+            r.latencyMs(),
+            r.error().replace(',', ';'));
+      }
+    }
+    return csv;
+  }
+
+  private void printTable(List<Row> rows) {
+    console.println();
+    console.printf(
+        "cold-start latency, rounds 2..%d (round 1 boots every function to create its snapshot)%n",
+        rounds);
+    console.printf(
+        "%-32s %6s %8s %8s %8s %8s %10s %8s%n",
+        "configuration", "n", "mean ms", "p50 ms", "p90 ms", "p99 ms", "local hits", "boots");
+    for (Configuration c : CONFIGURATIONS) {
+      List<Row> cold =
+          rows.stream()
+              .filter(r -> r.configuration().equals(c.name()) && r.round() > 1)
+              .filter(r -> r.start().equals("cold"))
+              .toList();
+      if (cold.isEmpty()) {
+        console.printf("%-32s %6d%n", c.name(), 0);
+        continue;
+      }
+      LatencySummary s = LatencySummary.of(cold.stream().map(Row::latencyMs).toList());
+      long local = cold.stream().filter(r -> r.source().equals("local")).count();
+      long boots = cold.stream().filter(r -> r.source().equals("none")).count();
+      console.printf(
+          Locale.ROOT,
+          "%-32s %6d %8.0f %8.0f %8.0f %8.0f %9.0f%% %8d%n",
+          c.name(),
+          s.count(),
+          s.mean(),
+          s.p50(),
+          s.p90(),
+          s.p99(),
+          100.0 * local / cold.size(),
+          boots);
+    }
+  }
+}

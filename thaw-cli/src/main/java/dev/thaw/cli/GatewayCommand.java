@@ -1,0 +1,58 @@
+package dev.thaw.cli;
+
+import dev.thaw.core.placement.PlacementScorer;
+import dev.thaw.node.gateway.Gateway;
+import dev.thaw.node.gateway.GatewayServer;
+import java.net.URI;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code thaw gateway}: the front door in front of node agents. */
+@Command(
+    name = "gateway",
+    mixinStandardHelpOptions = true,
+    description = "Routes invocations to warm instances and places cold starts on node agents.")
+final class GatewayCommand implements Callable<Integer> {
+  @Option(
+      names = "--port",
+      defaultValue = "${env:THAW_GATEWAY_PORT:-8080}",
+      description = "HTTP port on 127.0.0.1 (default: ${DEFAULT-VALUE}).")
+  int port;
+
+  @Option(
+      names = "--node",
+      required = true,
+      description = "A node agent as NAME=URL, e.g. node-1=http://127.0.0.1:8700; repeatable.")
+  Map<String, URI> nodes;
+
+  @Option(
+      names = "--placement",
+      defaultValue = "snapshot-aware",
+      description = "default (spread by load) or snapshot-aware (default: ${DEFAULT-VALUE}).")
+  String placement;
+
+  @Override
+  public Integer call() throws Exception {
+    Gateway.Builder b = Gateway.builder().scorer(PlacementScorer.named(placement));
+    nodes.forEach(b::node);
+    Gateway gateway = b.build();
+    GatewayServer server = GatewayServer.start(gateway, port);
+    CountDownLatch stopped = new CountDownLatch(1);
+    Runtime.getRuntime()
+        .addShutdownHook(
+            new Thread(
+                () -> {
+                  server.close();
+                  gateway.close();
+                  stopped.countDown();
+                }));
+    System.out.printf(
+        "thaw gateway: %s placement over %s, listening on %s%n",
+        placement, nodes.keySet(), server.uri());
+    stopped.await();
+    return 0;
+  }
+}
