@@ -60,6 +60,16 @@ class ClusterIT {
       String b = a.equals("node-1") ? "node-2" : "node-1";
       await().atMost(Duration.ofSeconds(60)).until(() -> store.revisions().contains("stateful"));
 
+      // The snapshot's clone is A's warm instance: the gateway routes there, no cold start.
+      URI instancesOfA = cluster.agents().get(a).resolve("/instances");
+      await()
+          .atMost(Duration.ofSeconds(30))
+          .pollInterval(Duration.ofMillis(50))
+          .until(() -> get(instancesOfA).body().contains("\"busy\":false"));
+      Gateway.Result warm = gateway.invoke("stateful", "/");
+      assertThat(warm.node()).isEqualTo(a);
+      assertThat(warm.headers()).containsEntry("x-thaw-start", "warm");
+
       // Idle past keep-alive, every instance stops; snapshot-aware placement picks A again.
       await().atMost(Duration.ofSeconds(30)).until(() -> noWarmInstances(gateway));
       Gateway.Result again = gateway.invoke("stateful", "/");
@@ -102,7 +112,11 @@ class ClusterIT {
   }
 
   private static boolean noWarmInstances(Gateway gateway) {
-    return gateway.nodes().stream().mapToInt(NodeState::activeInstances).sum() == 0;
+    return activeInstances(gateway) == 0;
+  }
+
+  private static int activeInstances(Gateway gateway) {
+    return gateway.nodes().stream().mapToInt(NodeState::activeInstances).sum();
   }
 
   /** The node with an instance starting (the hello cold boot), or null. */

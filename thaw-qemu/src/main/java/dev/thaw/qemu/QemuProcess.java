@@ -47,6 +47,8 @@ final class QemuProcess implements AutoCloseable {
             new Thread(() -> LIVE.forEach(Process::destroyForcibly), "thaw-vmm-reaper"));
   }
 
+  private static Path socketDir;
+
   private final Process process;
   private final QmpClient qmp;
   private final Path log;
@@ -64,10 +66,9 @@ final class QemuProcess implements AutoCloseable {
    */
   static QemuProcess start(String binary, List<String> arguments, Path workDir, Duration timeout)
       throws IOException {
-    Path socket = workDir.resolve("qmp.sock");
-    if (socket.toString().length() > 100) {
-      throw new IOException("work directory path too long for a Unix socket: " + workDir);
-    }
+    // Unix socket paths are limited to 107 bytes: work directories can be deeper than that.
+    Path socket = Files.createTempFile(socketDir(), "qmp-", ".sock");
+    Files.delete(socket);
     Path log = workDir.resolve("qemu.log");
     List<String> command = new ArrayList<>(List.of("setpriv", "--pdeathsig", "KILL", binary));
     command.addAll(arguments);
@@ -91,6 +92,14 @@ final class QemuProcess implements AutoCloseable {
     } finally {
       Files.deleteIfExists(socket);
     }
+  }
+
+  private static synchronized Path socketDir() throws IOException {
+    if (socketDir == null || !Files.isDirectory(socketDir)) {
+      socketDir = Files.createTempDirectory("thaw-qmp-");
+      socketDir.toFile().deleteOnExit();
+    }
+    return socketDir;
   }
 
   private static Process launch(List<String> command, Path workDir, Path log) throws IOException {
