@@ -9,6 +9,7 @@ import dev.thaw.node.LocalSnapshotCache;
 import dev.thaw.node.SnapshotManager;
 import dev.thaw.node.agent.AgentServer;
 import dev.thaw.node.agent.NodeAgent;
+import dev.thaw.node.http.UnixSocketRelay;
 import dev.thaw.qemu.GuestImage;
 import dev.thaw.qemu.QemuVmm;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
@@ -70,6 +71,12 @@ final class AgentCommand implements Callable<Integer> {
       description = "Do not deploy the built-in functions (hello, stateful).")
   boolean noBuiltins;
 
+  @Option(
+      names = "--socket",
+      defaultValue = "${env:THAW_AGENT_SOCKET}",
+      description = "Also serve the API on this Unix socket (default: <data-dir>/agent.sock).")
+  java.nio.file.Path socket;
+
   @Mixin NodeOptions node;
   @Mixin S3Options s3;
 
@@ -116,6 +123,10 @@ final class AgentCommand implements Callable<Integer> {
       }
     }
     AgentServer server = AgentServer.start(agent, port, cache::revisions, meters::scrape);
+    UnixSocketRelay relay =
+        UnixSocketRelay.start(
+            socket != null ? socket : node.dataDir().resolve("agent.sock"),
+            new java.net.InetSocketAddress("127.0.0.1", server.uri().getPort()));
     CountDownLatch stopped = new CountDownLatch(1);
     Runtime.getRuntime()
         .addShutdownHook(
@@ -123,6 +134,11 @@ final class AgentCommand implements Callable<Integer> {
                 () -> {
                   server.close();
                   agent.close();
+                  try {
+                    relay.close();
+                  } catch (java.io.IOException e) {
+                    System.err.println("shutdown: " + e.getMessage());
+                  }
                   try {
                     cache.close();
                     if (remote != null) {

@@ -88,6 +88,7 @@ final class DemoCommand implements Callable<Integer> {
       String node,
       String start,
       String source,
+      String placementMs,
       long fetchMs,
       long startupMs,
       double latencyMs,
@@ -198,6 +199,7 @@ final class DemoCommand implements Callable<Integer> {
                   r.node(),
                   h.getOrDefault("x-thaw-start", ""),
                   h.getOrDefault("x-thaw-source", ""),
+                  h.getOrDefault("x-thaw-placement-ms", ""),
                   Long.parseLong(h.getOrDefault("x-thaw-fetch-ms", "0")),
                   Long.parseLong(h.getOrDefault("x-thaw-startup-ms", "0")),
                   (System.nanoTime() - s) / 1e6,
@@ -208,6 +210,7 @@ final class DemoCommand implements Callable<Integer> {
                   c.name(),
                   round,
                   revision,
+                  "",
                   "",
                   "",
                   "",
@@ -251,17 +254,18 @@ final class DemoCommand implements Callable<Integer> {
     Path csv = out.resolve("demo-invocations.csv");
     try (PrintWriter w = new PrintWriter(Files.newBufferedWriter(csv))) {
       w.println(
-          "configuration,round,function,node,start,source,fetch_ms,startup_ms,latency_ms,error");
+          "configuration,round,function,node,start,source,placement_ms,fetch_ms,startup_ms,latency_ms,error");
       for (Row r : rows) {
         w.printf(
             Locale.ROOT,
-            "%s,%d,%s,%s,%s,%s,%d,%d,%.1f,%s%n",
+            "%s,%d,%s,%s,%s,%s,%s,%d,%d,%.1f,%s%n",
             r.configuration(),
             r.round(),
             r.function(),
             r.node(),
             r.start(),
             r.source(),
+            r.placementMs(),
             r.fetchMs(),
             r.startupMs(),
             r.latencyMs(),

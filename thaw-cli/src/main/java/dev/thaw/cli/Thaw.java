@@ -19,6 +19,22 @@ import picocli.CommandLine.Command;
     })
 public final class Thaw {
   public static void main(String[] args) {
-    System.exit(new CommandLine(new Thaw()).execute(args));
+    System.exit(commandLine().execute(args));
+  }
+
+  /**
+   * The command line, with defaults also read from a properties file: {@code $THAW_CONFIG}, else
+   * {@code ~/.thaw.properties}. Keys are option names without dashes ({@code
+   * cache-capacity=20GiB}), optionally qualified by the command ({@code
+   * thaw.agent.keep-alive=30s}). Precedence: flags, then the file, then environment variables, then
+   * built-in defaults.
+   */
+  static CommandLine commandLine() {
+    String config = System.getenv("THAW_CONFIG");
+    if (config != null && !config.isBlank()) {
+      System.setProperty("picocli.defaults.thaw.path", config);
+    }
+    return new CommandLine(new Thaw())
+        .setDefaultValueProvider(new CommandLine.PropertiesDefaultProvider());
   }
 }

@@ -84,6 +84,8 @@ class ClusterIT {
       assertThat(onB.body()).contains(bootId(first.body()));
 
       // Kill the node that is booting an instance: the caller gets an error, not a hang.
+      // First let every instance expire, so the only instance is the one booting.
+      await().atMost(Duration.ofSeconds(30)).until(() -> busyNode(cluster.agents()) == null);
       CompletableFuture<Gateway.Result> inFlight =
           CompletableFuture.supplyAsync(() -> gateway.invoke("hello", "/"));
       String booting =

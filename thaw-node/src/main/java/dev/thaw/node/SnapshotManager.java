@@ -354,9 +354,19 @@ public final class SnapshotManager implements AutoCloseable {
     throw new IllegalStateException(cause);
   }
 
+  /** Lets snapshots in progress finish (up to 30 s) so none is cut off half-written. */
   @Override
   public void close() {
     background.shutdown();
+    try {
+      if (!background.awaitTermination(30, java.util.concurrent.TimeUnit.SECONDS)) {
+        log.warn("snapshots still in progress at shutdown; their partial files go at next start");
+        background.shutdownNow();
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      background.shutdownNow();
+    }
   }
 
   /** Builder. Required: vmm, cache, guest, scratch; remote in remote mode. */

@@ -109,6 +109,7 @@ public final class Gateway implements AutoCloseable {
    * @throws AgentException 503 when no node can take it, 502 when the chosen node fails
    */
   public Result invoke(String revision, String path) {
+    long t0 = System.nanoTime();
     List<String> order = new ArrayList<>();
     views.entrySet().stream()
         .filter(e -> e.getValue().healthy() && e.getValue().warm().contains(revision))
@@ -124,6 +125,8 @@ public final class Gateway implements AutoCloseable {
       throw new AgentException(
           503, "no node can take " + revision + ": every node is down or at capacity", null);
     }
+    String placementMs =
+        String.format(java.util.Locale.ROOT, "%.3f", (System.nanoTime() - t0) / 1e6);
     String lastRefusal = "";
     for (String node : order) {
       URI uri = nodes.get(node).resolve("/functions/" + revision + "/invoke?path=" + path);
@@ -147,6 +150,7 @@ public final class Gateway implements AutoCloseable {
                   headers.put(k.toLowerCase(java.util.Locale.ROOT), v.get(0));
                 }
               });
+      headers.put("x-thaw-placement-ms", placementMs);
       remember(node, revision);
       return new Result(node, r.statusCode(), r.body(), headers);
     }

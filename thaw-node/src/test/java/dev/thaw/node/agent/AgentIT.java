@@ -153,5 +153,20 @@ class AgentIT {
     assertThat(full.statusCode()).isEqualTo(503);
     assertThat(full.body()).contains("at capacity");
     assertThat(send("GET", "/health", "").body()).contains("\"node\":\"n1\"");
+
+    // The same API over a Unix socket, as local clients (the launcher) use it.
+    Path socket = dir.resolve("agent.sock");
+    try (var relay =
+            dev.thaw.node.http.UnixSocketRelay.start(
+                socket,
+                new java.net.InetSocketAddress("127.0.0.1", running.server().uri().getPort()));
+        var channel =
+            java.nio.channels.SocketChannel.open(java.net.UnixDomainSocketAddress.of(socket))) {
+      channel.write(
+          java.nio.ByteBuffer.wrap(
+              "GET /health HTTP/1.1\r\nHost: agent\r\nConnection: close\r\n\r\n".getBytes()));
+      String answer = new String(java.nio.channels.Channels.newInputStream(channel).readAllBytes());
+      assertThat(answer).startsWith("HTTP/1.1 200").contains("\"node\":\"n1\"");
+    }
   }
 }
