@@ -128,6 +128,10 @@ final class DemoCommand implements Callable<Integer> {
     long t0 = System.nanoTime();
     GuestImage.ensure(GuestImage.defaultCacheRoot(), console::println);
     Path root = Files.createTempDirectory("thaw-demo-");
+    // Ctrl-C: the agents get SIGTERM from their parent-death signal and stop their VMs;
+    // this removes their data.
+    Thread cleanup = new Thread(() -> FileTrees.deleteQuietly(root), "thaw-demo-cleanup");
+    Runtime.getRuntime().addShutdownHook(cleanup);
     List<Row> rows = new ArrayList<>();
     try (EmbeddedS3Server s3 = EmbeddedS3Server.start(root.resolve("s3"));
         S3SnapshotStore store =
@@ -164,6 +168,7 @@ final class DemoCommand implements Callable<Integer> {
       }
     } finally {
       FileTrees.deleteQuietly(root);
+      Runtime.getRuntime().removeShutdownHook(cleanup);
     }
     Path csv = writeCsv(rows);
     printTable(rows);

@@ -94,10 +94,17 @@ final class QemuProcess implements AutoCloseable {
     }
   }
 
+  /**
+   * One short directory for every QMP socket of this user (each socket is deleted once QEMU has
+   * connected), so nothing accumulates however processes end.
+   */
   private static synchronized Path socketDir() throws IOException {
-    if (socketDir == null || !Files.isDirectory(socketDir)) {
-      socketDir = Files.createTempDirectory("thaw-qmp-");
-      socketDir.toFile().deleteOnExit();
+    if (socketDir == null || !Files.isWritable(socketDir)) {
+      Path shared =
+          Path.of(
+              System.getProperty("java.io.tmpdir"), "thaw-qmp-" + System.getProperty("user.name"));
+      Files.createDirectories(shared);
+      socketDir = Files.isWritable(shared) ? shared : Files.createTempDirectory("thaw-qmp-");
     }
     return socketDir;
   }
