@@ -11,6 +11,8 @@ import dev.thaw.core.snapshot.SnapshotManifestCodec;
 import dev.thaw.core.snapshot.SnapshotMode;
 import dev.thaw.core.snapshot.SnapshotStore;
 import dev.thaw.core.vmm.MicroVm;
+import dev.thaw.core.vmm.RestoreCorruptException;
+import dev.thaw.core.vmm.RestoreIncompatibleException;
 import dev.thaw.core.vmm.VmSnapshot;
 import dev.thaw.core.vmm.Vmm;
 import dev.thaw.core.vmm.VmmException;
@@ -141,6 +143,10 @@ public final class SnapshotManager implements AutoCloseable {
       fallback = Optional.of("snapshot refused: " + e.getMessage());
     } catch (VmmException e) {
       fallback = Optional.of("restore failed: " + e.getMessage().lines().findFirst().orElse(""));
+      if (e instanceof RestoreCorruptException || e instanceof RestoreIncompatibleException) {
+        // The cached copy will never restore: drop it so the next cold start refetches.
+        cache.remove(revision);
+      }
     } catch (RuntimeException e) {
       log.error("unexpected failure on the snapshot path of {}", revision, e);
       fallback = Optional.of("unexpected error: " + e);
