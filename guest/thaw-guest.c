@@ -13,7 +13,9 @@
  *             and keeps its checksum and an invocation counter in memory; every
  *             invocation increments the counter. GET /verify re-reads the whole buffer.
  *
- * Every handler answers GET /health with 200.
+ * Every handler answers GET /health with 200. A query parameter ms=N makes an invocation
+ * take N milliseconds (the handler sleeps), so trace replays can give each invocation the
+ * duration the trace drew for it.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -105,6 +107,16 @@ static void serve(int fd) {
   }
   char method[8] = {0}, path[256] = {0};
   sscanf(req, "%7s %255s", method, path);
+  char *query = strchr(path, '?');
+  if (query != NULL) {
+    *query++ = 0;
+    char *ms = strstr(query, "ms=");
+    long millis = ms != NULL ? strtol(ms + 3, NULL, 10) : 0;
+    if (millis > 0 && millis <= 600000) {
+      struct timespec pause = {millis / 1000, (millis % 1000) * 1000000L};
+      nanosleep(&pause, NULL);
+    }
+  }
   char out[512];
   if (strcmp(path, "/health") == 0) {
     snprintf(out, sizeof out, "{\"status\":\"ok\",\"function\":\"%s\"}", handler);

@@ -7,5 +7,10 @@ import picocli.CommandLine.Command;
     name = "bench",
     mixinStandardHelpOptions = true,
     description = "Benchmarks that measure Thaw side by side in one run.",
-    subcommands = {BenchVmCommand.class, BenchSnapshotsCommand.class})
+    subcommands = {
+      BenchVmCommand.class,
+      BenchSnapshotsCommand.class,
+      BenchTraceCommand.class,
+      BenchGenTraceCommand.class
+    })
 final class BenchCommand {}
