@@ -1,5 +1,6 @@
 package dev.thaw.cli;
 
+import dev.thaw.bench.LatencyReport;
 import dev.thaw.core.io.FileTrees;
 import dev.thaw.core.placement.PlacementScorer;
 import dev.thaw.core.snapshot.SnapshotMode;
@@ -170,6 +171,16 @@ final class BenchTraceCommand implements Callable<Integer> {
         List<TraceReplayer.Record> records = TraceReplayer.run(plan, gateway, System.out);
         TraceReplayer.write(records, plan.minutes(), out);
         summarize(records);
+        LatencyReport report = new LatencyReport("thaw bench trace: response time");
+        for (String kind : List.of("cold", "warm")) {
+          report.add(
+              kind + " starts",
+              records.stream()
+                  .filter(r -> r.start().equals(kind))
+                  .map(TraceReplayer.Record::responseMs)
+                  .toList());
+        }
+        System.out.println("report with plots: " + report.write(out));
       }
     } finally {
       FileTrees.deleteQuietly(root);

@@ -1,5 +1,6 @@
 package dev.thaw.cli;
 
+import dev.thaw.bench.LatencyReport;
 import dev.thaw.core.function.BuiltinFunctions;
 import dev.thaw.core.function.FunctionSpec;
 import dev.thaw.core.io.FileTrees;
@@ -172,9 +173,20 @@ final class DemoCommand implements Callable<Integer> {
     }
     Path csv = writeCsv(rows);
     printTable(rows);
+    LatencyReport report = new LatencyReport("thaw demo: cold-start latency, rounds 2.." + rounds);
+    for (Configuration c : CONFIGURATIONS) {
+      report.add(
+          c.name(),
+          rows.stream()
+              .filter(r -> r.configuration().equals(c.name()) && r.round() > 1)
+              .filter(r -> r.start().equals("cold"))
+              .map(Row::latencyMs)
+              .toList());
+    }
+    Path page = report.write(out);
     console.printf(
-        "%nper-invocation results: %s (%d invocations, %.0f s)%n",
-        csv.toAbsolutePath(), rows.size(), (System.nanoTime() - t0) / 1e9);
+        "%nper-invocation results: %s (%d invocations, %.0f s)%nreport with plots: %s%n",
+        csv.toAbsolutePath(), rows.size(), (System.nanoTime() - t0) / 1e9, page.toAbsolutePath());
     return rows.stream().anyMatch(r -> !r.error().isEmpty()) ? 1 : 0;
   }
 

@@ -14,6 +14,7 @@ public record LatencySummary(
     double min,
     double p50,
     double p90,
+    double p95,
     double p99,
     double max) {
 
@@ -31,6 +32,7 @@ public record LatencySummary(
         v[0],
         rank(v, 50),
         rank(v, 90),
+        rank(v, 95),
         rank(v, 99),
         v[v.length - 1]);
   }
