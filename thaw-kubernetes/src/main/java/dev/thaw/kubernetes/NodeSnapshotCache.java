@@ -1,0 +1,79 @@
+package dev.thaw.kubernetes;
+
+import io.fabric8.kubernetes.client.CustomResource;
+import io.fabric8.kubernetes.model.annotation.Group;
+import io.fabric8.kubernetes.model.annotation.Kind;
+import io.fabric8.kubernetes.model.annotation.Plural;
+import io.fabric8.kubernetes.model.annotation.Version;
+
+/**
+ * Which snapshots one node's cache holds: one cluster-scoped object per node, named after the node,
+ * written by that node's agent (desired state: the whole set each time) and read by the scheduler
+ * extender through an informer.
+ *
+ * <pre>
+ * apiVersion: thaw.dev/v1alpha1
+ * kind: NodeSnapshotCache
+ * metadata:
+ *   name: node-000
+ * spec:
+ *   nodeName: node-000
+ *   snapshots: [hello-world-00001, image-resize-00001]
+ * status:
+ *   count: 2
+ *   updated: "2026-11-26T15:30:00Z"
+ * </pre>
+ */
+@Group(NodeSnapshotCache.GROUP)
+@Version(NodeSnapshotCache.VERSION)
+@Kind("NodeSnapshotCache")
+@Plural("nodesnapshotcaches")
+public class NodeSnapshotCache
+    extends CustomResource<NodeSnapshotCache.Spec, NodeSnapshotCache.Status> {
+  public static final String GROUP = "thaw.dev";
+  public static final String VERSION = "v1alpha1";
+
+  /** The node and its cached revisions. */
+  public static class Spec {
+    private String nodeName;
+    private java.util.List<String> snapshots = new java.util.ArrayList<>();
+
+    public String getNodeName() {
+      return nodeName;
+    }
+
+    public void setNodeName(String nodeName) {
+      this.nodeName = nodeName;
+    }
+
+    public java.util.List<String> getSnapshots() {
+      return snapshots;
+    }
+
+    public void setSnapshots(java.util.List<String> snapshots) {
+      this.snapshots = snapshots == null ? new java.util.ArrayList<>() : snapshots;
+    }
+  }
+
+  /** When the agent last wrote the set, and its size. */
+  public static class Status {
+    private int count;
+    private String updated;
+
+    public int getCount() {
+      return count;
+    }
+
+    public void setCount(int count) {
+      this.count = count;
+    }
+
+    public String getUpdated() {
+      return updated;
+    }
+
+    public void setUpdated(String updated) {
+      this.updated = updated;
+    }
+  }
+}

@@ -1,0 +1,96 @@
+package dev.thaw.kubernetes;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientBuilder;
+import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
+import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
+import java.time.Duration;
+import java.util.List;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+
+/** Against fabric8's mock API server in CRUD mode. */
+@EnableKubernetesMockClient(crud = true)
+class KubernetesCacheAdvertiserTest {
+  KubernetesClient client;
+  KubernetesMockServer server;
+
+  private NodeSnapshotCache object(String node) {
+    return client.resources(NodeSnapshotCache.class).withName(node).get();
+  }
+
+  @Test
+  void createsThenUpdatesTheWholeSet() throws Exception {
+    try (KubernetesCacheAdvertiser ads = new KubernetesCacheAdvertiser(client, "node-a")) {
+      ads.advertise(Set.of("hello-00001"));
+      await().atMost(Duration.ofSeconds(10)).until(() -> object("node-a") != null);
+      assertThat(object("node-a").getSpec().getNodeName()).isEqualTo("node-a");
+      ads.advertise(Set.of("hello-00001", "resize-00001"));
+      ads.advertise(Set.of("resize-00001"));
+      await()
+          .atMost(Duration.ofSeconds(10))
+          .until(() -> object("node-a").getSpec().getSnapshots().equals(List.of("resize-00001")));
+      assertThat(object("node-a").getStatus().getCount()).isEqualTo(1);
+    }
+  }
+
+  @Test
+  void aRestartedAgentReconcilesTheObjectToWhatItHas() throws Exception {
+    try (KubernetesCacheAdvertiser before = new KubernetesCacheAdvertiser(client, "node-b")) {
+      before.advertise(Set.of("a", "b", "c"));
+      await().atMost(Duration.ofSeconds(10)).until(() -> object("node-b") != null);
+    }
+    try (KubernetesCacheAdvertiser after = new KubernetesCacheAdvertiser(client, "node-b")) {
+      after.advertise(Set.of("b"));
+      await()
+          .atMost(Duration.ofSeconds(10))
+          .until(() -> object("node-b").getSpec().getSnapshots().equals(List.of("b")));
+    }
+  }
+
+  @Test
+  void aConflictIsRetriedWithAFreshResourceVersion() throws Exception {
+    try (KubernetesCacheAdvertiser ads = new KubernetesCacheAdvertiser(client, "node-c")) {
+      ads.advertise(Set.of("x"));
+      await().atMost(Duration.ofSeconds(10)).until(() -> object("node-c") != null);
+    }
+    // The next update meets a 409 once, as when another writer got there first.
+    server
+        .expect()
+        .put()
+        .withPath("/apis/thaw.dev/v1alpha1/nodesnapshotcaches/node-c")
+        .andReturn(409, "{\"kind\":\"Status\",\"code\":409,\"reason\":\"Conflict\"}")
+        .once();
+    try (KubernetesCacheAdvertiser ads = new KubernetesCacheAdvertiser(client, "node-c")) {
+      ads.advertise(Set.of("x", "y"));
+      await().atMost(Duration.ofSeconds(10)).until(() -> Set.of("x", "y").equals(ads.published()));
+    }
+    assertThat(object("node-c").getSpec().getSnapshots()).containsExactly("x", "y");
+  }
+
+  @Test
+  void anUnreachableApiServerNeverBlocksTheCallerAndIsRetried() throws Exception {
+    try (KubernetesClient down =
+            new KubernetesClientBuilder()
+                .withConfig(
+                    new io.fabric8.kubernetes.client.ConfigBuilder()
+                        .withMasterUrl("http://127.0.0.1:9")
+                        .withRequestRetryBackoffLimit(0)
+                        .build())
+                .build();
+        KubernetesCacheAdvertiser ads =
+            new KubernetesCacheAdvertiser(
+                down, "node-d", java.time.Clock.systemUTC(), Duration.ofMillis(200))) {
+      long t0 = System.nanoTime();
+      for (int i = 0; i < 100; i++) {
+        ads.advertise(Set.of("r" + i));
+      }
+      assertThat((System.nanoTime() - t0) / 1_000_000).as("ms spent in advertise").isLessThan(500);
+      Thread.sleep(500);
+      assertThat(ads.published()).isNull();
+    }
+  }
+}
