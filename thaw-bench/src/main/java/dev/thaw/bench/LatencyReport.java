@@ -160,6 +160,7 @@ public final class LatencyReport {
             .build();
     chart.getStyler().setYAxisLogarithmic(true);
     chart.getStyler().setLegendVisible(false);
+    chart.getStyler().setXAxisLabelRotation(12);
     samples.forEach(
         (k, v) -> chart.addSeries(k, v.stream().mapToDouble(Double::doubleValue).toArray()));
     return chart;
@@ -216,6 +217,7 @@ public final class LatencyReport {
             .yAxisTitle("ms")
             .build();
     chart.getStyler().setLegendVisible(false);
+    chart.getStyler().setXAxisLabelRotation(12);
     List<String> names = new ArrayList<>(samples.keySet());
     List<Double> means = new ArrayList<>();
     List<Double> errors = new ArrayList<>();

@@ -5,6 +5,7 @@ import dev.thaw.core.cache.CacheIndex;
 import dev.thaw.core.function.BuiltinFunctions;
 import dev.thaw.core.function.FunctionSpec;
 import dev.thaw.core.snapshot.SnapshotMode;
+import dev.thaw.kubernetes.KubernetesCacheAdvertiser;
 import dev.thaw.node.LocalSnapshotCache;
 import dev.thaw.node.SnapshotManager;
 import dev.thaw.node.agent.AgentServer;
@@ -12,6 +13,7 @@ import dev.thaw.node.agent.NodeAgent;
 import dev.thaw.node.http.UnixSocketRelay;
 import dev.thaw.qemu.GuestImage;
 import dev.thaw.qemu.QemuVmm;
+import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.time.Duration;
@@ -77,8 +79,27 @@ final class AgentCommand implements Callable<Integer> {
       description = "Also serve the API on this Unix socket (default: <data-dir>/agent.sock).")
   java.nio.file.Path socket;
 
+  @Option(
+      names = "--advertise",
+      defaultValue = "${env:THAW_ADVERTISE:-none}",
+      description =
+          "Where to announce the cached revisions: none, or kubernetes (a NodeSnapshotCache"
+              + " object named after --name; in-cluster credentials) (default: ${DEFAULT-VALUE}).")
+  String advertise;
+
   @Mixin NodeOptions node;
   @Mixin S3Options s3;
+
+  private CacheAdvertiser advertiser() {
+    return switch (advertise) {
+      case "none" -> CacheAdvertiser.none();
+      case "kubernetes" ->
+          new KubernetesCacheAdvertiser(new KubernetesClientBuilder().build(), name);
+      default ->
+          throw new IllegalArgumentException(
+              "--advertise must be none or kubernetes: '" + advertise + "'");
+    };
+  }
 
   @Override
   public Integer call() throws Exception {
@@ -96,7 +117,7 @@ final class AgentCommand implements Callable<Integer> {
         LocalSnapshotCache.open(
             node.cacheDir(),
             CacheIndex.builder().capacityBytes(node.cacheCapacityBytes()).build(),
-            CacheAdvertiser.none(),
+            advertiser(),
             vmm.identity(),
             meters);
     SnapshotManager manager =

@@ -13,6 +13,8 @@ import picocli.CommandLine.Command;
       DemoCommand.class,
       AgentCommand.class,
       GatewayCommand.class,
+      ExtenderCommand.class,
+      LauncherCommand.class,
       SnapshotsCommand.class,
       BenchCommand.class,
       CommandLine.HelpCommand.class

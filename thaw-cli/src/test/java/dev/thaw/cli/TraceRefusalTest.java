@@ -23,8 +23,20 @@ class TraceRefusalTest {
       status =
           Thaw.commandLine()
               .execute(
-                  "bench", "trace", "--trace", dir.toString(), "--functions", "300", "--minutes",
-                  "0-30", "--time-scale", "60", "--nodes", "1", "--max-instances", "4");
+                  "bench",
+                  "trace",
+                  "--trace",
+                  dir.toString(),
+                  "--functions",
+                  "300",
+                  "--minutes",
+                  "0-30",
+                  "--time-scale",
+                  "60",
+                  "--nodes",
+                  "1",
+                  "--max-instances",
+                  "4");
     } finally {
       System.setErr(saved);
     }

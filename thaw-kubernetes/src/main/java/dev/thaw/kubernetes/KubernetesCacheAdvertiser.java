@@ -4,10 +4,8 @@ import dev.thaw.core.cache.CacheAdvertiser;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
-import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.List;
 import java.util.Objects;
 import java.util.Set;
 import java.util.TreeSet;
@@ -36,7 +34,6 @@ public final class KubernetesCacheAdvertiser implements CacheAdvertiser, AutoClo
 
   private final KubernetesClient client;
   private final String nodeName;
-  private final Clock clock;
   private final Duration maxBackoff;
   private final AtomicReference<Set<String>> pending = new AtomicReference<>();
   private final ScheduledExecutorService writer =
@@ -51,14 +48,12 @@ public final class KubernetesCacheAdvertiser implements CacheAdvertiser, AutoClo
   private long backoffMillis = 100;
 
   public KubernetesCacheAdvertiser(KubernetesClient client, String nodeName) {
-    this(client, nodeName, Clock.systemUTC(), Duration.ofSeconds(30));
+    this(client, nodeName, Duration.ofSeconds(30));
   }
 
-  KubernetesCacheAdvertiser(
-      KubernetesClient client, String nodeName, Clock clock, Duration maxBackoff) {
+  KubernetesCacheAdvertiser(KubernetesClient client, String nodeName, Duration maxBackoff) {
     this.client = Objects.requireNonNull(client);
     this.nodeName = Objects.requireNonNull(nodeName);
-    this.clock = clock;
     this.maxBackoff = maxBackoff;
   }
 
@@ -115,10 +110,6 @@ public final class KubernetesCacheAdvertiser implements CacheAdvertiser, AutoClo
       NodeSnapshotCache desired = current != null ? current : fresh();
       desired.getSpec().setNodeName(nodeName);
       desired.getSpec().setSnapshots(new ArrayList<>(revisions));
-      NodeSnapshotCache.Status status = new NodeSnapshotCache.Status();
-      status.setCount(revisions.size());
-      status.setUpdated(clock.instant().toString());
-      desired.setStatus(status);
       try {
         if (current == null) {
           client.resources(NodeSnapshotCache.class).resource(desired).create();
@@ -147,9 +138,5 @@ public final class KubernetesCacheAdvertiser implements CacheAdvertiser, AutoClo
   public void close() throws InterruptedException {
     writer.shutdown();
     writer.awaitTermination(5, TimeUnit.SECONDS);
-  }
-
-  static List<String> sorted(Set<String> s) {
-    return new ArrayList<>(new TreeSet<>(s));
   }
 }

@@ -19,17 +19,16 @@ import io.fabric8.kubernetes.model.annotation.Version;
  * spec:
  *   nodeName: node-000
  *   snapshots: [hello-world-00001, image-resize-00001]
- * status:
- *   count: 2
- *   updated: "2026-11-26T15:30:00Z"
  * </pre>
+ *
+ * No status: the spec is the whole truth, and one write per change (no status subresource call)
+ * keeps the agent's API traffic and RBAC minimal.
  */
 @Group(NodeSnapshotCache.GROUP)
 @Version(NodeSnapshotCache.VERSION)
 @Kind("NodeSnapshotCache")
 @Plural("nodesnapshotcaches")
-public class NodeSnapshotCache
-    extends CustomResource<NodeSnapshotCache.Spec, NodeSnapshotCache.Status> {
+public class NodeSnapshotCache extends CustomResource<NodeSnapshotCache.Spec, Void> {
   public static final String GROUP = "thaw.dev";
   public static final String VERSION = "v1alpha1";
 
@@ -52,28 +51,6 @@ public class NodeSnapshotCache
 
     public void setSnapshots(java.util.List<String> snapshots) {
       this.snapshots = snapshots == null ? new java.util.ArrayList<>() : snapshots;
-    }
-  }
-
-  /** When the agent last wrote the set, and its size. */
-  public static class Status {
-    private int count;
-    private String updated;
-
-    public int getCount() {
-      return count;
-    }
-
-    public void setCount(int count) {
-      this.count = count;
-    }
-
-    public String getUpdated() {
-      return updated;
-    }
-
-    public void setUpdated(String updated) {
-      this.updated = updated;
     }
   }
 }

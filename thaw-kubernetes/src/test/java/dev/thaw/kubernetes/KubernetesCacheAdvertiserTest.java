@@ -33,7 +33,6 @@ class KubernetesCacheAdvertiserTest {
       await()
           .atMost(Duration.ofSeconds(10))
           .until(() -> object("node-a").getSpec().getSnapshots().equals(List.of("resize-00001")));
-      assertThat(object("node-a").getStatus().getCount()).isEqualTo(1);
     }
   }
 
@@ -82,8 +81,7 @@ class KubernetesCacheAdvertiserTest {
                         .build())
                 .build();
         KubernetesCacheAdvertiser ads =
-            new KubernetesCacheAdvertiser(
-                down, "node-d", java.time.Clock.systemUTC(), Duration.ofMillis(200))) {
+            new KubernetesCacheAdvertiser(down, "node-d", Duration.ofMillis(200))) {
       long t0 = System.nanoTime();
       for (int i = 0; i < 100; i++) {
         ads.advertise(Set.of("r" + i));
