@@ -60,7 +60,7 @@ final class LauncherCommand implements Callable<Integer> {
         .addShutdownHook(
             new Thread(
                 () -> {
-                  server.stop(0);
+                  stop();
                   stopped.countDown();
                 }));
     System.out.printf("thaw launcher: %s on %s:%d via %s%n", revision, host, port, socket);
@@ -68,8 +68,19 @@ final class LauncherCommand implements Callable<Integer> {
     return 0;
   }
 
-  /** Starts serving; returns the bound port. */
+  /**
+   * Has the agent start the pod's microVM (one health invocation: a restore or a boot), then starts
+   * serving; returns the bound port.
+   */
   int start() throws IOException {
+    Response warmUp = request("POST", "/functions/" + revision + "/invoke?path=/health");
+    if (warmUp.status() != 200) {
+      throw new IOException(
+          "the agent could not start "
+              + revision
+              + ": "
+              + new String(warmUp.body(), StandardCharsets.UTF_8));
+    }
     server = HttpServer.create(new InetSocketAddress(host, port), 64);
     server.createContext("/", this::handle);
     server.setExecutor(Executors.newCachedThreadPool());
@@ -77,8 +88,14 @@ final class LauncherCommand implements Callable<Integer> {
     return server.getAddress().getPort();
   }
 
+  /** Stops serving and has the agent stop the revision's idle instances. */
   void stop() {
     server.stop(0);
+    try {
+      request("DELETE", "/functions/" + revision + "/instances");
+    } catch (IOException e) {
+      System.err.println("launcher: could not release " + revision + ": " + e.getMessage());
+    }
   }
 
   private void handle(HttpExchange exchange) throws IOException {
@@ -89,7 +106,7 @@ final class LauncherCommand implements Callable<Integer> {
       String target = path + (query == null ? "" : "?" + query);
       Response r;
       try {
-        r = invoke("/functions/" + revision + "/invoke?path=" + target);
+        r = request("POST", "/functions/" + revision + "/invoke?path=" + target);
       } catch (IOException e) {
         byte[] body =
             ("{\"error\":\"agent unreachable: " + e.getMessage() + "\"}")
@@ -109,7 +126,7 @@ final class LauncherCommand implements Callable<Integer> {
   record Response(int status, byte[] body) {}
 
   /** One HTTP/1.1 request over the agent's Unix socket (Connection: close). */
-  Response invoke(String target) throws IOException {
+  Response request(String method, String target) throws IOException {
     try (SocketChannel channel = SocketChannel.open(UnixDomainSocketAddress.of(socket))) {
       String request =
           "POST "

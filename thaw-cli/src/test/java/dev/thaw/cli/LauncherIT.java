@@ -30,7 +30,7 @@ class LauncherIT {
                 true,
                 URI.create("http://127.0.0.1:9"),
                 AwsBasicCredentials.create("unused", "unused"),
-                Duration.ofSeconds(30),
+                Duration.ofSeconds(5),
                 2))) {
       LauncherCommand launcher = new LauncherCommand();
       launcher.socket = dir.resolve("node-1/agent.sock");
@@ -46,6 +46,7 @@ class LauncherIT {
                 HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(120)).build(),
                 HttpResponse.BodyHandlers.ofString());
         assertThat(first.statusCode()).isEqualTo(200);
+        // The launcher's start had the agent boot the VM (a health call, no invocation).
         assertThat(first.body()).contains("\"function\":\"stateful\"").contains("\"counter\":1");
         HttpResponse<String> verify =
             http.send(
@@ -57,6 +58,27 @@ class LauncherIT {
       } finally {
         launcher.stop();
       }
+      // The pod went away: the agent runs no instance of the revision any more.
+      HttpResponse<String> instances =
+          HttpClient.newHttpClient()
+              .send(
+                  HttpRequest.newBuilder(cluster.agents().get("node-1").resolve("/instances"))
+                      .build(),
+                  HttpResponse.BodyHandlers.ofString());
+      // A clone still being restored when the launcher left is reaped by the keep-alive (5 s).
+      org.awaitility.Awaitility.await()
+          .atMost(Duration.ofSeconds(60))
+          .until(
+              () ->
+                  HttpClient.newHttpClient()
+                      .send(
+                          HttpRequest.newBuilder(
+                                  cluster.agents().get("node-1").resolve("/instances"))
+                              .build(),
+                          HttpResponse.BodyHandlers.ofString())
+                      .body()
+                      .equals("[]"));
+      assertThat(instances.statusCode()).isEqualTo(200);
     }
   }
 }

@@ -33,6 +33,7 @@ import tools.jackson.databind.json.JsonMapper;
  *   POST /functions/{revision}/invoke[?path=/x] invokes; headers X-Thaw-Start: cold|warm,
  *                                             X-Thaw-Source, X-Thaw-Instance, X-Thaw-Node
  *   GET  /instances                           running instances
+ *   DELETE /functions/{revision}/instances    stops the revision's idle instances
  *   GET  /snapshots                           revisions in the local snapshot cache
  *   GET  /metrics                             Prometheus text format
  * </pre>
@@ -42,6 +43,8 @@ public final class AgentServer implements AutoCloseable {
   private static final JsonMapper JSON = dev.thaw.node.http.HttpJson.JSON;
   private static final Pattern FUNCTION = Pattern.compile("/functions/([a-z0-9][a-z0-9.-]*)");
   private static final Pattern INVOKE = Pattern.compile("/functions/([a-z0-9][a-z0-9.-]*)/invoke");
+  private static final Pattern INSTANCES =
+      Pattern.compile("/functions/([a-z0-9][a-z0-9.-]*)/instances");
 
   private final NodeAgent agent;
   private final Supplier<Object> snapshots;
@@ -90,6 +93,10 @@ public final class AgentServer implements AutoCloseable {
                 "activeInstances", agent.activeInstances()));
       } else if (method.equals("POST") && invoke.matches()) {
         invoke(exchange, invoke.group(1));
+      } else if (method.equals("DELETE") && INSTANCES.matcher(path).matches()) {
+        Matcher m = INSTANCES.matcher(path);
+        m.matches();
+        json(exchange, 200, Map.of("stopped", agent.stopIdle(m.group(1))));
       } else if (method.equals("PUT") && function.matches()) {
         deploy(exchange, function.group(1));
       } else if (method.equals("GET") && path.equals("/functions")) {

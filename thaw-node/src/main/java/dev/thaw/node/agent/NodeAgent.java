@@ -218,6 +218,21 @@ public final class NodeAgent implements AutoCloseable {
     }
   }
 
+  /** Stops every idle instance of {@code revision} now (a launcher pod going away). */
+  public int stopIdle(String revision) {
+    Deque<Instance> pool = idle.get(revision);
+    if (pool == null) {
+      return 0;
+    }
+    List<Instance> stopped;
+    synchronized (pool) {
+      stopped = new ArrayList<>(pool);
+      pool.clear();
+    }
+    stopped.forEach(this::stop);
+    return stopped.size();
+  }
+
   /** Stops idle instances whose keep-alive window has passed. */
   void reapIdle() {
     long now = ticker.getAsLong();
