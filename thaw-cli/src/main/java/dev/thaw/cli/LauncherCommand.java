@@ -73,7 +73,7 @@ final class LauncherCommand implements Callable<Integer> {
    * serving; returns the bound port.
    */
   int start() throws IOException {
-    Response warmUp = request("POST", "/functions/" + revision + "/invoke?path=/health");
+    Response warmUp = request("POST", "/functions/" + revision + "/instances");
     if (warmUp.status() != 200) {
       throw new IOException(
           "the agent could not start "

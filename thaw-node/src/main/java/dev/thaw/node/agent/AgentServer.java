@@ -33,6 +33,8 @@ import tools.jackson.databind.json.JsonMapper;
  *   POST /functions/{revision}/invoke[?path=/x] invokes; headers X-Thaw-Start: cold|warm,
  *                                             X-Thaw-Source, X-Thaw-Instance, X-Thaw-Node
  *   GET  /instances                           running instances
+ *   POST /functions/{revision}/instances      starts an instance (restore or boot) and leaves
+ *                                             it warm; same headers as invoke
  *   DELETE /functions/{revision}/instances    stops the revision's idle instances
  *   GET  /snapshots                           revisions in the local snapshot cache
  *   GET  /metrics                             Prometheus text format
@@ -93,6 +95,11 @@ public final class AgentServer implements AutoCloseable {
                 "activeInstances", agent.activeInstances()));
       } else if (method.equals("POST") && invoke.matches()) {
         invoke(exchange, invoke.group(1));
+      } else if (method.equals("POST") && INSTANCES.matcher(path).matches()) {
+        Matcher m = INSTANCES.matcher(path);
+        m.matches();
+        drain(exchange.getRequestBody());
+        respond(exchange, agent.invoke(m.group(1), "/health"));
       } else if (method.equals("DELETE") && INSTANCES.matcher(path).matches()) {
         Matcher m = INSTANCES.matcher(path);
         m.matches();
@@ -124,7 +131,10 @@ public final class AgentServer implements AutoCloseable {
     drain(exchange.getRequestBody());
     String query = exchange.getRequestURI().getQuery();
     String path = query != null && query.startsWith("path=/") ? query.substring(5) : "/";
-    Invocation result = agent.invoke(revision, path);
+    respond(exchange, agent.invoke(revision, path));
+  }
+
+  private void respond(HttpExchange exchange, Invocation result) throws IOException {
     var headers = exchange.getResponseHeaders();
     headers.add("X-Thaw-Node", agent.name());
     headers.add("X-Thaw-Instance", result.instance());
