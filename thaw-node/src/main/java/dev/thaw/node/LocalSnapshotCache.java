@@ -236,11 +236,29 @@ public final class LocalSnapshotCache implements AutoCloseable {
      * @throws dev.thaw.core.snapshot.SnapshotMismatchException when a file does not match
      */
     public Optional<CachedSnapshot> commit(SnapshotManifest manifest) throws IOException {
+      return commit(manifest, true);
+    }
+
+    /**
+     * Like {@link #commit(SnapshotManifest)} for files whose SHA-256 the caller computed or checked
+     * as it wrote them (a download verified in flight, a snapshot just hashed): only their presence
+     * and sizes are checked, sparing a second pass over the bytes.
+     */
+    public Optional<CachedSnapshot> commitChecked(SnapshotManifest manifest) throws IOException {
+      return commit(manifest, false);
+    }
+
+    private Optional<CachedSnapshot> commit(SnapshotManifest manifest, boolean hash)
+        throws IOException {
       if (!manifest.revision().equals(admission.revision())) {
         throw new IllegalArgumentException("manifest is for " + manifest.revision());
       }
       try {
-        SnapshotManifestCodec.verifyFiles(manifest, dir);
+        if (hash) {
+          SnapshotManifestCodec.verifyFiles(manifest, dir);
+        } else {
+          SnapshotManifestCodec.verifySizes(manifest, dir);
+        }
         Files.writeString(
             dir.resolve(SnapshotManifest.FILE_NAME), SnapshotManifestCodec.write(manifest));
       } catch (IOException | RuntimeException e) {

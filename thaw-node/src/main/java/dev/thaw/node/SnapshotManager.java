@@ -220,7 +220,7 @@ public final class SnapshotManager implements AutoCloseable {
       Optional<CachedSnapshot> cached;
       try (LocalSnapshotCache.Writer w = writer.get()) {
         download(manifest, w.dir());
-        cached = w.commit(manifest);
+        cached = w.commitChecked(manifest);
       }
       Duration fetch = since(t0);
       metrics.fetched(manifest.totalBytes(), fetch);
@@ -248,7 +248,7 @@ public final class SnapshotManager implements AutoCloseable {
     Path dir = Files.createTempDirectory(Files.createDirectories(scratch), revision + ".");
     try {
       download(manifest, dir);
-      SnapshotManifestCodec.verifyFiles(manifest, dir);
+      SnapshotManifestCodec.verifySizes(manifest, dir);
     } catch (IOException | RuntimeException e) {
       FileTrees.deleteQuietly(dir);
       throw e;
@@ -321,7 +321,7 @@ public final class SnapshotManager implements AutoCloseable {
               List.of(
                   describe(files.memoryFile(), SnapshotFile.Role.MEMORY),
                   describe(files.stateFile(), SnapshotFile.Role.STATE)));
-      Optional<CachedSnapshot> cached = w.commit(manifest);
+      Optional<CachedSnapshot> cached = w.commitChecked(manifest);
       metrics.committed();
       if (cached.isEmpty()) {
         return Optional.empty();

@@ -1,8 +1,10 @@
 package dev.thaw.s3;
 
+import dev.thaw.core.io.Digests;
 import dev.thaw.core.snapshot.SnapshotFile;
 import dev.thaw.core.snapshot.SnapshotManifest;
 import dev.thaw.core.snapshot.SnapshotManifestCodec;
+import dev.thaw.core.snapshot.SnapshotMismatchException;
 import dev.thaw.core.snapshot.SnapshotStore;
 import java.io.IOException;
 import java.io.InputStream;
@@ -12,7 +14,9 @@ import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
-import java.util.ArrayList;
+import java.security.MessageDigest;
+import java.util.ArrayDeque;
+import java.util.Deque;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
@@ -45,6 +49,7 @@ public final class S3SnapshotStore implements SnapshotStore, AutoCloseable {
   private final String bucket;
   private final String prefix;
   private final long rangeBytes;
+  private final int parallelism;
   private final ExecutorService pool;
   private final String description;
 
@@ -62,6 +67,7 @@ public final class S3SnapshotStore implements SnapshotStore, AutoCloseable {
     this.bucket = b.bucket;
     this.prefix = b.prefix;
     this.rangeBytes = b.rangeBytes;
+    this.parallelism = b.parallelism;
     this.pool =
         Executors.newFixedThreadPool(
             b.parallelism,
@@ -115,9 +121,18 @@ public final class S3SnapshotStore implements SnapshotStore, AutoCloseable {
     }
   }
 
+  /**
+   * Fetches ranges in parallel (a window of {@code 2 × parallelism} in flight) and consumes them in
+   * order: each range is hashed and written at its offset as it arrives, so the SHA-256 check needs
+   * no second pass over the file. All-zero ranges are not written (holes).
+   *
+   * @throws SnapshotMismatchException when the content's SHA-256 differs from the manifest's
+   */
   @Override
   public void download(String revision, SnapshotFile file, Path target) throws IOException {
     String key = key(revision, file.name());
+    MessageDigest sha = Digests.newSha256();
+    Deque<Future<byte[]>> window = new ArrayDeque<>();
     try (FileChannel out =
         FileChannel.open(
             target,
@@ -125,18 +140,28 @@ public final class S3SnapshotStore implements SnapshotStore, AutoCloseable {
             StandardOpenOption.WRITE,
             StandardOpenOption.TRUNCATE_EXISTING)) {
       // Sized first: ranges land at their offsets, and skipped zero ranges stay holes.
-      out.truncate(0);
       if (file.size() > 0) {
         out.write(ByteBuffer.allocate(1), file.size() - 1);
       }
-      List<Future<Void>> parts = new ArrayList<>();
-      for (long start = 0; start < file.size(); start += rangeBytes) {
-        long from = start;
-        long to = Math.min(file.size(), start + rangeBytes) - 1;
-        parts.add(pool.submit(() -> fetchRange(key, from, to, out)));
-      }
-      for (Future<Void> part : parts) {
-        part.get();
+      long next = 0;
+      long position = 0;
+      while (position < file.size()) {
+        while (next < file.size() && window.size() < 2 * parallelism) {
+          long from = next;
+          long to = Math.min(file.size(), next + rangeBytes) - 1;
+          window.add(pool.submit(() -> fetchRange(key, from, to)));
+          next = to + 1;
+        }
+        byte[] range = window.poll().get();
+        sha.update(range);
+        if (!allZero(range)) {
+          ByteBuffer b = ByteBuffer.wrap(range);
+          long at = position;
+          while (b.hasRemaining()) {
+            at += out.write(b, at);
+          }
+        }
+        position += range.length;
       }
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
@@ -147,10 +172,17 @@ public final class S3SnapshotStore implements SnapshotStore, AutoCloseable {
           ? io
           : new IOException(
               "cannot download " + key + " from " + description + ": " + cause, cause);
+    } finally {
+      window.forEach(f -> f.cancel(true));
+    }
+    String actual = Digests.hex(sha);
+    if (!actual.equals(file.sha256())) {
+      throw new SnapshotMismatchException(
+          key + " has sha256 " + actual + "; the manifest says " + file.sha256(), null);
     }
   }
 
-  private Void fetchRange(String key, long from, long to, FileChannel out) throws IOException {
+  private byte[] fetchRange(String key, long from, long to) throws IOException {
     byte[] buffer = new byte[(int) (to - from + 1)];
     try (InputStream in =
         s3.getObject(r -> r.bucket(bucket).key(key).range("bytes=" + from + "-" + to))) {
@@ -163,14 +195,7 @@ public final class S3SnapshotStore implements SnapshotStore, AutoCloseable {
       throw new IOException(
           "cannot download " + key + " from " + description + ": " + e.getMessage(), e);
     }
-    if (!allZero(buffer)) {
-      ByteBuffer b = ByteBuffer.wrap(buffer);
-      long position = from;
-      while (b.hasRemaining()) {
-        position += out.write(b, position);
-      }
-    }
-    return null;
+    return buffer;
   }
 
   private static boolean allZero(byte[] b) {

@@ -80,6 +80,23 @@ public final class SnapshotManifestCodec {
    * @throws SnapshotMismatchException naming the first file that differs
    */
   public static void verifyFiles(SnapshotManifest manifest, Path dir) throws IOException {
+    verifySizes(manifest, dir);
+    for (SnapshotFile f : manifest.files()) {
+      String actual = Digests.sha256(dir.resolve(f.name()));
+      if (!actual.equals(f.sha256())) {
+        throw new SnapshotMismatchException(
+            f.name() + " has sha256 " + actual + "; the manifest says " + f.sha256(), null);
+      }
+    }
+  }
+
+  /**
+   * Checks that every listed file is present with the listed size: for content whose digest was
+   * already checked as it was written.
+   *
+   * @throws SnapshotMismatchException naming the first file that differs
+   */
+  public static void verifySizes(SnapshotManifest manifest, Path dir) throws IOException {
     for (SnapshotFile f : manifest.files()) {
       Path p = dir.resolve(f.name());
       if (!Files.isRegularFile(p)) {
@@ -89,13 +106,6 @@ public final class SnapshotManifestCodec {
       if (size != f.size()) {
         throw new SnapshotMismatchException(
             f.name() + " is " + size + " bytes; the manifest says " + f.size(), null);
-      }
-    }
-    for (SnapshotFile f : manifest.files()) {
-      String actual = Digests.sha256(dir.resolve(f.name()));
-      if (!actual.equals(f.sha256())) {
-        throw new SnapshotMismatchException(
-            f.name() + " has sha256 " + actual + "; the manifest says " + f.sha256(), null);
       }
     }
   }

@@ -15,7 +15,12 @@ public interface SnapshotStore {
   /** The manifest JSON of {@code revision}, or empty when there is none (yet). */
   Optional<String> manifest(String revision) throws IOException;
 
-  /** Downloads one listed file to {@code target} (created or replaced). */
+  /**
+   * Downloads one listed file to {@code target} (created or replaced) and checks its SHA-256
+   * against the manifest on the way.
+   *
+   * @throws SnapshotMismatchException when the content differs from the manifest
+   */
   void download(String revision, SnapshotFile file, Path target) throws IOException;
 
   /** Uploads the files of {@code manifest} from {@code dir}, then the manifest itself. */
