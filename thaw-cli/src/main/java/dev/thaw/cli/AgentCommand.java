@@ -18,7 +18,6 @@ import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.time.Duration;
 import java.util.concurrent.Callable;
-import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -148,36 +147,28 @@ final class AgentCommand implements Callable<Integer> {
         UnixSocketRelay.start(
             socket != null ? socket : node.dataDir().resolve("agent.sock"),
             new java.net.InetSocketAddress("127.0.0.1", server.uri().getPort()));
-    CountDownLatch stopped = new CountDownLatch(1);
-    Runtime.getRuntime()
-        .addShutdownHook(
-            new Thread(
-                () -> {
-                  server.close();
-                  agent.close();
-                  try {
-                    relay.close();
-                  } catch (java.io.IOException e) {
-                    System.err.println("shutdown: " + e.getMessage());
-                  }
-                  try {
-                    cache.close();
-                    if (remote != null) {
-                      remote.close();
-                    }
-                  } catch (Exception e) {
-                    System.err.println("shutdown: " + e.getMessage());
-                  }
-                  stopped.countDown();
-                },
-                "thaw-agent-shutdown"));
     System.out.printf(
-        "thaw agent %s: %s mode, cache %s, listening on %s%n",
+        "thaw agent %s: %s mode, cache %s, listening on %s and %s%n",
         name,
         snapshotMode.name().toLowerCase(java.util.Locale.ROOT),
         node.cacheDir(),
-        server.uri());
-    stopped.await();
+        server.uri(),
+        relay.socket());
+    Daemon.runUntilShutdown(
+        "thaw-agent",
+        () -> {
+          server.close();
+          agent.close();
+          try {
+            relay.close();
+            cache.close();
+            if (remote != null) {
+              remote.close();
+            }
+          } catch (Exception e) {
+            System.err.println("shutdown: " + e.getMessage());
+          }
+        });
     return 0;
   }
 }

@@ -6,7 +6,6 @@ import dev.thaw.kubernetes.SnapshotLocalityExtender;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import java.util.concurrent.Callable;
-import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -37,18 +36,14 @@ final class ExtenderCommand implements Callable<Integer> {
     NodeSnapshotCaches caches = NodeSnapshotCaches.start(client);
     ExtenderServer server =
         ExtenderServer.start(new SnapshotLocalityExtender(caches), caches::synced, host, port);
-    CountDownLatch stopped = new CountDownLatch(1);
-    Runtime.getRuntime()
-        .addShutdownHook(
-            new Thread(
-                () -> {
-                  server.close();
-                  caches.close();
-                  client.close();
-                  stopped.countDown();
-                }));
     System.out.printf("thaw extender: listening on %s:%d%n", host, port);
-    stopped.await();
+    Daemon.runUntilShutdown(
+        "thaw-extender",
+        () -> {
+          server.close();
+          caches.close();
+          client.close();
+        });
     return 0;
   }
 }

@@ -6,7 +6,6 @@ import dev.thaw.node.gateway.GatewayServer;
 import java.net.URI;
 import java.util.Map;
 import java.util.concurrent.Callable;
-import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -40,19 +39,15 @@ final class GatewayCommand implements Callable<Integer> {
     nodes.forEach(b::node);
     Gateway gateway = b.build();
     GatewayServer server = GatewayServer.start(gateway, port);
-    CountDownLatch stopped = new CountDownLatch(1);
-    Runtime.getRuntime()
-        .addShutdownHook(
-            new Thread(
-                () -> {
-                  server.close();
-                  gateway.close();
-                  stopped.countDown();
-                }));
     System.out.printf(
         "thaw gateway: %s placement over %s, listening on %s%n",
         placement, nodes.keySet(), server.uri());
-    stopped.await();
+    Daemon.runUntilShutdown(
+        "thaw-gateway",
+        () -> {
+          server.close();
+          gateway.close();
+        });
     return 0;
   }
 }

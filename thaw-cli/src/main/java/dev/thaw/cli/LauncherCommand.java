@@ -13,7 +13,6 @@ import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executors;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -55,16 +54,8 @@ final class LauncherCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     start();
-    CountDownLatch stopped = new CountDownLatch(1);
-    Runtime.getRuntime()
-        .addShutdownHook(
-            new Thread(
-                () -> {
-                  stop();
-                  stopped.countDown();
-                }));
     System.out.printf("thaw launcher: %s on %s:%d via %s%n", revision, host, port, socket);
-    stopped.await();
+    Daemon.runUntilShutdown("thaw-launcher", this::stop);
     return 0;
   }
 
