@@ -21,10 +21,6 @@ public final class CachedSnapshot implements AutoCloseable {
     this.release = release;
   }
 
-  public SnapshotManifest manifest() {
-    return manifest;
-  }
-
   public Path dir() {
     return dir;
   }

@@ -4,7 +4,6 @@ import dev.thaw.core.cache.CacheAdvertiser;
 import dev.thaw.core.cache.CacheEntry;
 import dev.thaw.core.cache.CacheIndex;
 import dev.thaw.core.io.FileTrees;
-import dev.thaw.core.snapshot.SnapshotFile;
 import dev.thaw.core.snapshot.SnapshotFormatException;
 import dev.thaw.core.snapshot.SnapshotManifest;
 import dev.thaw.core.snapshot.SnapshotManifestCodec;
@@ -88,7 +87,7 @@ public final class LocalSnapshotCache implements AutoCloseable {
         String revision = dir.getFileName().toString();
         try {
           SnapshotManifest m = SnapshotManifestCodec.readFrom(dir, host);
-          checkSizes(m, dir);
+          SnapshotManifestCodec.verifySizes(m, dir);
           long lastUsed =
               Files.getLastModifiedTime(dir.resolve(SnapshotManifest.FILE_NAME)).toMillis();
           List<String> evicted = index.recover(revision, m.totalBytes(), lastUsed);
@@ -132,15 +131,6 @@ public final class LocalSnapshotCache implements AutoCloseable {
       lock.release();
       lockChannel.close();
       lock = null;
-    }
-  }
-
-  private static void checkSizes(SnapshotManifest m, Path dir) throws IOException {
-    for (SnapshotFile f : m.files()) {
-      Path p = dir.resolve(f.name());
-      if (!Files.isRegularFile(p) || Files.size(p) != f.size()) {
-        throw new IOException("file " + f.name() + " is missing or has the wrong size");
-      }
     }
   }
 

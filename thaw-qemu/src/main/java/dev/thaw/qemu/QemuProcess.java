@@ -191,9 +191,4 @@ final class QemuProcess implements AutoCloseable {
     }
     LIVE.remove(process);
   }
-
-  /** Number of QEMU processes this JVM has started and not yet reaped. */
-  static int liveCount() {
-    return LIVE.size();
-  }
 }

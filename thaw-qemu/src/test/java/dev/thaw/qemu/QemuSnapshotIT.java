@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.thaw.core.function.BuiltinFunctions;
 import dev.thaw.core.function.FunctionClient;
 import dev.thaw.core.function.FunctionSpec;
+import dev.thaw.core.io.Digests;
 import dev.thaw.core.vmm.MicroVm;
 import dev.thaw.core.vmm.RestoreCorruptException;
 import dev.thaw.core.vmm.RestoreIncompatibleException;
@@ -61,7 +62,7 @@ class QemuSnapshotIT {
 
   @Test
   void threeConcurrentClonesCarryTheStateAndCountIndependently() throws Exception {
-    String digestBefore = TestVms.sha256(snapshot.memoryFile());
+    String digestBefore = Digests.sha256(snapshot.memoryFile());
     ExecutorService pool = Executors.newFixedThreadPool(3);
     List<MicroVm> clones = new ArrayList<>();
     try {
@@ -88,7 +89,7 @@ class QemuSnapshotIT {
       clones.forEach(MicroVm::close);
       pool.shutdownNow();
     }
-    assertThat(TestVms.sha256(snapshot.memoryFile())).isEqualTo(digestBefore);
+    assertThat(Digests.sha256(snapshot.memoryFile())).isEqualTo(digestBefore);
   }
 
   @Test

@@ -1,6 +1,5 @@
 package dev.thaw.qemu;
 
-import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;
 
@@ -24,9 +23,5 @@ final class TestVms {
         .map(p -> p.info().commandLine().orElse(""))
         .filter(c -> c.contains(needle) && c.contains("qemu"))
         .toList();
-  }
-
-  static String sha256(Path file) throws IOException {
-    return dev.thaw.core.io.Digests.sha256(file);
   }
 }

@@ -17,8 +17,4 @@ public final class InMemoryCacheAdvertiser {
   public Set<String> revisions(String node) {
     return byNode.getOrDefault(node, Set.of());
   }
-
-  public Map<String, Set<String>> all() {
-    return Map.copyOf(byNode);
-  }
 }
