@@ -21,8 +21,11 @@ import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.FileTime;
 import java.util.List;
+import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.stream.Stream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -45,6 +48,10 @@ public final class LocalSnapshotCache implements AutoCloseable {
   private final CacheAdvertiser advertiser;
   private final VmmIdentity host;
   private final Counter evictions;
+
+  /** Manifests of committed entries, read once (at commit or recovery), not per restore. */
+  private final Map<String, SnapshotManifest> manifests = new ConcurrentHashMap<>();
+
   private FileChannel lockChannel;
   private FileLock lock;
 
@@ -90,11 +97,12 @@ public final class LocalSnapshotCache implements AutoCloseable {
           SnapshotManifestCodec.verifySizes(m, dir);
           long lastUsed =
               Files.getLastModifiedTime(dir.resolve(SnapshotManifest.FILE_NAME)).toMillis();
+          manifests.put(revision, m);
           List<String> evicted = index.recover(revision, m.totalBytes(), lastUsed);
           if (evicted.contains(revision)) {
             log.warn("dropping cache entry {}: larger than the whole cache", revision);
           }
-          delete(evicted);
+          evict(evicted);
         } catch (IOException | SnapshotFormatException e) {
           log.warn("dropping cache entry {}: {}", revision, e.getMessage());
           FileTrees.deleteRecursively(dir);
@@ -171,7 +179,9 @@ public final class LocalSnapshotCache implements AutoCloseable {
             lease -> {
               Path dir = entries.resolve(revision);
               try {
-                SnapshotManifest m = SnapshotManifestCodec.readFrom(dir, host);
+                SnapshotManifest m =
+                    Objects.requireNonNull(manifests.get(revision), "no manifest held for it");
+                // The manifest's time is the entry's last use, for LRU order after a restart.
                 Files.setLastModifiedTime(
                     dir.resolve(SnapshotManifest.FILE_NAME),
                     FileTime.fromMillis(System.currentTimeMillis()));
@@ -194,7 +204,7 @@ public final class LocalSnapshotCache implements AutoCloseable {
     if (admission.isEmpty()) {
       return Optional.empty();
     }
-    delete(admission.get().evicted());
+    evict(admission.get().evicted());
     if (!admission.get().evicted().isEmpty()) {
       announce();
     }
@@ -261,7 +271,7 @@ public final class LocalSnapshotCache implements AutoCloseable {
         FileTrees.deleteQuietly(dir);
         return Optional.empty();
       }
-      delete(committed.get().evicted());
+      evict(committed.get().evicted());
       Path target = entries.resolve(manifest.revision());
       try {
         Files.move(dir, target, StandardCopyOption.ATOMIC_MOVE);
@@ -273,6 +283,7 @@ public final class LocalSnapshotCache implements AutoCloseable {
         FileTrees.deleteQuietly(dir);
         throw e;
       }
+      manifests.put(manifest.revision(), manifest);
       announce();
       CacheIndex.Lease lease = committed.get().lease();
       return Optional.of(new CachedSnapshot(manifest, target, () -> index.release(lease)));
@@ -294,7 +305,7 @@ public final class LocalSnapshotCache implements AutoCloseable {
     if (!index.remove(revision)) {
       return false;
     }
-    delete(List.of(revision));
+    delete(revision);
     announce();
     return true;
   }
@@ -315,15 +326,20 @@ public final class LocalSnapshotCache implements AutoCloseable {
     return index.capacityBytes();
   }
 
-  private void delete(List<String> revisions) {
+  private void evict(List<String> revisions) {
     for (String r : revisions) {
       log.info("evicting snapshot {}", r);
       evictions.increment();
-      try {
-        FileTrees.deleteRecursively(entries.resolve(r));
-      } catch (IOException e) {
-        throw new UncheckedIOException("cannot delete evicted snapshot " + r, e);
-      }
+      delete(r);
+    }
+  }
+
+  private void delete(String revision) {
+    manifests.remove(revision);
+    try {
+      FileTrees.deleteRecursively(entries.resolve(revision));
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot delete snapshot " + revision, e);
     }
   }
 

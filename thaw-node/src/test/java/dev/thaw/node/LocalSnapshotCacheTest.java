@@ -112,6 +112,9 @@ class LocalSnapshotCacheTest {
     first.close();
     LocalSnapshotCache second = open(1000);
     assertThat(second.revisions()).containsExactly("r1");
+    try (CachedSnapshot recovered = second.acquire("r1").orElseThrow()) {
+      assertThat(recovered.dir()).isEqualTo(root.resolve("entries/r1"));
+    }
     assertThat(second.usedBytes()).isEqualTo(100);
     assertThat(root.resolve("entries/r3")).doesNotExist();
     assertThat(root.resolve("entries/r4")).doesNotExist();
@@ -140,5 +143,9 @@ class LocalSnapshotCacheTest {
     pinned.close();
     assertThat(cache.remove("r1")).isTrue();
     assertThat(root.resolve("entries/r1")).doesNotExist();
+    assertThat(meters.counter("thaw.snapshot.evictions").count())
+        .as("a removal on request is not an eviction")
+        .isZero();
+    assertThat(cache.acquire("r1")).isEmpty();
   }
 }
