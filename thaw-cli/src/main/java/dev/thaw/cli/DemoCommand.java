@@ -8,8 +8,8 @@ import dev.thaw.core.placement.NodeState;
 import dev.thaw.core.placement.PlacementScorer;
 import dev.thaw.core.snapshot.SnapshotMode;
 import dev.thaw.core.stats.LatencySummary;
-import dev.thaw.node.agent.AgentException;
 import dev.thaw.node.gateway.Gateway;
+import dev.thaw.node.http.HttpStatusException;
 import dev.thaw.qemu.GuestImage;
 import dev.thaw.s3.EmbeddedS3Server;
 import dev.thaw.s3.S3SnapshotStore;
@@ -221,7 +221,7 @@ final class DemoCommand implements Callable<Integer> {
                   Long.parseLong(h.getOrDefault("x-thaw-startup-ms", "0")),
                   (System.nanoTime() - s) / 1e6,
                   r.status() == 200 ? "" : "status " + r.status());
-        } catch (AgentException e) {
+        } catch (HttpStatusException e) {
           row =
               new Row(
                   c.name(),

@@ -3,8 +3,8 @@ package dev.thaw.cli;
 import dev.thaw.core.function.FunctionSpec;
 import dev.thaw.core.trace.ReplayPlan;
 import dev.thaw.core.trace.TraceFunction;
-import dev.thaw.node.agent.AgentException;
 import dev.thaw.node.gateway.Gateway;
+import dev.thaw.node.http.HttpStatusException;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.io.PrintWriter;
@@ -130,7 +130,7 @@ final class TraceReplayer {
           i.durationMs(),
           (System.nanoTime() - start) / 1e6,
           r.status() == 200 ? "" : "status " + r.status());
-    } catch (AgentException e) {
+    } catch (HttpStatusException e) {
       return new Record(
           revision,
           id,

@@ -8,8 +8,8 @@ import dev.thaw.core.function.BuiltinFunctions;
 import dev.thaw.core.placement.NodeState;
 import dev.thaw.core.placement.PlacementScorer;
 import dev.thaw.core.snapshot.SnapshotMode;
-import dev.thaw.node.agent.AgentException;
 import dev.thaw.node.gateway.Gateway;
+import dev.thaw.node.http.HttpStatusException;
 import dev.thaw.qemu.GuestImage;
 import dev.thaw.s3.EmbeddedS3Server;
 import dev.thaw.s3.S3SnapshotStore;
@@ -94,7 +94,7 @@ class ClusterIT {
               .until(() -> busyNode(cluster.agents()), n -> n != null);
       cluster.kill(booting);
       assertThatThrownBy(() -> inFlight.get(30, TimeUnit.SECONDS))
-          .hasCauseInstanceOf(AgentException.class)
+          .hasCauseInstanceOf(HttpStatusException.class)
           .hasMessageContaining("failed during the invocation");
 
       // The gateway keeps serving through the surviving node.

@@ -6,6 +6,7 @@ import static dev.thaw.node.http.HttpJson.send;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import dev.thaw.core.function.FunctionSpec;
+import dev.thaw.node.http.HttpStatusException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.InetSocketAddress;
@@ -117,7 +118,7 @@ public final class AgentServer implements AutoCloseable {
       } else {
         json(exchange, 404, Map.of("error", "no such endpoint: " + method + " " + path));
       }
-    } catch (AgentException e) {
+    } catch (HttpStatusException e) {
       json(exchange, e.status(), Map.of("error", e.getMessage()));
     } catch (RuntimeException e) {
       log.error("request {} failed", exchange.getRequestURI(), e);
@@ -156,7 +157,7 @@ public final class AgentServer implements AutoCloseable {
     try {
       spec = JSON.readValue(exchange.getRequestBody(), FunctionSpec.class);
     } catch (JacksonException e) {
-      throw new AgentException(400, "invalid function spec: " + e.getOriginalMessage(), e);
+      throw new HttpStatusException(400, "invalid function spec: " + e.getOriginalMessage(), e);
     }
     agent.deploy(revision, spec);
     Map<String, Object> body = new LinkedHashMap<>();

@@ -4,6 +4,7 @@ import dev.thaw.core.function.FunctionClient;
 import dev.thaw.core.function.FunctionSpec;
 import dev.thaw.core.vmm.MicroVm;
 import dev.thaw.node.SnapshotManager;
+import dev.thaw.node.http.HttpStatusException;
 import java.io.UncheckedIOException;
 import java.time.Duration;
 import java.util.ArrayDeque;
@@ -115,24 +116,24 @@ public final class NodeAgent implements AutoCloseable {
   /**
    * Invokes {@code path} on an instance of {@code revision}.
    *
-   * @throws AgentException 404 for an unknown revision, 503 at capacity, 502 when the instance
+   * @throws HttpStatusException 404 for an unknown revision, 503 at capacity, 502 when the instance
    *     fails
    */
   public Invocation invoke(String revision, String path) {
     long t0 = System.nanoTime();
     FunctionSpec function = functions.get(revision);
     if (function == null) {
-      throw new AgentException(404, "no function deployed as revision " + revision, null);
+      throw new HttpStatusException(404, "no function deployed as revision " + revision, null);
     }
     Instance instance = takeIdle(revision);
     Optional<Invocation.ColdStartInfo> cold = Optional.empty();
     if (instance == null) {
       if (closed) {
-        throw new AgentException(503, "agent " + name + " is shutting down", null);
+        throw new HttpStatusException(503, "agent " + name + " is shutting down", null);
       }
       if (instances.incrementAndGet() > maxInstances) {
         instances.decrementAndGet();
-        throw new AgentException(
+        throw new HttpStatusException(
             503, "node " + name + " is at capacity (" + maxInstances + " instances)", null);
       }
       SnapshotManager.ColdStart start;
@@ -140,7 +141,7 @@ public final class NodeAgent implements AutoCloseable {
         start = manager.start(function, revision);
       } catch (RuntimeException e) {
         instances.decrementAndGet();
-        throw new AgentException(
+        throw new HttpStatusException(
             502, "cold start of " + revision + " failed: " + e.getMessage(), e);
       }
       instance = register(revision, start.vm(), start.source() == SnapshotManager.Source.NONE);
@@ -151,7 +152,8 @@ public final class NodeAgent implements AutoCloseable {
       response = client.get(instance.vm.endpoint(), path);
     } catch (UncheckedIOException e) {
       stop(instance);
-      throw new AgentException(502, "instance " + instance.id + " failed: " + e.getMessage(), e);
+      throw new HttpStatusException(
+          502, "instance " + instance.id + " failed: " + e.getMessage(), e);
     }
     Duration latency = Duration.ofNanos(System.nanoTime() - t0);
     release(instance, function);

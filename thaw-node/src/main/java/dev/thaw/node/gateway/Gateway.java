@@ -4,8 +4,8 @@ import dev.thaw.core.function.FunctionSpec;
 import dev.thaw.core.placement.NodeScore;
 import dev.thaw.core.placement.NodeState;
 import dev.thaw.core.placement.PlacementScorer;
-import dev.thaw.node.agent.AgentException;
 import dev.thaw.node.http.HttpJson;
+import dev.thaw.node.http.HttpStatusException;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -106,7 +106,7 @@ public final class Gateway implements AutoCloseable {
    * Invokes {@code revision}: on a node with a warm instance if there is one, else on the best node
    * the scorer ranks, trying the next one if a node is full.
    *
-   * @throws AgentException 503 when no node can take it, 502 when the chosen node fails
+   * @throws HttpStatusException 503 when no node can take it, 502 when the chosen node fails
    */
   public Result invoke(String revision, String path) {
     long t0 = System.nanoTime();
@@ -122,7 +122,7 @@ public final class Gateway implements AutoCloseable {
       }
     }
     if (order.isEmpty()) {
-      throw new AgentException(
+      throw new HttpStatusException(
           503, "no node can take " + revision + ": every node is down or at capacity", null);
     }
     String placementMs =
@@ -135,7 +135,8 @@ public final class Gateway implements AutoCloseable {
         r = send(uri, "POST", "", invokeTimeout);
       } catch (IOException e) {
         views.put(node, View.DOWN);
-        throw new AgentException(502, "node " + node + " failed during the invocation: " + e, e);
+        throw new HttpStatusException(
+            502, "node " + node + " failed during the invocation: " + e, e);
       }
       if (r.statusCode() == 503) {
         lastRefusal = r.body();
@@ -154,7 +155,7 @@ public final class Gateway implements AutoCloseable {
       remember(node, revision);
       return new Result(node, r.statusCode(), r.body(), headers);
     }
-    throw new AgentException(503, "no node can take " + revision + ": " + lastRefusal, null);
+    throw new HttpStatusException(503, "no node can take " + revision + ": " + lastRefusal, null);
   }
 
   /**

@@ -5,7 +5,7 @@ import static dev.thaw.node.http.HttpJson.send;
 
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
-import dev.thaw.node.agent.AgentException;
+import dev.thaw.node.http.HttpStatusException;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.URI;
@@ -68,7 +68,7 @@ public final class GatewayServer implements AutoCloseable {
       } else {
         json(exchange, 404, Map.of("error", "no such endpoint: " + path));
       }
-    } catch (AgentException e) {
+    } catch (HttpStatusException e) {
       json(exchange, e.status(), Map.of("error", e.getMessage()));
     } finally {
       exchange.close();
