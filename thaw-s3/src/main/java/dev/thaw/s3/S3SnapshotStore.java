@@ -1,6 +1,9 @@
 package dev.thaw.s3;
 
+import com.github.luben.zstd.Zstd;
+import com.github.luben.zstd.ZstdException;
 import dev.thaw.core.io.Digests;
+import dev.thaw.core.snapshot.ChunkList;
 import dev.thaw.core.snapshot.SnapshotFile;
 import dev.thaw.core.snapshot.SnapshotManifest;
 import dev.thaw.core.snapshot.SnapshotManifestCodec;
@@ -8,6 +11,7 @@ import dev.thaw.core.snapshot.SnapshotMismatchException;
 import dev.thaw.core.snapshot.SnapshotStore;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.UncheckedIOException;
 import java.net.URI;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
@@ -15,15 +19,26 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.security.MessageDigest;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayDeque;
+import java.util.ArrayList;
 import java.util.Deque;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
+import java.util.UUID;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.atomic.LongAdder;
+import java.util.function.Consumer;
+import java.util.stream.Stream;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
 import software.amazon.awssdk.auth.credentials.DefaultCredentialsProvider;
 import software.amazon.awssdk.core.exception.SdkException;
@@ -39,12 +54,32 @@ import software.amazon.awssdk.services.s3.model.S3Object;
 /**
  * {@link SnapshotStore} on S3 (AWS, MinIO, or the embedded server), with the AWS SDK v2.
  *
- * <p>Keys: {@code <prefix><revision>/<file>}. Uploads write every payload, then the manifest;
- * deletes remove the manifest first. Large files download as parallel ranged GETs written at their
- * offsets (s3proxy does not serve {@code partNumber} GETs); ranges that are all zeros are not
- * written, so a sparse memory file stays sparse.
+ * <p>Keys under the prefix:
+ *
+ * <ul>
+ *   <li>{@code <revision>/manifest.json}: written last, deleted first;
+ *   <li>{@code _chunks/<ab>/<sha256>}: one zstd frame per distinct chunk of every format-2
+ *       snapshot, stored once (an existence check precedes each PUT);
+ *   <li>{@code <revision>/<file>}: whole files of format-1 snapshots, downloaded as parallel ranged
+ *       GETs (s3proxy does not serve {@code partNumber} GETs), zero ranges left as holes;
+ *   <li>{@code _uploads/<revision>.<id>}: the manifest of an upload in progress, so that garbage
+ *       collection spares the chunks it relies on;
+ *   <li>{@code _used/<revision>}: touched at each restore, for collection by age;
+ *   <li>{@code _gc.lock}: present while {@link #collectGarbage} runs.
+ * </ul>
+ *
+ * Revision names never start with {@code _}, so these keys cannot collide with a revision's.
  */
 public final class S3SnapshotStore implements SnapshotStore, AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(S3SnapshotStore.class);
+  private static final String CHUNKS = "_chunks/";
+  private static final String UPLOADS = "_uploads/";
+  private static final String USED = "_used/";
+  private static final String GC_LOCK = "_gc.lock";
+
+  /** An upload record this old belongs to an uploader that died; collection drops it. */
+  private static final Duration ABANDONED_UPLOAD = Duration.ofDays(1);
+
   private final S3Client s3;
   private final String bucket;
   private final String prefix;
@@ -52,6 +87,11 @@ public final class S3SnapshotStore implements SnapshotStore, AutoCloseable {
   private final int parallelism;
   private final ExecutorService pool;
   private final String description;
+  private final boolean wholeFiles;
+  private final int compressionLevel;
+  private final Duration lockTtl;
+  private final LongAdder received = new LongAdder();
+  private volatile Consumer<String> uploadHook = phase -> {};
 
   private S3SnapshotStore(Builder b) {
     S3ClientBuilder client =
@@ -78,6 +118,9 @@ public final class S3SnapshotStore implements SnapshotStore, AutoCloseable {
             });
     this.description =
         "s3://" + bucket + "/" + prefix + (b.endpoint == null ? "" : " at " + b.endpoint);
+    this.wholeFiles = b.wholeFiles;
+    this.compressionLevel = b.compressionLevel;
+    this.lockTtl = b.lockTtl;
   }
 
   public static Builder builder() {
@@ -187,6 +230,7 @@ public final class S3SnapshotStore implements SnapshotStore, AutoCloseable {
     try (InputStream in =
         s3.getObject(r -> r.bucket(bucket).key(key).range("bytes=" + from + "-" + to))) {
       int n = in.readNBytes(buffer, 0, buffer.length);
+      received.add(n);
       if (n != buffer.length) {
         throw new IOException(
             key + " is shorter than its manifest says (range " + from + "-" + to + ")");
@@ -208,33 +252,224 @@ public final class S3SnapshotStore implements SnapshotStore, AutoCloseable {
   }
 
   @Override
+  public FetchedChunk chunk(String sha256, int length) throws IOException {
+    byte[] stored;
+    try {
+      stored = s3.getObjectAsBytes(r -> r.bucket(bucket).key(chunkKey(sha256))).asByteArrayUnsafe();
+    } catch (NoSuchKeyException e) {
+      throw new IOException("chunk " + sha256 + " is missing from " + description, e);
+    } catch (SdkException e) {
+      throw new IOException(
+          "cannot fetch chunk " + sha256 + " from " + description + ": " + e.getMessage(), e);
+    }
+    received.add(stored.length);
+    byte[] data;
+    try {
+      data = Zstd.decompress(stored, length);
+    } catch (ZstdException | IllegalArgumentException e) {
+      throw new SnapshotMismatchException(
+          "chunk " + sha256 + " does not decode: " + e.getMessage(), e);
+    }
+    if (data.length != length) {
+      throw new SnapshotMismatchException(
+          "chunk " + sha256 + " decodes to " + data.length + " bytes, not " + length, null);
+    }
+    return new FetchedChunk(data, stored.length);
+  }
+
+  /** Bytes received from storage since this store was built (payloads only). */
+  public long receivedBytes() {
+    return received.sum();
+  }
+
+  private String chunkKey(String sha256) {
+    return prefix + CHUNKS + sha256.substring(0, 2) + "/" + sha256;
+  }
+
+  /**
+   * Uploads a snapshot. Format 2 (unless built with {@link Builder#wholeFiles}): records the
+   * manifest under {@code _uploads/}, waits while a garbage collection holds its lock, sends the
+   * chunks the store lacks (compressed, in parallel), writes the manifest, then drops the record.
+   * Format 1: every whole file, then the manifest.
+   */
+  @Override
   public void upload(SnapshotManifest manifest, Path dir) throws IOException {
+    if (!manifest.chunked()) {
+      uploadWholeFiles(manifest, dir);
+    } else if (wholeFiles) {
+      uploadWholeFiles(manifest.asWholeFiles(f -> sha256Quietly(dir.resolve(f.name()))), dir);
+    } else {
+      uploadChunked(manifest, dir);
+    }
+  }
+
+  private static String sha256Quietly(Path file) {
+    try {
+      return Digests.sha256(file);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  private void uploadWholeFiles(SnapshotManifest manifest, Path dir) throws IOException {
     try {
       for (SnapshotFile f : manifest.files()) {
         s3.putObject(
             r -> r.bucket(bucket).key(key(manifest.revision(), f.name())).contentLength(f.size()),
             RequestBody.fromFile(dir.resolve(f.name())));
       }
-      s3.putObject(
-          r -> r.bucket(bucket).key(key(manifest.revision(), SnapshotManifest.FILE_NAME)),
-          RequestBody.fromString(SnapshotManifestCodec.write(manifest), StandardCharsets.UTF_8));
-    } catch (SdkException e) {
+      putManifest(manifest);
+    } catch (SdkException | UncheckedIOException e) {
       throw new IOException("cannot upload " + manifest.revision() + " to " + description, e);
+    }
+  }
+
+  private void putManifest(SnapshotManifest manifest) {
+    s3.putObject(
+        r -> r.bucket(bucket).key(key(manifest.revision(), SnapshotManifest.FILE_NAME)),
+        RequestBody.fromString(SnapshotManifestCodec.write(manifest), StandardCharsets.UTF_8));
+  }
+
+  private void uploadChunked(SnapshotManifest manifest, Path dir) throws IOException {
+    String json = SnapshotManifestCodec.write(manifest);
+    String pending = prefix + UPLOADS + manifest.revision() + "." + UUID.randomUUID();
+    try {
+      // The record comes first: a collection that starts after this point sees it.
+      s3.putObject(r -> r.bucket(bucket).key(pending), RequestBody.fromString(json));
+      awaitNoCollection();
+      uploadHook.accept("chunks-checking");
+      List<Future<?>> puts = new ArrayList<>();
+      Set<String> seen = new HashSet<>();
+      for (SnapshotFile f : manifest.files()) {
+        ChunkList chunks = f.chunks();
+        Path file = dir.resolve(f.name());
+        for (int i = 0; i < chunks.sha256().size(); i++) {
+          String digest = chunks.sha256().get(i);
+          if (digest != null && seen.add(digest)) {
+            long offset = chunks.offset(i);
+            int length = chunks.length(i, f.size());
+            puts.add(pool.submit(() -> putChunkUnlessPresent(digest, file, offset, length)));
+          }
+        }
+      }
+      for (Future<?> put : puts) {
+        await(put, manifest.revision());
+      }
+      uploadHook.accept("chunks-stored");
+      putManifest(manifest);
+      s3.deleteObject(r -> r.bucket(bucket).key(pending));
+    } catch (SdkException e) {
+      throw new IOException(
+          "cannot upload " + manifest.revision() + " to " + description + ": " + e.getMessage(), e);
+    }
+  }
+
+  private Void putChunkUnlessPresent(String digest, Path file, long offset, int length)
+      throws IOException {
+    String key = chunkKey(digest);
+    try {
+      s3.headObject(r -> r.bucket(bucket).key(key));
+      return null;
+    } catch (NoSuchKeyException absent) {
+      // Not stored yet: send it below.
+    }
+    byte[] content = new byte[length];
+    try (FileChannel in = FileChannel.open(file, StandardOpenOption.READ)) {
+      ByteBuffer b = ByteBuffer.wrap(content);
+      while (b.hasRemaining()) {
+        if (in.read(b, offset + b.position()) < 0) {
+          throw new IOException(file + " is shorter than its manifest says");
+        }
+      }
+    }
+    byte[] stored = Zstd.compress(content, compressionLevel);
+    s3.putObject(r -> r.bucket(bucket).key(key), RequestBody.fromBytes(stored));
+    return null;
+  }
+
+  private void await(Future<?> f, String what) throws IOException {
+    try {
+      f.get();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IOException("interrupted uploading " + what, e);
+    } catch (ExecutionException e) {
+      Throwable cause = e.getCause();
+      if (cause instanceof IOException io) {
+        throw io;
+      }
+      throw new IOException(
+          "cannot upload " + what + " to " + description + ": " + cause.getMessage(), cause);
+    }
+  }
+
+  /** Blocks while a fresh garbage-collection lock exists; a lock older than its TTL is stale. */
+  private void awaitNoCollection() throws IOException {
+    while (true) {
+      Optional<Instant> locked = lockedSince();
+      if (locked.isEmpty()) {
+        return;
+      }
+      if (locked.get().plus(lockTtl).isBefore(Instant.now())) {
+        log.warn("ignoring a stale garbage-collection lock from {}", locked.get());
+        return;
+      }
+      uploadHook.accept("waiting-for-gc");
+      try {
+        Thread.sleep(100);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new IOException("interrupted waiting for garbage collection to finish", e);
+      }
+    }
+  }
+
+  private Optional<Instant> lockedSince() {
+    try {
+      return Optional.of(s3.headObject(r -> r.bucket(bucket).key(prefix + GC_LOCK)).lastModified());
+    } catch (NoSuchKeyException e) {
+      return Optional.empty();
+    }
+  }
+
+  /** Test hook: called at the phases of a chunked upload. */
+  void onUploadPhase(Consumer<String> hook) {
+    this.uploadHook = hook;
+  }
+
+  @Override
+  public void markUsed(String revision) throws IOException {
+    try {
+      s3.putObject(r -> r.bucket(bucket).key(prefix + USED + revision), RequestBody.empty());
+    } catch (SdkException e) {
+      throw new IOException("cannot mark " + revision + " used in " + description, e);
     }
   }
 
   @Override
   public List<String> revisions() throws IOException {
-    String suffix = "/" + SnapshotManifest.FILE_NAME;
     try {
-      return s3.listObjectsV2Paginator(r -> r.bucket(bucket).prefix(prefix)).contents().stream()
-          .map(S3Object::key)
-          .filter(k -> k.endsWith(suffix))
-          .map(k -> k.substring(prefix.length(), k.length() - suffix.length()))
-          .sorted()
-          .toList();
+      List<String> out = new ArrayList<>();
+      for (var p :
+          s3.listObjectsV2Paginator(r -> r.bucket(bucket).prefix(prefix).delimiter("/"))
+              .commonPrefixes()) {
+        String name = p.prefix().substring(prefix.length(), p.prefix().length() - 1);
+        if (!name.startsWith("_")
+            && lastModified(key(name, SnapshotManifest.FILE_NAME)).isPresent()) {
+          out.add(name);
+        }
+      }
+      return out.stream().sorted().toList();
     } catch (SdkException e) {
       throw new IOException("cannot list " + description + ": " + e.getMessage(), e);
+    }
+  }
+
+  private Optional<Instant> lastModified(String key) {
+    try {
+      return Optional.of(s3.headObject(r -> r.bucket(bucket).key(key)).lastModified());
+    } catch (NoSuchKeyException e) {
+      return Optional.empty();
     }
   }
 
@@ -247,8 +482,132 @@ public final class S3SnapshotStore implements SnapshotStore, AutoCloseable {
               .contents()) {
         s3.deleteObject(r -> r.bucket(bucket).key(o.key()));
       }
+      s3.deleteObject(r -> r.bucket(bucket).key(prefix + USED + revision));
     } catch (SdkException e) {
       throw new IOException("cannot delete " + revision + " from " + description, e);
+    }
+  }
+
+  /**
+   * Removes revisions unused for {@code unusedFor} (null: none by age), then every chunk that no
+   * manifest and no upload in progress references. Safe against concurrent uploads: it holds a lock
+   * object that uploads wait on after recording their manifest, and reads those records after
+   * taking it, so an upload's chunks are either seen as referenced or stored after the sweep.
+   *
+   * @param listener told of each phase, for progress
+   * @throws IOException when another collection holds a fresh lock, or storage fails
+   */
+  public GcReport collectGarbage(Duration unusedFor, Consumer<String> listener) throws IOException {
+    Optional<Instant> locked = lockedSince();
+    if (locked.isPresent() && locked.get().plus(lockTtl).isAfter(Instant.now())) {
+      throw new IOException(
+          "another garbage collection holds " + prefix + GC_LOCK + " since " + locked.get());
+    }
+    try {
+      s3.putObject(
+          r -> r.bucket(bucket).key(prefix + GC_LOCK),
+          RequestBody.fromString("{\"startedAt\":\"" + Instant.now() + "\"}"));
+      listener.accept("locked");
+      List<String> expired = new ArrayList<>();
+      if (unusedFor != null) {
+        Instant cutoff = Instant.now().minus(unusedFor);
+        for (String revision : revisions()) {
+          Instant used =
+              Stream.of(
+                      lastModified(key(revision, SnapshotManifest.FILE_NAME)),
+                      lastModified(prefix + USED + revision))
+                  .flatMap(Optional::stream)
+                  .max(Instant::compareTo)
+                  .orElse(Instant.EPOCH);
+          if (used.isBefore(cutoff)) {
+            delete(revision);
+            expired.add(revision);
+          }
+        }
+      }
+      listener.accept("expired " + expired.size() + " revisions");
+      Set<String> referenced = new HashSet<>();
+      int uploads = 0;
+      for (S3Object o : list(prefix + UPLOADS)) {
+        if (o.lastModified().plus(ABANDONED_UPLOAD).isBefore(Instant.now())) {
+          s3.deleteObject(r -> r.bucket(bucket).key(o.key()));
+          continue;
+        }
+        Optional<String> json = read(o.key());
+        if (json.isPresent()) {
+          uploads++;
+          referenced.addAll(chunksOf(SnapshotManifestCodec.parse(json.get())));
+        }
+        // A record gone since the listing means its manifest is written: read below.
+      }
+      listener.accept("read " + uploads + " uploads in progress");
+      List<String> revisions = revisions();
+      for (String revision : revisions) {
+        Optional<String> json = manifest(revision);
+        if (json.isPresent()) {
+          referenced.addAll(chunksOf(SnapshotManifestCodec.parse(json.get())));
+        }
+      }
+      listener.accept(
+          "read " + revisions.size() + " manifests: " + referenced.size() + " chunks referenced");
+      int kept = 0;
+      int deleted = 0;
+      long freed = 0;
+      for (S3Object o : list(prefix + CHUNKS)) {
+        String digest = o.key().substring(o.key().lastIndexOf('/') + 1);
+        if (referenced.contains(digest)) {
+          kept++;
+        } else {
+          s3.deleteObject(r -> r.bucket(bucket).key(o.key()));
+          deleted++;
+          freed += o.size();
+        }
+      }
+      listener.accept("deleted " + deleted + " chunks");
+      return new GcReport(expired, deleted, kept, freed);
+    } catch (SdkException e) {
+      throw new IOException(
+          "garbage collection of " + description + " failed: " + e.getMessage(), e);
+    } finally {
+      try {
+        s3.deleteObject(r -> r.bucket(bucket).key(prefix + GC_LOCK));
+      } catch (SdkException e) {
+        log.warn("cannot remove the garbage-collection lock: {}", e.getMessage());
+      }
+    }
+  }
+
+  /**
+   * What a garbage collection did.
+   *
+   * @param expiredRevisions revisions deleted for being unused too long
+   * @param chunksDeleted chunks no manifest referenced
+   * @param chunksKept chunks still referenced
+   * @param bytesFreed stored bytes of the deleted chunks
+   */
+  public record GcReport(
+      List<String> expiredRevisions, int chunksDeleted, int chunksKept, long bytesFreed) {}
+
+  private static Set<String> chunksOf(SnapshotManifest m) {
+    Set<String> out = new HashSet<>();
+    for (SnapshotFile f : m.files()) {
+      if (f.chunks() != null) {
+        f.chunks().sha256().stream().filter(Objects::nonNull).forEach(out::add);
+      }
+    }
+    return out;
+  }
+
+  private Iterable<S3Object> list(String keyPrefix) {
+    return s3.listObjectsV2Paginator(r -> r.bucket(bucket).prefix(keyPrefix)).contents();
+  }
+
+  private Optional<String> read(String key) {
+    try {
+      return Optional.of(
+          s3.getObjectAsBytes(r -> r.bucket(bucket).key(key)).asString(StandardCharsets.UTF_8));
+    } catch (NoSuchKeyException e) {
+      return Optional.empty();
     }
   }
 
@@ -276,8 +635,38 @@ public final class S3SnapshotStore implements SnapshotStore, AutoCloseable {
     private AwsCredentialsProvider credentials;
     private long rangeBytes = 8L << 20;
     private int parallelism = 8;
+    private boolean wholeFiles;
+    private int compressionLevel = 3;
+    private Duration lockTtl = Duration.ofMinutes(15);
 
     private Builder() {}
+
+    /**
+     * Uploads format-1 whole files instead of chunks (for comparison and for readers that predate
+     * chunks); off by default.
+     */
+    public Builder wholeFiles(boolean wholeFiles) {
+      this.wholeFiles = wholeFiles;
+      return this;
+    }
+
+    /** zstd level of uploaded chunks, 1..19; default 3. */
+    public Builder compressionLevel(int level) {
+      if (level < 1 || level > 19) {
+        throw new IllegalArgumentException("compression level must be within 1..19");
+      }
+      this.compressionLevel = level;
+      return this;
+    }
+
+    /**
+     * How long a garbage-collection lock holds before uploads and collections treat it as left by a
+     * crash; default 15 minutes.
+     */
+    public Builder lockTtl(Duration lockTtl) {
+      this.lockTtl = Objects.requireNonNull(lockTtl);
+      return this;
+    }
 
     /** S3-compatible endpoint (MinIO, the embedded server); unset for AWS itself. */
     public Builder endpoint(URI endpoint) {

@@ -17,22 +17,24 @@ import java.util.regex.Pattern;
  *
  * <pre>{@code
  * {
- *   "formatVersion": 1,
+ *   "formatVersion": 2,
  *   "revision": "stateful-3f1c9a0b",
  *   "function": {"id": "stateful", "memoryMib": 256, "vcpus": 1, "handler": "stateful", "initMib": 32},
  *   "vmm": {"kind": "qemu", "version": "7.2.22", "accelerator": "tcg", "machine": "microvm"},
  *   "guest": {"kernelSha256": "…", "initrdSha256": "…"},
  *   "createdAt": "2026-11-26T14:00:00Z",
  *   "files": [
- *     {"name": "memory", "role": "MEMORY", "size": 268435456, "sha256": "…"},
- *     {"name": "state", "role": "STATE", "size": 57344, "sha256": "…"}
+ *     {"name": "memory", "role": "MEMORY", "size": 268435456,
+ *      "chunks": {"size": 1048576, "sha256": ["…", null, null, "…", …]}},
+ *     {"name": "state", "role": "STATE", "size": 57344, "chunks": {"size": 1048576, "sha256": ["…"]}}
  *   ]
  * }
  * }</pre>
  *
- * Readers reject other format versions, unknown fields, names that are not plain, and files whose
- * size or digest differ. In remote storage the manifest is written last: its presence means every
- * file it lists is complete.
+ * Format 1 (still read) described each file by one SHA-256 instead of a chunk list. Readers reject
+ * other format versions, unknown fields, names that are not plain, and files whose size or digest
+ * differ. In remote storage the manifest is written last: its presence means every file it lists is
+ * complete.
  *
  * @param formatVersion always {@link #FORMAT_VERSION} for manifests this build writes
  * @param revision the function revision the snapshot belongs to; also its cache key
@@ -50,7 +52,11 @@ public record SnapshotManifest(
     Guest guest,
     Instant createdAt,
     List<SnapshotFile> files) {
-  public static final int FORMAT_VERSION = 1;
+  public static final int FORMAT_VERSION = 2;
+
+  /** The format of manifests that describe each file by one whole-file SHA-256. */
+  public static final int WHOLE_FILE_FORMAT = 1;
+
   public static final String FILE_NAME = "manifest.json";
   private static final Pattern REVISION = Pattern.compile("[a-z0-9][a-z0-9.-]{0,127}");
 
@@ -73,12 +79,42 @@ public record SnapshotManifest(
       throw new MalformedManifestException(
           "revision is not a valid name: '" + revision + "'", null);
     }
+    if (formatVersion != FORMAT_VERSION && formatVersion != WHOLE_FILE_FORMAT) {
+      throw new UnsupportedFormatVersionException(formatVersion, FORMAT_VERSION);
+    }
     var names = new HashSet<String>();
     for (SnapshotFile f : files) {
+      if ((f.chunks() != null) != (formatVersion == FORMAT_VERSION)) {
+        throw new MalformedManifestException(
+            f.name()
+                + (formatVersion == FORMAT_VERSION
+                    ? " has no chunk list (format 2 needs one)"
+                    : " has a chunk list (format 1 has none)"),
+            null);
+      }
       if (!names.add(f.name())) {
         throw new MalformedManifestException("file listed twice: " + f.name(), null);
       }
     }
+  }
+
+  /** Whether the files are described by chunk lists (format 2). */
+  public boolean chunked() {
+    return formatVersion == FORMAT_VERSION;
+  }
+
+  /** This manifest in format 1, with {@code sha256} giving each file's whole-content digest. */
+  public SnapshotManifest asWholeFiles(java.util.function.Function<SnapshotFile, String> sha256) {
+    return new SnapshotManifest(
+        WHOLE_FILE_FORMAT,
+        revision,
+        function,
+        vmm,
+        guest,
+        createdAt,
+        files.stream()
+            .map(f -> SnapshotFile.whole(f.name(), f.role(), f.size(), sha256.apply(f)))
+            .toList());
   }
 
   /** The first file with {@code role}, if any. */

@@ -5,10 +5,13 @@ import dev.thaw.core.vmm.VmmIdentity;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import tools.jackson.core.JacksonException;
 import tools.jackson.databind.DeserializationFeature;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
+import tools.jackson.databind.node.ArrayNode;
+import tools.jackson.databind.node.ObjectNode;
 
 /** Reads, writes and checks {@link SnapshotManifest}s. Every refusal has its own type. */
 public final class SnapshotManifestCodec {
@@ -53,8 +56,21 @@ public final class SnapshotManifestCodec {
     if (version == null || !version.isInt()) {
       throw new MalformedManifestException("manifest has no integer formatVersion", null);
     }
-    if (version.asInt() != SnapshotManifest.FORMAT_VERSION) {
+    if (version.asInt() != SnapshotManifest.FORMAT_VERSION
+        && version.asInt() != SnapshotManifest.WHOLE_FILE_FORMAT) {
       throw new UnsupportedFormatVersionException(version.asInt(), SnapshotManifest.FORMAT_VERSION);
+    }
+    // Each format leaves out the other's description of a file's content.
+    if (tree.get("files") instanceof ArrayNode files) {
+      for (JsonNode f : files) {
+        if (f instanceof ObjectNode o) {
+          for (String optional : List.of("sha256", "chunks")) {
+            if (!o.has(optional)) {
+              o.putNull(optional);
+            }
+          }
+        }
+      }
     }
     try {
       return JSON.treeToValue(tree, SnapshotManifest.class);
@@ -74,14 +90,19 @@ public final class SnapshotManifestCodec {
   }
 
   /**
-   * Checks every listed file in {@code dir}: present, of the listed size, with the listed SHA-256.
-   * Sizes are checked first, so a truncated file is refused without hashing it.
+   * Checks every listed file in {@code dir}: present, of the listed size, with the listed content
+   * (whole-file SHA-256 in format 1, every chunk's in format 2). Sizes are checked first, so a
+   * truncated file is refused without hashing it.
    *
    * @throws SnapshotMismatchException naming the first file that differs
    */
   public static void verifyFiles(SnapshotManifest manifest, Path dir) throws IOException {
     verifySizes(manifest, dir);
     for (SnapshotFile f : manifest.files()) {
+      if (f.chunks() != null) {
+        Chunker.verify(dir, f);
+        continue;
+      }
       String actual = Digests.sha256(dir.resolve(f.name()));
       if (!actual.equals(f.sha256())) {
         throw new SnapshotMismatchException(

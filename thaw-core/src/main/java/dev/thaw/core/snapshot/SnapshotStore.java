@@ -8,28 +8,53 @@ import java.util.Optional;
 /**
  * Remote snapshot storage shared by the cluster (S3, MinIO, the embedded server).
  *
- * <p>Layout: {@code <revision>/<file name>} for payloads and {@code <revision>/manifest.json},
- * written last, as the readiness marker: a revision whose manifest is absent does not exist.
+ * <p>Each revision has a manifest, written last as the readiness marker: a revision whose manifest
+ * is absent does not exist. Format-2 manifests list content-addressed chunks stored once for the
+ * whole store; format-1 manifests list whole files stored under the revision.
  */
 public interface SnapshotStore {
   /** The manifest JSON of {@code revision}, or empty when there is none (yet). */
   Optional<String> manifest(String revision) throws IOException;
 
   /**
-   * Downloads one listed file to {@code target} (created or replaced) and checks its SHA-256
-   * against the manifest on the way.
+   * Downloads one whole file of a format-1 manifest to {@code target} (created or replaced) and
+   * checks its SHA-256 against the manifest on the way.
    *
    * @throws SnapshotMismatchException when the content differs from the manifest
    */
   void download(String revision, SnapshotFile file, Path target) throws IOException;
 
-  /** Uploads the files of {@code manifest} from {@code dir}, then the manifest itself. */
+  /**
+   * One stored chunk, decoded but not verified: the caller compares its SHA-256.
+   *
+   * @param sha256 the chunk's name
+   * @param length its decoded length, from the manifest
+   * @throws SnapshotMismatchException when the stored bytes cannot be decoded to {@code length}
+   * @throws IOException when it is missing or storage is unreachable
+   */
+  FetchedChunk chunk(String sha256, int length) throws IOException;
+
+  /**
+   * A chunk as fetched.
+   *
+   * @param data the decoded content
+   * @param storedBytes how many bytes crossed the network for it
+   */
+  record FetchedChunk(byte[] data, long storedBytes) {}
+
+  /**
+   * Uploads the files of {@code manifest} from {@code dir}, then the manifest itself. For a
+   * format-2 manifest only chunks the store lacks are sent.
+   */
   void upload(SnapshotManifest manifest, Path dir) throws IOException;
+
+  /** Records that {@code revision} was just restored, for garbage collection by age. */
+  void markUsed(String revision) throws IOException;
 
   /** Revisions with a manifest. */
   List<String> revisions() throws IOException;
 
-  /** Deletes the manifest first (the revision disappears at once), then the payloads. */
+  /** Deletes the manifest first (the revision disappears at once), then its own objects. */
   void delete(String revision) throws IOException;
 
   /** Where the store lives, for logs: never includes credentials. */

@@ -1,6 +1,7 @@
 package dev.thaw.core.vmm;
 
 import dev.thaw.core.function.FunctionSpec;
+import java.nio.file.Path;
 import java.time.Duration;
 
 /**
@@ -28,4 +29,24 @@ public interface Vmm {
    * @throws GuestTimeoutException when the guest does not answer within {@code readyTimeout}
    */
   MicroVm restore(VmSnapshot snapshot, Duration readyTimeout);
+
+  /**
+   * Starts the VMM for a restore of a {@code function} snapshot whose memory file exists at its
+   * full size but is still being filled; {@link PreparedRestore#restore} loads it once complete.
+   * The default starts nothing ahead and restores on the spot.
+   *
+   * @throws RestoreException when the VMM cannot be started
+   */
+  default PreparedRestore prepareRestore(
+      dev.thaw.core.function.FunctionSpec function, Path memoryFile) {
+    return new PreparedRestore() {
+      @Override
+      public MicroVm restore(VmSnapshot snapshot, Duration readyTimeout) {
+        return Vmm.this.restore(snapshot, readyTimeout);
+      }
+
+      @Override
+      public void close() {}
+    };
+  }
 }

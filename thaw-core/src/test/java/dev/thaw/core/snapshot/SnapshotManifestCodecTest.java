@@ -9,19 +9,26 @@ import dev.thaw.core.vmm.VmmIdentity;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
+import java.util.Arrays;
 import java.util.List;
+import java.util.Random;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 class SnapshotManifestCodecTest {
   private static final VmmIdentity HOST = new VmmIdentity("qemu", "7.2.22", "tcg", "microvm");
   private static final String ZEROS = "0".repeat(64);
+  private static final String ONES = "1".repeat(64);
 
   @TempDir Path dir;
 
   private SnapshotManifest manifest(List<SnapshotFile> files) {
+    return manifest(SnapshotManifest.FORMAT_VERSION, files);
+  }
+
+  private SnapshotManifest manifest(int version, List<SnapshotFile> files) {
     return new SnapshotManifest(
-        SnapshotManifest.FORMAT_VERSION,
+        version,
         "stateful-1",
         BuiltinFunctions.STATEFUL,
         HOST,
@@ -30,25 +37,97 @@ class SnapshotManifestCodecTest {
         files);
   }
 
+  private static SnapshotFile memory(long size, String... chunks) {
+    return SnapshotFile.chunked(
+        "memory",
+        SnapshotFile.Role.MEMORY,
+        size,
+        new ChunkList(ChunkList.MIN_SIZE, Arrays.asList(chunks)));
+  }
+
   private SnapshotManifest withFile(String content) throws Exception {
     Path f = Files.writeString(dir.resolve("state"), content);
     return manifest(
+        SnapshotManifest.WHOLE_FILE_FORMAT,
         List.of(
-            new SnapshotFile("state", SnapshotFile.Role.STATE, Files.size(f), Digests.sha256(f))));
+            SnapshotFile.whole(
+                "state", SnapshotFile.Role.STATE, Files.size(f), Digests.sha256(f))));
   }
 
   @Test
   void roundTrips() {
+    SnapshotManifest m = manifest(List.of(memory(3 * ChunkList.MIN_SIZE, ONES, null, ONES)));
+    String json = SnapshotManifestCodec.write(m);
+    assertThat(json).contains("\"chunks\"").doesNotContain("\"sha256\" : \"");
+    assertThat(SnapshotManifestCodec.read(json, HOST)).isEqualTo(m);
+  }
+
+  @Test
+  void readsTheWholeFileFormatStill() {
     SnapshotManifest m =
-        manifest(List.of(new SnapshotFile("memory", SnapshotFile.Role.MEMORY, 42, ZEROS)));
-    assertThat(SnapshotManifestCodec.read(SnapshotManifestCodec.write(m), HOST)).isEqualTo(m);
+        manifest(
+            SnapshotManifest.WHOLE_FILE_FORMAT,
+            List.of(SnapshotFile.whole("memory", SnapshotFile.Role.MEMORY, 42, ZEROS)));
+    SnapshotManifest read = SnapshotManifestCodec.read(SnapshotManifestCodec.write(m), HOST);
+    assertThat(read).isEqualTo(m);
+    assertThat(read.chunked()).isFalse();
+  }
+
+  @Test
+  void rejectsAChunkListThatDoesNotCoverTheFile() {
+    String json =
+        SnapshotManifestCodec.write(manifest(List.of(memory(2 * ChunkList.MIN_SIZE, ONES, null))))
+            .replace("\"size\" : 8192", "\"size\" : 12288");
+    assertThatThrownBy(() -> SnapshotManifestCodec.read(json, HOST))
+        .isInstanceOf(MalformedManifestException.class)
+        .hasMessageContaining("lists 2 chunks; 12288 bytes in chunks of 4096 make 3");
+  }
+
+  @Test
+  void rejectsMixingTheFormats() {
+    String json =
+        SnapshotManifestCodec.write(manifest(List.of(memory(ChunkList.MIN_SIZE, ONES))))
+            .replace("\"formatVersion\" : 2", "\"formatVersion\" : 1");
+    assertThatThrownBy(() -> SnapshotManifestCodec.read(json, HOST))
+        .isInstanceOf(MalformedManifestException.class)
+        .hasMessageContaining("has a chunk list (format 1 has none)");
+  }
+
+  @Test
+  void verifiesChunksOfTheFiles() throws Exception {
+    byte[] content = new byte[3 * ChunkList.MIN_SIZE - 100];
+    new Random(7).nextBytes(content);
+    Arrays.fill(content, ChunkList.MIN_SIZE, 2 * ChunkList.MIN_SIZE, (byte) 0);
+    Path f = Files.write(dir.resolve("memory"), content);
+    ChunkList chunks = Chunker.describe(f, ChunkList.MIN_SIZE);
+    assertThat(chunks.sha256()).hasSize(3);
+    assertThat(chunks.isZero(1)).isTrue();
+    assertThat(chunks.length(2, content.length)).isEqualTo(ChunkList.MIN_SIZE - 100);
+    SnapshotManifest m =
+        manifest(
+            List.of(
+                SnapshotFile.chunked("memory", SnapshotFile.Role.MEMORY, content.length, chunks)));
+    SnapshotManifestCodec.verifyFiles(m, dir);
+
+    content[ChunkList.MIN_SIZE + 5] = 1;
+    Files.write(f, content);
+    assertThatThrownBy(() -> SnapshotManifestCodec.verifyFiles(m, dir))
+        .isInstanceOf(SnapshotMismatchException.class)
+        .hasMessageContaining("memory chunk 1 should be zeros");
+
+    content[ChunkList.MIN_SIZE + 5] = 0;
+    content[2 * ChunkList.MIN_SIZE + 5] ^= 1;
+    Files.write(f, content);
+    assertThatThrownBy(() -> SnapshotManifestCodec.verifyFiles(m, dir))
+        .isInstanceOf(SnapshotMismatchException.class)
+        .hasMessageContaining("memory chunk 2 has sha256");
   }
 
   @Test
   void rejectsAnUnknownFormatVersion() {
     String json =
         SnapshotManifestCodec.write(manifest(List.of()))
-            .replace("\"formatVersion\" : 1", "\"formatVersion\" : 7");
+            .replace("\"formatVersion\" : 2", "\"formatVersion\" : 7");
     assertThatThrownBy(() -> SnapshotManifestCodec.read(json, HOST))
         .isInstanceOf(UnsupportedFormatVersionException.class)
         .hasMessageContaining("formatVersion 7");
@@ -76,13 +155,12 @@ class SnapshotManifestCodecTest {
   @Test
   void rejectsFileNamesThatAreNotPlain() {
     String json =
-        SnapshotManifestCodec.write(
-                manifest(List.of(new SnapshotFile("memory", SnapshotFile.Role.MEMORY, 1, ZEROS))))
+        SnapshotManifestCodec.write(manifest(List.of(memory(ChunkList.MIN_SIZE, ONES))))
             .replace("\"name\" : \"memory\"", "\"name\" : \"../../etc/passwd\"");
     assertThatThrownBy(() -> SnapshotManifestCodec.read(json, HOST))
         .isInstanceOf(UnsafeFileNameException.class)
         .hasMessageContaining("../../etc/passwd");
-    assertThatThrownBy(() -> new SnapshotFile("..", SnapshotFile.Role.STATE, 1, ZEROS))
+    assertThatThrownBy(() -> SnapshotFile.whole("..", SnapshotFile.Role.STATE, 1, ZEROS))
         .isInstanceOf(UnsafeFileNameException.class);
   }
 

@@ -1,0 +1,19 @@
+package dev.thaw.core.vmm;
+
+import java.time.Duration;
+
+/**
+ * A VMM started ahead of a restore, waiting for the snapshot's files to be complete: its start-up
+ * overlaps the fetch of the snapshot. Use it for one restore, or close it to stop the VMM.
+ */
+public interface PreparedRestore extends AutoCloseable {
+  /**
+   * Loads {@code snapshot} (whose memory file is the one the VMM was prepared with), resumes it and
+   * waits until its guest answers; see {@link Vmm#restore}.
+   */
+  MicroVm restore(VmSnapshot snapshot, Duration readyTimeout);
+
+  /** Stops the VMM unless {@link #restore} handed it over. */
+  @Override
+  void close();
+}
