@@ -25,6 +25,10 @@ public final class CachedSnapshot implements AutoCloseable {
     return dir;
   }
 
+  public String revision() {
+    return manifest.revision();
+  }
+
   /** The files as the VMM reads them. */
   public VmSnapshot vmSnapshot() {
     return new VmSnapshot(

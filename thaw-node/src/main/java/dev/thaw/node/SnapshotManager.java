@@ -1,8 +1,9 @@
 package dev.thaw.node;
 
 import dev.thaw.core.function.FunctionSpec;
-import dev.thaw.core.io.Digests;
 import dev.thaw.core.io.FileTrees;
+import dev.thaw.core.snapshot.ChunkList;
+import dev.thaw.core.snapshot.Chunker;
 import dev.thaw.core.snapshot.MalformedManifestException;
 import dev.thaw.core.snapshot.SnapshotFile;
 import dev.thaw.core.snapshot.SnapshotFormatException;
@@ -11,6 +12,7 @@ import dev.thaw.core.snapshot.SnapshotManifestCodec;
 import dev.thaw.core.snapshot.SnapshotMode;
 import dev.thaw.core.snapshot.SnapshotStore;
 import dev.thaw.core.vmm.MicroVm;
+import dev.thaw.core.vmm.PreparedRestore;
 import dev.thaw.core.vmm.RestoreCorruptException;
 import dev.thaw.core.vmm.RestoreIncompatibleException;
 import dev.thaw.core.vmm.VmSnapshot;
@@ -24,9 +26,11 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
@@ -39,10 +43,12 @@ import org.slf4j.LoggerFactory;
  * Decides how each cold start of a revision gets its microVM, and makes the snapshots.
  *
  * <p>Restore (the thesis' algorithm 4.2): the local cache first; in remote mode, else the remote
- * manifest and files (verified, committed to the cache, then restored); else a fresh boot.
- * Concurrent cold starts of one revision share one download. Any failure of a snapshot path —
- * storage unreachable, a corrupt or incompatible snapshot, a failed restore — falls back to a fresh
- * boot with one log line saying why; the cold start itself never fails for it.
+ * manifest and files (verified, committed to the cache, then restored); else a fresh boot. A
+ * chunked (format 2) snapshot is rebuilt by a {@link ChunkAssembler} from chunks other cached
+ * snapshots already hold plus those fetched, while the VMM starts up for it in parallel. Concurrent
+ * cold starts of one revision share one download. Any failure of a snapshot path — storage
+ * unreachable, a corrupt or incompatible snapshot, a failed restore — falls back to a fresh boot
+ * with one log line saying why; the cold start itself never fails for it.
  *
  * <p>Create (algorithm 4.1): after a booted instance's first invocation, {@link
  * #snapshotAfterFirstInvocation} pauses it, saves it into the cache and, in remote mode, uploads
@@ -55,6 +61,9 @@ public final class SnapshotManager implements AutoCloseable {
   /** Device state is tens of KiB; one MiB is a safe margin over the memory size. */
   private static final long STATE_ALLOWANCE = 1L << 20;
 
+  /** Chunk size of new snapshots; see the README for the measurements behind it. */
+  public static final int DEFAULT_CHUNK_SIZE = 256 << 10;
+
   private final SnapshotMode mode;
   private final Vmm vmm;
   private final LocalSnapshotCache cache;
@@ -65,6 +74,15 @@ public final class SnapshotManager implements AutoCloseable {
   private final Path scratch;
   private final Clock clock;
   private final SnapshotMetrics metrics;
+  private final int chunkSize;
+  private final ChunkAssembler assembler;
+  private final ExecutorService starter =
+      Executors.newCachedThreadPool(
+          r -> {
+            Thread t = new Thread(r, "thaw-restore-starter");
+            t.setDaemon(true);
+            return t;
+          });
   private final ConcurrentHashMap<String, CompletableFuture<Void>> fetches =
       new ConcurrentHashMap<>();
   private final ExecutorService background =
@@ -87,7 +105,7 @@ public final class SnapshotManager implements AutoCloseable {
    *
    * @param vm the running VM; the caller owns it
    * @param source where its snapshot came from, {@code NONE} for a fresh boot
-   * @param fetch time spent downloading (zero unless remote)
+   * @param fetch time until the snapshot's files were complete (zero unless remote)
    * @param startup time to restore or boot, until the guest answered
    * @param fallback why a snapshot path was abandoned for a boot, or empty
    */
@@ -105,6 +123,8 @@ public final class SnapshotManager implements AutoCloseable {
     this.scratch = Objects.requireNonNull(b.scratch, "scratch");
     this.clock = b.clock;
     this.metrics = new SnapshotMetrics(b.meters);
+    this.chunkSize = b.chunkSize;
+    this.assembler = remote == null ? null : new ChunkAssembler(remote, b.fetchParallelism);
     if (mode == SnapshotMode.REMOTE && remote == null) {
       throw new IllegalArgumentException("remote mode needs a SnapshotStore");
     }
@@ -184,6 +204,35 @@ public final class SnapshotManager implements AutoCloseable {
     }
   }
 
+  /** Like {@link #restore(CachedSnapshot, Source, Duration, boolean)} on a VMM started ahead. */
+  private ColdStart restore(
+      CachedSnapshot snapshot, PreparedRestore prepared, Duration fetch, boolean drop) {
+    long t0 = System.nanoTime();
+    try (snapshot;
+        prepared) {
+      MicroVm vm = prepared.restore(snapshot.vmSnapshot(), readyTimeout);
+      metrics.coldStart(Source.REMOTE);
+      markUsed(snapshot.revision());
+      return new ColdStart(vm, Source.REMOTE, fetch, since(t0), Optional.empty());
+    } finally {
+      if (drop) {
+        FileTrees.deleteQuietly(snapshot.dir());
+      }
+    }
+  }
+
+  /** Tells remote storage the revision is in use (for collection by age), off the restore path. */
+  private void markUsed(String revision) {
+    starter.execute(
+        () -> {
+          try {
+            remote.markUsed(revision);
+          } catch (IOException | RuntimeException e) {
+            log.debug("cannot mark {} used: {}", revision, e.getMessage());
+          }
+        });
+  }
+
   private Optional<ColdStart> restoreRemote(String revision) throws IOException {
     if (!cacheRemote) {
       return fetchUncached(revision);
@@ -208,27 +257,36 @@ public final class SnapshotManager implements AutoCloseable {
         return Optional.empty();
       }
       SnapshotManifest manifest = readRemoteManifest(revision, json.get());
-      Optional<LocalSnapshotCache.Writer> writer = cache.begin(revision, manifest.totalBytes());
-      if (writer.isEmpty()) {
-        log.warn(
-            "snapshot {} ({} bytes) does not fit the cache: restoring without caching",
-            revision,
-            manifest.totalBytes());
+      // Chunk sources are pinned before room is made, so making room cannot evict them.
+      try (LocalChunks local = localChunks(manifest)) {
+        Optional<LocalSnapshotCache.Writer> writer = cache.begin(revision, manifest.totalBytes());
+        if (writer.isEmpty()) {
+          log.warn(
+              "snapshot {} ({} bytes) does not fit the cache: restoring without caching",
+              revision,
+              manifest.totalBytes());
+          mine.complete(null);
+          return fetchUncached(revision);
+        }
+        Optional<CachedSnapshot> cached;
+        PreparedRestore prepared;
+        try (LocalSnapshotCache.Writer w = writer.get()) {
+          prepared = fetchFiles(manifest, w.dir(), local);
+          try {
+            cached = w.commitChecked(manifest);
+          } catch (IOException | RuntimeException e) {
+            prepared.close();
+            throw e;
+          }
+        }
+        Duration fetch = since(t0);
         mine.complete(null);
-        return fetchUncached(revision);
+        if (cached.isEmpty()) {
+          prepared.close();
+          return fetchUncached(revision);
+        }
+        return Optional.of(restore(cached.get(), prepared, fetch, false));
       }
-      Optional<CachedSnapshot> cached;
-      try (LocalSnapshotCache.Writer w = writer.get()) {
-        download(manifest, w.dir());
-        cached = w.commitChecked(manifest);
-      }
-      Duration fetch = since(t0);
-      metrics.fetched(manifest.totalBytes(), fetch);
-      mine.complete(null);
-      if (cached.isEmpty()) {
-        return fetchUncached(revision);
-      }
-      return Optional.of(restore(cached.get(), Source.REMOTE, fetch, false));
     } catch (IOException | RuntimeException e) {
       mine.completeExceptionally(e);
       throw e;
@@ -246,17 +304,71 @@ public final class SnapshotManager implements AutoCloseable {
     }
     SnapshotManifest manifest = readRemoteManifest(revision, json.get());
     Path dir = Files.createTempDirectory(Files.createDirectories(scratch), revision + ".");
-    try {
-      download(manifest, dir);
-      SnapshotManifestCodec.verifySizes(manifest, dir);
+    PreparedRestore prepared;
+    try (LocalChunks local = localChunks(manifest)) {
+      prepared = fetchFiles(manifest, dir, local);
+      try {
+        SnapshotManifestCodec.verifySizes(manifest, dir);
+      } catch (IOException | RuntimeException e) {
+        prepared.close();
+        throw e;
+      }
     } catch (IOException | RuntimeException e) {
       FileTrees.deleteQuietly(dir);
       throw e;
     }
-    Duration fetch = since(t0);
-    metrics.fetched(manifest.totalBytes(), fetch);
     return Optional.of(
-        restore(new CachedSnapshot(manifest, dir, () -> {}), Source.REMOTE, fetch, true));
+        restore(new CachedSnapshot(manifest, dir, () -> {}), prepared, since(t0), true));
+  }
+
+  private LocalChunks localChunks(SnapshotManifest manifest) {
+    if (!manifest.chunked()) {
+      return LocalChunks.none();
+    }
+    Set<String> wanted = new HashSet<>();
+    for (SnapshotFile f : manifest.files()) {
+      f.chunks().sha256().stream().filter(Objects::nonNull).forEach(wanted::add);
+    }
+    return cache.localChunks(wanted);
+  }
+
+  /**
+   * Fetches the files of {@code manifest} into {@code dir} and returns the VMM that will restore
+   * them. Chunked snapshots: the files are created sparse at full size, the VMM starts on them
+   * while the chunks arrive, and is stopped again if the fetch fails.
+   */
+  private PreparedRestore fetchFiles(SnapshotManifest manifest, Path dir, LocalChunks local)
+      throws IOException {
+    Path memory = dir.resolve(manifest.file(SnapshotFile.Role.MEMORY).orElseThrow().name());
+    if (!manifest.chunked()) {
+      for (SnapshotFile f : manifest.files()) {
+        remote.download(manifest.revision(), f, dir.resolve(f.name()));
+      }
+      metrics.fetched(manifest.totalBytes(), 0, Duration.ZERO);
+      return vmm.prepareRestore(manifest.function(), memory);
+    }
+    long t0 = System.nanoTime();
+    ChunkAssembler.allocate(manifest, dir);
+    CompletableFuture<PreparedRestore> early =
+        CompletableFuture.supplyAsync(
+            () -> vmm.prepareRestore(manifest.function(), memory), starter);
+    ChunkAssembler.Transfer transfer;
+    try {
+      transfer = assembler.assemble(manifest, dir, local);
+    } catch (IOException | RuntimeException e) {
+      early.thenAccept(PreparedRestore::close);
+      throw e;
+    }
+    metrics.fetched(transfer.fetchedBytes(), transfer.copiedBytes(), since(t0));
+    log.debug("fetched {}: {}", manifest.revision(), transfer);
+    try {
+      return early.join();
+    } catch (CompletionException e) {
+      if (e.getCause() instanceof RuntimeException r) {
+        throw r;
+      }
+      throw e;
+    }
   }
 
   private SnapshotManifest readRemoteManifest(String revision, String json) {
@@ -266,12 +378,6 @@ public final class SnapshotManager implements AutoCloseable {
           "manifest stored for " + revision + " names revision " + manifest.revision(), null);
     }
     return manifest;
-  }
-
-  private void download(SnapshotManifest manifest, Path dir) throws IOException {
-    for (SnapshotFile f : manifest.files()) {
-      remote.download(manifest.revision(), f, dir.resolve(f.name()));
-    }
   }
 
   /**
@@ -341,9 +447,9 @@ public final class SnapshotManager implements AutoCloseable {
     }
   }
 
-  private static SnapshotFile describe(Path file, SnapshotFile.Role role) throws IOException {
-    return new SnapshotFile(
-        file.getFileName().toString(), role, Files.size(file), Digests.sha256(file));
+  private SnapshotFile describe(Path file, SnapshotFile.Role role) throws IOException {
+    return SnapshotFile.chunked(
+        file.getFileName().toString(), role, Files.size(file), Chunker.describe(file, chunkSize));
   }
 
   private static Duration since(long t0) {
@@ -363,6 +469,10 @@ public final class SnapshotManager implements AutoCloseable {
   /** Lets snapshots in progress finish (up to 30 s) so none is cut off half-written. */
   @Override
   public void close() {
+    starter.shutdown();
+    if (assembler != null) {
+      assembler.close();
+    }
     background.shutdown();
     try {
       if (!background.awaitTermination(30, java.util.concurrent.TimeUnit.SECONDS)) {
@@ -387,8 +497,26 @@ public final class SnapshotManager implements AutoCloseable {
     private Path scratch;
     private Clock clock = Clock.systemUTC();
     private MeterRegistry meters = new SimpleMeterRegistry();
+    private int chunkSize = DEFAULT_CHUNK_SIZE;
+    private int fetchParallelism = 8;
 
     private Builder() {}
+
+    /** Chunk size of the snapshots this node makes (a multiple of 4 KiB). */
+    public Builder chunkSize(int chunkSize) {
+      new ChunkList(chunkSize, List.of()); // validates
+      this.chunkSize = chunkSize;
+      return this;
+    }
+
+    /** Chunks fetched at once in a remote restore; default 8. */
+    public Builder fetchParallelism(int fetchParallelism) {
+      if (fetchParallelism < 1 || fetchParallelism > 64) {
+        throw new IllegalArgumentException("fetch parallelism must be within 1..64");
+      }
+      this.fetchParallelism = fetchParallelism;
+      return this;
+    }
 
     public Builder mode(SnapshotMode mode) {
       this.mode = Objects.requireNonNull(mode);

@@ -12,6 +12,7 @@ final class SnapshotMetrics {
   private final Counter misses;
   private final Counter commits;
   private final Counter fetchedBytes;
+  private final Counter copiedBytes;
   private final Timer fetches;
 
   SnapshotMetrics(MeterRegistry meters) {
@@ -20,6 +21,7 @@ final class SnapshotMetrics {
     this.misses = meters.counter("thaw.snapshot.cache.misses");
     this.commits = meters.counter("thaw.snapshot.commits");
     this.fetchedBytes = meters.counter("thaw.snapshot.fetch.bytes");
+    this.copiedBytes = meters.counter("thaw.snapshot.fetch.local.bytes");
     this.fetches = meters.timer("thaw.snapshot.fetch");
   }
 
@@ -35,8 +37,10 @@ final class SnapshotMetrics {
     commits.increment();
   }
 
-  void fetched(long bytes, Duration time) {
+  /** A remote fetch: bytes over the network, bytes copied from other cache entries instead. */
+  void fetched(long bytes, long copied, Duration time) {
     fetchedBytes.increment(bytes);
+    copiedBytes.increment(copied);
     fetches.record(time);
   }
 

@@ -2,7 +2,6 @@ package dev.thaw.node;
 
 import dev.thaw.core.cache.CacheAdvertiser;
 import dev.thaw.core.cache.CacheIndex;
-import dev.thaw.core.snapshot.SnapshotFile;
 import dev.thaw.core.snapshot.SnapshotManifest;
 import dev.thaw.core.snapshot.SnapshotManifestCodec;
 import dev.thaw.s3.S3SnapshotStore;
@@ -32,10 +31,11 @@ public final class FetchThenHang {
               m.vmm(),
               new SimpleMeterRegistry());
       LocalSnapshotCache.Writer w = cache.begin(args[3], m.totalBytes()).orElseThrow();
-      for (SnapshotFile f : m.files()) {
-        store.download(args[3], f, w.dir().resolve(f.name()));
-        System.out.println("fetched " + f.name());
+      ChunkAssembler.allocate(m, w.dir());
+      try (ChunkAssembler assembler = new ChunkAssembler(store, 4)) {
+        assembler.assemble(m, w.dir(), LocalChunks.none());
       }
+      System.out.println("fetched " + m.revision());
       Thread.sleep(600_000);
     }
   }

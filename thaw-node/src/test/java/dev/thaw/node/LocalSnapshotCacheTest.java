@@ -42,14 +42,14 @@ class LocalSnapshotCacheTest {
 
   private static SnapshotManifest manifest(String revision, Path state) throws Exception {
     return new SnapshotManifest(
-        SnapshotManifest.FORMAT_VERSION,
+        SnapshotManifest.WHOLE_FILE_FORMAT,
         revision,
         BuiltinFunctions.HELLO,
         HOST,
         new SnapshotManifest.Guest("0".repeat(64), "0".repeat(64)),
         Instant.now(),
         List.of(
-            new SnapshotFile(
+            SnapshotFile.whole(
                 "state", SnapshotFile.Role.STATE, Files.size(state), Digests.sha256(state))));
   }
 

@@ -5,6 +5,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.thaw.core.cache.InMemoryCacheAdvertiser;
 import dev.thaw.core.function.BuiltinFunctions;
 import dev.thaw.core.function.FunctionClient;
+import dev.thaw.core.snapshot.Chunker;
+import dev.thaw.core.snapshot.SnapshotFile;
 import dev.thaw.core.snapshot.SnapshotManifest;
 import dev.thaw.core.snapshot.SnapshotManifestCodec;
 import dev.thaw.core.snapshot.SnapshotMode;
@@ -111,6 +113,12 @@ class SnapshotManagerIT {
         assertThat(remote.source()).isEqualTo(SnapshotManager.Source.REMOTE);
         assertThat(remote.fetch()).isPositive();
         assertCarriesTheState(invoke(vm));
+        // QEMU started while the chunks arrived: every page of the 32 MiB state must be intact.
+        assertThat(
+                JSON.readTree(client.get(vm.endpoint(), "/verify").body())
+                    .get("intact")
+                    .asBoolean())
+            .isTrue();
       }
       assertThat(b.cache.revisions()).containsExactly(REVISION);
       SnapshotManager.ColdStart local = b.manager.start(BuiltinFunctions.STATEFUL, REVISION);
@@ -166,16 +174,26 @@ class SnapshotManagerIT {
   }
 
   @Test
-  void aCorruptObjectIsDetectedNeverCachedAndTheColdStartBootsSayingWhy() throws Exception {
+  void aCorruptChunkIsRefetchedOnceNeverCachedAndTheColdStartBootsSayingWhy() throws Exception {
     String bad = "stateful-corrupt";
     SnapshotManifest good = SnapshotManifestCodec.parse(store.manifest(REVISION).orElseThrow());
     Path copy = Files.createDirectories(dir.resolve("corrupt"));
-    // Same files and digests under another revision, then one byte of the state changed.
     try (Node e = node(SnapshotMode.REMOTE, true)) {
-      for (var f : good.files()) {
-        store.download(REVISION, f, copy.resolve(f.name()));
+      // The same snapshot under another revision, but for a state chunk of its own, which is
+      // then overwritten in storage with another chunk's (valid zstd) bytes.
+      ChunkAssembler.allocate(good, copy);
+      try (ChunkAssembler assembler = new ChunkAssembler(store, 4)) {
+        assembler.assemble(good, copy, LocalChunks.none());
       }
-      byte[] state = Files.readAllBytes(copy.resolve("state"));
+      Path state = copy.resolve("state");
+      Files.write(state, new byte[] {1}, java.nio.file.StandardOpenOption.APPEND);
+      var files = new ArrayList<SnapshotFile>();
+      for (SnapshotFile f : good.files()) {
+        Path p = copy.resolve(f.name());
+        files.add(
+            SnapshotFile.chunked(
+                f.name(), f.role(), Files.size(p), Chunker.describe(p, f.chunks().size())));
+      }
       SnapshotManifest renamed =
           new SnapshotManifest(
               good.formatVersion(),
@@ -184,18 +202,24 @@ class SnapshotManagerIT {
               good.vmm(),
               good.guest(),
               good.createdAt(),
-              good.files());
+              files);
       store.upload(renamed, copy);
-      state[state.length / 2] ^= 0x5a;
-      S3Raw.put(server, "snapshots", bad + "/state", state);
+      String own = renamed.file(SnapshotFile.Role.STATE).orElseThrow().chunks().sha256().get(0);
+      byte[] other = com.github.luben.zstd.Zstd.compress(new byte[(int) Files.size(state)]);
+      S3Raw.put(server, "snapshots", "_chunks/" + own.substring(0, 2) + "/" + own, other);
 
       SnapshotManager.ColdStart start = e.manager.start(BuiltinFunctions.STATEFUL, bad);
       try (MicroVm vm = start.vm()) {
         assertThat(start.source()).isEqualTo(SnapshotManager.Source.NONE);
-        assertThat(start.fallback()).hasValueSatisfying(why -> assertThat(why).contains("sha256"));
+        assertThat(start.fallback())
+            .hasValueSatisfying(
+                why -> assertThat(why).contains("chunk " + own + " is corrupt", "fetched twice"));
         assertThat(invoke(vm).get("counter").asInt()).isEqualTo(1);
       }
       assertThat(e.cache.revisions()).isEmpty();
+      try (var partial = Files.list(dir.resolve("node" + nodes + "-cache").resolve("incoming"))) {
+        assertThat(partial).as("no half-written entry").isEmpty();
+      }
     }
   }
 
@@ -205,7 +229,7 @@ class SnapshotManagerIT {
     var cases =
         java.util.Map.of(
             "evil-path", good.replace("\"name\" : \"state\"", "\"name\" : \"../state\""),
-            "future-format", good.replace("\"formatVersion\" : 1", "\"formatVersion\" : 2"),
+            "future-format", good.replace("\"formatVersion\" : 2", "\"formatVersion\" : 3"),
             "other-vmm", good.replace("\"accelerator\" : \"tcg\"", "\"accelerator\" : \"kvm\""));
     try (Node g = node(SnapshotMode.REMOTE, true)) {
       for (var c : cases.entrySet()) {

@@ -1,0 +1,277 @@
+package dev.thaw.node;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.thaw.core.cache.CacheAdvertiser;
+import dev.thaw.core.cache.CacheIndex;
+import dev.thaw.core.function.BuiltinFunctions;
+import dev.thaw.core.snapshot.Chunker;
+import dev.thaw.core.snapshot.SnapshotFile;
+import dev.thaw.core.snapshot.SnapshotManifest;
+import dev.thaw.core.snapshot.SnapshotManifestCodec;
+import dev.thaw.core.snapshot.SnapshotMismatchException;
+import dev.thaw.core.snapshot.SnapshotStore;
+import dev.thaw.core.vmm.VmmIdentity;
+import dev.thaw.s3.EmbeddedS3Server;
+import dev.thaw.s3.S3SnapshotStore;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.Arrays;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Optional;
+import java.util.Random;
+import java.util.Set;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Chunked snapshots through the real S3 server: upload, then rebuild with {@link ChunkAssembler}.
+ */
+class ChunkedFetchIT {
+  private static final VmmIdentity HOST = new VmmIdentity("qemu", "7.2.22", "tcg", "microvm");
+  private static final int CHUNK = 64 << 10;
+  private static final int SIZE = 64 * CHUNK;
+
+  @TempDir Path tmp;
+  private EmbeddedS3Server server;
+  private S3SnapshotStore store;
+  private ChunkAssembler assembler;
+
+  @BeforeEach
+  void start() throws Exception {
+    server = EmbeddedS3Server.start(tmp.resolve("s3"));
+    store =
+        S3SnapshotStore.builder()
+            .endpoint(server.endpoint())
+            .credentials(server.credentials())
+            .bucket("snapshots")
+            .build()
+            .ensureBucket();
+    assembler = new ChunkAssembler(store, 8);
+  }
+
+  @AfterEach
+  void stop() throws Exception {
+    assembler.close();
+    store.close();
+    server.close();
+  }
+
+  private SnapshotManifest snapshot(Path dir, String revision, byte[] memory) throws IOException {
+    Files.createDirectories(dir);
+    Files.write(dir.resolve("memory"), memory);
+    Files.writeString(dir.resolve("state"), "state of " + revision);
+    return new SnapshotManifest(
+        SnapshotManifest.FORMAT_VERSION,
+        revision,
+        BuiltinFunctions.HELLO,
+        HOST,
+        new SnapshotManifest.Guest("0".repeat(64), "0".repeat(64)),
+        Instant.now(),
+        List.of(
+            file(dir, "memory", SnapshotFile.Role.MEMORY),
+            file(dir, "state", SnapshotFile.Role.STATE)));
+  }
+
+  private static SnapshotFile file(Path dir, String name, SnapshotFile.Role role)
+      throws IOException {
+    Path p = dir.resolve(name);
+    return SnapshotFile.chunked(name, role, Files.size(p), Chunker.describe(p, CHUNK));
+  }
+
+  /** Uploads {@code memory} as a snapshot, rebuilds it elsewhere and checks every byte. */
+  private ChunkAssembler.Transfer roundTrip(String revision, byte[] memory, LocalChunks local)
+      throws Exception {
+    SnapshotManifest m = snapshot(tmp.resolve(revision), revision, memory);
+    store.upload(m, tmp.resolve(revision));
+    SnapshotManifest read =
+        SnapshotManifestCodec.read(store.manifest(revision).orElseThrow(), HOST);
+    Path out = Files.createDirectories(tmp.resolve(revision + "-fetched"));
+    ChunkAssembler.allocate(read, out);
+    ChunkAssembler.Transfer t = assembler.assemble(read, out, local);
+    assertThat(Files.readAllBytes(out.resolve("memory"))).isEqualTo(memory);
+    assertThat(Files.readString(out.resolve("state"))).isEqualTo("state of " + revision);
+    SnapshotManifestCodec.verifyFiles(read, out);
+    return t;
+  }
+
+  @Test
+  void randomContentRebuildsByteIdentical() throws Exception {
+    byte[] memory = new byte[SIZE + 1234]; // a short last chunk
+    new Random(11).nextBytes(memory);
+    ChunkAssembler.Transfer t = roundTrip("random", memory, LocalChunks.none());
+    assertThat(t.fetchedChunks()).isEqualTo(65 + 1);
+    assertThat(t.copiedChunks()).isZero();
+    assertThat(t.refetches()).isZero();
+  }
+
+  @Test
+  void sparseContentRebuildsByteIdenticalAndStaysSparse() throws Exception {
+    byte[] memory = new byte[SIZE];
+    Random r = new Random(12);
+    for (int page = 0; page < 5; page++) {
+      int at = r.nextInt(SIZE - 4096) & ~4095;
+      for (int i = 0; i < 4096; i++) {
+        memory[at + i] = (byte) r.nextInt();
+      }
+    }
+    ChunkAssembler.Transfer t = roundTrip("sparse", memory, LocalChunks.none());
+    assertThat(t.fetchedChunks()).isBetween(2, 6);
+    assertThat(t.zeroBytes()).isGreaterThanOrEqualTo(SIZE - 5L * CHUNK);
+    Process stat =
+        new ProcessBuilder("stat", "-c", "%b", tmp.resolve("sparse-fetched/memory").toString())
+            .start();
+    long allocated = Long.parseLong(new String(stat.getInputStream().readAllBytes()).strip()) * 512;
+    assertThat(allocated).as("allocated bytes of a 4 MiB file with 5 pages").isLessThan(6L * CHUNK);
+  }
+
+  @Test
+  void repetitiveContentIsFetchedOnceAndWrittenEverywhere() throws Exception {
+    byte[] memory = new byte[SIZE];
+    byte[] pattern = "thaw ".repeat(CHUNK / 5 + 1).getBytes();
+    for (int c = 0; c < 64; c++) {
+      System.arraycopy(pattern, 0, memory, c * CHUNK, CHUNK);
+    }
+    long before = store.receivedBytes();
+    ChunkAssembler.Transfer t = roundTrip("repetitive", memory, LocalChunks.none());
+    assertThat(t.fetchedChunks()).isEqualTo(2); // the pattern and the state
+    assertThat(store.receivedBytes() - before).isEqualTo(t.fetchedBytes()).isLessThan(CHUNK / 50);
+  }
+
+  @Test
+  void chunksHeldByAnotherCachedSnapshotAreCopiedNotFetched() throws Exception {
+    byte[] a = new byte[SIZE];
+    new Random(13).nextBytes(a);
+    byte[] b = a.clone();
+    for (int c = 0; c < 64; c += 8) {
+      b[c * CHUNK] ^= 1; // 8 of 64 chunks differ
+    }
+    try (LocalSnapshotCache cache =
+        LocalSnapshotCache.open(
+            tmp.resolve("cache"),
+            CacheIndex.builder().capacityBytes(1L << 30).build(),
+            CacheAdvertiser.none(),
+            HOST,
+            new SimpleMeterRegistry())) {
+      var w = cache.begin("fn-a", SIZE).orElseThrow();
+      SnapshotManifest ma = snapshot(w.dir(), "fn-a", a);
+      w.commit(ma).orElseThrow().close();
+
+      SnapshotManifest mb = snapshot(tmp.resolve("b-src"), "fn-b", b);
+      Set<String> wanted = new HashSet<>();
+      mb.files().forEach(f -> f.chunks().sha256().forEach(wanted::add));
+      try (LocalChunks local = cache.localChunks(wanted)) {
+        assertThat(local.size()).isEqualTo(56);
+        // Pinned: the source cannot be removed while chunks are copied from it.
+        assertThat(cache.remove("fn-a")).isFalse();
+        ChunkAssembler.Transfer t = roundTrip("fn-b", b, local);
+        assertThat(t.copiedChunks()).isEqualTo(56);
+        assertThat(t.fetchedChunks()).isEqualTo(8 + 1);
+      }
+      assertThat(cache.remove("fn-a")).isTrue();
+    }
+  }
+
+  @Test
+  void aChunkDamagedInTransferIsFetchedAgainOnce() throws Exception {
+    byte[] memory = new byte[8 * CHUNK];
+    new Random(14).nextBytes(memory);
+    SnapshotManifest m = snapshot(tmp.resolve("a"), "flaky", memory);
+    store.upload(m, tmp.resolve("a"));
+    String victim = m.file(SnapshotFile.Role.MEMORY).orElseThrow().chunks().sha256().get(3);
+    AtomicInteger served = new AtomicInteger();
+    SnapshotStore flaky = new DamagingStore(store, victim, 1, served);
+    try (ChunkAssembler once = new ChunkAssembler(flaky, 4)) {
+      Path out = Files.createDirectories(tmp.resolve("out"));
+      ChunkAssembler.allocate(m, out);
+      ChunkAssembler.Transfer t = once.assemble(m, out, LocalChunks.none());
+      assertThat(t.refetches()).isEqualTo(1);
+      assertThat(served.get()).isEqualTo(2);
+      assertThat(Files.readAllBytes(out.resolve("memory"))).isEqualTo(memory);
+    }
+    // Damaged every time: the second failure is final and names the chunk.
+    try (ChunkAssembler twice =
+        new ChunkAssembler(new DamagingStore(store, victim, 99, served), 4)) {
+      Path out = Files.createDirectories(tmp.resolve("out2"));
+      ChunkAssembler.allocate(m, out);
+      assertThatThrownBy(() -> twice.assemble(m, out, LocalChunks.none()))
+          .isInstanceOf(SnapshotMismatchException.class)
+          .hasMessageContaining(
+              "chunk " + victim + " is corrupt in remote storage (fetched twice)");
+    }
+  }
+
+  @Test
+  void aMissingChunkFailsCleanly() throws Exception {
+    byte[] memory = new byte[4 * CHUNK];
+    new Random(15).nextBytes(memory);
+    SnapshotManifest m = snapshot(tmp.resolve("a"), "gone", memory);
+    store.upload(m, tmp.resolve("a"));
+    store.delete("gone");
+    store.collectGarbage(null, phase -> {});
+    Path out = Files.createDirectories(tmp.resolve("out"));
+    ChunkAssembler.allocate(m, out);
+    assertThatThrownBy(() -> assembler.assemble(m, out, LocalChunks.none()))
+        .isInstanceOf(IOException.class)
+        .hasMessageContaining("is missing from");
+  }
+
+  /** Flips a bit of one chunk's content the first {@code times} times it is served. */
+  private record DamagingStore(
+      S3SnapshotStore inner, String victim, int times, AtomicInteger served)
+      implements SnapshotStore {
+    @Override
+    public FetchedChunk chunk(String sha256, int length) throws IOException {
+      FetchedChunk c = inner.chunk(sha256, length);
+      if (sha256.equals(victim) && served.incrementAndGet() <= times) {
+        byte[] damaged = Arrays.copyOf(c.data(), c.data().length);
+        damaged[damaged.length / 2] ^= 1;
+        return new FetchedChunk(damaged, c.storedBytes());
+      }
+      return c;
+    }
+
+    @Override
+    public Optional<String> manifest(String revision) throws IOException {
+      return inner.manifest(revision);
+    }
+
+    @Override
+    public void download(String revision, SnapshotFile file, Path target) throws IOException {
+      inner.download(revision, file, target);
+    }
+
+    @Override
+    public void upload(SnapshotManifest manifest, Path dir) throws IOException {
+      inner.upload(manifest, dir);
+    }
+
+    @Override
+    public void markUsed(String revision) throws IOException {
+      inner.markUsed(revision);
+    }
+
+    @Override
+    public List<String> revisions() throws IOException {
+      return inner.revisions();
+    }
+
+    @Override
+    public void delete(String revision) throws IOException {
+      inner.delete(revision);
+    }
+
+    @Override
+    public String describe() {
+      return "damaging " + inner.describe();
+    }
+  }
+}
