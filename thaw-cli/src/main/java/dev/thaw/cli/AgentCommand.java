@@ -2,6 +2,7 @@ package dev.thaw.cli;
 
 import dev.thaw.core.cache.CacheAdvertiser;
 import dev.thaw.core.cache.CacheIndex;
+import dev.thaw.core.config.ByteSize;
 import dev.thaw.core.function.BuiltinFunctions;
 import dev.thaw.core.function.FunctionSpec;
 import dev.thaw.core.snapshot.SnapshotMode;
@@ -53,6 +54,14 @@ final class AgentCommand implements Callable<Integer> {
       names = "--no-remote-cache",
       description = "Remote mode without caching fetched snapshots.")
   boolean noRemoteCache;
+
+  @Option(
+      names = "--chunk-size",
+      defaultValue = "${env:THAW_CHUNK_SIZE:-256KiB}",
+      description =
+          "Chunk size of the snapshots this node makes: their unit of storage, transfer and"
+              + " dedup (default: ${DEFAULT-VALUE}).")
+  String chunkSize;
 
   @Option(
       names = "--keep-alive",
@@ -127,6 +136,7 @@ final class AgentCommand implements Callable<Integer> {
             .remote(remote == null ? null : remote.store())
             .cacheRemote(!noRemoteCache)
             .guest(image.digests())
+            .chunkSize(Math.toIntExact(ByteSize.parse(chunkSize)))
             .scratch(node.dataDir().resolve("scratch"))
             .meters(meters)
             .build();

@@ -10,6 +10,7 @@ import picocli.CommandLine.Command;
     subcommands = {
       BenchVmCommand.class,
       BenchSnapshotsCommand.class,
+      BenchRemoteCommand.class,
       BenchTraceCommand.class,
       BenchGenTraceCommand.class
     })

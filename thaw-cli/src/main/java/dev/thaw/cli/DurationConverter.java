@@ -4,7 +4,10 @@ import java.time.Duration;
 import java.util.Locale;
 import picocli.CommandLine.ITypeConverter;
 
-/** Durations as {@code 500ms}, {@code 60s}, {@code 5m}, {@code 1h} or ISO-8601 ({@code PT60S}). */
+/**
+ * Durations as {@code 500ms}, {@code 60s}, {@code 5m}, {@code 1h}, {@code 7d} or ISO-8601 ({@code
+ * PT60S}).
+ */
 final class DurationConverter implements ITypeConverter<Duration> {
   @Override
   public Duration convert(String value) {
@@ -21,6 +24,7 @@ final class DurationConverter implements ITypeConverter<Duration> {
         case 's' -> Duration.ofSeconds(n);
         case 'm' -> Duration.ofMinutes(n);
         case 'h' -> Duration.ofHours(n);
+        case 'd' -> Duration.ofDays(n);
         default -> throw new IllegalArgumentException();
       };
     } catch (RuntimeException e) {

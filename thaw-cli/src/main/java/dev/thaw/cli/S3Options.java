@@ -41,8 +41,16 @@ final class S3Options {
       description = "Virtual-hosted-style addressing (AWS); path style is the default (MinIO).")
   boolean virtualHosted;
 
-  /** The store plus, when no endpoint is configured, the embedded server behind it. */
-  record Remote(S3SnapshotStore store, EmbeddedS3Server server) implements AutoCloseable {
+  /**
+   * The store plus, when no endpoint is configured, the embedded server behind it.
+   *
+   * @param builders fresh builders for more stores on the same storage (another prefix, say)
+   */
+  record Remote(
+      S3SnapshotStore store,
+      EmbeddedS3Server server,
+      java.util.function.Supplier<S3SnapshotStore.Builder> builders)
+      implements AutoCloseable {
     @Override
     public void close() throws Exception {
       store.close();
@@ -53,21 +61,22 @@ final class S3Options {
   }
 
   Remote open(Path dataDir) throws Exception {
-    S3SnapshotStore.Builder b =
-        S3SnapshotStore.builder()
-            .region(region)
-            .bucket(bucket)
-            .prefix(prefix)
-            .pathStyle(!virtualHosted);
-    EmbeddedS3Server server = null;
-    if (endpoint == null) {
-      server = EmbeddedS3Server.start(dataDir.resolve("s3"));
-      b.endpoint(server.endpoint()).credentials(server.credentials());
-    } else {
-      b.endpoint(endpoint);
-    }
+    EmbeddedS3Server server =
+        endpoint == null ? EmbeddedS3Server.start(dataDir.resolve("s3")) : null;
+    java.util.function.Supplier<S3SnapshotStore.Builder> builders =
+        () -> {
+          S3SnapshotStore.Builder b =
+              S3SnapshotStore.builder()
+                  .region(region)
+                  .bucket(bucket)
+                  .prefix(prefix)
+                  .pathStyle(!virtualHosted);
+          return server == null
+              ? b.endpoint(endpoint)
+              : b.endpoint(server.endpoint()).credentials(server.credentials());
+        };
     try {
-      return new Remote(b.build().ensureBucket(), server);
+      return new Remote(builders.get().build().ensureBucket(), server, builders);
     } catch (Exception e) {
       if (server != null) {
         server.close();

@@ -12,12 +12,13 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
-/** {@code thaw snapshots ls|rm}: the local cache and the bucket. */
+/** {@code thaw snapshots ls|rm|gc}: the local cache and the bucket. */
 @Command(
     name = "snapshots",
     mixinStandardHelpOptions = true,
-    description = "List or remove snapshots in the local cache or in remote storage.",
-    subcommands = {SnapshotsCommand.Ls.class, SnapshotsCommand.Rm.class})
+    description =
+        "List or remove snapshots in the local cache or in remote storage; collect remote garbage.",
+    subcommands = {SnapshotsCommand.Ls.class, SnapshotsCommand.Rm.class, SnapshotsCommand.Gc.class})
 final class SnapshotsCommand {
   private static final String ROW = "%-32s %-12s %10s  %s%n";
 
@@ -87,6 +88,43 @@ final class SnapshotsCommand {
         }
       }
       System.out.println("removed " + revision);
+      return 0;
+    }
+  }
+
+  @Command(
+      name = "gc",
+      mixinStandardHelpOptions = true,
+      description = {
+        "Collect garbage in remote storage: revisions not restored for --unused-for, then every",
+        "chunk no snapshot references. Safe while nodes upload: uploads wait on its lock, and the",
+        "chunks of uploads in progress are kept."
+      })
+  static final class Gc implements Callable<Integer> {
+    @Mixin NodeOptions node;
+    @Mixin S3Options s3;
+
+    @Option(
+        names = "--unused-for",
+        converter = DurationConverter.class,
+        description =
+            "Also delete revisions neither uploaded nor restored for this long, e.g. 30d"
+                + " (default: keep every revision).")
+    java.time.Duration unusedFor;
+
+    @Override
+    public Integer call() throws Exception {
+      try (S3Options.Remote r = s3.open(node.dataDir())) {
+        System.out.println("collecting garbage in " + r.store().describe());
+        var report = r.store().collectGarbage(unusedFor, phase -> System.out.println("  " + phase));
+        System.out.printf(
+            "removed %d revisions %s and %d chunks (%s); %d chunks in use%n",
+            report.expiredRevisions().size(),
+            report.expiredRevisions(),
+            report.chunksDeleted(),
+            ByteSize.format(report.bytesFreed()),
+            report.chunksKept());
+      }
       return 0;
     }
   }

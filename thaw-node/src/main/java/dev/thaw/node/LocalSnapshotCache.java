@@ -342,6 +342,14 @@ public final class LocalSnapshotCache implements AutoCloseable {
     }
   }
 
+  /** The directory of a committed entry (for tools; restores go through {@link #acquire}). */
+  public Path entryDir(String revision) {
+    if (!manifests.containsKey(revision)) {
+      throw new IllegalArgumentException("no committed entry " + revision);
+    }
+    return entries.resolve(revision);
+  }
+
   /** Deletes an unpinned snapshot on request; false when absent or in use. */
   public boolean remove(String revision) {
     if (!index.remove(revision)) {

@@ -1,0 +1,379 @@
+package dev.thaw.cli;
+
+import dev.thaw.bench.LatencyReport;
+import dev.thaw.core.cache.CacheAdvertiser;
+import dev.thaw.core.cache.CacheIndex;
+import dev.thaw.core.config.ByteSize;
+import dev.thaw.core.function.BuiltinFunctions;
+import dev.thaw.core.function.FunctionClient;
+import dev.thaw.core.function.FunctionSpec;
+import dev.thaw.core.io.FileTrees;
+import dev.thaw.core.snapshot.SnapshotFile;
+import dev.thaw.core.snapshot.SnapshotManifest;
+import dev.thaw.core.snapshot.SnapshotMode;
+import dev.thaw.core.stats.LatencySummary;
+import dev.thaw.core.vmm.MicroVm;
+import dev.thaw.node.LocalSnapshotCache;
+import dev.thaw.node.SnapshotManager;
+import dev.thaw.qemu.GuestImage;
+import dev.thaw.qemu.QemuVmm;
+import dev.thaw.s3.S3SnapshotStore;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import tools.jackson.databind.json.JsonMapper;
+
+/**
+ * {@code thaw bench remote}: a local restore against remote restores by the whole-file method and
+ * by the chunked method (with and without another function's snapshot in the cache to copy shared
+ * chunks from), measured round-robin in one run.
+ */
+@Command(
+    name = "remote",
+    mixinStandardHelpOptions = true,
+    description = {
+      "Cold-start latency of a local restore, a remote restore of whole files, and remote",
+      "restores of chunks (nothing cached; another function's snapshot cached), side by side,",
+      "with the bytes each remote restore moved and the dedup ratio of the two functions."
+    })
+final class BenchRemoteCommand implements Callable<Integer> {
+  @Option(
+      names = "--restores",
+      defaultValue = "15",
+      description = "Restores per method (default: ${DEFAULT-VALUE}).")
+  int restores;
+
+  @Option(
+      names = "--function",
+      defaultValue = "hello",
+      description = "Built-in function restored (default: ${DEFAULT-VALUE}).")
+  String functionId;
+
+  @Option(
+      names = "--other",
+      defaultValue = "stateful",
+      description =
+          "Built-in function whose snapshot the dedup node caches (default: ${DEFAULT-VALUE}).")
+  String otherId;
+
+  @Option(
+      names = "--chunk-size",
+      defaultValue = "256KiB",
+      description = "Chunk size of the snapshots (default: ${DEFAULT-VALUE}).")
+  String chunkSize;
+
+  @Option(
+      names = "--zstd-level",
+      defaultValue = "3",
+      description = "zstd level of stored chunks (default: ${DEFAULT-VALUE}).")
+  int zstdLevel;
+
+  @Option(names = "--json", description = "Also write the figures as JSON to this file.")
+  Path json;
+
+  @Option(
+      names = "--report",
+      description = "Also write plots and an HTML report into this directory.")
+  Path reportDir;
+
+  @Mixin S3Options s3;
+
+  private final PrintStream out = System.out;
+  private final FunctionClient client = new FunctionClient(Duration.ofSeconds(30));
+
+  /**
+   * The figures of one method.
+   *
+   * @param bytesPerRestore median bytes received from storage per restore
+   */
+  record Result(
+      String method, LatencySummary latencyMs, double ratioToLocal, long bytesPerRestore) {}
+
+  @Override
+  public Integer call() throws Exception {
+    FunctionSpec function = builtin(functionId);
+    FunctionSpec other = builtin(otherId);
+    if (function.equals(other)) {
+      throw new IllegalArgumentException("--function and --other must differ");
+    }
+    if (restores < 1) {
+      throw new IllegalArgumentException("--restores must be positive");
+    }
+    int chunk = Math.toIntExact(ByteSize.parse(chunkSize));
+    Path root = Files.createTempDirectory("thaw-bench-remote-");
+    try (S3Options.Remote remote = s3.open(root);
+        S3SnapshotStore chunked =
+            remote
+                .builders()
+                .get()
+                .prefix(s3.prefix + "bench/chunked/")
+                .compressionLevel(zstdLevel)
+                .build();
+        S3SnapshotStore whole =
+            remote.builders().get().prefix(s3.prefix + "bench/whole/").wholeFiles(true).build()) {
+      return run(function, other, chunk, root, chunked, whole);
+    } finally {
+      FileTrees.deleteQuietly(root);
+    }
+  }
+
+  private static FunctionSpec builtin(String id) {
+    return BuiltinFunctions.byId(id)
+        .orElseThrow(() -> new IllegalArgumentException("unknown function: " + id));
+  }
+
+  private int run(
+      FunctionSpec function,
+      FunctionSpec other,
+      int chunk,
+      Path root,
+      S3SnapshotStore chunked,
+      S3SnapshotStore whole)
+      throws Exception {
+    GuestImage image = GuestImage.ensure(GuestImage.defaultCacheRoot(), out::println);
+    QemuVmm vmm = QemuVmm.builder().image(image).workRoot(root.resolve("vms")).build();
+    String a = "bench-" + function.id();
+    String b = "bench-" + other.id();
+    out.printf(
+        "thaw bench remote: %s (%d MiB) on %s; chunks of %s, zstd %d; %d restores per method%n",
+        function.id(),
+        function.memoryMib(),
+        vmm.identity(),
+        ByteSize.format(chunk),
+        zstdLevel,
+        restores);
+    for (S3SnapshotStore s : List.of(chunked, whole)) {
+      for (String r : List.of(a, b)) {
+        s.delete(r);
+      }
+    }
+    chunked.collectGarbage(null, phase -> {});
+
+    List<Result> results = new ArrayList<>();
+    LatencyReport report = new LatencyReport("thaw bench remote: cold start of " + function.id());
+    try (Node maker = new Node(root, "local", vmm, image, chunked, chunk);
+        Node wholeNode = new Node(root, "whole", vmm, image, whole, chunk);
+        Node bare = new Node(root, "chunked", vmm, image, chunked, chunk);
+        Node dedup = new Node(root, "dedup", vmm, image, chunked, chunk)) {
+      SnapshotManifest ma = snapshot(maker, function, a);
+      SnapshotManifest mb = snapshot(maker, other, b);
+      whole.upload(ma, maker.cache.entryDir(a));
+      // The dedup node holds the other function's snapshot, fetched like any remote one.
+      try (MicroVm vm = dedup.manager.start(other, b).vm()) {
+        client.get(vm.endpoint(), "/");
+      }
+
+      Map<String, List<Double>> ms = new LinkedHashMap<>();
+      Map<String, List<Double>> bytes = new HashMap<>();
+      Map<String, Node> nodes = new LinkedHashMap<>();
+      nodes.put("local restore", maker);
+      nodes.put("remote, whole files", wholeNode);
+      nodes.put("remote, chunks", bare);
+      nodes.put("remote, chunks + " + other.id() + " cached", dedup);
+      nodes.keySet().forEach(k -> ms.put(k, new ArrayList<>()));
+      nodes.keySet().forEach(k -> bytes.put(k, new ArrayList<>()));
+      for (int i = 1; i <= restores; i++) {
+        StringBuilder line =
+            new StringBuilder(String.format(Locale.ROOT, "  round %2d/%d:", i, restores));
+        for (var e : nodes.entrySet()) {
+          Node n = e.getValue();
+          if (n != maker) {
+            n.cache.remove(a);
+          }
+          long received = n.store.receivedBytes();
+          long t0 = System.nanoTime();
+          SnapshotManager.ColdStart start = n.manager.start(function, a);
+          try (MicroVm vm = start.vm()) {
+            client.get(vm.endpoint(), "/");
+            double elapsed = (System.nanoTime() - t0) / 1e6;
+            if (start.source() == SnapshotManager.Source.NONE) {
+              throw new IllegalStateException(
+                  e.getKey() + " booted instead of restoring: " + start.fallback().orElse("?"));
+            }
+            ms.get(e.getKey()).add(elapsed);
+            bytes.get(e.getKey()).add((double) (n.store.receivedBytes() - received));
+            line.append(String.format(Locale.ROOT, " %6.0f", elapsed));
+          }
+        }
+        out.println(line + " ms");
+      }
+      double local = LatencySummary.of(ms.get("local restore")).p50();
+      for (var e : ms.entrySet()) {
+        LatencySummary s = LatencySummary.of(e.getValue());
+        long perRestore = (long) LatencySummary.of(bytes.get(e.getKey())).p50();
+        results.add(new Result(e.getKey(), s, s.p50() / local, perRestore));
+        report.add(e.getKey(), e.getValue());
+      }
+      Dedup d = dedup(ma, mb);
+      print(results, function, d, other);
+      if (json != null) {
+        Map<String, Object> doc = new LinkedHashMap<>();
+        doc.put("function", function.id());
+        doc.put("other", other.id());
+        doc.put("vmm", vmm.identity().toString());
+        doc.put("chunkSize", chunk);
+        doc.put("zstdLevel", zstdLevel);
+        doc.put("guestMemoryBytes", function.memoryBytes());
+        doc.put("results", results);
+        doc.put("dedup", d);
+        JsonMapper.builder()
+            .build()
+            .writerWithDefaultPrettyPrinter()
+            .writeValue(json.toFile(), doc);
+        out.println("wrote " + json);
+      }
+      if (reportDir != null) {
+        out.println("wrote " + report.write(reportDir));
+      }
+    } finally {
+      for (S3SnapshotStore s : List.of(chunked, whole)) {
+        for (String r : List.of(a, b)) {
+          s.delete(r);
+        }
+      }
+      chunked.collectGarbage(null, phase -> {});
+    }
+    return 0;
+  }
+
+  /** Boots {@code function}, invokes it once and snapshots it (cached and uploaded). */
+  private SnapshotManifest snapshot(Node node, FunctionSpec function, String revision)
+      throws Exception {
+    SnapshotManager.ColdStart first = node.manager.start(function, revision);
+    client.get(first.vm().endpoint(), "/");
+    long t0 = System.nanoTime();
+    SnapshotManifest m =
+        node.manager
+            .snapshotAfterFirstInvocation(first.vm(), function, revision)
+            .get()
+            .orElseThrow();
+    out.printf(
+        Locale.ROOT,
+        "  snapshot of %s: booted in %.1f s; saved, chunked and uploaded in %.1f s%n",
+        function.id(),
+        first.startup().toMillis() / 1e3,
+        (System.nanoTime() - t0) / 1e9);
+    return m;
+  }
+
+  /**
+   * How much two snapshots share.
+   *
+   * @param nonZeroBytes bytes of the restored function's non-zero chunks
+   * @param sharedBytes of those, bytes whose chunk the other snapshot also has
+   * @param ratio sharedBytes ÷ nonZeroBytes
+   * @param storedOnceRatio both snapshots' non-zero bytes ÷ the bytes of their distinct chunks
+   */
+  record Dedup(long nonZeroBytes, long sharedBytes, double ratio, double storedOnceRatio) {}
+
+  static Dedup dedup(SnapshotManifest a, SnapshotManifest b) {
+    Map<String, Integer> ca = chunks(a);
+    Map<String, Integer> cb = chunks(b);
+    long nonZero = ca.values().stream().mapToLong(Integer::longValue).sum();
+    long shared =
+        ca.entrySet().stream()
+            .filter(e -> cb.containsKey(e.getKey()))
+            .mapToLong(Map.Entry::getValue)
+            .sum();
+    Map<String, Integer> union = new HashMap<>(ca);
+    union.putAll(cb);
+    long both = nonZero + cb.values().stream().mapToLong(Integer::longValue).sum();
+    long distinct = union.values().stream().mapToLong(Integer::longValue).sum();
+    return new Dedup(nonZero, shared, (double) shared / nonZero, (double) both / distinct);
+  }
+
+  /** Distinct non-zero chunks of a snapshot with their lengths. */
+  private static Map<String, Integer> chunks(SnapshotManifest m) {
+    Map<String, Integer> out = new HashMap<>();
+    for (SnapshotFile f : m.files()) {
+      for (int i = 0; i < f.chunks().sha256().size(); i++) {
+        String d = f.chunks().sha256().get(i);
+        if (d != null) {
+          out.put(d, f.chunks().length(i, f.size()));
+        }
+      }
+    }
+    return out;
+  }
+
+  private void print(List<Result> results, FunctionSpec function, Dedup d, FunctionSpec other) {
+    out.println();
+    out.printf(
+        "%-32s %4s %8s %8s %8s %8s %12s %9s%n",
+        "method", "n", "p50 ms", "p90 ms", "mean ms", "÷ local", "bytes/restore", "÷ memory");
+    for (Result r : results) {
+      LatencySummary s = r.latencyMs();
+      out.printf(
+          Locale.ROOT,
+          "%-32s %4d %8.0f %8.0f %8.0f %8.2f %12s %9.3f%n",
+          r.method(),
+          s.count(),
+          s.p50(),
+          s.p90(),
+          s.mean(),
+          r.ratioToLocal(),
+          ByteSize.format(r.bytesPerRestore()),
+          (double) r.bytesPerRestore() / function.memoryBytes());
+    }
+    out.printf(
+        Locale.ROOT,
+        "%ndedup: %s of %s's %s of non-zero chunks are also in %s's snapshot (%.0f%%);"
+            + " the two together store %.2fx less than their non-zero bytes%n",
+        ByteSize.format(d.sharedBytes()),
+        function.id(),
+        ByteSize.format(d.nonZeroBytes()),
+        other.id(),
+        100 * d.ratio(),
+        d.storedOnceRatio());
+  }
+
+  /** One node of the benchmark: its own cache directory, all restoring from remote storage. */
+  private static final class Node implements AutoCloseable {
+    final LocalSnapshotCache cache;
+    final SnapshotManager manager;
+    final S3SnapshotStore store;
+
+    Node(Path root, String name, QemuVmm vmm, GuestImage image, S3SnapshotStore store, int chunk)
+        throws Exception {
+      this.store = Objects.requireNonNull(store);
+      SimpleMeterRegistry meters = new SimpleMeterRegistry();
+      cache =
+          LocalSnapshotCache.open(
+              root.resolve(name),
+              CacheIndex.builder().capacityBytes(4L << 30).build(),
+              CacheAdvertiser.none(),
+              vmm.identity(),
+              meters);
+      manager =
+          SnapshotManager.builder()
+              .mode(SnapshotMode.REMOTE)
+              .vmm(vmm)
+              .cache(cache)
+              .remote(store)
+              .guest(image.digests())
+              .chunkSize(chunk)
+              .scratch(root.resolve(name + "-scratch"))
+              .meters(meters)
+              .build();
+    }
+
+    @Override
+    public void close() throws Exception {
+      manager.close();
+      cache.close();
+    }
+  }
+}
