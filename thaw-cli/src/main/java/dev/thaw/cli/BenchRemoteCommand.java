@@ -57,6 +57,14 @@ final class BenchRemoteCommand implements Callable<Integer> {
   int restores;
 
   @Option(
+      names = "--warmup",
+      defaultValue = "3",
+      description =
+          "Rounds run first and not counted: a node agent is a long-running JVM, so the bench"
+              + " measures compiled code, not the interpreter (default: ${DEFAULT-VALUE}).")
+  int warmup;
+
+  @Option(
       names = "--function",
       defaultValue = "hello",
       description = "Built-in function restored (default: ${DEFAULT-VALUE}).")
@@ -80,6 +88,12 @@ final class BenchRemoteCommand implements Callable<Integer> {
       defaultValue = "3",
       description = "zstd level of stored chunks (default: ${DEFAULT-VALUE}).")
   int zstdLevel;
+
+  @Option(
+      names = "--fetch-parallelism",
+      defaultValue = "8",
+      description = "Chunks fetched at once per restore (default: ${DEFAULT-VALUE}).")
+  int fetchParallelism;
 
   @Option(names = "--json", description = "Also write the figures as JSON to this file.")
   Path json;
@@ -164,10 +178,10 @@ final class BenchRemoteCommand implements Callable<Integer> {
 
     List<Result> results = new ArrayList<>();
     LatencyReport report = new LatencyReport("thaw bench remote: cold start of " + function.id());
-    try (Node maker = new Node(root, "local", vmm, image, chunked, chunk);
-        Node wholeNode = new Node(root, "whole", vmm, image, whole, chunk);
-        Node bare = new Node(root, "chunked", vmm, image, chunked, chunk);
-        Node dedup = new Node(root, "dedup", vmm, image, chunked, chunk)) {
+    try (Node maker = new Node(root, "local", vmm, image, chunked, chunk, fetchParallelism);
+        Node wholeNode = new Node(root, "whole", vmm, image, whole, chunk, fetchParallelism);
+        Node bare = new Node(root, "chunked", vmm, image, chunked, chunk, fetchParallelism);
+        Node dedup = new Node(root, "dedup", vmm, image, chunked, chunk, fetchParallelism)) {
       SnapshotManifest ma = snapshot(maker, function, a);
       SnapshotManifest mb = snapshot(maker, other, b);
       whole.upload(ma, maker.cache.entryDir(a));
@@ -203,9 +217,17 @@ final class BenchRemoteCommand implements Callable<Integer> {
               throw new IllegalStateException(
                   e.getKey() + " booted instead of restoring: " + start.fallback().orElse("?"));
             }
-            ms.get(e.getKey()).add(elapsed);
-            bytes.get(e.getKey()).add((double) (n.store.receivedBytes() - received));
-            line.append(String.format(Locale.ROOT, " %6.0f", elapsed));
+            if (i >= 1) {
+              ms.get(e.getKey()).add(elapsed);
+              bytes.get(e.getKey()).add((double) (n.store.receivedBytes() - received));
+            }
+            line.append(
+                String.format(
+                    Locale.ROOT,
+                    " %6.0f (%.0f+%.0f)",
+                    elapsed,
+                    start.fetch().toNanos() / 1e6,
+                    start.startup().toNanos() / 1e6));
           }
         }
         out.println(line + " ms");
@@ -346,7 +368,14 @@ final class BenchRemoteCommand implements Callable<Integer> {
     final SnapshotManager manager;
     final S3SnapshotStore store;
 
-    Node(Path root, String name, QemuVmm vmm, GuestImage image, S3SnapshotStore store, int chunk)
+    Node(
+        Path root,
+        String name,
+        QemuVmm vmm,
+        GuestImage image,
+        S3SnapshotStore store,
+        int chunk,
+        int fetchParallelism)
         throws Exception {
       this.store = Objects.requireNonNull(store);
       SimpleMeterRegistry meters = new SimpleMeterRegistry();
@@ -365,6 +394,7 @@ final class BenchRemoteCommand implements Callable<Integer> {
               .remote(store)
               .guest(image.digests())
               .chunkSize(chunk)
+              .fetchParallelism(fetchParallelism)
               .scratch(root.resolve(name + "-scratch"))
               .meters(meters)
               .build();

@@ -15,6 +15,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.security.MessageDigest;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -39,6 +40,8 @@ import java.util.concurrent.atomic.LongAdder;
  * have damaged it); if it is still wrong the assembly fails, naming the chunk.
  */
 public final class ChunkAssembler implements AutoCloseable {
+  private static final int PAGE = 4096;
+  private static final byte[] ZERO_PAGE = new byte[PAGE];
   private final SnapshotStore store;
   private final ExecutorService pool;
 
@@ -229,11 +232,31 @@ public final class ChunkAssembler implements AutoCloseable {
     return data;
   }
 
+  /**
+   * Writes the chunk's non-zero pages only: the file is all holes already, a hole reads as zeros,
+   * and guest memory chunks are often mostly zero pages (page tables, sparse heaps).
+   */
   private static void write(Target t, byte[] data, int length) throws IOException {
-    ByteBuffer b = ByteBuffer.wrap(data, 0, length);
-    while (b.hasRemaining()) {
-      t.out().write(b, t.offset() + b.position());
+    int at = 0;
+    while (at < length) {
+      while (at < length && isZeroPage(data, at, length)) {
+        at += PAGE;
+      }
+      int from = at;
+      while (at < length && !isZeroPage(data, at, length)) {
+        at += PAGE;
+      }
+      int to = Math.min(at, length);
+      ByteBuffer b = ByteBuffer.wrap(data, from, to - from);
+      while (b.hasRemaining()) {
+        t.out().write(b, t.offset() + b.position());
+      }
     }
+  }
+
+  private static boolean isZeroPage(byte[] data, int at, int length) {
+    int end = Math.min(at + PAGE, length);
+    return Arrays.mismatch(data, at, end, ZERO_PAGE, 0, end - at) < 0;
   }
 
   @Override

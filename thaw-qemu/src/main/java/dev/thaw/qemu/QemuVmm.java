@@ -284,7 +284,7 @@ public final class QemuVmm implements Vmm {
             // nokaslr: every boot lays the kernel out alike, so snapshots of different functions
             // share their kernel's pages chunk for chunk. Clones of one snapshot share one layout
             // anyway, so randomisation bought little here.
-            "console=ttyS0 quiet panic=-1 init_on_free=1 nokaslr"
+            "console=ttyS0 quiet panic=-1 init_on_free=1 nokaslr norandmaps randomize_kstack_offset=off"
                 + (image.tscKhz() > 0 ? " tsc_early_khz=" + image.tscKhz() : "")
                 + " thaw.fn="
                 + function.handler()

@@ -41,6 +41,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
 import software.amazon.awssdk.auth.credentials.DefaultCredentialsProvider;
+import software.amazon.awssdk.core.checksums.RequestChecksumCalculation;
+import software.amazon.awssdk.core.checksums.ResponseChecksumValidation;
 import software.amazon.awssdk.core.exception.SdkException;
 import software.amazon.awssdk.core.sync.RequestBody;
 import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
@@ -99,6 +101,10 @@ public final class S3SnapshotStore implements SnapshotStore, AutoCloseable {
             .region(Region.of(b.region))
             .credentialsProvider(b.credentials)
             .forcePathStyle(b.pathStyle)
+            // Every payload is checked against its SHA-256 (chunks) or the manifest's (files):
+            // the SDK's own CRCs would hash each byte a second time.
+            .requestChecksumCalculation(RequestChecksumCalculation.WHEN_REQUIRED)
+            .responseChecksumValidation(ResponseChecksumValidation.WHEN_REQUIRED)
             .httpClient(UrlConnectionHttpClient.builder().build());
     if (b.endpoint != null) {
       client.endpointOverride(b.endpoint);
