@@ -2,6 +2,7 @@ package dev.thaw.node;
 
 import dev.thaw.core.io.Digests;
 import dev.thaw.core.snapshot.ChunkList;
+import dev.thaw.core.snapshot.PackIndex;
 import dev.thaw.core.snapshot.SnapshotFile;
 import dev.thaw.core.snapshot.SnapshotManifest;
 import dev.thaw.core.snapshot.SnapshotMismatchException;
@@ -13,13 +14,14 @@ import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
-import java.security.MessageDigest;
 import java.util.ArrayList;
-import java.util.Arrays;
+import java.util.HashSet;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorCompletionService;
@@ -41,9 +43,21 @@ import java.util.concurrent.atomic.LongAdder;
  */
 public final class ChunkAssembler implements AutoCloseable {
   private static final int PAGE = 4096;
-  private static final byte[] ZERO_PAGE = new byte[PAGE];
+  private static final ByteBuffer ZERO_PAGE = ByteBuffer.allocateDirect(PAGE);
+
+  /** Each worker's buffer for local copies; grown to the largest chunk it has copied. */
+  private static final ThreadLocal<ByteBuffer> BUFFER =
+      ThreadLocal.withInitial(() -> ByteBuffer.allocateDirect(0));
+
+  /** Unwanted pack bytes worth reading to save a request. */
+  private static final long GAP = 64 << 10;
+
+  /** Smallest run worth a request of its own. */
+  private static final long MIN_RUN = 256 << 10;
+
   private final SnapshotStore store;
   private final ExecutorService pool;
+  private final int parallelism;
 
   /**
    * What one assembly moved.
@@ -65,6 +79,7 @@ public final class ChunkAssembler implements AutoCloseable {
 
   public ChunkAssembler(SnapshotStore store, int parallelism) {
     this.store = store;
+    this.parallelism = parallelism;
     AtomicInteger n = new AtomicInteger();
     this.pool =
         Executors.newFixedThreadPool(
@@ -128,27 +143,68 @@ public final class ChunkAssembler implements AutoCloseable {
         }
       }
       ExecutorCompletionService<Void> done = new ExecutorCompletionService<>(pool);
+      List<String> remote = targets.keySet().stream().filter(d -> local.find(d).isEmpty()).toList();
+      Optional<PackIndex> pack = remote.isEmpty() ? Optional.empty() : packIndex(manifest);
       // Downloads first: they wait on the network, copies only on the disk.
-      List<String> order = new ArrayList<>();
-      targets.keySet().stream().filter(d -> local.find(d).isEmpty()).forEach(order::add);
-      targets.keySet().stream().filter(d -> local.find(d).isPresent()).forEach(order::add);
-      for (String d : order) {
+      List<String> single = remote;
+      if (pack.isPresent()) {
+        Set<String> packed = new HashSet<>();
+        pack.get().entries().forEach(e -> packed.add(e.sha256()));
+        single = remote.stream().filter(d -> !packed.contains(d)).toList();
+        for (List<PackIndex.Entry> run : runs(pack.get(), remote)) {
+          tasks.add(
+              done.submit(
+                  () -> {
+                    List<Integer> runLengths =
+                        run.stream().map(e -> lengths.get(e.sha256())).toList();
+                    List<SnapshotStore.FetchedChunk> got =
+                        store.packChunks(manifest.revision(), run, runLengths);
+                    for (int i = 0; i < run.size(); i++) {
+                      String d = run.get(i).sha256();
+                      int length = runLengths.get(i);
+                      fetchedBytes.add(got.get(i).storedBytes());
+                      byte[] data = got.get(i).data();
+                      if (!sha256(data).equals(d)) {
+                        // The pack's copy is bad: the chunk's own object is the second try.
+                        refetches.incrementAndGet();
+                        data = fetchChecked(d, length, fetchedBytes, 1);
+                      }
+                      fetched.incrementAndGet();
+                      for (Target t : targets.get(d)) {
+                        write(t, data, length);
+                      }
+                    }
+                    return null;
+                  }));
+        }
+      }
+      for (String d : single) {
         int length = lengths.get(d);
         tasks.add(
             done.submit(
                 () -> {
-                  byte[] data;
-                  var here = local.find(d);
-                  if (here.isPresent()) {
-                    data = read(sources, here.get());
-                    copied.incrementAndGet();
-                    copiedBytes.add(length);
-                  } else {
-                    data = fetchChecked(d, length, fetchedBytes, refetches);
-                    fetched.incrementAndGet();
-                  }
+                  byte[] data = fetchChecked(d, length, fetchedBytes, 2, refetches);
+                  fetched.incrementAndGet();
                   for (Target t : targets.get(d)) {
                     write(t, data, length);
+                  }
+                  return null;
+                }));
+      }
+      for (String d : targets.keySet()) {
+        var here = local.find(d);
+        if (here.isEmpty()) {
+          continue;
+        }
+        int length = lengths.get(d);
+        tasks.add(
+            done.submit(
+                () -> {
+                  ByteBuffer data = read(sources, here.get());
+                  copied.incrementAndGet();
+                  copiedBytes.add(length);
+                  for (Target t : targets.get(d)) {
+                    write(t, data);
                   }
                   return null;
                 }));
@@ -181,18 +237,24 @@ public final class ChunkAssembler implements AutoCloseable {
         fetched.get(), fetchedBytes.sum(), copied.get(), copiedBytes.sum(), refetches.get(), zero);
   }
 
-  private byte[] fetchChecked(String sha256, int length, LongAdder bytes, AtomicInteger refetches)
+  /** Fetches a chunk's own object up to {@code attempts} times until its content matches. */
+  private byte[] fetchChecked(String sha256, int length, LongAdder bytes, int attempts)
+      throws IOException {
+    return fetchChecked(sha256, length, bytes, attempts, new AtomicInteger());
+  }
+
+  private byte[] fetchChecked(
+      String sha256, int length, LongAdder bytes, int attempts, AtomicInteger refetches)
       throws IOException {
     String problem = null;
-    for (int attempt = 1; attempt <= 2; attempt++) {
-      if (attempt == 2) {
+    for (int attempt = 1; attempt <= attempts; attempt++) {
+      if (attempt > 1) {
         refetches.incrementAndGet();
       }
       try {
         SnapshotStore.FetchedChunk chunk = store.chunk(sha256, length);
         bytes.add(chunk.storedBytes());
-        MessageDigest sha = Digests.newSha256();
-        String actual = HexFormat.of().formatHex(sha.digest(chunk.data()));
+        String actual = sha256(chunk.data());
         if (actual.equals(sha256)) {
           return chunk.data();
         }
@@ -205,7 +267,59 @@ public final class ChunkAssembler implements AutoCloseable {
         "chunk " + sha256 + " is corrupt in remote storage (fetched twice): " + problem, null);
   }
 
-  private static byte[] read(Map<Path, FileChannel> sources, LocalChunks.Location at)
+  private static String sha256(byte[] data) {
+    return HexFormat.of().formatHex(Digests.newSha256().digest(data));
+  }
+
+  private Optional<PackIndex> packIndex(SnapshotManifest manifest) {
+    try {
+      return store.packIndex(manifest.revision());
+    } catch (IOException e) {
+      return Optional.empty(); // chunk by chunk, then
+    }
+  }
+
+  /**
+   * Groups the wanted chunks' pack entries into runs that one ranged read each fetches: entries
+   * closer than {@link #GAP} join (reading a little unwanted data beats another request), and a run
+   * ends at {@code max(MIN_RUN, wanted bytes ÷ parallelism)} so that the runs still go in parallel.
+   * Chunks the pack lacks are left out: they are fetched from their own objects.
+   */
+  private List<List<PackIndex.Entry>> runs(PackIndex pack, List<String> wanted) {
+    Map<String, PackIndex.Entry> bySha = new java.util.HashMap<>();
+    pack.entries().forEach(e -> bySha.put(e.sha256(), e));
+    List<PackIndex.Entry> entries = new ArrayList<>();
+    List<List<PackIndex.Entry>> runs = new ArrayList<>();
+    for (String d : wanted) {
+      PackIndex.Entry e = bySha.get(d);
+      if (e != null) {
+        entries.add(e);
+      }
+    }
+    entries.sort(java.util.Comparator.comparingLong(PackIndex.Entry::offset));
+    long total = entries.stream().mapToLong(PackIndex.Entry::length).sum();
+    long max = Math.max(MIN_RUN, total / parallelism + 1);
+    List<PackIndex.Entry> run = new ArrayList<>();
+    for (PackIndex.Entry e : entries) {
+      if (!run.isEmpty()
+          && (e.offset() - run.get(run.size() - 1).end() > GAP
+              || e.end() - run.get(0).offset() > max)) {
+        runs.add(run);
+        run = new ArrayList<>();
+      }
+      run.add(e);
+    }
+    if (!run.isEmpty()) {
+      runs.add(run);
+    }
+    return runs;
+  }
+
+  /**
+   * Reads a local chunk into this thread's direct buffer: the bytes go from the page cache to the
+   * buffer and back with no copy through the Java heap.
+   */
+  private static ByteBuffer read(Map<Path, FileChannel> sources, LocalChunks.Location at)
       throws IOException {
     FileChannel in;
     try {
@@ -222,14 +336,18 @@ public final class ChunkAssembler implements AutoCloseable {
     } catch (UncheckedIOException e) {
       throw e.getCause();
     }
-    byte[] data = new byte[at.length()];
-    ByteBuffer b = ByteBuffer.wrap(data);
+    ByteBuffer b = BUFFER.get();
+    if (b.capacity() < at.length()) {
+      b = ByteBuffer.allocateDirect(at.length());
+      BUFFER.set(b);
+    }
+    b.clear().limit(at.length());
     while (b.hasRemaining()) {
       if (in.read(b, at.offset() + b.position()) < 0) {
         throw new IOException(at.file() + " ends before chunk at " + at.offset());
       }
     }
-    return data;
+    return b.flip();
   }
 
   /**
@@ -237,6 +355,11 @@ public final class ChunkAssembler implements AutoCloseable {
    * and guest memory chunks are often mostly zero pages (page tables, sparse heaps).
    */
   private static void write(Target t, byte[] data, int length) throws IOException {
+    write(t, ByteBuffer.wrap(data, 0, length));
+  }
+
+  private static void write(Target t, ByteBuffer data) throws IOException {
+    int length = data.remaining();
     int at = 0;
     while (at < length) {
       while (at < length && isZeroPage(data, at, length)) {
@@ -246,17 +369,16 @@ public final class ChunkAssembler implements AutoCloseable {
       while (at < length && !isZeroPage(data, at, length)) {
         at += PAGE;
       }
-      int to = Math.min(at, length);
-      ByteBuffer b = ByteBuffer.wrap(data, from, to - from);
+      ByteBuffer b = data.slice(from, Math.min(at, length) - from);
       while (b.hasRemaining()) {
-        t.out().write(b, t.offset() + b.position());
+        t.out().write(b, t.offset() + from + b.position());
       }
     }
   }
 
-  private static boolean isZeroPage(byte[] data, int at, int length) {
-    int end = Math.min(at + PAGE, length);
-    return Arrays.mismatch(data, at, end, ZERO_PAGE, 0, end - at) < 0;
+  private static boolean isZeroPage(ByteBuffer data, int at, int length) {
+    int n = Math.min(PAGE, length - at);
+    return data.slice(at, n).mismatch(ZERO_PAGE.slice(0, n)) < 0;
   }
 
   @Override

@@ -7,6 +7,7 @@ import dev.thaw.core.cache.CacheAdvertiser;
 import dev.thaw.core.cache.CacheIndex;
 import dev.thaw.core.function.BuiltinFunctions;
 import dev.thaw.core.snapshot.Chunker;
+import dev.thaw.core.snapshot.PackIndex;
 import dev.thaw.core.snapshot.SnapshotFile;
 import dev.thaw.core.snapshot.SnapshotManifest;
 import dev.thaw.core.snapshot.SnapshotManifestCodec;
@@ -210,12 +211,53 @@ class ChunkedFetchIT {
   }
 
   @Test
+  void manyChunksComeInAFewPackReads() throws Exception {
+    byte[] memory = new byte[SIZE];
+    new Random(16).nextBytes(memory);
+    long before = store.receivedBytes();
+    ChunkAssembler.Transfer t = roundTrip("packed", memory, LocalChunks.none());
+    assertThat(t.fetchedChunks()).isEqualTo(65);
+    assertThat(store.packIndex("packed"))
+        .hasValueSatisfying(p -> assertThat(p.entries()).hasSize(65));
+    // Random bytes do not compress: what came is about the content, in few requests.
+    assertThat(store.receivedBytes() - before)
+        .isEqualTo(t.fetchedBytes())
+        .isBetween((long) SIZE, SIZE + 65L * 64);
+  }
+
+  @Test
+  void aDamagedOrUnreadablePackCostsRequestsNotCorrectness() throws Exception {
+    byte[] memory = new byte[16 * CHUNK];
+    new Random(17).nextBytes(memory);
+    SnapshotManifest m = snapshot(tmp.resolve("a"), "bad-pack", memory);
+    store.upload(m, tmp.resolve("a"));
+
+    byte[] garbage = new byte[40 * CHUNK];
+    new Random(18).nextBytes(garbage);
+    S3Raw.put(server, "snapshots", "bad-pack/_pack", garbage);
+    Path out = Files.createDirectories(tmp.resolve("out"));
+    ChunkAssembler.allocate(m, out);
+    ChunkAssembler.Transfer t = assembler.assemble(m, out, LocalChunks.none());
+    assertThat(t.refetches()).isEqualTo(17);
+    assertThat(Files.readAllBytes(out.resolve("memory"))).isEqualTo(memory);
+
+    S3Raw.put(server, "snapshots", "bad-pack/_pack.json", "{not json".getBytes());
+    assertThat(store.packIndex("bad-pack")).isEmpty();
+    Path again = Files.createDirectories(tmp.resolve("again"));
+    ChunkAssembler.allocate(m, again);
+    ChunkAssembler.Transfer chunkByChunk = assembler.assemble(m, again, LocalChunks.none());
+    assertThat(chunkByChunk.refetches()).isZero();
+    assertThat(chunkByChunk.fetchedChunks()).isEqualTo(17);
+    assertThat(Files.readAllBytes(again.resolve("memory"))).isEqualTo(memory);
+  }
+
+  @Test
   void aMissingChunkFailsCleanly() throws Exception {
     byte[] memory = new byte[4 * CHUNK];
     new Random(15).nextBytes(memory);
     SnapshotManifest m = snapshot(tmp.resolve("a"), "gone", memory);
     store.upload(m, tmp.resolve("a"));
-    store.delete("gone");
+    store.delete("gone"); // the pack goes with the revision, the chunks with the collection
     store.collectGarbage(null, phase -> {});
     Path out = Files.createDirectories(tmp.resolve("out"));
     ChunkAssembler.allocate(m, out);
@@ -230,18 +272,36 @@ class ChunkedFetchIT {
       implements SnapshotStore {
     @Override
     public FetchedChunk chunk(String sha256, int length) throws IOException {
-      FetchedChunk c = inner.chunk(sha256, length);
+      return damaged(inner.chunk(sha256, length), sha256);
+    }
+
+    @Override
+    public Optional<String> manifest(String revision) throws IOException {
+      return inner.manifest(revision);
+    }
+
+    @Override
+    public Optional<PackIndex> packIndex(String revision) throws IOException {
+      return inner.packIndex(revision);
+    }
+
+    @Override
+    public List<FetchedChunk> packChunks(
+        String revision, List<PackIndex.Entry> run, List<Integer> lengths) throws IOException {
+      List<FetchedChunk> out = new java.util.ArrayList<>();
+      for (FetchedChunk c : inner.packChunks(revision, run, lengths)) {
+        out.add(damaged(c, run.get(out.size()).sha256()));
+      }
+      return out;
+    }
+
+    private FetchedChunk damaged(FetchedChunk c, String sha256) {
       if (sha256.equals(victim) && served.incrementAndGet() <= times) {
         byte[] damaged = Arrays.copyOf(c.data(), c.data().length);
         damaged[damaged.length / 2] ^= 1;
         return new FetchedChunk(damaged, c.storedBytes());
       }
       return c;
-    }
-
-    @Override
-    public Optional<String> manifest(String revision) throws IOException {
-      return inner.manifest(revision);
     }
 
     @Override

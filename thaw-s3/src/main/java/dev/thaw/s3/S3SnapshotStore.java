@@ -4,6 +4,7 @@ import com.github.luben.zstd.Zstd;
 import com.github.luben.zstd.ZstdException;
 import dev.thaw.core.io.Digests;
 import dev.thaw.core.snapshot.ChunkList;
+import dev.thaw.core.snapshot.PackIndex;
 import dev.thaw.core.snapshot.SnapshotFile;
 import dev.thaw.core.snapshot.SnapshotManifest;
 import dev.thaw.core.snapshot.SnapshotManifestCodec;
@@ -16,6 +17,7 @@ import java.net.URI;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.security.MessageDigest;
@@ -52,6 +54,7 @@ import software.amazon.awssdk.services.s3.S3ClientBuilder;
 import software.amazon.awssdk.services.s3.model.BucketAlreadyOwnedByYouException;
 import software.amazon.awssdk.services.s3.model.NoSuchKeyException;
 import software.amazon.awssdk.services.s3.model.S3Object;
+import tools.jackson.databind.json.JsonMapper;
 
 /**
  * {@link SnapshotStore} on S3 (AWS, MinIO, or the embedded server), with the AWS SDK v2.
@@ -62,6 +65,8 @@ import software.amazon.awssdk.services.s3.model.S3Object;
  *   <li>{@code <revision>/manifest.json}: written last, deleted first;
  *   <li>{@code _chunks/<ab>/<sha256>}: one zstd frame per distinct chunk of every format-2
  *       snapshot, stored once (an existence check precedes each PUT);
+ *   <li>{@code <revision>/_pack} and {@code _pack.json}: the revision's pack, a read-optimised copy
+ *       of its chunks in file order, and where each lies in it (see {@link PackIndex});
  *   <li>{@code <revision>/<file>}: whole files of format-1 snapshots, downloaded as parallel ranged
  *       GETs (s3proxy does not serve {@code partNumber} GETs), zero ranges left as holes;
  *   <li>{@code _uploads/<revision>.<id>}: the manifest of an upload in progress, so that garbage
@@ -78,6 +83,9 @@ public final class S3SnapshotStore implements SnapshotStore, AutoCloseable {
   private static final String UPLOADS = "_uploads/";
   private static final String USED = "_used/";
   private static final String GC_LOCK = "_gc.lock";
+  private static final String PACK = "_pack";
+  private static final String PACK_INDEX = "_pack.json";
+  private static final JsonMapper PACK_JSON = JsonMapper.builder().build();
 
   /** An upload record this old belongs to an uploader that died; collection drops it. */
   private static final Duration ABANDONED_UPLOAD = Duration.ofDays(1);
@@ -339,12 +347,14 @@ public final class S3SnapshotStore implements SnapshotStore, AutoCloseable {
   private void uploadChunked(SnapshotManifest manifest, Path dir) throws IOException {
     String json = SnapshotManifestCodec.write(manifest);
     String pending = prefix + UPLOADS + manifest.revision() + "." + UUID.randomUUID();
+    Path pack = Files.createTempFile("thaw-pack-", "");
     try {
       // The record comes first: a collection that starts after this point sees it.
       s3.putObject(r -> r.bucket(bucket).key(pending), RequestBody.fromString(json));
       awaitNoCollection();
       uploadHook.accept("chunks-checking");
-      List<Future<?>> puts = new ArrayList<>();
+      List<String> digests = new ArrayList<>();
+      List<Future<byte[]>> stored = new ArrayList<>();
       Set<String> seen = new HashSet<>();
       for (SnapshotFile f : manifest.files()) {
         ChunkList chunks = f.chunks();
@@ -354,31 +364,43 @@ public final class S3SnapshotStore implements SnapshotStore, AutoCloseable {
           if (digest != null && seen.add(digest)) {
             long offset = chunks.offset(i);
             int length = chunks.length(i, f.size());
-            puts.add(pool.submit(() -> putChunkUnlessPresent(digest, file, offset, length)));
+            digests.add(digest);
+            stored.add(pool.submit(() -> storeChunk(digest, file, offset, length)));
           }
         }
       }
-      for (Future<?> put : puts) {
-        await(put, manifest.revision());
+      // The pack: every stored chunk again, in file order, written as the chunks complete.
+      List<PackIndex.Entry> entries = new ArrayList<>();
+      long at = 0;
+      try (FileChannel out = FileChannel.open(pack, StandardOpenOption.WRITE)) {
+        for (int i = 0; i < stored.size(); i++) {
+          byte[] frame = await(stored.get(i), manifest.revision());
+          ByteBuffer b = ByteBuffer.wrap(frame);
+          while (b.hasRemaining()) {
+            out.write(b);
+          }
+          entries.add(new PackIndex.Entry(digests.get(i), at, frame.length));
+          at += frame.length;
+        }
       }
       uploadHook.accept("chunks-stored");
+      s3.putObject(
+          r -> r.bucket(bucket).key(key(manifest.revision(), PACK)), RequestBody.fromFile(pack));
+      s3.putObject(
+          r -> r.bucket(bucket).key(key(manifest.revision(), PACK_INDEX)),
+          RequestBody.fromBytes(PACK_JSON.writeValueAsBytes(new PackIndex(entries))));
       putManifest(manifest);
       s3.deleteObject(r -> r.bucket(bucket).key(pending));
     } catch (SdkException e) {
       throw new IOException(
           "cannot upload " + manifest.revision() + " to " + description + ": " + e.getMessage(), e);
+    } finally {
+      Files.deleteIfExists(pack);
     }
   }
 
-  private Void putChunkUnlessPresent(String digest, Path file, long offset, int length)
-      throws IOException {
-    String key = chunkKey(digest);
-    try {
-      s3.headObject(r -> r.bucket(bucket).key(key));
-      return null;
-    } catch (NoSuchKeyException absent) {
-      // Not stored yet: send it below.
-    }
+  /** Compresses one chunk, stores it unless the store has it, and returns the stored bytes. */
+  private byte[] storeChunk(String digest, Path file, long offset, int length) throws IOException {
     byte[] content = new byte[length];
     try (FileChannel in = FileChannel.open(file, StandardOpenOption.READ)) {
       ByteBuffer b = ByteBuffer.wrap(content);
@@ -389,13 +411,52 @@ public final class S3SnapshotStore implements SnapshotStore, AutoCloseable {
       }
     }
     byte[] stored = Zstd.compress(content, compressionLevel);
-    s3.putObject(r -> r.bucket(bucket).key(key), RequestBody.fromBytes(stored));
-    return null;
+    String key = chunkKey(digest);
+    try {
+      s3.headObject(r -> r.bucket(bucket).key(key));
+    } catch (NoSuchKeyException absent) {
+      s3.putObject(r -> r.bucket(bucket).key(key), RequestBody.fromBytes(stored));
+    }
+    return stored;
   }
 
-  private void await(Future<?> f, String what) throws IOException {
+  @Override
+  public Optional<PackIndex> packIndex(String revision) throws IOException {
     try {
-      f.get();
+      return read(key(revision, PACK_INDEX))
+          .map(json -> PACK_JSON.readValue(json, PackIndex.class));
+    } catch (SdkException e) {
+      throw new IOException("cannot read the pack index of " + revision + ": " + e.getMessage(), e);
+    } catch (tools.jackson.core.JacksonException e) {
+      log.warn("ignoring the unreadable pack index of {}: {}", revision, e.getOriginalMessage());
+      return Optional.empty();
+    }
+  }
+
+  @Override
+  public List<FetchedChunk> packChunks(
+      String revision, List<PackIndex.Entry> run, List<Integer> lengths) throws IOException {
+    long from = run.get(0).offset();
+    long to = run.get(run.size() - 1).end();
+    byte[] range = fetchRange(key(revision, PACK), from, to - 1);
+    List<FetchedChunk> out = new ArrayList<>(run.size());
+    for (int i = 0; i < run.size(); i++) {
+      PackIndex.Entry e = run.get(i);
+      byte[] data = new byte[lengths.get(i)];
+      long n =
+          Zstd.decompressByteArray(
+              data, 0, data.length, range, (int) (e.offset() - from), e.length());
+      if (Zstd.isError(n) || n != data.length) {
+        data = new byte[0];
+      }
+      out.add(new FetchedChunk(data, i == 0 ? range.length : 0));
+    }
+    return out;
+  }
+
+  private <T> T await(Future<T> f, String what) throws IOException {
+    try {
+      return f.get();
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new IOException("interrupted uploading " + what, e);

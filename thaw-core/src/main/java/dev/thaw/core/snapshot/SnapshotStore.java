@@ -42,6 +42,20 @@ public interface SnapshotStore {
    */
   record FetchedChunk(byte[] data, long storedBytes) {}
 
+  /** The index of the revision's pack, or empty when it has none (format 1, or written before). */
+  Optional<PackIndex> packIndex(String revision) throws IOException;
+
+  /**
+   * Fetches a run of pack entries (sorted by offset, close together) with one ranged read and
+   * decodes each. A frame that does not decode comes back empty: the caller's digest check then
+   * fails and it fetches that chunk from its own object.
+   *
+   * @param lengths the decoded length of each entry, from the manifest
+   * @return one chunk per entry, in order; {@code storedBytes} of the first carries the whole range
+   */
+  List<FetchedChunk> packChunks(String revision, List<PackIndex.Entry> run, List<Integer> lengths)
+      throws IOException;
+
   /**
    * Uploads the files of {@code manifest} from {@code dir}, then the manifest itself. For a
    * format-2 manifest only chunks the store lacks are sent.
