@@ -57,7 +57,7 @@ final class AgentCommand implements Callable<Integer> {
 
   @Option(
       names = "--chunk-size",
-      defaultValue = "${env:THAW_CHUNK_SIZE:-256KiB}",
+      defaultValue = "${env:THAW_CHUNK_SIZE:-64KiB}",
       description =
           "Chunk size of the snapshots this node makes: their unit of storage, transfer and"
               + " dedup (default: ${DEFAULT-VALUE}).")

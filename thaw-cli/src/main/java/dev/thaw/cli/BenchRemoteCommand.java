@@ -79,7 +79,7 @@ final class BenchRemoteCommand implements Callable<Integer> {
 
   @Option(
       names = "--chunk-size",
-      defaultValue = "256KiB",
+      defaultValue = "64KiB",
       description = "Chunk size of the snapshots (default: ${DEFAULT-VALUE}).")
   String chunkSize;
 

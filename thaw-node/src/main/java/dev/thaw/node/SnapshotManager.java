@@ -62,7 +62,7 @@ public final class SnapshotManager implements AutoCloseable {
   private static final long STATE_ALLOWANCE = 1L << 20;
 
   /** Chunk size of new snapshots; see the README for the measurements behind it. */
-  public static final int DEFAULT_CHUNK_SIZE = 256 << 10;
+  public static final int DEFAULT_CHUNK_SIZE = 64 << 10;
 
   private final SnapshotMode mode;
   private final Vmm vmm;

@@ -179,8 +179,8 @@ class SnapshotManagerIT {
     SnapshotManifest good = SnapshotManifestCodec.parse(store.manifest(REVISION).orElseThrow());
     Path copy = Files.createDirectories(dir.resolve("corrupt"));
     try (Node e = node(SnapshotMode.REMOTE, true)) {
-      // The same snapshot under another revision, but for a state chunk of its own, which is
-      // then overwritten in storage with another chunk's (valid zstd) bytes.
+      // The same snapshot under another revision, but for a state chunk of its own, whose object
+      // is then overwritten with another chunk's (valid zstd) bytes.
       ChunkAssembler.allocate(good, copy);
       try (ChunkAssembler assembler = new ChunkAssembler(store, 4)) {
         assembler.assemble(good, copy, LocalChunks.none());
@@ -207,6 +207,10 @@ class SnapshotManagerIT {
       String own = renamed.file(SnapshotFile.Role.STATE).orElseThrow().chunks().sha256().get(0);
       byte[] other = com.github.luben.zstd.Zstd.compress(new byte[(int) Files.size(state)]);
       S3Raw.put(server, "snapshots", "_chunks/" + own.substring(0, 2) + "/" + own, other);
+      // And its copy in the revision's pack: every stored byte of the pack garbled.
+      var pack = store.packIndex(bad).orElseThrow();
+      long packBytes = pack.entries().get(pack.entries().size() - 1).end();
+      S3Raw.put(server, "snapshots", bad + "/_pack", new byte[(int) packBytes]);
 
       SnapshotManager.ColdStart start = e.manager.start(BuiltinFunctions.STATEFUL, bad);
       try (MicroVm vm = start.vm()) {

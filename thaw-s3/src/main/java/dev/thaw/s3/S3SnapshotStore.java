@@ -443,10 +443,14 @@ public final class S3SnapshotStore implements SnapshotStore, AutoCloseable {
     for (int i = 0; i < run.size(); i++) {
       PackIndex.Entry e = run.get(i);
       byte[] data = new byte[lengths.get(i)];
-      long n =
-          Zstd.decompressByteArray(
-              data, 0, data.length, range, (int) (e.offset() - from), e.length());
-      if (Zstd.isError(n) || n != data.length) {
+      try {
+        long n =
+            Zstd.decompressByteArray(
+                data, 0, data.length, range, (int) (e.offset() - from), e.length());
+        if (n != data.length) {
+          data = new byte[0];
+        }
+      } catch (ZstdException bad) {
         data = new byte[0];
       }
       out.add(new FetchedChunk(data, i == 0 ? range.length : 0));
