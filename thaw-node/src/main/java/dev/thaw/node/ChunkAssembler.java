@@ -111,6 +111,16 @@ public final class ChunkAssembler implements AutoCloseable {
    */
   public Transfer assemble(SnapshotManifest manifest, Path dir, LocalChunks local)
       throws IOException {
+    return assemble(manifest, dir, local, null);
+  }
+
+  /**
+   * Like {@link #assemble(SnapshotManifest, Path, LocalChunks)} with the revision's pack index
+   * already read ({@code null}: read it here).
+   */
+  public Transfer assemble(
+      SnapshotManifest manifest, Path dir, LocalChunks local, Optional<PackIndex> knownPack)
+      throws IOException {
     Map<String, List<Target>> targets = new LinkedHashMap<>();
     Map<String, Integer> lengths = new LinkedHashMap<>();
     List<FileChannel> outs = new ArrayList<>();
@@ -144,7 +154,8 @@ public final class ChunkAssembler implements AutoCloseable {
       }
       ExecutorCompletionService<Void> done = new ExecutorCompletionService<>(pool);
       List<String> remote = targets.keySet().stream().filter(d -> local.find(d).isEmpty()).toList();
-      Optional<PackIndex> pack = remote.isEmpty() ? Optional.empty() : packIndex(manifest);
+      Optional<PackIndex> pack =
+          remote.isEmpty() ? Optional.empty() : knownPack != null ? knownPack : packIndex(manifest);
       // Downloads first: they wait on the network, copies only on the disk.
       List<String> single = remote;
       if (pack.isPresent()) {

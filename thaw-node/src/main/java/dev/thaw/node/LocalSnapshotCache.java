@@ -142,6 +142,14 @@ public final class LocalSnapshotCache implements AutoCloseable {
     }
   }
 
+  /**
+   * A new empty file under {@code incoming/}, for content that joins an entry later (moved into a
+   * {@link Writer}'s directory); deleted at the next start if left behind.
+   */
+  public Path newIncomingFile(String revision) throws IOException {
+    return Files.createTempFile(incoming, revision + ".", ".part");
+  }
+
   /** A committed entry as {@link #peek} sees it. */
   public record Listing(SnapshotManifest manifest, java.time.Instant lastUsed) {}
 

@@ -5,6 +5,7 @@ import dev.thaw.core.io.FileTrees;
 import dev.thaw.core.snapshot.ChunkList;
 import dev.thaw.core.snapshot.Chunker;
 import dev.thaw.core.snapshot.MalformedManifestException;
+import dev.thaw.core.snapshot.PackIndex;
 import dev.thaw.core.snapshot.SnapshotFile;
 import dev.thaw.core.snapshot.SnapshotFormatException;
 import dev.thaw.core.snapshot.SnapshotManifest;
@@ -21,6 +22,7 @@ import dev.thaw.core.vmm.VmmException;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.io.IOException;
+import java.io.RandomAccessFile;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -152,7 +154,7 @@ public final class SnapshotManager implements AutoCloseable {
       }
       metrics.miss();
       if (mode == SnapshotMode.REMOTE) {
-        Optional<ColdStart> fetched = restoreRemote(revision);
+        Optional<ColdStart> fetched = restoreRemote(function, revision);
         if (fetched.isPresent()) {
           return fetched.get();
         }
@@ -233,9 +235,15 @@ public final class SnapshotManager implements AutoCloseable {
         });
   }
 
-  private Optional<ColdStart> restoreRemote(String revision) throws IOException {
+  private Optional<ColdStart> restoreRemote(FunctionSpec function, String revision)
+      throws IOException {
     if (!cacheRemote) {
-      return fetchUncached(revision);
+      Path dir = Files.createTempDirectory(Files.createDirectories(scratch), revision + ".");
+      try (Head head = new Head(function, revision, dir.resolve("memory.early"))) {
+        return fetchUncached(revision, dir, head);
+      } finally {
+        FileTrees.deleteQuietly(dir);
+      }
     }
     CompletableFuture<Void> mine = new CompletableFuture<>();
     CompletableFuture<Void> running = fetches.putIfAbsent(revision, mine);
@@ -250,7 +258,7 @@ public final class SnapshotManager implements AutoCloseable {
       return shared.isPresent() ? shared : fetchUncached(revision);
     }
     long t0 = System.nanoTime();
-    try {
+    try (Head head = new Head(function, revision, cache.newIncomingFile(revision))) {
       Optional<String> json = remote.manifest(revision);
       if (json.isEmpty()) {
         mine.complete(null);
@@ -271,7 +279,7 @@ public final class SnapshotManager implements AutoCloseable {
         Optional<CachedSnapshot> cached;
         PreparedRestore prepared;
         try (LocalSnapshotCache.Writer w = writer.get()) {
-          prepared = fetchFiles(manifest, w.dir(), local);
+          prepared = fetchFiles(manifest, w.dir(), local, head);
           try {
             cached = w.commitChecked(manifest);
           } catch (IOException | RuntimeException e) {
@@ -297,28 +305,107 @@ public final class SnapshotManager implements AutoCloseable {
 
   /** The "remote, no cache" path: fetch into scratch space, restore, delete. */
   private Optional<ColdStart> fetchUncached(String revision) throws IOException {
+    Path dir = Files.createTempDirectory(Files.createDirectories(scratch), revision + ".");
+    try {
+      return fetchUncached(revision, dir, null);
+    } finally {
+      FileTrees.deleteQuietly(dir);
+    }
+  }
+
+  /** Fetches into {@code dir} (deleted by the caller), restores, and returns the clone. */
+  private Optional<ColdStart> fetchUncached(String revision, Path dir, Head head)
+      throws IOException {
     long t0 = System.nanoTime();
     Optional<String> json = remote.manifest(revision);
     if (json.isEmpty()) {
       return Optional.empty();
     }
     SnapshotManifest manifest = readRemoteManifest(revision, json.get());
-    Path dir = Files.createTempDirectory(Files.createDirectories(scratch), revision + ".");
     PreparedRestore prepared;
     try (LocalChunks local = localChunks(manifest)) {
-      prepared = fetchFiles(manifest, dir, local);
+      prepared = fetchFiles(manifest, dir, local, head);
       try {
         SnapshotManifestCodec.verifySizes(manifest, dir);
       } catch (IOException | RuntimeException e) {
         prepared.close();
         throw e;
       }
-    } catch (IOException | RuntimeException e) {
-      FileTrees.deleteQuietly(dir);
-      throw e;
     }
+    // The VMM has mapped the memory file: deleting the directory afterwards is safe.
     return Optional.of(
-        restore(new CachedSnapshot(manifest, dir, () -> {}), prepared, since(t0), true));
+        restore(new CachedSnapshot(manifest, dir, () -> {}), prepared, since(t0), false));
+  }
+
+  /**
+   * What a remote restore starts before it knows the manifest: the VMM, on an empty memory file of
+   * the requested function's size (a snapshot of it has that size), and the read of the pack index.
+   * Both run while the manifest is fetched; if the manifest turns out not to fit them they are
+   * dropped.
+   */
+  private final class Head implements AutoCloseable {
+    private final FunctionSpec function;
+    private final CompletableFuture<PreparedRestore> started;
+    private final CompletableFuture<Optional<PackIndex>> pack;
+    private final Path file;
+    private boolean handedOver;
+
+    Head(FunctionSpec function, String revision, Path file) throws IOException {
+      this.function = function;
+      this.file = file;
+      try (RandomAccessFile raf = new RandomAccessFile(file.toFile(), "rw")) {
+        raf.setLength(function.memoryBytes());
+      }
+      this.started =
+          CompletableFuture.supplyAsync(() -> vmm.prepareRestore(function, file), starter);
+      this.pack =
+          CompletableFuture.supplyAsync(
+              () -> {
+                try {
+                  return remote.packIndex(revision);
+                } catch (IOException e) {
+                  return Optional.<PackIndex>empty();
+                }
+              },
+              starter);
+    }
+
+    /**
+     * Links the early memory file in at {@code target} and hands over its VMM, when the snapshot is
+     * a chunked one of the same function; empty otherwise (the caller starts its own).
+     */
+    Optional<CompletableFuture<PreparedRestore>> adopt(SnapshotManifest m, Path target) {
+      SnapshotFile memory = m.file(SnapshotFile.Role.MEMORY).orElseThrow();
+      if (handedOver
+          || !m.chunked()
+          || !m.function().equals(function)
+          || memory.size() != function.memoryBytes()) {
+        return Optional.empty();
+      }
+      try {
+        // A second name for the same inode: QEMU may not have opened the first one yet, and a
+        // missing path it would create afresh, mapping an empty file.
+        Files.createLink(target, file);
+      } catch (IOException | UnsupportedOperationException e) {
+        return Optional.empty();
+      }
+      handedOver = true;
+      return Optional.of(started);
+    }
+
+    Optional<PackIndex> packIndex() {
+      return pack.join();
+    }
+
+    /** Stops the VMM unless handed over; drops the early name once QEMU has opened the file. */
+    @Override
+    public void close() {
+      if (!handedOver) {
+        handedOver = true;
+        started.thenAccept(PreparedRestore::close);
+      }
+      started.whenComplete((vm, failure) -> FileTrees.deleteQuietly(file));
+    }
   }
 
   private LocalChunks localChunks(SnapshotManifest manifest) {
@@ -337,8 +424,8 @@ public final class SnapshotManager implements AutoCloseable {
    * them. Chunked snapshots: the files are created sparse at full size, the VMM starts on them
    * while the chunks arrive, and is stopped again if the fetch fails.
    */
-  private PreparedRestore fetchFiles(SnapshotManifest manifest, Path dir, LocalChunks local)
-      throws IOException {
+  private PreparedRestore fetchFiles(
+      SnapshotManifest manifest, Path dir, LocalChunks local, Head head) throws IOException {
     Path memory = dir.resolve(manifest.file(SnapshotFile.Role.MEMORY).orElseThrow().name());
     if (!manifest.chunked()) {
       for (SnapshotFile f : manifest.files()) {
@@ -348,13 +435,20 @@ public final class SnapshotManager implements AutoCloseable {
       return vmm.prepareRestore(manifest.function(), memory);
     }
     long t0 = System.nanoTime();
+    Optional<CompletableFuture<PreparedRestore>> adopted =
+        head == null ? Optional.empty() : head.adopt(manifest, memory);
     ChunkAssembler.allocate(manifest, dir);
     CompletableFuture<PreparedRestore> early =
-        CompletableFuture.supplyAsync(
-            () -> vmm.prepareRestore(manifest.function(), memory), starter);
+        adopted.orElseGet(
+            () ->
+                CompletableFuture.supplyAsync(
+                    () -> vmm.prepareRestore(manifest.function(), memory), starter));
     ChunkAssembler.Transfer transfer;
     try {
-      transfer = assembler.assemble(manifest, dir, local);
+      transfer =
+          head == null
+              ? assembler.assemble(manifest, dir, local)
+              : assembler.assemble(manifest, dir, local, head.packIndex());
     } catch (IOException | RuntimeException e) {
       early.thenAccept(PreparedRestore::close);
       throw e;
