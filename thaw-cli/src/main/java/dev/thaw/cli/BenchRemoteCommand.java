@@ -1,8 +1,6 @@
 package dev.thaw.cli;
 
 import dev.thaw.bench.LatencyReport;
-import dev.thaw.core.cache.CacheAdvertiser;
-import dev.thaw.core.cache.CacheIndex;
 import dev.thaw.core.config.ByteSize;
 import dev.thaw.core.function.BuiltinFunctions;
 import dev.thaw.core.function.FunctionClient;
@@ -18,7 +16,6 @@ import dev.thaw.node.SnapshotManager;
 import dev.thaw.qemu.GuestImage;
 import dev.thaw.qemu.QemuVmm;
 import dev.thaw.s3.S3SnapshotStore;
-import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -29,7 +26,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Objects;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -184,9 +180,9 @@ final class BenchRemoteCommand implements Callable<Integer> {
         Node dedup = new Node(root, "dedup", vmm, image, chunked, chunk, fetchParallelism)) {
       SnapshotManifest ma = snapshot(maker, function, a);
       SnapshotManifest mb = snapshot(maker, other, b);
-      whole.upload(ma, maker.cache.entryDir(a));
+      whole.upload(ma, maker.cache().entryDir(a));
       // The dedup node holds the other function's snapshot, fetched like any remote one.
-      try (MicroVm vm = dedup.manager.start(other, b).vm()) {
+      try (MicroVm vm = dedup.manager().start(other, b).vm()) {
         client.get(vm.endpoint(), "/");
       }
 
@@ -205,11 +201,11 @@ final class BenchRemoteCommand implements Callable<Integer> {
         for (var e : nodes.entrySet()) {
           Node n = e.getValue();
           if (n != maker) {
-            n.cache.remove(a);
+            n.cache().remove(a);
           }
-          long received = n.store.receivedBytes();
+          long received = n.store().receivedBytes();
           long t0 = System.nanoTime();
-          SnapshotManager.ColdStart start = n.manager.start(function, a);
+          SnapshotManager.ColdStart start = n.manager().start(function, a);
           try (MicroVm vm = start.vm()) {
             client.get(vm.endpoint(), "/");
             double elapsed = (System.nanoTime() - t0) / 1e6;
@@ -219,7 +215,7 @@ final class BenchRemoteCommand implements Callable<Integer> {
             }
             if (i >= 1) {
               ms.get(e.getKey()).add(elapsed);
-              bytes.get(e.getKey()).add((double) (n.store.receivedBytes() - received));
+              bytes.get(e.getKey()).add((double) (n.store().receivedBytes() - received));
             }
             line.append(
                 String.format(
@@ -274,11 +270,11 @@ final class BenchRemoteCommand implements Callable<Integer> {
   /** Boots {@code function}, invokes it once and snapshots it (cached and uploaded). */
   private SnapshotManifest snapshot(Node node, FunctionSpec function, String revision)
       throws Exception {
-    SnapshotManager.ColdStart first = node.manager.start(function, revision);
+    SnapshotManager.ColdStart first = node.manager().start(function, revision);
     client.get(first.vm().endpoint(), "/");
     long t0 = System.nanoTime();
     SnapshotManifest m =
-        node.manager
+        node.manager()
             .snapshotAfterFirstInvocation(first.vm(), function, revision)
             .get()
             .orElseThrow();
@@ -362,12 +358,8 @@ final class BenchRemoteCommand implements Callable<Integer> {
         d.storedOnceRatio());
   }
 
-  /** One node of the benchmark: its own cache directory, all restoring from remote storage. */
-  private static final class Node implements AutoCloseable {
-    final LocalSnapshotCache cache;
-    final SnapshotManager manager;
-    final S3SnapshotStore store;
-
+  /** A node restoring from {@code store}, and the store, whose received bytes it reads. */
+  private record Node(BenchNode node, S3SnapshotStore store) implements AutoCloseable {
     Node(
         Path root,
         String name,
@@ -377,33 +369,31 @@ final class BenchRemoteCommand implements Callable<Integer> {
         int chunk,
         int fetchParallelism)
         throws Exception {
-      this.store = Objects.requireNonNull(store);
-      SimpleMeterRegistry meters = new SimpleMeterRegistry();
-      cache =
-          LocalSnapshotCache.open(
-              root.resolve(name),
-              CacheIndex.builder().capacityBytes(4L << 30).build(),
-              CacheAdvertiser.none(),
-              vmm.identity(),
-              meters);
-      manager =
-          SnapshotManager.builder()
-              .mode(SnapshotMode.REMOTE)
-              .vmm(vmm)
-              .cache(cache)
-              .remote(store)
-              .guest(image.digests())
-              .chunkSize(chunk)
-              .fetchParallelism(fetchParallelism)
-              .scratch(root.resolve(name + "-scratch"))
-              .meters(meters)
-              .build();
+      this(
+          new BenchNode(
+              root,
+              name,
+              vmm,
+              image.digests(),
+              b ->
+                  b.mode(SnapshotMode.REMOTE)
+                      .remote(store)
+                      .chunkSize(chunk)
+                      .fetchParallelism(fetchParallelism)),
+          store);
+    }
+
+    LocalSnapshotCache cache() {
+      return node.cache;
+    }
+
+    SnapshotManager manager() {
+      return node.manager;
     }
 
     @Override
     public void close() throws Exception {
-      manager.close();
-      cache.close();
+      node.close();
     }
   }
 }

@@ -1,7 +1,5 @@
 package dev.thaw.cli;
 
-import dev.thaw.core.cache.CacheAdvertiser;
-import dev.thaw.core.cache.CacheIndex;
 import dev.thaw.core.function.BuiltinFunctions;
 import dev.thaw.core.function.FunctionClient;
 import dev.thaw.core.function.FunctionSpec;
@@ -10,11 +8,9 @@ import dev.thaw.core.snapshot.SnapshotManifest;
 import dev.thaw.core.snapshot.SnapshotMode;
 import dev.thaw.core.stats.LatencySummary;
 import dev.thaw.core.vmm.MicroVm;
-import dev.thaw.node.LocalSnapshotCache;
 import dev.thaw.node.SnapshotManager;
 import dev.thaw.qemu.GuestImage;
 import dev.thaw.qemu.QemuVmm;
-import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -94,10 +90,11 @@ final class BenchSnapshotsCommand implements Callable<Integer> {
     remote.store().delete(REVISION);
 
     List<Result> results = new ArrayList<>();
-    try (Node none = new Node(root, "none", SnapshotMode.DISABLED, true, vmm, guest, remote);
-        Node local = new Node(root, "local", SnapshotMode.REMOTE, true, vmm, guest, remote);
-        Node uncached = new Node(root, "uncached", SnapshotMode.REMOTE, false, vmm, guest, remote);
-        Node cached = new Node(root, "cached", SnapshotMode.REMOTE, true, vmm, guest, remote)) {
+    try (BenchNode none = node(root, "none", SnapshotMode.DISABLED, true, vmm, guest, remote);
+        BenchNode local = node(root, "local", SnapshotMode.REMOTE, true, vmm, guest, remote);
+        BenchNode uncached =
+            node(root, "uncached", SnapshotMode.REMOTE, false, vmm, guest, remote);
+        BenchNode cached = node(root, "cached", SnapshotMode.REMOTE, true, vmm, guest, remote)) {
       results.add(measure("no snapshot", none, function, () -> {}));
 
       SnapshotManager.ColdStart first = local.manager.start(function, REVISION);
@@ -132,7 +129,7 @@ final class BenchSnapshotsCommand implements Callable<Integer> {
     return 0;
   }
 
-  private Result measure(String name, Node node, FunctionSpec function, Runnable before) {
+  private Result measure(String name, BenchNode node, FunctionSpec function, Runnable before) {
     List<Double> total = new ArrayList<>();
     double fetchMs = 0;
     for (int i = 1; i <= coldStarts; i++) {
@@ -181,45 +178,16 @@ final class BenchSnapshotsCommand implements Callable<Integer> {
     }
   }
 
-  /** One node of the benchmark: its own cache directory and snapshot mode. */
-  private static final class Node implements AutoCloseable {
-    final LocalSnapshotCache cache;
-    final SnapshotManager manager;
-
-    Node(
-        Path root,
-        String name,
-        SnapshotMode mode,
-        boolean cacheRemote,
-        QemuVmm vmm,
-        SnapshotManifest.Guest guest,
-        S3Options.Remote remote)
-        throws Exception {
-      SimpleMeterRegistry meters = new SimpleMeterRegistry();
-      cache =
-          LocalSnapshotCache.open(
-              root.resolve(name),
-              CacheIndex.builder().capacityBytes(4L << 30).build(),
-              CacheAdvertiser.none(),
-              vmm.identity(),
-              meters);
-      manager =
-          SnapshotManager.builder()
-              .mode(mode)
-              .vmm(vmm)
-              .cache(cache)
-              .remote(remote.store())
-              .cacheRemote(cacheRemote)
-              .guest(guest)
-              .scratch(root.resolve(name + "-scratch"))
-              .meters(meters)
-              .build();
-    }
-
-    @Override
-    public void close() throws Exception {
-      manager.close();
-      cache.close();
-    }
+  private static BenchNode node(
+      Path root,
+      String name,
+      SnapshotMode mode,
+      boolean cacheRemote,
+      QemuVmm vmm,
+      SnapshotManifest.Guest guest,
+      S3Options.Remote remote)
+      throws Exception {
+    return new BenchNode(
+        root, name, vmm, guest, b -> b.mode(mode).remote(remote.store()).cacheRemote(cacheRemote));
   }
 }
