@@ -131,6 +131,39 @@ class SnapshotManagerIT {
   }
 
   @Test
+  void aSnapshotStoredAsWholeFilesInTheFirstFormatStillRestores() throws Exception {
+    SnapshotManifest good = SnapshotManifestCodec.parse(store.manifest(REVISION).orElseThrow());
+    Path copy = Files.createDirectories(dir.resolve("whole-files"));
+    ChunkAssembler.allocate(good, copy);
+    try (ChunkAssembler assembler = new ChunkAssembler(store, 4)) {
+      assembler.assemble(good, copy, LocalChunks.none());
+    }
+    try (S3SnapshotStore v1 =
+            S3SnapshotStore.builder()
+                .endpoint(server.endpoint())
+                .credentials(server.credentials())
+                .bucket("snapshots")
+                .prefix("v1/")
+                .wholeFiles(true)
+                .build();
+        Node n = new Node(dir, "v1-node", SnapshotMode.REMOTE, v1, true, ads)) {
+      v1.upload(good, copy);
+      assertThat(SnapshotManifestCodec.parse(v1.manifest(REVISION).orElseThrow()).formatVersion())
+          .isEqualTo(SnapshotManifest.WHOLE_FILE_FORMAT);
+      SnapshotManager.ColdStart remote = n.manager.start(BuiltinFunctions.STATEFUL, REVISION);
+      try (MicroVm vm = remote.vm()) {
+        assertThat(remote.source()).isEqualTo(SnapshotManager.Source.REMOTE);
+        assertCarriesTheState(invoke(vm));
+      }
+      SnapshotManager.ColdStart local = n.manager.start(BuiltinFunctions.STATEFUL, REVISION);
+      try (MicroVm vm = local.vm()) {
+        assertThat(local.source()).isEqualTo(SnapshotManager.Source.LOCAL);
+        assertCarriesTheState(invoke(vm));
+      }
+    }
+  }
+
+  @Test
   void remoteWithoutCacheFetchesForEveryColdStartAndKeepsNothing() throws Exception {
     try (Node c = node(SnapshotMode.REMOTE, false)) {
       for (int i = 0; i < 2; i++) {
