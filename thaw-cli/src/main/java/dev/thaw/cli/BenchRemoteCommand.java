@@ -41,9 +41,10 @@ import tools.jackson.databind.json.JsonMapper;
     name = "remote",
     mixinStandardHelpOptions = true,
     description = {
-      "Cold-start latency of a local restore, a remote restore of whole files, and remote",
-      "restores of chunks (nothing cached; another function's snapshot cached), side by side,",
-      "with the bytes each remote restore moved and the dedup ratio of the two functions."
+      "Cold-start latency of a local restore, a remote restore of whole files, and",
+      "remote restores of chunks (nothing cached; another function's snapshot",
+      "cached), side by side, with the bytes each remote restore moved and the",
+      "dedup ratio of the two functions."
     })
 final class BenchRemoteCommand implements Callable<Integer> {
   @Option(
