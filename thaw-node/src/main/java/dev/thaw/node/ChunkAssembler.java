@@ -1,7 +1,9 @@
 package dev.thaw.node;
 
 import dev.thaw.core.io.Digests;
+import dev.thaw.core.io.FileTrees;
 import dev.thaw.core.snapshot.ChunkList;
+import dev.thaw.core.snapshot.Chunker;
 import dev.thaw.core.snapshot.PackIndex;
 import dev.thaw.core.snapshot.SnapshotFile;
 import dev.thaw.core.snapshot.SnapshotManifest;
@@ -15,13 +17,12 @@ import java.nio.channels.FileChannel;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
-import java.util.HashSet;
-import java.util.HexFormat;
+import java.util.Comparator;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorCompletionService;
@@ -43,11 +44,9 @@ import java.util.concurrent.atomic.LongAdder;
  */
 public final class ChunkAssembler implements AutoCloseable {
   private static final int PAGE = 4096;
-  private static final ByteBuffer ZERO_PAGE = ByteBuffer.allocateDirect(PAGE);
 
   /** Each worker's buffer for local copies; grown to the largest chunk it has copied. */
-  private static final ThreadLocal<ByteBuffer> BUFFER =
-      ThreadLocal.withInitial(() -> ByteBuffer.allocateDirect(0));
+  private static final ThreadLocal<byte[]> BUFFER = ThreadLocal.withInitial(() -> new byte[0]);
 
   /** Unwanted pack bytes worth reading to save a request. */
   private static final long GAP = 64 << 10;
@@ -154,50 +153,51 @@ public final class ChunkAssembler implements AutoCloseable {
       }
       ExecutorCompletionService<Void> done = new ExecutorCompletionService<>(pool);
       List<String> remote = targets.keySet().stream().filter(d -> local.find(d).isEmpty()).toList();
-      Optional<PackIndex> pack =
-          remote.isEmpty() ? Optional.empty() : knownPack != null ? knownPack : packIndex(manifest);
-      // Downloads first: they wait on the network, copies only on the disk.
-      List<String> single = remote;
-      if (pack.isPresent()) {
-        Set<String> packed = new HashSet<>();
-        pack.get().entries().forEach(e -> packed.add(e.sha256()));
-        single = remote.stream().filter(d -> !packed.contains(d)).toList();
-        for (List<PackIndex.Entry> run : runs(pack.get(), remote)) {
-          tasks.add(
-              done.submit(
-                  () -> {
-                    List<Integer> runLengths =
-                        run.stream().map(e -> lengths.get(e.sha256())).toList();
-                    List<SnapshotStore.FetchedChunk> got =
-                        store.packChunks(manifest.revision(), run, runLengths);
-                    for (int i = 0; i < run.size(); i++) {
-                      String d = run.get(i).sha256();
-                      int length = runLengths.get(i);
-                      fetchedBytes.add(got.get(i).storedBytes());
-                      byte[] data = got.get(i).data();
-                      if (!sha256(data).equals(d)) {
-                        // The pack's copy is bad: the chunk's own object is the second try.
-                        refetches.incrementAndGet();
-                        data = fetchChecked(d, length, fetchedBytes, 1);
-                      }
-                      fetched.incrementAndGet();
-                      for (Target t : targets.get(d)) {
-                        write(t, data, length);
-                      }
-                    }
-                    return null;
-                  }));
-        }
+      Map<String, PackIndex.Entry> packed = new HashMap<>();
+      if (!remote.isEmpty()) {
+        (knownPack != null ? knownPack : packIndex(manifest))
+            .ifPresent(p -> p.entries().forEach(e -> packed.put(e.sha256(), e)));
       }
-      for (String d : single) {
+      // Downloads first: they wait on the network, copies only on the disk.
+      List<PackIndex.Entry> inPack = new ArrayList<>();
+      for (String d : remote) {
+        PackIndex.Entry e = packed.get(d);
+        if (e != null) {
+          inPack.add(e);
+          continue;
+        }
         int length = lengths.get(d);
         tasks.add(
             done.submit(
                 () -> {
-                  byte[] data = fetchChecked(d, length, fetchedBytes, 2, refetches);
+                  byte[] data = fetchObject(d, length, fetchedBytes);
+                  if (data == null) {
+                    data = refetch(d, length, fetchedBytes, refetches);
+                  }
                   fetched.incrementAndGet();
-                  for (Target t : targets.get(d)) {
-                    write(t, data, length);
+                  write(targets.get(d), data, length);
+                  return null;
+                }));
+      }
+      for (List<PackIndex.Entry> run : runs(inPack)) {
+        tasks.add(
+            done.submit(
+                () -> {
+                  List<Integer> runLengths =
+                      run.stream().map(e -> lengths.get(e.sha256())).toList();
+                  List<SnapshotStore.FetchedChunk> got =
+                      store.packChunks(manifest.revision(), run, runLengths);
+                  for (int i = 0; i < run.size(); i++) {
+                    String d = run.get(i).sha256();
+                    int length = runLengths.get(i);
+                    fetchedBytes.add(got.get(i).storedBytes());
+                    byte[] data = got.get(i).data();
+                    if (!Digests.sha256(data, 0, data.length).equals(d)) {
+                      // The pack's copy is bad: the chunk's own object is the second try.
+                      data = refetch(d, length, fetchedBytes, refetches);
+                    }
+                    fetched.incrementAndGet();
+                    write(targets.get(d), data, length);
                   }
                   return null;
                 }));
@@ -211,12 +211,10 @@ public final class ChunkAssembler implements AutoCloseable {
         tasks.add(
             done.submit(
                 () -> {
-                  ByteBuffer data = read(sources, here.get());
+                  byte[] data = read(sources, here.get());
                   copied.incrementAndGet();
                   copiedBytes.add(length);
-                  for (Target t : targets.get(d)) {
-                    write(t, data);
-                  }
+                  write(targets.get(d), data, length);
                   return null;
                 }));
       }
@@ -248,38 +246,28 @@ public final class ChunkAssembler implements AutoCloseable {
         fetched.get(), fetchedBytes.sum(), copied.get(), copiedBytes.sum(), refetches.get(), zero);
   }
 
-  /** Fetches a chunk's own object up to {@code attempts} times until its content matches. */
-  private byte[] fetchChecked(String sha256, int length, LongAdder bytes, int attempts)
-      throws IOException {
-    return fetchChecked(sha256, length, bytes, attempts, new AtomicInteger());
-  }
-
-  private byte[] fetchChecked(
-      String sha256, int length, LongAdder bytes, int attempts, AtomicInteger refetches)
-      throws IOException {
-    String problem = null;
-    for (int attempt = 1; attempt <= attempts; attempt++) {
-      if (attempt > 1) {
-        refetches.incrementAndGet();
-      }
-      try {
-        SnapshotStore.FetchedChunk chunk = store.chunk(sha256, length);
-        bytes.add(chunk.storedBytes());
-        String actual = sha256(chunk.data());
-        if (actual.equals(sha256)) {
-          return chunk.data();
-        }
-        problem = "its content has sha256 " + actual;
-      } catch (SnapshotMismatchException e) {
-        problem = e.getMessage();
-      }
+  /** A chunk's own object, or null when it does not decode or match its name. */
+  private byte[] fetchObject(String sha256, int length, LongAdder bytes) throws IOException {
+    try {
+      SnapshotStore.FetchedChunk chunk = store.chunk(sha256, length);
+      bytes.add(chunk.storedBytes());
+      byte[] data = chunk.data();
+      return Digests.sha256(data, 0, data.length).equals(sha256) ? data : null;
+    } catch (SnapshotMismatchException e) {
+      return null;
     }
-    throw new SnapshotMismatchException(
-        "chunk " + sha256 + " is corrupt in remote storage (fetched twice): " + problem, null);
   }
 
-  private static String sha256(byte[] data) {
-    return HexFormat.of().formatHex(Digests.newSha256().digest(data));
+  /** The second and last try at a chunk whose first copy was bad. */
+  private byte[] refetch(String sha256, int length, LongAdder bytes, AtomicInteger refetches)
+      throws IOException {
+    refetches.incrementAndGet();
+    byte[] data = fetchObject(sha256, length, bytes);
+    if (data == null) {
+      throw new SnapshotMismatchException(
+          "chunk " + sha256 + " is corrupt in remote storage (fetched twice)", null);
+    }
+    return data;
   }
 
   private Optional<PackIndex> packIndex(SnapshotManifest manifest) {
@@ -291,25 +279,15 @@ public final class ChunkAssembler implements AutoCloseable {
   }
 
   /**
-   * Groups the wanted chunks' pack entries into runs that one ranged read each fetches: entries
-   * closer than {@link #GAP} join (reading a little unwanted data beats another request), and a run
-   * ends at {@code max(MIN_RUN, wanted bytes ÷ parallelism)} so that the runs still go in parallel.
-   * Chunks the pack lacks are left out: they are fetched from their own objects.
+   * Groups pack entries into runs that one ranged read each fetches: entries closer than {@link
+   * #GAP} join (reading a little unwanted data beats another request), and a run ends at {@code
+   * max(MIN_RUN, wanted bytes ÷ parallelism)} so that the runs still go in parallel.
    */
-  private List<List<PackIndex.Entry>> runs(PackIndex pack, List<String> wanted) {
-    Map<String, PackIndex.Entry> bySha = new java.util.HashMap<>();
-    pack.entries().forEach(e -> bySha.put(e.sha256(), e));
-    List<PackIndex.Entry> entries = new ArrayList<>();
-    List<List<PackIndex.Entry>> runs = new ArrayList<>();
-    for (String d : wanted) {
-      PackIndex.Entry e = bySha.get(d);
-      if (e != null) {
-        entries.add(e);
-      }
-    }
-    entries.sort(java.util.Comparator.comparingLong(PackIndex.Entry::offset));
+  private List<List<PackIndex.Entry>> runs(List<PackIndex.Entry> entries) {
+    entries.sort(Comparator.comparingLong(PackIndex.Entry::offset));
     long total = entries.stream().mapToLong(PackIndex.Entry::length).sum();
     long max = Math.max(MIN_RUN, total / parallelism + 1);
+    List<List<PackIndex.Entry>> runs = new ArrayList<>();
     List<PackIndex.Entry> run = new ArrayList<>();
     for (PackIndex.Entry e : entries) {
       if (!run.isEmpty()
@@ -326,11 +304,8 @@ public final class ChunkAssembler implements AutoCloseable {
     return runs;
   }
 
-  /**
-   * Reads a local chunk into this thread's direct buffer: the bytes go from the page cache to the
-   * buffer and back with no copy through the Java heap.
-   */
-  private static ByteBuffer read(Map<Path, FileChannel> sources, LocalChunks.Location at)
+  /** Reads a local chunk into this thread's buffer (valid until its next read). */
+  private static byte[] read(Map<Path, FileChannel> sources, LocalChunks.Location at)
       throws IOException {
     FileChannel in;
     try {
@@ -347,49 +322,37 @@ public final class ChunkAssembler implements AutoCloseable {
     } catch (UncheckedIOException e) {
       throw e.getCause();
     }
-    ByteBuffer b = BUFFER.get();
-    if (b.capacity() < at.length()) {
-      b = ByteBuffer.allocateDirect(at.length());
-      BUFFER.set(b);
+    byte[] data = BUFFER.get();
+    if (data.length < at.length()) {
+      data = new byte[at.length()];
+      BUFFER.set(data);
     }
-    b.clear().limit(at.length());
-    while (b.hasRemaining()) {
-      if (in.read(b, at.offset() + b.position()) < 0) {
-        throw new IOException(at.file() + " ends before chunk at " + at.offset());
-      }
-    }
-    return b.flip();
+    FileTrees.readFully(in, data, at.length(), at.offset());
+    return data;
   }
 
   /**
-   * Writes the chunk's non-zero pages only: the file is all holes already, a hole reads as zeros,
-   * and guest memory chunks are often mostly zero pages (page tables, sparse heaps).
+   * Writes a chunk at each of its places, non-zero pages only: the files are all holes already, a
+   * hole reads as zeros, and guest memory chunks are often mostly zero pages.
    */
-  private static void write(Target t, byte[] data, int length) throws IOException {
-    write(t, ByteBuffer.wrap(data, 0, length));
-  }
-
-  private static void write(Target t, ByteBuffer data) throws IOException {
-    int length = data.remaining();
-    int at = 0;
-    while (at < length) {
-      while (at < length && isZeroPage(data, at, length)) {
-        at += PAGE;
+  private static void write(List<Target> targets, byte[] data, int length) throws IOException {
+    for (int from = 0; from < length; ) {
+      while (from < length && Chunker.isZero(data, from, Math.min(from + PAGE, length))) {
+        from += PAGE;
       }
-      int from = at;
-      while (at < length && !isZeroPage(data, at, length)) {
-        at += PAGE;
+      int to = from;
+      while (to < length && !Chunker.isZero(data, to, Math.min(to + PAGE, length))) {
+        to += PAGE;
       }
-      ByteBuffer b = data.slice(from, Math.min(at, length) - from);
-      while (b.hasRemaining()) {
-        t.out().write(b, t.offset() + from + b.position());
+      to = Math.min(to, length);
+      for (Target t : targets) {
+        ByteBuffer b = ByteBuffer.wrap(data, from, to - from);
+        while (b.hasRemaining()) {
+          t.out().write(b, t.offset() + b.position());
+        }
       }
+      from = to;
     }
-  }
-
-  private static boolean isZeroPage(ByteBuffer data, int at, int length) {
-    int n = Math.min(PAGE, length - at);
-    return data.slice(at, n).mismatch(ZERO_PAGE.slice(0, n)) < 0;
   }
 
   @Override

@@ -147,7 +147,7 @@ public final class SnapshotManager implements AutoCloseable {
     }
     Optional<String> fallback = Optional.empty();
     try {
-      Optional<ColdStart> local = restoreCached(revision, Source.LOCAL, Duration.ZERO);
+      Optional<ColdStart> local = restoreCached(revision, Source.LOCAL);
       if (local.isPresent()) {
         metrics.hit();
         return local.get();
@@ -184,31 +184,23 @@ public final class SnapshotManager implements AutoCloseable {
     return new ColdStart(vm, Source.NONE, Duration.ZERO, since(t0), fallback);
   }
 
-  private Optional<ColdStart> restoreCached(String revision, Source source, Duration fetch) {
+  /** Restores a cached snapshot, releasing it once the VMM holds it. */
+  private Optional<ColdStart> restoreCached(String revision, Source source) {
     Optional<CachedSnapshot> hit = cache.acquire(revision);
     if (hit.isEmpty()) {
       return Optional.empty();
     }
-    return Optional.of(restore(hit.get(), source, fetch, false));
-  }
-
-  /** Restores and releases the snapshot once the VMM holds it; optionally deletes it after. */
-  private ColdStart restore(CachedSnapshot snapshot, Source source, Duration fetch, boolean drop) {
     long t0 = System.nanoTime();
-    try (snapshot) {
+    try (CachedSnapshot snapshot = hit.get()) {
       MicroVm vm = vmm.restore(snapshot.vmSnapshot(), readyTimeout);
       metrics.coldStart(source);
-      return new ColdStart(vm, source, fetch, since(t0), Optional.empty());
-    } finally {
-      if (drop) {
-        FileTrees.deleteQuietly(snapshot.dir());
-      }
+      return Optional.of(new ColdStart(vm, source, Duration.ZERO, since(t0), Optional.empty()));
     }
   }
 
-  /** Like {@link #restore(CachedSnapshot, Source, Duration, boolean)} on a VMM started ahead. */
-  private ColdStart restore(
-      CachedSnapshot snapshot, PreparedRestore prepared, Duration fetch, boolean drop) {
+  /** Restores a fetched snapshot on the VMM started for it; releases both once it runs. */
+  private ColdStart restoreFetched(
+      CachedSnapshot snapshot, PreparedRestore prepared, Duration fetch) {
     long t0 = System.nanoTime();
     try (snapshot;
         prepared) {
@@ -216,10 +208,6 @@ public final class SnapshotManager implements AutoCloseable {
       metrics.coldStart(Source.REMOTE);
       markUsed(snapshot.revision());
       return new ColdStart(vm, Source.REMOTE, fetch, since(t0), Optional.empty());
-    } finally {
-      if (drop) {
-        FileTrees.deleteQuietly(snapshot.dir());
-      }
     }
   }
 
@@ -254,7 +242,7 @@ public final class SnapshotManager implements AutoCloseable {
       } catch (CompletionException e) {
         throw rethrow(e.getCause());
       }
-      Optional<ColdStart> shared = restoreCached(revision, Source.REMOTE, Duration.ZERO);
+      Optional<ColdStart> shared = restoreCached(revision, Source.REMOTE);
       return shared.isPresent() ? shared : fetchUncached(revision);
     }
     long t0 = System.nanoTime();
@@ -293,7 +281,7 @@ public final class SnapshotManager implements AutoCloseable {
           prepared.close();
           return fetchUncached(revision);
         }
-        return Optional.of(restore(cached.get(), prepared, fetch, false));
+        return Optional.of(restoreFetched(cached.get(), prepared, fetch));
       }
     } catch (IOException | RuntimeException e) {
       mine.completeExceptionally(e);
@@ -334,7 +322,7 @@ public final class SnapshotManager implements AutoCloseable {
     }
     // The VMM has mapped the memory file: deleting the directory afterwards is safe.
     return Optional.of(
-        restore(new CachedSnapshot(manifest, dir, () -> {}), prepared, since(t0), false));
+        restoreFetched(new CachedSnapshot(manifest, dir, () -> {}), prepared, since(t0)));
   }
 
   /**
@@ -427,14 +415,14 @@ public final class SnapshotManager implements AutoCloseable {
   private PreparedRestore fetchFiles(
       SnapshotManifest manifest, Path dir, LocalChunks local, Head head) throws IOException {
     Path memory = dir.resolve(manifest.file(SnapshotFile.Role.MEMORY).orElseThrow().name());
+    long t0 = System.nanoTime();
     if (!manifest.chunked()) {
       for (SnapshotFile f : manifest.files()) {
         remote.download(manifest.revision(), f, dir.resolve(f.name()));
       }
-      metrics.fetched(manifest.totalBytes(), 0, Duration.ZERO);
+      metrics.fetched(manifest.totalBytes(), 0, since(t0));
       return vmm.prepareRestore(manifest.function(), memory);
     }
-    long t0 = System.nanoTime();
     Optional<CompletableFuture<PreparedRestore>> adopted =
         head == null ? Optional.empty() : head.adopt(manifest, memory);
     ChunkAssembler.allocate(manifest, dir);

@@ -44,6 +44,7 @@ class ChunkedFetchIT {
   @TempDir Path tmp;
   private EmbeddedS3Server server;
   private S3SnapshotStore store;
+  private WatchedStore watched;
   private ChunkAssembler assembler;
 
   @BeforeEach
@@ -56,7 +57,8 @@ class ChunkedFetchIT {
             .bucket("snapshots")
             .build()
             .ensureBucket();
-    assembler = new ChunkAssembler(store, 8);
+    watched = WatchedStore.watching(store);
+    assembler = new ChunkAssembler(watched, 8);
   }
 
   @AfterEach
@@ -189,7 +191,7 @@ class ChunkedFetchIT {
     store.upload(m, tmp.resolve("a"));
     String victim = m.file(SnapshotFile.Role.MEMORY).orElseThrow().chunks().sha256().get(3);
     AtomicInteger served = new AtomicInteger();
-    SnapshotStore flaky = new DamagingStore(store, victim, 1, served);
+    SnapshotStore flaky = WatchedStore.damaging(store, victim, 1, served);
     try (ChunkAssembler once = new ChunkAssembler(flaky, 4)) {
       Path out = Files.createDirectories(tmp.resolve("out"));
       ChunkAssembler.allocate(m, out);
@@ -200,7 +202,7 @@ class ChunkedFetchIT {
     }
     // Damaged every time: the second failure is final and names the chunk.
     try (ChunkAssembler twice =
-        new ChunkAssembler(new DamagingStore(store, victim, 99, served), 4)) {
+        new ChunkAssembler(WatchedStore.damaging(store, victim, 99, served), 4)) {
       Path out = Files.createDirectories(tmp.resolve("out2"));
       ChunkAssembler.allocate(m, out);
       assertThatThrownBy(() -> twice.assemble(m, out, LocalChunks.none()))
@@ -219,6 +221,9 @@ class ChunkedFetchIT {
     assertThat(t.fetchedChunks()).isEqualTo(65);
     assertThat(store.packIndex("packed"))
         .hasValueSatisfying(p -> assertThat(p.entries()).hasSize(65));
+    // 8 ranged reads in parallel (one more for rounding), not a request per chunk.
+    assertThat(watched.packReads().get()).isBetween(1, 9);
+    assertThat(watched.objectReads().get()).isZero();
     // Random bytes do not compress: what came is about the content, in few requests.
     assertThat(store.receivedBytes() - before)
         .isEqualTo(t.fetchedBytes())
@@ -266,12 +271,31 @@ class ChunkedFetchIT {
         .hasMessageContaining("is missing from");
   }
 
-  /** Flips a bit of one chunk's content the first {@code times} times it is served. */
-  private record DamagingStore(
-      S3SnapshotStore inner, String victim, int times, AtomicInteger served)
+  /**
+   * The real store, counting chunk-object and pack reads, and flipping a bit of one chunk's content
+   * (the {@code victim}, if any) the first {@code times} times it is served.
+   */
+  private record WatchedStore(
+      S3SnapshotStore inner,
+      String victim,
+      int times,
+      AtomicInteger served,
+      AtomicInteger objectReads,
+      AtomicInteger packReads)
       implements SnapshotStore {
+    static WatchedStore watching(S3SnapshotStore inner) {
+      return damaging(inner, null, 0, new AtomicInteger());
+    }
+
+    static WatchedStore damaging(
+        S3SnapshotStore inner, String victim, int times, AtomicInteger served) {
+      return new WatchedStore(
+          inner, victim, times, served, new AtomicInteger(), new AtomicInteger());
+    }
+
     @Override
     public FetchedChunk chunk(String sha256, int length) throws IOException {
+      objectReads.incrementAndGet();
       return damaged(inner.chunk(sha256, length), sha256);
     }
 
@@ -288,6 +312,7 @@ class ChunkedFetchIT {
     @Override
     public List<FetchedChunk> packChunks(
         String revision, List<PackIndex.Entry> run, List<Integer> lengths) throws IOException {
+      packReads.incrementAndGet();
       List<FetchedChunk> out = new java.util.ArrayList<>();
       for (FetchedChunk c : inner.packChunks(revision, run, lengths)) {
         out.add(damaged(c, run.get(out.size()).sha256()));

@@ -3,7 +3,9 @@ package dev.thaw.s3;
 import com.github.luben.zstd.Zstd;
 import com.github.luben.zstd.ZstdException;
 import dev.thaw.core.io.Digests;
+import dev.thaw.core.io.FileTrees;
 import dev.thaw.core.snapshot.ChunkList;
+import dev.thaw.core.snapshot.Chunker;
 import dev.thaw.core.snapshot.PackIndex;
 import dev.thaw.core.snapshot.SnapshotFile;
 import dev.thaw.core.snapshot.SnapshotManifest;
@@ -211,7 +213,7 @@ public final class S3SnapshotStore implements SnapshotStore, AutoCloseable {
         }
         byte[] range = window.poll().get();
         sha.update(range);
-        if (!allZero(range)) {
+        if (!Chunker.isZero(range, 0, range.length)) {
           ByteBuffer b = ByteBuffer.wrap(range);
           long at = position;
           while (b.hasRemaining()) {
@@ -254,15 +256,6 @@ public final class S3SnapshotStore implements SnapshotStore, AutoCloseable {
           "cannot download " + key + " from " + description + ": " + e.getMessage(), e);
     }
     return buffer;
-  }
-
-  private static boolean allZero(byte[] b) {
-    for (byte x : b) {
-      if (x != 0) {
-        return false;
-      }
-    }
-    return true;
   }
 
   @Override
@@ -403,12 +396,7 @@ public final class S3SnapshotStore implements SnapshotStore, AutoCloseable {
   private byte[] storeChunk(String digest, Path file, long offset, int length) throws IOException {
     byte[] content = new byte[length];
     try (FileChannel in = FileChannel.open(file, StandardOpenOption.READ)) {
-      ByteBuffer b = ByteBuffer.wrap(content);
-      while (b.hasRemaining()) {
-        if (in.read(b, offset + b.position()) < 0) {
-          throw new IOException(file + " is shorter than its manifest says");
-        }
-      }
+      FileTrees.readFully(in, content, length, offset);
     }
     byte[] stored = Zstd.compress(content, compressionLevel);
     String key = chunkKey(digest);

@@ -31,6 +31,13 @@ public final class Digests {
     return hex(sha);
   }
 
+  /** SHA-256 of {@code length} bytes of {@code data} from {@code offset}. */
+  public static String sha256(byte[] data, int offset, int length) {
+    MessageDigest sha = newSha256();
+    sha.update(data, offset, length);
+    return hex(sha);
+  }
+
   public static String hex(MessageDigest sha) {
     return HexFormat.of().formatHex(sha.digest());
   }

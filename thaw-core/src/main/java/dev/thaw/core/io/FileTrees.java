@@ -6,7 +6,7 @@ import java.nio.file.Path;
 import java.util.Comparator;
 import java.util.stream.Stream;
 
-/** Small file-tree operations the JDK lacks. */
+/** Small file operations the JDK lacks. */
 public final class FileTrees {
   private FileTrees() {}
 
@@ -28,6 +28,23 @@ public final class FileTrees {
       deleteRecursively(root);
     } catch (IOException e) {
       // A leftover directory is named as temporary and removed on the next start.
+    }
+  }
+
+  /**
+   * Reads {@code length} bytes at {@code position} of {@code in} into {@code into}, which may be
+   * shared by concurrent readers of the channel (a positional read does not move it).
+   *
+   * @throws java.io.EOFException when the file ends first
+   */
+  public static void readFully(
+      java.nio.channels.FileChannel in, byte[] into, int length, long position) throws IOException {
+    java.nio.ByteBuffer b = java.nio.ByteBuffer.wrap(into, 0, length);
+    while (b.hasRemaining()) {
+      if (in.read(b, position + b.position()) < 0) {
+        throw new java.io.EOFException(
+            "file ends at " + (position + b.position()) + ", before " + (position + length));
+      }
     }
   }
 }
