@@ -6,7 +6,6 @@ import dev.thaw.core.function.BuiltinFunctions;
 import dev.thaw.core.function.FunctionClient;
 import dev.thaw.core.function.FunctionSpec;
 import dev.thaw.core.io.FileTrees;
-import dev.thaw.core.snapshot.SnapshotFile;
 import dev.thaw.core.snapshot.SnapshotManifest;
 import dev.thaw.core.snapshot.SnapshotMode;
 import dev.thaw.core.stats.LatencySummary;
@@ -299,8 +298,8 @@ final class BenchRemoteCommand implements Callable<Integer> {
   record Dedup(long nonZeroBytes, long sharedBytes, double ratio, double storedOnceRatio) {}
 
   static Dedup dedup(SnapshotManifest a, SnapshotManifest b) {
-    Map<String, Integer> ca = chunks(a);
-    Map<String, Integer> cb = chunks(b);
+    Map<String, Integer> ca = a.chunks();
+    Map<String, Integer> cb = b.chunks();
     long nonZero = ca.values().stream().mapToLong(Integer::longValue).sum();
     long shared =
         ca.entrySet().stream()
@@ -312,20 +311,6 @@ final class BenchRemoteCommand implements Callable<Integer> {
     long both = nonZero + cb.values().stream().mapToLong(Integer::longValue).sum();
     long distinct = union.values().stream().mapToLong(Integer::longValue).sum();
     return new Dedup(nonZero, shared, (double) shared / nonZero, (double) both / distinct);
-  }
-
-  /** Distinct non-zero chunks of a snapshot with their lengths. */
-  private static Map<String, Integer> chunks(SnapshotManifest m) {
-    Map<String, Integer> out = new HashMap<>();
-    for (SnapshotFile f : m.files()) {
-      for (int i = 0; i < f.chunks().sha256().size(); i++) {
-        String d = f.chunks().sha256().get(i);
-        if (d != null) {
-          out.put(d, f.chunks().length(i, f.size()));
-        }
-      }
-    }
-    return out;
   }
 
   private void print(List<Result> results, FunctionSpec function, Dedup d, FunctionSpec other) {

@@ -28,11 +28,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
@@ -397,14 +395,7 @@ public final class SnapshotManager implements AutoCloseable {
   }
 
   private LocalChunks localChunks(SnapshotManifest manifest) {
-    if (!manifest.chunked()) {
-      return LocalChunks.none();
-    }
-    Set<String> wanted = new HashSet<>();
-    for (SnapshotFile f : manifest.files()) {
-      f.chunks().sha256().stream().filter(Objects::nonNull).forEach(wanted::add);
-    }
-    return cache.localChunks(wanted);
+    return manifest.chunked() ? cache.localChunks(manifest.chunks().keySet()) : LocalChunks.none();
   }
 
   /**

@@ -40,7 +40,6 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.function.Consumer;
-import java.util.stream.Stream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
@@ -507,18 +506,22 @@ public final class S3SnapshotStore implements SnapshotStore, AutoCloseable {
 
   @Override
   public List<String> revisions() throws IOException {
+    return List.copyOf(manifestTimes().keySet());
+  }
+
+  /** Revisions with a manifest, sorted, with the time their manifest was written. */
+  private java.util.SortedMap<String, Instant> manifestTimes() throws IOException {
     try {
-      List<String> out = new ArrayList<>();
+      java.util.SortedMap<String, Instant> out = new java.util.TreeMap<>();
       for (var p :
           s3.listObjectsV2Paginator(r -> r.bucket(bucket).prefix(prefix).delimiter("/"))
               .commonPrefixes()) {
         String name = p.prefix().substring(prefix.length(), p.prefix().length() - 1);
-        if (!name.startsWith("_")
-            && lastModified(key(name, SnapshotManifest.FILE_NAME)).isPresent()) {
-          out.add(name);
+        if (!name.startsWith("_")) {
+          lastModified(key(name, SnapshotManifest.FILE_NAME)).ifPresent(t -> out.put(name, t));
         }
       }
-      return out.stream().sorted().toList();
+      return out;
     } catch (SdkException e) {
       throw new IOException("cannot list " + description + ": " + e.getMessage(), e);
     }
@@ -570,14 +573,12 @@ public final class S3SnapshotStore implements SnapshotStore, AutoCloseable {
       List<String> expired = new ArrayList<>();
       if (unusedFor != null) {
         Instant cutoff = Instant.now().minus(unusedFor);
-        for (String revision : revisions()) {
+        for (var written : manifestTimes().entrySet()) {
+          String revision = written.getKey();
           Instant used =
-              Stream.of(
-                      lastModified(key(revision, SnapshotManifest.FILE_NAME)),
-                      lastModified(prefix + USED + revision))
-                  .flatMap(Optional::stream)
-                  .max(Instant::compareTo)
-                  .orElse(Instant.EPOCH);
+              lastModified(prefix + USED + revision)
+                  .filter(t -> t.isAfter(written.getValue()))
+                  .orElse(written.getValue());
           if (used.isBefore(cutoff)) {
             delete(revision);
             expired.add(revision);
@@ -595,7 +596,7 @@ public final class S3SnapshotStore implements SnapshotStore, AutoCloseable {
         Optional<String> json = read(o.key());
         if (json.isPresent()) {
           uploads++;
-          referenced.addAll(chunksOf(SnapshotManifestCodec.parse(json.get())));
+          referenced.addAll(SnapshotManifestCodec.parse(json.get()).chunks().keySet());
         }
         // A record gone since the listing means its manifest is written: read below.
       }
@@ -604,7 +605,7 @@ public final class S3SnapshotStore implements SnapshotStore, AutoCloseable {
       for (String revision : revisions) {
         Optional<String> json = manifest(revision);
         if (json.isPresent()) {
-          referenced.addAll(chunksOf(SnapshotManifestCodec.parse(json.get())));
+          referenced.addAll(SnapshotManifestCodec.parse(json.get()).chunks().keySet());
         }
       }
       listener.accept(
@@ -646,16 +647,6 @@ public final class S3SnapshotStore implements SnapshotStore, AutoCloseable {
    */
   public record GcReport(
       List<String> expiredRevisions, int chunksDeleted, int chunksKept, long bytesFreed) {}
-
-  private static Set<String> chunksOf(SnapshotManifest m) {
-    Set<String> out = new HashSet<>();
-    for (SnapshotFile f : m.files()) {
-      if (f.chunks() != null) {
-        f.chunks().sha256().stream().filter(Objects::nonNull).forEach(out::add);
-      }
-    }
-    return out;
-  }
 
   private Iterable<S3Object> list(String keyPrefix) {
     return s3.listObjectsV2Paginator(r -> r.bucket(bucket).prefix(keyPrefix)).contents();

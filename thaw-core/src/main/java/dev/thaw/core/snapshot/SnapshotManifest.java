@@ -117,6 +117,26 @@ public record SnapshotManifest(
             .toList());
   }
 
+  /**
+   * The distinct non-zero chunks of all files, by SHA-256, with their lengths, in file order (empty
+   * in format 1).
+   */
+  public java.util.Map<String, Integer> chunks() {
+    java.util.Map<String, Integer> out = new java.util.LinkedHashMap<>();
+    for (SnapshotFile f : files) {
+      if (f.chunks() == null) {
+        continue;
+      }
+      List<String> digests = f.chunks().sha256();
+      for (int i = 0; i < digests.size(); i++) {
+        if (digests.get(i) != null) {
+          out.putIfAbsent(digests.get(i), f.chunks().length(i, f.size()));
+        }
+      }
+    }
+    return out;
+  }
+
   /** The first file with {@code role}, if any. */
   public Optional<SnapshotFile> file(SnapshotFile.Role role) {
     return files.stream().filter(f -> f.role() == role).findFirst();

@@ -33,20 +33,8 @@ public interface Vmm {
   /**
    * Starts the VMM for a restore of a {@code function} snapshot whose memory file exists at its
    * full size but is still being filled; {@link PreparedRestore#restore} loads it once complete.
-   * The default starts nothing ahead and restores on the spot.
    *
    * @throws RestoreException when the VMM cannot be started
    */
-  default PreparedRestore prepareRestore(
-      dev.thaw.core.function.FunctionSpec function, Path memoryFile) {
-    return new PreparedRestore() {
-      @Override
-      public MicroVm restore(VmSnapshot snapshot, Duration readyTimeout) {
-        return Vmm.this.restore(snapshot, readyTimeout);
-      }
-
-      @Override
-      public void close() {}
-    };
-  }
+  PreparedRestore prepareRestore(FunctionSpec function, Path memoryFile);
 }
