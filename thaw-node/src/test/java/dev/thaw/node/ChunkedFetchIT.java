@@ -257,6 +257,52 @@ class ChunkedFetchIT {
   }
 
   @Test
+  void aPackFrameChangedInStorageIsCaughtByItsStoredDigest() throws Exception {
+    // Random content is stored as raw zstd blocks: a changed byte still decodes, to wrong content.
+    byte[] memory = new byte[8 * CHUNK];
+    new Random(19).nextBytes(memory);
+    SnapshotManifest m = snapshot(tmp.resolve("a"), "flipped", memory);
+    store.upload(m, tmp.resolve("a"));
+    PackIndex index = store.packIndex("flipped").orElseThrow();
+    assertThat(index.entries()).allSatisfy(e -> assertThat(e.stored()).hasSize(64));
+    PackIndex.Entry victim = index.entries().get(5);
+    byte[] pack = S3Raw.get(server, "snapshots", "flipped/_pack");
+    pack[(int) victim.offset() + victim.length() / 2] ^= 0x10;
+    S3Raw.put(server, "snapshots", "flipped/_pack", pack);
+
+    Path out = Files.createDirectories(tmp.resolve("out"));
+    ChunkAssembler.allocate(m, out);
+    ChunkAssembler.Transfer t = assembler.assemble(m, out, LocalChunks.none());
+    assertThat(t.refetches()).isEqualTo(1);
+    assertThat(watched.objectReads().get()).isEqualTo(1);
+    assertThat(Files.readAllBytes(out.resolve("memory"))).isEqualTo(memory);
+  }
+
+  @Test
+  void aPackIndexWithoutStoredDigestsIsCheckedByContent() throws Exception {
+    byte[] memory = new byte[8 * CHUNK];
+    new Random(20).nextBytes(memory);
+    SnapshotManifest m = snapshot(tmp.resolve("a"), "older", memory);
+    store.upload(m, tmp.resolve("a"));
+    // A pack index as written before stored digests were recorded, and a changed frame.
+    String json = new String(S3Raw.get(server, "snapshots", "older/_pack.json"));
+    String old = json.replaceAll(",?\"stored\":\"[0-9a-f]{64}\"", "");
+    assertThat(old).doesNotContain("stored").isNotEqualTo(json);
+    S3Raw.put(server, "snapshots", "older/_pack.json", old.getBytes());
+    PackIndex.Entry victim = store.packIndex("older").orElseThrow().entries().get(2);
+    assertThat(victim.stored()).isNull();
+    byte[] pack = S3Raw.get(server, "snapshots", "older/_pack");
+    pack[(int) victim.offset() + victim.length() / 2] ^= 0x10;
+    S3Raw.put(server, "snapshots", "older/_pack", pack);
+
+    Path out = Files.createDirectories(tmp.resolve("out"));
+    ChunkAssembler.allocate(m, out);
+    ChunkAssembler.Transfer t = assembler.assemble(m, out, LocalChunks.none());
+    assertThat(t.refetches()).isEqualTo(1);
+    assertThat(Files.readAllBytes(out.resolve("memory"))).isEqualTo(memory);
+  }
+
+  @Test
   void aMissingChunkFailsCleanly() throws Exception {
     byte[] memory = new byte[4 * CHUNK];
     new Random(15).nextBytes(memory);
@@ -324,7 +370,7 @@ class ChunkedFetchIT {
       if (sha256.equals(victim) && served.incrementAndGet() <= times) {
         byte[] damaged = Arrays.copyOf(c.data(), c.data().length);
         damaged[damaged.length / 2] ^= 1;
-        return new FetchedChunk(damaged, c.storedBytes());
+        return new FetchedChunk(damaged, c.storedBytes(), false);
       }
       return c;
     }

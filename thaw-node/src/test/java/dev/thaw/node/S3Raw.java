@@ -11,15 +11,24 @@ final class S3Raw {
   private S3Raw() {}
 
   static void put(EmbeddedS3Server server, String bucket, String key, byte[] content) {
-    try (S3Client s3 =
-        S3Client.builder()
-            .endpointOverride(server.endpoint())
-            .credentialsProvider(server.credentials())
-            .region(Region.US_EAST_1)
-            .forcePathStyle(true)
-            .httpClient(UrlConnectionHttpClient.builder().build())
-            .build()) {
+    try (S3Client s3 = client(server)) {
       s3.putObject(r -> r.bucket(bucket).key(key), RequestBody.fromBytes(content));
     }
+  }
+
+  static byte[] get(EmbeddedS3Server server, String bucket, String key) {
+    try (S3Client s3 = client(server)) {
+      return s3.getObjectAsBytes(r -> r.bucket(bucket).key(key)).asByteArray();
+    }
+  }
+
+  private static S3Client client(EmbeddedS3Server server) {
+    return S3Client.builder()
+        .endpointOverride(server.endpoint())
+        .credentialsProvider(server.credentials())
+        .region(Region.US_EAST_1)
+        .forcePathStyle(true)
+        .httpClient(UrlConnectionHttpClient.builder().build())
+        .build();
   }
 }

@@ -280,7 +280,7 @@ public final class S3SnapshotStore implements SnapshotStore, AutoCloseable {
       throw new SnapshotMismatchException(
           "chunk " + sha256 + " decodes to " + data.length + " bytes, not " + length, null);
     }
-    return new FetchedChunk(data, stored.length);
+    return new FetchedChunk(data, stored.length, false);
   }
 
   /** Bytes received from storage since this store was built (payloads only). */
@@ -371,7 +371,9 @@ public final class S3SnapshotStore implements SnapshotStore, AutoCloseable {
           while (b.hasRemaining()) {
             out.write(b);
           }
-          entries.add(new PackIndex.Entry(digests.get(i), at, frame.length));
+          entries.add(
+              new PackIndex.Entry(
+                  digests.get(i), at, frame.length, Digests.sha256(frame, 0, frame.length)));
           at += frame.length;
         }
       }
@@ -429,18 +431,21 @@ public final class S3SnapshotStore implements SnapshotStore, AutoCloseable {
     List<FetchedChunk> out = new ArrayList<>(run.size());
     for (int i = 0; i < run.size(); i++) {
       PackIndex.Entry e = run.get(i);
-      byte[] data = new byte[lengths.get(i)];
+      int at = (int) (e.offset() - from);
+      boolean intact =
+          e.stored() == null || Digests.sha256(range, at, e.length()).equals(e.stored());
+      byte[] data = new byte[intact ? lengths.get(i) : 0];
       try {
-        long n =
-            Zstd.decompressByteArray(
-                data, 0, data.length, range, (int) (e.offset() - from), e.length());
-        if (n != data.length) {
+        if (intact
+            && Zstd.decompressByteArray(data, 0, data.length, range, at, e.length())
+                != data.length) {
           data = new byte[0];
         }
       } catch (ZstdException bad) {
         data = new byte[0];
       }
-      out.add(new FetchedChunk(data, i == 0 ? range.length : 0));
+      boolean verified = e.stored() != null && data.length == lengths.get(i);
+      out.add(new FetchedChunk(data, i == 0 ? range.length : 0, verified));
     }
     return out;
   }

@@ -11,6 +11,10 @@ import java.util.Objects;
  * its revision, and any chunk whose copy in the pack fails its check is fetched from its own
  * object.
  *
+ * <p>Each entry also names the SHA-256 of its stored (compressed) bytes, so a reader checks the few
+ * bytes it received instead of hashing the several times larger decoded content: for a guest memory
+ * chunk that is a quarter of the work or less.
+ *
  * @param entries one per chunk, sorted by offset
  */
 public record PackIndex(List<Entry> entries) {
@@ -24,8 +28,10 @@ public record PackIndex(List<Entry> entries) {
    * @param sha256 the chunk's name
    * @param offset where its stored bytes start in the pack
    * @param length how many stored bytes it has
+   * @param stored the SHA-256 of those stored bytes; null in packs written before it was recorded,
+   *     whose chunks are checked by content
    */
-  public record Entry(String sha256, long offset, int length) {
+  public record Entry(String sha256, long offset, int length, String stored) {
     public Entry {
       Objects.requireNonNull(sha256, "sha256");
       if (offset < 0 || length < 0) {

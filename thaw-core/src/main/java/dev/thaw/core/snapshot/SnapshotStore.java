@@ -39,16 +39,21 @@ public interface SnapshotStore {
    *
    * @param data the decoded content
    * @param storedBytes how many bytes crossed the network for it
+   * @param verified whether the store already checked it: its stored bytes matched the digest
+   *     recorded for them and decoded to exactly the expected length. Otherwise the caller checks
+   *     the content against the chunk's name.
    */
-  record FetchedChunk(byte[] data, long storedBytes) {}
+  record FetchedChunk(byte[] data, long storedBytes, boolean verified) {}
 
   /** The index of the revision's pack, or empty when it has none (format 1, or written before). */
   Optional<PackIndex> packIndex(String revision) throws IOException;
 
   /**
    * Fetches a run of pack entries (sorted by offset, close together) with one ranged read and
-   * decodes each. A frame that does not decode comes back empty: the caller's digest check then
-   * fails and it fetches that chunk from its own object.
+   * decodes each. A frame whose stored bytes do not match the entry's recorded digest, or that does
+   * not decode to its length, comes back empty and unverified: the caller's content check then
+   * fails and it fetches that chunk from its own object. Entries without a recorded digest come
+   * back unverified, for the caller to check by content.
    *
    * @param lengths the decoded length of each entry, from the manifest
    * @return one chunk per entry, in order; {@code storedBytes} of the first carries the whole range
