@@ -1,0 +1,140 @@
+package dev.thaw.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.thaw.core.function.BuiltinFunctions;
+import dev.thaw.core.snapshot.Chunker;
+import dev.thaw.core.snapshot.SnapshotFile;
+import dev.thaw.core.snapshot.SnapshotManifest;
+import dev.thaw.core.snapshot.SnapshotManifestCodec;
+import dev.thaw.core.vmm.VmmIdentity;
+import dev.thaw.node.ChunkAssembler;
+import dev.thaw.node.LocalChunks;
+import dev.thaw.s3.EmbeddedS3Server;
+import dev.thaw.s3.S3SnapshotStore;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.List;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** {@code thaw snapshots rm --remote} and {@code gc} on the embedded server's storage. */
+class SnapshotsGcIT {
+  private static final VmmIdentity HOST = new VmmIdentity("qemu", "7.2.22", "tcg", "microvm");
+  private static final int CHUNK = 64 << 10;
+
+  @TempDir Path tmp;
+
+  /** Runs {@code thaw args…} on the test's data directory; returns what it printed. */
+  private String thaw(String... args) {
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    PrintStream saved = System.out;
+    System.setOut(new PrintStream(out, true));
+    int status;
+    try {
+      List<String> all = new java.util.ArrayList<>(List.of(args));
+      all.addAll(List.of("--data-dir", tmp.resolve("data").toString()));
+      status = Thaw.commandLine().execute(all.toArray(String[]::new));
+    } finally {
+      System.setOut(saved);
+    }
+    assertThat(status).as("thaw %s printed %s", List.of(args), out).isZero();
+    return out.toString();
+  }
+
+  /** The store the commands use: the embedded server on the data directory, default bucket. */
+  private interface WithStore {
+    void accept(S3SnapshotStore store) throws Exception;
+  }
+
+  private void withStore(WithStore body) throws Exception {
+    try (EmbeddedS3Server server = EmbeddedS3Server.start(tmp.resolve("data").resolve("s3"));
+        S3SnapshotStore store =
+            S3SnapshotStore.builder()
+                .endpoint(server.endpoint())
+                .credentials(server.credentials())
+                .bucket("thaw-snapshots")
+                .build()
+                .ensureBucket()) {
+      body.accept(store);
+    }
+  }
+
+  private SnapshotManifest upload(S3SnapshotStore store, String revision, byte[] memory)
+      throws Exception {
+    Path dir = Files.createDirectories(tmp.resolve(revision));
+    Files.write(dir.resolve("memory"), memory);
+    Files.writeString(dir.resolve("state"), "state of " + revision);
+    SnapshotManifest m =
+        new SnapshotManifest(
+            SnapshotManifest.FORMAT_VERSION,
+            revision,
+            BuiltinFunctions.HELLO,
+            HOST,
+            new SnapshotManifest.Guest("0".repeat(64), "0".repeat(64)),
+            Instant.now(),
+            List.of(
+                file(dir, "memory", SnapshotFile.Role.MEMORY),
+                file(dir, "state", SnapshotFile.Role.STATE)));
+    store.upload(m, dir);
+    return m;
+  }
+
+  private static SnapshotFile file(Path dir, String name, SnapshotFile.Role role) throws Exception {
+    Path p = dir.resolve(name);
+    return SnapshotFile.chunked(name, role, Files.size(p), Chunker.describe(p, CHUNK));
+  }
+
+  @Test
+  void removedRevisionsLoseTheirOwnChunksAndTheRestStaysRestorable() throws Exception {
+    // a and b share their first 4 chunks; each has 4 of its own.
+    byte[] shared = new byte[4 * CHUNK];
+    new Random(1).nextBytes(shared);
+    byte[] a = new byte[8 * CHUNK];
+    byte[] b = new byte[8 * CHUNK];
+    new Random(2).nextBytes(a);
+    new Random(3).nextBytes(b);
+    System.arraycopy(shared, 0, a, 0, shared.length);
+    System.arraycopy(shared, 0, b, 0, shared.length);
+    SnapshotManifest[] mb = new SnapshotManifest[1];
+    withStore(
+        store -> {
+          upload(store, "fn-a", a);
+          mb[0] = upload(store, "fn-b", b);
+        });
+
+    thaw("snapshots", "rm", "--remote", "fn-a");
+    // a's 4 own memory chunks and its state chunk go; the shared ones and all of b's stay.
+    assertThat(thaw("snapshots", "gc"))
+        .contains("collecting garbage in")
+        .contains("removed 0 revisions [] and 5 chunks")
+        .contains("; 9 chunks in use");
+    // Used just now: not old enough for a day's expiry.
+    assertThat(thaw("snapshots", "gc", "--unused-for", "1d"))
+        .contains("removed 0 revisions [] and 0 chunks");
+
+    withStore(
+        store -> {
+          assertThat(store.revisions()).containsExactly("fn-b");
+          SnapshotManifest read =
+              SnapshotManifestCodec.read(store.manifest("fn-b").orElseThrow(), HOST);
+          Path out = Files.createDirectories(tmp.resolve("fetched"));
+          ChunkAssembler.allocate(read, out);
+          try (ChunkAssembler assembler = new ChunkAssembler(store, 4)) {
+            assembler.assemble(read, out, LocalChunks.none());
+          }
+          assertThat(Files.readAllBytes(out.resolve("memory"))).isEqualTo(b);
+          assertThat(read.chunks()).isEqualTo(mb[0].chunks());
+        });
+
+    // Expiry at age zero takes every revision, and then every chunk.
+    assertThat(thaw("snapshots", "gc", "--unused-for", "0s"))
+        .contains("removed 1 revisions [fn-b] and 9 chunks")
+        .contains("; 0 chunks in use");
+    withStore(store -> assertThat(store.revisions()).isEmpty());
+  }
+}
