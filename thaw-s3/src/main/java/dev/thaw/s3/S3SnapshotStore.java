@@ -1,6 +1,7 @@
 package dev.thaw.s3;
 
 import com.github.luben.zstd.Zstd;
+import com.github.luben.zstd.ZstdDecompressCtx;
 import com.github.luben.zstd.ZstdException;
 import dev.thaw.core.io.Digests;
 import dev.thaw.core.io.FileTrees;
@@ -32,8 +33,10 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Queue;
 import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -102,6 +105,7 @@ public final class S3SnapshotStore implements SnapshotStore, AutoCloseable {
   private final int compressionLevel;
   private final Duration lockTtl;
   private final LongAdder received = new LongAdder();
+  private final Queue<ZstdDecompressCtx> decoders = new ConcurrentLinkedQueue<>();
   private volatile Consumer<String> uploadHook = phase -> {};
 
   private S3SnapshotStore(Builder b) {
@@ -436,9 +440,7 @@ public final class S3SnapshotStore implements SnapshotStore, AutoCloseable {
           e.stored() == null || Digests.sha256(range, at, e.length()).equals(e.stored());
       byte[] data = new byte[intact ? lengths.get(i) : 0];
       try {
-        if (intact
-            && Zstd.decompressByteArray(data, 0, data.length, range, at, e.length())
-                != data.length) {
+        if (intact && decode(data, range, at, e.length()) != data.length) {
           data = new byte[0];
         }
       } catch (ZstdException bad) {
@@ -671,10 +673,36 @@ public final class S3SnapshotStore implements SnapshotStore, AutoCloseable {
     return description;
   }
 
+  /**
+   * Decodes one frame with a pooled decoder: a fresh one per call (what {@code Zstd}'s static
+   * methods do) costs a sixth of the decoding time of a 64 KiB chunk.
+   *
+   * @return the number of bytes decoded
+   * @throws ZstdException when the frame is not valid
+   */
+  private long decode(byte[] into, byte[] from, int offset, int length) {
+    ZstdDecompressCtx ctx = decoders.poll();
+    if (ctx == null) {
+      ctx = new ZstdDecompressCtx();
+    }
+    long n;
+    try {
+      n = ctx.decompressByteArray(into, 0, into.length, from, offset, length);
+    } catch (RuntimeException e) {
+      ctx.close(); // not reused after a failure
+      throw e;
+    }
+    decoders.add(ctx);
+    return n;
+  }
+
   @Override
   public void close() {
     pool.shutdownNow();
     s3.close();
+    for (ZstdDecompressCtx ctx; (ctx = decoders.poll()) != null; ) {
+      ctx.close();
+    }
   }
 
   /**
