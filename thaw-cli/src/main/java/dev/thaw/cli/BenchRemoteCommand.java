@@ -1,6 +1,7 @@
 package dev.thaw.cli;
 
 import dev.thaw.bench.LatencyReport;
+import dev.thaw.bench.MachineCpu;
 import dev.thaw.core.config.ByteSize;
 import dev.thaw.core.function.BuiltinFunctions;
 import dev.thaw.core.function.FunctionClient;
@@ -25,6 +26,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.OptionalLong;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -108,9 +110,15 @@ final class BenchRemoteCommand implements Callable<Integer> {
    * The figures of one method.
    *
    * @param bytesPerRestore median bytes received from storage per restore
+   * @param cpuMsPerRestore median CPU time the whole machine spent per restore (all cores, every
+   *     process, the kernel), or -1 where it cannot be read
    */
   record Result(
-      String method, LatencySummary latencyMs, double ratioToLocal, long bytesPerRestore) {}
+      String method,
+      LatencySummary latencyMs,
+      double ratioToLocal,
+      long bytesPerRestore,
+      long cpuMsPerRestore) {}
 
   @Override
   public Integer call() throws Exception {
@@ -188,6 +196,8 @@ final class BenchRemoteCommand implements Callable<Integer> {
 
       Map<String, List<Double>> ms = new LinkedHashMap<>();
       Map<String, List<Double>> bytes = new HashMap<>();
+      Map<String, List<Double>> cpuMs = new HashMap<>();
+      MachineCpu cpu = MachineCpu.system();
       Map<String, Node> nodes = new LinkedHashMap<>();
       nodes.put("local restore", maker);
       nodes.put("remote, whole files", wholeNode);
@@ -195,20 +205,26 @@ final class BenchRemoteCommand implements Callable<Integer> {
       nodes.put("remote, chunks + " + other.id() + " cached", dedup);
       nodes.keySet().forEach(k -> ms.put(k, new ArrayList<>()));
       nodes.keySet().forEach(k -> bytes.put(k, new ArrayList<>()));
-      for (int i = 1; i <= restores; i++) {
+      nodes.keySet().forEach(k -> cpuMs.put(k, new ArrayList<>()));
+      for (int i = 1 - warmup; i <= restores; i++) {
         StringBuilder line =
-            new StringBuilder(String.format(Locale.ROOT, "  round %2d/%d:", i, restores));
+            new StringBuilder(
+                i < 1
+                    ? String.format(Locale.ROOT, "  warm-up %d/%d:", i + warmup, warmup)
+                    : String.format(Locale.ROOT, "  round %2d/%d:", i, restores));
         for (var e : nodes.entrySet()) {
           Node n = e.getValue();
           if (n != maker) {
             n.cache().remove(a);
           }
           long received = n.store().receivedBytes();
+          OptionalLong cpu0 = cpu.busyMillis();
           long t0 = System.nanoTime();
           SnapshotManager.ColdStart start = n.manager().start(function, a);
           try (MicroVm vm = start.vm()) {
             client.get(vm.endpoint(), "/");
             double elapsed = (System.nanoTime() - t0) / 1e6;
+            OptionalLong cpu1 = cpu.busyMillis();
             if (start.source() == SnapshotManager.Source.NONE) {
               throw new IllegalStateException(
                   e.getKey() + " booted instead of restoring: " + start.fallback().orElse("?"));
@@ -216,6 +232,9 @@ final class BenchRemoteCommand implements Callable<Integer> {
             if (i >= 1) {
               ms.get(e.getKey()).add(elapsed);
               bytes.get(e.getKey()).add((double) (n.store().receivedBytes() - received));
+              if (cpu0.isPresent() && cpu1.isPresent()) {
+                cpuMs.get(e.getKey()).add((double) (cpu1.getAsLong() - cpu0.getAsLong()));
+              }
             }
             line.append(
                 String.format(
@@ -232,7 +251,9 @@ final class BenchRemoteCommand implements Callable<Integer> {
       for (var e : ms.entrySet()) {
         LatencySummary s = LatencySummary.of(e.getValue());
         long perRestore = (long) LatencySummary.of(bytes.get(e.getKey())).p50();
-        results.add(new Result(e.getKey(), s, s.p50() / local, perRestore));
+        List<Double> spent = cpuMs.get(e.getKey());
+        long cpuPerRestore = spent.isEmpty() ? -1 : (long) LatencySummary.of(spent).p50();
+        results.add(new Result(e.getKey(), s, s.p50() / local, perRestore, cpuPerRestore));
         report.add(e.getKey(), e.getValue());
       }
       Dedup d = dedup(ma, mb);
@@ -316,13 +337,21 @@ final class BenchRemoteCommand implements Callable<Integer> {
   private void print(List<Result> results, FunctionSpec function, Dedup d, FunctionSpec other) {
     out.println();
     out.printf(
-        "%-32s %4s %8s %8s %8s %8s %12s %9s%n",
-        "method", "n", "p50 ms", "p90 ms", "mean ms", "÷ local", "bytes/restore", "÷ memory");
+        "%-32s %4s %8s %8s %8s %8s %12s %9s %7s%n",
+        "method",
+        "n",
+        "p50 ms",
+        "p90 ms",
+        "mean ms",
+        "÷ local",
+        "bytes/restore",
+        "÷ memory",
+        "cpu ms");
     for (Result r : results) {
       LatencySummary s = r.latencyMs();
       out.printf(
           Locale.ROOT,
-          "%-32s %4d %8.0f %8.0f %8.0f %8.2f %12s %9.3f%n",
+          "%-32s %4d %8.0f %8.0f %8.0f %8.2f %12s %9.3f %7s%n",
           r.method(),
           s.count(),
           s.p50(),
@@ -330,8 +359,12 @@ final class BenchRemoteCommand implements Callable<Integer> {
           s.mean(),
           r.ratioToLocal(),
           ByteSize.format(r.bytesPerRestore()),
-          (double) r.bytesPerRestore() / function.memoryBytes());
+          (double) r.bytesPerRestore() / function.memoryBytes(),
+          r.cpuMsPerRestore() < 0 ? "-" : Long.toString(r.cpuMsPerRestore()));
     }
+    out.println(
+        "cpu ms: median CPU time the whole machine spent during one restore, over all cores"
+            + " (this JVM with the embedded S3 server, QEMU, the kernel); resolution 10 ms");
     out.printf(
         Locale.ROOT,
         "%ndedup: %s of %s's %s of non-zero chunks are also in %s's snapshot (%.0f%%);"
