@@ -265,17 +265,8 @@ class ChunkedFetchIT {
     store.upload(m, tmp.resolve("a"));
     PackIndex index = store.packIndex("flipped").orElseThrow();
     assertThat(index.entries()).allSatisfy(e -> assertThat(e.stored()).hasSize(64));
-    PackIndex.Entry victim = index.entries().get(5);
-    byte[] pack = S3Raw.get(server, "snapshots", "flipped/_pack");
-    pack[(int) victim.offset() + victim.length() / 2] ^= 0x10;
-    S3Raw.put(server, "snapshots", "flipped/_pack", pack);
-
-    Path out = Files.createDirectories(tmp.resolve("out"));
-    ChunkAssembler.allocate(m, out);
-    ChunkAssembler.Transfer t = assembler.assemble(m, out, LocalChunks.none());
-    assertThat(t.refetches()).isEqualTo(1);
-    assertThat(watched.objectReads().get()).isEqualTo(1);
-    assertThat(Files.readAllBytes(out.resolve("memory"))).isEqualTo(memory);
+    changeAByteInThePack("flipped", index.entries().get(5));
+    assertOneRefetchRebuilds(m, memory);
   }
 
   @Test
@@ -291,14 +282,24 @@ class ChunkedFetchIT {
     S3Raw.put(server, "snapshots", "older/_pack.json", old.getBytes());
     PackIndex.Entry victim = store.packIndex("older").orElseThrow().entries().get(2);
     assertThat(victim.stored()).isNull();
-    byte[] pack = S3Raw.get(server, "snapshots", "older/_pack");
-    pack[(int) victim.offset() + victim.length() / 2] ^= 0x10;
-    S3Raw.put(server, "snapshots", "older/_pack", pack);
+    changeAByteInThePack("older", victim);
+    assertOneRefetchRebuilds(m, memory);
+  }
 
+  /** Changes a byte in the middle of {@code entry}'s stored bytes in the revision's pack. */
+  private void changeAByteInThePack(String revision, PackIndex.Entry entry) {
+    byte[] pack = S3Raw.get(server, "snapshots", revision + "/_pack");
+    pack[(int) entry.offset() + entry.length() / 2] ^= 0x10;
+    S3Raw.put(server, "snapshots", revision + "/_pack", pack);
+  }
+
+  /** Assembles {@code m}: one chunk came bad from the pack and good from its own object. */
+  private void assertOneRefetchRebuilds(SnapshotManifest m, byte[] memory) throws Exception {
     Path out = Files.createDirectories(tmp.resolve("out"));
     ChunkAssembler.allocate(m, out);
     ChunkAssembler.Transfer t = assembler.assemble(m, out, LocalChunks.none());
     assertThat(t.refetches()).isEqualTo(1);
+    assertThat(watched.objectReads().get()).isEqualTo(1);
     assertThat(Files.readAllBytes(out.resolve("memory"))).isEqualTo(memory);
   }
 
