@@ -3,8 +3,7 @@ package dev.thaw.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.thaw.core.function.BuiltinFunctions;
-import dev.thaw.core.snapshot.Chunker;
-import dev.thaw.core.snapshot.SnapshotFile;
+import dev.thaw.core.snapshot.SnapshotFixtures;
 import dev.thaw.core.snapshot.SnapshotManifest;
 import dev.thaw.core.snapshot.SnapshotManifestCodec;
 import dev.thaw.core.vmm.VmmIdentity;
@@ -16,7 +15,6 @@ import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Instant;
 import java.util.List;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
@@ -24,7 +22,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** {@code thaw snapshots rm --remote} and {@code gc} on the embedded server's storage. */
 class SnapshotsGcIT {
-  private static final VmmIdentity HOST = new VmmIdentity("qemu", "7.2.22", "tcg", "microvm");
+  private static final VmmIdentity HOST = SnapshotFixtures.HOST;
   private static final int CHUNK = 64 << 10;
 
   @TempDir Path tmp;
@@ -66,27 +64,11 @@ class SnapshotsGcIT {
 
   private SnapshotManifest upload(S3SnapshotStore store, String revision, byte[] memory)
       throws Exception {
-    Path dir = Files.createDirectories(tmp.resolve(revision));
-    Files.write(dir.resolve("memory"), memory);
-    Files.writeString(dir.resolve("state"), "state of " + revision);
+    Path dir = tmp.resolve(revision);
     SnapshotManifest m =
-        new SnapshotManifest(
-            SnapshotManifest.FORMAT_VERSION,
-            revision,
-            BuiltinFunctions.HELLO,
-            HOST,
-            new SnapshotManifest.Guest("0".repeat(64), "0".repeat(64)),
-            Instant.now(),
-            List.of(
-                file(dir, "memory", SnapshotFile.Role.MEMORY),
-                file(dir, "state", SnapshotFile.Role.STATE)));
+        SnapshotFixtures.chunked(dir, revision, BuiltinFunctions.HELLO, memory, CHUNK);
     store.upload(m, dir);
     return m;
-  }
-
-  private static SnapshotFile file(Path dir, String name, SnapshotFile.Role role) throws Exception {
-    Path p = dir.resolve(name);
-    return SnapshotFile.chunked(name, role, Files.size(p), Chunker.describe(p, CHUNK));
   }
 
   @Test

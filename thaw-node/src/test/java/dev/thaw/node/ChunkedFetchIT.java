@@ -6,9 +6,9 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.thaw.core.cache.CacheAdvertiser;
 import dev.thaw.core.cache.CacheIndex;
 import dev.thaw.core.function.BuiltinFunctions;
-import dev.thaw.core.snapshot.Chunker;
 import dev.thaw.core.snapshot.PackIndex;
 import dev.thaw.core.snapshot.SnapshotFile;
+import dev.thaw.core.snapshot.SnapshotFixtures;
 import dev.thaw.core.snapshot.SnapshotManifest;
 import dev.thaw.core.snapshot.SnapshotManifestCodec;
 import dev.thaw.core.snapshot.SnapshotMismatchException;
@@ -20,7 +20,6 @@ import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Instant;
 import java.util.Arrays;
 import java.util.HashSet;
 import java.util.List;
@@ -37,7 +36,7 @@ import org.junit.jupiter.api.io.TempDir;
  * Chunked snapshots through the real S3 server: upload, then rebuild with {@link ChunkAssembler}.
  */
 class ChunkedFetchIT {
-  private static final VmmIdentity HOST = new VmmIdentity("qemu", "7.2.22", "tcg", "microvm");
+  private static final VmmIdentity HOST = SnapshotFixtures.HOST;
   private static final int CHUNK = 64 << 10;
   private static final int SIZE = 64 * CHUNK;
 
@@ -69,25 +68,7 @@ class ChunkedFetchIT {
   }
 
   private SnapshotManifest snapshot(Path dir, String revision, byte[] memory) throws IOException {
-    Files.createDirectories(dir);
-    Files.write(dir.resolve("memory"), memory);
-    Files.writeString(dir.resolve("state"), "state of " + revision);
-    return new SnapshotManifest(
-        SnapshotManifest.FORMAT_VERSION,
-        revision,
-        BuiltinFunctions.HELLO,
-        HOST,
-        new SnapshotManifest.Guest("0".repeat(64), "0".repeat(64)),
-        Instant.now(),
-        List.of(
-            file(dir, "memory", SnapshotFile.Role.MEMORY),
-            file(dir, "state", SnapshotFile.Role.STATE)));
-  }
-
-  private static SnapshotFile file(Path dir, String name, SnapshotFile.Role role)
-      throws IOException {
-    Path p = dir.resolve(name);
-    return SnapshotFile.chunked(name, role, Files.size(p), Chunker.describe(p, CHUNK));
+    return SnapshotFixtures.chunked(dir, revision, BuiltinFunctions.HELLO, memory, CHUNK);
   }
 
   /** Uploads {@code memory} as a snapshot, rebuilds it elsewhere and checks every byte. */

@@ -8,20 +8,20 @@ import dev.thaw.core.cache.InMemoryCacheAdvertiser;
 import dev.thaw.core.function.BuiltinFunctions;
 import dev.thaw.core.io.Digests;
 import dev.thaw.core.snapshot.SnapshotFile;
+import dev.thaw.core.snapshot.SnapshotFixtures;
 import dev.thaw.core.snapshot.SnapshotManifest;
 import dev.thaw.core.snapshot.SnapshotMismatchException;
 import dev.thaw.core.vmm.VmmIdentity;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Instant;
 import java.util.List;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 class LocalSnapshotCacheTest {
-  private static final VmmIdentity HOST = new VmmIdentity("qemu", "7.2.22", "tcg", "microvm");
+  private static final VmmIdentity HOST = SnapshotFixtures.HOST;
 
   @TempDir Path root;
   private final InMemoryCacheAdvertiser ads = new InMemoryCacheAdvertiser();
@@ -41,13 +41,10 @@ class LocalSnapshotCacheTest {
   }
 
   private static SnapshotManifest manifest(String revision, Path state) throws Exception {
-    return new SnapshotManifest(
-        SnapshotManifest.WHOLE_FILE_FORMAT,
+    return SnapshotFixtures.manifest(
         revision,
         BuiltinFunctions.HELLO,
-        HOST,
-        new SnapshotManifest.Guest("0".repeat(64), "0".repeat(64)),
-        Instant.now(),
+        SnapshotManifest.WHOLE_FILE_FORMAT,
         List.of(
             SnapshotFile.whole(
                 "state", SnapshotFile.Role.STATE, Files.size(state), Digests.sha256(state))));

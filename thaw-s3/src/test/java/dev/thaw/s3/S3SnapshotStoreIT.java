@@ -5,8 +5,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.thaw.core.function.BuiltinFunctions;
 import dev.thaw.core.io.Digests;
-import dev.thaw.core.snapshot.Chunker;
 import dev.thaw.core.snapshot.SnapshotFile;
+import dev.thaw.core.snapshot.SnapshotFixtures;
 import dev.thaw.core.snapshot.SnapshotManifest;
 import dev.thaw.core.snapshot.SnapshotManifestCodec;
 import dev.thaw.core.snapshot.SnapshotMismatchException;
@@ -17,7 +17,6 @@ import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.List;
 import java.util.Random;
 import org.junit.jupiter.api.AfterEach;
@@ -27,7 +26,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** The S3 store against the embedded s3proxy server over real HTTP. */
 class S3SnapshotStoreIT {
-  private static final VmmIdentity HOST = new VmmIdentity("qemu", "7.2.22", "tcg", "microvm");
+  private static final VmmIdentity HOST = SnapshotFixtures.HOST;
 
   @TempDir Path tmp;
   private EmbeddedS3Server server;
@@ -72,14 +71,7 @@ class S3SnapshotStoreIT {
   }
 
   static SnapshotManifest manifest(String revision, int format, List<SnapshotFile> files) {
-    return new SnapshotManifest(
-        format,
-        revision,
-        BuiltinFunctions.STATEFUL,
-        HOST,
-        new SnapshotManifest.Guest("0".repeat(64), "0".repeat(64)),
-        Instant.now(),
-        files);
+    return SnapshotFixtures.manifest(revision, BuiltinFunctions.STATEFUL, format, files);
   }
 
   private static SnapshotFile file(Path dir, String name, SnapshotFile.Role role)
@@ -91,20 +83,7 @@ class S3SnapshotStoreIT {
   /** A format-2 snapshot of {@code memory} (and a small state file) in {@code dir}. */
   static SnapshotManifest chunkedSnapshot(Path dir, String revision, byte[] memory)
       throws IOException {
-    Files.createDirectories(dir);
-    Files.write(dir.resolve("memory"), memory);
-    Files.writeString(dir.resolve("state"), "device state of " + revision);
-    List<SnapshotFile> files = new java.util.ArrayList<>();
-    for (var f : List.of("memory", "state")) {
-      Path p = dir.resolve(f);
-      files.add(
-          SnapshotFile.chunked(
-              f,
-              f.equals("memory") ? SnapshotFile.Role.MEMORY : SnapshotFile.Role.STATE,
-              Files.size(p),
-              Chunker.describe(p, CHUNK)));
-    }
-    return manifest(revision, SnapshotManifest.FORMAT_VERSION, files);
+    return SnapshotFixtures.chunked(dir, revision, BuiltinFunctions.STATEFUL, memory, CHUNK);
   }
 
   /** Chunk objects in the bucket. */
