@@ -14,7 +14,6 @@ import dev.thaw.core.snapshot.SnapshotManifestCodec;
 import dev.thaw.core.snapshot.SnapshotMismatchException;
 import dev.thaw.core.snapshot.SnapshotStore;
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.net.URI;
 import java.nio.ByteBuffer;
@@ -55,9 +54,11 @@ import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
 import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.s3.S3ClientBuilder;
+import software.amazon.awssdk.services.s3.S3Configuration;
 import software.amazon.awssdk.services.s3.model.BucketAlreadyOwnedByYouException;
 import software.amazon.awssdk.services.s3.model.NoSuchKeyException;
 import software.amazon.awssdk.services.s3.model.S3Object;
+import software.amazon.awssdk.services.s3.presigner.S3Presigner;
 import tools.jackson.databind.json.JsonMapper;
 
 /**
@@ -105,6 +106,8 @@ public final class S3SnapshotStore implements SnapshotStore, AutoCloseable {
   private final int compressionLevel;
   private final Duration lockTtl;
   private final LongAdder received = new LongAdder();
+  private final S3Presigner presigner;
+  private final RangeReader ranges;
   private final Queue<ZstdDecompressCtx> decoders = new ConcurrentLinkedQueue<>();
   private volatile Consumer<String> uploadHook = phase -> {};
 
@@ -123,6 +126,16 @@ public final class S3SnapshotStore implements SnapshotStore, AutoCloseable {
       client.endpointOverride(b.endpoint);
     }
     this.s3 = client.build();
+    S3Presigner.Builder signer =
+        S3Presigner.builder()
+            .region(Region.of(b.region))
+            .credentialsProvider(b.credentials)
+            .serviceConfiguration(
+                S3Configuration.builder().pathStyleAccessEnabled(b.pathStyle).build());
+    if (b.endpoint != null) {
+      signer.endpointOverride(b.endpoint);
+    }
+    this.presigner = signer.build();
     this.bucket = b.bucket;
     this.prefix = b.prefix;
     this.rangeBytes = b.rangeBytes;
@@ -140,6 +153,7 @@ public final class S3SnapshotStore implements SnapshotStore, AutoCloseable {
     this.wholeFiles = b.wholeFiles;
     this.compressionLevel = b.compressionLevel;
     this.lockTtl = b.lockTtl;
+    this.ranges = new RangeReader(presigner, bucket, description);
   }
 
   public static Builder builder() {
@@ -245,20 +259,9 @@ public final class S3SnapshotStore implements SnapshotStore, AutoCloseable {
   }
 
   private byte[] fetchRange(String key, long from, long to) throws IOException {
-    byte[] buffer = new byte[(int) (to - from + 1)];
-    try (InputStream in =
-        s3.getObject(r -> r.bucket(bucket).key(key).range("bytes=" + from + "-" + to))) {
-      int n = in.readNBytes(buffer, 0, buffer.length);
-      received.add(n);
-      if (n != buffer.length) {
-        throw new IOException(
-            key + " is shorter than its manifest says (range " + from + "-" + to + ")");
-      }
-    } catch (SdkException e) {
-      throw new IOException(
-          "cannot download " + key + " from " + description + ": " + e.getMessage(), e);
-    }
-    return buffer;
+    byte[] range = ranges.read(key, from, to);
+    received.add(range.length);
+    return range;
   }
 
   @Override
@@ -700,6 +703,7 @@ public final class S3SnapshotStore implements SnapshotStore, AutoCloseable {
   public void close() {
     pool.shutdownNow();
     s3.close();
+    presigner.close();
     for (ZstdDecompressCtx ctx; (ctx = decoders.poll()) != null; ) {
       ctx.close();
     }
