@@ -21,6 +21,11 @@ import picocli.CommandLine.Command;
     })
 public final class Thaw {
   public static void main(String[] args) {
+    // Remote restores read up to 8 ranges of a pack at once over plain HTTP connections; the
+    // JDK keeps only 5 idle ones per server by default, so every burst would reopen the rest.
+    if (System.getProperty("http.maxConnections") == null) {
+      System.setProperty("http.maxConnections", "32");
+    }
     System.exit(commandLine().execute(args));
   }
 
