@@ -1,6 +1,7 @@
 package dev.thaw.kubernetes;
 
 import dev.thaw.core.cache.CacheAdvertiser;
+import dev.thaw.core.concurrent.DaemonThreads;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
@@ -37,12 +38,7 @@ public final class KubernetesCacheAdvertiser implements CacheAdvertiser, AutoClo
   private final Duration maxBackoff;
   private final AtomicReference<Set<String>> pending = new AtomicReference<>();
   private final ScheduledExecutorService writer =
-      Executors.newSingleThreadScheduledExecutor(
-          r -> {
-            Thread t = new Thread(r, "thaw-cache-advertiser");
-            t.setDaemon(true);
-            return t;
-          });
+      Executors.newSingleThreadScheduledExecutor(DaemonThreads.named("thaw-cache-advertiser"));
   private volatile Set<String> published;
   private volatile boolean failing;
   private long backoffMillis = 100;

@@ -1,5 +1,6 @@
 package dev.thaw.node;
 
+import dev.thaw.core.concurrent.DaemonThreads;
 import dev.thaw.core.io.Digests;
 import dev.thaw.core.io.FileTrees;
 import dev.thaw.core.snapshot.ChunkList;
@@ -79,15 +80,7 @@ public final class ChunkAssembler implements AutoCloseable {
   public ChunkAssembler(SnapshotStore store, int parallelism) {
     this.store = store;
     this.parallelism = parallelism;
-    AtomicInteger n = new AtomicInteger();
-    this.pool =
-        Executors.newFixedThreadPool(
-            parallelism,
-            r -> {
-              Thread t = new Thread(r, "thaw-chunk-" + n.incrementAndGet());
-              t.setDaemon(true);
-              return t;
-            });
+    this.pool = Executors.newFixedThreadPool(parallelism, DaemonThreads.numbered("thaw-chunk"));
   }
 
   /** Creates every file of {@code manifest} in {@code dir} at its full size, all holes. */

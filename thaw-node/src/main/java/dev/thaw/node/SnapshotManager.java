@@ -1,5 +1,6 @@
 package dev.thaw.node;
 
+import dev.thaw.core.concurrent.DaemonThreads;
 import dev.thaw.core.function.FunctionSpec;
 import dev.thaw.core.io.FileTrees;
 import dev.thaw.core.snapshot.ChunkList;
@@ -77,21 +78,11 @@ public final class SnapshotManager implements AutoCloseable {
   private final int chunkSize;
   private final ChunkAssembler assembler;
   private final ExecutorService starter =
-      Executors.newCachedThreadPool(
-          r -> {
-            Thread t = new Thread(r, "thaw-restore-starter");
-            t.setDaemon(true);
-            return t;
-          });
+      Executors.newCachedThreadPool(DaemonThreads.named("thaw-restore-starter"));
   private final ConcurrentHashMap<String, CompletableFuture<Void>> fetches =
       new ConcurrentHashMap<>();
   private final ExecutorService background =
-      Executors.newSingleThreadExecutor(
-          r -> {
-            Thread t = new Thread(r, "thaw-snapshot-writer");
-            t.setDaemon(true);
-            return t;
-          });
+      Executors.newSingleThreadExecutor(DaemonThreads.named("thaw-snapshot-writer"));
 
   /** Where a cold start's VM came from. */
   public enum Source {

@@ -1,5 +1,6 @@
 package dev.thaw.qemu;
 
+import dev.thaw.core.concurrent.DaemonThreads;
 import java.io.IOException;
 import java.net.StandardProtocolFamily;
 import java.net.UnixDomainSocketAddress;
@@ -34,12 +35,7 @@ import java.util.concurrent.TimeUnit;
 final class QemuProcess implements AutoCloseable {
   private static final Set<Process> LIVE = ConcurrentHashMap.newKeySet();
   private static final ExecutorService LAUNCHER =
-      Executors.newSingleThreadExecutor(
-          r -> {
-            Thread t = new Thread(r, "thaw-vmm-launcher");
-            t.setDaemon(true);
-            return t;
-          });
+      Executors.newSingleThreadExecutor(DaemonThreads.named("thaw-vmm-launcher"));
 
   static {
     Runtime.getRuntime()

@@ -3,6 +3,7 @@ package dev.thaw.s3;
 import com.github.luben.zstd.Zstd;
 import com.github.luben.zstd.ZstdDecompressCtx;
 import com.github.luben.zstd.ZstdException;
+import dev.thaw.core.concurrent.DaemonThreads;
 import dev.thaw.core.io.Digests;
 import dev.thaw.core.io.FileTrees;
 import dev.thaw.core.snapshot.ChunkList;
@@ -140,14 +141,7 @@ public final class S3SnapshotStore implements SnapshotStore, AutoCloseable {
     this.prefix = b.prefix;
     this.rangeBytes = b.rangeBytes;
     this.parallelism = b.parallelism;
-    this.pool =
-        Executors.newFixedThreadPool(
-            b.parallelism,
-            r -> {
-              Thread t = new Thread(r, "thaw-s3-range");
-              t.setDaemon(true);
-              return t;
-            });
+    this.pool = Executors.newFixedThreadPool(b.parallelism, DaemonThreads.named("thaw-s3-range"));
     this.description =
         "s3://" + bucket + "/" + prefix + (b.endpoint == null ? "" : " at " + b.endpoint);
     this.wholeFiles = b.wholeFiles;

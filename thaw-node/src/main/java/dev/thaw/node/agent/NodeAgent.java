@@ -1,5 +1,6 @@
 package dev.thaw.node.agent;
 
+import dev.thaw.core.concurrent.DaemonThreads;
 import dev.thaw.core.function.FunctionClient;
 import dev.thaw.core.function.FunctionSpec;
 import dev.thaw.core.vmm.MicroVm;
@@ -47,12 +48,7 @@ public final class NodeAgent implements AutoCloseable {
   private final AtomicInteger instances = new AtomicInteger();
   private final AtomicInteger sequence = new AtomicInteger();
   private final ScheduledExecutorService reaper =
-      Executors.newSingleThreadScheduledExecutor(
-          r -> {
-            Thread t = new Thread(r, "thaw-agent-reaper");
-            t.setDaemon(true);
-            return t;
-          });
+      Executors.newSingleThreadScheduledExecutor(DaemonThreads.named("thaw-agent-reaper"));
   private volatile boolean closed;
 
   /** One instance of a revision. */

@@ -1,5 +1,6 @@
 package dev.thaw.node.gateway;
 
+import dev.thaw.core.concurrent.DaemonThreads;
 import dev.thaw.core.function.FunctionSpec;
 import dev.thaw.core.placement.NodeScore;
 import dev.thaw.core.placement.NodeState;
@@ -47,12 +48,7 @@ public final class Gateway implements AutoCloseable {
   private final Map<String, View> views = new ConcurrentHashMap<>();
   private final java.util.Random random;
   private final ScheduledExecutorService poller =
-      Executors.newSingleThreadScheduledExecutor(
-          r -> {
-            Thread t = new Thread(r, "thaw-gateway-health");
-            t.setDaemon(true);
-            return t;
-          });
+      Executors.newSingleThreadScheduledExecutor(DaemonThreads.named("thaw-gateway-health"));
 
   /** What the gateway last saw of a node. */
   private record View(

@@ -1,5 +1,6 @@
 package dev.thaw.node.http;
 
+import dev.thaw.core.concurrent.DaemonThreads;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.StandardProtocolFamily;
@@ -26,12 +27,7 @@ public final class UnixSocketRelay implements AutoCloseable {
   private final InetSocketAddress target;
   private final ServerSocketChannel server;
   private final ExecutorService threads =
-      Executors.newCachedThreadPool(
-          r -> {
-            Thread t = new Thread(r, "thaw-uds-relay");
-            t.setDaemon(true);
-            return t;
-          });
+      Executors.newCachedThreadPool(DaemonThreads.named("thaw-uds-relay"));
 
   private UnixSocketRelay(Path socket, InetSocketAddress target) throws IOException {
     this.socket = socket;
