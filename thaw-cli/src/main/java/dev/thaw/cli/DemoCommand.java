@@ -135,12 +135,7 @@ final class DemoCommand implements Callable<Integer> {
     Runtime.getRuntime().addShutdownHook(cleanup);
     List<Row> rows = new ArrayList<>();
     try (EmbeddedS3Server s3 = EmbeddedS3Server.start(root.resolve("s3"));
-        S3SnapshotStore store =
-            S3SnapshotStore.builder()
-                .endpoint(s3.endpoint())
-                .credentials(s3.credentials())
-                .build()
-                .ensureBucket()) {
+        S3SnapshotStore store = S3SnapshotStore.builder().server(s3).build().ensureBucket()) {
       console.printf(
           "thaw demo: %d nodes, %d functions, %d rounds x %d configurations; embedded S3 at %s%n",
           nodes, FUNCTIONS.size(), rounds, CONFIGURATIONS.size(), s3.endpoint());

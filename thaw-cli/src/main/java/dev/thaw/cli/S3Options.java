@@ -71,9 +71,7 @@ final class S3Options {
                   .bucket(bucket)
                   .prefix(prefix)
                   .pathStyle(!virtualHosted);
-          return server == null
-              ? b.endpoint(endpoint)
-              : b.endpoint(server.endpoint()).credentials(server.credentials());
+          return server == null ? b.endpoint(endpoint) : b.server(server);
         };
     try {
       return new Remote(builders.get().build().ensureBucket(), server, builders);

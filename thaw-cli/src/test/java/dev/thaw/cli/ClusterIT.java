@@ -33,12 +33,7 @@ class ClusterIT {
   void remoteRestoreSnapshotAwarePlacementAndANodeKilledMidInvocation() throws Exception {
     GuestImage.ensure(GuestImage.defaultCacheRoot(), System.out::println);
     try (EmbeddedS3Server s3 = EmbeddedS3Server.start(dir.resolve("s3"));
-        S3SnapshotStore store =
-            S3SnapshotStore.builder()
-                .endpoint(s3.endpoint())
-                .credentials(s3.credentials())
-                .build()
-                .ensureBucket();
+        S3SnapshotStore store = S3SnapshotStore.builder().server(s3).build().ensureBucket();
         LocalCluster cluster =
             LocalCluster.start(
                 new LocalCluster.Config(

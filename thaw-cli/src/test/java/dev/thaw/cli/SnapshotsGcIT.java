@@ -53,8 +53,7 @@ class SnapshotsGcIT {
     try (EmbeddedS3Server server = EmbeddedS3Server.start(tmp.resolve("data").resolve("s3"));
         S3SnapshotStore store =
             S3SnapshotStore.builder()
-                .endpoint(server.endpoint())
-                .credentials(server.credentials())
+                .server(server)
                 .bucket("thaw-snapshots")
                 .build()
                 .ensureBucket()) {

@@ -15,6 +15,7 @@ import dev.thaw.core.snapshot.SnapshotMismatchException;
 import dev.thaw.core.snapshot.SnapshotStore;
 import dev.thaw.core.vmm.VmmIdentity;
 import dev.thaw.s3.EmbeddedS3Server;
+import dev.thaw.s3.S3Raw;
 import dev.thaw.s3.S3SnapshotStore;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.io.IOException;
@@ -49,13 +50,7 @@ class ChunkedFetchIT {
   @BeforeEach
   void start() throws Exception {
     server = EmbeddedS3Server.start(tmp.resolve("s3"));
-    store =
-        S3SnapshotStore.builder()
-            .endpoint(server.endpoint())
-            .credentials(server.credentials())
-            .bucket("snapshots")
-            .build()
-            .ensureBucket();
+    store = S3SnapshotStore.builder().server(server).bucket("snapshots").build().ensureBucket();
     watched = WatchedStore.watching(store);
     assembler = new ChunkAssembler(watched, 8);
   }

@@ -12,6 +12,7 @@ import dev.thaw.core.snapshot.SnapshotManifestCodec;
 import dev.thaw.core.snapshot.SnapshotMode;
 import dev.thaw.core.vmm.MicroVm;
 import dev.thaw.s3.EmbeddedS3Server;
+import dev.thaw.s3.S3Raw;
 import dev.thaw.s3.S3SnapshotStore;
 import java.net.URI;
 import java.nio.file.Files;
@@ -140,8 +141,7 @@ class SnapshotManagerIT {
     }
     try (S3SnapshotStore v1 =
             S3SnapshotStore.builder()
-                .endpoint(server.endpoint())
-                .credentials(server.credentials())
+                .server(server)
                 .bucket("snapshots")
                 .prefix("v1/")
                 .wholeFiles(true)

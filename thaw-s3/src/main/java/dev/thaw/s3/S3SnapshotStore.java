@@ -777,6 +777,11 @@ public final class S3SnapshotStore implements SnapshotStore, AutoCloseable {
       return this;
     }
 
+    /** The embedded server in this process: its endpoint and credentials, path-style. */
+    public Builder server(EmbeddedS3Server server) {
+      return endpoint(server.endpoint()).credentials(server.credentials()).pathStyle(true);
+    }
+
     public Builder credentials(AwsCredentialsProvider credentials) {
       this.credentials = Objects.requireNonNull(credentials);
       return this;

@@ -16,10 +16,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import software.amazon.awssdk.core.sync.RequestBody;
-import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
-import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.s3.S3Client;
-import software.amazon.awssdk.services.s3.S3Configuration;
 import software.amazon.awssdk.services.s3.presigner.S3Presigner;
 
 /** Ranged reads through presigned URLs, against the real embedded server. */
@@ -33,24 +30,11 @@ class RangeReaderIT {
   @BeforeEach
   void start() throws Exception {
     server = EmbeddedS3Server.start(tmp.resolve("s3"));
-    s3 =
-        S3Client.builder()
-            .endpointOverride(server.endpoint())
-            .credentialsProvider(server.credentials())
-            .region(Region.US_EAST_1)
-            .forcePathStyle(true)
-            .httpClient(UrlConnectionHttpClient.builder().build())
-            .build();
+    s3 = S3Raw.client(server);
     s3.createBucket(r -> r.bucket("ranges"));
     new Random(1).nextBytes(object);
     s3.putObject(r -> r.bucket("ranges").key("obj"), RequestBody.fromBytes(object));
-    presigner =
-        S3Presigner.builder()
-            .endpointOverride(server.endpoint())
-            .credentialsProvider(server.credentials())
-            .region(Region.US_EAST_1)
-            .serviceConfiguration(S3Configuration.builder().pathStyleAccessEnabled(true).build())
-            .build();
+    presigner = S3Raw.presigner(server);
   }
 
   @AfterEach

@@ -37,8 +37,7 @@ class S3SnapshotStoreIT {
     server = EmbeddedS3Server.start(tmp.resolve("s3"));
     store =
         S3SnapshotStore.builder()
-            .endpoint(server.endpoint())
-            .credentials(server.credentials())
+            .server(server)
             .bucket("snapshots")
             .rangeBytes(1 << 20)
             .build()
