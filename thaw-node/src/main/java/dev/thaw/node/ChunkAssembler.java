@@ -114,7 +114,7 @@ public final class ChunkAssembler implements AutoCloseable {
       SnapshotManifest manifest, Path dir, LocalChunks local, Optional<PackIndex> knownPack)
       throws IOException {
     Map<String, List<Target>> targets = new LinkedHashMap<>();
-    Map<String, Integer> lengths = new LinkedHashMap<>();
+    Map<String, Integer> lengths = manifest.chunks();
     List<FileChannel> outs = new ArrayList<>();
     Map<Path, FileChannel> sources = new ConcurrentHashMap<>();
     long zero = 0;
@@ -140,12 +140,16 @@ public final class ChunkAssembler implements AutoCloseable {
             targets
                 .computeIfAbsent(d, k -> new ArrayList<>())
                 .add(new Target(out, chunks.offset(i)));
-            lengths.put(d, chunks.length(i, f.size()));
           }
         }
       }
       ExecutorCompletionService<Void> done = new ExecutorCompletionService<>(pool);
-      List<String> remote = targets.keySet().stream().filter(d -> local.find(d).isEmpty()).toList();
+      // Each chunk is either held by a local cache entry (copied) or fetched.
+      Map<String, LocalChunks.Location> held = new LinkedHashMap<>();
+      List<String> remote = new ArrayList<>();
+      for (String d : targets.keySet()) {
+        local.find(d).ifPresentOrElse(at -> held.put(d, at), () -> remote.add(d));
+      }
       Map<String, PackIndex.Entry> packed = new HashMap<>();
       if (!remote.isEmpty()) {
         (knownPack != null ? knownPack : packIndex(manifest))
@@ -195,16 +199,13 @@ public final class ChunkAssembler implements AutoCloseable {
                   return null;
                 }));
       }
-      for (String d : targets.keySet()) {
-        var here = local.find(d);
-        if (here.isEmpty()) {
-          continue;
-        }
+      for (var h : held.entrySet()) {
+        String d = h.getKey();
         int length = lengths.get(d);
         tasks.add(
             done.submit(
                 () -> {
-                  byte[] data = read(sources, here.get());
+                  byte[] data = read(sources, h.getValue());
                   copied.incrementAndGet();
                   copiedBytes.add(length);
                   write(targets.get(d), data, length);
