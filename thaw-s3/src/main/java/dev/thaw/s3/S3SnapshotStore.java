@@ -270,16 +270,17 @@ public final class S3SnapshotStore implements SnapshotStore, AutoCloseable {
           "cannot fetch chunk " + sha256 + " from " + description + ": " + e.getMessage(), e);
     }
     received.add(stored.length);
-    byte[] data;
+    byte[] data = new byte[length];
+    long n;
     try {
-      data = Zstd.decompress(stored, length);
+      n = decode(data, stored, 0, stored.length);
     } catch (ZstdException | IllegalArgumentException e) {
       throw new SnapshotMismatchException(
-          "chunk " + sha256 + " does not decode: " + e.getMessage(), e);
+          "chunk " + sha256 + " does not decode to " + length + " bytes: " + e.getMessage(), e);
     }
-    if (data.length != length) {
+    if (n != length) {
       throw new SnapshotMismatchException(
-          "chunk " + sha256 + " decodes to " + data.length + " bytes, not " + length, null);
+          "chunk " + sha256 + " decodes to " + n + " bytes, not " + length, null);
     }
     return new FetchedChunk(data, stored.length, false);
   }
