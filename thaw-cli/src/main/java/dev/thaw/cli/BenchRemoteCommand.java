@@ -31,7 +31,6 @@ import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
-import tools.jackson.databind.json.JsonMapper;
 
 /**
  * {@code thaw bench remote}: a local restore against remote restores by the whole-file method and
@@ -93,8 +92,7 @@ final class BenchRemoteCommand implements Callable<Integer> {
       description = "Chunks fetched at once per restore (default: ${DEFAULT-VALUE}).")
   int fetchParallelism;
 
-  @Option(names = "--json", description = "Also write the figures as JSON to this file.")
-  Path json;
+  @Mixin JsonOutput json;
 
   @Option(
       names = "--report",
@@ -258,22 +256,18 @@ final class BenchRemoteCommand implements Callable<Integer> {
       }
       Dedup d = dedup(ma, mb);
       print(results, function, d, other);
-      if (json != null) {
-        Map<String, Object> doc = new LinkedHashMap<>();
-        doc.put("function", function.id());
-        doc.put("other", other.id());
-        doc.put("vmm", vmm.identity().toString());
-        doc.put("chunkSize", chunk);
-        doc.put("zstdLevel", zstdLevel);
-        doc.put("guestMemoryBytes", function.memoryBytes());
-        doc.put("results", results);
-        doc.put("dedup", d);
-        JsonMapper.builder()
-            .build()
-            .writerWithDefaultPrettyPrinter()
-            .writeValue(json.toFile(), doc);
-        out.println("wrote " + json);
-      }
+      json.write(
+          doc -> {
+            doc.put("function", function.id());
+            doc.put("other", other.id());
+            doc.put("vmm", vmm.identity().toString());
+            doc.put("chunkSize", chunk);
+            doc.put("zstdLevel", zstdLevel);
+            doc.put("guestMemoryBytes", function.memoryBytes());
+            doc.put("results", results);
+            doc.put("dedup", d);
+          },
+          out);
       if (reportDir != null) {
         out.println("wrote " + report.write(reportDir));
       }

@@ -16,15 +16,12 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
-import tools.jackson.databind.json.JsonMapper;
 
 /**
  * {@code thaw bench snapshots}: cold-start latency of the four snapshot configurations of the
@@ -53,8 +50,7 @@ final class BenchSnapshotsCommand implements Callable<Integer> {
       description = "Built-in function (default: ${DEFAULT-VALUE}).")
   String functionId;
 
-  @Option(names = "--json", description = "Also write the figures as JSON to this file.")
-  Path json;
+  @Mixin JsonOutput json;
 
   @Mixin S3Options s3;
 
@@ -118,14 +114,13 @@ final class BenchSnapshotsCommand implements Callable<Integer> {
       remote.store().delete(REVISION);
     }
     print(results);
-    if (json != null) {
-      Map<String, Object> doc = new LinkedHashMap<>();
-      doc.put("function", function.id());
-      doc.put("vmm", vmm.identity().toString());
-      doc.put("results", results);
-      JsonMapper.builder().build().writerWithDefaultPrettyPrinter().writeValue(json.toFile(), doc);
-      out.println("wrote " + json);
-    }
+    json.write(
+        doc -> {
+          doc.put("function", function.id());
+          doc.put("vmm", vmm.identity().toString());
+          doc.put("results", results);
+        },
+        out);
     return 0;
   }
 

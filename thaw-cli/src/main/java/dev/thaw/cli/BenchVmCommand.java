@@ -14,13 +14,11 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
-import tools.jackson.databind.json.JsonMapper;
 
 /**
  * {@code thaw bench vm}: time to first response of cold boots and of snapshot restores, measured in
@@ -52,8 +50,7 @@ final class BenchVmCommand implements Callable<Integer> {
       description = "Restores to time (at least 10). Default: ${DEFAULT-VALUE}.")
   int restores;
 
-  @Option(names = "--json", description = "Also write the figures as JSON to this file.")
-  Path json;
+  @Mixin JsonOutput json;
 
   @Option(
       names = "--work-dir",
@@ -135,16 +132,15 @@ final class BenchVmCommand implements Callable<Integer> {
         "restore from snapshot", restore.p50(), restore.p90(), restore.count());
     out.printf("restore / boot (medians): %.3f%n", ratio);
 
-    if (json != null) {
-      Map<String, Object> doc = new LinkedHashMap<>();
-      doc.put("function", function.id());
-      doc.put("vmm", vmm.identity().toString());
-      doc.put("coldBootMs", boot);
-      doc.put("restoreMs", restore);
-      doc.put("restoreOverBootMedian", ratio);
-      JsonMapper.builder().build().writerWithDefaultPrettyPrinter().writeValue(json.toFile(), doc);
-      out.println("wrote " + json);
-    }
+    json.write(
+        doc -> {
+          doc.put("function", function.id());
+          doc.put("vmm", vmm.identity().toString());
+          doc.put("coldBootMs", boot);
+          doc.put("restoreMs", restore);
+          doc.put("restoreOverBootMedian", ratio);
+        },
+        out);
     return 0;
   }
 }
