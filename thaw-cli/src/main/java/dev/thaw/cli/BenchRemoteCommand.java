@@ -2,6 +2,7 @@ package dev.thaw.cli;
 
 import dev.thaw.bench.LatencyReport;
 import dev.thaw.bench.MachineCpu;
+import dev.thaw.bench.ProcessCpu;
 import dev.thaw.core.config.ByteSize;
 import dev.thaw.core.function.BuiltinFunctions;
 import dev.thaw.core.function.FunctionClient;
@@ -55,10 +56,11 @@ final class BenchRemoteCommand implements Callable<Integer> {
 
   @Option(
       names = "--warmup",
-      defaultValue = "3",
+      defaultValue = "10",
       description =
           "Rounds run first and not counted: a node agent is a long-running JVM, so the bench"
-              + " measures compiled code, not the interpreter (default: ${DEFAULT-VALUE}).")
+              + " measures compiled code; the JIT compiler is still busy for about ten rounds"
+              + " (default: ${DEFAULT-VALUE}).")
   int warmup;
 
   @Option(
@@ -110,13 +112,16 @@ final class BenchRemoteCommand implements Callable<Integer> {
    * @param bytesPerRestore median bytes received from storage per restore
    * @param cpuMsPerRestore median CPU time the whole machine spent per restore (all cores, every
    *     process, the kernel), or -1 where it cannot be read
+   * @param cpuMsByPart median CPU time per part of this process and its children ({@link
+   *     ProcessCpu#PARTS}); zeros where {@code /proc} cannot be read
    */
   record Result(
       String method,
       LatencySummary latencyMs,
       double ratioToLocal,
       long bytesPerRestore,
-      long cpuMsPerRestore) {}
+      long cpuMsPerRestore,
+      Map<String, Long> cpuMsByPart) {}
 
   @Override
   public Integer call() throws Exception {
@@ -195,7 +200,9 @@ final class BenchRemoteCommand implements Callable<Integer> {
       Map<String, List<Double>> ms = new LinkedHashMap<>();
       Map<String, List<Double>> bytes = new HashMap<>();
       Map<String, List<Double>> cpuMs = new HashMap<>();
+      Map<String, Map<String, List<Double>>> byPart = new HashMap<>();
       MachineCpu cpu = MachineCpu.system();
+      ProcessCpu parts = ProcessCpu.self();
       Map<String, Node> nodes = new LinkedHashMap<>();
       nodes.put("local restore", maker);
       nodes.put("remote, whole files", wholeNode);
@@ -204,6 +211,7 @@ final class BenchRemoteCommand implements Callable<Integer> {
       nodes.keySet().forEach(k -> ms.put(k, new ArrayList<>()));
       nodes.keySet().forEach(k -> bytes.put(k, new ArrayList<>()));
       nodes.keySet().forEach(k -> cpuMs.put(k, new ArrayList<>()));
+      nodes.keySet().forEach(k -> byPart.put(k, new LinkedHashMap<>()));
       for (int i = 1 - warmup; i <= restores; i++) {
         StringBuilder line =
             new StringBuilder(
@@ -217,12 +225,14 @@ final class BenchRemoteCommand implements Callable<Integer> {
           }
           long received = n.store().receivedBytes();
           OptionalLong cpu0 = cpu.busyMillis();
+          ProcessCpu.Sample parts0 = parts.sample();
           long t0 = System.nanoTime();
           SnapshotManager.ColdStart start = n.manager().start(function, a);
           try (MicroVm vm = start.vm()) {
             client.get(vm.endpoint(), "/");
             double elapsed = (System.nanoTime() - t0) / 1e6;
             OptionalLong cpu1 = cpu.busyMillis();
+            Map<String, Double> spentByPart = parts.sample().millisSince(parts0);
             if (start.source() == SnapshotManager.Source.NONE) {
               throw new IllegalStateException(
                   e.getKey() + " booted instead of restoring: " + start.fallback().orElse("?"));
@@ -230,6 +240,9 @@ final class BenchRemoteCommand implements Callable<Integer> {
             if (i >= 1) {
               ms.get(e.getKey()).add(elapsed);
               bytes.get(e.getKey()).add((double) (n.store().receivedBytes() - received));
+              spentByPart.forEach(
+                  (part, v) ->
+                      byPart.get(e.getKey()).computeIfAbsent(part, k -> new ArrayList<>()).add(v));
               if (cpu0.isPresent() && cpu1.isPresent()) {
                 cpuMs.get(e.getKey()).add((double) (cpu1.getAsLong() - cpu0.getAsLong()));
               }
@@ -251,7 +264,11 @@ final class BenchRemoteCommand implements Callable<Integer> {
         long perRestore = (long) LatencySummary.of(bytes.get(e.getKey())).p50();
         List<Double> spent = cpuMs.get(e.getKey());
         long cpuPerRestore = spent.isEmpty() ? -1 : (long) LatencySummary.of(spent).p50();
-        results.add(new Result(e.getKey(), s, s.p50() / local, perRestore, cpuPerRestore));
+        Map<String, Long> partMs = new LinkedHashMap<>();
+        byPart
+            .get(e.getKey())
+            .forEach((part, v) -> partMs.put(part, Math.round(LatencySummary.of(v).p50())));
+        results.add(new Result(e.getKey(), s, s.p50() / local, perRestore, cpuPerRestore, partMs));
         report.add(e.getKey(), e.getValue());
       }
       Dedup d = dedup(ma, mb);
@@ -359,6 +376,16 @@ final class BenchRemoteCommand implements Callable<Integer> {
     out.println(
         "cpu ms: median CPU time the whole machine spent during one restore, over all cores"
             + " (this JVM with the embedded S3 server, QEMU, the kernel); resolution 10 ms");
+    out.println();
+    out.printf("%-32s", "cpu ms by part (median)");
+    ProcessCpu.PARTS.forEach(p -> out.printf(" %13s", p));
+    out.println();
+    for (Result r : results) {
+      out.printf("%-32s", r.method());
+      ProcessCpu.PARTS.forEach(
+          p -> out.printf(" %13s", r.cpuMsByPart().containsKey(p) ? r.cpuMsByPart().get(p) : "-"));
+      out.println();
+    }
     out.printf(
         Locale.ROOT,
         "%ndedup: %s of %s's %s of non-zero chunks are also in %s's snapshot (%.0f%%);"

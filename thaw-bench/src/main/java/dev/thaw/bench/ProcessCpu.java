@@ -1,0 +1,130 @@
+package dev.thaw.bench;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Supplier;
+import java.util.stream.Stream;
+
+/**
+ * CPU time of this JVM's threads and of its child processes (QEMU), split into parts by thread
+ * name, from Linux's per-thread {@code /proc/PID/task/TID/schedstat} (nanoseconds of run time).
+ * Where {@link MachineCpu} says how much a restore cost the machine, this says who spent it: the
+ * VMM, the chunk workers, the embedded S3 server, the JIT compiler.
+ *
+ * <p>Threads that start and end between two samples are missed: the parts are a lower bound.
+ */
+public final class ProcessCpu {
+  /** QEMU and anything else this JVM started. */
+  public static final String VMM = "vmm";
+
+  public static final String CHUNK_WORKERS = "chunk workers";
+  public static final String S3_SERVER = "s3 server";
+  public static final String JIT = "jit";
+  public static final String GC = "gc";
+  public static final String OTHER = "other jvm";
+
+  /** The parts, in the order a report shows them. */
+  public static final List<String> PARTS = List.of(VMM, CHUNK_WORKERS, S3_SERVER, JIT, GC, OTHER);
+
+  private final Path proc;
+  private final long pid;
+  private final Supplier<Stream<Long>> children;
+
+  private ProcessCpu(Path proc, long pid, Supplier<Stream<Long>> children) {
+    this.proc = proc;
+    this.pid = pid;
+    this.children = children;
+  }
+
+  /** This JVM and its descendants. */
+  public static ProcessCpu self() {
+    return new ProcessCpu(
+        Path.of("/proc"),
+        ProcessHandle.current().pid(),
+        () -> ProcessHandle.current().descendants().map(ProcessHandle::pid));
+  }
+
+  /** Reads {@code proc} (a tree in {@code /proc}'s layout) for {@code pid} and {@code children}. */
+  static ProcessCpu reading(Path proc, long pid, List<Long> children) {
+    return new ProcessCpu(proc, pid, children::stream);
+  }
+
+  /** Which part a thread belongs to, by its name ({@code comm}, at most 15 characters). */
+  static String part(String threadName, boolean child) {
+    if (child) {
+      return VMM;
+    }
+    if (threadName.startsWith("thaw-chunk")) {
+      return CHUNK_WORKERS;
+    }
+    if (threadName.startsWith("S3Proxy") || threadName.startsWith("qtp")) {
+      return S3_SERVER;
+    }
+    if (threadName.contains("CompilerThre")) {
+      return JIT;
+    }
+    if (threadName.startsWith("GC Thread") || threadName.startsWith("G1 ")) {
+      return GC;
+    }
+    return OTHER;
+  }
+
+  /** Run time so far of every live thread; empty where {@code /proc} cannot be read. */
+  public Sample sample() {
+    Map<String, Long> nanos = new HashMap<>();
+    Map<String, String> parts = new HashMap<>();
+    read(pid, false, nanos, parts);
+    children.get().forEach(child -> read(child, true, nanos, parts));
+    return new Sample(nanos, parts);
+  }
+
+  private void read(
+      long process, boolean child, Map<String, Long> nanos, Map<String, String> parts) {
+    try (Stream<Path> tasks = Files.list(proc.resolve(Long.toString(process)).resolve("task"))) {
+      tasks.forEach(
+          task -> {
+            try {
+              String name = Files.readString(task.resolve("comm")).trim();
+              String first = Files.readString(task.resolve("schedstat")).trim().split("\\s+")[0];
+              String key = process + "/" + task.getFileName();
+              nanos.put(key, Long.parseLong(first));
+              parts.put(key, part(name, child));
+            } catch (IOException | NumberFormatException e) {
+              // The thread ended while being read: it is missed (see the class comment).
+            }
+          });
+    } catch (IOException e) {
+      // The process ended, or this is not Linux.
+    }
+  }
+
+  /** Run time per thread at one moment. */
+  public static final class Sample {
+    private final Map<String, Long> nanos;
+    private final Map<String, String> parts;
+
+    private Sample(Map<String, Long> nanos, Map<String, String> parts) {
+      this.nanos = nanos;
+      this.parts = parts;
+    }
+
+    /**
+     * Milliseconds each part ran since {@code earlier}, every part of {@link #PARTS} present;
+     * threads new since then count in full.
+     */
+    public Map<String, Double> millisSince(Sample earlier) {
+      Map<String, Double> ms = new LinkedHashMap<>();
+      PARTS.forEach(p -> ms.put(p, 0.0));
+      nanos.forEach(
+          (key, now) ->
+              ms.merge(
+                  parts.get(key), (now - earlier.nanos.getOrDefault(key, 0L)) / 1e6, Double::sum));
+      return ms;
+    }
+  }
+}
