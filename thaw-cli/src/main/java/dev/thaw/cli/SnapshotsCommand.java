@@ -4,6 +4,7 @@ import dev.thaw.core.config.ByteSize;
 import dev.thaw.core.snapshot.SnapshotManifest;
 import dev.thaw.core.snapshot.SnapshotManifestCodec;
 import dev.thaw.node.LocalSnapshotCache;
+import dev.thaw.node.SnapshotManager;
 import java.io.PrintStream;
 import java.util.Optional;
 import java.util.concurrent.Callable;
@@ -108,12 +109,20 @@ final class SnapshotsCommand {
         names = "--unused-for",
         converter = DurationConverter.class,
         description =
-            "Also delete revisions neither uploaded nor restored for this long, e.g. 30d"
-                + " (default: keep every revision).")
+            "Also delete revisions neither uploaded nor restored for this long, e.g. 30d;"
+                + " at least 2h (default: keep every revision).")
     java.time.Duration unusedFor;
 
     @Override
     public Integer call() throws Exception {
+      java.time.Duration shortest = SnapshotManager.DEFAULT_USE_RECORD_INTERVAL.multipliedBy(2);
+      if (unusedFor != null && unusedFor.compareTo(shortest) < 0) {
+        throw new IllegalArgumentException(
+            "--unused-for must be at least "
+                + shortest.toHours()
+                + "h: nodes record a revision's use at most once an hour, so a shorter age"
+                + " could delete a revision in use");
+      }
       try (S3Options.Remote r = s3.open(node.dataDir())) {
         System.out.println("collecting garbage in " + r.store().describe());
         var report = r.store().collectGarbage(unusedFor, phase -> System.out.println("  " + phase));

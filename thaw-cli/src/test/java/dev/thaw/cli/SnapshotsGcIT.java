@@ -44,6 +44,19 @@ class SnapshotsGcIT {
     return out.toString();
   }
 
+  /** Runs {@code thaw args…}, which must fail; returns what it printed as its error. */
+  private String refused(String... args) {
+    java.io.StringWriter err = new java.io.StringWriter();
+    List<String> all = new java.util.ArrayList<>(List.of(args));
+    all.addAll(List.of("--data-dir", tmp.resolve("data").toString()));
+    int status =
+        Thaw.commandLine()
+            .setErr(new java.io.PrintWriter(err, true))
+            .execute(all.toArray(String[]::new));
+    assertThat(status).as("thaw %s printed %s", List.of(args), err).isNotZero();
+    return err.toString();
+  }
+
   /** The store the commands use: the embedded server on the data directory, default bucket. */
   private interface WithStore {
     void accept(S3SnapshotStore store) throws Exception;
@@ -112,9 +125,14 @@ class SnapshotsGcIT {
           assertThat(read.chunks()).isEqualTo(mb[0].chunks());
         });
 
-    // Expiry at age zero takes every revision, and then every chunk.
-    assertThat(thaw("snapshots", "gc", "--unused-for", "0s"))
-        .contains("removed 1 revisions [fn-b] and 9 chunks")
+    // Nodes record use hourly: an age that short could take a revision in use, and is refused.
+    assertThat(refused("snapshots", "gc", "--unused-for", "59m"))
+        .contains("--unused-for must be at least 2h");
+    withStore(store -> assertThat(store.revisions()).containsExactly("fn-b"));
+
+    thaw("snapshots", "rm", "--remote", "fn-b");
+    assertThat(thaw("snapshots", "gc"))
+        .contains("removed 0 revisions [] and 9 chunks")
         .contains("; 0 chunks in use");
     withStore(store -> assertThat(store.revisions()).isEmpty());
   }

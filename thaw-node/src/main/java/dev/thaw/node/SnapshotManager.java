@@ -62,6 +62,9 @@ public final class SnapshotManager implements AutoCloseable {
   /** Device state is tens of KiB; one MiB is a safe margin over the memory size. */
   private static final long STATE_ALLOWANCE = 1L << 20;
 
+  /** How often a node records a revision's use in remote storage, at most. */
+  public static final Duration DEFAULT_USE_RECORD_INTERVAL = Duration.ofHours(1);
+
   /** Chunk size of new snapshots; see the README for the measurements behind it. */
   public static final int DEFAULT_CHUNK_SIZE = 64 << 10;
 
@@ -74,6 +77,7 @@ public final class SnapshotManager implements AutoCloseable {
   private final Duration readyTimeout;
   private final Path scratch;
   private final Clock clock;
+  private final UseRecords useRecords;
   private final SnapshotMetrics metrics;
   private final int chunkSize;
   private final ChunkAssembler assembler;
@@ -113,6 +117,7 @@ public final class SnapshotManager implements AutoCloseable {
     this.readyTimeout = b.readyTimeout;
     this.scratch = Objects.requireNonNull(b.scratch, "scratch");
     this.clock = b.clock;
+    this.useRecords = new UseRecords(b.useRecordInterval, b.clock);
     this.metrics = new SnapshotMetrics(b.meters);
     this.chunkSize = b.chunkSize;
     this.assembler = remote == null ? null : new ChunkAssembler(remote, b.fetchParallelism);
@@ -200,13 +205,20 @@ public final class SnapshotManager implements AutoCloseable {
     }
   }
 
-  /** Tells remote storage the revision is in use (for collection by age), off the restore path. */
+  /**
+   * Tells remote storage the revision is in use (for collection by age), off the restore path and
+   * at most once per {@link Builder#useRecordInterval} per revision.
+   */
   private void markUsed(String revision) {
+    if (!useRecords.due(revision)) {
+      return;
+    }
     starter.execute(
         () -> {
           try {
             remote.markUsed(revision);
           } catch (IOException | RuntimeException e) {
+            useRecords.failed(revision);
             log.debug("cannot mark {} used: {}", revision, e.getMessage());
           }
         });
@@ -563,8 +575,21 @@ public final class SnapshotManager implements AutoCloseable {
     private MeterRegistry meters = new SimpleMeterRegistry();
     private int chunkSize = DEFAULT_CHUNK_SIZE;
     private int fetchParallelism = 8;
+    private Duration useRecordInterval = DEFAULT_USE_RECORD_INTERVAL;
 
     private Builder() {}
+
+    /**
+     * How often, at most, a remote restore records its revision's use in remote storage (for {@code
+     * thaw snapshots gc --unused-for}); zero: every remote restore. Default one hour.
+     */
+    public Builder useRecordInterval(Duration useRecordInterval) {
+      if (useRecordInterval.isNegative()) {
+        throw new IllegalArgumentException("use record interval must not be negative");
+      }
+      this.useRecordInterval = useRecordInterval;
+      return this;
+    }
 
     /** Chunk size of the snapshots this node makes (a multiple of 4 KiB). */
     public Builder chunkSize(int chunkSize) {

@@ -1,0 +1,69 @@
+package dev.thaw.node;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import org.junit.jupiter.api.Test;
+
+class UseRecordsTest {
+  private Instant now = Instant.parse("2026-11-26T10:00:00Z");
+  private final Clock clock =
+      new Clock() {
+        @Override
+        public ZoneOffset getZone() {
+          return ZoneOffset.UTC;
+        }
+
+        @Override
+        public Clock withZone(java.time.ZoneId zone) {
+          return this;
+        }
+
+        @Override
+        public Instant instant() {
+          return now;
+        }
+      };
+
+  @Test
+  void aRevisionIsRecordedOncePerInterval() {
+    UseRecords records = new UseRecords(Duration.ofHours(1), clock);
+    assertThat(records.due("fn-a")).isTrue();
+    assertThat(records.due("fn-a")).isFalse();
+    now = now.plus(Duration.ofMinutes(59));
+    assertThat(records.due("fn-a")).isFalse();
+    now = now.plus(Duration.ofMinutes(1));
+    assertThat(records.due("fn-a")).isTrue();
+    assertThat(records.due("fn-a")).isFalse();
+  }
+
+  @Test
+  void revisionsAreCountedApart() {
+    UseRecords records = new UseRecords(Duration.ofHours(1), clock);
+    assertThat(records.due("fn-a")).isTrue();
+    assertThat(records.due("fn-b")).isTrue();
+    assertThat(records.due("fn-a")).isFalse();
+  }
+
+  @Test
+  void aFailedRecordIsDueAgainAtOnce() {
+    UseRecords records = new UseRecords(Duration.ofHours(1), clock);
+    assertThat(records.due("fn-a")).isTrue();
+    records.failed("fn-a");
+    assertThat(records.due("fn-a")).isTrue();
+  }
+
+  @Test
+  void aZeroIntervalRecordsEveryRestoreAndANegativeOneIsRefused() {
+    UseRecords records = new UseRecords(Duration.ZERO, clock);
+    assertThat(records.due("fn-a")).isTrue();
+    assertThat(records.due("fn-a")).isTrue();
+    assertThatThrownBy(() -> new UseRecords(Duration.ofSeconds(-1), clock))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("negative");
+  }
+}
