@@ -159,6 +159,8 @@ public final class LatencyReport {
             .yAxisTitle("ms (log scale)")
             .build();
     chart.getStyler().setYAxisLogarithmic(true);
+    // Decades alone leave a 100-600 ms plot with one labelled line.
+    chart.getStyler().setYAxisLogarithmicDecadeOnly(false);
     chart.getStyler().setLegendVisible(false);
     chart.getStyler().setXAxisLabelRotation(12);
     samples.forEach(
@@ -191,6 +193,7 @@ public final class LatencyReport {
             .yAxisTitle("fraction of cold starts")
             .build();
     chart.getStyler().setXAxisLogarithmic(true);
+    chart.getStyler().setXAxisLogarithmicDecadeOnly(false);
     samples.forEach(
         (k, v) -> {
           double[] x =
