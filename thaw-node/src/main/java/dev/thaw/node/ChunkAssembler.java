@@ -32,6 +32,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.LongAdder;
+import java.util.function.Supplier;
 
 /**
  * Rebuilds the files of a format-2 snapshot from chunks: each distinct chunk is copied from the
@@ -103,15 +104,15 @@ public final class ChunkAssembler implements AutoCloseable {
    */
   public Transfer assemble(SnapshotManifest manifest, Path dir, LocalChunks local)
       throws IOException {
-    return assemble(manifest, dir, local, null);
+    return assemble(manifest, dir, local, () -> packIndex(manifest));
   }
 
   /**
-   * Like {@link #assemble(SnapshotManifest, Path, LocalChunks)} with the revision's pack index
-   * already read ({@code null}: read it here).
+   * Like {@link #assemble(SnapshotManifest, Path, LocalChunks)} with the revision's pack index from
+   * {@code pack} (a read started earlier, say), asked only when a chunk has to be fetched.
    */
   public Transfer assemble(
-      SnapshotManifest manifest, Path dir, LocalChunks local, Optional<PackIndex> knownPack)
+      SnapshotManifest manifest, Path dir, LocalChunks local, Supplier<Optional<PackIndex>> pack)
       throws IOException {
     Map<String, List<Target>> targets = new LinkedHashMap<>();
     Map<String, Integer> lengths = manifest.chunks();
@@ -152,8 +153,7 @@ public final class ChunkAssembler implements AutoCloseable {
       }
       Map<String, PackIndex.Entry> packed = new HashMap<>();
       if (!remote.isEmpty()) {
-        (knownPack != null ? knownPack : packIndex(manifest))
-            .ifPresent(p -> p.entries().forEach(e -> packed.put(e.sha256(), e)));
+        pack.get().ifPresent(p -> p.entries().forEach(e -> packed.put(e.sha256(), e)));
       }
       // Downloads first: they wait on the network, copies only on the disk.
       List<PackIndex.Entry> inPack = new ArrayList<>();

@@ -430,7 +430,7 @@ public final class SnapshotManager implements AutoCloseable {
       transfer =
           head == null
               ? assembler.assemble(manifest, dir, local)
-              : assembler.assemble(manifest, dir, local, head.packIndex());
+              : assembler.assemble(manifest, dir, local, head::packIndex);
     } catch (IOException | RuntimeException e) {
       early.thenAccept(PreparedRestore::close);
       throw e;
