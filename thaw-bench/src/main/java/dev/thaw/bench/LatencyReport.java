@@ -7,6 +7,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Base64;
+import java.util.DoubleSummaryStatistics;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -161,6 +162,7 @@ public final class LatencyReport {
     chart.getStyler().setYAxisLogarithmic(true);
     // Decades alone leave a 100-600 ms plot with one labelled line.
     chart.getStyler().setYAxisLogarithmicDecadeOnly(false);
+    chart.getStyler().setYAxisDecimalPattern("#,##0"); // not 8E3
     chart.getStyler().setLegendVisible(false);
     chart.getStyler().setXAxisLabelRotation(12);
     samples.forEach(
@@ -193,7 +195,9 @@ public final class LatencyReport {
             .yAxisTitle("fraction of cold starts")
             .build();
     chart.getStyler().setXAxisLogarithmic(true);
-    chart.getStyler().setXAxisLogarithmicDecadeOnly(false);
+    // Labels between decades help a narrow range and crowd a wide one on a horizontal axis.
+    chart.getStyler().setXAxisLogarithmicDecadeOnly(spanOfSamples() > 10);
+    chart.getStyler().setXAxisDecimalPattern("#,##0");
     samples.forEach(
         (k, v) -> {
           double[] x =
@@ -209,6 +213,16 @@ public final class LatencyReport {
           chart.addSeries(k, x, y).setMarker(SeriesMarkers.NONE);
         });
     return chart;
+  }
+
+  /** Largest sample ÷ smallest (at least 1 ms each), 1 without samples. */
+  private double spanOfSamples() {
+    DoubleSummaryStatistics all =
+        samples.values().stream()
+            .flatMap(List::stream)
+            .mapToDouble(d -> Math.max(d, 1))
+            .summaryStatistics();
+    return all.getCount() == 0 ? 1 : all.getMax() / all.getMin();
   }
 
   private CategoryChart means() {
