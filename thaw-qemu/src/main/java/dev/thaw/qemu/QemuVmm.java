@@ -219,7 +219,8 @@ public final class QemuVmm implements Vmm {
     IOException last = null;
     for (int attempt = 1; attempt <= START_ATTEMPTS; attempt++) {
       int port = freePort();
-      List<String> args = commandLine(function, workDir, memory, shared, port);
+      List<String> args =
+          commandLine(function, workDir, memory, shared, port, !extra.contains("-incoming"));
       args.addAll(extra);
       try {
         QemuProcess process = QemuProcess.start(binary, args, workDir, QMP_TIMEOUT);
@@ -238,64 +239,75 @@ public final class QemuVmm implements Vmm {
     throw last;
   }
 
+  /**
+   * QEMU's arguments; {@code boot} adds the guest kernel, initramfs and command line. A restore
+   * leaves them out: the running kernel and its root filesystem are in the snapshot's memory, and
+   * QEMU reading the 10 MiB image for firmware that never runs cost ~10 ms of every restore.
+   */
   private List<String> commandLine(
-      FunctionSpec function, Path workDir, Path memory, boolean shared, int port) {
+      FunctionSpec function, Path workDir, Path memory, boolean shared, int port, boolean boot) {
     for (Path p : List.of(workDir, memory, image.kernel(), image.initrd())) {
       if (p.toString().contains(",")) {
         throw new IllegalArgumentException("QEMU option values cannot hold ',': " + p);
       }
     }
     String mem = function.memoryMib() + "M";
-    return new java.util.ArrayList<>(
-        List.of(
-            "-name",
-            "thaw-" + workDir.getFileName(),
-            "-M",
-            "microvm,memory-backend=mem",
-            "-accel",
-            accelerator,
-            // A baseline CPU model: "max" exposes features (5-level paging among them) whose
-            // TCG emulation is the least exercised, and the guest gains nothing from them.
-            "-cpu",
-            "qemu64",
-            "-smp",
-            Integer.toString(function.vcpus()),
-            "-m",
-            mem,
-            "-nodefaults",
-            "-no-user-config",
-            "-no-reboot",
-            "-display",
-            "none",
-            "-object",
-            "memory-backend-file,id=mem,size="
-                + mem
-                + ",mem-path="
-                + memory
-                + ",share="
-                + (shared ? "on" : "off"),
-            "-kernel",
-            image.kernel().toString(),
-            "-initrd",
-            image.initrd().toString(),
-            "-append",
-            // init_on_free=1: freed pages are zeroed, so they are holes in a snapshot and never
-            // stored or sent (a hello guest: 58 MiB of 256 MiB non-zero instead of 86 MiB).
-            // nokaslr: every boot lays the kernel out alike, so snapshots of different functions
-            // share their kernel's pages chunk for chunk. Clones of one snapshot share one layout
-            // anyway, so randomisation bought little here.
-            "console=ttyS0 quiet panic=-1 init_on_free=1 nokaslr norandmaps randomize_kstack_offset=off"
-                + (image.tscKhz() > 0 ? " tsc_early_khz=" + image.tscKhz() : "")
-                + " thaw.fn="
-                + function.handler()
-                + " thaw.init_mib="
-                + function.initMib(),
-            "-serial",
-            "file:" + workDir.resolve("console.log"),
-            "-netdev",
-            "user,id=n0,hostfwd=tcp:127.0.0.1:" + port + "-:8080",
-            "-device",
-            "virtio-net-device,netdev=n0"));
+    List<String> args =
+        new java.util.ArrayList<>(
+            List.of(
+                "-name",
+                "thaw-" + workDir.getFileName(),
+                "-M",
+                "microvm,memory-backend=mem",
+                "-accel",
+                accelerator,
+                // A baseline CPU model: "max" exposes features (5-level paging among them) whose
+                // TCG emulation is the least exercised, and the guest gains nothing from them.
+                "-cpu",
+                "qemu64",
+                "-smp",
+                Integer.toString(function.vcpus()),
+                "-m",
+                mem,
+                "-nodefaults",
+                "-no-user-config",
+                "-no-reboot",
+                "-display",
+                "none",
+                "-object",
+                "memory-backend-file,id=mem,size="
+                    + mem
+                    + ",mem-path="
+                    + memory
+                    + ",share="
+                    + (shared ? "on" : "off"),
+                "-serial",
+                "file:" + workDir.resolve("console.log"),
+                "-netdev",
+                "user,id=n0,hostfwd=tcp:127.0.0.1:" + port + "-:8080",
+                "-device",
+                "virtio-net-device,netdev=n0"));
+    if (boot) {
+      args.addAll(
+          List.of(
+              "-kernel",
+              image.kernel().toString(),
+              "-initrd",
+              image.initrd().toString(),
+              "-append",
+              // init_on_free=1: freed pages are zeroed, so they are holes in a snapshot and never
+              // stored or sent (a hello guest: 58 MiB of 256 MiB non-zero instead of 86 MiB).
+              // nokaslr: every boot lays the kernel out alike, so snapshots of different functions
+              // share their kernel's pages chunk for chunk. Clones of one snapshot share one layout
+              // anyway, so randomisation bought little here.
+              "console=ttyS0 quiet panic=-1 init_on_free=1 nokaslr norandmaps randomize_kstack_offset=off"
+                  + (image.tscKhz() > 0 ? " tsc_early_khz=" + image.tscKhz() : "")
+                  + " thaw.fn="
+                  + function.handler()
+                  + " thaw.init_mib="
+                  + function.initMib()));
+    }
+    return args;
   }
 
   /** Migration options for the memory-file method: RAM in the shared file is not streamed. */

@@ -73,6 +73,12 @@ class QemuSnapshotIT {
       for (Future<MicroVm> f : starts) {
         clones.add(f.get());
       }
+      // The guest's kernel and root filesystem are in the snapshot: a restore reads no image.
+      List<String> restoring =
+          TestVms.processesMentioning(work).stream().filter(c -> c.contains("-incoming")).toList();
+      assertThat(restoring)
+          .hasSize(3)
+          .noneMatch(c -> c.contains("-kernel") || c.contains("-initrd"));
       // Invoke clone 0 three times, clone 1 twice, clone 2 once: counters must not mix.
       for (int i = 0; i < clones.size(); i++) {
         JsonNode last = null;
