@@ -84,23 +84,31 @@ public final class ChunkAssembler implements AutoCloseable {
     this.pool = Executors.newFixedThreadPool(parallelism, DaemonThreads.numbered("thaw-chunk"));
   }
 
-  /** Creates every file of {@code manifest} in {@code dir} at its full size, all holes. */
+  /**
+   * Creates every file of {@code manifest} in {@code dir} at its full size, all holes.
+   *
+   * @throws CacheWriteException when {@code dir}'s filesystem refuses
+   */
   public static void allocate(SnapshotManifest manifest, Path dir) throws IOException {
     for (SnapshotFile f : manifest.files()) {
-      try (RandomAccessFile raf = new RandomAccessFile(dir.resolve(f.name()).toFile(), "rw")) {
+      Path file = dir.resolve(f.name());
+      try (RandomAccessFile raf = new RandomAccessFile(file.toFile(), "rw")) {
         raf.setLength(f.size());
+      } catch (IOException e) {
+        throw new CacheWriteException("cannot create " + file + ": " + e.getMessage(), e);
       }
     }
   }
 
   /** One place a chunk goes. */
-  private record Target(FileChannel out, long offset) {}
+  private record Target(Path file, FileChannel out, long offset) {}
 
   /**
    * Fills the files {@link #allocate} created.
    *
    * @throws SnapshotMismatchException when a chunk is corrupt in storage
-   * @throws IOException when a chunk is missing or storage or disk fails
+   * @throws CacheWriteException when the files cannot be written (a full disk)
+   * @throws IOException when a chunk is missing or storage fails
    */
   public Transfer assemble(SnapshotManifest manifest, Path dir, LocalChunks local)
       throws IOException {
@@ -140,7 +148,7 @@ public final class ChunkAssembler implements AutoCloseable {
           } else {
             targets
                 .computeIfAbsent(d, k -> new ArrayList<>())
-                .add(new Target(out, chunks.offset(i)));
+                .add(new Target(dir.resolve(f.name()), out, chunks.offset(i)));
           }
         }
       }
@@ -341,8 +349,12 @@ public final class ChunkAssembler implements AutoCloseable {
       to = Math.min(to, length);
       for (Target t : targets) {
         ByteBuffer b = ByteBuffer.wrap(data, from, to - from);
-        while (b.hasRemaining()) {
-          t.out().write(b, t.offset() + b.position());
+        try {
+          while (b.hasRemaining()) {
+            t.out().write(b, t.offset() + b.position());
+          }
+        } catch (IOException e) {
+          throw new CacheWriteException("cannot write " + t.file() + ": " + e.getMessage(), e);
         }
       }
       from = to;

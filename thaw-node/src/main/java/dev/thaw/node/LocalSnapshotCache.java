@@ -309,8 +309,12 @@ public final class LocalSnapshotCache implements AutoCloseable {
         } else {
           SnapshotManifestCodec.verifySizes(manifest, dir);
         }
-        Files.writeString(
-            dir.resolve(SnapshotManifest.FILE_NAME), SnapshotManifestCodec.write(manifest));
+        Path file = dir.resolve(SnapshotManifest.FILE_NAME);
+        try {
+          Files.writeString(file, SnapshotManifestCodec.write(manifest));
+        } catch (IOException e) {
+          throw new CacheWriteException("cannot write " + file + ": " + e.getMessage(), e);
+        }
       } catch (IOException | RuntimeException e) {
         close();
         throw e;

@@ -153,6 +153,8 @@ public final class SnapshotManager implements AutoCloseable {
           return fetched.get();
         }
       }
+    } catch (CacheWriteException e) {
+      fallback = Optional.of("local cache unusable: " + e.getMessage());
     } catch (IOException e) {
       fallback = Optional.of("remote storage unusable: " + e.getMessage());
     } catch (SnapshotFormatException e) {
@@ -344,6 +346,8 @@ public final class SnapshotManager implements AutoCloseable {
       this.file = file;
       try (RandomAccessFile raf = new RandomAccessFile(file.toFile(), "rw")) {
         raf.setLength(function.memoryBytes());
+      } catch (IOException e) {
+        throw new CacheWriteException("cannot create " + file + ": " + e.getMessage(), e);
       }
       this.started =
           CompletableFuture.supplyAsync(() -> vmm.prepareRestore(function, file), starter);

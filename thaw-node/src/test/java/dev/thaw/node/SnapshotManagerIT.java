@@ -1,6 +1,7 @@
 package dev.thaw.node;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.thaw.core.cache.InMemoryCacheAdvertiser;
 import dev.thaw.core.function.BuiltinFunctions;
@@ -23,6 +24,7 @@ import java.util.List;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -90,6 +92,31 @@ class SnapshotManagerIT {
             .bucket("snapshots")
             .build();
     return endpoint.equals(server.endpoint()) ? s.ensureBucket() : s;
+  }
+
+  /**
+   * A JVM on this test's class path running {@code main} with {@code first}, then the embedded
+   * server's endpoint, bucket and {@link #REVISION}, and its credentials in the environment; {@code
+   * wrapper} goes before the java command.
+   */
+  private ProcessBuilder childJvm(List<String> wrapper, Class<?> main, String first) {
+    List<String> command = new ArrayList<>(wrapper);
+    command.addAll(
+        List.of(
+            ProcessHandle.current().info().command().orElse("java"),
+            "-cp",
+            System.getProperty("java.class.path"),
+            main.getName(),
+            first,
+            server.endpoint().toString(),
+            "snapshots",
+            REVISION));
+    ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true);
+    var credentials = server.credentials().resolveCredentials();
+    pb.environment().put("AWS_ACCESS_KEY_ID", credentials.accessKeyId());
+    pb.environment().put("AWS_SECRET_ACCESS_KEY", credentials.secretAccessKey());
+    pb.environment().put("AWS_REGION", "us-east-1");
+    return pb;
   }
 
   private Node node(SnapshotMode mode, boolean cacheRemote) throws Exception {
@@ -286,22 +313,7 @@ class SnapshotManagerIT {
   @Test
   void aProcessKilledMidFetchLeavesNoVisibleEntryAfterRestart() throws Exception {
     Path cacheDir = dir.resolve("killed-cache");
-    var credentials = server.credentials().resolveCredentials();
-    ProcessBuilder pb =
-        new ProcessBuilder(
-                ProcessHandle.current().info().command().orElse("java"),
-                "-cp",
-                System.getProperty("java.class.path"),
-                FetchThenHang.class.getName(),
-                cacheDir.toString(),
-                server.endpoint().toString(),
-                "snapshots",
-                REVISION)
-            .redirectErrorStream(true);
-    pb.environment().put("AWS_ACCESS_KEY_ID", credentials.accessKeyId());
-    pb.environment().put("AWS_SECRET_ACCESS_KEY", credentials.secretAccessKey());
-    pb.environment().put("AWS_REGION", "us-east-1");
-    Process child = pb.start();
+    Process child = childJvm(List.of(), FetchThenHang.class, cacheDir.toString()).start();
     try (var lines = child.inputReader()) {
       // Kill it as soon as the first file is on disk: mid-fetch, before any commit.
       String line;
@@ -326,6 +338,47 @@ class SnapshotManagerIT {
       try (var entries = Files.list(cacheDir.resolve("entries"))) {
         assertThat(entries).isEmpty();
       }
+    }
+  }
+
+  @Test
+  void aFullDiskFailsTheFetchCleanlyAndTheColdStartBoots() throws Exception {
+    // The node's cache gets a filesystem of its own, 8 MiB, in a private mount namespace: the
+    // snapshot's chunks do not fit, and nothing outside the child process sees the mount.
+    assumeTrue(
+        new ProcessBuilder("unshare", "-rm", "true").start().waitFor() == 0,
+        "needs unshare -rm (user and mount namespaces)");
+    Path cacheDir = Files.createDirectories(dir.resolve("full-cache"));
+    List<String> inTinyFilesystem =
+        List.of(
+            "unshare",
+            "-rm",
+            "sh",
+            "-c",
+            "mount -t tmpfs -o size=8m thaw-full \"$0\" && exec \"$@\"",
+            cacheDir.toString());
+    Process child = childJvm(inTinyFilesystem, ColdStartOnFullDisk.class, dir.toString()).start();
+    List<String> said = new ArrayList<>();
+    try (var lines = child.inputReader()) {
+      String line;
+      while ((line = lines.readLine()) != null) {
+        System.out.println("child: " + line);
+        said.add(line);
+      }
+      assertThat(child.waitFor(180, TimeUnit.SECONDS)).isTrue();
+    } finally {
+      child.destroyForcibly().waitFor();
+    }
+    assertThat(child.exitValue()).as("child said %s", said).isZero();
+    assertThat(said)
+        .contains("source NONE")
+        .anyMatch(
+            l ->
+                l.startsWith("fallback local cache unusable: cannot write ")
+                    && l.contains("No space left on device"))
+        .contains("cached []", "used 0", "incoming []", "entries []");
+    try (var outside = Files.list(cacheDir)) {
+      assertThat(outside).as("the mount stayed in the child").isEmpty();
     }
   }
 
