@@ -2,12 +2,15 @@ package dev.thaw.node;
 
 import dev.thaw.core.cache.InMemoryCacheAdvertiser;
 import dev.thaw.core.function.BuiltinFunctions;
+import dev.thaw.core.function.FunctionClient;
 import dev.thaw.core.snapshot.SnapshotMode;
 import dev.thaw.core.vmm.MicroVm;
 import dev.thaw.s3.S3SnapshotStore;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
+import java.util.concurrent.ExecutionException;
 import java.util.stream.Stream;
 
 /**
@@ -30,9 +33,18 @@ public final class ColdStartOnFullDisk {
             new Node(
                 dir, "full", SnapshotMode.REMOTE, store, true, new InMemoryCacheAdvertiser())) {
       SnapshotManager.ColdStart start = node.manager.start(BuiltinFunctions.STATEFUL, args[3]);
-      try (MicroVm vm = start.vm()) {
-        System.out.println("source " + start.source());
-        System.out.println("fallback " + start.fallback().orElse("-"));
+      MicroVm vm = start.vm();
+      System.out.println("source " + start.source());
+      System.out.println("fallback " + start.fallback().orElse("-"));
+      // What an agent does next after a boot: invoke, then snapshot (which stops the VM).
+      new FunctionClient(Duration.ofSeconds(30)).get(vm.endpoint(), "/");
+      try {
+        node.manager.snapshotAfterFirstInvocation(vm, BuiltinFunctions.STATEFUL, args[3]).get();
+        System.out.println("snapshot made");
+      } catch (ExecutionException e) {
+        System.out.println("snapshot failed: " + e.getCause().getMessage());
+      } finally {
+        vm.close();
       }
       System.out.println("cached " + node.cache.revisions());
       System.out.println("used " + node.cache.usedBytes());

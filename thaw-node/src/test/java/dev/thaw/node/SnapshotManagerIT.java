@@ -342,7 +342,7 @@ class SnapshotManagerIT {
   }
 
   @Test
-  void aFullDiskFailsTheFetchCleanlyAndTheColdStartBoots() throws Exception {
+  void onAFullDiskTheFetchAndTheSnapshotFailCleanlyAndTheColdStartBoots() throws Exception {
     // The node's cache gets a filesystem of its own, 8 MiB, in a private mount namespace: the
     // snapshot's chunks do not fit, and nothing outside the child process sees the mount.
     assumeTrue(
@@ -376,6 +376,7 @@ class SnapshotManagerIT {
             l ->
                 l.startsWith("fallback local cache unusable: cannot write ")
                     && l.contains("No space left on device"))
+        .anyMatch(l -> l.startsWith("snapshot failed: ") && l.contains("No space left on device"))
         .contains("cached []", "used 0", "incoming []", "entries []");
     try (var outside = Files.list(cacheDir)) {
       assertThat(outside).as("the mount stayed in the child").isEmpty();
