@@ -66,6 +66,25 @@ class ChunkedFetchIT {
     return SnapshotFixtures.chunked(dir, revision, BuiltinFunctions.HELLO, memory, CHUNK);
   }
 
+  /** A snapshot of {@code chunks} chunks of seeded random memory, uploaded. */
+  private record Uploaded(SnapshotManifest manifest, byte[] memory) {}
+
+  private Uploaded uploadRandom(String revision, int chunks, long seed) throws IOException {
+    byte[] memory = new byte[chunks * CHUNK];
+    new Random(seed).nextBytes(memory);
+    Path dir = tmp.resolve(revision);
+    SnapshotManifest m = snapshot(dir, revision, memory);
+    store.upload(m, dir);
+    return new Uploaded(m, memory);
+  }
+
+  /** A new directory {@code name} with {@code m}'s files allocated, ready to assemble into. */
+  private Path allocated(String name, SnapshotManifest m) throws IOException {
+    Path out = Files.createDirectories(tmp.resolve(name));
+    ChunkAssembler.allocate(m, out);
+    return out;
+  }
+
   /** Uploads {@code memory} as a snapshot, rebuilds it elsewhere and checks every byte. */
   private ChunkAssembler.Transfer roundTrip(String revision, byte[] memory, LocalChunks local)
       throws Exception {
@@ -161,16 +180,14 @@ class ChunkedFetchIT {
 
   @Test
   void aChunkDamagedInTransferIsFetchedAgainOnce() throws Exception {
-    byte[] memory = new byte[8 * CHUNK];
-    new Random(14).nextBytes(memory);
-    SnapshotManifest m = snapshot(tmp.resolve("a"), "flaky", memory);
-    store.upload(m, tmp.resolve("a"));
+    Uploaded u = uploadRandom("flaky", 8, 14);
+    SnapshotManifest m = u.manifest();
+    byte[] memory = u.memory();
     String victim = m.file(SnapshotFile.Role.MEMORY).orElseThrow().chunks().sha256().get(3);
     AtomicInteger served = new AtomicInteger();
     SnapshotStore flaky = WatchedStore.damaging(store, victim, 1, served);
     try (ChunkAssembler once = new ChunkAssembler(flaky, 4)) {
-      Path out = Files.createDirectories(tmp.resolve("out"));
-      ChunkAssembler.allocate(m, out);
+      Path out = allocated("out", m);
       ChunkAssembler.Transfer t = once.assemble(m, out, LocalChunks.none());
       assertThat(t.refetches()).isEqualTo(1);
       assertThat(served.get()).isEqualTo(2);
@@ -179,8 +196,7 @@ class ChunkedFetchIT {
     // Damaged every time: the second failure is final and names the chunk.
     try (ChunkAssembler twice =
         new ChunkAssembler(WatchedStore.damaging(store, victim, 99, served), 4)) {
-      Path out = Files.createDirectories(tmp.resolve("out2"));
-      ChunkAssembler.allocate(m, out);
+      Path out = allocated("out2", m);
       assertThatThrownBy(() -> twice.assemble(m, out, LocalChunks.none()))
           .isInstanceOf(SnapshotMismatchException.class)
           .hasMessageContaining(
@@ -208,24 +224,21 @@ class ChunkedFetchIT {
 
   @Test
   void aDamagedOrUnreadablePackCostsRequestsNotCorrectness() throws Exception {
-    byte[] memory = new byte[16 * CHUNK];
-    new Random(17).nextBytes(memory);
-    SnapshotManifest m = snapshot(tmp.resolve("a"), "bad-pack", memory);
-    store.upload(m, tmp.resolve("a"));
+    Uploaded u = uploadRandom("bad-pack", 16, 17);
+    SnapshotManifest m = u.manifest();
+    byte[] memory = u.memory();
 
     byte[] garbage = new byte[40 * CHUNK];
     new Random(18).nextBytes(garbage);
     S3Raw.put(server, "snapshots", "bad-pack/_pack", garbage);
-    Path out = Files.createDirectories(tmp.resolve("out"));
-    ChunkAssembler.allocate(m, out);
+    Path out = allocated("out", m);
     ChunkAssembler.Transfer t = assembler.assemble(m, out, LocalChunks.none());
     assertThat(t.refetches()).isEqualTo(17);
     assertThat(Files.readAllBytes(out.resolve("memory"))).isEqualTo(memory);
 
     S3Raw.put(server, "snapshots", "bad-pack/_pack.json", "{not json".getBytes());
     assertThat(store.packIndex("bad-pack")).isEmpty();
-    Path again = Files.createDirectories(tmp.resolve("again"));
-    ChunkAssembler.allocate(m, again);
+    Path again = allocated("again", m);
     ChunkAssembler.Transfer chunkByChunk = assembler.assemble(m, again, LocalChunks.none());
     assertThat(chunkByChunk.refetches()).isZero();
     assertThat(chunkByChunk.fetchedChunks()).isEqualTo(17);
@@ -235,22 +248,16 @@ class ChunkedFetchIT {
   @Test
   void aPackFrameChangedInStorageIsCaughtByItsStoredDigest() throws Exception {
     // Random content is stored as raw zstd blocks: a changed byte still decodes, to wrong content.
-    byte[] memory = new byte[8 * CHUNK];
-    new Random(19).nextBytes(memory);
-    SnapshotManifest m = snapshot(tmp.resolve("a"), "flipped", memory);
-    store.upload(m, tmp.resolve("a"));
+    Uploaded u = uploadRandom("flipped", 8, 19);
     PackIndex index = store.packIndex("flipped").orElseThrow();
     assertThat(index.entries()).allSatisfy(e -> assertThat(e.stored()).hasSize(64));
     changeAByteInThePack("flipped", index.entries().get(5));
-    assertOneRefetchRebuilds(m, memory);
+    assertOneRefetchRebuilds(u);
   }
 
   @Test
   void aPackIndexWithoutStoredDigestsIsCheckedByContent() throws Exception {
-    byte[] memory = new byte[8 * CHUNK];
-    new Random(20).nextBytes(memory);
-    SnapshotManifest m = snapshot(tmp.resolve("a"), "older", memory);
-    store.upload(m, tmp.resolve("a"));
+    Uploaded u = uploadRandom("older", 8, 20);
     // A pack index as written before stored digests were recorded, and a changed frame.
     String json = new String(S3Raw.get(server, "snapshots", "older/_pack.json"));
     String old = json.replaceAll(",?\"stored\":\"[0-9a-f]{64}\"", "");
@@ -259,7 +266,7 @@ class ChunkedFetchIT {
     PackIndex.Entry victim = store.packIndex("older").orElseThrow().entries().get(2);
     assertThat(victim.stored()).isNull();
     changeAByteInThePack("older", victim);
-    assertOneRefetchRebuilds(m, memory);
+    assertOneRefetchRebuilds(u);
   }
 
   /** Changes a byte in the middle of {@code entry}'s stored bytes in the revision's pack. */
@@ -269,26 +276,21 @@ class ChunkedFetchIT {
     S3Raw.put(server, "snapshots", revision + "/_pack", pack);
   }
 
-  /** Assembles {@code m}: one chunk came bad from the pack and good from its own object. */
-  private void assertOneRefetchRebuilds(SnapshotManifest m, byte[] memory) throws Exception {
-    Path out = Files.createDirectories(tmp.resolve("out"));
-    ChunkAssembler.allocate(m, out);
-    ChunkAssembler.Transfer t = assembler.assemble(m, out, LocalChunks.none());
+  /** Assembles {@code u}: one chunk came bad from the pack and good from its own object. */
+  private void assertOneRefetchRebuilds(Uploaded u) throws Exception {
+    Path out = allocated("out", u.manifest());
+    ChunkAssembler.Transfer t = assembler.assemble(u.manifest(), out, LocalChunks.none());
     assertThat(t.refetches()).isEqualTo(1);
     assertThat(watched.objectReads().get()).isEqualTo(1);
-    assertThat(Files.readAllBytes(out.resolve("memory"))).isEqualTo(memory);
+    assertThat(Files.readAllBytes(out.resolve("memory"))).isEqualTo(u.memory());
   }
 
   @Test
   void aMissingChunkFailsCleanly() throws Exception {
-    byte[] memory = new byte[4 * CHUNK];
-    new Random(15).nextBytes(memory);
-    SnapshotManifest m = snapshot(tmp.resolve("a"), "gone", memory);
-    store.upload(m, tmp.resolve("a"));
+    SnapshotManifest m = uploadRandom("gone", 4, 15).manifest();
     store.delete("gone"); // the pack goes with the revision, the chunks with the collection
     store.collectGarbage(null, phase -> {});
-    Path out = Files.createDirectories(tmp.resolve("out"));
-    ChunkAssembler.allocate(m, out);
+    Path out = allocated("out", m);
     assertThatThrownBy(() -> assembler.assemble(m, out, LocalChunks.none()))
         .isInstanceOf(IOException.class)
         .hasMessageContaining("is missing from");
