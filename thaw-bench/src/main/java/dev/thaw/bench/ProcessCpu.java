@@ -76,24 +76,25 @@ public final class ProcessCpu {
 
   /** Run time so far of every live thread; empty where {@code /proc} cannot be read. */
   public Sample sample() {
-    Map<String, Long> nanos = new HashMap<>();
-    Map<String, String> parts = new HashMap<>();
-    read(pid, false, nanos, parts);
-    children.get().forEach(child -> read(child, true, nanos, parts));
-    return new Sample(nanos, parts);
+    Map<String, Ran> threads = new HashMap<>();
+    read(pid, false, threads);
+    children.get().forEach(child -> read(child, true, threads));
+    return new Sample(threads);
   }
 
-  private void read(
-      long process, boolean child, Map<String, Long> nanos, Map<String, String> parts) {
+  /** How long one thread has run, and the part it belongs to. */
+  private record Ran(String part, long nanos) {}
+
+  private void read(long process, boolean child, Map<String, Ran> threads) {
     try (Stream<Path> tasks = Files.list(proc.resolve(Long.toString(process)).resolve("task"))) {
       tasks.forEach(
           task -> {
             try {
               String name = Files.readString(task.resolve("comm")).trim();
               String first = Files.readString(task.resolve("schedstat")).trim().split("\\s+")[0];
-              String key = process + "/" + task.getFileName();
-              nanos.put(key, Long.parseLong(first));
-              parts.put(key, part(name, child));
+              threads.put(
+                  process + "/" + task.getFileName(),
+                  new Ran(part(name, child), Long.parseLong(first)));
             } catch (IOException | NumberFormatException e) {
               // The thread ended while being read: it is missed (see the class comment).
             }
@@ -105,12 +106,11 @@ public final class ProcessCpu {
 
   /** Run time per thread at one moment. */
   public static final class Sample {
-    private final Map<String, Long> nanos;
-    private final Map<String, String> parts;
+    /** By process and thread id. */
+    private final Map<String, Ran> threads;
 
-    private Sample(Map<String, Long> nanos, Map<String, String> parts) {
-      this.nanos = nanos;
-      this.parts = parts;
+    private Sample(Map<String, Ran> threads) {
+      this.threads = threads;
     }
 
     /**
@@ -120,10 +120,12 @@ public final class ProcessCpu {
     public Map<String, Double> millisSince(Sample earlier) {
       Map<String, Double> ms = new LinkedHashMap<>();
       PARTS.forEach(p -> ms.put(p, 0.0));
-      nanos.forEach(
-          (key, now) ->
-              ms.merge(
-                  parts.get(key), (now - earlier.nanos.getOrDefault(key, 0L)) / 1e6, Double::sum));
+      threads.forEach(
+          (key, now) -> {
+            Ran before = earlier.threads.get(key);
+            long nanos = now.nanos() - (before == null ? 0 : before.nanos());
+            ms.merge(now.part(), nanos / 1e6, Double::sum);
+          });
       return ms;
     }
   }
