@@ -123,6 +123,27 @@ final class BenchRemoteCommand implements Callable<Integer> {
       long cpuMsPerRestore,
       Map<String, Long> cpuMsByPart) {}
 
+  /** What the counted rounds measured of one method. */
+  private static final class Samples {
+    final List<Double> ms = new ArrayList<>();
+    final List<Double> bytes = new ArrayList<>();
+    final List<Double> cpuMs = new ArrayList<>();
+    final Map<String, List<Double>> byPart = new LinkedHashMap<>();
+
+    Result result(String method, double localP50) {
+      LatencySummary s = LatencySummary.of(ms);
+      Map<String, Long> partMs = new LinkedHashMap<>();
+      byPart.forEach((part, v) -> partMs.put(part, Math.round(LatencySummary.of(v).p50())));
+      return new Result(
+          method,
+          s,
+          s.p50() / localP50,
+          (long) LatencySummary.of(bytes).p50(),
+          cpuMs.isEmpty() ? -1 : (long) LatencySummary.of(cpuMs).p50(),
+          partMs);
+    }
+  }
+
   @Override
   public Integer call() throws Exception {
     FunctionSpec function = builtin(functionId);
@@ -197,10 +218,6 @@ final class BenchRemoteCommand implements Callable<Integer> {
         client.get(vm.endpoint(), "/");
       }
 
-      Map<String, List<Double>> ms = new LinkedHashMap<>();
-      Map<String, List<Double>> bytes = new HashMap<>();
-      Map<String, List<Double>> cpuMs = new HashMap<>();
-      Map<String, Map<String, List<Double>>> byPart = new HashMap<>();
       MachineCpu cpu = MachineCpu.system();
       ProcessCpu parts = ProcessCpu.self();
       Map<String, Node> nodes = new LinkedHashMap<>();
@@ -208,10 +225,8 @@ final class BenchRemoteCommand implements Callable<Integer> {
       nodes.put("remote, whole files", wholeNode);
       nodes.put("remote, chunks", bare);
       nodes.put("remote, chunks + " + other.id() + " cached", dedup);
-      nodes.keySet().forEach(k -> ms.put(k, new ArrayList<>()));
-      nodes.keySet().forEach(k -> bytes.put(k, new ArrayList<>()));
-      nodes.keySet().forEach(k -> cpuMs.put(k, new ArrayList<>()));
-      nodes.keySet().forEach(k -> byPart.put(k, new LinkedHashMap<>()));
+      Map<String, Samples> samples = new LinkedHashMap<>();
+      nodes.keySet().forEach(k -> samples.put(k, new Samples()));
       for (int i = 1 - warmup; i <= restores; i++) {
         StringBuilder line =
             new StringBuilder(
@@ -238,13 +253,13 @@ final class BenchRemoteCommand implements Callable<Integer> {
                   e.getKey() + " booted instead of restoring: " + start.fallback().orElse("?"));
             }
             if (i >= 1) {
-              ms.get(e.getKey()).add(elapsed);
-              bytes.get(e.getKey()).add((double) (n.store().receivedBytes() - received));
+              Samples got = samples.get(e.getKey());
+              got.ms.add(elapsed);
+              got.bytes.add((double) (n.store().receivedBytes() - received));
               spentByPart.forEach(
-                  (part, v) ->
-                      byPart.get(e.getKey()).computeIfAbsent(part, k -> new ArrayList<>()).add(v));
+                  (part, v) -> got.byPart.computeIfAbsent(part, k -> new ArrayList<>()).add(v));
               if (cpu0.isPresent() && cpu1.isPresent()) {
-                cpuMs.get(e.getKey()).add((double) (cpu1.getAsLong() - cpu0.getAsLong()));
+                got.cpuMs.add((double) (cpu1.getAsLong() - cpu0.getAsLong()));
               }
             }
             line.append(
@@ -258,18 +273,10 @@ final class BenchRemoteCommand implements Callable<Integer> {
         }
         out.println(line + " ms");
       }
-      double local = LatencySummary.of(ms.get("local restore")).p50();
-      for (var e : ms.entrySet()) {
-        LatencySummary s = LatencySummary.of(e.getValue());
-        long perRestore = (long) LatencySummary.of(bytes.get(e.getKey())).p50();
-        List<Double> spent = cpuMs.get(e.getKey());
-        long cpuPerRestore = spent.isEmpty() ? -1 : (long) LatencySummary.of(spent).p50();
-        Map<String, Long> partMs = new LinkedHashMap<>();
-        byPart
-            .get(e.getKey())
-            .forEach((part, v) -> partMs.put(part, Math.round(LatencySummary.of(v).p50())));
-        results.add(new Result(e.getKey(), s, s.p50() / local, perRestore, cpuPerRestore, partMs));
-        report.add(e.getKey(), e.getValue());
+      double local = LatencySummary.of(samples.get("local restore").ms).p50();
+      for (var e : samples.entrySet()) {
+        results.add(e.getValue().result(e.getKey(), local));
+        report.add(e.getKey(), e.getValue().ms);
       }
       Dedup d = dedup(ma, mb);
       print(results, function, d, other);
@@ -382,8 +389,7 @@ final class BenchRemoteCommand implements Callable<Integer> {
     out.println();
     for (Result r : results) {
       out.printf("%-32s", r.method());
-      ProcessCpu.PARTS.forEach(
-          p -> out.printf(" %13s", r.cpuMsByPart().containsKey(p) ? r.cpuMsByPart().get(p) : "-"));
+      ProcessCpu.PARTS.forEach(p -> out.printf(" %13s", r.cpuMsByPart().get(p)));
       out.println();
     }
     out.printf(
