@@ -77,7 +77,7 @@ public final class QemuVmm implements Vmm {
     Path memory = workDir.resolve("memory");
     QemuMicroVm vm;
     try {
-      vm = start(function, workDir, memory, true, List.of());
+      vm = start(function, workDir, memory, true);
     } catch (IOException e) {
       String out = readQuietly(workDir.resolve("qemu.log"));
       String console = readQuietly(workDir.resolve("console.log"));
@@ -140,7 +140,7 @@ public final class QemuVmm implements Vmm {
   private QemuMicroVm startForRestore(FunctionSpec function, Path memoryFile) {
     Path workDir = newWorkDir("restore-" + function.id());
     try {
-      return start(function, workDir, memoryFile, false, List.of("-incoming", "defer", "-S"));
+      return start(function, workDir, memoryFile, false);
     } catch (IOException e) {
       String out = readQuietly(workDir.resolve("qemu.log"));
       FileTrees.deleteQuietly(workDir);
@@ -213,20 +213,22 @@ public final class QemuVmm implements Vmm {
         "QEMU could not load the snapshot state " + snapshot.stateFile(), said, "", e);
   }
 
-  private QemuMicroVm start(
-      FunctionSpec function, Path workDir, Path memory, boolean shared, List<String> extra)
+  /**
+   * Starts QEMU on {@code memory}: to {@code boot} the guest image into it, mapped shared (a
+   * snapshot is taken from that file), or else for a restore, mapped privately and paused on {@code
+   * -incoming defer}.
+   */
+  private QemuMicroVm start(FunctionSpec function, Path workDir, Path memory, boolean boot)
       throws IOException {
     IOException last = null;
     for (int attempt = 1; attempt <= START_ATTEMPTS; attempt++) {
       int port = freePort();
-      List<String> args =
-          commandLine(function, workDir, memory, shared, port, !extra.contains("-incoming"));
-      args.addAll(extra);
+      List<String> args = commandLine(function, workDir, memory, port, boot);
       try {
         QemuProcess process = QemuProcess.start(binary, args, workDir, QMP_TIMEOUT);
         String id = workDir.getFileName().toString();
-        VmState initial = extra.contains("-incoming") ? VmState.PAUSED : VmState.RUNNING;
-        return new QemuMicroVm(id, this, process, function, port, workDir, shared, initial);
+        VmState initial = boot ? VmState.RUNNING : VmState.PAUSED;
+        return new QemuMicroVm(id, this, process, function, port, workDir, boot, initial);
       } catch (QemuStartException e) {
         last = e;
         String out = readQuietly(workDir.resolve("qemu.log"));
@@ -240,12 +242,13 @@ public final class QemuVmm implements Vmm {
   }
 
   /**
-   * QEMU's arguments; {@code boot} adds the guest kernel, initramfs and command line. A restore
-   * leaves them out: the running kernel and its root filesystem are in the snapshot's memory, and
-   * QEMU reading the 10 MiB image for firmware that never runs cost ~10 ms of every restore.
+   * QEMU's arguments. A boot adds the guest kernel, initramfs and command line; a restore leaves
+   * them out (the running kernel and its root filesystem are in the snapshot's memory, and QEMU
+   * reading the 10 MiB image for firmware that never runs cost ~10 ms of every restore) and waits
+   * paused for the state.
    */
   private List<String> commandLine(
-      FunctionSpec function, Path workDir, Path memory, boolean shared, int port, boolean boot) {
+      FunctionSpec function, Path workDir, Path memory, int port, boolean boot) {
     for (Path p : List.of(workDir, memory, image.kernel(), image.initrd())) {
       if (p.toString().contains(",")) {
         throw new IllegalArgumentException("QEMU option values cannot hold ',': " + p);
@@ -280,7 +283,7 @@ public final class QemuVmm implements Vmm {
                     + ",mem-path="
                     + memory
                     + ",share="
-                    + (shared ? "on" : "off"),
+                    + (boot ? "on" : "off"),
                 "-serial",
                 "file:" + workDir.resolve("console.log"),
                 "-netdev",
@@ -306,6 +309,8 @@ public final class QemuVmm implements Vmm {
                   + function.handler()
                   + " thaw.init_mib="
                   + function.initMib()));
+    } else {
+      args.addAll(List.of("-incoming", "defer", "-S"));
     }
     return args;
   }
