@@ -117,7 +117,7 @@ public final class SnapshotManager implements AutoCloseable {
     this.readyTimeout = b.readyTimeout;
     this.scratch = Objects.requireNonNull(b.scratch, "scratch");
     this.clock = b.clock;
-    this.useRecords = new UseRecords(b.useRecordInterval, b.clock);
+    this.useRecords = new UseRecords(b.useRecordInterval, b.clock::instant);
     this.metrics = new SnapshotMetrics(b.meters);
     this.chunkSize = b.chunkSize;
     this.assembler = remote == null ? null : new ChunkAssembler(remote, b.fetchParallelism);

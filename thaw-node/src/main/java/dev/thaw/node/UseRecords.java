@@ -1,11 +1,11 @@
 package dev.thaw.node;
 
-import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Supplier;
 
 /**
  * Decides when a remote restore should tell remote storage that its revision is in use: at most
@@ -14,10 +14,10 @@ import java.util.concurrent.ConcurrentHashMap;
  */
 final class UseRecords {
   private final Duration interval;
-  private final Clock clock;
+  private final Supplier<Instant> clock;
   private final Map<String, Instant> recorded = new ConcurrentHashMap<>();
 
-  UseRecords(Duration interval, Clock clock) {
+  UseRecords(Duration interval, Supplier<Instant> clock) {
     if (interval.isNegative()) {
       throw new IllegalArgumentException("use record interval must not be negative");
     }
@@ -30,7 +30,7 @@ final class UseRecords {
    * callers, one is told to write it.
    */
   boolean due(String revision) {
-    Instant now = clock.instant();
+    Instant now = clock.get();
     boolean[] due = {false};
     recorded.compute(
         revision,
