@@ -1,6 +1,7 @@
 package dev.thaw.node;
 
 import java.io.IOException;
+import java.nio.file.Path;
 
 /**
  * A snapshot could not be written into this node's cache — its disk is full, say. Unlike the other
@@ -9,7 +10,11 @@ import java.io.IOException;
 public final class CacheWriteException extends IOException {
   private static final long serialVersionUID = 1L;
 
-  public CacheWriteException(String message, IOException cause) {
-    super(message, cause);
+  /**
+   * @param doing what failed, "create" or "write"
+   * @param file the file it failed on
+   */
+  public CacheWriteException(String doing, Path file, IOException cause) {
+    super("cannot " + doing + " " + file + ": " + cause.getMessage(), cause);
   }
 }

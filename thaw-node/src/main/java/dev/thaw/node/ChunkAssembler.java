@@ -91,12 +91,16 @@ public final class ChunkAssembler implements AutoCloseable {
    */
   public static void allocate(SnapshotManifest manifest, Path dir) throws IOException {
     for (SnapshotFile f : manifest.files()) {
-      Path file = dir.resolve(f.name());
-      try (RandomAccessFile raf = new RandomAccessFile(file.toFile(), "rw")) {
-        raf.setLength(f.size());
-      } catch (IOException e) {
-        throw new CacheWriteException("cannot create " + file + ": " + e.getMessage(), e);
-      }
+      createSparse(dir.resolve(f.name()), f.size());
+    }
+  }
+
+  /** Creates {@code file} as {@code size} bytes of holes (or resizes it so). */
+  static void createSparse(Path file, long size) throws CacheWriteException {
+    try (RandomAccessFile raf = new RandomAccessFile(file.toFile(), "rw")) {
+      raf.setLength(size);
+    } catch (IOException e) {
+      throw new CacheWriteException("create", file, e);
     }
   }
 
@@ -354,7 +358,7 @@ public final class ChunkAssembler implements AutoCloseable {
             t.out().write(b, t.offset() + b.position());
           }
         } catch (IOException e) {
-          throw new CacheWriteException("cannot write " + t.file() + ": " + e.getMessage(), e);
+          throw new CacheWriteException("write", t.file(), e);
         }
       }
       from = to;

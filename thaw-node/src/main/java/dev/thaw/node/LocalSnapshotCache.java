@@ -313,7 +313,7 @@ public final class LocalSnapshotCache implements AutoCloseable {
         try {
           Files.writeString(file, SnapshotManifestCodec.write(manifest));
         } catch (IOException e) {
-          throw new CacheWriteException("cannot write " + file + ": " + e.getMessage(), e);
+          throw new CacheWriteException("write", file, e);
         }
       } catch (IOException | RuntimeException e) {
         close();

@@ -23,7 +23,6 @@ import dev.thaw.core.vmm.VmmException;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.io.IOException;
-import java.io.RandomAccessFile;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -344,11 +343,7 @@ public final class SnapshotManager implements AutoCloseable {
     Head(FunctionSpec function, String revision, Path file) throws IOException {
       this.function = function;
       this.file = file;
-      try (RandomAccessFile raf = new RandomAccessFile(file.toFile(), "rw")) {
-        raf.setLength(function.memoryBytes());
-      } catch (IOException e) {
-        throw new CacheWriteException("cannot create " + file + ": " + e.getMessage(), e);
-      }
+      ChunkAssembler.createSparse(file, function.memoryBytes());
       this.started =
           CompletableFuture.supplyAsync(() -> vmm.prepareRestore(function, file), starter);
       this.pack =
