@@ -68,10 +68,12 @@ class DeployCommandLinesTest {
   void everyThawContainerRunsACommandThisCliParses() throws Exception {
     List<String> commands = new ArrayList<>();
     for (List<String> args : thawCommandLines()) {
-      assertThatCode(() -> Thaw.commandLine().parseArgs(args.toArray(String[]::new)))
-          .as("thaw %s", args)
-          .doesNotThrowAnyException();
-      CommandLine.ParseResult parsed = Thaw.commandLine().parseArgs(args.toArray(String[]::new));
+      CommandLine.ParseResult parsed;
+      try {
+        parsed = Thaw.commandLine().parseArgs(args.toArray(String[]::new));
+      } catch (CommandLine.ParameterException e) {
+        throw new AssertionError("thaw " + args + ": " + e.getMessage(), e);
+      }
       assertThat(parsed.hasSubcommand()).as("thaw %s names a command", args).isTrue();
       commands.add(parsed.subcommand().commandSpec().name());
     }
