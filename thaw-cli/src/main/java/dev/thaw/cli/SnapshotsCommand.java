@@ -115,13 +115,14 @@ final class SnapshotsCommand {
 
     @Override
     public Integer call() throws Exception {
-      java.time.Duration shortest = SnapshotManager.DEFAULT_USE_RECORD_INTERVAL.multipliedBy(2);
-      if (unusedFor != null && unusedFor.compareTo(shortest) < 0) {
+      java.time.Duration interval = SnapshotManager.DEFAULT_USE_RECORD_INTERVAL;
+      if (unusedFor != null && unusedFor.compareTo(interval.multipliedBy(2)) < 0) {
         throw new IllegalArgumentException(
             "--unused-for must be at least "
-                + shortest.toHours()
-                + "h: nodes record a revision's use at most once an hour, so a shorter age"
-                + " could delete a revision in use");
+                + interval.multipliedBy(2).toHours()
+                + "h: nodes record a revision's use at most once every "
+                + interval.toHours()
+                + "h, so a shorter age could delete a revision in use");
       }
       try (S3Options.Remote r = s3.open(node.dataDir())) {
         System.out.println("collecting garbage in " + r.store().describe());
