@@ -13,7 +13,9 @@
  *             and keeps its checksum and an invocation counter in memory; every
  *             invocation increments the counter. GET /verify re-reads the whole buffer.
  *
- * Every handler answers GET /health with 200. A query parameter ms=N makes an invocation
+ * Every handler answers GET /health with 200, and /_thaw/mute by closing its listening socket
+ * for good after the answer: a snapshot taken afterwards makes clones that never answer (a dead
+ * snapshot, made on purpose for the tests of its handling). A query parameter ms=N makes an invocation
  * take N milliseconds (the handler sleeps), so trace replays can give each invocation the
  * duration the trace drew for it.
  */
@@ -37,6 +39,7 @@ static size_t state_words;
 static uint64_t state_checksum;
 static uint64_t counter;
 static long init_ms;
+static int muted;
 
 static long now_ms(void) {
   struct timespec ts;
@@ -118,7 +121,10 @@ static void serve(int fd) {
     }
   }
   char out[512];
-  if (strcmp(path, "/health") == 0) {
+  if (strcmp(path, "/_thaw/mute") == 0) {
+    muted = 1;
+    snprintf(out, sizeof out, "{\"muted\":true,\"function\":\"%s\"}", handler);
+  } else if (strcmp(path, "/health") == 0) {
     snprintf(out, sizeof out, "{\"status\":\"ok\",\"function\":\"%s\"}", handler);
   } else if (strcmp(handler, "hello") == 0) {
     snprintf(out, sizeof out, "{\"function\":\"hello\",\"message\":\"hello from thaw\"}");
@@ -162,5 +168,11 @@ int main(int argc, char **argv) {
     }
     serve(c);
     close(c);
+    if (muted) {
+      close(s);
+      printf("thaw-guest: muted: no longer listening\n");
+      fflush(stdout);
+      for (;;) pause();
+    }
   }
 }

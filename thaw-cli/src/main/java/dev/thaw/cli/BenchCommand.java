@@ -12,6 +12,7 @@ import picocli.CommandLine.Command;
       BenchSnapshotsCommand.class,
       BenchRemoteCommand.class,
       BenchTraceCommand.class,
+      BenchSoakCommand.class,
       BenchGenTraceCommand.class
     })
 final class BenchCommand {}

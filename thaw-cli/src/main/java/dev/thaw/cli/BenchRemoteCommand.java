@@ -312,11 +312,10 @@ final class BenchRemoteCommand implements Callable<Integer> {
     SnapshotManager.ColdStart first = node.manager().start(function, revision);
     client.get(first.vm().endpoint(), "/");
     long t0 = System.nanoTime();
-    SnapshotManifest m =
-        node.manager()
-            .snapshotAfterFirstInvocation(first.vm(), function, revision)
-            .get()
-            .orElseThrow();
+    SnapshotManager.Snapshotted made =
+        node.manager().snapshotAfterFirstInvocation(first.vm(), function, revision).get();
+    made.verifiedClone().ifPresent(MicroVm::close);
+    SnapshotManifest m = made.manifest().orElseThrow();
     out.printf(
         Locale.ROOT,
         "  snapshot of %s: booted in %.1f s; saved, chunked and uploaded in %.1f s%n",

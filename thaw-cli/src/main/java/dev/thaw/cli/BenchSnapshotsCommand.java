@@ -96,12 +96,10 @@ final class BenchSnapshotsCommand implements Callable<Integer> {
       SnapshotManager.ColdStart first = local.manager.start(function, REVISION);
       client.get(first.vm().endpoint(), "/");
       long t0 = System.nanoTime();
-      SnapshotManifest m =
-          local
-              .manager
-              .snapshotAfterFirstInvocation(first.vm(), function, REVISION)
-              .get()
-              .orElseThrow();
+      SnapshotManager.Snapshotted made =
+          local.manager.snapshotAfterFirstInvocation(first.vm(), function, REVISION).get();
+      made.verifiedClone().ifPresent(MicroVm::close);
+      SnapshotManifest m = made.manifest().orElseThrow();
       out.printf(
           "  snapshot of %s: %d MiB, saved, verified, cached and uploaded in %.0f ms%n",
           REVISION, m.totalBytes() >> 20, (System.nanoTime() - t0) / 1e6);

@@ -25,6 +25,10 @@ public final class CachedSnapshot implements AutoCloseable {
     return dir;
   }
 
+  public SnapshotManifest manifest() {
+    return manifest;
+  }
+
   public String revision() {
     return manifest.revision();
   }

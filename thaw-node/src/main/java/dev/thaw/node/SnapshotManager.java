@@ -7,12 +7,14 @@ import dev.thaw.core.snapshot.ChunkList;
 import dev.thaw.core.snapshot.Chunker;
 import dev.thaw.core.snapshot.MalformedManifestException;
 import dev.thaw.core.snapshot.PackIndex;
+import dev.thaw.core.snapshot.RestoreDeadline;
 import dev.thaw.core.snapshot.SnapshotFile;
 import dev.thaw.core.snapshot.SnapshotFormatException;
 import dev.thaw.core.snapshot.SnapshotManifest;
 import dev.thaw.core.snapshot.SnapshotManifestCodec;
 import dev.thaw.core.snapshot.SnapshotMode;
 import dev.thaw.core.snapshot.SnapshotStore;
+import dev.thaw.core.vmm.GuestTimeoutException;
 import dev.thaw.core.vmm.MicroVm;
 import dev.thaw.core.vmm.PreparedRestore;
 import dev.thaw.core.vmm.RestoreCorruptException;
@@ -28,14 +30,17 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -50,10 +55,16 @@ import org.slf4j.LoggerFactory;
  * unreachable, a corrupt or incompatible snapshot, a failed restore — falls back to a fresh boot
  * with one log line saying why; the cold start itself never fails for it.
  *
+ * <p>A restored clone gets the {@link RestoreDeadline} (ten times the median restore, a few
+ * seconds) to answer, not the boot timeout. A snapshot whose clone misses it is dead: it is dropped
+ * from the cache, remembered on this node, and in remote mode marked unusable in remote storage so
+ * that other nodes stop fetching it; a snapshot costs the deadline at most once per node.
+ *
  * <p>Create (algorithm 4.1): after a booted instance's first invocation, {@link
- * #snapshotAfterFirstInvocation} pauses it, saves it into the cache and, in remote mode, uploads
- * it, off the caller's thread. The instance is consumed: a snapshotted VM never runs again, and the
- * caller restores a clone from the new snapshot to keep serving.
+ * #snapshotAfterFirstInvocation} pauses it and saves it into an uncommitted cache entry, off the
+ * caller's thread; then restores a clone from it. Only once that clone has answered is the snapshot
+ * committed and, in remote mode, uploaded: a node never publishes a snapshot nobody saw answer. The
+ * instance is consumed (a snapshotted VM never runs again); the verified clone takes its place.
  */
 public final class SnapshotManager implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(SnapshotManager.class);
@@ -86,6 +97,11 @@ public final class SnapshotManager implements AutoCloseable {
       new ConcurrentHashMap<>();
   private final ExecutorService background =
       Executors.newSingleThreadExecutor(DaemonThreads.named("thaw-snapshot-writer"));
+  private final RestoreDeadline deadline;
+  private final Consumer<DeadSnapshot> onDead;
+
+  /** Snapshots found dead on this node ({@link #key}): never restored again. */
+  private final Set<String> dead = ConcurrentHashMap.newKeySet();
 
   /** Where a cold start's VM came from. */
   public enum Source {
@@ -106,6 +122,32 @@ public final class SnapshotManager implements AutoCloseable {
   public record ColdStart(
       MicroVm vm, Source source, Duration fetch, Duration startup, Optional<String> fallback) {}
 
+  /**
+   * What snapshotting a booted instance left behind.
+   *
+   * @param manifest the committed snapshot; empty when none was (already cached, too large, dead)
+   * @param verifiedClone the clone restored from it to verify it, which has answered; the caller
+   *     owns it
+   */
+  public record Snapshotted(Optional<SnapshotManifest> manifest, Optional<MicroVm> verifiedClone) {
+    static Snapshotted none() {
+      return new Snapshotted(Optional.empty(), Optional.empty());
+    }
+  }
+
+  /** Thrown inside a restore whose clone missed the deadline; {@link #start} condemns it. */
+  private static final class DeadSnapshotException extends RuntimeException {
+    private static final long serialVersionUID = 1L;
+    private final transient DeadSnapshot dead;
+    private final transient Source source;
+
+    DeadSnapshotException(DeadSnapshot dead, Source source) {
+      super(dead.failure().getMessage(), dead.failure());
+      this.dead = dead;
+      this.source = source;
+    }
+  }
+
   private SnapshotManager(Builder b) {
     this.mode = b.mode;
     this.vmm = Objects.requireNonNull(b.vmm, "vmm");
@@ -120,6 +162,8 @@ public final class SnapshotManager implements AutoCloseable {
     this.metrics = new SnapshotMetrics(b.meters);
     this.chunkSize = b.chunkSize;
     this.assembler = remote == null ? null : new ChunkAssembler(remote, b.fetchParallelism);
+    this.deadline = b.deadline;
+    this.onDead = b.onDead;
     if (mode == SnapshotMode.REMOTE && remote == null) {
       throw new IllegalArgumentException("remote mode needs a SnapshotStore");
     }
@@ -152,6 +196,8 @@ public final class SnapshotManager implements AutoCloseable {
           return fetched.get();
         }
       }
+    } catch (DeadSnapshotException e) {
+      fallback = Optional.of(condemn(e.dead, e.source));
     } catch (CacheWriteException e) {
       fallback = Optional.of("local cache unusable: " + e.getMessage());
     } catch (IOException e) {
@@ -172,6 +218,66 @@ public final class SnapshotManager implements AutoCloseable {
     return boot(function, fallback);
   }
 
+  /**
+   * Drops a dead snapshot wherever this node can reach it, remembers it, and says what was done.
+   */
+  private String condemn(DeadSnapshot found, Source source) {
+    dead.add(key(found.revision(), found.createdAt()));
+    metrics.dead(found.phase());
+    boolean dropped = source != Source.NONE && cache.remove(found.revision());
+    boolean marked = mode == SnapshotMode.REMOTE;
+    if (marked) {
+      starter.execute(
+          () -> {
+            try {
+              remote.markUnusable(found.revision(), found.createdAt());
+            } catch (IOException | RuntimeException e) {
+              log.warn("cannot mark {} unusable: {}", found.revision(), e.getMessage());
+            }
+          });
+    }
+    onDead.accept(found);
+    log.debug("dead snapshot {}: {}", found.revision(), found.failure().getMessage());
+    return "snapshot dead: its clone did not answer within "
+        + found.deadline().toMillis()
+        + " ms"
+        + (dropped ? "; dropped from the cache" : "")
+        + (marked ? "; marked unusable in " + remote.describe() : "");
+  }
+
+  private static String key(String revision, Instant createdAt) {
+    return revision + "@" + createdAt;
+  }
+
+  private boolean isDead(SnapshotManifest manifest) {
+    return dead.contains(key(manifest.revision(), manifest.createdAt()));
+  }
+
+  /**
+   * Restores {@code snapshot} with the restore deadline; a clone that misses it makes the snapshot
+   * dead.
+   */
+  private MicroVm restoreWithin(
+      SnapshotManifest manifest, Source source, RestoreCall call, long t0) {
+    Duration limit = deadline.current();
+    try {
+      MicroVm vm = call.restore(limit);
+      deadline.restored(since(t0));
+      return vm;
+    } catch (GuestTimeoutException e) {
+      throw new DeadSnapshotException(
+          new DeadSnapshot(
+              manifest.revision(), manifest.createdAt(), DeadSnapshot.Phase.RESTORE, limit, e),
+          source);
+    }
+  }
+
+  /** One restore, given the time its guest has to answer. */
+  @FunctionalInterface
+  private interface RestoreCall {
+    MicroVm restore(Duration readyTimeout);
+  }
+
   private ColdStart boot(FunctionSpec function, Optional<String> fallback) {
     long t0 = System.nanoTime();
     MicroVm vm = vmm.boot(function, readyTimeout);
@@ -185,9 +291,17 @@ public final class SnapshotManager implements AutoCloseable {
     if (hit.isEmpty()) {
       return Optional.empty();
     }
+    if (isDead(hit.get().manifest())) {
+      // Condemned while another restore held it: drop it now that nobody does.
+      hit.get().close();
+      cache.remove(revision);
+      return Optional.empty();
+    }
     long t0 = System.nanoTime();
     try (CachedSnapshot snapshot = hit.get()) {
-      MicroVm vm = vmm.restore(snapshot.vmSnapshot(), readyTimeout);
+      MicroVm vm =
+          restoreWithin(
+              snapshot.manifest(), source, limit -> vmm.restore(snapshot.vmSnapshot(), limit), t0);
       metrics.coldStart(source);
       return Optional.of(new ColdStart(vm, source, Duration.ZERO, since(t0), Optional.empty()));
     }
@@ -199,7 +313,12 @@ public final class SnapshotManager implements AutoCloseable {
     long t0 = System.nanoTime();
     try (snapshot;
         prepared) {
-      MicroVm vm = prepared.restore(snapshot.vmSnapshot(), readyTimeout);
+      MicroVm vm =
+          restoreWithin(
+              snapshot.manifest(),
+              Source.REMOTE,
+              limit -> prepared.restore(snapshot.vmSnapshot(), limit),
+              t0);
       metrics.coldStart(Source.REMOTE);
       markUsed(snapshot.revision());
       return new ColdStart(vm, Source.REMOTE, fetch, since(t0), Optional.empty());
@@ -255,6 +374,10 @@ public final class SnapshotManager implements AutoCloseable {
         return Optional.empty();
       }
       SnapshotManifest manifest = readRemoteManifest(revision, json.get());
+      if (head.condemned(manifest)) {
+        mine.complete(null);
+        return Optional.empty();
+      }
       // Chunk sources are pinned before room is made, so making room cannot evict them.
       try (LocalChunks local = localChunks(manifest)) {
         Optional<LocalSnapshotCache.Writer> writer = cache.begin(revision, manifest.totalBytes());
@@ -312,6 +435,9 @@ public final class SnapshotManager implements AutoCloseable {
       return Optional.empty();
     }
     SnapshotManifest manifest = readRemoteManifest(revision, json.get());
+    if (head == null ? condemned(manifest, remote.unusable(revision)) : head.condemned(manifest)) {
+      return Optional.empty();
+    }
     PreparedRestore prepared;
     try (LocalChunks local = localChunks(manifest)) {
       prepared = fetchFiles(manifest, dir, local, head);
@@ -337,6 +463,7 @@ public final class SnapshotManager implements AutoCloseable {
     private final FunctionSpec function;
     private final CompletableFuture<PreparedRestore> started;
     private final CompletableFuture<Optional<PackIndex>> pack;
+    private final CompletableFuture<Optional<Instant>> unusable;
     private final Path file;
     private boolean handedOver;
 
@@ -356,6 +483,21 @@ public final class SnapshotManager implements AutoCloseable {
                 }
               },
               starter);
+      this.unusable =
+          CompletableFuture.supplyAsync(
+              () -> {
+                try {
+                  return remote.unusable(revision);
+                } catch (IOException e) {
+                  return Optional.<Instant>empty();
+                }
+              },
+              starter);
+    }
+
+    /** Whether {@code m} is a snapshot found dead, here or (marked) by another node. */
+    boolean condemned(SnapshotManifest m) {
+      return SnapshotManager.this.condemned(m, unusable.join());
     }
 
     /**
@@ -394,6 +536,18 @@ public final class SnapshotManager implements AutoCloseable {
       }
       started.whenComplete((vm, failure) -> FileTrees.deleteQuietly(file));
     }
+  }
+
+  private boolean condemned(SnapshotManifest manifest, Optional<Instant> markedUnusable) {
+    if (isDead(manifest)) {
+      return true;
+    }
+    if (markedUnusable.filter(manifest.createdAt()::equals).isPresent()) {
+      log.debug("remote snapshot {} is marked unusable: booting", manifest.revision());
+      dead.add(key(manifest.revision(), manifest.createdAt()));
+      return true;
+    }
+    return false;
   }
 
   private LocalChunks localChunks(SnapshotManifest manifest) {
@@ -457,28 +611,29 @@ public final class SnapshotManager implements AutoCloseable {
 
   /**
    * Snapshots a freshly booted instance after its first invocation, off the caller's thread: pause,
-   * save memory and device state into the cache, write the manifest, commit, and in remote mode
-   * upload (payloads first, manifest last). The VM is stopped afterwards.
+   * save memory and device state into an uncommitted cache entry, restore a clone from it, and only
+   * once that clone has answered commit the entry and, in remote mode, upload it (payloads first,
+   * manifest last). The instance is stopped; the clone is handed to the caller.
    *
-   * @return the manifest, or empty when the revision was cached meanwhile or does not fit
+   * @return the committed manifest and the verified clone; neither when the revision was cached
+   *     meanwhile, does not fit, or its snapshot is dead (its clone did not answer)
    */
-  public CompletableFuture<Optional<SnapshotManifest>> snapshotAfterFirstInvocation(
+  public CompletableFuture<Snapshotted> snapshotAfterFirstInvocation(
       MicroVm vm, FunctionSpec function, String revision) {
     if (mode == SnapshotMode.DISABLED) {
       vm.close();
-      return CompletableFuture.completedFuture(Optional.empty());
+      return CompletableFuture.completedFuture(Snapshotted.none());
     }
     return CompletableFuture.supplyAsync(() -> createSnapshot(vm, function, revision), background);
   }
 
-  private Optional<SnapshotManifest> createSnapshot(
-      MicroVm vm, FunctionSpec function, String revision) {
+  private Snapshotted createSnapshot(MicroVm vm, FunctionSpec function, String revision) {
     Optional<LocalSnapshotCache.Writer> writer;
     try {
       writer = cache.begin(revision, function.memoryBytes() + STATE_ALLOWANCE);
     } catch (IllegalStateException alreadyThere) {
       vm.close();
-      return Optional.empty();
+      return Snapshotted.none();
     } catch (IOException e) {
       vm.close();
       throw new UncheckedIOException(e);
@@ -486,8 +641,9 @@ public final class SnapshotManager implements AutoCloseable {
     if (writer.isEmpty()) {
       log.warn("snapshot of {} does not fit the cache: not snapshotting", revision);
       vm.close();
-      return Optional.empty();
+      return Snapshotted.none();
     }
+    MicroVm clone = null;
     try (LocalSnapshotCache.Writer w = writer.get()) {
       vm.pause();
       VmSnapshot files = vm.snapshot(w.dir());
@@ -502,23 +658,72 @@ public final class SnapshotManager implements AutoCloseable {
               List.of(
                   describe(files.memoryFile(), SnapshotFile.Role.MEMORY),
                   describe(files.stateFile(), SnapshotFile.Role.STATE)));
+      Optional<MicroVm> verified = verify(manifest, files);
+      if (verified.isEmpty()) {
+        return Snapshotted.none(); // the writer aborts: nothing committed, nothing uploaded
+      }
+      clone = verified.get();
       Optional<CachedSnapshot> cached = w.commitChecked(manifest);
       metrics.committed();
       if (cached.isEmpty()) {
-        return Optional.empty();
+        return new Snapshotted(Optional.empty(), verified);
       }
       try (CachedSnapshot pinned = cached.get()) {
         if (mode == SnapshotMode.REMOTE) {
-          long t0 = System.nanoTime();
-          remote.upload(manifest, pinned.dir());
-          log.info("uploaded {} to {} in {} ms", revision, remote.describe(), since(t0).toMillis());
+          upload(manifest, pinned.dir());
         }
       }
-      return Optional.of(manifest);
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot snapshot " + revision + ": " + e.getMessage(), e);
+      return new Snapshotted(Optional.of(manifest), verified);
+    } catch (IOException | RuntimeException e) {
+      if (clone != null) {
+        clone.close();
+      }
+      if (e instanceof IOException io) {
+        throw new UncheckedIOException("cannot snapshot " + revision + ": " + e.getMessage(), io);
+      }
+      throw (RuntimeException) e;
     } finally {
       vm.close();
+    }
+  }
+
+  /**
+   * Restores the first clone of a new snapshot from its uncommitted files; empty when the clone did
+   * not answer within the restore deadline (the snapshot is dead).
+   */
+  private Optional<MicroVm> verify(SnapshotManifest manifest, VmSnapshot files) {
+    Duration limit = deadline.current();
+    long t0 = System.nanoTime();
+    try {
+      MicroVm clone = vmm.restore(files, limit);
+      deadline.restored(since(t0));
+      return Optional.of(clone);
+    } catch (GuestTimeoutException e) {
+      DeadSnapshot found =
+          new DeadSnapshot(
+              manifest.revision(), manifest.createdAt(), DeadSnapshot.Phase.VERIFY, limit, e);
+      metrics.dead(found.phase());
+      onDead.accept(found);
+      log.warn(
+          "snapshot of {} is dead: its first clone did not answer within {} ms; not committed",
+          manifest.revision(),
+          limit.toMillis());
+      return Optional.empty();
+    }
+  }
+
+  /** Uploads a committed snapshot; a failure leaves it cached here, usable by this node. */
+  private void upload(SnapshotManifest manifest, Path dir) {
+    long t0 = System.nanoTime();
+    try {
+      remote.upload(manifest, dir);
+      log.info(
+          "uploaded {} to {} in {} ms",
+          manifest.revision(),
+          remote.describe(),
+          since(t0).toMillis());
+    } catch (IOException | RuntimeException e) {
+      log.warn("cannot upload {}: {}", manifest.revision(), e.getMessage());
     }
   }
 
@@ -575,8 +780,22 @@ public final class SnapshotManager implements AutoCloseable {
     private int chunkSize = DEFAULT_CHUNK_SIZE;
     private int fetchParallelism = 8;
     private Duration useRecordInterval = DEFAULT_USE_RECORD_INTERVAL;
+    private RestoreDeadline deadline = RestoreDeadline.builder().build();
+    private Consumer<DeadSnapshot> onDead = dead -> {};
 
     private Builder() {}
+
+    /** How long a restored clone may take to answer before its snapshot is judged dead. */
+    public Builder restoreDeadline(RestoreDeadline deadline) {
+      this.deadline = Objects.requireNonNull(deadline);
+      return this;
+    }
+
+    /** Told of every dead snapshot found (for benchmarks and reports). */
+    public Builder onDeadSnapshot(Consumer<DeadSnapshot> onDead) {
+      this.onDead = Objects.requireNonNull(onDead);
+      return this;
+    }
 
     /**
      * How often, at most, a remote restore records its revision's use in remote storage (for {@code
@@ -638,6 +857,7 @@ public final class SnapshotManager implements AutoCloseable {
       return this;
     }
 
+    /** How long a booting guest may take to answer (restores use the restore deadline). */
     public Builder readyTimeout(Duration readyTimeout) {
       this.readyTimeout = Objects.requireNonNull(readyTimeout);
       return this;

@@ -44,6 +44,11 @@ final class SnapshotMetrics {
     fetches.record(time);
   }
 
+  /** A snapshot whose clone never answered, found when verifying a new one or when restoring. */
+  void dead(DeadSnapshot.Phase phase) {
+    meters.counter("thaw.snapshot.dead", "phase", phase.name().toLowerCase()).increment();
+  }
+
   void coldStart(SnapshotManager.Source source) {
     meters.counter("thaw.snapshot.cold.starts", "source", source.name().toLowerCase()).increment();
   }

@@ -370,6 +370,16 @@ class ChunkedFetchIT {
     }
 
     @Override
+    public void markUnusable(String revision, java.time.Instant createdAt) throws IOException {
+      inner.markUnusable(revision, createdAt);
+    }
+
+    @Override
+    public Optional<java.time.Instant> unusable(String revision) throws IOException {
+      return inner.unusable(revision);
+    }
+
+    @Override
     public List<String> revisions() throws IOException {
       return inner.revisions();
     }

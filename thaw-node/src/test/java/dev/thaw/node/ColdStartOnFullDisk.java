@@ -39,7 +39,11 @@ public final class ColdStartOnFullDisk {
       // What an agent does next after a boot: invoke, then snapshot (which stops the VM).
       new FunctionClient(Duration.ofSeconds(30)).get(vm.endpoint(), "/");
       try {
-        node.manager.snapshotAfterFirstInvocation(vm, BuiltinFunctions.STATEFUL, args[3]).get();
+        node.manager
+            .snapshotAfterFirstInvocation(vm, BuiltinFunctions.STATEFUL, args[3])
+            .get()
+            .verifiedClone()
+            .ifPresent(MicroVm::close);
         System.out.println("snapshot made");
       } catch (ExecutionException e) {
         System.out.println("snapshot failed: " + e.getCause().getMessage());

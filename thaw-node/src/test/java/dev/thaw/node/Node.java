@@ -9,6 +9,7 @@ import dev.thaw.qemu.QemuVmm;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.function.UnaryOperator;
 
 /** A test node: its own cache directory, VM work root and meters, sharing the guest image. */
 final class Node implements AutoCloseable {
@@ -28,6 +29,19 @@ final class Node implements AutoCloseable {
       boolean cacheRemote,
       InMemoryCacheAdvertiser ads)
       throws Exception {
+    this(dir, name, mode, remote, cacheRemote, ads, b -> b);
+  }
+
+  /** A node whose manager builder {@code configure} adjusts last. */
+  Node(
+      Path dir,
+      String name,
+      SnapshotMode mode,
+      SnapshotStore remote,
+      boolean cacheRemote,
+      InMemoryCacheAdvertiser ads,
+      UnaryOperator<SnapshotManager.Builder> configure)
+      throws Exception {
     QemuVmm vmm = QemuVmm.builder().image(IMAGE).workRoot(dir.resolve(name + "-vms")).build();
     cache =
         LocalSnapshotCache.open(
@@ -37,16 +51,18 @@ final class Node implements AutoCloseable {
             vmm.identity(),
             meters);
     manager =
-        SnapshotManager.builder()
-            .mode(mode)
-            .vmm(vmm)
-            .cache(cache)
-            .remote(remote)
-            .cacheRemote(cacheRemote)
-            .guest(GUEST)
-            .scratch(dir.resolve(name + "-scratch"))
-            .readyTimeout(Duration.ofSeconds(120))
-            .meters(meters)
+        configure
+            .apply(
+                SnapshotManager.builder()
+                    .mode(mode)
+                    .vmm(vmm)
+                    .cache(cache)
+                    .remote(remote)
+                    .cacheRemote(cacheRemote)
+                    .guest(GUEST)
+                    .scratch(dir.resolve(name + "-scratch"))
+                    .readyTimeout(Duration.ofSeconds(120))
+                    .meters(meters))
             .build();
   }
 

@@ -59,11 +59,15 @@ class SnapshotManagerIT {
       SnapshotManager.ColdStart start = a.manager.start(BuiltinFunctions.STATEFUL, REVISION);
       assertThat(start.source()).isEqualTo(SnapshotManager.Source.NONE);
       firstAnswer = invoke(start.vm());
-      SnapshotManifest m =
+      SnapshotManager.Snapshotted made =
           a.manager
               .snapshotAfterFirstInvocation(start.vm(), BuiltinFunctions.STATEFUL, REVISION)
-              .get()
-              .orElseThrow();
+              .get();
+      // The clone that verified the snapshot answers, and carries the state of the first answer.
+      try (MicroVm clone = made.verifiedClone().orElseThrow()) {
+        assertCarriesTheState(invoke(clone));
+      }
+      SnapshotManifest m = made.manifest().orElseThrow();
       assertThat(a.cache.revisions()).containsExactly(REVISION);
       assertThat(ads.revisions("node1")).containsExactly(REVISION);
       assertThat(store.revisions()).containsExactly(REVISION);

@@ -31,14 +31,17 @@ final class GuestProbe {
    * attempt returns quickly.
    */
   static Outcome await(URI endpoint, Duration timeout, BooleanSupplier vmmAlive) {
-    HttpRequest request =
-        HttpRequest.newBuilder(endpoint.resolve("/health")).timeout(Duration.ofSeconds(2)).build();
+    URI health = endpoint.resolve("/health");
     long deadline = System.nanoTime() + timeout.toNanos();
     long pauseMillis = 2;
     while (System.nanoTime() < deadline) {
       if (!vmmAlive.getAsBoolean()) {
         return Outcome.VMM_EXITED;
       }
+      // No attempt outlives the deadline: a guest that accepts nothing must cost the timeout only.
+      long left = Math.max(1, (deadline - System.nanoTime()) / 1_000_000);
+      HttpRequest request =
+          HttpRequest.newBuilder(health).timeout(Duration.ofMillis(Math.min(2000, left))).build();
       try {
         if (HTTP.send(request, HttpResponse.BodyHandlers.discarding()).statusCode() == 200) {
           return Outcome.READY;

@@ -147,21 +147,71 @@ final class QemuMicroVm implements MicroVm {
     }
     String out = vmmOutput();
     String console = consoleTail();
-    close();
     String what = function.id() + " (" + id + ")";
     if (outcome == GuestProbe.Outcome.TIMED_OUT) {
+      String state = diagnose();
+      close();
       throw new GuestTimeoutException(
           "guest of " + what + " did not answer within " + timeout + " after " + operation,
-          out,
+          (out + "\n" + state).strip(),
           console,
           null);
     }
+    close();
     String message = "QEMU exited during " + operation + " of " + what;
     VmmException failure =
         operation.equals("boot")
             ? new BootException(message, out, console, null)
             : new RestoreException(message, out, console, null);
     throw failure;
+  }
+
+  /**
+   * What QMP says of a guest that does not answer: run state, the vCPU's registers (where it sits),
+   * its local APIC, and the rings of each virtio device (a ring the device waits on while the guest
+   * thinks it has nothing to do is a lost notification). Best effort: each part that fails says so.
+   */
+  private String diagnose() {
+    StringBuilder s = new StringBuilder("QMP state at the deadline:");
+    ask(s, "query-status", Map.of());
+    hmp(s, "info registers");
+    hmp(s, "info lapic");
+    hmp(s, "info pic");
+    try {
+      for (JsonNode device : process.qmp().execute("x-query-virtio", Map.of())) {
+        String path = device.path("path").asString("");
+        ask(s, "x-query-virtio-status", Map.of("path", path));
+        for (int queue = 0; queue < 2; queue++) {
+          ask(s, "x-query-virtio-queue-status", Map.of("path", path, "queue", queue));
+        }
+      }
+    } catch (IOException | RuntimeException e) {
+      s.append("\n  x-query-virtio: ").append(e.getMessage());
+    }
+    return s.toString();
+  }
+
+  private void ask(StringBuilder s, String command, Map<String, ?> args) {
+    s.append("\n  ").append(command).append(args.isEmpty() ? "" : " " + args).append(": ");
+    try {
+      s.append(process.qmp().execute(command, args));
+    } catch (IOException | RuntimeException e) {
+      s.append("failed: ").append(e.getMessage());
+    }
+  }
+
+  private void hmp(StringBuilder s, String command) {
+    s.append("\n  ").append(command).append(":\n    ");
+    try {
+      String text =
+          process
+              .qmp()
+              .execute("human-monitor-command", Map.of("command-line", command))
+              .asString("");
+      s.append(text.strip().replace("\n", "\n    "));
+    } catch (IOException | RuntimeException e) {
+      s.append("failed: ").append(e.getMessage());
+    }
   }
 
   private void command(String name, Map<String, ?> args, String operation) {

@@ -88,6 +88,7 @@ public final class S3SnapshotStore implements SnapshotStore, AutoCloseable {
   private static final String CHUNKS = "_chunks/";
   private static final String UPLOADS = "_uploads/";
   private static final String USED = "_used/";
+  private static final String UNUSABLE = "_unusable/";
   private static final String GC_LOCK = "_gc.lock";
   private static final String PACK = "_pack";
   private static final String PACK_INDEX = "_pack.json";
@@ -509,6 +510,35 @@ public final class S3SnapshotStore implements SnapshotStore, AutoCloseable {
     }
   }
 
+  /** Writes {@code _unusable/<revision>} holding the dead snapshot's creation time. */
+  @Override
+  public void markUnusable(String revision, Instant createdAt) throws IOException {
+    try {
+      s3.putObject(
+          r -> r.bucket(bucket).key(prefix + UNUSABLE + revision),
+          RequestBody.fromString(createdAt.toString(), StandardCharsets.UTF_8));
+    } catch (SdkException e) {
+      throw new IOException("cannot mark " + revision + " unusable in " + description, e);
+    }
+  }
+
+  @Override
+  public Optional<Instant> unusable(String revision) throws IOException {
+    Optional<String> mark;
+    try {
+      mark = read(prefix + UNUSABLE + revision);
+    } catch (SdkException e) {
+      throw new IOException("cannot read the marks of " + revision + " in " + description, e);
+    }
+    try {
+      return mark.map(String::strip).map(Instant::parse);
+    } catch (java.time.format.DateTimeParseException e) {
+      // A mark this code did not write: treat the revision's snapshot as usable.
+      log.warn("ignoring an unreadable unusable-mark of {}: {}", revision, e.getMessage());
+      return Optional.empty();
+    }
+  }
+
   @Override
   public List<String> revisions() throws IOException {
     return List.copyOf(manifestTimes().keySet());
@@ -550,6 +580,7 @@ public final class S3SnapshotStore implements SnapshotStore, AutoCloseable {
         s3.deleteObject(r -> r.bucket(bucket).key(o.key()));
       }
       s3.deleteObject(r -> r.bucket(bucket).key(prefix + USED + revision));
+      s3.deleteObject(r -> r.bucket(bucket).key(prefix + UNUSABLE + revision));
     } catch (SdkException e) {
       throw new IOException("cannot delete " + revision + " from " + description, e);
     }

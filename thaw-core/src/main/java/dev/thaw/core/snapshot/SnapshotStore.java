@@ -2,6 +2,7 @@ package dev.thaw.core.snapshot;
 
 import java.io.IOException;
 import java.nio.file.Path;
+import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
 
@@ -69,6 +70,16 @@ public interface SnapshotStore {
 
   /** Records that {@code revision} was just restored, for garbage collection by age. */
   void markUsed(String revision) throws IOException;
+
+  /**
+   * Marks the snapshot of {@code revision} made at {@code createdAt} unusable: a clone of it never
+   * answered, so other nodes should not fetch it. A snapshot of the revision made later (another
+   * {@code createdAt}) replaces it and is usable again.
+   */
+  void markUnusable(String revision, Instant createdAt) throws IOException;
+
+  /** The creation time of the snapshot of {@code revision} marked unusable, if any. */
+  Optional<Instant> unusable(String revision) throws IOException;
 
   /** Revisions with a manifest. */
   List<String> revisions() throws IOException;

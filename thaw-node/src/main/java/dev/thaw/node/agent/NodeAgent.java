@@ -185,11 +185,15 @@ public final class NodeAgent implements AutoCloseable {
       manager
           .snapshotAfterFirstInvocation(instance.vm, function, instance.revision)
           .whenComplete(
-              (manifest, error) -> {
+              (snapshotted, error) -> {
                 if (error != null) {
                   log.warn("snapshot of {} failed: {}", instance.revision, error.getMessage());
                 }
-                replaceWithClone(instance.revision, function);
+                if (snapshotted != null && snapshotted.verifiedClone().isPresent()) {
+                  adoptClone(instance.revision, function, snapshotted.verifiedClone().get());
+                } else {
+                  replaceWithClone(instance.revision, function);
+                }
               });
       return;
     }
@@ -199,6 +203,16 @@ public final class NodeAgent implements AutoCloseable {
     synchronized (pool) {
       pool.addFirst(instance);
     }
+  }
+
+  /** The clone that verified the new snapshot takes the snapshotted instance's place. */
+  private void adoptClone(String revision, FunctionSpec function, MicroVm clone) {
+    if (closed) {
+      instances.decrementAndGet();
+      clone.close();
+      return;
+    }
+    release(register(revision, clone, false), function);
   }
 
   private void replaceWithClone(String revision, FunctionSpec function) {

@@ -1,0 +1,203 @@
+package dev.thaw.node;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import dev.thaw.core.cache.InMemoryCacheAdvertiser;
+import dev.thaw.core.function.BuiltinFunctions;
+import dev.thaw.core.function.FunctionClient;
+import dev.thaw.core.function.FunctionSpec;
+import dev.thaw.core.snapshot.Chunker;
+import dev.thaw.core.snapshot.RestoreDeadline;
+import dev.thaw.core.snapshot.SnapshotFile;
+import dev.thaw.core.snapshot.SnapshotManifest;
+import dev.thaw.core.snapshot.SnapshotMode;
+import dev.thaw.core.vmm.MicroVm;
+import dev.thaw.core.vmm.VmSnapshot;
+import dev.thaw.node.agent.Invocation;
+import dev.thaw.node.agent.NodeAgent;
+import dev.thaw.qemu.QemuVmm;
+import dev.thaw.s3.EmbeddedS3Server;
+import dev.thaw.s3.S3SnapshotStore;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CopyOnWriteArrayList;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Dead snapshots, made on purpose: a guest told to stop listening ({@code /_thaw/mute}) is
+ * snapshotted, so its clones resume fine but never answer. Real QEMU, a real S3 server over HTTP.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class DeadSnapshotIT {
+  private static final FunctionSpec HELLO = BuiltinFunctions.HELLO;
+  private static final Duration DEADLINE = Duration.ofSeconds(3);
+
+  private Path dir;
+  private EmbeddedS3Server server;
+  private S3SnapshotStore store;
+  private final InMemoryCacheAdvertiser ads = new InMemoryCacheAdvertiser();
+  private final FunctionClient client = new FunctionClient(Duration.ofSeconds(10));
+  private final List<DeadSnapshot> found = new CopyOnWriteArrayList<>();
+
+  @BeforeAll
+  void start(@TempDir Path tmp) throws Exception {
+    dir = tmp;
+    server = EmbeddedS3Server.start(dir.resolve("s3"));
+    store = S3SnapshotStore.builder().server(server).bucket("snapshots").build().ensureBucket();
+  }
+
+  @AfterAll
+  void stop() throws Exception {
+    store.close();
+    server.close();
+  }
+
+  private Node node(String name, SnapshotMode mode) throws Exception {
+    return new Node(
+        dir,
+        name,
+        mode,
+        store,
+        true,
+        ads,
+        b ->
+            b.restoreDeadline(RestoreDeadline.builder().floor(DEADLINE).ceiling(DEADLINE).build())
+                .onDeadSnapshot(found::add));
+  }
+
+  /**
+   * A dead snapshot as another node or an older version might have uploaded it, bypassing the
+   * verification a node does now: boot, mute, snapshot, upload.
+   */
+  private SnapshotManifest uploadDeadSnapshot(String revision) throws Exception {
+    QemuVmm vmm = QemuVmm.builder().image(Node.IMAGE).workRoot(dir.resolve("maker-vms")).build();
+    Path files = Files.createDirectories(dir.resolve("made-" + revision));
+    MicroVm vm = vmm.boot(HELLO, Duration.ofSeconds(120));
+    assertThat(client.get(vm.endpoint(), "/_thaw/mute").body()).contains("\"muted\":true");
+    vm.pause();
+    VmSnapshot snapshot = vm.snapshot(files);
+    SnapshotManifest manifest =
+        new SnapshotManifest(
+            SnapshotManifest.FORMAT_VERSION,
+            revision,
+            HELLO,
+            vmm.identity(),
+            Node.GUEST,
+            Instant.now(),
+            List.of(
+                describe(snapshot.memoryFile(), SnapshotFile.Role.MEMORY),
+                describe(snapshot.stateFile(), SnapshotFile.Role.STATE)));
+    store.upload(manifest, files);
+    return manifest;
+  }
+
+  private static SnapshotFile describe(Path file, SnapshotFile.Role role) throws Exception {
+    return SnapshotFile.chunked(
+        file.getFileName().toString(),
+        role,
+        Files.size(file),
+        Chunker.describe(file, SnapshotManager.DEFAULT_CHUNK_SIZE));
+  }
+
+  @Test
+  void aDeadSnapshotCostsTheShortDeadlineOnceAndOtherNodesNeverFetchIt() throws Exception {
+    String revision = "hello-dead";
+    SnapshotManifest dead = uploadDeadSnapshot(revision);
+    try (Node a = node("a", SnapshotMode.REMOTE);
+        Node b = node("b", SnapshotMode.REMOTE)) {
+      long t0 = System.nanoTime();
+      SnapshotManager.ColdStart first = a.manager.start(HELLO, revision);
+      Duration took = Duration.ofNanos(System.nanoTime() - t0);
+      try (MicroVm vm = first.vm()) {
+        assertThat(first.source()).isEqualTo(SnapshotManager.Source.NONE);
+        assertThat(first.fallback())
+            .hasValueSatisfying(
+                why ->
+                    assertThat(why)
+                        .contains("did not answer within 3000 ms")
+                        .contains("dropped from the cache")
+                        .contains("marked unusable"));
+        assertThat(client.get(vm.endpoint(), "/").status()).isEqualTo(200);
+      }
+      // The deadline and a boot, not the two-minute boot timeout.
+      assertThat(took).isLessThan(Duration.ofSeconds(90));
+      assertThat(a.cache.revisions()).doesNotContain(revision);
+      assertThat(found)
+          .filteredOn(d -> d.revision().equals(revision))
+          .singleElement()
+          .satisfies(
+              d -> {
+                assertThat(d.phase()).isEqualTo(DeadSnapshot.Phase.RESTORE);
+                assertThat(d.createdAt()).isEqualTo(dead.createdAt());
+                assertThat(d.failure().vmmMessage()).contains("QMP state at the deadline");
+              });
+      await()
+          .atMost(Duration.ofSeconds(30))
+          .until(() -> store.unusable(revision), m -> m.equals(Optional.of(dead.createdAt())));
+
+      // The same node does not try it again: no fetch, no fallback, straight to a boot.
+      SnapshotManager.ColdStart second = a.manager.start(HELLO, revision);
+      second.vm().close();
+      assertThat(second.source()).isEqualTo(SnapshotManager.Source.NONE);
+      assertThat(second.fallback()).isEmpty();
+      assertThat(a.fetches()).isEqualTo(1);
+
+      // Another node reads the mark and does not fetch it either.
+      SnapshotManager.ColdStart other = b.manager.start(HELLO, revision);
+      assertThat(other.source()).isEqualTo(SnapshotManager.Source.NONE);
+      assertThat(other.fallback()).isEmpty();
+      assertThat(b.fetches()).isZero();
+      assertThat(found).filteredOn(d -> d.revision().equals(revision)).hasSize(1);
+
+      // A fresh snapshot of the revision replaces the dead one: b makes it, a restores it.
+      client.get(other.vm().endpoint(), "/");
+      SnapshotManager.Snapshotted fresh =
+          b.manager.snapshotAfterFirstInvocation(other.vm(), HELLO, revision).get();
+      fresh.verifiedClone().orElseThrow().close();
+      assertThat(fresh.manifest().orElseThrow().createdAt()).isNotEqualTo(dead.createdAt());
+      try (Node c = node("c", SnapshotMode.REMOTE)) {
+        SnapshotManager.ColdStart restored = c.manager.start(HELLO, revision);
+        try (MicroVm vm = restored.vm()) {
+          assertThat(restored.source()).isEqualTo(SnapshotManager.Source.REMOTE);
+          assertThat(client.get(vm.endpoint(), "/").status()).isEqualTo(200);
+        }
+      }
+    }
+  }
+
+  @Test
+  void aNodeNeverCommitsNorUploadsASnapshotWhoseFirstCloneDoesNotAnswer() throws Exception {
+    String revision = "hello-muted";
+    try (Node n = node("agent", SnapshotMode.REMOTE);
+        NodeAgent agent = NodeAgent.builder().name("agent").manager(n.manager).build()) {
+      agent.deploy(revision, HELLO);
+      Invocation muted = agent.invoke(revision, "/_thaw/mute");
+      assertThat(muted.body()).contains("\"muted\":true");
+      // The snapshot is verified, found dead, dropped; a booted instance takes the clone's place.
+      await()
+          .atMost(Duration.ofSeconds(180))
+          .until(
+              () ->
+                  agent.instances().stream()
+                      .anyMatch(i -> i.revision().equals(revision) && !i.busy()));
+      assertThat(found)
+          .filteredOn(d -> d.revision().equals(revision))
+          .singleElement()
+          .satisfies(d -> assertThat(d.phase()).isEqualTo(DeadSnapshot.Phase.VERIFY));
+      assertThat(n.cache.revisions()).doesNotContain(revision);
+      assertThat(store.manifest(revision)).isEmpty();
+      assertThat(n.meters.counter("thaw.snapshot.commits").count()).isZero();
+      // The instance that replaced it answers.
+      assertThat(agent.invoke(revision, "/").status()).isEqualTo(200);
+    }
+  }
+}
