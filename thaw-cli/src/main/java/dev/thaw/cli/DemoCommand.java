@@ -200,9 +200,11 @@ final class DemoCommand implements Callable<Integer> {
       for (String revision : FUNCTIONS.keySet()) {
         long s = System.nanoTime();
         Row row;
+        String fallback = "";
         try {
           Gateway.Result r = gateway.invoke(revision, "/");
           Map<String, String> h = r.headers();
+          fallback = h.getOrDefault("x-thaw-fallback", "");
           row =
               new Row(
                   c.name(),
@@ -244,6 +246,9 @@ final class DemoCommand implements Callable<Integer> {
             row.latencyMs(),
             row.error().isEmpty() ? "" : "  ERROR " + row.error(),
             (System.nanoTime() - t0) / 1e9);
+        if (!fallback.isEmpty()) {
+          console.printf("    fallback on %s: %s%n", row.node(), fallback);
+        }
       }
       awaitScaledToZero(gateway);
     }

@@ -18,12 +18,19 @@ import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.regex.Pattern;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import tools.jackson.databind.JsonNode;
 
 /** One QEMU microvm under QMP control. Thread-safe: lifecycle operations are serialized. */
 final class QemuMicroVm implements MicroVm {
   private static final Duration MIGRATION_TIMEOUT = Duration.ofSeconds(60);
   private static final int CONSOLE_TAIL_LINES = 20;
+  private static final Duration QUIESCE_TIMEOUT = Duration.ofSeconds(2);
+  private static final Pattern GUEST_HOLDS =
+      Pattern.compile("TCP\\[(SYN_SENT|SYN_RCVD|ESTABLISHED|FIN_WAIT_1|FIN_WAIT_2|CLOSING)\\]");
+  private static final Logger log = LoggerFactory.getLogger(QemuMicroVm.class);
 
   private final String id;
   private final QemuVmm vmm;
@@ -68,11 +75,74 @@ final class QemuMicroVm implements MicroVm {
     return endpoint;
   }
 
+  /**
+   * Stops the vCPUs. A booted VM (one a snapshot may be taken of) is paused only while no TCP
+   * connection to its guest is open in QEMU's user-mode network: that network's connections are not
+   * part of a snapshot, so a guest paused while it held one resumes in every clone waiting on a
+   * peer that no longer exists (its one-connection-at-a-time server blocked for good). Such a
+   * connection is let finish (the VM runs again for a few milliseconds) for up to {@link
+   * #QUIESCE_TIMEOUT}.
+   */
   @Override
   public synchronized void pause() {
     state.checkTransition(VmState.PAUSED, "pause");
     command("stop", Map.of(), "pause");
+    if (ownsMemory) {
+      long t0 = System.nanoTime();
+      long deadline = t0 + QUIESCE_TIMEOUT.toNanos();
+      int waits = 0;
+      List<String> open = openConnections();
+      while (!open.isEmpty() && System.nanoTime() < deadline) {
+        command("cont", Map.of(), "pause");
+        sleepMicros(5_000);
+        command("stop", Map.of(), "pause");
+        waits++;
+        open = openConnections();
+      }
+      if (waits > 0) {
+        log.info(
+            "quiesce {}: {} guest connection(s) open at pause; {} after {} waits ({} ms): {}",
+            id,
+            open.isEmpty() ? "some" : open.size(),
+            open.isEmpty() ? "all closed" : "still open",
+            waits,
+            (System.nanoTime() - t0) / 1_000_000,
+            open);
+      }
+    }
     state = VmState.PAUSED;
+  }
+
+  /**
+   * The guest's TCP connections in QEMU's user-mode network that its side still holds, as {@code
+   * info usernet} lists them: connecting, established, or closed by the host but not yet by the
+   * guest. Listeners and connections the guest has closed do not count.
+   */
+  List<String> openConnections() {
+    String table;
+    try {
+      table =
+          process
+              .qmp()
+              .execute("human-monitor-command", Map.of("command-line", "info usernet"))
+              .asString("");
+    } catch (IOException e) {
+      throw new VmmException(
+          "cannot list the connections of " + id + ": " + e.getMessage(),
+          vmmOutput(),
+          consoleTail(),
+          e);
+    }
+    return guestHeld(table);
+  }
+
+  /** The lines of an {@code info usernet} table whose connection the guest still holds. */
+  static List<String> guestHeld(String table) {
+    return table
+        .lines()
+        .map(String::strip)
+        .filter(l -> GUEST_HOLDS.matcher(l).lookingAt())
+        .toList();
   }
 
   @Override

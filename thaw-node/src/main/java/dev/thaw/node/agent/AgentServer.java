@@ -32,7 +32,8 @@ import tools.jackson.databind.json.JsonMapper;
  *   PUT  /functions/{revision}                body: a FunctionSpec as JSON; deploys it
  *   GET  /functions                           deployed revisions and their specs
  *   POST /functions/{revision}/invoke[?path=/x] invokes; headers X-Thaw-Start: cold|warm,
- *                                             X-Thaw-Source, X-Thaw-Instance, X-Thaw-Node
+ *                                             X-Thaw-Source, X-Thaw-Instance, X-Thaw-Node,
+ *                                             X-Thaw-Fallback (why a snapshot was not used)
  *   GET  /instances                           running instances
  *   POST /functions/{revision}/instances      starts an instance (restore or boot) and leaves
  *                                             it warm; same headers as invoke
@@ -147,6 +148,10 @@ public final class AgentServer implements AutoCloseable {
               headers.add("X-Thaw-Source", c.source().name().toLowerCase(java.util.Locale.ROOT));
               headers.add("X-Thaw-Fetch-Ms", Long.toString(c.fetch().toMillis()));
               headers.add("X-Thaw-Startup-Ms", Long.toString(c.startup().toMillis()));
+              // Why a snapshot path was abandoned for a boot: one line, printable ASCII only.
+              c.fallback()
+                  .map(why -> why.lines().findFirst().orElse("").replaceAll("[^\\x20-\\x7e]", "?"))
+                  .ifPresent(why -> headers.add("X-Thaw-Fallback", why));
             });
     headers.add("X-Thaw-Latency-Ms", Long.toString(result.latency().toMillis()));
     send(exchange, result.status(), "application/json", result.body());
