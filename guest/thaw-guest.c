@@ -29,6 +29,7 @@
 #include <strings.h>
 #include <sys/random.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -166,6 +167,11 @@ int main(int argc, char **argv) {
       if (errno != EINTR) perror("thaw-guest: accept");
       continue;
     }
+    /* A peer that sends nothing must not hold this one-connection server for good: a clone
+     * resumes with whatever connection the snapshot caught open, and no peer exists for it. */
+    struct timeval limit = {2, 0};
+    setsockopt(c, SOL_SOCKET, SO_RCVTIMEO, &limit, sizeof limit);
+    setsockopt(c, SOL_SOCKET, SO_SNDTIMEO, &limit, sizeof limit);
     serve(c);
     close(c);
     if (muted) {

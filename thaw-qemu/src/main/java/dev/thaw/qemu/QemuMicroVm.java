@@ -29,7 +29,11 @@ final class QemuMicroVm implements MicroVm {
   private static final int CONSOLE_TAIL_LINES = 20;
   private static final Duration QUIESCE_TIMEOUT = Duration.ofSeconds(2);
   private static final Pattern GUEST_HOLDS =
-      Pattern.compile("TCP\\[(SYN_SENT|SYN_RCVD|ESTABLISHED|FIN_WAIT_1|FIN_WAIT_2|CLOSING)\\]");
+      Pattern.compile("TCP\\[(SYN_RCVD|ESTABLISHED|FIN_WAIT_1|FIN_WAIT_2|CLOSING)\\]");
+
+  /** What the guest's function server prints on the console once it listens. */
+  static final String READY_LINE = "ready on :8080";
+
   private static final Logger log = LoggerFactory.getLogger(QemuMicroVm.class);
 
   private final String id;
@@ -115,17 +119,21 @@ final class QemuMicroVm implements MicroVm {
 
   /**
    * The guest's TCP connections in QEMU's user-mode network that its side still holds, as {@code
-   * info usernet} lists them: connecting, established, or closed by the host but not yet by the
-   * guest. Listeners and connections the guest has closed do not count.
+   * info usernet} lists them: established, closed by the host but not yet by the guest, or opened
+   * by the guest. Listeners, connections the guest has closed, and connection attempts it never
+   * answered ({@code SYN_SENT}: lost with the snapshot, unseen by the guest) do not count.
    */
   List<String> openConnections() {
-    String table;
+    return guestHeld(usernet());
+  }
+
+  /** QEMU's {@code info usernet}: the user-mode network's sockets and their TCP states. */
+  String usernet() {
     try {
-      table =
-          process
-              .qmp()
-              .execute("human-monitor-command", Map.of("command-line", "info usernet"))
-              .asString("");
+      return process
+          .qmp()
+          .execute("human-monitor-command", Map.of("command-line", "info usernet"))
+          .asString("");
     } catch (IOException e) {
       throw new VmmException(
           "cannot list the connections of " + id + ": " + e.getMessage(),
@@ -133,7 +141,6 @@ final class QemuMicroVm implements MicroVm {
           consoleTail(),
           e);
     }
-    return guestHeld(table);
   }
 
   /** The lines of an {@code info usernet} table whose connection the guest still holds. */
@@ -209,9 +216,22 @@ final class QemuMicroVm implements MicroVm {
     throw new IOException("migration did not complete within " + MIGRATION_TIMEOUT);
   }
 
-  /** Waits for the guest to answer; on failure stops the VM and throws the typed error. */
+  /**
+   * Waits for the guest to answer; on failure stops the VM and throws the typed error.
+   *
+   * <p>A booting guest is not sent a request before its console says its server listens. Each
+   * connection to the forwarded port before then stays in QEMU's user-mode network as an attempt it
+   * keeps retrying (for up to 75 s), and one that the guest accepts just before a snapshot is an
+   * open connection in every clone, to a peer no clone's network knows: the guest's server waits on
+   * it and answers nobody (a dead snapshot).
+   */
   void awaitGuest(Duration timeout, String operation) {
-    GuestProbe.Outcome outcome = GuestProbe.await(endpoint, timeout, process::isAlive);
+    long deadline = System.nanoTime() + timeout.toNanos();
+    if (operation.equals("boot")) {
+      awaitConsole(READY_LINE, deadline);
+    }
+    Duration left = Duration.ofNanos(Math.max(0, deadline - System.nanoTime()));
+    GuestProbe.Outcome outcome = GuestProbe.await(endpoint, left, process::isAlive);
     if (outcome == GuestProbe.Outcome.READY) {
       return;
     }
@@ -234,6 +254,17 @@ final class QemuMicroVm implements MicroVm {
             ? new BootException(message, out, console, null)
             : new RestoreException(message, out, console, null);
     throw failure;
+  }
+
+  /** Polls the console log until it holds {@code line}, the VMM exits, or the deadline passes. */
+  private void awaitConsole(String line, long deadline) {
+    Path console = workDir.resolve("console.log");
+    while (System.nanoTime() < deadline && process.isAlive()) {
+      if (QemuVmm.readQuietly(console).contains(line)) {
+        return;
+      }
+      sleepMicros(20_000);
+    }
   }
 
   /**
