@@ -28,8 +28,8 @@ import picocli.CommandLine.Option;
     name = "agent",
     mixinStandardHelpOptions = true,
     description = {
-      "Runs a node agent: function instances in microVMs, their snapshots, and an HTTP API",
-      "on 127.0.0.1. Stops every VM on exit (Ctrl-C included)."
+      "Runs a node agent: function instances in microVMs and their snapshots.",
+      "Serves an HTTP API on 127.0.0.1 and stops every VM on exit (Ctrl-C included)."
     })
 final class AgentCommand implements Callable<Integer> {
   @Option(

@@ -31,7 +31,9 @@ import java.util.OptionalLong;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 /**
  * {@code thaw bench remote}: a local restore against remote restores by the whole-file method and
@@ -42,12 +44,15 @@ import picocli.CommandLine.Option;
     name = "remote",
     mixinStandardHelpOptions = true,
     description = {
+      "Compares a local restore with remote restores of whole files and of chunks.",
       "Cold-start latency of a local restore, a remote restore of whole files, and",
       "remote restores of chunks (nothing cached; another function's snapshot",
       "cached), side by side, with the bytes each remote restore moved and the",
       "dedup ratio of the two functions."
     })
 final class BenchRemoteCommand implements Callable<Integer> {
+  @Spec CommandSpec spec;
+
   @Option(
       names = "--restores",
       defaultValue = "15",
@@ -205,7 +210,9 @@ final class BenchRemoteCommand implements Callable<Integer> {
     chunked.collectGarbage(null, phase -> {});
 
     List<Result> results = new ArrayList<>();
-    LatencyReport report = new LatencyReport("thaw bench remote: cold start of " + function.id());
+    LatencyReport report =
+        new LatencyReport("thaw bench remote: cold start of " + function.id())
+            .provenance(Reports.provenance(spec, null));
     try (Node maker = new Node(root, "local", vmm, image, chunked, chunk, fetchParallelism);
         Node wholeNode = new Node(root, "whole", vmm, image, whole, chunk, fetchParallelism);
         Node bare = new Node(root, "chunked", vmm, image, chunked, chunk, fetchParallelism);

@@ -31,6 +31,7 @@ import picocli.CommandLine.Option;
     name = "snapshots",
     mixinStandardHelpOptions = true,
     description = {
+      "Compares cold starts without snapshots, from the cache and from remote storage.",
       "Cold-start latency (request to first response) without snapshots, from a local",
       "snapshot, from remote storage without caching, and from remote storage into the cache,",
       "plus the share of remote cold-start time spent fetching."

@@ -44,8 +44,9 @@ import picocli.CommandLine.Option;
     name = "soak",
     mixinStandardHelpOptions = true,
     description = {
-      "Runs many boot, snapshot, restore and invoke cycles through node agents, several at once,",
-      "and counts snapshots whose clones never answered (with their QMP state and console)."
+      "Counts dead snapshots over many snapshot cycles through node agents.",
+      "Runs boot, snapshot, restore and invoke cycles, several at once, and reports each",
+      "snapshot whose clones never answered with its QMP state and console."
     })
 final class BenchSoakCommand implements Callable<Integer> {
   @Option(
@@ -227,6 +228,7 @@ final class BenchSoakCommand implements Callable<Integer> {
         c.restoreSource(),
         c.restoreMs(),
         c.fallback().isEmpty() ? "" : "  fallback: " + c.fallback());
+    out.flush();
   }
 
   private int report(List<Cycle> done, double seconds) {

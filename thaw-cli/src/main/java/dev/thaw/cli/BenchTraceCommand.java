@@ -20,17 +20,21 @@ import java.util.List;
 import java.util.Random;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 /** {@code thaw bench trace}: replays an Azure Functions trace against a local cluster. */
 @Command(
     name = "trace",
     mixinStandardHelpOptions = true,
     description = {
-      "Replays a trace in the Azure Functions 2019 format against node agents and a gateway",
-      "on this machine, and writes per-invocation and per-minute CSV files."
+      "Replays an Azure Functions 2019 trace against agents and a gateway on this machine.",
+      "Writes per-invocation and per-minute CSV files and a report with plots."
     })
 final class BenchTraceCommand implements Callable<Integer> {
+  @Spec CommandSpec spec;
+
   /** A pessimistic cold start (a boot under TCG) for the up-front capacity check. */
   private static final long COLD_START_MS = 8_000;
 
@@ -171,7 +175,9 @@ final class BenchTraceCommand implements Callable<Integer> {
         List<TraceReplayer.Record> records = TraceReplayer.run(plan, gateway, System.out);
         TraceReplayer.write(records, plan.minutes(), out);
         summarize(records);
-        LatencyReport report = new LatencyReport("thaw bench trace: response time");
+        LatencyReport report =
+            new LatencyReport("thaw bench trace: response time")
+                .provenance(Reports.provenance(spec, out.resolve("invocations.csv")));
         for (String kind : List.of("cold", "warm")) {
           report.add(
               kind + " starts",

@@ -28,6 +28,7 @@ import picocli.CommandLine.Option;
     name = "vm",
     mixinStandardHelpOptions = true,
     description = {
+      "Times cold boots against restores of one snapshot, on the VMM alone.",
       "Boots a function cold, snapshots it after its first invocation, restores it N times,",
       "and prints time to first response for boots and restores with the ratio of medians."
     })

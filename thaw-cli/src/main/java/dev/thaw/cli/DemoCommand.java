@@ -25,7 +25,9 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 /**
  * {@code thaw demo}: a serverless cluster on this machine — the embedded S3 server, node agents as
@@ -36,12 +38,15 @@ import picocli.CommandLine.Option;
     name = "demo",
     mixinStandardHelpOptions = true,
     description = {
-      "Runs the embedded S3 server, N node agents and the gateway on this machine, deploys",
-      "four functions, and replays rounds of invocations separated by silence (so every",
+      "Runs a serverless cluster on this machine and compares five snapshot configurations.",
+      "Starts the embedded S3 server, N node agents and the gateway, deploys four functions,",
+      "and replays rounds of invocations separated by silence (so every",
       "invocation is a cold start) under five configurations: no snapshots, local snapshots,",
       "remote without cache, remote cached, and remote cached with snapshot-aware placement."
     })
 final class DemoCommand implements Callable<Integer> {
+  @Spec CommandSpec spec;
+
   @Option(
       names = "--nodes",
       defaultValue = "2",
@@ -168,7 +173,9 @@ final class DemoCommand implements Callable<Integer> {
     }
     Path csv = writeCsv(rows);
     printTable(rows);
-    LatencyReport report = new LatencyReport("thaw demo: cold-start latency, rounds 2.." + rounds);
+    LatencyReport report =
+        new LatencyReport("thaw demo: cold-start latency, rounds 2.." + rounds)
+            .provenance(Reports.provenance(spec, csv));
     for (Configuration c : CONFIGURATIONS) {
       report.add(
           c.name(),

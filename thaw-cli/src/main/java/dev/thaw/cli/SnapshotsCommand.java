@@ -97,9 +97,10 @@ final class SnapshotsCommand {
       name = "gc",
       mixinStandardHelpOptions = true,
       description = {
-        "Collect garbage in remote storage: revisions not used for --unused-for,",
-        "then every chunk no snapshot references. Safe while nodes upload: uploads",
-        "wait on its lock, and the chunks of uploads in progress are kept."
+        "Collect garbage in remote storage.",
+        "Deletes revisions not used for --unused-for, then every chunk no snapshot references.",
+        "Safe while nodes upload: uploads wait on its lock, and the chunks of uploads in",
+        "progress are kept."
       })
   static final class Gc implements Callable<Integer> {
     @Mixin NodeOptions node;

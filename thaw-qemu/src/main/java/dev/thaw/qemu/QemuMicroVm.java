@@ -96,6 +96,7 @@ final class QemuMicroVm implements MicroVm {
       long deadline = t0 + QUIESCE_TIMEOUT.toNanos();
       int waits = 0;
       List<String> open = openConnections();
+      int atPause = open.size();
       while (!open.isEmpty() && System.nanoTime() < deadline) {
         command("cont", Map.of(), "pause");
         sleepMicros(5_000);
@@ -107,7 +108,7 @@ final class QemuMicroVm implements MicroVm {
         log.info(
             "quiesce {}: {} guest connection(s) open at pause; {} after {} waits ({} ms): {}",
             id,
-            open.isEmpty() ? "some" : open.size(),
+            atPause,
             open.isEmpty() ? "all closed" : "still open",
             waits,
             (System.nanoTime() - t0) / 1_000_000,
