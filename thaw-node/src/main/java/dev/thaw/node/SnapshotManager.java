@@ -34,7 +34,6 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
@@ -98,10 +97,7 @@ public final class SnapshotManager implements AutoCloseable {
   private final ExecutorService background =
       Executors.newSingleThreadExecutor(DaemonThreads.named("thaw-snapshot-writer"));
   private final RestoreDeadline deadline;
-  private final Consumer<DeadSnapshot> onDead;
-
-  /** Snapshots found dead on this node ({@link #key}): never restored again. */
-  private final Set<String> dead = ConcurrentHashMap.newKeySet();
+  private final DeadSnapshots dead;
 
   /** Where a cold start's VM came from. */
   public enum Source {
@@ -163,7 +159,13 @@ public final class SnapshotManager implements AutoCloseable {
     this.chunkSize = b.chunkSize;
     this.assembler = remote == null ? null : new ChunkAssembler(remote, b.fetchParallelism);
     this.deadline = b.deadline;
-    this.onDead = b.onDead;
+    this.dead =
+        new DeadSnapshots(
+            cache,
+            mode == SnapshotMode.REMOTE ? Optional.of(remote) : Optional.empty(),
+            starter,
+            metrics,
+            b.onDead);
     if (mode == SnapshotMode.REMOTE && remote == null) {
       throw new IllegalArgumentException("remote mode needs a SnapshotStore");
     }
@@ -197,7 +199,7 @@ public final class SnapshotManager implements AutoCloseable {
         }
       }
     } catch (DeadSnapshotException e) {
-      fallback = Optional.of(condemn(e.dead, e.source));
+      fallback = Optional.of(dead.foundWhenRestoring(e.dead, e.source != Source.NONE));
     } catch (CacheWriteException e) {
       fallback = Optional.of("local cache unusable: " + e.getMessage());
     } catch (IOException e) {
@@ -216,41 +218,6 @@ public final class SnapshotManager implements AutoCloseable {
     }
     fallback.ifPresent(why -> log.warn("cold start of {} boots fresh: {}", revision, why));
     return boot(function, fallback);
-  }
-
-  /**
-   * Drops a dead snapshot wherever this node can reach it, remembers it, and says what was done.
-   */
-  private String condemn(DeadSnapshot found, Source source) {
-    dead.add(key(found.revision(), found.createdAt()));
-    metrics.dead(found.phase());
-    boolean dropped = source != Source.NONE && cache.remove(found.revision());
-    boolean marked = mode == SnapshotMode.REMOTE;
-    if (marked) {
-      starter.execute(
-          () -> {
-            try {
-              remote.markUnusable(found.revision(), found.createdAt());
-            } catch (IOException | RuntimeException e) {
-              log.warn("cannot mark {} unusable: {}", found.revision(), e.getMessage());
-            }
-          });
-    }
-    onDead.accept(found);
-    log.debug("dead snapshot {}: {}", found.revision(), found.failure().getMessage());
-    return "snapshot dead: its clone did not answer within "
-        + found.deadline().toMillis()
-        + " ms"
-        + (dropped ? "; dropped from the cache" : "")
-        + (marked ? "; marked unusable in " + remote.describe() : "");
-  }
-
-  private static String key(String revision, Instant createdAt) {
-    return revision + "@" + createdAt;
-  }
-
-  private boolean isDead(SnapshotManifest manifest) {
-    return dead.contains(key(manifest.revision(), manifest.createdAt()));
   }
 
   /**
@@ -291,7 +258,7 @@ public final class SnapshotManager implements AutoCloseable {
     if (hit.isEmpty()) {
       return Optional.empty();
     }
-    if (isDead(hit.get().manifest())) {
+    if (dead.isDead(hit.get().manifest())) {
       // Condemned while another restore held it: drop it now that nobody does.
       hit.get().close();
       cache.remove(revision);
@@ -435,7 +402,9 @@ public final class SnapshotManager implements AutoCloseable {
       return Optional.empty();
     }
     SnapshotManifest manifest = readRemoteManifest(revision, json.get());
-    if (head == null ? condemned(manifest, remote.unusable(revision)) : head.condemned(manifest)) {
+    if (head == null
+        ? dead.isDead(manifest, remote.unusable(revision))
+        : head.condemned(manifest)) {
       return Optional.empty();
     }
     PreparedRestore prepared;
@@ -497,7 +466,7 @@ public final class SnapshotManager implements AutoCloseable {
 
     /** Whether {@code m} is a snapshot found dead, here or (marked) by another node. */
     boolean condemned(SnapshotManifest m) {
-      return SnapshotManager.this.condemned(m, unusable.join());
+      return dead.isDead(m, unusable.join());
     }
 
     /**
@@ -536,18 +505,6 @@ public final class SnapshotManager implements AutoCloseable {
       }
       started.whenComplete((vm, failure) -> FileTrees.deleteQuietly(file));
     }
-  }
-
-  private boolean condemned(SnapshotManifest manifest, Optional<Instant> markedUnusable) {
-    if (isDead(manifest)) {
-      return true;
-    }
-    if (markedUnusable.filter(manifest.createdAt()::equals).isPresent()) {
-      log.debug("remote snapshot {} is marked unusable: booting", manifest.revision());
-      dead.add(key(manifest.revision(), manifest.createdAt()));
-      return true;
-    }
-    return false;
   }
 
   private LocalChunks localChunks(SnapshotManifest manifest) {
@@ -699,15 +656,9 @@ public final class SnapshotManager implements AutoCloseable {
       deadline.restored(since(t0));
       return Optional.of(clone);
     } catch (GuestTimeoutException e) {
-      DeadSnapshot found =
+      dead.foundWhenVerifying(
           new DeadSnapshot(
-              manifest.revision(), manifest.createdAt(), DeadSnapshot.Phase.VERIFY, limit, e);
-      metrics.dead(found.phase());
-      onDead.accept(found);
-      log.warn(
-          "snapshot of {} is dead: its first clone did not answer within {} ms; not committed",
-          manifest.revision(),
-          limit.toMillis());
+              manifest.revision(), manifest.createdAt(), DeadSnapshot.Phase.VERIFY, limit, e));
       return Optional.empty();
     }
   }
