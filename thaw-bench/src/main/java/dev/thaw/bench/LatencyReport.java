@@ -19,6 +19,7 @@ import org.knowm.xchart.XYChart;
 import org.knowm.xchart.XYChartBuilder;
 import org.knowm.xchart.XYSeries;
 import org.knowm.xchart.internal.chartpart.Chart;
+import org.knowm.xchart.style.lines.SeriesLines;
 import org.knowm.xchart.style.markers.SeriesMarkers;
 
 /**
@@ -268,13 +269,15 @@ public final class LatencyReport {
     // Category names go under each box: XChart hides a numeric axis's labels that would crowd.
     chart.getStyler().setXAxisTicksVisible(false);
     double bottom =
-        samples.values().stream().flatMap(List::stream).mapToDouble(d -> d).min().orElse(1) / 2.5;
+        samples.values().stream().flatMap(List::stream).mapToDouble(d -> d).min().orElse(1) / 3;
     chart.getStyler().setYAxisMin(Math.max(bottom, 0.1));
     logAxis(chart, false);
     int i = 0;
     for (var e : boxes().entrySet()) {
       Box b = e.getValue();
-      chart.addAnnotation(new AnnotationText(e.getKey(), i, Math.max(bottom, 0.1) * 1.3, false));
+      // Two rows of names, so that long neighbours do not run into each other.
+      double row = i % 2 == 0 ? 1.3 : 1.75;
+      chart.addAnnotation(new AnnotationText(e.getKey(), i, Math.max(bottom, 0.1) * row, false));
       double l = i - BOX_HALF_WIDTH;
       double r = i + BOX_HALF_WIDTH;
       line(chart, e.getKey() + " box", new double[] {l, r, r, l, l}, b.p25(), b.p25(), b.p75());
@@ -291,7 +294,7 @@ public final class LatencyReport {
         points.setMarkerColor(java.awt.Color.DARK_GRAY);
         for (int j = 0; j < y.length; j++) {
           // Alternate sides so that two outliers close together do not print over each other.
-          double side = j % 2 == 0 ? 0.14 : -0.14;
+          double side = (j % 2 == 0 ? 1 : -1) * (BOX_HALF_WIDTH + 0.15);
           chart.addAnnotation(new AnnotationText(label(y[j]), i + side, y[j], false));
         }
       }
@@ -309,6 +312,7 @@ public final class LatencyReport {
     XYSeries s = chart.addSeries(name, x, y);
     s.setMarker(SeriesMarkers.NONE);
     s.setLineColor(java.awt.Color.DARK_GRAY);
+    s.setLineStyle(SeriesLines.SOLID); // XChart dashes series past its first few by default
   }
 
   /** p50, p90, p95, p99 of each configuration as a line on a log axis. */

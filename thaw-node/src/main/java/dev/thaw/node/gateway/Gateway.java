@@ -223,7 +223,8 @@ public final class Gateway implements AutoCloseable {
           cached,
           warm);
     } catch (IOException | RuntimeException e) {
-      if (views.getOrDefault(name, View.DOWN).healthy()) {
+      // A poll cut short by close() says nothing about the node.
+      if (!poller.isShutdown() && views.getOrDefault(name, View.DOWN).healthy()) {
         log.warn("node {} failed its health check: {}", name, e.getMessage());
       }
       return View.DOWN;
