@@ -32,11 +32,9 @@ class MachineCpuTest {
   void theMachineCountsUpWhileThisThreadWorks() {
     long before = MachineCpu.system().busyMillis().orElseThrow();
     long until = System.nanoTime() + 200_000_000L;
-    long spin = 0;
     while (System.nanoTime() < until) {
-      spin++;
+      Thread.onSpinWait(); // busy, not asleep: the machine's busy time must grow
     }
-    assertThat(spin).isPositive();
     assertThat(MachineCpu.system().busyMillis().orElseThrow()).isGreaterThan(before);
   }
 }

@@ -120,7 +120,8 @@ final class LauncherCommand implements Callable<Integer> {
   Response request(String method, String target) throws IOException {
     try (SocketChannel channel = SocketChannel.open(UnixDomainSocketAddress.of(socket))) {
       String request =
-          "POST "
+          method
+              + " "
               + target
               + " HTTP/1.1\r\nHost: agent\r\nContent-Length: 0\r\nConnection: close\r\n\r\n";
       channel.write(ByteBuffer.wrap(request.getBytes(StandardCharsets.US_ASCII)));

@@ -81,11 +81,10 @@ final class SnapshotsCommand {
           r.store().delete(revision);
         }
       } else {
-        try (LocalSnapshotCache cache = NodeSetup.openCache(node)) {
-          if (!cache.remove(revision)) {
-            System.err.println("no snapshot of " + revision + " in " + node.cacheDir());
-            return 1;
-          }
+        // Only this entry: opening the cache would re-index it under this command's capacity.
+        if (!LocalSnapshotCache.removeEntry(node.cacheDir(), revision)) {
+          System.err.println("no snapshot of " + revision + " in " + node.cacheDir());
+          return 1;
         }
       }
       System.out.println("removed " + revision);

@@ -30,7 +30,8 @@ class LauncherIT {
                 true,
                 URI.create("http://127.0.0.1:9"),
                 AwsBasicCredentials.create("unused", "unused"),
-                Duration.ofSeconds(5),
+                // Longer than the test: only the launcher's stop can empty the node in time.
+                Duration.ofSeconds(120),
                 2))) {
       LauncherCommand launcher = new LauncherCommand();
       launcher.socket = dir.resolve("node-1/agent.sock");
@@ -55,23 +56,46 @@ class LauncherIT {
                     .build(),
                 HttpResponse.BodyHandlers.ofString());
         assertThat(verify.body()).contains("\"intact\":true");
+        // Snapshots and clones have settled: instances idle, none starting or being snapshotted.
+        org.awaitility.Awaitility.await()
+            .atMost(Duration.ofSeconds(180))
+            .until(() -> settled(cluster));
       } finally {
         launcher.stop();
       }
-      // The pod went away: the agent runs no instance of the revision any more.
-      // A clone still being restored when the launcher left is reaped by the keep-alive (5 s).
-      org.awaitility.Awaitility.await()
-          .atMost(Duration.ofSeconds(60))
-          .until(
-              () ->
-                  HttpClient.newHttpClient()
-                      .send(
-                          HttpRequest.newBuilder(
-                                  cluster.agents().get("node-1").resolve("/instances"))
-                              .build(),
-                          HttpResponse.BodyHandlers.ofString())
-                      .body()
-                      .equals("[]"));
+      // The pod went away: its stop had the agent stop the idle instance, long before the
+      // keep-alive would have.
+      assertThat(instances(cluster)).isEqualTo("[]");
     }
+  }
+
+  /** Some instance runs, none is busy, and the agent counts no other (starting) instance. */
+  private static boolean settled(LocalCluster cluster) throws Exception {
+    tools.jackson.databind.json.JsonMapper json =
+        tools.jackson.databind.json.JsonMapper.builder().build();
+    var instances = json.readTree(instances(cluster));
+    var health =
+        json.readTree(
+            HttpClient.newHttpClient()
+                .send(
+                    HttpRequest.newBuilder(cluster.agents().get("node-1").resolve("/health"))
+                        .build(),
+                    HttpResponse.BodyHandlers.ofString())
+                .body());
+    boolean idle = true;
+    for (var i : instances) {
+      idle &= !i.path("busy").asBoolean();
+    }
+    return instances.size() > 0
+        && idle
+        && health.path("activeInstances").asInt() == instances.size();
+  }
+
+  private static String instances(LocalCluster cluster) throws Exception {
+    return HttpClient.newHttpClient()
+        .send(
+            HttpRequest.newBuilder(cluster.agents().get("node-1").resolve("/instances")).build(),
+            HttpResponse.BodyHandlers.ofString())
+        .body();
   }
 }

@@ -150,6 +150,48 @@ public final class LocalSnapshotCache implements AutoCloseable {
     return Files.createTempFile(incoming, revision + ".", ".part");
   }
 
+  /**
+   * Deletes one committed entry of the cache at {@code root} without opening the cache: no
+   * recovery, no eviction, no other entry touched (what {@code thaw snapshots rm} needs: opening
+   * the cache would rebuild its index under the command's own capacity and VMM, and could drop
+   * entries the node keeps). Holds the directory's lock while it deletes, so it refuses while an
+   * agent owns the cache.
+   *
+   * @return false when the cache holds no entry of {@code revision}
+   * @throws IOException when another process owns the cache, or the entry cannot be deleted
+   */
+  public static boolean removeEntry(Path root, String revision) throws IOException {
+    if (!revision.matches("[A-Za-z0-9][A-Za-z0-9._-]*")) {
+      throw new IllegalArgumentException("not a revision: " + revision);
+    }
+    Path entry = root.resolve("entries").resolve(revision);
+    if (!Files.isDirectory(root)) {
+      return false;
+    }
+    try (FileChannel channel =
+        FileChannel.open(
+            root.resolve("lock"), StandardOpenOption.CREATE, StandardOpenOption.WRITE)) {
+      java.nio.channels.FileLock held;
+      try {
+        held = channel.tryLock();
+      } catch (java.nio.channels.OverlappingFileLockException sameJvm) {
+        held = null;
+      }
+      if (held == null) {
+        throw new IOException("snapshot cache " + root + " is in use by another process");
+      }
+      if (!Files.isRegularFile(entry.resolve(SnapshotManifest.FILE_NAME))) {
+        return false;
+      }
+      // Out of entries/ in one step; incoming/ is emptied at the next start if this dies here.
+      Path incoming = Files.createDirectories(root.resolve("incoming"));
+      Path doomed = Files.createTempDirectory(incoming, revision + ".removed.");
+      Files.move(entry, doomed.resolve(revision), StandardCopyOption.ATOMIC_MOVE);
+      FileTrees.deleteRecursively(doomed);
+      return true;
+    }
+  }
+
   /** A committed entry as {@link #peek} sees it. */
   public record Listing(SnapshotManifest manifest, java.time.Instant lastUsed) {}
 
