@@ -60,6 +60,32 @@ class QemuSnapshotIT {
     assertThat(TestVms.processesMentioning(work)).isEmpty();
   }
 
+  /**
+   * The dead-snapshot case: QEMU's user-mode network is not part of a snapshot, so a connection the
+   * guest holds at the pause has no peer in any clone. With the guest of 46d0d42 (no receive
+   * timeout) and a pause that did not wait, every clone of such a snapshot stayed silent.
+   */
+  @Test
+  void aConnectionTheGuestHoldsWhenPausedDoesNotSilenceItsClones() throws Exception {
+    MicroVm vm = vmm.boot(BuiltinFunctions.HELLO, READY);
+    Path dir = Files.createDirectories(work.resolve("held"));
+    VmSnapshot held;
+    try (java.net.Socket silent =
+        new java.net.Socket(vm.endpoint().getHost(), vm.endpoint().getPort())) {
+      // Sends nothing: the guest's server accepts it and waits for a request.
+      org.awaitility.Awaitility.await()
+          .atMost(Duration.ofSeconds(10))
+          .until(() -> !((QemuMicroVm) vm).openConnections().isEmpty());
+      vm.pause();
+      held = vm.snapshot(dir);
+    }
+    long t0 = System.nanoTime();
+    try (MicroVm clone = vmm.restore(held, Duration.ofSeconds(10))) {
+      assertThat(client.get(clone.endpoint(), "/").status()).isEqualTo(200);
+    }
+    assertThat(Duration.ofNanos(System.nanoTime() - t0)).isLessThan(Duration.ofSeconds(5));
+  }
+
   @Test
   void threeConcurrentClonesCarryTheStateAndCountIndependently() throws Exception {
     String digestBefore = Digests.sha256(snapshot.memoryFile());

@@ -11,8 +11,8 @@ import java.util.function.LongSupplier;
 
 /**
  * The accounting of a bounded snapshot cache: which revisions it holds, how many bytes each
- * occupies, which are in use, and which to evict. Pure logic with an injected clock, so the
- * simulator runs the same class on simulated time; the disk cache applies its decisions.
+ * occupies, which are in use, and which to evict. Pure logic with an injected clock, so it runs as
+ * well on simulated time as on the node's; the disk cache applies its decisions.
  *
  * <p>Invariants, kept under one lock:
  *

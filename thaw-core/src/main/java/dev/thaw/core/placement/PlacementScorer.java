@@ -7,7 +7,7 @@ import java.util.Optional;
 
 /**
  * Scores nodes for a cold start of a revision. Pure and bounded (linear in the number of nodes):
- * the gateway, the Kubernetes extender and the simulator use the same instances.
+ * the gateway and the Kubernetes extender use the same instances.
  *
  * <p>Scores lie in [0, 1]. Nodes that are unhealthy or at capacity are infeasible: they are never
  * scored, so no bonus can send work to an overloaded node.
@@ -23,7 +23,7 @@ import java.util.Optional;
  * </ul>
  */
 public interface PlacementScorer {
-  /** Scores of the feasible nodes, best first (ties: lower load, then name). */
+  /** Scores of the feasible nodes, best first (equal scores: by node name). */
   List<NodeScore> score(String revision, List<NodeState> nodes);
 
   /** The best feasible node, or empty when every node is unhealthy or at capacity. */

@@ -57,6 +57,9 @@ public record SnapshotManifest(
   /** The format of manifests that describe each file by one whole-file SHA-256. */
   public static final int WHOLE_FILE_FORMAT = 1;
 
+  /** The versions this build reads, as error messages name them. */
+  static final String READABLE_VERSIONS = WHOLE_FILE_FORMAT + " and " + FORMAT_VERSION;
+
   public static final String FILE_NAME = "manifest.json";
   private static final Pattern REVISION = Pattern.compile("[a-z0-9][a-z0-9.-]{0,127}");
 
@@ -80,7 +83,7 @@ public record SnapshotManifest(
           "revision is not a valid name: '" + revision + "'", null);
     }
     if (formatVersion != FORMAT_VERSION && formatVersion != WHOLE_FILE_FORMAT) {
-      throw new UnsupportedFormatVersionException(formatVersion, FORMAT_VERSION);
+      throw new UnsupportedFormatVersionException(formatVersion, READABLE_VERSIONS);
     }
     var names = new HashSet<String>();
     for (SnapshotFile f : files) {

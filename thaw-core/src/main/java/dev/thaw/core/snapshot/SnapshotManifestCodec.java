@@ -58,7 +58,8 @@ public final class SnapshotManifestCodec {
     }
     if (version.asInt() != SnapshotManifest.FORMAT_VERSION
         && version.asInt() != SnapshotManifest.WHOLE_FILE_FORMAT) {
-      throw new UnsupportedFormatVersionException(version.asInt(), SnapshotManifest.FORMAT_VERSION);
+      throw new UnsupportedFormatVersionException(
+          version.asInt(), SnapshotManifest.READABLE_VERSIONS);
     }
     // Each format leaves out the other's description of a file's content.
     if (tree.get("files") instanceof ArrayNode files) {

@@ -5,8 +5,9 @@ import java.nio.file.Path;
 import java.time.Duration;
 
 /**
- * The port to a virtual machine monitor. Implementations: QEMU microvm over QMP, Firecracker over
- * its REST API. Both return VMs that have answered a health request on their endpoint.
+ * The port to a virtual machine monitor. One implementation exists: QEMU microvm over QMP ({@code
+ * thaw-qemu}); a Firecracker driver would implement the same port over Firecracker's REST API.
+ * Implementations return VMs that have answered a health request on their endpoint.
  */
 public interface Vmm {
   /** The identity written into every snapshot this VMM makes. */

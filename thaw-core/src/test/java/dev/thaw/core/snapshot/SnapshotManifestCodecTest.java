@@ -130,7 +130,8 @@ class SnapshotManifestCodecTest {
             .replace("\"formatVersion\" : 2", "\"formatVersion\" : 7");
     assertThatThrownBy(() -> SnapshotManifestCodec.read(json, HOST))
         .isInstanceOf(UnsupportedFormatVersionException.class)
-        .hasMessageContaining("formatVersion 7");
+        .hasMessageContaining("formatVersion 7")
+        .hasMessageContaining("this build reads 1 and 2");
   }
 
   @Test
