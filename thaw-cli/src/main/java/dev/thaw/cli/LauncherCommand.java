@@ -72,7 +72,7 @@ final class LauncherCommand implements Callable<Integer> {
               + ": "
               + new String(warmUp.body(), StandardCharsets.UTF_8));
     }
-    server = HttpServer.create(new InetSocketAddress(host, port), 64);
+    server = dev.thaw.core.http.HttpServers.create(new InetSocketAddress(host, port), 64);
     server.createContext("/", this::handle);
     server.setExecutor(Executors.newCachedThreadPool());
     server.start();

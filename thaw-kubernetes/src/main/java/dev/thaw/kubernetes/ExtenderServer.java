@@ -32,7 +32,7 @@ public final class ExtenderServer implements AutoCloseable {
       throws IOException {
     this.extender = extender;
     this.ready = ready;
-    this.server = HttpServer.create(new InetSocketAddress(host, port), 128);
+    this.server = dev.thaw.core.http.HttpServers.create(new InetSocketAddress(host, port), 128);
     server.createContext("/", this::handle);
     server.setExecutor(Executors.newFixedThreadPool(4));
   }

@@ -62,7 +62,8 @@ public final class AgentServer implements AutoCloseable {
     this.agent = agent;
     this.snapshots = snapshots;
     this.metrics = metrics;
-    this.server = HttpServer.create(new InetSocketAddress("127.0.0.1", port), 64);
+    this.server =
+        dev.thaw.core.http.HttpServers.create(new InetSocketAddress("127.0.0.1", port), 64);
     server.createContext("/", this::handle);
     server.setExecutor(workers);
   }

@@ -34,7 +34,8 @@ public final class GatewayServer implements AutoCloseable {
 
   private GatewayServer(Gateway gateway, int port) throws IOException {
     this.gateway = gateway;
-    this.server = HttpServer.create(new InetSocketAddress("127.0.0.1", port), 128);
+    this.server =
+        dev.thaw.core.http.HttpServers.create(new InetSocketAddress("127.0.0.1", port), 128);
     server.createContext("/", this::handle);
     server.setExecutor(workers);
   }
