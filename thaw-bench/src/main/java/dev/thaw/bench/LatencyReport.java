@@ -55,7 +55,7 @@ public final class LatencyReport {
       Objects.requireNonNull(machine, "machine");
     }
 
-    /** This machine: cores, memory, OS and architecture. */
+    /** This machine: cores, memory, operating system and architecture. */
     public static String thisMachine() {
       long mib = -1;
       if (java.lang.management.ManagementFactory.getOperatingSystemMXBean()
@@ -64,11 +64,10 @@ public final class LatencyReport {
       }
       return String.format(
           Locale.ROOT,
-          "%d cores, %s MiB, %s %s (%s)",
+          "%d cores, %s MiB, %s (%s)",
           Runtime.getRuntime().availableProcessors(),
           mib < 0 ? "?" : String.format(Locale.ROOT, "%,d", mib),
           System.getProperty("os.name"),
-          System.getProperty("os.version"),
           System.getProperty("os.arch"));
     }
   }
