@@ -270,7 +270,7 @@ public final class LatencyReport {
     double bottom =
         samples.values().stream().flatMap(List::stream).mapToDouble(d -> d).min().orElse(1) / 3;
     chart.getStyler().setYAxisMin(Math.max(bottom, 0.1));
-    logAxis(chart, false);
+    logAxis(chart, false, Math.max(bottom, 0.1), sampleMax());
     int i = 0;
     for (var e : boxes().entrySet()) {
       Box b = e.getValue();
@@ -325,7 +325,11 @@ public final class LatencyReport {
             .yAxisTitle("ms (log scale)")
             .build();
     chart.getStyler().setXAxisDecimalPattern("0");
-    logAxis(chart, false);
+    logAxis(
+        chart,
+        false,
+        summaries().values().stream().mapToDouble(v -> Math.max(v.p50(), 1)).min().orElse(1),
+        summaries().values().stream().mapToDouble(v -> Math.max(v.p99(), 1)).max().orElse(10));
     summaries()
         .forEach(
             (k, v) ->
@@ -349,7 +353,7 @@ public final class LatencyReport {
             .build();
     chart.getStyler().setYAxisMin(0.0).setYAxisMax(1.0);
     chart.getStyler().setYAxisDecimalPattern("0.0#");
-    logAxis(chart, true);
+    logAxis(chart, true, Math.max(sampleMin(), 1), Math.max(sampleMax(), 1));
     samples.forEach(
         (k, v) -> {
           double[] x = v.stream().mapToDouble(d -> Math.max(d, 1)).sorted().toArray();
@@ -363,19 +367,28 @@ public final class LatencyReport {
   }
 
   /**
-   * A log axis with numbers written out ({@code 1,000}, never {@code 1E3}): labelled at every
-   * decade when the samples span more than one (minor labels would crowd), and at 1..9 times the
-   * power of ten within one decade (where decades alone would leave one label).
+   * A log axis with numbers written out ({@code 1,000}, never {@code 1E3}), over {@code [low,
+   * high]}. Across more than a decade it is labelled at decades only (minor labels would crowd),
+   * and widened to the decades around the data so that at least two labels show; within one decade
+   * it is labelled at 1..9 times the power of ten.
    */
-  private void logAxis(XYChart chart, boolean horizontal) {
-    boolean decades = spanOfSamples() > 10;
+  private void logAxis(XYChart chart, boolean horizontal, double low, double high) {
+    boolean decades = high / low > 10;
+    double from = decades ? Math.pow(10, Math.floor(Math.log10(low))) : low;
+    double to = decades ? Math.pow(10, Math.ceil(Math.log10(high))) : high;
     var styler = chart.getStyler();
     if (horizontal) {
       styler.setXAxisLogarithmic(true).setXAxisLogarithmicDecadeOnly(decades);
       styler.setXAxisDecimalPattern("#,##0");
+      if (decades) {
+        styler.setXAxisMin(from).setXAxisMax(to);
+      }
     } else {
       styler.setYAxisLogarithmic(true).setYAxisLogarithmicDecadeOnly(decades);
       styler.setYAxisDecimalPattern("#,##0");
+      if (decades) {
+        styler.setYAxisMin(from).setYAxisMax(to);
+      }
     }
   }
 
@@ -387,14 +400,12 @@ public final class LatencyReport {
     return String.format(Locale.ROOT, v >= 10 || v == Math.rint(v) ? "%,.0f" : "%.2g", v);
   }
 
-  /** Largest sample ÷ smallest (at least 1 ms each), 1 without samples. */
-  private double spanOfSamples() {
-    var all =
-        samples.values().stream()
-            .flatMap(List::stream)
-            .mapToDouble(d -> Math.max(d, 1))
-            .summaryStatistics();
-    return all.getCount() == 0 ? 1 : all.getMax() / all.getMin();
+  private double sampleMin() {
+    return samples.values().stream().flatMap(List::stream).mapToDouble(d -> d).min().orElse(1);
+  }
+
+  private double sampleMax() {
+    return samples.values().stream().flatMap(List::stream).mapToDouble(d -> d).max().orElse(1);
   }
 
   private static String escape(String s) {

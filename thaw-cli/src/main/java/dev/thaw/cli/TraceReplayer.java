@@ -170,7 +170,7 @@ final class TraceReplayer {
             r.durationMs(),
             r.initMs(),
             r.responseMs(),
-            r.error());
+            DemoCommand.csvField(r.error()));
       }
     }
     try (PrintWriter w = new PrintWriter(Files.newBufferedWriter(dir.resolve("minutes.csv")))) {

@@ -20,4 +20,11 @@ class ReportsTest {
     assertThat(p.machine()).contains("cores");
     assertThat(p.csv()).isEqualTo(Path.of("invocations.csv"));
   }
+
+  @Test
+  void csvFieldsWithCommasOrQuotesAreQuoted() {
+    assertThat(DemoCommand.csvField("remote, no cache")).isEqualTo("\"remote, no cache\"");
+    assertThat(DemoCommand.csvField("said \"no\"")).isEqualTo("\"said \"\"no\"\"\"");
+    assertThat(DemoCommand.csvField("local snapshots")).isEqualTo("local snapshots");
+  }
 }
