@@ -283,7 +283,7 @@ final class DemoCommand implements Callable<Integer> {
         w.printf(
             Locale.ROOT,
             "%s,%d,%s,%s,%s,%s,%s,%d,%d,%.1f,%s%n",
-            csvField(r.configuration()),
+            Reports.csvField(r.configuration()),
             r.round(),
             r.function(),
             r.node(),
@@ -293,18 +293,10 @@ final class DemoCommand implements Callable<Integer> {
             r.fetchMs(),
             r.startupMs(),
             r.latencyMs(),
-            csvField(r.error()));
+            Reports.csvField(r.error()));
       }
     }
     return csv;
-  }
-
-  /** A CSV field (RFC 4180): quoted when it holds a comma, a quote or a line break. */
-  static String csvField(String value) {
-    if (value.contains(",") || value.contains("\"") || value.contains("\n")) {
-      return "\"" + value.replace("\"", "\"\"") + "\"";
-    }
-    return value;
   }
 
   private void printTable(List<Row> rows) {

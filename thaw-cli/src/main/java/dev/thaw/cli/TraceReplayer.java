@@ -170,7 +170,7 @@ final class TraceReplayer {
             r.durationMs(),
             r.initMs(),
             r.responseMs(),
-            DemoCommand.csvField(r.error()));
+            Reports.csvField(r.error()));
       }
     }
     try (PrintWriter w = new PrintWriter(Files.newBufferedWriter(dir.resolve("minutes.csv")))) {

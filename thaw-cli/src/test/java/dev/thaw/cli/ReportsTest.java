@@ -23,8 +23,8 @@ class ReportsTest {
 
   @Test
   void csvFieldsWithCommasOrQuotesAreQuoted() {
-    assertThat(DemoCommand.csvField("remote, no cache")).isEqualTo("\"remote, no cache\"");
-    assertThat(DemoCommand.csvField("said \"no\"")).isEqualTo("\"said \"\"no\"\"\"");
-    assertThat(DemoCommand.csvField("local snapshots")).isEqualTo("local snapshots");
+    assertThat(Reports.csvField("remote, no cache")).isEqualTo("\"remote, no cache\"");
+    assertThat(Reports.csvField("said \"no\"")).isEqualTo("\"said \"\"no\"\"\"");
+    assertThat(Reports.csvField("local snapshots")).isEqualTo("local snapshots");
   }
 }

@@ -49,8 +49,8 @@ class SnapshotsRmTest {
         .close();
   }
 
-  @Test
-  void removingOneSnapshotKeepsTheOthersOfANodeConfiguredUnlikeTheCommand() throws Exception {
+  /** The cache directory of a KVM node holding {@code revisions}, as that node left it. */
+  private Path cacheOfAKvmNode(String... revisions) throws Exception {
     Path cacheDir = data.resolve("cache");
     try (LocalSnapshotCache cache =
         LocalSnapshotCache.open(
@@ -59,9 +59,16 @@ class SnapshotsRmTest {
             CacheAdvertiser.none(),
             KVM_NODE,
             new SimpleMeterRegistry())) {
-      put(cache, "gone", KVM_NODE);
-      put(cache, "kept", KVM_NODE);
+      for (String revision : revisions) {
+        put(cache, revision, KVM_NODE);
+      }
     }
+    return cacheDir;
+  }
+
+  @Test
+  void removingOneSnapshotKeepsTheOthersOfANodeConfiguredUnlikeTheCommand() throws Exception {
+    Path cacheDir = cacheOfAKvmNode("gone", "kept");
 
     int code =
         new CommandLine(new Thaw())
@@ -77,16 +84,7 @@ class SnapshotsRmTest {
 
   @Test
   void anAbsentSnapshotIsReportedAndNothingChanges() throws Exception {
-    Path cacheDir = data.resolve("cache");
-    try (LocalSnapshotCache cache =
-        LocalSnapshotCache.open(
-            cacheDir,
-            CacheIndex.builder().capacityBytes(1000).build(),
-            CacheAdvertiser.none(),
-            KVM_NODE,
-            new SimpleMeterRegistry())) {
-      put(cache, "kept", KVM_NODE);
-    }
+    Path cacheDir = cacheOfAKvmNode("kept");
     int code =
         new CommandLine(new Thaw())
             .execute("snapshots", "rm", "absent", "--data-dir", data.toString());

@@ -78,15 +78,15 @@ final class DeadSnapshots {
   }
 
   /**
-   * A restored snapshot whose clone did not answer: dropped from the cache (when it came from
-   * there), remembered, marked unusable in remote storage.
+   * A restored snapshot whose clone did not answer: dropped from the cache (when it is there),
+   * remembered, marked unusable in remote storage.
    *
    * @return the reason, for the cold start's one fallback line
    */
-  String foundWhenRestoring(DeadSnapshot found, boolean cached) {
+  String foundWhenRestoring(DeadSnapshot found) {
     known.add(key(found.revision(), found.createdAt()));
     metrics.dead(found.phase());
-    boolean dropped = cached && cache.remove(found.revision());
+    boolean dropped = cache.remove(found.revision());
     remote.ifPresent(
         store ->
             marker.execute(

@@ -131,16 +131,14 @@ public final class SnapshotManager implements AutoCloseable {
     }
   }
 
-  /** Thrown inside a restore whose clone missed the deadline; {@link #start} condemns it. */
+  /** Thrown by a restore whose clone missed the deadline; its caller condemns the snapshot. */
   private static final class DeadSnapshotException extends RuntimeException {
     private static final long serialVersionUID = 1L;
     private final transient DeadSnapshot dead;
-    private final transient Source source;
 
-    DeadSnapshotException(DeadSnapshot dead, Source source) {
+    DeadSnapshotException(DeadSnapshot dead) {
       super(dead.failure().getMessage(), dead.failure());
       this.dead = dead;
-      this.source = source;
     }
   }
 
@@ -199,7 +197,7 @@ public final class SnapshotManager implements AutoCloseable {
         }
       }
     } catch (DeadSnapshotException e) {
-      fallback = Optional.of(dead.foundWhenRestoring(e.dead, e.source != Source.NONE));
+      fallback = Optional.of(dead.foundWhenRestoring(e.dead));
     } catch (CacheWriteException e) {
       fallback = Optional.of("local cache unusable: " + e.getMessage());
     } catch (IOException e) {
@@ -221,11 +219,13 @@ public final class SnapshotManager implements AutoCloseable {
   }
 
   /**
-   * Restores {@code snapshot} with the restore deadline; a clone that misses it makes the snapshot
-   * dead.
+   * Restores a clone of {@code manifest}'s snapshot with the restore deadline, which the time it
+   * took (from {@code t0}) then feeds; a clone that misses it makes the snapshot dead.
+   *
+   * @throws DeadSnapshotException when the clone did not answer in time
    */
   private MicroVm restoreWithin(
-      SnapshotManifest manifest, Source source, RestoreCall call, long t0) {
+      SnapshotManifest manifest, DeadSnapshot.Phase phase, RestoreCall call, long t0) {
     Duration limit = deadline.current();
     try {
       MicroVm vm = call.restore(limit);
@@ -233,10 +233,14 @@ public final class SnapshotManager implements AutoCloseable {
       return vm;
     } catch (GuestTimeoutException e) {
       throw new DeadSnapshotException(
-          new DeadSnapshot(
-              manifest.revision(), manifest.createdAt(), DeadSnapshot.Phase.RESTORE, limit, e),
-          source);
+          new DeadSnapshot(manifest.revision(), manifest.createdAt(), phase, limit, e));
     }
+  }
+
+  /** A read of remote storage that may fail. */
+  @FunctionalInterface
+  private interface RemoteRead<T> {
+    Optional<T> get() throws IOException;
   }
 
   /** One restore, given the time its guest has to answer. */
@@ -268,7 +272,10 @@ public final class SnapshotManager implements AutoCloseable {
     try (CachedSnapshot snapshot = hit.get()) {
       MicroVm vm =
           restoreWithin(
-              snapshot.manifest(), source, limit -> vmm.restore(snapshot.vmSnapshot(), limit), t0);
+              snapshot.manifest(),
+              DeadSnapshot.Phase.RESTORE,
+              limit -> vmm.restore(snapshot.vmSnapshot(), limit),
+              t0);
       metrics.coldStart(source);
       return Optional.of(new ColdStart(vm, source, Duration.ZERO, since(t0), Optional.empty()));
     }
@@ -283,7 +290,7 @@ public final class SnapshotManager implements AutoCloseable {
       MicroVm vm =
           restoreWithin(
               snapshot.manifest(),
-              Source.REMOTE,
+              DeadSnapshot.Phase.RESTORE,
               limit -> prepared.restore(snapshot.vmSnapshot(), limit),
               t0);
       metrics.coldStart(Source.REMOTE);
@@ -442,26 +449,24 @@ public final class SnapshotManager implements AutoCloseable {
       ChunkAssembler.createSparse(file, function.memoryBytes());
       this.started =
           CompletableFuture.supplyAsync(() -> vmm.prepareRestore(function, file), starter);
-      this.pack =
-          CompletableFuture.supplyAsync(
-              () -> {
-                try {
-                  return remote.packIndex(revision);
-                } catch (IOException e) {
-                  return Optional.<PackIndex>empty();
-                }
-              },
-              starter);
-      this.unusable =
-          CompletableFuture.supplyAsync(
-              () -> {
-                try {
-                  return remote.unusable(revision);
-                } catch (IOException e) {
-                  return Optional.<Instant>empty();
-                }
-              },
-              starter);
+      this.pack = readQuietly(() -> remote.packIndex(revision));
+      this.unusable = readQuietly(() -> remote.unusable(revision));
+    }
+
+    /**
+     * Reads something optional from remote storage alongside the manifest; unreachable storage
+     * reads as absent (the manifest read then says why).
+     */
+    private <T> CompletableFuture<Optional<T>> readQuietly(RemoteRead<T> read) {
+      return CompletableFuture.supplyAsync(
+          () -> {
+            try {
+              return read.get();
+            } catch (IOException e) {
+              return Optional.<T>empty();
+            }
+          },
+          starter);
     }
 
     /** Whether {@code m} is a snapshot found dead, here or (marked) by another node. */
@@ -601,6 +606,7 @@ public final class SnapshotManager implements AutoCloseable {
       return Snapshotted.none();
     }
     MicroVm clone = null;
+    boolean handedOver = false;
     try (LocalSnapshotCache.Writer w = writer.get()) {
       vm.pause();
       VmSnapshot files = vm.snapshot(w.dir());
@@ -622,24 +628,21 @@ public final class SnapshotManager implements AutoCloseable {
       clone = verified.get();
       Optional<CachedSnapshot> cached = w.commitChecked(manifest);
       metrics.committed();
-      if (cached.isEmpty()) {
-        return new Snapshotted(Optional.empty(), verified);
-      }
-      try (CachedSnapshot pinned = cached.get()) {
-        if (mode == SnapshotMode.REMOTE) {
-          upload(manifest, pinned.dir());
+      if (cached.isPresent()) {
+        try (CachedSnapshot pinned = cached.get()) {
+          if (mode == SnapshotMode.REMOTE) {
+            upload(manifest, pinned.dir());
+          }
         }
       }
-      return new Snapshotted(Optional.of(manifest), verified);
-    } catch (IOException | RuntimeException e) {
-      if (clone != null) {
+      handedOver = true;
+      return new Snapshotted(cached.map(c -> manifest), verified);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot snapshot " + revision + ": " + e.getMessage(), e);
+    } finally {
+      if (clone != null && !handedOver) {
         clone.close();
       }
-      if (e instanceof IOException io) {
-        throw new UncheckedIOException("cannot snapshot " + revision + ": " + e.getMessage(), io);
-      }
-      throw (RuntimeException) e;
-    } finally {
       vm.close();
     }
   }
@@ -649,16 +652,15 @@ public final class SnapshotManager implements AutoCloseable {
    * not answer within the restore deadline (the snapshot is dead).
    */
   private Optional<MicroVm> verify(SnapshotManifest manifest, VmSnapshot files) {
-    Duration limit = deadline.current();
-    long t0 = System.nanoTime();
     try {
-      MicroVm clone = vmm.restore(files, limit);
-      deadline.restored(since(t0));
-      return Optional.of(clone);
-    } catch (GuestTimeoutException e) {
-      dead.foundWhenVerifying(
-          new DeadSnapshot(
-              manifest.revision(), manifest.createdAt(), DeadSnapshot.Phase.VERIFY, limit, e));
+      return Optional.of(
+          restoreWithin(
+              manifest,
+              DeadSnapshot.Phase.VERIFY,
+              limit -> vmm.restore(files, limit),
+              System.nanoTime()));
+    } catch (DeadSnapshotException e) {
+      dead.foundWhenVerifying(e.dead);
       return Optional.empty();
     }
   }
