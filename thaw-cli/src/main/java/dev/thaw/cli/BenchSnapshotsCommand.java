@@ -8,7 +8,7 @@ import dev.thaw.core.snapshot.SnapshotManifest;
 import dev.thaw.core.snapshot.SnapshotMode;
 import dev.thaw.core.stats.LatencySummary;
 import dev.thaw.core.vmm.MicroVm;
-import dev.thaw.node.SnapshotManager;
+import dev.thaw.node.snapshot.SnapshotManager;
 import dev.thaw.qemu.GuestImage;
 import dev.thaw.qemu.QemuVmm;
 import java.io.PrintStream;

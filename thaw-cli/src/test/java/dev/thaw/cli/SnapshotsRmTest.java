@@ -10,7 +10,7 @@ import dev.thaw.core.snapshot.SnapshotFile;
 import dev.thaw.core.snapshot.SnapshotFixtures;
 import dev.thaw.core.snapshot.SnapshotManifest;
 import dev.thaw.core.vmm.VmmIdentity;
-import dev.thaw.node.LocalSnapshotCache;
+import dev.thaw.node.snapshot.LocalSnapshotCache;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.nio.file.Files;
 import java.nio.file.Path;

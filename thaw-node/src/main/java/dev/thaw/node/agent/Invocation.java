@@ -1,6 +1,6 @@
 package dev.thaw.node.agent;
 
-import dev.thaw.node.SnapshotManager;
+import dev.thaw.node.snapshot.SnapshotManager;
 import java.time.Duration;
 import java.util.Optional;
 

@@ -1,4 +1,4 @@
-package dev.thaw.node;
+package dev.thaw.node.snapshot;
 
 import dev.thaw.core.concurrent.DaemonThreads;
 import dev.thaw.core.function.FunctionSpec;

@@ -1,4 +1,4 @@
-package dev.thaw.node;
+package dev.thaw.node.snapshot;
 
 import dev.thaw.core.snapshot.SnapshotManifest;
 import dev.thaw.core.snapshot.SnapshotStore;

@@ -1,4 +1,4 @@
-package dev.thaw.node;
+package dev.thaw.node.snapshot;
 
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;

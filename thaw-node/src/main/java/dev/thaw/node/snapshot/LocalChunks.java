@@ -1,4 +1,4 @@
-package dev.thaw.node;
+package dev.thaw.node.snapshot;
 
 import java.nio.file.Path;
 import java.util.Map;

@@ -1,4 +1,4 @@
-package dev.thaw.node;
+package dev.thaw.node.snapshot;
 
 import java.time.Duration;
 import java.time.Instant;

@@ -1,4 +1,4 @@
-package dev.thaw.node;
+package dev.thaw.node.snapshot;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
