@@ -1,7 +1,6 @@
 package dev.thaw.cli;
 
 import dev.thaw.core.cache.CacheAdvertiser;
-import dev.thaw.core.cache.CacheIndex;
 import dev.thaw.core.config.ByteSize;
 import dev.thaw.core.function.BuiltinFunctions;
 import dev.thaw.core.function.FunctionSpec;
@@ -10,8 +9,7 @@ import dev.thaw.kubernetes.KubernetesCacheAdvertiser;
 import dev.thaw.node.agent.AgentServer;
 import dev.thaw.node.agent.NodeAgent;
 import dev.thaw.node.http.UnixSocketRelay;
-import dev.thaw.node.snapshot.LocalSnapshotCache;
-import dev.thaw.node.snapshot.SnapshotManager;
+import dev.thaw.node.snapshot.SnapshotNode;
 import dev.thaw.qemu.GuestImage;
 import dev.thaw.qemu.QemuVmm;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
@@ -114,36 +112,29 @@ final class AgentCommand implements Callable<Integer> {
     SnapshotMode snapshotMode = SnapshotMode.parse(mode);
     PrometheusMeterRegistry meters = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     meters.config().commonTags("node", name);
-    GuestImage image = GuestImage.ensure(GuestImage.defaultCacheRoot(), System.out::println);
+    GuestImage image = GuestImage.ensure(System.out::println);
     QemuVmm vmm =
         QemuVmm.builder()
             .image(image)
             .workRoot(node.dataDir().resolve("vms").resolve(name))
             .build();
     S3Options.Remote remote = snapshotMode == SnapshotMode.REMOTE ? s3.open(node.dataDir()) : null;
-    LocalSnapshotCache cache =
-        LocalSnapshotCache.open(
-            node.cacheDir(),
-            CacheIndex.builder().capacityBytes(node.cacheCapacityBytes()).build(),
-            advertiser(),
-            vmm.identity(),
-            meters);
-    SnapshotManager manager =
-        SnapshotManager.builder()
-            .mode(snapshotMode)
-            .vmm(vmm)
-            .cache(cache)
-            .remote(remote == null ? null : remote.store())
-            .cacheRemote(!noRemoteCache)
-            .guest(image.digests())
-            .chunkSize(Math.toIntExact(ByteSize.parse(chunkSize)))
-            .scratch(node.dataDir().resolve("scratch"))
+    SnapshotNode snapshots =
+        SnapshotNode.builder(vmm, image.digests(), node.dataDir())
+            .cacheCapacity(node.cacheCapacityBytes())
+            .advertiser(advertiser())
             .meters(meters)
+            .manager(
+                b ->
+                    b.mode(snapshotMode)
+                        .remote(remote == null ? null : remote.store())
+                        .cacheRemote(!noRemoteCache)
+                        .chunkSize(Math.toIntExact(ByteSize.parse(chunkSize))))
             .build();
     NodeAgent agent =
         NodeAgent.builder()
             .name(name)
-            .manager(manager)
+            .manager(snapshots.manager())
             .keepAlive(keepAlive)
             .maxInstances(maxInstances)
             .build();
@@ -152,7 +143,8 @@ final class AgentCommand implements Callable<Integer> {
         agent.deploy(f.id(), f);
       }
     }
-    AgentServer server = AgentServer.start(agent, port, cache::revisions, meters::scrape);
+    AgentServer server =
+        AgentServer.start(agent, port, snapshots.cache()::revisions, meters::scrape);
     UnixSocketRelay relay =
         UnixSocketRelay.start(
             socket != null ? socket : node.dataDir().resolve("agent.sock"),
@@ -171,7 +163,7 @@ final class AgentCommand implements Callable<Integer> {
           agent.close();
           try {
             relay.close();
-            cache.close();
+            snapshots.close();
             if (remote != null) {
               remote.close();
             }

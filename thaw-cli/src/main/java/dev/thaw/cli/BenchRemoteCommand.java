@@ -12,8 +12,10 @@ import dev.thaw.core.snapshot.SnapshotManifest;
 import dev.thaw.core.snapshot.SnapshotMode;
 import dev.thaw.core.stats.LatencySummary;
 import dev.thaw.core.vmm.MicroVm;
+import dev.thaw.node.snapshot.ColdStart;
 import dev.thaw.node.snapshot.LocalSnapshotCache;
 import dev.thaw.node.snapshot.SnapshotManager;
+import dev.thaw.node.snapshot.SnapshotNode;
 import dev.thaw.qemu.GuestImage;
 import dev.thaw.qemu.QemuVmm;
 import dev.thaw.s3.S3SnapshotStore;
@@ -190,7 +192,7 @@ final class BenchRemoteCommand implements Callable<Integer> {
       S3SnapshotStore chunked,
       S3SnapshotStore whole)
       throws Exception {
-    GuestImage image = GuestImage.ensure(GuestImage.defaultCacheRoot(), out::println);
+    GuestImage image = GuestImage.ensure(out::println);
     QemuVmm vmm = QemuVmm.builder().image(image).workRoot(root.resolve("vms")).build();
     String a = "bench-" + function.id();
     String b = "bench-" + other.id();
@@ -249,13 +251,13 @@ final class BenchRemoteCommand implements Callable<Integer> {
           OptionalLong cpu0 = cpu.busyMillis();
           ProcessCpu.Sample parts0 = parts.sample();
           long t0 = System.nanoTime();
-          SnapshotManager.ColdStart start = n.manager().start(function, a);
+          ColdStart start = n.manager().start(function, a);
           try (MicroVm vm = start.vm()) {
             client.get(vm.endpoint(), "/");
             double elapsed = (System.nanoTime() - t0) / 1e6;
             OptionalLong cpu1 = cpu.busyMillis();
             Map<String, Double> spentByPart = parts.sample().millisSince(parts0);
-            if (start.source() == SnapshotManager.Source.NONE) {
+            if (start.source() == ColdStart.Source.NONE) {
               throw new IllegalStateException(
                   e.getKey() + " booted instead of restoring: " + start.fallback().orElse("?"));
             }
@@ -316,7 +318,7 @@ final class BenchRemoteCommand implements Callable<Integer> {
   /** Boots {@code function}, invokes it once and snapshots it (cached and uploaded). */
   private SnapshotManifest snapshot(Node node, FunctionSpec function, String revision)
       throws Exception {
-    SnapshotManager.ColdStart first = node.manager().start(function, revision);
+    ColdStart first = node.manager().start(function, revision);
     client.get(first.vm().endpoint(), "/");
     long t0 = System.nanoTime();
     SnapshotManager.Snapshotted made =
@@ -411,7 +413,7 @@ final class BenchRemoteCommand implements Callable<Integer> {
   }
 
   /** A node restoring from {@code store}, and the store, whose received bytes it reads. */
-  private record Node(BenchNode node, S3SnapshotStore store) implements AutoCloseable {
+  private record Node(SnapshotNode node, S3SnapshotStore store) implements AutoCloseable {
     Node(
         Path root,
         String name,
@@ -422,25 +424,23 @@ final class BenchRemoteCommand implements Callable<Integer> {
         int fetchParallelism)
         throws Exception {
       this(
-          new BenchNode(
-              root,
-              name,
-              vmm,
-              image.digests(),
-              b ->
-                  b.mode(SnapshotMode.REMOTE)
-                      .remote(store)
-                      .chunkSize(chunk)
-                      .fetchParallelism(fetchParallelism)),
+          SnapshotNode.builder(vmm, image.digests(), root.resolve(name))
+              .manager(
+                  b ->
+                      b.mode(SnapshotMode.REMOTE)
+                          .remote(store)
+                          .chunkSize(chunk)
+                          .fetchParallelism(fetchParallelism))
+              .build(),
           store);
     }
 
     LocalSnapshotCache cache() {
-      return node.cache;
+      return node.cache();
     }
 
     SnapshotManager manager() {
-      return node.manager;
+      return node.manager();
     }
 
     @Override

@@ -8,7 +8,9 @@ import dev.thaw.core.snapshot.SnapshotManifest;
 import dev.thaw.core.snapshot.SnapshotMode;
 import dev.thaw.core.stats.LatencySummary;
 import dev.thaw.core.vmm.MicroVm;
+import dev.thaw.node.snapshot.ColdStart;
 import dev.thaw.node.snapshot.SnapshotManager;
+import dev.thaw.node.snapshot.SnapshotNode;
 import dev.thaw.qemu.GuestImage;
 import dev.thaw.qemu.QemuVmm;
 import java.io.PrintStream;
@@ -78,7 +80,7 @@ final class BenchSnapshotsCommand implements Callable<Integer> {
   }
 
   private int run(FunctionSpec function, Path root, S3Options.Remote remote) throws Exception {
-    GuestImage image = GuestImage.ensure(GuestImage.defaultCacheRoot(), out::println);
+    GuestImage image = GuestImage.ensure(out::println);
     QemuVmm vmm = QemuVmm.builder().image(image).workRoot(root.resolve("vms")).build();
     SnapshotManifest.Guest guest = image.digests();
     out.printf(
@@ -87,18 +89,18 @@ final class BenchSnapshotsCommand implements Callable<Integer> {
     remote.store().delete(REVISION);
 
     List<Result> results = new ArrayList<>();
-    try (BenchNode none = node(root, "none", SnapshotMode.DISABLED, true, vmm, guest, remote);
-        BenchNode local = node(root, "local", SnapshotMode.REMOTE, true, vmm, guest, remote);
-        BenchNode uncached =
+    try (SnapshotNode none = node(root, "none", SnapshotMode.DISABLED, true, vmm, guest, remote);
+        SnapshotNode local = node(root, "local", SnapshotMode.REMOTE, true, vmm, guest, remote);
+        SnapshotNode uncached =
             node(root, "uncached", SnapshotMode.REMOTE, false, vmm, guest, remote);
-        BenchNode cached = node(root, "cached", SnapshotMode.REMOTE, true, vmm, guest, remote)) {
+        SnapshotNode cached = node(root, "cached", SnapshotMode.REMOTE, true, vmm, guest, remote)) {
       results.add(measure("no snapshot", none, function, () -> {}));
 
-      SnapshotManager.ColdStart first = local.manager.start(function, REVISION);
+      ColdStart first = local.manager().start(function, REVISION);
       client.get(first.vm().endpoint(), "/");
       long t0 = System.nanoTime();
       SnapshotManager.Snapshotted made =
-          local.manager.snapshotAfterFirstInvocation(first.vm(), function, REVISION).get();
+          local.manager().snapshotAfterFirstInvocation(first.vm(), function, REVISION).get();
       made.verifiedClone().ifPresent(MicroVm::close);
       SnapshotManifest m = made.manifest().orElseThrow();
       out.printf(
@@ -108,7 +110,8 @@ final class BenchSnapshotsCommand implements Callable<Integer> {
       results.add(measure("local snapshot", local, function, () -> {}));
       results.add(measure("remote, no cache", uncached, function, () -> {}));
       results.add(
-          measure("remote, cached (fetch)", cached, function, () -> cached.cache.remove(REVISION)));
+          measure(
+              "remote, cached (fetch)", cached, function, () -> cached.cache().remove(REVISION)));
     } finally {
       remote.store().delete(REVISION);
     }
@@ -123,13 +126,13 @@ final class BenchSnapshotsCommand implements Callable<Integer> {
     return 0;
   }
 
-  private Result measure(String name, BenchNode node, FunctionSpec function, Runnable before) {
+  private Result measure(String name, SnapshotNode node, FunctionSpec function, Runnable before) {
     List<Double> total = new ArrayList<>();
     double fetchMs = 0;
     for (int i = 1; i <= coldStarts; i++) {
       before.run();
       long t0 = System.nanoTime();
-      SnapshotManager.ColdStart start = node.manager.start(function, REVISION);
+      ColdStart start = node.manager().start(function, REVISION);
       try (MicroVm vm = start.vm()) {
         client.get(vm.endpoint(), "/");
         double ms = (System.nanoTime() - t0) / 1e6;
@@ -172,7 +175,7 @@ final class BenchSnapshotsCommand implements Callable<Integer> {
     }
   }
 
-  private static BenchNode node(
+  private static SnapshotNode node(
       Path root,
       String name,
       SnapshotMode mode,
@@ -181,7 +184,8 @@ final class BenchSnapshotsCommand implements Callable<Integer> {
       SnapshotManifest.Guest guest,
       S3Options.Remote remote)
       throws Exception {
-    return new BenchNode(
-        root, name, vmm, guest, b -> b.mode(mode).remote(remote.store()).cacheRemote(cacheRemote));
+    return SnapshotNode.builder(vmm, guest, root.resolve(name))
+        .manager(b -> b.mode(mode).remote(remote.store()).cacheRemote(cacheRemote))
+        .build();
   }
 }

@@ -7,6 +7,7 @@ import dev.thaw.core.stats.LatencySummary;
 import dev.thaw.node.agent.Invocation;
 import dev.thaw.node.agent.NodeAgent;
 import dev.thaw.node.snapshot.DeadSnapshot;
+import dev.thaw.node.snapshot.SnapshotNode;
 import dev.thaw.qemu.GuestImage;
 import dev.thaw.qemu.QemuVmm;
 import java.io.PrintStream;
@@ -110,14 +111,14 @@ final class BenchSoakCommand implements Callable<Integer> {
   }
 
   private int run(List<FunctionSpec> functions, Path root) throws Exception {
-    GuestImage image = GuestImage.ensure(GuestImage.defaultCacheRoot(), out::println);
+    GuestImage image = GuestImage.ensure(out::println);
     QemuVmm vmm = QemuVmm.builder().image(image).workRoot(root.resolve("vms")).build();
     SnapshotManifest.Guest guest = image.digests();
     Files.createDirectories(outDir);
     out.printf(
         "thaw bench soak: %d cycles of %s, %d at once, on %s%n",
         cycles, functionIds, parallel, vmm.identity());
-    List<BenchNode> nodes = new ArrayList<>();
+    List<SnapshotNode> nodes = new ArrayList<>();
     List<NodeAgent> agents = new ArrayList<>();
     ExecutorService workers = Executors.newFixedThreadPool(parallel);
     List<Cycle> done = Collections.synchronizedList(new ArrayList<>());
@@ -125,10 +126,12 @@ final class BenchSoakCommand implements Callable<Integer> {
     long t0 = System.nanoTime();
     try {
       for (int n = 0; n < parallel; n++) {
-        BenchNode node =
-            new BenchNode(root, "node-" + n, vmm, guest, b -> b.onDeadSnapshot(this::recordDead));
+        SnapshotNode node =
+            SnapshotNode.builder(vmm, guest, root.resolve("node-" + n))
+                .manager(b -> b.onDeadSnapshot(this::recordDead))
+                .build();
         nodes.add(node);
-        agents.add(NodeAgent.builder().name("node-" + n).manager(node.manager).build());
+        agents.add(NodeAgent.builder().name("node-" + n).manager(node.manager()).build());
       }
       List<Future<?>> futures = new ArrayList<>();
       AtomicInteger next = new AtomicInteger();
@@ -155,14 +158,14 @@ final class BenchSoakCommand implements Callable<Integer> {
       for (NodeAgent a : agents) {
         a.close();
       }
-      for (BenchNode n : nodes) {
+      for (SnapshotNode n : nodes) {
         n.close();
       }
     }
     return report(done, (System.nanoTime() - t0) / 1e9);
   }
 
-  private Cycle cycle(NodeAgent agent, BenchNode node, FunctionSpec function, String revision)
+  private Cycle cycle(NodeAgent agent, SnapshotNode node, FunctionSpec function, String revision)
       throws InterruptedException {
     agent.deploy(revision, function);
     Invocation first = agent.invoke(revision, "/");
@@ -173,7 +176,7 @@ final class BenchSoakCommand implements Callable<Integer> {
         && System.nanoTime() < deadline) {
       Thread.sleep(20);
     }
-    boolean snapshotted = node.cache.revisions().contains(revision);
+    boolean snapshotted = node.cache().revisions().contains(revision);
     agent.stopIdle(revision);
     String source = "-";
     double restoreMs = 0;
@@ -186,7 +189,7 @@ final class BenchSoakCommand implements Callable<Integer> {
       fallback = cold.fallback().orElse("");
     }
     agent.stopIdle(revision);
-    node.cache.remove(revision);
+    node.cache().remove(revision);
     return new Cycle(revision, function.id(), bootMs, snapshotted, source, restoreMs, fallback);
   }
 

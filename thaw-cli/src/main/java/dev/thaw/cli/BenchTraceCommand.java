@@ -152,7 +152,7 @@ final class BenchTraceCommand implements Callable<Integer> {
         "thaw bench trace: %d of %d functions, minutes %d-%d at %.1fx, %d invocations, peak %d"
             + " instances of %d%n",
         sample.size(), all.size(), from, to, timeScale, plan.invocations().size(), peak, capacity);
-    GuestImage.ensure(GuestImage.defaultCacheRoot(), System.out::println);
+    GuestImage.ensure(System.out::println);
     Path root = Files.createTempDirectory("thaw-trace-");
     try (EmbeddedS3Server s3 = EmbeddedS3Server.start(root.resolve("s3"));
         LocalCluster cluster =

@@ -79,7 +79,7 @@ final class BenchVmCommand implements Callable<Integer> {
   }
 
   private int run(FunctionSpec function, Path root) throws Exception {
-    GuestImage image = GuestImage.ensure(GuestImage.defaultCacheRoot(), line -> out.println(line));
+    GuestImage image = GuestImage.ensure(line -> out.println(line));
     QemuVmm vmm = QemuVmm.builder().image(image).workRoot(root.resolve("vms")).build();
     FunctionClient client = new FunctionClient(Duration.ofSeconds(30));
     Duration ready = Duration.ofSeconds(120);

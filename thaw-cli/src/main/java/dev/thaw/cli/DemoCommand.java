@@ -132,7 +132,7 @@ final class DemoCommand implements Callable<Integer> {
       throw new IllegalArgumentException("need --nodes >= 1 and --rounds >= 2");
     }
     long t0 = System.nanoTime();
-    GuestImage.ensure(GuestImage.defaultCacheRoot(), console::println);
+    GuestImage.ensure(console::println);
     Path root = Files.createTempDirectory("thaw-demo-");
     // Ctrl-C: the agents get SIGTERM from their parent-death signal and stop their VMs;
     // this removes their data.

@@ -3,7 +3,7 @@ package dev.thaw.cli;
 import dev.thaw.core.config.ByteSize;
 import dev.thaw.core.snapshot.SnapshotManifest;
 import dev.thaw.core.snapshot.SnapshotManifestCodec;
-import dev.thaw.node.snapshot.LocalSnapshotCache;
+import dev.thaw.node.snapshot.CacheDirectory;
 import dev.thaw.node.snapshot.SnapshotManager;
 import java.io.PrintStream;
 import java.util.Optional;
@@ -36,7 +36,7 @@ final class SnapshotsCommand {
       PrintStream out = System.out;
       if (!remote) {
         out.printf(ROW, "REVISION", "FUNCTION", "SIZE", "LAST USED");
-        for (LocalSnapshotCache.Listing l : LocalSnapshotCache.peek(node.cacheDir())) {
+        for (CacheDirectory.Listing l : CacheDirectory.peek(node.cacheDir())) {
           row(out, l.manifest(), l.lastUsed().toString());
         }
         return 0;
@@ -82,7 +82,7 @@ final class SnapshotsCommand {
         }
       } else {
         // Only this entry: opening the cache would re-index it under this command's capacity.
-        if (!LocalSnapshotCache.removeEntry(node.cacheDir(), revision)) {
+        if (!CacheDirectory.removeEntry(node.cacheDir(), revision)) {
           System.err.println("no snapshot of " + revision + " in " + node.cacheDir());
           return 1;
         }

@@ -31,7 +31,7 @@ class ClusterIT {
 
   @Test
   void remoteRestoreSnapshotAwarePlacementAndANodeKilledMidInvocation() throws Exception {
-    GuestImage.ensure(GuestImage.defaultCacheRoot(), System.out::println);
+    GuestImage.ensure(System.out::println);
     try (EmbeddedS3Server s3 = EmbeddedS3Server.start(dir.resolve("s3"));
         S3SnapshotStore store = S3SnapshotStore.builder().server(s3).build().ensureBucket();
         LocalCluster cluster =

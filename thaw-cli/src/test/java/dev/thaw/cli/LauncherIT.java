@@ -20,7 +20,7 @@ class LauncherIT {
 
   @Test
   void proxiesInvocationsToAMicroVmStartedThroughTheAgentSocket() throws Exception {
-    GuestImage.ensure(GuestImage.defaultCacheRoot(), System.out::println);
+    GuestImage.ensure(System.out::println);
     try (LocalCluster cluster =
         LocalCluster.start(
             new LocalCluster.Config(

@@ -10,6 +10,7 @@ import dev.thaw.core.snapshot.SnapshotFile;
 import dev.thaw.core.snapshot.SnapshotFixtures;
 import dev.thaw.core.snapshot.SnapshotManifest;
 import dev.thaw.core.vmm.VmmIdentity;
+import dev.thaw.node.snapshot.CacheDirectory;
 import dev.thaw.node.snapshot.LocalSnapshotCache;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.nio.file.Files;
@@ -77,7 +78,7 @@ class SnapshotsRmTest {
     assertThat(code).isZero();
     assertThat(cacheDir.resolve("entries/gone")).doesNotExist();
     assertThat(cacheDir.resolve("entries/kept/manifest.json")).exists();
-    assertThat(LocalSnapshotCache.peek(cacheDir))
+    assertThat(CacheDirectory.peek(cacheDir))
         .extracting(l -> l.manifest().revision())
         .containsExactly("kept");
   }

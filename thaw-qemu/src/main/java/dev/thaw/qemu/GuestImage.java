@@ -60,6 +60,14 @@ public record GuestImage(Path kernel, Path initrd, String digest, long tscKhz) {
     return base.resolve("guest");
   }
 
+  /**
+   * Returns the image for the packaged recipe from the default cache ({@link #defaultCacheRoot}),
+   * building it first if needed; {@code progress} hears of a build.
+   */
+  public static GuestImage ensure(Consumer<String> progress) {
+    return ensure(defaultCacheRoot(), progress);
+  }
+
   /** Returns the cached image for the packaged recipe, building it first if needed. */
   public static GuestImage ensure(Path cacheRoot, Consumer<String> progress) {
     try {

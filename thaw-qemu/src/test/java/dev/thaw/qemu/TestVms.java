@@ -9,7 +9,7 @@ final class TestVms {
 
   /** The guest image, built once per recipe into the user's cache (minutes the first time). */
   static GuestImage image() {
-    return GuestImage.ensure(GuestImage.defaultCacheRoot(), System.out::println);
+    return GuestImage.ensure(System.out::println);
   }
 
   static QemuVmm vmm(Path workRoot) {

@@ -1,6 +1,6 @@
 package dev.thaw.node.agent;
 
-import dev.thaw.node.snapshot.SnapshotManager;
+import dev.thaw.node.snapshot.ColdStart;
 import java.time.Duration;
 import java.util.Optional;
 
@@ -18,8 +18,8 @@ public record Invocation(
 
   /** Phases of a cold start, for per-phase latency records. */
   public record ColdStartInfo(
-      SnapshotManager.Source source, Duration fetch, Duration startup, Optional<String> fallback) {
-    static ColdStartInfo of(SnapshotManager.ColdStart c) {
+      ColdStart.Source source, Duration fetch, Duration startup, Optional<String> fallback) {
+    static ColdStartInfo of(ColdStart c) {
       return new ColdStartInfo(c.source(), c.fetch(), c.startup(), c.fallback());
     }
   }

@@ -5,6 +5,7 @@ import dev.thaw.core.function.FunctionClient;
 import dev.thaw.core.function.FunctionSpec;
 import dev.thaw.core.vmm.MicroVm;
 import dev.thaw.node.http.HttpStatusException;
+import dev.thaw.node.snapshot.ColdStart;
 import dev.thaw.node.snapshot.SnapshotManager;
 import java.io.UncheckedIOException;
 import java.time.Duration;
@@ -132,7 +133,7 @@ public final class NodeAgent implements AutoCloseable {
         throw new HttpStatusException(
             503, "node " + name + " is at capacity (" + maxInstances + " instances)", null);
       }
-      SnapshotManager.ColdStart start;
+      ColdStart start;
       try {
         start = manager.start(function, revision);
       } catch (RuntimeException e) {
@@ -140,7 +141,7 @@ public final class NodeAgent implements AutoCloseable {
         throw new HttpStatusException(
             502, "cold start of " + revision + " failed: " + e.getMessage(), e);
       }
-      instance = register(revision, start.vm(), start.source() == SnapshotManager.Source.NONE);
+      instance = register(revision, start.vm(), start instanceof ColdStart.Booted);
       cold = Optional.of(Invocation.ColdStartInfo.of(start));
     }
     FunctionClient.Response response;
@@ -221,7 +222,7 @@ public final class NodeAgent implements AutoCloseable {
       return;
     }
     try {
-      SnapshotManager.ColdStart clone = manager.start(function, revision);
+      ColdStart clone = manager.start(function, revision);
       Instance instance = register(revision, clone.vm(), false);
       release(instance, function);
     } catch (RuntimeException e) {

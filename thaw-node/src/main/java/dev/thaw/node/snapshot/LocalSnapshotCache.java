@@ -12,13 +12,10 @@ import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.channels.FileChannel;
-import java.nio.channels.FileLock;
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.FileTime;
 import java.util.List;
 import java.util.Map;
@@ -52,8 +49,7 @@ public final class LocalSnapshotCache implements AutoCloseable {
   /** Manifests of committed entries, read once (at commit or recovery), not per restore. */
   private final Map<String, SnapshotManifest> manifests = new ConcurrentHashMap<>();
 
-  private FileChannel lockChannel;
-  private FileLock lock;
+  private CacheDirectory.Lock lock;
 
   private LocalSnapshotCache(
       Path root,
@@ -85,7 +81,7 @@ public final class LocalSnapshotCache implements AutoCloseable {
   }
 
   private void recover() throws IOException {
-    lockExclusively();
+    lock = CacheDirectory.lock(entries.getParent());
     FileTrees.deleteRecursively(incoming);
     Files.createDirectories(incoming);
     Files.createDirectories(entries);
@@ -112,32 +108,11 @@ public final class LocalSnapshotCache implements AutoCloseable {
     announce();
   }
 
-  /** One process owns a cache directory: a second one would delete the first one's writes. */
-  private void lockExclusively() throws IOException {
-    Files.createDirectories(entries.getParent());
-    lockChannel =
-        FileChannel.open(
-            entries.getParent().resolve("lock"),
-            StandardOpenOption.CREATE,
-            StandardOpenOption.WRITE);
-    try {
-      lock = lockChannel.tryLock();
-    } catch (java.nio.channels.OverlappingFileLockException sameJvm) {
-      lock = null;
-    }
-    if (lock == null) {
-      lockChannel.close();
-      throw new IOException(
-          "snapshot cache " + entries.getParent() + " is in use by another process");
-    }
-  }
-
   /** Releases the directory for another process. Entries stay on disk. */
   @Override
   public void close() throws IOException {
     if (lock != null) {
-      lock.release();
-      lockChannel.close();
+      lock.close();
       lock = null;
     }
   }
@@ -148,77 +123,6 @@ public final class LocalSnapshotCache implements AutoCloseable {
    */
   public Path newIncomingFile(String revision) throws IOException {
     return Files.createTempFile(incoming, revision + ".", ".part");
-  }
-
-  /**
-   * Deletes one committed entry of the cache at {@code root} without opening the cache: no
-   * recovery, no eviction, no other entry touched (what {@code thaw snapshots rm} needs: opening
-   * the cache would rebuild its index under the command's own capacity and VMM, and could drop
-   * entries the node keeps). Holds the directory's lock while it deletes, so it refuses while an
-   * agent owns the cache.
-   *
-   * @return false when the cache holds no entry of {@code revision}
-   * @throws IOException when another process owns the cache, or the entry cannot be deleted
-   */
-  public static boolean removeEntry(Path root, String revision) throws IOException {
-    if (!revision.matches("[A-Za-z0-9][A-Za-z0-9._-]*")) {
-      throw new IllegalArgumentException("not a revision: " + revision);
-    }
-    Path entry = root.resolve("entries").resolve(revision);
-    if (!Files.isDirectory(root)) {
-      return false;
-    }
-    try (FileChannel channel =
-        FileChannel.open(
-            root.resolve("lock"), StandardOpenOption.CREATE, StandardOpenOption.WRITE)) {
-      java.nio.channels.FileLock held;
-      try {
-        held = channel.tryLock();
-      } catch (java.nio.channels.OverlappingFileLockException sameJvm) {
-        held = null;
-      }
-      if (held == null) {
-        throw new IOException("snapshot cache " + root + " is in use by another process");
-      }
-      if (!Files.isRegularFile(entry.resolve(SnapshotManifest.FILE_NAME))) {
-        return false;
-      }
-      // Out of entries/ in one step; incoming/ is emptied at the next start if this dies here.
-      Path incoming = Files.createDirectories(root.resolve("incoming"));
-      Path doomed = Files.createTempDirectory(incoming, revision + ".removed.");
-      Files.move(entry, doomed.resolve(revision), StandardCopyOption.ATOMIC_MOVE);
-      FileTrees.deleteRecursively(doomed);
-      return true;
-    }
-  }
-
-  /** A committed entry as {@link #peek} sees it. */
-  public record Listing(SnapshotManifest manifest, java.time.Instant lastUsed) {}
-
-  /**
-   * Lists the committed entries under {@code root} without taking ownership of the directory (safe
-   * while an agent runs): unreadable entries are skipped, nothing is deleted.
-   */
-  public static List<Listing> peek(Path root) throws IOException {
-    Path dir = root.resolve("entries");
-    if (!Files.isDirectory(dir)) {
-      return List.of();
-    }
-    List<Listing> out = new java.util.ArrayList<>();
-    try (Stream<Path> entries = Files.list(dir)) {
-      for (Path e : entries.sorted().toList()) {
-        try {
-          Path manifest = e.resolve(SnapshotManifest.FILE_NAME);
-          out.add(
-              new Listing(
-                  SnapshotManifestCodec.parse(Files.readString(manifest)),
-                  Files.getLastModifiedTime(manifest).toInstant()));
-        } catch (IOException | SnapshotFormatException skipped) {
-          // Being written or damaged: the owner deals with it at its next start.
-        }
-      }
-    }
-    return out;
   }
 
   /** Pins a cached snapshot for a restore; close the result once the VMM has opened it. */

@@ -46,10 +46,12 @@ final class SnapshotMetrics {
 
   /** A snapshot whose clone never answered, found when verifying a new one or when restoring. */
   void dead(DeadSnapshot.Phase phase) {
-    meters.counter("thaw.snapshot.dead", "phase", phase.name().toLowerCase()).increment();
+    meters
+        .counter("thaw.snapshot.dead", "phase", phase.name().toLowerCase(java.util.Locale.ROOT))
+        .increment();
   }
 
-  void coldStart(SnapshotManager.Source source) {
-    meters.counter("thaw.snapshot.cold.starts", "source", source.name().toLowerCase()).increment();
+  void coldStart(ColdStart.Source source) {
+    meters.counter("thaw.snapshot.cold.starts", "source", source.label()).increment();
   }
 }

@@ -3,15 +3,12 @@ package dev.thaw.node.agent;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import dev.thaw.core.cache.CacheIndex;
 import dev.thaw.core.cache.InMemoryCacheAdvertiser;
 import dev.thaw.core.function.BuiltinFunctions;
 import dev.thaw.core.snapshot.SnapshotMode;
-import dev.thaw.node.snapshot.LocalSnapshotCache;
-import dev.thaw.node.snapshot.SnapshotManager;
+import dev.thaw.node.snapshot.SnapshotNode;
 import dev.thaw.qemu.GuestImage;
 import dev.thaw.qemu.QemuVmm;
-import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -26,8 +23,7 @@ import tools.jackson.databind.json.JsonMapper;
 
 /** The agent over its real HTTP API, with real microVMs and a real cache directory. */
 class AgentIT {
-  private static final GuestImage IMAGE =
-      GuestImage.ensure(GuestImage.defaultCacheRoot(), System.out::println);
+  private static final GuestImage IMAGE = GuestImage.ensure(System.out::println);
   private static final JsonMapper JSON = JsonMapper.builder().build();
 
   @TempDir Path dir;
@@ -36,44 +32,33 @@ class AgentIT {
   private Running running;
 
   /** An agent with its server and cache, as `thaw agent` assembles them. */
-  private record Running(NodeAgent agent, AgentServer server, LocalSnapshotCache cache)
+  private record Running(NodeAgent agent, AgentServer server, SnapshotNode node)
       implements AutoCloseable {
     @Override
     public void close() throws Exception {
       server.close();
       agent.close();
-      cache.close();
+      node.close();
     }
   }
 
   private Running start(Duration keepAlive, int maxInstances) throws Exception {
     QemuVmm vmm = QemuVmm.builder().image(IMAGE).workRoot(dir.resolve("vms")).build();
-    SimpleMeterRegistry meters = new SimpleMeterRegistry();
-    LocalSnapshotCache cache =
-        LocalSnapshotCache.open(
-            dir.resolve("cache"),
-            CacheIndex.builder().build(),
-            ads.forNode("n1"),
-            vmm.identity(),
-            meters);
-    SnapshotManager manager =
-        SnapshotManager.builder()
-            .mode(SnapshotMode.LOCAL)
-            .vmm(vmm)
-            .cache(cache)
-            .guest(IMAGE.digests())
-            .scratch(dir.resolve("scratch"))
-            .meters(meters)
+    SnapshotNode node =
+        SnapshotNode.builder(vmm, IMAGE.digests(), dir)
+            .advertiser(ads.forNode("n1"))
+            .manager(b -> b.mode(SnapshotMode.LOCAL))
             .build();
     NodeAgent agent =
         NodeAgent.builder()
             .name("n1")
-            .manager(manager)
+            .manager(node.manager())
             .keepAlive(keepAlive)
             .maxInstances(maxInstances)
             .build();
     agent.deploy("stateful", BuiltinFunctions.STATEFUL);
-    running = new Running(agent, AgentServer.start(agent, 0, cache::revisions, () -> ""), cache);
+    running =
+        new Running(agent, AgentServer.start(agent, 0, node.cache()::revisions, () -> ""), node);
     return running;
   }
 

@@ -32,7 +32,7 @@ public final class ColdStartOnFullDisk {
         Node node =
             new Node(
                 dir, "full", SnapshotMode.REMOTE, store, true, new InMemoryCacheAdvertiser())) {
-      SnapshotManager.ColdStart start = node.manager.start(BuiltinFunctions.STATEFUL, args[3]);
+      ColdStart start = node.manager.start(BuiltinFunctions.STATEFUL, args[3]);
       MicroVm vm = start.vm();
       System.out.println("source " + start.source());
       System.out.println("fallback " + start.fallback().orElse("-"));
@@ -52,7 +52,7 @@ public final class ColdStartOnFullDisk {
       }
       System.out.println("cached " + node.cache.revisions());
       System.out.println("used " + node.cache.usedBytes());
-      Path cache = dir.resolve("full-cache");
+      Path cache = dir.resolve("full").resolve("cache");
       for (String sub : new String[] {"incoming", "entries"}) {
         try (Stream<Path> files = Files.list(cache.resolve(sub))) {
           System.out.println(sub + " " + files.map(p -> p.getFileName().toString()).toList());

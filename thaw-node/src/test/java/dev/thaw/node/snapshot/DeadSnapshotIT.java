@@ -115,10 +115,10 @@ class DeadSnapshotIT {
     try (Node a = node("a", SnapshotMode.REMOTE);
         Node b = node("b", SnapshotMode.REMOTE)) {
       long t0 = System.nanoTime();
-      SnapshotManager.ColdStart first = a.manager.start(HELLO, revision);
+      ColdStart first = a.manager.start(HELLO, revision);
       Duration took = Duration.ofNanos(System.nanoTime() - t0);
       try (MicroVm vm = first.vm()) {
-        assertThat(first.source()).isEqualTo(SnapshotManager.Source.NONE);
+        assertThat(first.source()).isEqualTo(ColdStart.Source.NONE);
         assertThat(first.fallback())
             .hasValueSatisfying(
                 why ->
@@ -145,15 +145,15 @@ class DeadSnapshotIT {
           .until(() -> store.unusable(revision), m -> m.equals(Optional.of(dead.createdAt())));
 
       // The same node does not try it again: no fetch, no fallback, straight to a boot.
-      SnapshotManager.ColdStart second = a.manager.start(HELLO, revision);
+      ColdStart second = a.manager.start(HELLO, revision);
       second.vm().close();
-      assertThat(second.source()).isEqualTo(SnapshotManager.Source.NONE);
+      assertThat(second.source()).isEqualTo(ColdStart.Source.NONE);
       assertThat(second.fallback()).isEmpty();
       assertThat(a.fetches()).isEqualTo(1);
 
       // Another node reads the mark and does not fetch it either.
-      SnapshotManager.ColdStart other = b.manager.start(HELLO, revision);
-      assertThat(other.source()).isEqualTo(SnapshotManager.Source.NONE);
+      ColdStart other = b.manager.start(HELLO, revision);
+      assertThat(other.source()).isEqualTo(ColdStart.Source.NONE);
       assertThat(other.fallback()).isEmpty();
       assertThat(b.fetches()).isZero();
       assertThat(found).filteredOn(d -> d.revision().equals(revision)).hasSize(1);
@@ -165,9 +165,9 @@ class DeadSnapshotIT {
       fresh.verifiedClone().orElseThrow().close();
       assertThat(fresh.manifest().orElseThrow().createdAt()).isNotEqualTo(dead.createdAt());
       try (Node c = node("c", SnapshotMode.REMOTE)) {
-        SnapshotManager.ColdStart restored = c.manager.start(HELLO, revision);
+        ColdStart restored = c.manager.start(HELLO, revision);
         try (MicroVm vm = restored.vm()) {
-          assertThat(restored.source()).isEqualTo(SnapshotManager.Source.REMOTE);
+          assertThat(restored.source()).isEqualTo(ColdStart.Source.REMOTE);
           assertThat(client.get(vm.endpoint(), "/").status()).isEqualTo(200);
         }
       }

@@ -1,6 +1,5 @@
 package dev.thaw.node.snapshot;
 
-import dev.thaw.core.cache.CacheIndex;
 import dev.thaw.core.cache.InMemoryCacheAdvertiser;
 import dev.thaw.core.snapshot.SnapshotMode;
 import dev.thaw.core.snapshot.SnapshotStore;
@@ -13,11 +12,11 @@ import java.util.function.UnaryOperator;
 
 /** A test node: its own cache directory, VM work root and meters, sharing the guest image. */
 final class Node implements AutoCloseable {
-  static final GuestImage IMAGE =
-      GuestImage.ensure(GuestImage.defaultCacheRoot(), System.out::println);
+  static final GuestImage IMAGE = GuestImage.ensure(System.out::println);
   static final dev.thaw.core.snapshot.SnapshotManifest.Guest GUEST = IMAGE.digests();
 
   final SimpleMeterRegistry meters = new SimpleMeterRegistry();
+  final SnapshotNode node;
   final LocalSnapshotCache cache;
   final SnapshotManager manager;
 
@@ -32,7 +31,10 @@ final class Node implements AutoCloseable {
     this(dir, name, mode, remote, cacheRemote, ads, b -> b);
   }
 
-  /** A node whose manager builder {@code configure} adjusts last. */
+  /**
+   * A node under {@code dir/name} (cache and scratch space; its VMs under {@code dir/name-vms})
+   * whose manager builder {@code configure} adjusts last.
+   */
   Node(
       Path dir,
       String name,
@@ -43,27 +45,20 @@ final class Node implements AutoCloseable {
       UnaryOperator<SnapshotManager.Builder> configure)
       throws Exception {
     QemuVmm vmm = QemuVmm.builder().image(IMAGE).workRoot(dir.resolve(name + "-vms")).build();
-    cache =
-        LocalSnapshotCache.open(
-            dir.resolve(name + "-cache"),
-            CacheIndex.builder().capacityBytes(4L << 30).build(),
-            ads.forNode(name),
-            vmm.identity(),
-            meters);
-    manager =
-        configure
-            .apply(
-                SnapshotManager.builder()
-                    .mode(mode)
-                    .vmm(vmm)
-                    .cache(cache)
-                    .remote(remote)
-                    .cacheRemote(cacheRemote)
-                    .guest(GUEST)
-                    .scratch(dir.resolve(name + "-scratch"))
-                    .readyTimeout(Duration.ofSeconds(120))
-                    .meters(meters))
+    node =
+        SnapshotNode.builder(vmm, GUEST, dir.resolve(name))
+            .advertiser(ads.forNode(name))
+            .meters(meters)
+            .manager(
+                b ->
+                    configure.apply(
+                        b.mode(mode)
+                            .remote(remote)
+                            .cacheRemote(cacheRemote)
+                            .readyTimeout(Duration.ofSeconds(120))))
             .build();
+    cache = node.cache();
+    manager = node.manager();
   }
 
   long fetches() {
@@ -72,7 +67,6 @@ final class Node implements AutoCloseable {
 
   @Override
   public void close() throws java.io.IOException {
-    manager.close();
-    cache.close();
+    node.close();
   }
 }

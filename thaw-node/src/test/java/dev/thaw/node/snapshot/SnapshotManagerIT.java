@@ -56,8 +56,8 @@ class SnapshotManagerIT {
     server = EmbeddedS3Server.start(dir.resolve("s3"));
     store = store(server.endpoint());
     try (Node a = node(SnapshotMode.REMOTE, true)) {
-      SnapshotManager.ColdStart start = a.manager.start(BuiltinFunctions.STATEFUL, REVISION);
-      assertThat(start.source()).isEqualTo(SnapshotManager.Source.NONE);
+      ColdStart start = a.manager.start(BuiltinFunctions.STATEFUL, REVISION);
+      assertThat(start.source()).isEqualTo(ColdStart.Source.NONE);
       firstAnswer = invoke(start.vm());
       SnapshotManager.Snapshotted made =
           a.manager
@@ -74,9 +74,9 @@ class SnapshotManagerIT {
       assertThat(m.totalBytes()).isGreaterThan(BuiltinFunctions.STATEFUL.memoryBytes());
 
       // Local mode on the same node: a cache hit.
-      SnapshotManager.ColdStart again = a.manager.start(BuiltinFunctions.STATEFUL, REVISION);
+      ColdStart again = a.manager.start(BuiltinFunctions.STATEFUL, REVISION);
       try (MicroVm vm = again.vm()) {
-        assertThat(again.source()).isEqualTo(SnapshotManager.Source.LOCAL);
+        assertThat(again.source()).isEqualTo(ColdStart.Source.LOCAL);
         assertCarriesTheState(invoke(vm));
       }
     }
@@ -140,9 +140,9 @@ class SnapshotManagerIT {
   @Test
   void anotherNodeRestoresFromRemoteAndThenFromItsCache() throws Exception {
     try (Node b = node(SnapshotMode.REMOTE, true)) {
-      SnapshotManager.ColdStart remote = b.manager.start(BuiltinFunctions.STATEFUL, REVISION);
+      ColdStart remote = b.manager.start(BuiltinFunctions.STATEFUL, REVISION);
       try (MicroVm vm = remote.vm()) {
-        assertThat(remote.source()).isEqualTo(SnapshotManager.Source.REMOTE);
+        assertThat(remote.source()).isEqualTo(ColdStart.Source.REMOTE);
         assertThat(remote.fetch()).isPositive();
         assertCarriesTheState(invoke(vm));
         // QEMU started while the chunks arrived: every page of the 32 MiB state must be intact.
@@ -153,9 +153,9 @@ class SnapshotManagerIT {
             .isTrue();
       }
       assertThat(b.cache.revisions()).containsExactly(REVISION);
-      SnapshotManager.ColdStart local = b.manager.start(BuiltinFunctions.STATEFUL, REVISION);
+      ColdStart local = b.manager.start(BuiltinFunctions.STATEFUL, REVISION);
       try (MicroVm vm = local.vm()) {
-        assertThat(local.source()).isEqualTo(SnapshotManager.Source.LOCAL);
+        assertThat(local.source()).isEqualTo(ColdStart.Source.LOCAL);
         assertCarriesTheState(invoke(vm));
       }
       assertThat(b.fetches()).isEqualTo(1);
@@ -181,14 +181,14 @@ class SnapshotManagerIT {
       v1.upload(good, copy);
       assertThat(SnapshotManifestCodec.parse(v1.manifest(REVISION).orElseThrow()).formatVersion())
           .isEqualTo(SnapshotManifest.WHOLE_FILE_FORMAT);
-      SnapshotManager.ColdStart remote = n.manager.start(BuiltinFunctions.STATEFUL, REVISION);
+      ColdStart remote = n.manager.start(BuiltinFunctions.STATEFUL, REVISION);
       try (MicroVm vm = remote.vm()) {
-        assertThat(remote.source()).isEqualTo(SnapshotManager.Source.REMOTE);
+        assertThat(remote.source()).isEqualTo(ColdStart.Source.REMOTE);
         assertCarriesTheState(invoke(vm));
       }
-      SnapshotManager.ColdStart local = n.manager.start(BuiltinFunctions.STATEFUL, REVISION);
+      ColdStart local = n.manager.start(BuiltinFunctions.STATEFUL, REVISION);
       try (MicroVm vm = local.vm()) {
-        assertThat(local.source()).isEqualTo(SnapshotManager.Source.LOCAL);
+        assertThat(local.source()).isEqualTo(ColdStart.Source.LOCAL);
         assertCarriesTheState(invoke(vm));
       }
     }
@@ -198,15 +198,15 @@ class SnapshotManagerIT {
   void remoteWithoutCacheFetchesForEveryColdStartAndKeepsNothing() throws Exception {
     try (Node c = node(SnapshotMode.REMOTE, false)) {
       for (int i = 0; i < 2; i++) {
-        SnapshotManager.ColdStart start = c.manager.start(BuiltinFunctions.STATEFUL, REVISION);
+        ColdStart start = c.manager.start(BuiltinFunctions.STATEFUL, REVISION);
         try (MicroVm vm = start.vm()) {
-          assertThat(start.source()).isEqualTo(SnapshotManager.Source.REMOTE);
+          assertThat(start.source()).isEqualTo(ColdStart.Source.REMOTE);
           assertCarriesTheState(invoke(vm));
         }
       }
       assertThat(c.fetches()).isEqualTo(2);
       assertThat(c.cache.revisions()).isEmpty();
-      try (var left = Files.list(dir.resolve("node" + nodes + "-scratch"))) {
+      try (var left = Files.list(dir.resolve("node" + nodes).resolve("scratch"))) {
         assertThat(left).isEmpty();
       }
     }
@@ -216,17 +216,17 @@ class SnapshotManagerIT {
   void eightConcurrentColdStartsOfOneRevisionShareOneDownload() throws Exception {
     try (Node d = node(SnapshotMode.REMOTE, true)) {
       ExecutorService pool = Executors.newFixedThreadPool(8);
-      List<SnapshotManager.ColdStart> starts = new ArrayList<>();
+      List<ColdStart> starts = new ArrayList<>();
       try {
-        List<Future<SnapshotManager.ColdStart>> futures = new ArrayList<>();
+        List<Future<ColdStart>> futures = new ArrayList<>();
         for (int i = 0; i < 8; i++) {
           futures.add(pool.submit(() -> d.manager.start(BuiltinFunctions.STATEFUL, REVISION)));
         }
-        for (Future<SnapshotManager.ColdStart> f : futures) {
+        for (Future<ColdStart> f : futures) {
           starts.add(f.get());
         }
-        for (SnapshotManager.ColdStart s : starts) {
-          assertThat(s.source()).isIn(SnapshotManager.Source.REMOTE, SnapshotManager.Source.LOCAL);
+        for (ColdStart s : starts) {
+          assertThat(s.source()).isIn(ColdStart.Source.REMOTE, ColdStart.Source.LOCAL);
           assertCarriesTheState(invoke(s.vm()));
         }
       } finally {
@@ -276,16 +276,17 @@ class SnapshotManagerIT {
       long packBytes = pack.entries().get(pack.entries().size() - 1).end();
       S3Raw.put(server, "snapshots", bad + "/_pack", new byte[(int) packBytes]);
 
-      SnapshotManager.ColdStart start = e.manager.start(BuiltinFunctions.STATEFUL, bad);
+      ColdStart start = e.manager.start(BuiltinFunctions.STATEFUL, bad);
       try (MicroVm vm = start.vm()) {
-        assertThat(start.source()).isEqualTo(SnapshotManager.Source.NONE);
+        assertThat(start.source()).isEqualTo(ColdStart.Source.NONE);
         assertThat(start.fallback())
             .hasValueSatisfying(
                 why -> assertThat(why).contains("chunk " + own + " is corrupt", "fetched twice"));
         assertThat(invoke(vm).get("counter").asInt()).isEqualTo(1);
       }
       assertThat(e.cache.revisions()).isEmpty();
-      try (var partial = Files.list(dir.resolve("node" + nodes + "-cache").resolve("incoming"))) {
+      try (var partial =
+          Files.list(dir.resolve("node" + nodes).resolve("cache").resolve("incoming"))) {
         assertThat(partial).as("no half-written entry").isEmpty();
       }
     }
@@ -303,9 +304,9 @@ class SnapshotManagerIT {
       for (var c : cases.entrySet()) {
         assertThat(c.getValue()).isNotEqualTo(good);
         S3Raw.put(server, "snapshots", c.getKey() + "/manifest.json", c.getValue().getBytes());
-        SnapshotManager.ColdStart start = g.manager.start(BuiltinFunctions.HELLO, c.getKey());
+        ColdStart start = g.manager.start(BuiltinFunctions.HELLO, c.getKey());
         start.vm().close();
-        assertThat(start.source()).isEqualTo(SnapshotManager.Source.NONE);
+        assertThat(start.source()).isEqualTo(ColdStart.Source.NONE);
         assertThat(start.fallback())
             .as(c.getKey())
             .hasValueSatisfying(why -> assertThat(why).startsWith("snapshot refused"));
@@ -316,7 +317,7 @@ class SnapshotManagerIT {
 
   @Test
   void aProcessKilledMidFetchLeavesNoVisibleEntryAfterRestart() throws Exception {
-    Path cacheDir = dir.resolve("killed-cache");
+    Path cacheDir = dir.resolve("killed").resolve("cache");
     Process child = childJvm(List.of(), FetchThenHang.class, cacheDir.toString()).start();
     try (var lines = child.inputReader()) {
       // Kill it as soon as the first file is on disk: mid-fetch, before any commit.
@@ -352,7 +353,7 @@ class SnapshotManagerIT {
     assumeTrue(
         new ProcessBuilder("unshare", "-rm", "true").start().waitFor() == 0,
         "needs unshare -rm (user and mount namespaces)");
-    Path cacheDir = Files.createDirectories(dir.resolve("full-cache"));
+    Path cacheDir = Files.createDirectories(dir.resolve("full").resolve("cache"));
     List<String> inTinyFilesystem =
         List.of(
             "unshare",
@@ -391,9 +392,9 @@ class SnapshotManagerIT {
   void unreachableStorageBootsFreshWithOneClearReason() throws Exception {
     try (S3SnapshotStore nowhere = store(URI.create("http://127.0.0.1:9"));
         Node f = new Node(dir, "offline", SnapshotMode.REMOTE, nowhere, true, ads)) {
-      SnapshotManager.ColdStart start = f.manager.start(BuiltinFunctions.STATEFUL, REVISION);
+      ColdStart start = f.manager.start(BuiltinFunctions.STATEFUL, REVISION);
       try (MicroVm vm = start.vm()) {
-        assertThat(start.source()).isEqualTo(SnapshotManager.Source.NONE);
+        assertThat(start.source()).isEqualTo(ColdStart.Source.NONE);
         assertThat(start.fallback())
             .hasValueSatisfying(why -> assertThat(why).contains("remote storage unusable"));
       }

@@ -1,0 +1,216 @@
+package dev.thaw.core.vmm;
+
+import com.sun.net.httpserver.HttpServer;
+import dev.thaw.core.function.FunctionSpec;
+import java.io.IOException;
+import java.io.RandomAccessFile;
+import java.io.UncheckedIOException;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * A VMM for unit tests of the decisions above it (snapshot manager, agent, gateway): its "VMs" are
+ * HTTP servers on 127.0.0.1 that answer every request with their memory, a line of text. A boot
+ * sets it to {@code booted <function>}; a snapshot writes it at the start of a sparse memory file
+ * of the function's size; a restore reads it back, so a clone answers what its snapshot held. Tests
+ * script failures by memory content: a restore of a snapshot whose memory is in {@link #dead} times
+ * out, one in {@link #corrupt} reports damaged files. Real VMs are tested by the QEMU ITs.
+ */
+public final class FakeVmm implements Vmm {
+  public static final VmmIdentity IDENTITY = new VmmIdentity("fake", "1.0.0", "none", "fake");
+
+  /** Memory contents whose restores time out, as a dead snapshot's clone does. */
+  public final Set<String> dead = ConcurrentHashMap.newKeySet();
+
+  /** Memory contents whose restores fail as damaged files do. */
+  public final Set<String> corrupt = ConcurrentHashMap.newKeySet();
+
+  private final AtomicInteger boots = new AtomicInteger();
+  private final AtomicInteger restores = new AtomicInteger();
+  private final AtomicInteger running = new AtomicInteger();
+  private final AtomicInteger ids = new AtomicInteger();
+
+  @Override
+  public VmmIdentity identity() {
+    return IDENTITY;
+  }
+
+  @Override
+  public MicroVm boot(FunctionSpec function, Duration readyTimeout) {
+    boots.incrementAndGet();
+    return new FakeVm(function, "booted " + function.id());
+  }
+
+  @Override
+  public MicroVm restore(VmSnapshot snapshot, Duration readyTimeout) {
+    restores.incrementAndGet();
+    String memory;
+    try {
+      memory = readMemory(snapshot.memoryFile());
+      Files.readAllBytes(snapshot.stateFile());
+    } catch (IOException e) {
+      throw new RestoreCorruptException("cannot read the snapshot: " + e, null, null, e);
+    }
+    if (corrupt.contains(memory)) {
+      throw new RestoreCorruptException("snapshot damaged: " + memory, "bad state", null, null);
+    }
+    if (dead.contains(memory)) {
+      throw new GuestTimeoutException(
+          "guest did not answer within " + readyTimeout.toMillis() + " ms", null, "", null);
+    }
+    return new FakeVm(snapshot.function(), memory);
+  }
+
+  @Override
+  public PreparedRestore prepareRestore(FunctionSpec function, Path memoryFile) {
+    return new PreparedRestore() {
+      private boolean used;
+
+      @Override
+      public MicroVm restore(VmSnapshot snapshot, Duration readyTimeout) {
+        if (used) {
+          throw new IllegalStateException("a prepared restore serves one restore");
+        }
+        used = true;
+        return FakeVmm.this.restore(snapshot, readyTimeout);
+      }
+
+      @Override
+      public void close() {
+        used = true;
+      }
+    };
+  }
+
+  /** Boots so far. */
+  public int boots() {
+    return boots.get();
+  }
+
+  /** Restores attempted so far, failed ones included. */
+  public int restores() {
+    return restores.get();
+  }
+
+  /** VMs started and not yet closed. */
+  public int running() {
+    return running.get();
+  }
+
+  private static String readMemory(Path file) throws IOException {
+    try (RandomAccessFile f = new RandomAccessFile(file.toFile(), "r")) {
+      byte[] head = new byte[(int) Math.min(4096, f.length())];
+      f.readFully(head);
+      String s = new String(head, StandardCharsets.UTF_8);
+      int end = s.indexOf('\n');
+      if (end < 0) {
+        throw new IOException("no memory content in " + file);
+      }
+      return s.substring(0, end);
+    }
+  }
+
+  /** One fake VM: an HTTP server answering with its memory. */
+  public final class FakeVm implements MicroVm {
+    private final String id = "fake-" + ids.incrementAndGet();
+    private final FunctionSpec function;
+    private final HttpServer server;
+    private volatile String memory;
+    private volatile VmState state = VmState.RUNNING;
+
+    FakeVm(FunctionSpec function, String memory) {
+      this.function = function;
+      this.memory = memory;
+      try {
+        server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+      } catch (IOException e) {
+        throw new BootException("cannot listen: " + e, null, null, e);
+      }
+      server.createContext(
+          "/",
+          exchange -> {
+            byte[] body = this.memory.getBytes(StandardCharsets.UTF_8);
+            exchange.getRequestBody().readAllBytes();
+            exchange.sendResponseHeaders(200, body.length);
+            exchange.getResponseBody().write(body);
+            exchange.close();
+          });
+      server.start();
+      running.incrementAndGet();
+    }
+
+    /** Changes what this VM answers (and what a snapshot of it holds). */
+    public void write(String memory) {
+      if (memory.contains("\n")) {
+        throw new IllegalArgumentException("memory is one line");
+      }
+      this.memory = memory;
+    }
+
+    @Override
+    public String id() {
+      return id;
+    }
+
+    @Override
+    public VmState state() {
+      return state;
+    }
+
+    @Override
+    public URI endpoint() {
+      return URI.create("http://127.0.0.1:" + server.getAddress().getPort());
+    }
+
+    @Override
+    public void pause() {
+      state.checkTransition(VmState.PAUSED, "pause");
+      state = VmState.PAUSED;
+    }
+
+    @Override
+    public void resume() {
+      state.checkTransition(VmState.RUNNING, "resume");
+      state = VmState.RUNNING;
+    }
+
+    @Override
+    public VmSnapshot snapshot(Path dir) {
+      state.checkTransition(VmState.SNAPSHOTTED, "snapshot");
+      Path memoryFile = dir.resolve("memory");
+      Path stateFile = dir.resolve("state");
+      try (RandomAccessFile f = new RandomAccessFile(memoryFile.toFile(), "rw")) {
+        f.setLength(function.memoryBytes());
+        f.write((memory + "\n").getBytes(StandardCharsets.UTF_8));
+        Files.writeString(stateFile, "fake device state of " + id + "\n");
+      } catch (IOException e) {
+        throw new UncheckedIOException(e);
+      }
+      state = VmState.SNAPSHOTTED;
+      close();
+      return new VmSnapshot(function, IDENTITY, memoryFile, stateFile);
+    }
+
+    @Override
+    public String consoleTail() {
+      return "";
+    }
+
+    @Override
+    public synchronized void close() {
+      if (state == VmState.STOPPED) {
+        return;
+      }
+      server.stop(0);
+      state = VmState.STOPPED;
+      running.decrementAndGet();
+    }
+  }
+}

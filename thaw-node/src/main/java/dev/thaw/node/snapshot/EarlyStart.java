@@ -1,0 +1,114 @@
+package dev.thaw.node.snapshot;
+
+import dev.thaw.core.function.FunctionSpec;
+import dev.thaw.core.io.FileTrees;
+import dev.thaw.core.snapshot.PackIndex;
+import dev.thaw.core.snapshot.SnapshotFile;
+import dev.thaw.core.snapshot.SnapshotManifest;
+import dev.thaw.core.snapshot.SnapshotStore;
+import dev.thaw.core.vmm.PreparedRestore;
+import dev.thaw.core.vmm.Vmm;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
+
+/**
+ * What a remote restore starts before it knows the manifest: the VMM, on an empty memory file of
+ * the requested function's size (a snapshot of it has that size), the read of the pack index and of
+ * the revision's unusable mark. All run while the manifest is fetched; if the manifest turns out
+ * not to fit them they are dropped.
+ */
+final class EarlyStart implements AutoCloseable {
+  private final FunctionSpec function;
+  private final CompletableFuture<PreparedRestore> started;
+  private final CompletableFuture<Optional<PackIndex>> pack;
+  private final CompletableFuture<Optional<Instant>> unusable;
+  private final Path file;
+  private boolean handedOver;
+
+  /** A read of remote storage that may fail. */
+  @FunctionalInterface
+  private interface RemoteRead<T> {
+    Optional<T> get() throws IOException;
+  }
+
+  EarlyStart(
+      Vmm vmm,
+      SnapshotStore remote,
+      Executor executor,
+      FunctionSpec function,
+      String revision,
+      Path file)
+      throws IOException {
+    this.function = function;
+    this.file = file;
+    ChunkAssembler.createSparse(file, function.memoryBytes());
+    this.started =
+        CompletableFuture.supplyAsync(() -> vmm.prepareRestore(function, file), executor);
+    this.pack = readQuietly(() -> remote.packIndex(revision), executor);
+    this.unusable = readQuietly(() -> remote.unusable(revision), executor);
+  }
+
+  /**
+   * Reads something optional from remote storage alongside the manifest; unreachable storage reads
+   * as absent (the manifest read then says why).
+   */
+  private static <T> CompletableFuture<Optional<T>> readQuietly(
+      RemoteRead<T> read, Executor executor) {
+    return CompletableFuture.supplyAsync(
+        () -> {
+          try {
+            return read.get();
+          } catch (IOException e) {
+            return Optional.<T>empty();
+          }
+        },
+        executor);
+  }
+
+  /** When the revision's snapshot marked unusable in remote storage was made, if one is. */
+  Optional<Instant> unusable() {
+    return unusable.join();
+  }
+
+  /**
+   * Links the early memory file in at {@code target} and hands over its VMM, when the snapshot is a
+   * chunked one of the same function; empty otherwise (the caller starts its own).
+   */
+  Optional<CompletableFuture<PreparedRestore>> adopt(SnapshotManifest m, Path target) {
+    SnapshotFile memory = m.file(SnapshotFile.Role.MEMORY).orElseThrow();
+    if (handedOver
+        || !m.chunked()
+        || !m.function().equals(function)
+        || memory.size() != function.memoryBytes()) {
+      return Optional.empty();
+    }
+    try {
+      // A second name for the same inode: QEMU may not have opened the first one yet, and a
+      // missing path it would create afresh, mapping an empty file.
+      Files.createLink(target, file);
+    } catch (IOException | UnsupportedOperationException e) {
+      return Optional.empty();
+    }
+    handedOver = true;
+    return Optional.of(started);
+  }
+
+  Optional<PackIndex> packIndex() {
+    return pack.join();
+  }
+
+  /** Stops the VMM unless handed over; drops the early name once QEMU has opened the file. */
+  @Override
+  public void close() {
+    if (!handedOver) {
+      handedOver = true;
+      started.thenAccept(PreparedRestore::close);
+    }
+    started.whenComplete((vm, failure) -> FileTrees.deleteQuietly(file));
+  }
+}

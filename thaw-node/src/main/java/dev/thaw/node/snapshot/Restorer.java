@@ -1,0 +1,130 @@
+package dev.thaw.node.snapshot;
+
+import dev.thaw.core.snapshot.RestoreDeadline;
+import dev.thaw.core.snapshot.SnapshotManifest;
+import dev.thaw.core.vmm.GuestTimeoutException;
+import dev.thaw.core.vmm.MicroVm;
+import dev.thaw.core.vmm.PreparedRestore;
+import dev.thaw.core.vmm.Vmm;
+import java.time.Duration;
+import java.util.Optional;
+
+/**
+ * Restores clones from snapshot files at hand — a cache entry, a fetched snapshot, a new snapshot
+ * being verified — each within the {@link RestoreDeadline}, which the time each took then feeds. A
+ * clone that misses the deadline makes its snapshot dead ({@link DeadSnapshotException}).
+ */
+final class Restorer {
+  private final Vmm vmm;
+  private final LocalSnapshotCache cache;
+  private final RestoreDeadline deadline;
+  private final DeadSnapshots dead;
+  private final SnapshotMetrics metrics;
+
+  Restorer(
+      Vmm vmm,
+      LocalSnapshotCache cache,
+      RestoreDeadline deadline,
+      DeadSnapshots dead,
+      SnapshotMetrics metrics) {
+    this.vmm = vmm;
+    this.cache = cache;
+    this.deadline = deadline;
+    this.dead = dead;
+    this.metrics = metrics;
+  }
+
+  /** Thrown by a restore whose clone missed the deadline; its caller condemns the snapshot. */
+  static final class DeadSnapshotException extends RuntimeException {
+    private static final long serialVersionUID = 1L;
+    private final transient DeadSnapshot dead;
+
+    DeadSnapshotException(DeadSnapshot dead) {
+      super(dead.failure().getMessage(), dead.failure());
+      this.dead = dead;
+    }
+
+    DeadSnapshot dead() {
+      return dead;
+    }
+  }
+
+  /** One restore, given the time its guest has to answer. */
+  @FunctionalInterface
+  interface RestoreCall {
+    MicroVm restore(Duration readyTimeout);
+  }
+
+  /**
+   * Restores a clone of {@code manifest}'s snapshot with the restore deadline, which the time it
+   * took (from {@code t0}, a {@link System#nanoTime()}) then feeds.
+   *
+   * @throws DeadSnapshotException when the clone did not answer in time
+   */
+  MicroVm within(SnapshotManifest manifest, DeadSnapshot.Phase phase, RestoreCall call, long t0) {
+    Duration limit = deadline.current();
+    try {
+      MicroVm vm = call.restore(limit);
+      deadline.restored(since(t0));
+      return vm;
+    } catch (GuestTimeoutException e) {
+      throw new DeadSnapshotException(
+          new DeadSnapshot(manifest.revision(), manifest.createdAt(), phase, limit, e));
+    }
+  }
+
+  /**
+   * Restores the cached snapshot of {@code revision}, releasing it once the VMM holds it.
+   *
+   * @param fromRemote whether another cold start just fetched it from remote storage (it counts as
+   *     a remote restore)
+   * @return empty when the cache has no usable entry for it
+   */
+  Optional<ColdStart> cached(String revision, boolean fromRemote) {
+    Optional<CachedSnapshot> hit = cache.acquire(revision);
+    if (hit.isEmpty()) {
+      return Optional.empty();
+    }
+    if (dead.isDead(hit.get().manifest())) {
+      // Condemned while another restore held it: drop it now that nobody does.
+      hit.get().close();
+      cache.remove(revision);
+      return Optional.empty();
+    }
+    long t0 = System.nanoTime();
+    try (CachedSnapshot snapshot = hit.get()) {
+      MicroVm vm =
+          within(
+              snapshot.manifest(),
+              DeadSnapshot.Phase.RESTORE,
+              limit -> vmm.restore(snapshot.vmSnapshot(), limit),
+              t0);
+      ColdStart start =
+          fromRemote
+              ? new ColdStart.Remote(vm, Duration.ZERO, since(t0))
+              : new ColdStart.Local(vm, since(t0));
+      metrics.coldStart(start.source());
+      return Optional.of(start);
+    }
+  }
+
+  /** Restores a fetched snapshot on the VMM started for it; releases both once it runs. */
+  ColdStart.Remote fetched(CachedSnapshot snapshot, PreparedRestore prepared, Duration fetch) {
+    long t0 = System.nanoTime();
+    try (snapshot;
+        prepared) {
+      MicroVm vm =
+          within(
+              snapshot.manifest(),
+              DeadSnapshot.Phase.RESTORE,
+              limit -> prepared.restore(snapshot.vmSnapshot(), limit),
+              t0);
+      metrics.coldStart(ColdStart.Source.REMOTE);
+      return new ColdStart.Remote(vm, fetch, since(t0));
+    }
+  }
+
+  static Duration since(long t0) {
+    return Duration.ofNanos(System.nanoTime() - t0);
+  }
+}

@@ -1,0 +1,137 @@
+package dev.thaw.node.snapshot;
+
+import dev.thaw.core.cache.CacheAdvertiser;
+import dev.thaw.core.cache.CacheIndex;
+import dev.thaw.core.snapshot.SnapshotManifest;
+import dev.thaw.core.vmm.Vmm;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.Objects;
+import java.util.function.UnaryOperator;
+
+/**
+ * One node's snapshot machinery, assembled in one place for the agent, the benchmarks and the
+ * tests: its bounded cache under {@code <data-dir>/cache}, scratch space under {@code
+ * <data-dir>/scratch}, and the snapshot manager over a VMM. Closing it lets snapshots in progress
+ * finish, then releases the cache directory.
+ */
+public final class SnapshotNode implements AutoCloseable {
+  private final LocalSnapshotCache cache;
+  private final SnapshotManager manager;
+  private final MeterRegistry meters;
+
+  private SnapshotNode(LocalSnapshotCache cache, SnapshotManager manager, MeterRegistry meters) {
+    this.cache = cache;
+    this.manager = manager;
+    this.meters = meters;
+  }
+
+  /**
+   * @param vmm the VMM that boots and restores this node's instances
+   * @param guest digests of the guest image {@code vmm} boots, recorded in every manifest
+   * @param dataDir the node's own directory (cache and scratch space go under it)
+   */
+  public static Builder builder(Vmm vmm, SnapshotManifest.Guest guest, Path dataDir) {
+    return new Builder(vmm, guest, dataDir);
+  }
+
+  public LocalSnapshotCache cache() {
+    return cache;
+  }
+
+  public SnapshotManager manager() {
+    return manager;
+  }
+
+  public MeterRegistry meters() {
+    return meters;
+  }
+
+  @Override
+  public void close() throws IOException {
+    try {
+      manager.close();
+    } finally {
+      cache.close();
+    }
+  }
+
+  /** Builder: a 4 GiB cache announced nowhere, its own meters, local snapshot mode by default. */
+  public static final class Builder {
+    private final Vmm vmm;
+    private final SnapshotManifest.Guest guest;
+    private final Path dataDir;
+    private long capacityBytes = 4L << 30;
+    private CacheAdvertiser advertiser = CacheAdvertiser.none();
+    private MeterRegistry meters = new SimpleMeterRegistry();
+    private UnaryOperator<SnapshotManager.Builder> manager = b -> b;
+
+    private Builder(Vmm vmm, SnapshotManifest.Guest guest, Path dataDir) {
+      this.vmm = Objects.requireNonNull(vmm, "vmm");
+      this.guest = Objects.requireNonNull(guest, "guest");
+      this.dataDir = Objects.requireNonNull(dataDir, "dataDir");
+    }
+
+    /** Bound of the local snapshot cache. */
+    public Builder cacheCapacity(long bytes) {
+      if (bytes <= 0) {
+        throw new IllegalArgumentException("cache capacity must be positive: " + bytes);
+      }
+      this.capacityBytes = bytes;
+      return this;
+    }
+
+    /** Where the cached revisions are announced (placement reads them). */
+    public Builder advertiser(CacheAdvertiser advertiser) {
+      this.advertiser = Objects.requireNonNull(advertiser);
+      return this;
+    }
+
+    public Builder meters(MeterRegistry meters) {
+      this.meters = Objects.requireNonNull(meters);
+      return this;
+    }
+
+    /**
+     * Sets what differs between nodes (mode, remote store, chunk size…) on a manager builder that
+     * already has the VMM, cache, guest, scratch space and meters.
+     */
+    public Builder manager(UnaryOperator<SnapshotManager.Builder> configure) {
+      this.manager = Objects.requireNonNull(configure);
+      return this;
+    }
+
+    /**
+     * Opens the cache (recovering what a previous run left) and builds the manager.
+     *
+     * @throws IOException when the cache directory cannot be opened or another process owns it
+     */
+    public SnapshotNode build() throws IOException {
+      LocalSnapshotCache cache =
+          LocalSnapshotCache.open(
+              dataDir.resolve("cache"),
+              CacheIndex.builder().capacityBytes(capacityBytes).build(),
+              advertiser,
+              vmm.identity(),
+              meters);
+      try {
+        SnapshotManager m =
+            manager
+                .apply(
+                    SnapshotManager.builder()
+                        .vmm(vmm)
+                        .cache(cache)
+                        .guest(guest)
+                        .scratch(dataDir.resolve("scratch"))
+                        .meters(meters))
+                .build();
+        return new SnapshotNode(cache, m, meters);
+      } catch (RuntimeException e) {
+        cache.close();
+        throw e;
+      }
+    }
+  }
+}
