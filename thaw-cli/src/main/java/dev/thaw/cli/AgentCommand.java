@@ -4,6 +4,7 @@ import dev.thaw.core.cache.CacheAdvertiser;
 import dev.thaw.core.config.ByteSize;
 import dev.thaw.core.function.BuiltinFunctions;
 import dev.thaw.core.function.FunctionSpec;
+import dev.thaw.core.function.Revision;
 import dev.thaw.core.snapshot.SnapshotMode;
 import dev.thaw.kubernetes.KubernetesCacheAdvertiser;
 import dev.thaw.node.agent.AgentServer;
@@ -140,7 +141,7 @@ final class AgentCommand implements Callable<Integer> {
             .build();
     if (!noBuiltins) {
       for (FunctionSpec f : BuiltinFunctions.all()) {
-        agent.deploy(f.id(), f);
+        agent.deploy(Revision.of(f.id()), f);
       }
     }
     AgentServer server =

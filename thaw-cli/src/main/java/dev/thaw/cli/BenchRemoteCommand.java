@@ -7,6 +7,7 @@ import dev.thaw.core.config.ByteSize;
 import dev.thaw.core.function.BuiltinFunctions;
 import dev.thaw.core.function.FunctionClient;
 import dev.thaw.core.function.FunctionSpec;
+import dev.thaw.core.function.Revision;
 import dev.thaw.core.io.FileTrees;
 import dev.thaw.core.snapshot.SnapshotManifest;
 import dev.thaw.core.snapshot.SnapshotMode;
@@ -223,7 +224,7 @@ final class BenchRemoteCommand implements Callable<Integer> {
       SnapshotManifest mb = snapshot(maker, other, b);
       whole.upload(ma, maker.cache().entryDir(a));
       // The dedup node holds the other function's snapshot, fetched like any remote one.
-      try (MicroVm vm = dedup.manager().start(other, b).vm()) {
+      try (MicroVm vm = dedup.manager().start(other, Revision.of(b)).vm()) {
         client.get(vm.endpoint(), "/");
       }
 
@@ -251,7 +252,7 @@ final class BenchRemoteCommand implements Callable<Integer> {
           OptionalLong cpu0 = cpu.busyMillis();
           ProcessCpu.Sample parts0 = parts.sample();
           long t0 = System.nanoTime();
-          ColdStart start = n.manager().start(function, a);
+          ColdStart start = n.manager().start(function, Revision.of(a));
           try (MicroVm vm = start.vm()) {
             client.get(vm.endpoint(), "/");
             double elapsed = (System.nanoTime() - t0) / 1e6;
@@ -318,11 +319,13 @@ final class BenchRemoteCommand implements Callable<Integer> {
   /** Boots {@code function}, invokes it once and snapshots it (cached and uploaded). */
   private SnapshotManifest snapshot(Node node, FunctionSpec function, String revision)
       throws Exception {
-    ColdStart first = node.manager().start(function, revision);
+    ColdStart first = node.manager().start(function, Revision.of(revision));
     client.get(first.vm().endpoint(), "/");
     long t0 = System.nanoTime();
     SnapshotManager.Snapshotted made =
-        node.manager().snapshotAfterFirstInvocation(first.vm(), function, revision).get();
+        node.manager()
+            .snapshotAfterFirstInvocation(first.vm(), function, Revision.of(revision))
+            .get();
     made.verifiedClone().ifPresent(MicroVm::close);
     SnapshotManifest m = made.manifest().orElseThrow();
     out.printf(

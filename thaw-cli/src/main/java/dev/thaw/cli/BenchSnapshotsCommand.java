@@ -3,6 +3,7 @@ package dev.thaw.cli;
 import dev.thaw.core.function.BuiltinFunctions;
 import dev.thaw.core.function.FunctionClient;
 import dev.thaw.core.function.FunctionSpec;
+import dev.thaw.core.function.Revision;
 import dev.thaw.core.io.FileTrees;
 import dev.thaw.core.snapshot.SnapshotManifest;
 import dev.thaw.core.snapshot.SnapshotMode;
@@ -96,11 +97,14 @@ final class BenchSnapshotsCommand implements Callable<Integer> {
         SnapshotNode cached = node(root, "cached", SnapshotMode.REMOTE, true, vmm, guest, remote)) {
       results.add(measure("no snapshot", none, function, () -> {}));
 
-      ColdStart first = local.manager().start(function, REVISION);
+      ColdStart first = local.manager().start(function, Revision.of(REVISION));
       client.get(first.vm().endpoint(), "/");
       long t0 = System.nanoTime();
       SnapshotManager.Snapshotted made =
-          local.manager().snapshotAfterFirstInvocation(first.vm(), function, REVISION).get();
+          local
+              .manager()
+              .snapshotAfterFirstInvocation(first.vm(), function, Revision.of(REVISION))
+              .get();
       made.verifiedClone().ifPresent(MicroVm::close);
       SnapshotManifest m = made.manifest().orElseThrow();
       out.printf(
@@ -132,7 +136,7 @@ final class BenchSnapshotsCommand implements Callable<Integer> {
     for (int i = 1; i <= coldStarts; i++) {
       before.run();
       long t0 = System.nanoTime();
-      ColdStart start = node.manager().start(function, REVISION);
+      ColdStart start = node.manager().start(function, Revision.of(REVISION));
       try (MicroVm vm = start.vm()) {
         client.get(vm.endpoint(), "/");
         double ms = (System.nanoTime() - t0) / 1e6;
@@ -145,7 +149,7 @@ final class BenchSnapshotsCommand implements Callable<Integer> {
             i,
             coldStarts,
             ms,
-            start.source().name().toLowerCase(Locale.ROOT),
+            start.source().label(),
             start.fetch().toNanos() / 1e6);
       }
     }

@@ -1,11 +1,13 @@
 package dev.thaw.cli;
 
 import dev.thaw.core.function.FunctionSpec;
+import dev.thaw.core.function.Revision;
 import dev.thaw.core.io.FileTrees;
 import dev.thaw.core.snapshot.SnapshotManifest;
 import dev.thaw.core.stats.LatencySummary;
 import dev.thaw.node.agent.Invocation;
 import dev.thaw.node.agent.NodeAgent;
+import dev.thaw.node.protocol.ColdStartReport;
 import dev.thaw.node.snapshot.DeadSnapshot;
 import dev.thaw.node.snapshot.SnapshotNode;
 import dev.thaw.qemu.GuestImage;
@@ -167,9 +169,9 @@ final class BenchSoakCommand implements Callable<Integer> {
 
   private Cycle cycle(NodeAgent agent, SnapshotNode node, FunctionSpec function, String revision)
       throws InterruptedException {
-    agent.deploy(revision, function);
-    Invocation first = agent.invoke(revision, "/");
-    double bootMs = first.latency().toNanos() / 1e6;
+    agent.deploy(Revision.of(revision), function);
+    Invocation first = agent.invoke(Revision.of(revision), "/");
+    double bootMs = first.served().latency().toNanos() / 1e6;
     // The agent snapshots in the background, verifies with a clone, and pools whatever serves next.
     long deadline = System.nanoTime() + Duration.ofMinutes(5).toNanos();
     while (agent.instances().stream().noneMatch(i -> i.revision().equals(revision) && !i.busy())
@@ -177,18 +179,18 @@ final class BenchSoakCommand implements Callable<Integer> {
       Thread.sleep(20);
     }
     boolean snapshotted = node.cache().revisions().contains(revision);
-    agent.stopIdle(revision);
+    agent.stopIdle(Revision.of(revision));
     String source = "-";
     double restoreMs = 0;
     String fallback = "";
     if (snapshotted) {
-      Invocation second = agent.invoke(revision, "/");
-      Invocation.ColdStartInfo cold = second.coldStart().orElseThrow();
-      source = cold.source().name().toLowerCase(Locale.ROOT);
-      restoreMs = second.latency().toNanos() / 1e6;
+      Invocation second = agent.invoke(Revision.of(revision), "/");
+      ColdStartReport cold = second.served().coldStart().orElseThrow();
+      source = cold.source().label();
+      restoreMs = second.served().latency().toNanos() / 1e6;
       fallback = cold.fallback().orElse("");
     }
-    agent.stopIdle(revision);
+    agent.stopIdle(Revision.of(revision));
     node.cache().remove(revision);
     return new Cycle(revision, function.id(), bootMs, snapshotted, source, restoreMs, fallback);
   }

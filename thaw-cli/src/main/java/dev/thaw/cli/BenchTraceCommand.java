@@ -1,6 +1,7 @@
 package dev.thaw.cli;
 
 import dev.thaw.bench.LatencyReport;
+import dev.thaw.core.function.Revision;
 import dev.thaw.core.io.FileTrees;
 import dev.thaw.core.placement.PlacementScorer;
 import dev.thaw.core.snapshot.SnapshotMode;
@@ -170,7 +171,8 @@ final class BenchTraceCommand implements Callable<Integer> {
       cluster.agents().forEach(b::node);
       try (Gateway gateway = b.build()) {
         for (int i = 0; i < sample.size(); i++) {
-          gateway.deploy(TraceReplayer.revision(i), TraceReplayer.functionFor(i, sample.get(i)));
+          gateway.deploy(
+              Revision.of(TraceReplayer.revision(i)), TraceReplayer.functionFor(i, sample.get(i)));
         }
         List<TraceReplayer.Record> records = TraceReplayer.run(plan, gateway, System.out);
         TraceReplayer.write(records, plan.minutes(), out);

@@ -3,13 +3,16 @@ package dev.thaw.cli;
 import dev.thaw.bench.LatencyReport;
 import dev.thaw.core.function.BuiltinFunctions;
 import dev.thaw.core.function.FunctionSpec;
+import dev.thaw.core.function.Revision;
 import dev.thaw.core.io.FileTrees;
 import dev.thaw.core.placement.NodeState;
 import dev.thaw.core.placement.PlacementScorer;
 import dev.thaw.core.snapshot.SnapshotMode;
 import dev.thaw.core.stats.LatencySummary;
 import dev.thaw.node.gateway.Gateway;
-import dev.thaw.node.http.HttpStatusException;
+import dev.thaw.node.protocol.ColdStartReport;
+import dev.thaw.node.protocol.Refused;
+import dev.thaw.node.protocol.Served;
 import dev.thaw.qemu.GuestImage;
 import dev.thaw.s3.EmbeddedS3Server;
 import dev.thaw.s3.S3SnapshotStore;
@@ -197,7 +200,7 @@ final class DemoCommand implements Callable<Integer> {
         Gateway.builder().scorer(scorer).seed(seed).healthInterval(Duration.ofMillis(200));
     cluster.agents().forEach(b::node);
     Gateway g = b.build();
-    FUNCTIONS.forEach(g::deploy);
+    FUNCTIONS.forEach((name, f) -> g.deploy(Revision.of(name), f));
     return g;
   }
 
@@ -209,23 +212,23 @@ final class DemoCommand implements Callable<Integer> {
         Row row;
         String fallback = "";
         try {
-          Gateway.Result r = gateway.invoke(revision, "/");
-          Map<String, String> h = r.headers();
-          fallback = h.getOrDefault("x-thaw-fallback", "");
+          Gateway.Result r = gateway.invoke(Revision.of(revision), "/");
+          Served served = r.served();
+          fallback = served.coldStart().flatMap(ColdStartReport::fallback).orElse("");
           row =
               new Row(
                   c.name(),
                   round,
                   revision,
                   r.node(),
-                  h.getOrDefault("x-thaw-start", ""),
-                  h.getOrDefault("x-thaw-source", ""),
-                  h.getOrDefault("x-thaw-placement-ms", ""),
-                  Long.parseLong(h.getOrDefault("x-thaw-fetch-ms", "0")),
-                  Long.parseLong(h.getOrDefault("x-thaw-startup-ms", "0")),
+                  served.start(),
+                  served.source(),
+                  String.format(Locale.ROOT, "%.3f", r.placement().toNanos() / 1e6),
+                  served.coldStart().map(x -> x.fetch().toMillis()).orElse(0L),
+                  served.coldStart().map(x -> x.startup().toMillis()).orElse(0L),
                   (System.nanoTime() - s) / 1e6,
                   r.status() == 200 ? "" : "status " + r.status());
-        } catch (HttpStatusException e) {
+        } catch (Refused e) {
           row =
               new Row(
                   c.name(),

@@ -1,10 +1,12 @@
 package dev.thaw.cli;
 
 import dev.thaw.core.function.FunctionSpec;
+import dev.thaw.core.function.Revision;
 import dev.thaw.core.trace.ReplayPlan;
 import dev.thaw.core.trace.TraceFunction;
 import dev.thaw.node.gateway.Gateway;
-import dev.thaw.node.http.HttpStatusException;
+import dev.thaw.node.protocol.Refused;
+import dev.thaw.node.protocol.Served;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.io.PrintWriter;
@@ -14,7 +16,6 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
@@ -115,22 +116,22 @@ final class TraceReplayer {
     long start = System.nanoTime();
     String revision = revision(i.function());
     try {
-      Gateway.Result r = gateway.invoke(revision, "/?ms=" + i.durationMs());
-      Map<String, String> h = r.headers();
+      Gateway.Result r = gateway.invoke(Revision.of(revision), "/?ms=" + i.durationMs());
+      Served served = r.served();
       return new Record(
           revision,
           id,
           i.minute(),
           (start - t0) / 1_000_000,
-          h.getOrDefault("x-thaw-start", ""),
+          served.start(),
           r.node(),
-          h.getOrDefault("x-thaw-source", ""),
-          Long.parseLong(h.getOrDefault("x-thaw-fetch-ms", "0")),
-          Long.parseLong(h.getOrDefault("x-thaw-startup-ms", "0")),
+          served.source(),
+          served.coldStart().map(x -> x.fetch().toMillis()).orElse(0L),
+          served.coldStart().map(x -> x.startup().toMillis()).orElse(0L),
           i.durationMs(),
           (System.nanoTime() - start) / 1e6,
           r.status() == 200 ? "" : "status " + r.status());
-    } catch (HttpStatusException e) {
+    } catch (Refused e) {
       return new Record(
           revision,
           id,

@@ -5,11 +5,12 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import dev.thaw.core.function.BuiltinFunctions;
+import dev.thaw.core.function.Revision;
 import dev.thaw.core.placement.NodeState;
 import dev.thaw.core.placement.PlacementScorer;
 import dev.thaw.core.snapshot.SnapshotMode;
 import dev.thaw.node.gateway.Gateway;
-import dev.thaw.node.http.HttpStatusException;
+import dev.thaw.node.protocol.Refused;
 import dev.thaw.qemu.GuestImage;
 import dev.thaw.s3.EmbeddedS3Server;
 import dev.thaw.s3.S3SnapshotStore;
@@ -47,10 +48,9 @@ class ClusterIT {
                     4));
         Gateway gateway = gateway(cluster.agents(), PlacementScorer.snapshotAware(0.5))) {
       // First invocation: a cold boot on some node A, snapshotted and uploaded.
-      Gateway.Result first = gateway.invoke("stateful", "/");
-      assertThat(first.headers())
-          .containsEntry("x-thaw-start", "cold")
-          .containsEntry("x-thaw-source", "none");
+      Gateway.Result first = gateway.invoke(Revision.of("stateful"), "/");
+      assertThat(first.served().start()).isEqualTo("cold");
+      assertThat(first.served().source()).isEqualTo("none");
       String a = first.node();
       String b = a.equals("node-1") ? "node-2" : "node-1";
       await().atMost(Duration.ofSeconds(60)).until(() -> store.revisions().contains("stateful"));
@@ -61,15 +61,15 @@ class ClusterIT {
           .atMost(Duration.ofSeconds(30))
           .pollInterval(Duration.ofMillis(50))
           .until(() -> get(instancesOfA).body().contains("\"busy\":false"));
-      Gateway.Result warm = gateway.invoke("stateful", "/");
+      Gateway.Result warm = gateway.invoke(Revision.of("stateful"), "/");
       assertThat(warm.node()).isEqualTo(a);
-      assertThat(warm.headers()).containsEntry("x-thaw-start", "warm");
+      assertThat(warm.served().start()).isEqualTo("warm");
 
       // Idle past keep-alive, every instance stops; snapshot-aware placement picks A again.
       await().atMost(Duration.ofSeconds(30)).until(() -> noWarmInstances(gateway));
-      Gateway.Result again = gateway.invoke("stateful", "/");
+      Gateway.Result again = gateway.invoke(Revision.of("stateful"), "/");
       assertThat(again.node()).isEqualTo(a);
-      assertThat(again.headers()).containsEntry("x-thaw-source", "local");
+      assertThat(again.served().source()).isEqualTo("local");
 
       // A cold start on B restores A's snapshot from remote storage.
       HttpResponse<String> onB =
@@ -82,18 +82,18 @@ class ClusterIT {
       // First let every instance expire, so the only instance is the one booting.
       await().atMost(Duration.ofSeconds(30)).until(() -> busyNode(cluster.agents()) == null);
       CompletableFuture<Gateway.Result> inFlight =
-          CompletableFuture.supplyAsync(() -> gateway.invoke("hello", "/"));
+          CompletableFuture.supplyAsync(() -> gateway.invoke(Revision.of("hello"), "/"));
       String booting =
           await()
               .atMost(Duration.ofSeconds(20))
               .until(() -> busyNode(cluster.agents()), n -> n != null);
       cluster.kill(booting);
       assertThatThrownBy(() -> inFlight.get(30, TimeUnit.SECONDS))
-          .hasCauseInstanceOf(HttpStatusException.class)
+          .hasCauseInstanceOf(Refused.class)
           .hasMessageContaining("failed during the invocation");
 
       // The gateway keeps serving through the surviving node.
-      Gateway.Result survivor = gateway.invoke("stateful", "/");
+      Gateway.Result survivor = gateway.invoke(Revision.of("stateful"), "/");
       assertThat(survivor.status()).isEqualTo(200);
       assertThat(survivor.node()).isNotEqualTo(booting);
     }
@@ -103,8 +103,8 @@ class ClusterIT {
     Gateway.Builder b = Gateway.builder().scorer(scorer).healthInterval(Duration.ofMillis(200));
     agents.forEach(b::node);
     Gateway g = b.build();
-    g.deploy("stateful", BuiltinFunctions.STATEFUL);
-    g.deploy("hello", BuiltinFunctions.HELLO);
+    g.deploy(Revision.of("stateful"), BuiltinFunctions.STATEFUL);
+    g.deploy(Revision.of("hello"), BuiltinFunctions.HELLO);
     return g;
   }
 

@@ -1,13 +1,13 @@
 package dev.thaw.core.snapshot;
 
 import dev.thaw.core.function.FunctionSpec;
+import dev.thaw.core.function.Revision;
 import dev.thaw.core.vmm.VmmIdentity;
 import java.time.Instant;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.regex.Pattern;
 
 /**
  * The snapshot's "info file": what was snapshotted, by which VMM, and the exact files.
@@ -61,7 +61,6 @@ public record SnapshotManifest(
   static final String READABLE_VERSIONS = WHOLE_FILE_FORMAT + " and " + FORMAT_VERSION;
 
   public static final String FILE_NAME = "manifest.json";
-  private static final Pattern REVISION = Pattern.compile("[a-z0-9][a-z0-9.-]{0,127}");
 
   /** The guest image a snapshot's VM booted: restoring needs the same one. */
   public record Guest(String kernelSha256, String initrdSha256) {
@@ -78,7 +77,7 @@ public record SnapshotManifest(
     Objects.requireNonNull(guest, "guest");
     Objects.requireNonNull(createdAt, "createdAt");
     files = List.copyOf(Objects.requireNonNull(files, "files"));
-    if (!REVISION.matcher(revision).matches()) {
+    if (!Revision.isValid(revision)) {
       throw new MalformedManifestException(
           "revision is not a valid name: '" + revision + "'", null);
     }

@@ -6,7 +6,9 @@ import static dev.thaw.node.http.HttpJson.send;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import dev.thaw.core.function.FunctionSpec;
-import dev.thaw.node.http.HttpStatusException;
+import dev.thaw.core.function.Revision;
+import dev.thaw.node.http.HttpJson;
+import dev.thaw.node.protocol.Refused;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.InetSocketAddress;
@@ -25,16 +27,16 @@ import tools.jackson.databind.json.JsonMapper;
 
 /**
  * The agent's HTTP API, on 127.0.0.1 only. The HTTP layer only translates; {@link NodeAgent}
- * decides.
+ * decides. The records it serves are those of {@code dev.thaw.node.protocol}, which {@link
+ * dev.thaw.node.protocol.AgentClient} reads; a refusal's kind becomes its status here.
  *
  * <pre>
- *   GET  /health                              {"status":"ok","node":…}
+ *   GET  /health                              a NodeStatus
  *   PUT  /functions/{revision}                body: a FunctionSpec as JSON; deploys it
  *   GET  /functions                           deployed revisions and their specs
- *   POST /functions/{revision}/invoke[?path=/x] invokes; headers X-Thaw-Start: cold|warm,
- *                                             X-Thaw-Source, X-Thaw-Instance, X-Thaw-Node,
- *                                             X-Thaw-Fallback (why a snapshot was not used)
- *   GET  /instances                           running instances
+ *   POST /functions/{revision}/invoke[?path=/x] invokes; the function's answer, with where and
+ *                                             how it ran in X-Thaw-* headers (see Served)
+ *   GET  /instances                           running instances (InstanceInfo)
  *   POST /functions/{revision}/instances      starts an instance (restore or boot) and leaves
  *                                             it warm; same headers as invoke
  *   DELETE /functions/{revision}/instances    stops the revision's idle instances
@@ -44,11 +46,10 @@ import tools.jackson.databind.json.JsonMapper;
  */
 public final class AgentServer implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(AgentServer.class);
-  private static final JsonMapper JSON = dev.thaw.node.http.HttpJson.JSON;
-  private static final Pattern FUNCTION = Pattern.compile("/functions/([a-z0-9][a-z0-9.-]*)");
-  private static final Pattern INVOKE = Pattern.compile("/functions/([a-z0-9][a-z0-9.-]*)/invoke");
-  private static final Pattern INSTANCES =
-      Pattern.compile("/functions/([a-z0-9][a-z0-9.-]*)/instances");
+  private static final JsonMapper JSON = dev.thaw.node.protocol.AgentClient.JSON;
+  private static final Pattern FUNCTION = Pattern.compile("/functions/([^/]+)");
+  private static final Pattern INVOKE = Pattern.compile("/functions/([^/]+)/invoke");
+  private static final Pattern INSTANCES = Pattern.compile("/functions/([^/]+)/instances");
 
   private final NodeAgent agent;
   private final Supplier<Object> snapshots;
@@ -88,27 +89,20 @@ public final class AgentServer implements AutoCloseable {
       Matcher invoke = INVOKE.matcher(path);
       Matcher function = FUNCTION.matcher(path);
       if (method.equals("GET") && path.equals("/health")) {
-        json(
-            exchange,
-            200,
-            Map.of(
-                "status", "ok",
-                "node", agent.name(),
-                "maxInstances", agent.maxInstances(),
-                "activeInstances", agent.activeInstances()));
+        json(exchange, 200, agent.status());
       } else if (method.equals("POST") && invoke.matches()) {
-        invoke(exchange, invoke.group(1));
+        invoke(exchange, HttpJson.revision(invoke.group(1)));
       } else if (method.equals("POST") && INSTANCES.matcher(path).matches()) {
         Matcher m = INSTANCES.matcher(path);
         m.matches();
         drain(exchange.getRequestBody());
-        respond(exchange, agent.invoke(m.group(1), "/health"));
+        respond(exchange, agent.invoke(HttpJson.revision(m.group(1)), "/health"));
       } else if (method.equals("DELETE") && INSTANCES.matcher(path).matches()) {
         Matcher m = INSTANCES.matcher(path);
         m.matches();
-        json(exchange, 200, Map.of("stopped", agent.stopIdle(m.group(1))));
+        json(exchange, 200, Map.of("stopped", agent.stopIdle(HttpJson.revision(m.group(1)))));
       } else if (method.equals("PUT") && function.matches()) {
-        deploy(exchange, function.group(1));
+        deploy(exchange, HttpJson.revision(function.group(1)));
       } else if (method.equals("GET") && path.equals("/functions")) {
         json(exchange, 200, agent.functions());
       } else if (method.equals("GET") && path.equals("/instances")) {
@@ -120,8 +114,8 @@ public final class AgentServer implements AutoCloseable {
       } else {
         json(exchange, 404, Map.of("error", "no such endpoint: " + method + " " + path));
       }
-    } catch (HttpStatusException e) {
-      json(exchange, e.status(), Map.of("error", e.getMessage()));
+    } catch (Refused e) {
+      json(exchange, Refused.httpStatus(e.kind()), Map.of("error", e.getMessage()));
     } catch (RuntimeException e) {
       log.error("request {} failed", exchange.getRequestURI(), e);
       json(exchange, 500, Map.of("error", String.valueOf(e.getMessage())));
@@ -130,7 +124,7 @@ public final class AgentServer implements AutoCloseable {
     }
   }
 
-  private void invoke(HttpExchange exchange, String revision) throws IOException {
+  private void invoke(HttpExchange exchange, Revision revision) throws IOException {
     drain(exchange.getRequestBody());
     String query = exchange.getRequestURI().getQuery();
     String path = query != null && query.startsWith("path=/") ? query.substring(5) : "/";
@@ -138,36 +132,21 @@ public final class AgentServer implements AutoCloseable {
   }
 
   private void respond(HttpExchange exchange, Invocation result) throws IOException {
-    var headers = exchange.getResponseHeaders();
-    headers.add("X-Thaw-Node", agent.name());
-    headers.add("X-Thaw-Instance", result.instance());
-    headers.add("X-Thaw-Start", result.coldStart().isPresent() ? "cold" : "warm");
-    result
-        .coldStart()
-        .ifPresent(
-            c -> {
-              headers.add("X-Thaw-Source", c.source().name().toLowerCase(java.util.Locale.ROOT));
-              headers.add("X-Thaw-Fetch-Ms", Long.toString(c.fetch().toMillis()));
-              headers.add("X-Thaw-Startup-Ms", Long.toString(c.startup().toMillis()));
-              // Why a snapshot path was abandoned for a boot: one line, printable ASCII only.
-              c.fallback()
-                  .map(why -> why.lines().findFirst().orElse("").replaceAll("[^\\x20-\\x7e]", "?"))
-                  .ifPresent(why -> headers.add("X-Thaw-Fallback", why));
-            });
-    headers.add("X-Thaw-Latency-Ms", Long.toString(result.latency().toMillis()));
+    result.served().writeTo(exchange.getResponseHeaders()::add);
     send(exchange, result.status(), "application/json", result.body());
   }
 
-  private void deploy(HttpExchange exchange, String revision) throws IOException {
+  private void deploy(HttpExchange exchange, Revision revision) throws IOException {
     FunctionSpec spec;
     try {
       spec = JSON.readValue(exchange.getRequestBody(), FunctionSpec.class);
     } catch (JacksonException e) {
-      throw new HttpStatusException(400, "invalid function spec: " + e.getOriginalMessage(), e);
+      throw new Refused(
+          Refused.Kind.INVALID, "invalid function spec: " + e.getOriginalMessage(), e);
     }
     agent.deploy(revision, spec);
     Map<String, Object> body = new LinkedHashMap<>();
-    body.put("revision", revision);
+    body.put("revision", revision.value());
     body.put("function", spec);
     json(exchange, 200, body);
   }

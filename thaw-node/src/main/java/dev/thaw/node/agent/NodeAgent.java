@@ -3,8 +3,13 @@ package dev.thaw.node.agent;
 import dev.thaw.core.concurrent.DaemonThreads;
 import dev.thaw.core.function.FunctionClient;
 import dev.thaw.core.function.FunctionSpec;
+import dev.thaw.core.function.Revision;
 import dev.thaw.core.vmm.MicroVm;
-import dev.thaw.node.http.HttpStatusException;
+import dev.thaw.node.protocol.ColdStartReport;
+import dev.thaw.node.protocol.InstanceInfo;
+import dev.thaw.node.protocol.NodeStatus;
+import dev.thaw.node.protocol.Refused;
+import dev.thaw.node.protocol.Served;
 import dev.thaw.node.snapshot.ColdStart;
 import dev.thaw.node.snapshot.SnapshotManager;
 import java.io.UncheckedIOException;
@@ -43,8 +48,8 @@ public final class NodeAgent implements AutoCloseable {
   private final int maxInstances;
   private final LongSupplier ticker;
   private final FunctionClient client;
-  private final Map<String, FunctionSpec> functions = new ConcurrentHashMap<>();
-  private final Map<String, Deque<Instance>> idle = new ConcurrentHashMap<>();
+  private final Map<Revision, FunctionSpec> functions = new ConcurrentHashMap<>();
+  private final Map<Revision, Deque<Instance>> idle = new ConcurrentHashMap<>();
   private final Map<String, Instance> live = new ConcurrentHashMap<>();
   private final AtomicInteger instances = new AtomicInteger();
   private final AtomicInteger sequence = new AtomicInteger();
@@ -55,13 +60,13 @@ public final class NodeAgent implements AutoCloseable {
   /** One instance of a revision. */
   private static final class Instance {
     final String id;
-    final String revision;
+    final Revision revision;
     final MicroVm vm;
     final boolean needsSnapshot;
     volatile long lastUsed;
     volatile boolean busy;
 
-    Instance(String id, String revision, MicroVm vm, boolean needsSnapshot, long now) {
+    Instance(String id, Revision revision, MicroVm vm, boolean needsSnapshot, long now) {
       this.id = id;
       this.revision = revision;
       this.vm = vm;
@@ -69,9 +74,6 @@ public final class NodeAgent implements AutoCloseable {
       this.lastUsed = now;
     }
   }
-
-  /** What {@link #instances()} reports of one instance. */
-  public record InstanceInfo(String id, String revision, String endpoint, boolean busy) {}
 
   private NodeAgent(Builder b) {
     this.name = b.name;
@@ -101,63 +103,70 @@ public final class NodeAgent implements AutoCloseable {
   }
 
   /** Deploys (or redeploys) a revision of a function. */
-  public void deploy(String revision, FunctionSpec function) {
+  public void deploy(Revision revision, FunctionSpec function) {
     functions.put(Objects.requireNonNull(revision), Objects.requireNonNull(function));
     idle.computeIfAbsent(revision, r -> new ArrayDeque<>());
   }
 
+  /** Deployed functions by revision name. */
   public Map<String, FunctionSpec> functions() {
-    return Map.copyOf(functions);
+    Map<String, FunctionSpec> out = new java.util.TreeMap<>();
+    functions.forEach((r, f) -> out.put(r.value(), f));
+    return out;
   }
 
   /**
    * Invokes {@code path} on an instance of {@code revision}.
    *
-   * @throws HttpStatusException 404 for an unknown revision, 503 at capacity, 502 when the instance
-   *     fails
+   * @throws Refused UNKNOWN_REVISION when nothing is deployed under {@code revision}, NO_CAPACITY
+   *     at capacity or while shutting down, FAILED when the cold start or the instance fails
    */
-  public Invocation invoke(String revision, String path) {
+  public Invocation invoke(Revision revision, String path) {
     long t0 = System.nanoTime();
     FunctionSpec function = functions.get(revision);
     if (function == null) {
-      throw new HttpStatusException(404, "no function deployed as revision " + revision, null);
+      throw new Refused(
+          Refused.Kind.UNKNOWN_REVISION, "no function deployed as revision " + revision, null);
     }
     Instance instance = takeIdle(revision);
-    Optional<Invocation.ColdStartInfo> cold = Optional.empty();
+    Optional<ColdStartReport> cold = Optional.empty();
     if (instance == null) {
       if (closed) {
-        throw new HttpStatusException(503, "agent " + name + " is shutting down", null);
+        throw new Refused(Refused.Kind.NO_CAPACITY, "agent " + name + " is shutting down", null);
       }
       if (instances.incrementAndGet() > maxInstances) {
         instances.decrementAndGet();
-        throw new HttpStatusException(
-            503, "node " + name + " is at capacity (" + maxInstances + " instances)", null);
+        throw new Refused(
+            Refused.Kind.NO_CAPACITY,
+            "node " + name + " is at capacity (" + maxInstances + " instances)",
+            null);
       }
       ColdStart start;
       try {
         start = manager.start(function, revision);
       } catch (RuntimeException e) {
         instances.decrementAndGet();
-        throw new HttpStatusException(
-            502, "cold start of " + revision + " failed: " + e.getMessage(), e);
+        throw new Refused(
+            Refused.Kind.FAILED, "cold start of " + revision + " failed: " + e.getMessage(), e);
       }
       instance = register(revision, start.vm(), start instanceof ColdStart.Booted);
-      cold = Optional.of(Invocation.ColdStartInfo.of(start));
+      cold = Optional.of(ColdStartReport.of(start));
     }
     FunctionClient.Response response;
     try {
       response = client.get(instance.vm.endpoint(), path);
     } catch (UncheckedIOException e) {
       stop(instance);
-      throw new HttpStatusException(
-          502, "instance " + instance.id + " failed: " + e.getMessage(), e);
+      throw new Refused(
+          Refused.Kind.FAILED, "instance " + instance.id + " failed: " + e.getMessage(), e);
     }
     Duration latency = Duration.ofNanos(System.nanoTime() - t0);
     release(instance, function);
-    return new Invocation(response.status(), response.body(), instance.id, cold, latency);
+    return new Invocation(
+        response.status(), response.body(), new Served(name, instance.id, cold, latency));
   }
 
-  private Instance register(String revision, MicroVm vm, boolean needsSnapshot) {
+  private Instance register(Revision revision, MicroVm vm, boolean needsSnapshot) {
     String id = name + "-" + revision + "-" + sequence.incrementAndGet();
     Instance instance = new Instance(id, revision, vm, needsSnapshot, ticker.getAsLong());
     instance.busy = true;
@@ -165,7 +174,7 @@ public final class NodeAgent implements AutoCloseable {
     return instance;
   }
 
-  private Instance takeIdle(String revision) {
+  private Instance takeIdle(Revision revision) {
     Deque<Instance> pool = idle.get(revision);
     if (pool == null) {
       return null;
@@ -207,7 +216,7 @@ public final class NodeAgent implements AutoCloseable {
   }
 
   /** The clone that verified the new snapshot takes the snapshotted instance's place. */
-  private void adoptClone(String revision, FunctionSpec function, MicroVm clone) {
+  private void adoptClone(Revision revision, FunctionSpec function, MicroVm clone) {
     if (closed) {
       instances.decrementAndGet();
       clone.close();
@@ -216,7 +225,7 @@ public final class NodeAgent implements AutoCloseable {
     release(register(revision, clone, false), function);
   }
 
-  private void replaceWithClone(String revision, FunctionSpec function) {
+  private void replaceWithClone(Revision revision, FunctionSpec function) {
     if (closed) {
       instances.decrementAndGet();
       return;
@@ -232,7 +241,7 @@ public final class NodeAgent implements AutoCloseable {
   }
 
   /** Stops every idle instance of {@code revision} now (a launcher pod going away). */
-  public int stopIdle(String revision) {
+  public int stopIdle(Revision revision) {
     Deque<Instance> pool = idle.get(revision);
     if (pool == null) {
       return 0;
@@ -275,9 +284,14 @@ public final class NodeAgent implements AutoCloseable {
 
   public List<InstanceInfo> instances() {
     return live.values().stream()
-        .map(i -> new InstanceInfo(i.id, i.revision, i.vm.endpoint().toString(), i.busy))
+        .map(i -> new InstanceInfo(i.id, i.revision.value(), i.vm.endpoint().toString(), i.busy))
         .sorted(java.util.Comparator.comparing(InstanceInfo::id))
         .toList();
+  }
+
+  /** What {@code GET /health} reports. */
+  public NodeStatus status() {
+    return new NodeStatus(closed ? "stopping" : "ok", name, maxInstances, instances.get());
   }
 
   /** Instances running or starting now, counted against {@link #maxInstances()}. */

@@ -2,16 +2,18 @@ package dev.thaw.node.gateway;
 
 import dev.thaw.core.concurrent.DaemonThreads;
 import dev.thaw.core.function.FunctionSpec;
+import dev.thaw.core.function.Revision;
 import dev.thaw.core.placement.NodeScore;
 import dev.thaw.core.placement.NodeState;
 import dev.thaw.core.placement.PlacementScorer;
-import dev.thaw.node.http.HttpJson;
-import dev.thaw.node.http.HttpStatusException;
+import dev.thaw.node.protocol.AgentClient;
+import dev.thaw.node.protocol.InstanceInfo;
+import dev.thaw.node.protocol.NodeStatus;
+import dev.thaw.node.protocol.Refused;
+import dev.thaw.node.protocol.Served;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -19,6 +21,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
@@ -26,7 +29,6 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import tools.jackson.databind.JsonNode;
 
 /**
  * The front door: routes each invocation to a node with a warm instance of its revision, or places
@@ -37,14 +39,9 @@ import tools.jackson.databind.JsonNode;
 public final class Gateway implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(Gateway.class);
 
-  private final Map<String, URI> nodes;
+  private final Map<String, AgentClient> nodes;
   private final PlacementScorer scorer;
   private final Duration invokeTimeout;
-  private final HttpClient http =
-      HttpClient.newBuilder()
-          .version(HttpClient.Version.HTTP_1_1)
-          .connectTimeout(Duration.ofSeconds(2))
-          .build();
   private final Map<String, View> views = new ConcurrentHashMap<>();
   private final java.util.Random random;
   private final ScheduledExecutorService poller =
@@ -63,15 +60,23 @@ public final class Gateway implements AutoCloseable {
   /**
    * An invocation's answer and where it ran.
    *
-   * @param node the node that served it
    * @param status the function's status
    * @param body the function's answer
-   * @param headers the agent's {@code X-Thaw-*} headers
+   * @param served where and how it ran, as its agent reported
+   * @param placement time the gateway took to rank the nodes
    */
-  public record Result(String node, int status, String body, Map<String, String> headers) {}
+  public record Result(int status, String body, Served served, Duration placement) {
+    /** The node that served it. */
+    public String node() {
+      return served.node();
+    }
+  }
 
   private Gateway(Builder b) {
-    this.nodes = Map.copyOf(b.nodes);
+    HttpClient http = AgentClient.defaultHttp();
+    Map<String, AgentClient> clients = new LinkedHashMap<>();
+    b.nodes.forEach((name, uri) -> clients.put(name, new AgentClient(uri, http)));
+    this.nodes = Map.copyOf(clients);
     this.scorer = b.scorer;
     this.invokeTimeout = b.invokeTimeout;
     this.random = new java.util.Random(b.seed);
@@ -86,72 +91,66 @@ public final class Gateway implements AutoCloseable {
   }
 
   /** Deploys a revision on every node that answers. */
-  public void deploy(String revision, FunctionSpec function) {
-    String body = HttpJson.JSON.writeValueAsString(function);
-    for (var node : nodes.entrySet()) {
-      try {
-        send(
-            node.getValue().resolve("/functions/" + revision), "PUT", body, Duration.ofSeconds(10));
-      } catch (IOException e) {
-        log.warn("cannot deploy {} on {}: {}", revision, node.getKey(), e.getMessage());
-      }
-    }
+  public void deploy(Revision revision, FunctionSpec function) {
+    nodes.forEach(
+        (name, agent) -> {
+          try {
+            agent.deploy(revision, function, Duration.ofSeconds(10));
+          } catch (IOException e) {
+            log.warn("cannot deploy {} on {}: {}", revision, name, e.getMessage());
+          }
+        });
   }
 
   /**
    * Invokes {@code revision}: on a node with a warm instance if there is one, else on the best node
    * the scorer ranks, trying the next one if a node is full.
    *
-   * @throws HttpStatusException 503 when no node can take it, 502 when the chosen node fails
+   * @throws Refused NO_CAPACITY when no node can take it; FAILED when the chosen node fails; the
+   *     agent's own refusal otherwise (an unknown revision)
    */
-  public Result invoke(String revision, String path) {
+  public Result invoke(Revision revision, String path) {
     long t0 = System.nanoTime();
     List<String> order = new ArrayList<>();
     views.entrySet().stream()
-        .filter(e -> e.getValue().healthy() && e.getValue().warm().contains(revision))
+        .filter(e -> e.getValue().healthy() && e.getValue().warm().contains(revision.value()))
         .map(Map.Entry::getKey)
         .sorted()
         .forEach(order::add);
-    for (NodeScore s : tiesShuffled(scorer.score(revision, states()))) {
+    for (NodeScore s : tiesShuffled(scorer.score(revision.value(), states()))) {
       if (!order.contains(s.node())) {
         order.add(s.node());
       }
     }
     if (order.isEmpty()) {
-      throw new HttpStatusException(
-          503, "no node can take " + revision + ": every node is down or at capacity", null);
+      throw new Refused(
+          Refused.Kind.NO_CAPACITY,
+          "no node can take " + revision + ": every node is down or at capacity",
+          null);
     }
-    String placementMs =
-        String.format(java.util.Locale.ROOT, "%.3f", (System.nanoTime() - t0) / 1e6);
+    Duration placement = Duration.ofNanos(System.nanoTime() - t0);
     String lastRefusal = "";
     for (String node : order) {
-      URI uri = nodes.get(node).resolve("/functions/" + revision + "/invoke?path=" + path);
-      HttpResponse<String> r;
+      AgentClient.Answer answer;
       try {
-        r = send(uri, "POST", "", invokeTimeout);
+        answer = nodes.get(node).invoke(revision, path, invokeTimeout);
       } catch (IOException e) {
         views.put(node, View.DOWN);
-        throw new HttpStatusException(
-            502, "node " + node + " failed during the invocation: " + e, e);
+        throw new Refused(
+            Refused.Kind.FAILED, "node " + node + " failed during the invocation: " + e, e);
       }
-      if (r.statusCode() == 503) {
-        lastRefusal = r.body();
-        continue;
+      Optional<Refused.Kind> refusal = answer.refusal();
+      if (refusal.isEmpty()) {
+        remember(node, revision);
+        return new Result(answer.status(), answer.body(), answer.served().orElseThrow(), placement);
       }
-      Map<String, String> headers = new LinkedHashMap<>();
-      r.headers()
-          .map()
-          .forEach(
-              (k, v) -> {
-                if (k.toLowerCase(java.util.Locale.ROOT).startsWith("x-thaw")) {
-                  headers.put(k.toLowerCase(java.util.Locale.ROOT), v.get(0));
-                }
-              });
-      headers.put("x-thaw-placement-ms", placementMs);
-      remember(node, revision);
-      return new Result(node, r.statusCode(), r.body(), headers);
+      if (refusal.get() != Refused.Kind.NO_CAPACITY) {
+        throw new Refused(refusal.get(), "node " + node + ": " + answer.body(), null);
+      }
+      lastRefusal = answer.body();
     }
-    throw new HttpStatusException(503, "no node can take " + revision + ": " + lastRefusal, null);
+    throw new Refused(
+        Refused.Kind.NO_CAPACITY, "no node can take " + revision + ": " + lastRefusal, null);
   }
 
   /**
@@ -177,12 +176,12 @@ public final class Gateway implements AutoCloseable {
   }
 
   /** Optimistic update between polls: the node now has an instance and soon a snapshot. */
-  private void remember(String node, String revision) {
+  private void remember(String node, Revision revision) {
     views.computeIfPresent(
         node,
         (n, v) -> {
           Set<String> warm = new HashSet<>(v.warm());
-          warm.add(revision);
+          warm.add(revision.value());
           return new View(v.healthy(), v.active(), v.capacity(), v.cached(), Set.copyOf(warm));
         });
   }
@@ -199,63 +198,30 @@ public final class Gateway implements AutoCloseable {
   }
 
   void pollAll() {
-    nodes.forEach((name, uri) -> views.put(name, poll(name, uri)));
+    nodes.forEach((name, agent) -> views.put(name, poll(name, agent)));
   }
 
-  private View poll(String name, URI uri) {
+  private View poll(String name, AgentClient agent) {
     try {
-      JsonNode health = HttpJson.JSON.readTree(get(uri.resolve("/health")));
-      JsonNode instances = HttpJson.JSON.readTree(get(uri.resolve("/instances")));
-      JsonNode snapshots = HttpJson.JSON.readTree(get(uri.resolve("/snapshots")));
+      NodeStatus status = agent.status();
       Set<String> warm = new HashSet<>();
-      instances.forEach(
-          i -> {
-            if (!i.path("busy").asBoolean()) {
-              warm.add(i.path("revision").asString());
-            }
-          });
-      Set<String> cached = new HashSet<>();
-      snapshots.forEach(s -> cached.add(s.asString()));
+      for (InstanceInfo i : agent.instances()) {
+        if (!i.busy()) {
+          warm.add(i.revision());
+        }
+      }
       return new View(
           true,
-          health.path("activeInstances").asInt(),
-          health.path("maxInstances").asInt(),
-          cached,
-          warm);
+          status.activeInstances(),
+          status.maxInstances(),
+          Set.copyOf(agent.snapshots()),
+          Set.copyOf(warm));
     } catch (IOException | RuntimeException e) {
       // A poll cut short by close() says nothing about the node.
       if (!poller.isShutdown() && views.getOrDefault(name, View.DOWN).healthy()) {
         log.warn("node {} failed its health check: {}", name, e.getMessage());
       }
       return View.DOWN;
-    }
-  }
-
-  private String get(URI uri) throws IOException {
-    HttpResponse<String> r = send(uri, "GET", null, Duration.ofSeconds(2));
-    if (r.statusCode() != 200) {
-      throw new IOException(uri + " answered " + r.statusCode());
-    }
-    return r.body();
-  }
-
-  private HttpResponse<String> send(URI uri, String method, String body, Duration timeout)
-      throws IOException {
-    HttpRequest.BodyPublisher publisher =
-        body == null
-            ? HttpRequest.BodyPublishers.noBody()
-            : HttpRequest.BodyPublishers.ofString(body);
-    HttpRequest request =
-        HttpRequest.newBuilder(uri)
-            .method(method, publisher)
-            .header("Content-Type", "application/json")
-            .timeout(timeout)
-            .build();
-    try {
-      return http.send(request, HttpResponse.BodyHandlers.ofString());
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new IOException("interrupted", e);
     }
   }
 

@@ -5,7 +5,8 @@ import static dev.thaw.node.http.HttpJson.send;
 
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
-import dev.thaw.node.http.HttpStatusException;
+import dev.thaw.node.http.HttpJson;
+import dev.thaw.node.protocol.Refused;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.URI;
@@ -26,7 +27,7 @@ import java.util.regex.Pattern;
  * </pre>
  */
 public final class GatewayServer implements AutoCloseable {
-  private static final Pattern INVOKE = Pattern.compile("/functions/([a-z0-9][a-z0-9.-]*)/invoke");
+  private static final Pattern INVOKE = Pattern.compile("/functions/([^/]+)/invoke");
 
   private final Gateway gateway;
   private final HttpServer server;
@@ -58,9 +59,13 @@ public final class GatewayServer implements AutoCloseable {
       if (exchange.getRequestMethod().equals("POST") && invoke.matches()) {
         String query = exchange.getRequestURI().getQuery();
         String fnPath = query != null && query.startsWith("path=/") ? query.substring(5) : "/";
-        Gateway.Result r = gateway.invoke(invoke.group(1), fnPath);
-        exchange.getResponseHeaders().add("X-Thaw-Node", r.node());
-        r.headers().forEach((k, v) -> exchange.getResponseHeaders().set(k, v));
+        Gateway.Result r = gateway.invoke(HttpJson.revision(invoke.group(1)), fnPath);
+        r.served().writeTo(exchange.getResponseHeaders()::set);
+        exchange
+            .getResponseHeaders()
+            .set(
+                "X-Thaw-Placement-Ms",
+                String.format(java.util.Locale.ROOT, "%.3f", r.placement().toNanos() / 1e6));
         send(exchange, r.status(), "application/json", r.body());
       } else if (path.equals("/nodes")) {
         json(exchange, 200, gateway.nodes());
@@ -69,8 +74,8 @@ public final class GatewayServer implements AutoCloseable {
       } else {
         json(exchange, 404, Map.of("error", "no such endpoint: " + path));
       }
-    } catch (HttpStatusException e) {
-      json(exchange, e.status(), Map.of("error", e.getMessage()));
+    } catch (Refused e) {
+      json(exchange, Refused.httpStatus(e.kind()), Map.of("error", e.getMessage()));
     } finally {
       exchange.close();
     }

@@ -1,15 +1,26 @@
 package dev.thaw.node.http;
 
 import com.sun.net.httpserver.HttpExchange;
+import dev.thaw.core.function.Revision;
+import dev.thaw.node.protocol.Refused;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import tools.jackson.databind.json.JsonMapper;
 
 /** Writing answers on the JDK's HTTP server, shared by the agent and the gateway. */
 public final class HttpJson {
-  public static final JsonMapper JSON = JsonMapper.builder().build();
+  public static final JsonMapper JSON = dev.thaw.node.protocol.AgentClient.JSON;
 
   private HttpJson() {}
+
+  /** The revision a request path names; refused as INVALID (400) when it is not a valid one. */
+  public static Revision revision(String name) {
+    try {
+      return Revision.of(name);
+    } catch (IllegalArgumentException e) {
+      throw new Refused(Refused.Kind.INVALID, e.getMessage(), e);
+    }
+  }
 
   public static void json(HttpExchange exchange, int status, Object body) throws IOException {
     send(exchange, status, "application/json", JSON.writeValueAsString(body));

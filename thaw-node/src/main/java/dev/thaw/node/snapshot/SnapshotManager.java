@@ -2,6 +2,7 @@ package dev.thaw.node.snapshot;
 
 import dev.thaw.core.concurrent.DaemonThreads;
 import dev.thaw.core.function.FunctionSpec;
+import dev.thaw.core.function.Revision;
 import dev.thaw.core.snapshot.ChunkList;
 import dev.thaw.core.snapshot.RestoreDeadline;
 import dev.thaw.core.snapshot.SnapshotFormatException;
@@ -138,7 +139,8 @@ public final class SnapshotManager implements AutoCloseable {
    * mode) from remote storage, else by a boot. Any failure of a snapshot path falls back to a boot
    * whose {@link ColdStart#fallback()} says why; the cold start itself fails only if the boot does.
    */
-  public ColdStart start(FunctionSpec function, String revision) {
+  public ColdStart start(FunctionSpec function, Revision rev) {
+    String revision = rev.value();
     if (mode == SnapshotMode.DISABLED) {
       return boot(function, Optional.empty());
     }
@@ -194,12 +196,13 @@ public final class SnapshotManager implements AutoCloseable {
    *     meanwhile, does not fit, or its snapshot is dead (its clone did not answer)
    */
   public CompletableFuture<Snapshotted> snapshotAfterFirstInvocation(
-      MicroVm vm, FunctionSpec function, String revision) {
+      MicroVm vm, FunctionSpec function, Revision revision) {
     if (mode == SnapshotMode.DISABLED) {
       vm.close();
       return CompletableFuture.completedFuture(Snapshotted.none());
     }
-    return CompletableFuture.supplyAsync(() -> maker.snapshot(vm, function, revision), background);
+    return CompletableFuture.supplyAsync(
+        () -> maker.snapshot(vm, function, revision.value()), background);
   }
 
   /** Lets snapshots in progress finish (up to 30 s) so none is cut off half-written. */

@@ -5,6 +5,7 @@ import static org.awaitility.Awaitility.await;
 
 import dev.thaw.core.cache.InMemoryCacheAdvertiser;
 import dev.thaw.core.function.BuiltinFunctions;
+import dev.thaw.core.function.Revision;
 import dev.thaw.core.snapshot.SnapshotMode;
 import dev.thaw.node.snapshot.SnapshotNode;
 import dev.thaw.qemu.GuestImage;
@@ -56,7 +57,7 @@ class AgentIT {
             .keepAlive(keepAlive)
             .maxInstances(maxInstances)
             .build();
-    agent.deploy("stateful", BuiltinFunctions.STATEFUL);
+    agent.deploy(Revision.of("stateful"), BuiltinFunctions.STATEFUL);
     running =
         new Running(agent, AgentServer.start(agent, 0, node.cache()::revisions, () -> ""), node);
     return running;

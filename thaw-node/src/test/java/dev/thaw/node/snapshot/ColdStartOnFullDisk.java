@@ -3,6 +3,7 @@ package dev.thaw.node.snapshot;
 import dev.thaw.core.cache.InMemoryCacheAdvertiser;
 import dev.thaw.core.function.BuiltinFunctions;
 import dev.thaw.core.function.FunctionClient;
+import dev.thaw.core.function.Revision;
 import dev.thaw.core.snapshot.SnapshotMode;
 import dev.thaw.core.vmm.MicroVm;
 import dev.thaw.s3.S3SnapshotStore;
@@ -32,7 +33,7 @@ public final class ColdStartOnFullDisk {
         Node node =
             new Node(
                 dir, "full", SnapshotMode.REMOTE, store, true, new InMemoryCacheAdvertiser())) {
-      ColdStart start = node.manager.start(BuiltinFunctions.STATEFUL, args[3]);
+      ColdStart start = node.manager.start(BuiltinFunctions.STATEFUL, Revision.of(args[3]));
       MicroVm vm = start.vm();
       System.out.println("source " + start.source());
       System.out.println("fallback " + start.fallback().orElse("-"));
@@ -40,7 +41,7 @@ public final class ColdStartOnFullDisk {
       new FunctionClient(Duration.ofSeconds(30)).get(vm.endpoint(), "/");
       try {
         node.manager
-            .snapshotAfterFirstInvocation(vm, BuiltinFunctions.STATEFUL, args[3])
+            .snapshotAfterFirstInvocation(vm, BuiltinFunctions.STATEFUL, Revision.of(args[3]))
             .get()
             .verifiedClone()
             .ifPresent(MicroVm::close);

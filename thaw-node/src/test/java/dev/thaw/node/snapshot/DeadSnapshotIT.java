@@ -7,6 +7,7 @@ import dev.thaw.core.cache.InMemoryCacheAdvertiser;
 import dev.thaw.core.function.BuiltinFunctions;
 import dev.thaw.core.function.FunctionClient;
 import dev.thaw.core.function.FunctionSpec;
+import dev.thaw.core.function.Revision;
 import dev.thaw.core.snapshot.Chunker;
 import dev.thaw.core.snapshot.RestoreDeadline;
 import dev.thaw.core.snapshot.SnapshotFile;
@@ -115,7 +116,7 @@ class DeadSnapshotIT {
     try (Node a = node("a", SnapshotMode.REMOTE);
         Node b = node("b", SnapshotMode.REMOTE)) {
       long t0 = System.nanoTime();
-      ColdStart first = a.manager.start(HELLO, revision);
+      ColdStart first = a.manager.start(HELLO, Revision.of(revision));
       Duration took = Duration.ofNanos(System.nanoTime() - t0);
       try (MicroVm vm = first.vm()) {
         assertThat(first.source()).isEqualTo(ColdStart.Source.NONE);
@@ -145,14 +146,14 @@ class DeadSnapshotIT {
           .until(() -> store.unusable(revision), m -> m.equals(Optional.of(dead.createdAt())));
 
       // The same node does not try it again: no fetch, no fallback, straight to a boot.
-      ColdStart second = a.manager.start(HELLO, revision);
+      ColdStart second = a.manager.start(HELLO, Revision.of(revision));
       second.vm().close();
       assertThat(second.source()).isEqualTo(ColdStart.Source.NONE);
       assertThat(second.fallback()).isEmpty();
       assertThat(a.fetches()).isEqualTo(1);
 
       // Another node reads the mark and does not fetch it either.
-      ColdStart other = b.manager.start(HELLO, revision);
+      ColdStart other = b.manager.start(HELLO, Revision.of(revision));
       assertThat(other.source()).isEqualTo(ColdStart.Source.NONE);
       assertThat(other.fallback()).isEmpty();
       assertThat(b.fetches()).isZero();
@@ -161,11 +162,11 @@ class DeadSnapshotIT {
       // A fresh snapshot of the revision replaces the dead one: b makes it, a restores it.
       client.get(other.vm().endpoint(), "/");
       SnapshotManager.Snapshotted fresh =
-          b.manager.snapshotAfterFirstInvocation(other.vm(), HELLO, revision).get();
+          b.manager.snapshotAfterFirstInvocation(other.vm(), HELLO, Revision.of(revision)).get();
       fresh.verifiedClone().orElseThrow().close();
       assertThat(fresh.manifest().orElseThrow().createdAt()).isNotEqualTo(dead.createdAt());
       try (Node c = node("c", SnapshotMode.REMOTE)) {
-        ColdStart restored = c.manager.start(HELLO, revision);
+        ColdStart restored = c.manager.start(HELLO, Revision.of(revision));
         try (MicroVm vm = restored.vm()) {
           assertThat(restored.source()).isEqualTo(ColdStart.Source.REMOTE);
           assertThat(client.get(vm.endpoint(), "/").status()).isEqualTo(200);
@@ -179,8 +180,8 @@ class DeadSnapshotIT {
     String revision = "hello-muted";
     try (Node n = node("agent", SnapshotMode.REMOTE);
         NodeAgent agent = NodeAgent.builder().name("agent").manager(n.manager).build()) {
-      agent.deploy(revision, HELLO);
-      Invocation muted = agent.invoke(revision, "/_thaw/mute");
+      agent.deploy(Revision.of(revision), HELLO);
+      Invocation muted = agent.invoke(Revision.of(revision), "/_thaw/mute");
       assertThat(muted.body()).contains("\"muted\":true");
       // The snapshot is verified, found dead, dropped; a booted instance takes the clone's place.
       await()
@@ -197,7 +198,7 @@ class DeadSnapshotIT {
       assertThat(store.manifest(revision)).isEmpty();
       assertThat(n.meters.counter("thaw.snapshot.commits").count()).isZero();
       // The instance that replaced it answers.
-      assertThat(agent.invoke(revision, "/").status()).isEqualTo(200);
+      assertThat(agent.invoke(Revision.of(revision), "/").status()).isEqualTo(200);
     }
   }
 }

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 import dev.thaw.core.cache.InMemoryCacheAdvertiser;
 import dev.thaw.core.function.BuiltinFunctions;
 import dev.thaw.core.function.FunctionClient;
+import dev.thaw.core.function.Revision;
 import dev.thaw.core.snapshot.Chunker;
 import dev.thaw.core.snapshot.SnapshotFile;
 import dev.thaw.core.snapshot.SnapshotManifest;
@@ -56,12 +57,13 @@ class SnapshotManagerIT {
     server = EmbeddedS3Server.start(dir.resolve("s3"));
     store = store(server.endpoint());
     try (Node a = node(SnapshotMode.REMOTE, true)) {
-      ColdStart start = a.manager.start(BuiltinFunctions.STATEFUL, REVISION);
+      ColdStart start = a.manager.start(BuiltinFunctions.STATEFUL, Revision.of(REVISION));
       assertThat(start.source()).isEqualTo(ColdStart.Source.NONE);
       firstAnswer = invoke(start.vm());
       SnapshotManager.Snapshotted made =
           a.manager
-              .snapshotAfterFirstInvocation(start.vm(), BuiltinFunctions.STATEFUL, REVISION)
+              .snapshotAfterFirstInvocation(
+                  start.vm(), BuiltinFunctions.STATEFUL, Revision.of(REVISION))
               .get();
       // The clone that verified the snapshot answers, and carries the state of the first answer.
       try (MicroVm clone = made.verifiedClone().orElseThrow()) {
@@ -74,7 +76,7 @@ class SnapshotManagerIT {
       assertThat(m.totalBytes()).isGreaterThan(BuiltinFunctions.STATEFUL.memoryBytes());
 
       // Local mode on the same node: a cache hit.
-      ColdStart again = a.manager.start(BuiltinFunctions.STATEFUL, REVISION);
+      ColdStart again = a.manager.start(BuiltinFunctions.STATEFUL, Revision.of(REVISION));
       try (MicroVm vm = again.vm()) {
         assertThat(again.source()).isEqualTo(ColdStart.Source.LOCAL);
         assertCarriesTheState(invoke(vm));
@@ -140,7 +142,7 @@ class SnapshotManagerIT {
   @Test
   void anotherNodeRestoresFromRemoteAndThenFromItsCache() throws Exception {
     try (Node b = node(SnapshotMode.REMOTE, true)) {
-      ColdStart remote = b.manager.start(BuiltinFunctions.STATEFUL, REVISION);
+      ColdStart remote = b.manager.start(BuiltinFunctions.STATEFUL, Revision.of(REVISION));
       try (MicroVm vm = remote.vm()) {
         assertThat(remote.source()).isEqualTo(ColdStart.Source.REMOTE);
         assertThat(remote.fetch()).isPositive();
@@ -153,7 +155,7 @@ class SnapshotManagerIT {
             .isTrue();
       }
       assertThat(b.cache.revisions()).containsExactly(REVISION);
-      ColdStart local = b.manager.start(BuiltinFunctions.STATEFUL, REVISION);
+      ColdStart local = b.manager.start(BuiltinFunctions.STATEFUL, Revision.of(REVISION));
       try (MicroVm vm = local.vm()) {
         assertThat(local.source()).isEqualTo(ColdStart.Source.LOCAL);
         assertCarriesTheState(invoke(vm));
@@ -181,12 +183,12 @@ class SnapshotManagerIT {
       v1.upload(good, copy);
       assertThat(SnapshotManifestCodec.parse(v1.manifest(REVISION).orElseThrow()).formatVersion())
           .isEqualTo(SnapshotManifest.WHOLE_FILE_FORMAT);
-      ColdStart remote = n.manager.start(BuiltinFunctions.STATEFUL, REVISION);
+      ColdStart remote = n.manager.start(BuiltinFunctions.STATEFUL, Revision.of(REVISION));
       try (MicroVm vm = remote.vm()) {
         assertThat(remote.source()).isEqualTo(ColdStart.Source.REMOTE);
         assertCarriesTheState(invoke(vm));
       }
-      ColdStart local = n.manager.start(BuiltinFunctions.STATEFUL, REVISION);
+      ColdStart local = n.manager.start(BuiltinFunctions.STATEFUL, Revision.of(REVISION));
       try (MicroVm vm = local.vm()) {
         assertThat(local.source()).isEqualTo(ColdStart.Source.LOCAL);
         assertCarriesTheState(invoke(vm));
@@ -198,7 +200,7 @@ class SnapshotManagerIT {
   void remoteWithoutCacheFetchesForEveryColdStartAndKeepsNothing() throws Exception {
     try (Node c = node(SnapshotMode.REMOTE, false)) {
       for (int i = 0; i < 2; i++) {
-        ColdStart start = c.manager.start(BuiltinFunctions.STATEFUL, REVISION);
+        ColdStart start = c.manager.start(BuiltinFunctions.STATEFUL, Revision.of(REVISION));
         try (MicroVm vm = start.vm()) {
           assertThat(start.source()).isEqualTo(ColdStart.Source.REMOTE);
           assertCarriesTheState(invoke(vm));
@@ -220,7 +222,8 @@ class SnapshotManagerIT {
       try {
         List<Future<ColdStart>> futures = new ArrayList<>();
         for (int i = 0; i < 8; i++) {
-          futures.add(pool.submit(() -> d.manager.start(BuiltinFunctions.STATEFUL, REVISION)));
+          futures.add(
+              pool.submit(() -> d.manager.start(BuiltinFunctions.STATEFUL, Revision.of(REVISION))));
         }
         for (Future<ColdStart> f : futures) {
           starts.add(f.get());
@@ -276,7 +279,7 @@ class SnapshotManagerIT {
       long packBytes = pack.entries().get(pack.entries().size() - 1).end();
       S3Raw.put(server, "snapshots", bad + "/_pack", new byte[(int) packBytes]);
 
-      ColdStart start = e.manager.start(BuiltinFunctions.STATEFUL, bad);
+      ColdStart start = e.manager.start(BuiltinFunctions.STATEFUL, Revision.of(bad));
       try (MicroVm vm = start.vm()) {
         assertThat(start.source()).isEqualTo(ColdStart.Source.NONE);
         assertThat(start.fallback())
@@ -304,7 +307,7 @@ class SnapshotManagerIT {
       for (var c : cases.entrySet()) {
         assertThat(c.getValue()).isNotEqualTo(good);
         S3Raw.put(server, "snapshots", c.getKey() + "/manifest.json", c.getValue().getBytes());
-        ColdStart start = g.manager.start(BuiltinFunctions.HELLO, c.getKey());
+        ColdStart start = g.manager.start(BuiltinFunctions.HELLO, Revision.of(c.getKey()));
         start.vm().close();
         assertThat(start.source()).isEqualTo(ColdStart.Source.NONE);
         assertThat(start.fallback())
@@ -392,7 +395,7 @@ class SnapshotManagerIT {
   void unreachableStorageBootsFreshWithOneClearReason() throws Exception {
     try (S3SnapshotStore nowhere = store(URI.create("http://127.0.0.1:9"));
         Node f = new Node(dir, "offline", SnapshotMode.REMOTE, nowhere, true, ads)) {
-      ColdStart start = f.manager.start(BuiltinFunctions.STATEFUL, REVISION);
+      ColdStart start = f.manager.start(BuiltinFunctions.STATEFUL, Revision.of(REVISION));
       try (MicroVm vm = start.vm()) {
         assertThat(start.source()).isEqualTo(ColdStart.Source.NONE);
         assertThat(start.fallback())

@@ -3,6 +3,7 @@ package dev.thaw.node.snapshot;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.thaw.core.function.FunctionSpec;
+import dev.thaw.core.function.Revision;
 import dev.thaw.core.snapshot.SnapshotManifest;
 import dev.thaw.core.snapshot.SnapshotMode;
 import dev.thaw.core.vmm.FakeVmm;
@@ -39,7 +40,7 @@ class SnapshotManagerTest {
   }
 
   private ColdStart start(String revision) {
-    ColdStart c = node.manager().start(FN, revision);
+    ColdStart c = node.manager().start(FN, Revision.of(revision));
     started.add(c.vm());
     return c;
   }
@@ -51,7 +52,7 @@ class SnapshotManagerTest {
     assertThat(first).isInstanceOf(ColdStart.Booted.class);
     ((FakeVmm.FakeVm) first.vm()).write(memory);
     SnapshotManager.Snapshotted s =
-        node.manager().snapshotAfterFirstInvocation(first.vm(), FN, revision).get();
+        node.manager().snapshotAfterFirstInvocation(first.vm(), FN, Revision.of(revision)).get();
     s.verifiedClone().ifPresent(started::add);
     return s;
   }
@@ -72,7 +73,7 @@ class SnapshotManagerTest {
     assertThat(first).isInstanceOf(ColdStart.Booted.class);
     assertThat(first.fallback()).isEmpty();
     SnapshotManager.Snapshotted s =
-        node.manager().snapshotAfterFirstInvocation(first.vm(), FN, "r1").get();
+        node.manager().snapshotAfterFirstInvocation(first.vm(), FN, Revision.of("r1")).get();
     assertThat(s.manifest()).isEmpty();
     assertThat(first.vm().state()).hasToString("STOPPED");
     assertThat(start("r1")).isInstanceOf(ColdStart.Booted.class);
@@ -143,12 +144,12 @@ class SnapshotManagerTest {
   void aRevisionAlreadyCachedIsNotSnapshottedTwice() throws Exception {
     node(SnapshotMode.LOCAL);
     bootAndSnapshot("r1", "first");
-    ColdStart other = node.manager().start(FN, "r1");
+    ColdStart other = node.manager().start(FN, Revision.of("r1"));
     // A second booted instance of the same revision (two cold starts raced): its snapshot is
     // skipped and the instance stopped.
     MicroVm booted = vmm.boot(FN, java.time.Duration.ofSeconds(1));
     SnapshotManager.Snapshotted s =
-        node.manager().snapshotAfterFirstInvocation(booted, FN, "r1").get();
+        node.manager().snapshotAfterFirstInvocation(booted, FN, Revision.of("r1")).get();
     started.add(other.vm());
     assertThat(s.manifest()).isEmpty();
     assertThat(s.verifiedClone()).isEmpty();
