@@ -14,9 +14,9 @@ import dev.thaw.core.stats.LatencySummary;
 import dev.thaw.core.vmm.MicroVm;
 import dev.thaw.node.LocalSnapshotCache;
 import dev.thaw.node.SnapshotManager;
+import dev.thaw.node.remote.RemoteSnapshotStore;
 import dev.thaw.qemu.GuestImage;
 import dev.thaw.qemu.QemuVmm;
-import dev.thaw.s3.S3SnapshotStore;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -162,15 +162,9 @@ final class BenchRemoteCommand implements Callable<Integer> {
     int chunk = Math.toIntExact(ByteSize.parse(chunkSize));
     Path root = Files.createTempDirectory("thaw-bench-remote-");
     try (S3Options.Remote remote = s3.open(root);
-        S3SnapshotStore chunked =
-            remote
-                .builders()
-                .get()
-                .prefix(s3.prefix + "bench/chunked/")
-                .compressionLevel(zstdLevel)
-                .build();
-        S3SnapshotStore whole =
-            remote.builders().get().prefix(s3.prefix + "bench/whole/").wholeFiles(true).build()) {
+        RemoteSnapshotStore chunked =
+            remote.storeUnder("bench/chunked/").compressionLevel(zstdLevel).build();
+        RemoteSnapshotStore whole = remote.storeUnder("bench/whole/").wholeFiles(true).build()) {
       return run(function, other, chunk, root, chunked, whole);
     } finally {
       FileTrees.deleteQuietly(root);
@@ -187,8 +181,8 @@ final class BenchRemoteCommand implements Callable<Integer> {
       FunctionSpec other,
       int chunk,
       Path root,
-      S3SnapshotStore chunked,
-      S3SnapshotStore whole)
+      RemoteSnapshotStore chunked,
+      RemoteSnapshotStore whole)
       throws Exception {
     GuestImage image = GuestImage.ensure(GuestImage.defaultCacheRoot(), out::println);
     QemuVmm vmm = QemuVmm.builder().image(image).workRoot(root.resolve("vms")).build();
@@ -202,7 +196,7 @@ final class BenchRemoteCommand implements Callable<Integer> {
         ByteSize.format(chunk),
         zstdLevel,
         restores);
-    for (S3SnapshotStore s : List.of(chunked, whole)) {
+    for (RemoteSnapshotStore s : List.of(chunked, whole)) {
       for (String r : List.of(a, b)) {
         s.delete(r);
       }
@@ -303,7 +297,7 @@ final class BenchRemoteCommand implements Callable<Integer> {
         out.println("wrote " + report.write(reportDir));
       }
     } finally {
-      for (S3SnapshotStore s : List.of(chunked, whole)) {
+      for (RemoteSnapshotStore s : List.of(chunked, whole)) {
         for (String r : List.of(a, b)) {
           s.delete(r);
         }
@@ -411,13 +405,13 @@ final class BenchRemoteCommand implements Callable<Integer> {
   }
 
   /** A node restoring from {@code store}, and the store, whose received bytes it reads. */
-  private record Node(BenchNode node, S3SnapshotStore store) implements AutoCloseable {
+  private record Node(BenchNode node, RemoteSnapshotStore store) implements AutoCloseable {
     Node(
         Path root,
         String name,
         QemuVmm vmm,
         GuestImage image,
-        S3SnapshotStore store,
+        RemoteSnapshotStore store,
         int chunk,
         int fetchParallelism)
         throws Exception {
