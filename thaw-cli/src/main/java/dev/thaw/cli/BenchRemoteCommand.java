@@ -13,13 +13,13 @@ import dev.thaw.core.snapshot.SnapshotManifest;
 import dev.thaw.core.snapshot.SnapshotMode;
 import dev.thaw.core.stats.LatencySummary;
 import dev.thaw.core.vmm.MicroVm;
+import dev.thaw.node.remote.RemoteSnapshotStore;
 import dev.thaw.node.snapshot.ColdStart;
 import dev.thaw.node.snapshot.LocalSnapshotCache;
 import dev.thaw.node.snapshot.SnapshotManager;
 import dev.thaw.node.snapshot.SnapshotNode;
 import dev.thaw.qemu.GuestImage;
 import dev.thaw.qemu.QemuVmm;
-import dev.thaw.s3.S3SnapshotStore;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -165,15 +165,9 @@ final class BenchRemoteCommand implements Callable<Integer> {
     int chunk = Math.toIntExact(ByteSize.parse(chunkSize));
     Path root = Files.createTempDirectory("thaw-bench-remote-");
     try (S3Options.Remote remote = s3.open(root);
-        S3SnapshotStore chunked =
-            remote
-                .builders()
-                .get()
-                .prefix(s3.prefix + "bench/chunked/")
-                .compressionLevel(zstdLevel)
-                .build();
-        S3SnapshotStore whole =
-            remote.builders().get().prefix(s3.prefix + "bench/whole/").wholeFiles(true).build()) {
+        RemoteSnapshotStore chunked =
+            remote.storeUnder("bench/chunked/").compressionLevel(zstdLevel).build();
+        RemoteSnapshotStore whole = remote.storeUnder("bench/whole/").wholeFiles(true).build()) {
       return run(function, other, chunk, root, chunked, whole);
     } finally {
       FileTrees.deleteQuietly(root);
@@ -190,8 +184,8 @@ final class BenchRemoteCommand implements Callable<Integer> {
       FunctionSpec other,
       int chunk,
       Path root,
-      S3SnapshotStore chunked,
-      S3SnapshotStore whole)
+      RemoteSnapshotStore chunked,
+      RemoteSnapshotStore whole)
       throws Exception {
     GuestImage image = GuestImage.ensure(out::println);
     QemuVmm vmm = QemuVmm.builder().image(image).workRoot(root.resolve("vms")).build();
@@ -205,7 +199,7 @@ final class BenchRemoteCommand implements Callable<Integer> {
         ByteSize.format(chunk),
         zstdLevel,
         restores);
-    for (S3SnapshotStore s : List.of(chunked, whole)) {
+    for (RemoteSnapshotStore s : List.of(chunked, whole)) {
       for (String r : List.of(a, b)) {
         s.delete(r);
       }
@@ -306,7 +300,7 @@ final class BenchRemoteCommand implements Callable<Integer> {
         out.println("wrote " + report.write(reportDir));
       }
     } finally {
-      for (S3SnapshotStore s : List.of(chunked, whole)) {
+      for (RemoteSnapshotStore s : List.of(chunked, whole)) {
         for (String r : List.of(a, b)) {
           s.delete(r);
         }
@@ -416,13 +410,13 @@ final class BenchRemoteCommand implements Callable<Integer> {
   }
 
   /** A node restoring from {@code store}, and the store, whose received bytes it reads. */
-  private record Node(SnapshotNode node, S3SnapshotStore store) implements AutoCloseable {
+  private record Node(SnapshotNode node, RemoteSnapshotStore store) implements AutoCloseable {
     Node(
         Path root,
         String name,
         QemuVmm vmm,
         GuestImage image,
-        S3SnapshotStore store,
+        RemoteSnapshotStore store,
         int chunk,
         int fetchParallelism)
         throws Exception {

@@ -11,7 +11,6 @@ import dev.thaw.core.trace.ReplayPlan;
 import dev.thaw.core.trace.TraceFunction;
 import dev.thaw.node.gateway.Gateway;
 import dev.thaw.qemu.GuestImage;
-import dev.thaw.s3.EmbeddedS3Server;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -155,7 +154,7 @@ final class BenchTraceCommand implements Callable<Integer> {
         sample.size(), all.size(), from, to, timeScale, plan.invocations().size(), peak, capacity);
     GuestImage.ensure(System.out::println);
     Path root = Files.createTempDirectory("thaw-trace-");
-    try (EmbeddedS3Server s3 = EmbeddedS3Server.start(root.resolve("s3"));
+    try (S3Options.Remote s3 = S3Options.embedded(root.resolve("s3"));
         LocalCluster cluster =
             LocalCluster.start(
                 new LocalCluster.Config(
@@ -164,7 +163,7 @@ final class BenchTraceCommand implements Callable<Integer> {
                     SnapshotMode.parse(mode),
                     true,
                     s3.endpoint(),
-                    s3.credentials().resolveCredentials(),
+                    s3.credentials(),
                     keepAlive,
                     maxInstances))) {
       Gateway.Builder b = Gateway.builder().scorer(PlacementScorer.named(placement)).seed(seed);

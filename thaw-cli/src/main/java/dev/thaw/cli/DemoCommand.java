@@ -8,14 +8,13 @@ import dev.thaw.core.io.FileTrees;
 import dev.thaw.core.placement.NodeState;
 import dev.thaw.core.placement.PlacementScorer;
 import dev.thaw.core.snapshot.SnapshotMode;
+import dev.thaw.core.snapshot.SnapshotStore;
 import dev.thaw.core.stats.LatencySummary;
 import dev.thaw.node.gateway.Gateway;
 import dev.thaw.node.protocol.ColdStartReport;
 import dev.thaw.node.protocol.Refused;
 import dev.thaw.node.protocol.Served;
 import dev.thaw.qemu.GuestImage;
-import dev.thaw.s3.EmbeddedS3Server;
-import dev.thaw.s3.S3SnapshotStore;
 import java.io.PrintStream;
 import java.io.PrintWriter;
 import java.nio.file.Files;
@@ -142,8 +141,8 @@ final class DemoCommand implements Callable<Integer> {
     Thread cleanup = new Thread(() -> FileTrees.deleteQuietly(root), "thaw-demo-cleanup");
     Runtime.getRuntime().addShutdownHook(cleanup);
     List<Row> rows = new ArrayList<>();
-    try (EmbeddedS3Server s3 = EmbeddedS3Server.start(root.resolve("s3"));
-        S3SnapshotStore store = S3SnapshotStore.builder().server(s3).build().ensureBucket()) {
+    try (S3Options.Remote s3 = S3Options.embedded(root.resolve("s3"))) {
+      SnapshotStore store = s3.store();
       console.printf(
           "thaw demo: %d nodes, %d functions, %d rounds x %d configurations; embedded S3 at %s%n",
           nodes, FUNCTIONS.size(), rounds, CONFIGURATIONS.size(), s3.endpoint());
@@ -163,7 +162,7 @@ final class DemoCommand implements Callable<Integer> {
                         c.mode(),
                         c.cacheRemote(),
                         s3.endpoint(),
-                        s3.credentials().resolveCredentials(),
+                        s3.credentials(),
                         keepAlive,
                         8));
             Gateway gateway = gateway(cluster, c.scorer())) {

@@ -1,10 +1,16 @@
 package dev.thaw.cli;
 
+import dev.thaw.node.remote.RemoteSnapshotStore;
 import dev.thaw.s3.EmbeddedS3Server;
-import dev.thaw.s3.S3SnapshotStore;
+import dev.thaw.s3.S3ObjectStore;
+import java.io.IOException;
 import java.net.URI;
 import java.nio.file.Path;
+import java.util.function.Function;
 import picocli.CommandLine.Option;
+import software.amazon.awssdk.auth.credentials.AwsCredentials;
+import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
+import software.amazon.awssdk.auth.credentials.DefaultCredentialsProvider;
 
 /**
  * Remote snapshot storage. Without an endpoint Thaw starts its embedded S3 server on 127.0.0.1,
@@ -42,15 +48,58 @@ final class S3Options {
   boolean virtualHosted;
 
   /**
-   * The store plus, when no endpoint is configured, the embedded server behind it.
-   *
-   * @param builders fresh builders for more stores on the same storage (another prefix, say)
+   * Remote snapshot storage opened from these options: the store, and the embedded server behind it
+   * when no endpoint is configured. Closing it closes the store, then the server.
    */
-  record Remote(
-      S3SnapshotStore store,
-      EmbeddedS3Server server,
-      java.util.function.Supplier<S3SnapshotStore.Builder> builders)
-      implements AutoCloseable {
+  static final class Remote implements AutoCloseable {
+    private final RemoteSnapshotStore store;
+    private final EmbeddedS3Server server;
+    private final URI endpoint;
+    private final AwsCredentialsProvider credentials;
+    private final Function<String, S3ObjectStore> objectStores;
+
+    private Remote(
+        EmbeddedS3Server server,
+        URI endpoint,
+        AwsCredentialsProvider credentials,
+        Function<String, S3ObjectStore> objectStores)
+        throws IOException {
+      this.server = server;
+      this.endpoint = endpoint;
+      this.credentials = credentials;
+      this.objectStores = objectStores;
+      S3ObjectStore objects = objectStores.apply("");
+      try {
+        this.store = RemoteSnapshotStore.builder(objects.ensureBucket()).build();
+      } catch (IOException | RuntimeException e) {
+        objects.close();
+        throw e;
+      }
+    }
+
+    /** The snapshot store. */
+    RemoteSnapshotStore store() {
+      return store;
+    }
+
+    /**
+     * A builder of another snapshot store on the same bucket, under {@code subPrefix} of the
+     * configured key prefix; the caller closes what it builds.
+     */
+    RemoteSnapshotStore.Builder storeUnder(String subPrefix) {
+      return RemoteSnapshotStore.builder(objectStores.apply(subPrefix));
+    }
+
+    /** The S3 endpoint: the embedded server's, or the configured one (null: AWS itself). */
+    URI endpoint() {
+      return endpoint;
+    }
+
+    /** The credentials the storage accepts, for processes started on this machine. */
+    AwsCredentials credentials() {
+      return credentials.resolveCredentials();
+    }
+
     @Override
     public void close() throws Exception {
       store.close();
@@ -60,25 +109,52 @@ final class S3Options {
     }
   }
 
+  /**
+   * Opens the storage the options name; with no endpoint, starts the embedded server on {@code
+   * dataDir/s3}. The bucket is created if missing.
+   */
   Remote open(Path dataDir) throws Exception {
     EmbeddedS3Server server =
         endpoint == null ? EmbeddedS3Server.start(dataDir.resolve("s3")) : null;
-    java.util.function.Supplier<S3SnapshotStore.Builder> builders =
-        () -> {
-          S3SnapshotStore.Builder b =
-              S3SnapshotStore.builder()
+    try {
+      AwsCredentialsProvider credentials =
+          server == null ? DefaultCredentialsProvider.builder().build() : server.credentials();
+      URI at = server == null ? endpoint : server.endpoint();
+      return new Remote(
+          server,
+          at,
+          credentials,
+          sub ->
+              S3ObjectStore.builder()
+                  .endpoint(at)
+                  .credentials(credentials)
                   .region(region)
                   .bucket(bucket)
-                  .prefix(prefix)
-                  .pathStyle(!virtualHosted);
-          return server == null ? b.endpoint(endpoint) : b.server(server);
-        };
-    try {
-      return new Remote(builders.get().build().ensureBucket(), server, builders);
+                  .prefix(prefix + sub)
+                  .pathStyle(server != null || !virtualHosted)
+                  .build());
     } catch (Exception e) {
       if (server != null) {
         server.close();
       }
+      throw e;
+    }
+  }
+
+  /**
+   * Starts the embedded S3 server storing under {@code dir}, with the default bucket, for a run on
+   * this machine alone (demos, benchmarks).
+   */
+  static Remote embedded(Path dir) throws Exception {
+    EmbeddedS3Server server = EmbeddedS3Server.start(dir);
+    try {
+      return new Remote(
+          server,
+          server.endpoint(),
+          server.credentials(),
+          sub -> S3ObjectStore.builder().server(server).prefix(sub).build());
+    } catch (Exception e) {
+      server.close();
       throw e;
     }
   }

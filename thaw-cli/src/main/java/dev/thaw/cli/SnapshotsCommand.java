@@ -1,6 +1,8 @@
 package dev.thaw.cli;
 
 import dev.thaw.core.config.ByteSize;
+import dev.thaw.core.snapshot.GcReport;
+import dev.thaw.core.snapshot.SnapshotCollector;
 import dev.thaw.core.snapshot.SnapshotManifest;
 import dev.thaw.core.snapshot.SnapshotManifestCodec;
 import dev.thaw.node.snapshot.CacheDirectory;
@@ -126,7 +128,9 @@ final class SnapshotsCommand {
       }
       try (S3Options.Remote r = s3.open(node.dataDir())) {
         System.out.println("collecting garbage in " + r.store().describe());
-        var report = r.store().collectGarbage(unusedFor, phase -> System.out.println("  " + phase));
+        SnapshotCollector collector = r.store();
+        GcReport report =
+            collector.collectGarbage(unusedFor, phase -> System.out.println("  " + phase));
         System.out.printf(
             "removed %d revisions %s and %d chunks (%s); %d chunks in use%n",
             report.expiredRevisions().size(),

@@ -11,9 +11,10 @@ import dev.thaw.core.placement.PlacementScorer;
 import dev.thaw.core.snapshot.SnapshotMode;
 import dev.thaw.node.gateway.Gateway;
 import dev.thaw.node.protocol.Refused;
+import dev.thaw.node.remote.RemoteSnapshotStore;
 import dev.thaw.qemu.GuestImage;
 import dev.thaw.s3.EmbeddedS3Server;
-import dev.thaw.s3.S3SnapshotStore;
+import dev.thaw.s3.S3ObjectStore;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -34,7 +35,9 @@ class ClusterIT {
   void remoteRestoreSnapshotAwarePlacementAndANodeKilledMidInvocation() throws Exception {
     GuestImage.ensure(System.out::println);
     try (EmbeddedS3Server s3 = EmbeddedS3Server.start(dir.resolve("s3"));
-        S3SnapshotStore store = S3SnapshotStore.builder().server(s3).build().ensureBucket();
+        RemoteSnapshotStore store =
+            RemoteSnapshotStore.builder(S3ObjectStore.builder().server(s3).build().ensureBucket())
+                .build();
         LocalCluster cluster =
             LocalCluster.start(
                 new LocalCluster.Config(

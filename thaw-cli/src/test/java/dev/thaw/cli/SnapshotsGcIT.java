@@ -7,10 +7,11 @@ import dev.thaw.core.snapshot.SnapshotFixtures;
 import dev.thaw.core.snapshot.SnapshotManifest;
 import dev.thaw.core.snapshot.SnapshotManifestCodec;
 import dev.thaw.core.vmm.VmmIdentity;
+import dev.thaw.node.remote.RemoteSnapshotStore;
 import dev.thaw.node.snapshot.ChunkAssembler;
 import dev.thaw.node.snapshot.LocalChunks;
 import dev.thaw.s3.EmbeddedS3Server;
-import dev.thaw.s3.S3SnapshotStore;
+import dev.thaw.s3.S3ObjectStore;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.file.Files;
@@ -59,22 +60,24 @@ class SnapshotsGcIT {
 
   /** The store the commands use: the embedded server on the data directory, default bucket. */
   private interface WithStore {
-    void accept(S3SnapshotStore store) throws Exception;
+    void accept(RemoteSnapshotStore store) throws Exception;
   }
 
   private void withStore(WithStore body) throws Exception {
     try (EmbeddedS3Server server = EmbeddedS3Server.start(tmp.resolve("data").resolve("s3"));
-        S3SnapshotStore store =
-            S3SnapshotStore.builder()
-                .server(server)
-                .bucket("thaw-snapshots")
-                .build()
-                .ensureBucket()) {
+        RemoteSnapshotStore store =
+            RemoteSnapshotStore.builder(
+                    S3ObjectStore.builder()
+                        .server(server)
+                        .bucket("thaw-snapshots")
+                        .build()
+                        .ensureBucket())
+                .build()) {
       body.accept(store);
     }
   }
 
-  private SnapshotManifest upload(S3SnapshotStore store, String revision, byte[] memory)
+  private SnapshotManifest upload(RemoteSnapshotStore store, String revision, byte[] memory)
       throws Exception {
     Path dir = tmp.resolve(revision);
     SnapshotManifest m =

@@ -1,5 +1,6 @@
 package dev.thaw.s3;
 
+import dev.thaw.core.store.NoSuchObjectException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.HttpURLConnection;
@@ -82,7 +83,7 @@ final class RangeReader {
         throw new Forbidden(key + " refused by " + description + " (HTTP 403)" + said);
       }
       if (status == HttpURLConnection.HTTP_NOT_FOUND) {
-        throw new IOException(key + " is missing from " + description);
+        throw new NoSuchObjectException(key + " is missing from " + description);
       }
       throw new IOException(
           "cannot read bytes "

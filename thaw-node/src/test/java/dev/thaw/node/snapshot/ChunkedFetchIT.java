@@ -14,9 +14,10 @@ import dev.thaw.core.snapshot.SnapshotManifestCodec;
 import dev.thaw.core.snapshot.SnapshotMismatchException;
 import dev.thaw.core.snapshot.SnapshotStore;
 import dev.thaw.core.vmm.VmmIdentity;
+import dev.thaw.node.remote.RemoteSnapshotStore;
 import dev.thaw.s3.EmbeddedS3Server;
+import dev.thaw.s3.S3ObjectStore;
 import dev.thaw.s3.S3Raw;
-import dev.thaw.s3.S3SnapshotStore;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -43,14 +44,17 @@ class ChunkedFetchIT {
 
   @TempDir Path tmp;
   private EmbeddedS3Server server;
-  private S3SnapshotStore store;
+  private RemoteSnapshotStore store;
   private WatchedStore watched;
   private ChunkAssembler assembler;
 
   @BeforeEach
   void start() throws Exception {
     server = EmbeddedS3Server.start(tmp.resolve("s3"));
-    store = S3SnapshotStore.builder().server(server).bucket("snapshots").build().ensureBucket();
+    store =
+        RemoteSnapshotStore.builder(
+                S3ObjectStore.builder().server(server).bucket("snapshots").build().ensureBucket())
+            .build();
     watched = WatchedStore.watching(store);
     assembler = new ChunkAssembler(watched, 8);
   }
@@ -301,19 +305,19 @@ class ChunkedFetchIT {
    * (the {@code victim}, if any) the first {@code times} times it is served.
    */
   private record WatchedStore(
-      S3SnapshotStore inner,
+      RemoteSnapshotStore inner,
       String victim,
       int times,
       AtomicInteger served,
       AtomicInteger objectReads,
       AtomicInteger packReads)
       implements SnapshotStore {
-    static WatchedStore watching(S3SnapshotStore inner) {
+    static WatchedStore watching(RemoteSnapshotStore inner) {
       return damaging(inner, null, 0, new AtomicInteger());
     }
 
     static WatchedStore damaging(
-        S3SnapshotStore inner, String victim, int times, AtomicInteger served) {
+        RemoteSnapshotStore inner, String victim, int times, AtomicInteger served) {
       return new WatchedStore(
           inner, victim, times, served, new AtomicInteger(), new AtomicInteger());
     }

@@ -6,7 +6,8 @@ import dev.thaw.core.function.FunctionClient;
 import dev.thaw.core.function.Revision;
 import dev.thaw.core.snapshot.SnapshotMode;
 import dev.thaw.core.vmm.MicroVm;
-import dev.thaw.s3.S3SnapshotStore;
+import dev.thaw.node.remote.RemoteSnapshotStore;
+import dev.thaw.s3.S3ObjectStore;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -28,8 +29,10 @@ public final class ColdStartOnFullDisk {
 
   public static void main(String[] args) throws Exception {
     Path dir = Path.of(args[0]);
-    try (S3SnapshotStore store =
-            S3SnapshotStore.builder().endpoint(URI.create(args[1])).bucket(args[2]).build();
+    try (RemoteSnapshotStore store =
+            RemoteSnapshotStore.builder(
+                    S3ObjectStore.builder().endpoint(URI.create(args[1])).bucket(args[2]).build())
+                .build();
         Node node =
             new Node(
                 dir, "full", SnapshotMode.REMOTE, store, true, new InMemoryCacheAdvertiser())) {

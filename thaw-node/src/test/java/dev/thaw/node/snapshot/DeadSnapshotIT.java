@@ -17,9 +17,10 @@ import dev.thaw.core.vmm.MicroVm;
 import dev.thaw.core.vmm.VmSnapshot;
 import dev.thaw.node.agent.Invocation;
 import dev.thaw.node.agent.NodeAgent;
+import dev.thaw.node.remote.RemoteSnapshotStore;
 import dev.thaw.qemu.QemuVmm;
 import dev.thaw.s3.EmbeddedS3Server;
-import dev.thaw.s3.S3SnapshotStore;
+import dev.thaw.s3.S3ObjectStore;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -44,7 +45,7 @@ class DeadSnapshotIT {
 
   private Path dir;
   private EmbeddedS3Server server;
-  private S3SnapshotStore store;
+  private RemoteSnapshotStore store;
   private final InMemoryCacheAdvertiser ads = new InMemoryCacheAdvertiser();
   private final FunctionClient client = new FunctionClient(Duration.ofSeconds(10));
   private final List<DeadSnapshot> found = new CopyOnWriteArrayList<>();
@@ -53,7 +54,10 @@ class DeadSnapshotIT {
   void start(@TempDir Path tmp) throws Exception {
     dir = tmp;
     server = EmbeddedS3Server.start(dir.resolve("s3"));
-    store = S3SnapshotStore.builder().server(server).bucket("snapshots").build().ensureBucket();
+    store =
+        RemoteSnapshotStore.builder(
+                S3ObjectStore.builder().server(server).bucket("snapshots").build().ensureBucket())
+            .build();
   }
 
   @AfterAll

@@ -4,7 +4,8 @@ import dev.thaw.core.cache.CacheAdvertiser;
 import dev.thaw.core.cache.CacheIndex;
 import dev.thaw.core.snapshot.SnapshotManifest;
 import dev.thaw.core.snapshot.SnapshotManifestCodec;
-import dev.thaw.s3.S3SnapshotStore;
+import dev.thaw.node.remote.RemoteSnapshotStore;
+import dev.thaw.s3.S3ObjectStore;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.net.URI;
 import java.nio.file.Path;
@@ -20,8 +21,10 @@ public final class FetchThenHang {
   private FetchThenHang() {}
 
   public static void main(String[] args) throws Exception {
-    try (S3SnapshotStore store =
-        S3SnapshotStore.builder().endpoint(URI.create(args[1])).bucket(args[2]).build()) {
+    try (RemoteSnapshotStore store =
+        RemoteSnapshotStore.builder(
+                S3ObjectStore.builder().endpoint(URI.create(args[1])).bucket(args[2]).build())
+            .build()) {
       SnapshotManifest m = SnapshotManifestCodec.parse(store.manifest(args[3]).orElseThrow());
       LocalSnapshotCache cache =
           LocalSnapshotCache.open(

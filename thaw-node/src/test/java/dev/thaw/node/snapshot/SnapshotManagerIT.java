@@ -13,9 +13,10 @@ import dev.thaw.core.snapshot.SnapshotManifest;
 import dev.thaw.core.snapshot.SnapshotManifestCodec;
 import dev.thaw.core.snapshot.SnapshotMode;
 import dev.thaw.core.vmm.MicroVm;
+import dev.thaw.node.remote.RemoteSnapshotStore;
 import dev.thaw.s3.EmbeddedS3Server;
+import dev.thaw.s3.S3ObjectStore;
 import dev.thaw.s3.S3Raw;
-import dev.thaw.s3.S3SnapshotStore;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -45,7 +46,7 @@ class SnapshotManagerIT {
 
   private Path dir;
   private EmbeddedS3Server server;
-  private S3SnapshotStore store;
+  private RemoteSnapshotStore store;
   private final InMemoryCacheAdvertiser ads = new InMemoryCacheAdvertiser();
   private final FunctionClient client = new FunctionClient(Duration.ofSeconds(10));
   private JsonNode firstAnswer;
@@ -90,14 +91,15 @@ class SnapshotManagerIT {
     server.close();
   }
 
-  private S3SnapshotStore store(URI endpoint) throws Exception {
-    S3SnapshotStore s =
-        S3SnapshotStore.builder()
+  private RemoteSnapshotStore store(URI endpoint) throws Exception {
+    S3ObjectStore s =
+        S3ObjectStore.builder()
             .endpoint(endpoint)
             .credentials(server.credentials())
             .bucket("snapshots")
             .build();
-    return endpoint.equals(server.endpoint()) ? s.ensureBucket() : s;
+    return RemoteSnapshotStore.builder(endpoint.equals(server.endpoint()) ? s.ensureBucket() : s)
+        .build();
   }
 
   /**
@@ -172,11 +174,13 @@ class SnapshotManagerIT {
     try (ChunkAssembler assembler = new ChunkAssembler(store, 4)) {
       assembler.assemble(good, copy, LocalChunks.none());
     }
-    try (S3SnapshotStore v1 =
-            S3SnapshotStore.builder()
-                .server(server)
-                .bucket("snapshots")
-                .prefix("v1/")
+    try (RemoteSnapshotStore v1 =
+            RemoteSnapshotStore.builder(
+                    S3ObjectStore.builder()
+                        .server(server)
+                        .bucket("snapshots")
+                        .prefix("v1/")
+                        .build())
                 .wholeFiles(true)
                 .build();
         Node n = new Node(dir, "v1-node", SnapshotMode.REMOTE, v1, true, ads)) {
@@ -393,7 +397,7 @@ class SnapshotManagerIT {
 
   @Test
   void unreachableStorageBootsFreshWithOneClearReason() throws Exception {
-    try (S3SnapshotStore nowhere = store(URI.create("http://127.0.0.1:9"));
+    try (RemoteSnapshotStore nowhere = store(URI.create("http://127.0.0.1:9"));
         Node f = new Node(dir, "offline", SnapshotMode.REMOTE, nowhere, true, ads)) {
       ColdStart start = f.manager.start(BuiltinFunctions.STATEFUL, Revision.of(REVISION));
       try (MicroVm vm = start.vm()) {

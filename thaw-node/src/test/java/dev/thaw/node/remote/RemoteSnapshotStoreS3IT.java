@@ -1,4 +1,4 @@
-package dev.thaw.s3;
+package dev.thaw.node.remote;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -11,6 +11,8 @@ import dev.thaw.core.snapshot.SnapshotManifest;
 import dev.thaw.core.snapshot.SnapshotManifestCodec;
 import dev.thaw.core.snapshot.SnapshotMismatchException;
 import dev.thaw.core.vmm.VmmIdentity;
+import dev.thaw.s3.EmbeddedS3Server;
+import dev.thaw.s3.S3ObjectStore;
 import java.io.IOException;
 import java.io.RandomAccessFile;
 import java.net.URI;
@@ -24,24 +26,22 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** The S3 store against the embedded s3proxy server over real HTTP. */
-class S3SnapshotStoreIT {
+/** The remote-snapshot protocol on the S3 object store, against the embedded s3proxy server. */
+class RemoteSnapshotStoreS3IT {
   private static final VmmIdentity HOST = SnapshotFixtures.HOST;
 
   @TempDir Path tmp;
   private EmbeddedS3Server server;
-  private S3SnapshotStore store;
+  private RemoteSnapshotStore store;
 
   @BeforeEach
   void start() throws Exception {
     server = EmbeddedS3Server.start(tmp.resolve("s3"));
     store =
-        S3SnapshotStore.builder()
-            .server(server)
-            .bucket("snapshots")
+        RemoteSnapshotStore.builder(
+                S3ObjectStore.builder().server(server).bucket("snapshots").build().ensureBucket())
             .rangeBytes(1 << 20)
-            .build()
-            .ensureBucket();
+            .build();
   }
 
   @AfterEach
@@ -348,10 +348,12 @@ class S3SnapshotStoreIT {
 
   @Test
   void anUnreachableServerIsAnIoErrorNamingTheStore() throws Exception {
-    try (S3SnapshotStore nowhere =
-        S3SnapshotStore.builder()
-            .endpoint(URI.create("http://127.0.0.1:9"))
-            .credentials(server.credentials())
+    try (RemoteSnapshotStore nowhere =
+        RemoteSnapshotStore.builder(
+                S3ObjectStore.builder()
+                    .endpoint(URI.create("http://127.0.0.1:9"))
+                    .credentials(server.credentials())
+                    .build())
             .build()) {
       assertThatThrownBy(() -> nowhere.manifest("x"))
           .isInstanceOf(IOException.class)
