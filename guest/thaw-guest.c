@@ -18,15 +18,28 @@
  * snapshot, made on purpose for the tests of its handling). A query parameter ms=N makes an invocation
  * take N milliseconds (the handler sleeps), so trace replays can give each invocation the
  * duration the trace drew for it.
+ *
+ * Clones: every clone of a snapshot resumes with the snapshot's memory, so with the same kernel RNG
+ * state and the wall clock of the moment of the snapshot. The host's first request to a restored
+ * clone, before any other, is GET /_thaw/resume?seed=<64 hex digits>&t=<host epoch ns>: the seed
+ * (fresh from the host's SecureRandom) is credited to the kernel's input pool (RNDADDENTROPY) and
+ * the CRNG reseeded from it at once (RNDRESEEDCRNG), so getrandom() diverges from every other
+ * clone; CLOCK_REALTIME is set to t. The monotonic clock is left alone: it continues from the
+ * snapshot, which is what timers and sleeps in the guest expect. Any failure answers 500 (the host
+ * refuses such a clone). GET /_thaw/random answers 32 bytes of getrandom() in hex and GET
+ * /_thaw/clock the realtime and monotonic clocks in nanoseconds, for the tests.
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <fcntl.h>
+#include <linux/random.h>
 #include <netinet/in.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/ioctl.h>
 #include <sys/random.h>
 #include <sys/socket.h>
 #include <sys/time.h>
@@ -41,6 +54,8 @@ static uint64_t state_checksum;
 static uint64_t counter;
 static long init_ms;
 static int muted;
+/* Opened at start, before any snapshot: a clone reseeds without a path lookup. */
+static int urandom = -1;
 
 static long now_ms(void) {
   struct timespec ts;
@@ -73,9 +88,94 @@ static void init_state(long mib) {
   init_ms = now_ms() - start;
 }
 
+static long long epoch_ns(clockid_t clock) {
+  struct timespec ts;
+  clock_gettime(clock, &ts);
+  return ts.tv_sec * 1000000000LL + ts.tv_nsec;
+}
+
+/* The value of query parameter NAME (up to the next '&') in QUERY, or NULL. */
+static const char *param(const char *query, const char *name, size_t *len) {
+  size_t n = strlen(name);
+  const char *p = query;
+  while (p != NULL) {
+    if (strncmp(p, name, n) == 0 && p[n] == '=') {
+      *len = strcspn(p + n + 1, "&");
+      return p + n + 1;
+    }
+    p = strchr(p, '&');
+    if (p != NULL) p++;
+  }
+  return NULL;
+}
+
+static int hexval(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+/*
+ * GET /_thaw/resume: mixes the host's seed into the kernel RNG, reseeds the CRNG, sets the wall
+ * clock. Writes the JSON answer to OUT; returns the HTTP status.
+ */
+static int resume(const char *query, char *out, size_t outlen) {
+  struct {
+    struct rand_pool_info info;
+    unsigned char bytes[32];
+  } seed;
+  size_t len = 0;
+  const char *hex = query != NULL ? param(query, "seed", &len) : NULL;
+  if (hex == NULL || len != 2 * sizeof seed.bytes) {
+    snprintf(out, outlen, "{\"error\":\"resume needs seed=<64 hex digits>\"}");
+    return 400;
+  }
+  for (size_t i = 0; i < sizeof seed.bytes; i++) {
+    int hi = hexval(hex[2 * i]), lo = hexval(hex[2 * i + 1]);
+    if (hi < 0 || lo < 0) {
+      snprintf(out, outlen, "{\"error\":\"seed is not hexadecimal\"}");
+      return 400;
+    }
+    seed.bytes[i] = (unsigned char)(hi << 4 | lo);
+  }
+  const char *t = param(query, "t", &len);
+  char *tend = NULL;
+  long long host_ns = t != NULL ? strtoll(t, &tend, 10) : 0;
+  if (t == NULL || tend != t + len || host_ns <= 0) {
+    snprintf(out, outlen, "{\"error\":\"resume needs t=<host epoch nanoseconds>\"}");
+    return 400;
+  }
+  long long start = epoch_ns(CLOCK_MONOTONIC);
+  seed.info.entropy_count = 8 * sizeof seed.bytes;
+  seed.info.buf_size = sizeof seed.bytes;
+  if (urandom < 0 || ioctl(urandom, RNDADDENTROPY, &seed) != 0) {
+    snprintf(out, outlen, "{\"error\":\"RNDADDENTROPY: %s\"}",
+             urandom < 0 ? "/dev/urandom not open" : strerror(errno));
+    return 500;
+  }
+  if (ioctl(urandom, RNDRESEEDCRNG) != 0) {
+    snprintf(out, outlen, "{\"error\":\"RNDRESEEDCRNG: %s\"}", strerror(errno));
+    return 500;
+  }
+  long long was = epoch_ns(CLOCK_REALTIME);
+  struct timespec now = {host_ns / 1000000000LL, host_ns % 1000000000LL};
+  if (clock_settime(CLOCK_REALTIME, &now) != 0) {
+    snprintf(out, outlen, "{\"error\":\"clock_settime: %s\"}", strerror(errno));
+    return 500;
+  }
+  snprintf(out, outlen,
+           "{\"reseeded\":true,\"clockStepNs\":%lld,\"tookNs\":%lld,\"function\":\"%s\"}",
+           host_ns - was, epoch_ns(CLOCK_MONOTONIC) - start, handler);
+  return 200;
+}
+
 static void reply(int fd, int status, const char *body) {
   char head[256];
-  const char *reason = status == 200 ? "OK" : status == 404 ? "Not Found" : "Bad Request";
+  const char *reason = status == 200   ? "OK"
+                       : status == 404 ? "Not Found"
+                       : status == 500 ? "Internal Server Error"
+                                       : "Bad Request";
   int n = snprintf(head, sizeof head,
                    "HTTP/1.1 %d %s\r\nContent-Type: application/json\r\n"
                    "Content-Length: %zu\r\nConnection: close\r\n\r\n",
@@ -122,7 +222,24 @@ static void serve(int fd) {
     }
   }
   char out[512];
-  if (strcmp(path, "/_thaw/mute") == 0) {
+  if (strcmp(path, "/_thaw/resume") == 0) {
+    int status = resume(query, out, sizeof out);
+    reply(fd, status, out);
+    return;
+  } else if (strcmp(path, "/_thaw/random") == 0) {
+    unsigned char bytes[32];
+    char hex[2 * sizeof bytes + 1];
+    if (getrandom(bytes, sizeof bytes, 0) != (ssize_t)sizeof bytes) {
+      snprintf(out, sizeof out, "{\"error\":\"getrandom: %s\"}", strerror(errno));
+      reply(fd, 500, out);
+      return;
+    }
+    for (size_t i = 0; i < sizeof bytes; i++) sprintf(hex + 2 * i, "%02x", bytes[i]);
+    snprintf(out, sizeof out, "{\"random\":\"%s\"}", hex);
+  } else if (strcmp(path, "/_thaw/clock") == 0) {
+    snprintf(out, sizeof out, "{\"realtimeNs\":%lld,\"monotonicNs\":%lld}",
+             epoch_ns(CLOCK_REALTIME), epoch_ns(CLOCK_MONOTONIC));
+  } else if (strcmp(path, "/_thaw/mute") == 0) {
     muted = 1;
     snprintf(out, sizeof out, "{\"muted\":true,\"function\":\"%s\"}", handler);
   } else if (strcmp(path, "/health") == 0) {
@@ -150,6 +267,8 @@ int main(int argc, char **argv) {
   handler = argc > 1 ? argv[1] : "hello";
   long mib = argc > 2 ? strtol(argv[2], NULL, 10) : 0;
   if (getrandom(&boot_id, sizeof boot_id, 0) != sizeof boot_id) boot_id = (uint64_t)now_ms();
+  urandom = open("/dev/urandom", O_WRONLY | O_CLOEXEC);
+  if (urandom < 0) perror("thaw-guest: /dev/urandom (clones cannot be reseeded)");
   if (strcmp(handler, "stateful") == 0) init_state(mib > 0 ? mib : 32);
   int s = socket(AF_INET, SOCK_STREAM, 0);
   int one = 1;

@@ -6,6 +6,7 @@ import dev.thaw.core.vmm.BootException;
 import dev.thaw.core.vmm.GuestTimeoutException;
 import dev.thaw.core.vmm.MicroVm;
 import dev.thaw.core.vmm.RestoreException;
+import dev.thaw.core.vmm.RestoreIncompatibleException;
 import dev.thaw.core.vmm.SnapshotException;
 import dev.thaw.core.vmm.VmSnapshot;
 import dev.thaw.core.vmm.VmState;
@@ -18,6 +19,7 @@ import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Supplier;
 import java.util.regex.Pattern;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -218,28 +220,35 @@ final class QemuMicroVm implements MicroVm {
   }
 
   /**
-   * Waits for the guest to answer; on failure stops the VM and throws the typed error.
+   * Waits for the guest to answer {@code GET target} (asked anew for each attempt); on failure
+   * stops the VM and throws the typed error.
    *
    * <p>A booting guest is not sent a request before its console says its server listens. Each
    * connection to the forwarded port before then stays in QEMU's user-mode network as an attempt it
    * keeps retrying (for up to 75 s), and one that the guest accepts just before a snapshot is an
    * open connection in every clone, to a peer no clone's network knows: the guest's server waits on
    * it and answers nobody (a dead snapshot).
+   *
+   * <p>A guest that answers but not with 200 is refused at once: after a restore, a 404 means its
+   * server predates {@code /_thaw/resume} (a snapshot of an older guest image, which cannot be
+   * given fresh entropy: incompatible); any other status, that the guest could not resume (its
+   * answer says why).
    */
-  void awaitGuest(Duration timeout, String operation) {
+  void awaitGuest(Duration timeout, String operation, Supplier<String> target) {
     long deadline = System.nanoTime() + timeout.toNanos();
     if (operation.equals("boot")) {
       awaitConsole(READY_LINE, deadline);
     }
     Duration left = Duration.ofNanos(Math.max(0, deadline - System.nanoTime()));
-    GuestProbe.Outcome outcome = GuestProbe.await(endpoint, left, process::isAlive);
-    if (outcome == GuestProbe.Outcome.READY) {
+    GuestProbe.Result result = GuestProbe.await(endpoint, target, left, process::isAlive);
+    if (result.outcome() == GuestProbe.Outcome.READY) {
+      log.debug("{} {}: the guest answered {}", operation, id, result.body().strip());
       return;
     }
     String out = vmmOutput();
     String console = consoleTail();
     String what = function.id() + " (" + id + ")";
-    if (outcome == GuestProbe.Outcome.TIMED_OUT) {
+    if (result.outcome() == GuestProbe.Outcome.TIMED_OUT) {
       String state = diagnose();
       close();
       throw new GuestTimeoutException(
@@ -249,6 +258,25 @@ final class QemuMicroVm implements MicroVm {
           null);
     }
     close();
+    if (result.outcome() == GuestProbe.Outcome.REFUSED) {
+      String said = "HTTP " + result.status() + " " + result.body().strip();
+      if (operation.equals("boot")) {
+        throw new BootException(
+            "guest of " + what + " answered its readiness probe with " + said, out, console, null);
+      }
+      if (result.status() == 404) {
+        throw new RestoreIncompatibleException(
+            "guest of "
+                + what
+                + " cannot be reseeded at resume (its server does not know /_thaw/resume: a"
+                + " snapshot of an older guest image); its clones would share their random state",
+            out,
+            console,
+            null);
+      }
+      throw new RestoreException(
+          "guest of " + what + " could not resume: " + said, out, console, null);
+    }
     String message = "QEMU exited during " + operation + " of " + what;
     VmmException failure =
         operation.equals("boot")

@@ -18,7 +18,10 @@ import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.SecureRandom;
 import java.time.Duration;
+import java.time.Instant;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -35,6 +38,15 @@ import org.slf4j.LoggerFactory;
  * {@code stop} the file is the guest's memory and a snapshot only has to save device state ({@code
  * x-ignore-shared}: a few tens of KB, milliseconds). A restored VM maps the same file private (copy
  * on write), so the file never changes and serves any number of clones.
+ *
+ * <p>Every clone of a snapshot resumes with the snapshot's memory: the same kernel RNG state and
+ * the wall clock of the moment of the snapshot. A restore's first request to the guest, before it
+ * is handed out, is therefore {@code GET /_thaw/resume?seed=<32 bytes in hex>&t=<epoch ns>}: the
+ * seed, fresh from this host's {@link SecureRandom} for each attempt, is credited to the guest
+ * kernel's entropy pool and the CRNG reseeded from it, and the guest's {@code CLOCK_REALTIME} is
+ * set to {@code t}. The guest serves one connection at a time, so no request is answered before
+ * that one. (QEMU's {@code vmgenid} device would be the kernel's own way, but the microvm machine
+ * does not describe it in its ACPI tables, so the guest's driver never binds.)
  */
 public final class QemuVmm implements Vmm {
   private static final Logger log = LoggerFactory.getLogger(QemuVmm.class);
@@ -48,12 +60,15 @@ public final class QemuVmm implements Vmm {
   private final GuestImage image;
   private final VmmIdentity identity;
   private final AtomicLong sequence = new AtomicLong();
+  private final boolean reseedClones;
+  private final SecureRandom seeds = new SecureRandom();
 
   private QemuVmm(Builder b) {
     this.binary = b.binary;
     this.accelerator = b.accelerator;
     this.workRoot = b.workRoot;
     this.image = Objects.requireNonNull(b.image, "image");
+    this.reseedClones = b.reseedClones;
     this.identity = probe(binary, accelerator);
   }
 
@@ -85,7 +100,7 @@ public final class QemuVmm implements Vmm {
       throw new BootException(
           "cannot boot " + function.id() + ": " + e.getMessage(), out, console, e);
     }
-    vm.awaitGuest(readyTimeout, "boot");
+    vm.awaitGuest(readyTimeout, "boot", () -> "/health");
     log.info("booted {} as {} on {}", function.id(), vm.id(), vm.endpoint());
     return vm;
   }
@@ -157,8 +172,17 @@ public final class QemuVmm implements Vmm {
       throw classifyRestoreFailure(snapshot, e, out);
     }
     vm.resume();
-    vm.awaitGuest(readyTimeout, "restore");
+    vm.awaitGuest(readyTimeout, "restore", reseedClones ? this::resumeTarget : () -> "/health");
     return vm;
+  }
+
+  /** A restore's first request: a fresh seed for the guest's RNG and this host's wall clock. */
+  private String resumeTarget() {
+    byte[] seed = new byte[32];
+    seeds.nextBytes(seed);
+    Instant now = Instant.now();
+    long epochNanos = now.getEpochSecond() * 1_000_000_000L + now.getNano();
+    return "/_thaw/resume?seed=" + HexFormat.of().formatHex(seed) + "&t=" + epochNanos;
   }
 
   private void checkRestorable(VmSnapshot snapshot) {
@@ -376,6 +400,7 @@ public final class QemuVmm implements Vmm {
     private String accelerator = "tcg";
     private Path workRoot = Path.of(System.getProperty("java.io.tmpdir"), "thaw-vms");
     private GuestImage image;
+    private boolean reseedClones = true;
 
     private Builder() {}
 
@@ -401,6 +426,16 @@ public final class QemuVmm implements Vmm {
 
     public Builder image(GuestImage image) {
       this.image = Objects.requireNonNull(image);
+      return this;
+    }
+
+    /**
+     * Whether a restore reseeds its clone's RNG and sets its clock (the default). Off only for
+     * tests that show what a clone gets without it: such a restore probes {@code GET /health}
+     * instead.
+     */
+    Builder reseedClones(boolean reseedClones) {
+      this.reseedClones = reseedClones;
       return this;
     }
 
