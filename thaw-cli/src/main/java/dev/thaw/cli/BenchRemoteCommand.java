@@ -11,6 +11,8 @@ import dev.thaw.core.function.Revision;
 import dev.thaw.core.io.FileTrees;
 import dev.thaw.core.snapshot.SnapshotManifest;
 import dev.thaw.core.snapshot.SnapshotMode;
+import dev.thaw.core.snapshot.SnapshotStore;
+import dev.thaw.core.snapshot.VariantSnapshotStore;
 import dev.thaw.core.stats.LatencySummary;
 import dev.thaw.core.vmm.MicroVm;
 import dev.thaw.node.remote.RemoteSnapshotStore;
@@ -199,7 +201,12 @@ final class BenchRemoteCommand implements Callable<Integer> {
         ByteSize.format(chunk),
         zstdLevel,
         restores);
-    for (RemoteSnapshotStore s : List.of(chunked, whole)) {
+    // The nodes store and fetch their snapshots as their variant (guest image and VMM).
+    List<SnapshotStore> views =
+        List.of(
+            VariantSnapshotStore.of(chunked, image.digests(), vmm.identity()),
+            VariantSnapshotStore.of(whole, image.digests(), vmm.identity()));
+    for (SnapshotStore s : views) {
       for (String r : List.of(a, b)) {
         s.delete(r);
       }
@@ -216,7 +223,7 @@ final class BenchRemoteCommand implements Callable<Integer> {
         Node dedup = new Node(root, "dedup", vmm, image, chunked, chunk, fetchParallelism)) {
       SnapshotManifest ma = snapshot(maker, function, a);
       SnapshotManifest mb = snapshot(maker, other, b);
-      whole.upload(ma, maker.cache().entryDir(a));
+      views.get(1).upload(ma, maker.cache().entryDir(a));
       // The dedup node holds the other function's snapshot, fetched like any remote one.
       try (MicroVm vm = dedup.manager().start(other, Revision.of(b)).vm()) {
         client.get(vm.endpoint(), "/");
@@ -300,7 +307,7 @@ final class BenchRemoteCommand implements Callable<Integer> {
         out.println("wrote " + report.write(reportDir));
       }
     } finally {
-      for (RemoteSnapshotStore s : List.of(chunked, whole)) {
+      for (SnapshotStore s : views) {
         for (String r : List.of(a, b)) {
           s.delete(r);
         }

@@ -7,6 +7,7 @@ import dev.thaw.core.function.Revision;
 import dev.thaw.core.io.FileTrees;
 import dev.thaw.core.snapshot.SnapshotManifest;
 import dev.thaw.core.snapshot.SnapshotMode;
+import dev.thaw.core.snapshot.VariantSnapshotStore;
 import dev.thaw.core.stats.LatencySummary;
 import dev.thaw.core.vmm.MicroVm;
 import dev.thaw.node.snapshot.ColdStart;
@@ -87,7 +88,7 @@ final class BenchSnapshotsCommand implements Callable<Integer> {
     out.printf(
         "thaw bench snapshots: %s on %s, remote %s, %d cold starts per configuration%n",
         function.id(), vmm.identity(), remote.store().describe(), coldStarts);
-    remote.store().delete(REVISION);
+    VariantSnapshotStore.of(remote.store(), guest, vmm.identity()).delete(REVISION);
 
     List<Result> results = new ArrayList<>();
     try (SnapshotNode none = node(root, "none", SnapshotMode.DISABLED, true, vmm, guest, remote);
@@ -117,7 +118,7 @@ final class BenchSnapshotsCommand implements Callable<Integer> {
           measure(
               "remote, cached (fetch)", cached, function, () -> cached.cache().remove(REVISION)));
     } finally {
-      remote.store().delete(REVISION);
+      VariantSnapshotStore.of(remote.store(), guest, vmm.identity()).delete(REVISION);
     }
     print(results);
     json.write(

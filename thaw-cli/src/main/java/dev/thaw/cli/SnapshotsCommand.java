@@ -5,9 +5,11 @@ import dev.thaw.core.snapshot.GcReport;
 import dev.thaw.core.snapshot.SnapshotCollector;
 import dev.thaw.core.snapshot.SnapshotManifest;
 import dev.thaw.core.snapshot.SnapshotManifestCodec;
+import dev.thaw.core.snapshot.VariantSnapshotStore;
 import dev.thaw.node.snapshot.CacheDirectory;
 import dev.thaw.node.snapshot.SnapshotManager;
 import java.io.PrintStream;
+import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -44,16 +46,22 @@ final class SnapshotsCommand {
         return 0;
       }
       try (S3Options.Remote r = s3.open(node.dataDir())) {
-        out.printf(ROW, "REVISION", "FUNCTION", "SIZE", "CREATED");
-        for (String revision : r.store().revisions()) {
-          Optional<String> json = r.store().manifest(revision);
+        // One row per stored snapshot: a revision has one per variant (guest image and VMM).
+        out.printf(ROW, "REVISION", "FUNCTION", "SIZE", "CREATED, VARIANT");
+        for (String name : r.store().revisions()) {
+          Optional<String> json = r.store().manifest(name);
           if (json.isPresent()) {
             SnapshotManifest m = SnapshotManifestCodec.parse(json.get());
-            row(out, m, m.createdAt().toString());
+            row(out, m, m.createdAt() + "  " + variant(name));
           }
         }
       }
       return 0;
+    }
+
+    private static String variant(String name) {
+      int at = name.indexOf(VariantSnapshotStore.SEPARATOR);
+      return at < 0 ? "-" : name.substring(at + 1);
     }
 
     private static void row(PrintStream out, SnapshotManifest m, String when) {
@@ -76,11 +84,21 @@ final class SnapshotsCommand {
     public Integer call() throws Exception {
       if (remote) {
         try (S3Options.Remote r = s3.open(node.dataDir())) {
-          if (r.store().manifest(revision).isEmpty()) {
+          // Every variant of the revision: snapshots of any guest image and VMM.
+          List<String> names =
+              r.store().revisions().stream()
+                  .filter(
+                      n ->
+                          n.equals(revision)
+                              || n.startsWith(revision + VariantSnapshotStore.SEPARATOR))
+                  .toList();
+          if (names.isEmpty()) {
             System.err.println("no snapshot of " + revision + " in " + r.store().describe());
             return 1;
           }
-          r.store().delete(revision);
+          for (String name : names) {
+            r.store().delete(name);
+          }
         }
       } else {
         // Only this entry: opening the cache would re-index it under this command's capacity.

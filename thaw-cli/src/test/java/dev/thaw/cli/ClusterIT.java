@@ -56,7 +56,9 @@ class ClusterIT {
       assertThat(first.served().source()).isEqualTo("none");
       String a = first.node();
       String b = a.equals("node-1") ? "node-2" : "node-1";
-      await().atMost(Duration.ofSeconds(60)).until(() -> store.revisions().contains("stateful"));
+      await()
+          .atMost(Duration.ofSeconds(60))
+          .until(() -> store.revisions().stream().anyMatch(n -> n.startsWith("stateful@")));
 
       // The snapshot's clone is A's warm instance: the gateway routes there, no cold start.
       URI instancesOfA = cluster.agents().get(a).resolve("/instances");

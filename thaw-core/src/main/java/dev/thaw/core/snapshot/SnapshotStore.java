@@ -63,10 +63,16 @@ public interface SnapshotStore {
       throws IOException;
 
   /**
-   * Uploads the files of {@code manifest} from {@code dir}, then the manifest itself. For a
-   * format-2 manifest only chunks the store lacks are sent.
+   * Uploads the files of {@code manifest} from {@code dir}, then the manifest itself, under the
+   * name {@code revision} (usually the manifest's own; a {@link VariantSnapshotStore} adds what the
+   * snapshot needs to restore). For a format-2 manifest only chunks the store lacks are sent.
    */
-  void upload(SnapshotManifest manifest, Path dir) throws IOException;
+  void upload(String revision, SnapshotManifest manifest, Path dir) throws IOException;
+
+  /** Uploads {@code manifest}'s snapshot under its own revision. */
+  default void upload(SnapshotManifest manifest, Path dir) throws IOException {
+    upload(manifest.revision(), manifest, dir);
+  }
 
   /** Records that {@code revision} was just restored, for garbage collection by age. */
   void markUsed(String revision) throws IOException;

@@ -30,6 +30,11 @@ public record VmmIdentity(String kind, String version, String accelerator, Strin
         && releaseLine(version).equals(releaseLine(maker.version));
   }
 
+  /** The release line (major.minor) of this VMM's version; snapshots do not cross them. */
+  public String releaseLine() {
+    return releaseLine(version);
+  }
+
   static String releaseLine(String version) {
     String[] parts = version.split("\\.");
     return parts.length >= 2 ? parts[0] + "." + parts[1] : version;

@@ -52,11 +52,12 @@ final class ChunkedUpload {
    * Records the upload, waits for any collection, sends the chunks the store lacks (compressed, in
    * parallel), writes the pack, its index and the manifest, then drops the record.
    *
+   * @param revision the name the snapshot is stored under
    * @param phases told {@code "waiting-for-gc"}, {@code "chunks-checking"} and {@code
    *     "chunks-stored"} as the upload reaches them
    */
-  void upload(SnapshotManifest manifest, Path dir, Consumer<String> phases) throws IOException {
-    String revision = manifest.revision();
+  void upload(String revision, SnapshotManifest manifest, Path dir, Consumer<String> phases)
+      throws IOException {
     String record = RemoteKeys.upload(revision, UUID.randomUUID().toString());
     Path pack = Files.createTempFile("thaw-pack-", "");
     try {
@@ -86,7 +87,7 @@ final class ChunkedUpload {
       objects.put(
           RemoteKeys.packIndex(revision),
           ChunkReader.PACK_JSON.writeValueAsBytes(new PackIndex(entries)));
-      WholeFiles.putManifest(objects, manifest);
+      WholeFiles.putManifest(objects, revision, manifest);
       objects.delete(record);
     } finally {
       Files.deleteIfExists(pack);

@@ -104,19 +104,18 @@ public final class RemoteSnapshotStore implements SnapshotStore, SnapshotCollect
    * ChunkedUpload}. Format 1: every whole file, then the manifest.
    */
   @Override
-  public void upload(SnapshotManifest manifest, Path dir) throws IOException {
+  public void upload(String name, SnapshotManifest manifest, Path dir) throws IOException {
     try {
       if (!manifest.chunked()) {
-        files.upload(manifest, dir);
+        files.upload(name, manifest, dir);
       } else if (wholeFiles) {
-        files.upload(manifest.asWholeFiles(f -> sha256Quietly(dir.resolve(f.name()))), dir);
+        files.upload(name, manifest.asWholeFiles(f -> sha256Quietly(dir.resolve(f.name()))), dir);
       } else {
-        uploads.upload(manifest, dir, uploadHook);
+        uploads.upload(name, manifest, dir, uploadHook);
       }
     } catch (UncheckedIOException e) {
       throw new IOException(
-          "cannot upload " + manifest.revision() + " to " + describe() + ": " + e.getMessage(),
-          e.getCause());
+          "cannot upload " + name + " to " + describe() + ": " + e.getMessage(), e.getCause());
     }
   }
 

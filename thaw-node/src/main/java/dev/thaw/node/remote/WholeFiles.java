@@ -46,16 +46,18 @@ final class WholeFiles {
   }
 
   /** Every file of {@code manifest} from {@code dir}, then the manifest. */
-  void upload(SnapshotManifest manifest, Path dir) throws IOException {
+  void upload(String revision, SnapshotManifest manifest, Path dir) throws IOException {
     for (SnapshotFile f : manifest.files()) {
-      objects.put(RemoteKeys.file(manifest.revision(), f.name()), dir.resolve(f.name()));
+      objects.put(RemoteKeys.file(revision, f.name()), dir.resolve(f.name()));
     }
-    putManifest(objects, manifest);
+    putManifest(objects, revision, manifest);
   }
 
-  static void putManifest(ObjectStore objects, SnapshotManifest manifest) throws IOException {
+  /** Writes the manifest of a snapshot stored as {@code revision}: the snapshot now exists. */
+  static void putManifest(ObjectStore objects, String revision, SnapshotManifest manifest)
+      throws IOException {
     objects.put(
-        RemoteKeys.manifest(manifest.revision()),
+        RemoteKeys.manifest(revision),
         SnapshotManifestCodec.write(manifest).getBytes(StandardCharsets.UTF_8));
   }
 

@@ -1,5 +1,6 @@
 package dev.thaw.node.snapshot;
 
+import dev.thaw.core.snapshot.GuestMismatchException;
 import dev.thaw.core.snapshot.RestoreDeadline;
 import dev.thaw.core.snapshot.SnapshotManifest;
 import dev.thaw.core.vmm.GuestTimeoutException;
@@ -17,6 +18,7 @@ import java.util.Optional;
 final class Restorer {
   private final Vmm vmm;
   private final LocalSnapshotCache cache;
+  private final SnapshotManifest.Guest guest;
   private final RestoreDeadline deadline;
   private final DeadSnapshots dead;
   private final SnapshotMetrics metrics;
@@ -24,11 +26,13 @@ final class Restorer {
   Restorer(
       Vmm vmm,
       LocalSnapshotCache cache,
+      SnapshotManifest.Guest guest,
       RestoreDeadline deadline,
       DeadSnapshots dead,
       SnapshotMetrics metrics) {
     this.vmm = vmm;
     this.cache = cache;
+    this.guest = guest;
     this.deadline = deadline;
     this.dead = dead;
     this.metrics = metrics;
@@ -59,9 +63,11 @@ final class Restorer {
    * Restores a clone of {@code manifest}'s snapshot with the restore deadline, which the time it
    * took (from {@code t0}, a {@link System#nanoTime()}) then feeds.
    *
+   * @throws GuestMismatchException when the snapshot was made for another guest image
    * @throws DeadSnapshotException when the clone did not answer in time
    */
   MicroVm within(SnapshotManifest manifest, DeadSnapshot.Phase phase, RestoreCall call, long t0) {
+    GuestMismatchException.check(manifest, guest);
     Duration limit = deadline.current();
     try {
       MicroVm vm = call.restore(limit);

@@ -4,11 +4,13 @@ import dev.thaw.core.concurrent.DaemonThreads;
 import dev.thaw.core.function.FunctionSpec;
 import dev.thaw.core.function.Revision;
 import dev.thaw.core.snapshot.ChunkList;
+import dev.thaw.core.snapshot.GuestMismatchException;
 import dev.thaw.core.snapshot.RestoreDeadline;
 import dev.thaw.core.snapshot.SnapshotFormatException;
 import dev.thaw.core.snapshot.SnapshotManifest;
 import dev.thaw.core.snapshot.SnapshotMode;
 import dev.thaw.core.snapshot.SnapshotStore;
+import dev.thaw.core.snapshot.VariantSnapshotStore;
 import dev.thaw.core.vmm.MicroVm;
 import dev.thaw.core.vmm.RestoreCorruptException;
 import dev.thaw.core.vmm.RestoreIncompatibleException;
@@ -97,12 +99,17 @@ public final class SnapshotManager implements AutoCloseable {
     if (mode == SnapshotMode.REMOTE && b.remote == null) {
       throw new IllegalArgumentException("remote mode needs a SnapshotStore");
     }
+    // Remote storage as this node's variant sees it: snapshots of its own guest and VMM only.
     Optional<SnapshotStore> remote =
-        mode == SnapshotMode.REMOTE ? Optional.of(b.remote) : Optional.empty();
+        mode == SnapshotMode.REMOTE
+            ? Optional.of(
+                new VariantSnapshotStore(
+                    b.remote, VariantSnapshotStore.variantOf(b.guest, vmm.identity())))
+            : Optional.empty();
     this.readyTimeout = b.readyTimeout;
     this.metrics = new SnapshotMetrics(b.meters);
     this.dead = new DeadSnapshots(cache, remote, starter, metrics, b.onDead);
-    this.restorer = new Restorer(vmm, cache, b.deadline, dead, metrics);
+    this.restorer = new Restorer(vmm, cache, b.guest, b.deadline, dead, metrics);
     this.assembler = remote.map(r -> new ChunkAssembler(r, b.fetchParallelism)).orElse(null);
     this.remoteRestore =
         remote
@@ -166,6 +173,10 @@ public final class SnapshotManager implements AutoCloseable {
       fallback = Optional.of("remote storage unusable: " + e.getMessage());
     } catch (SnapshotFormatException e) {
       fallback = Optional.of("snapshot refused: " + e.getMessage());
+      if (e instanceof GuestMismatchException) {
+        // Made for another guest image (this node was upgraded): it will never restore here.
+        cache.remove(revision);
+      }
     } catch (VmmException e) {
       fallback = Optional.of("restore failed: " + e.getMessage().lines().findFirst().orElse(""));
       if (e instanceof RestoreCorruptException || e instanceof RestoreIncompatibleException) {

@@ -364,8 +364,8 @@ class ChunkedFetchIT {
     }
 
     @Override
-    public void upload(SnapshotManifest manifest, Path dir) throws IOException {
-      inner.upload(manifest, dir);
+    public void upload(String revision, SnapshotManifest manifest, Path dir) throws IOException {
+      inner.upload(revision, manifest, dir);
     }
 
     @Override

@@ -101,7 +101,7 @@ class DeadSnapshotIT {
             List.of(
                 describe(snapshot.memoryFile(), SnapshotFile.Role.MEMORY),
                 describe(snapshot.stateFile(), SnapshotFile.Role.STATE)));
-    store.upload(manifest, files);
+    Node.view(store).upload(manifest, files);
     return manifest;
   }
 
@@ -147,7 +147,9 @@ class DeadSnapshotIT {
               });
       await()
           .atMost(Duration.ofSeconds(30))
-          .until(() -> store.unusable(revision), m -> m.equals(Optional.of(dead.createdAt())));
+          .until(
+              () -> Node.view(store).unusable(revision),
+              m -> m.equals(Optional.of(dead.createdAt())));
 
       // The same node does not try it again: no fetch, no fallback, straight to a boot.
       ColdStart second = a.manager.start(HELLO, Revision.of(revision));
@@ -199,7 +201,7 @@ class DeadSnapshotIT {
           .singleElement()
           .satisfies(d -> assertThat(d.phase()).isEqualTo(DeadSnapshot.Phase.VERIFY));
       assertThat(n.cache.revisions()).doesNotContain(revision);
-      assertThat(store.manifest(revision)).isEmpty();
+      assertThat(Node.view(store).manifest(revision)).isEmpty();
       assertThat(n.meters.counter("thaw.snapshot.commits").count()).isZero();
       // The instance that replaced it answers.
       assertThat(agent.invoke(Revision.of(revision), "/").status()).isEqualTo(200);

@@ -3,6 +3,7 @@ package dev.thaw.node.snapshot;
 import dev.thaw.core.cache.InMemoryCacheAdvertiser;
 import dev.thaw.core.snapshot.SnapshotMode;
 import dev.thaw.core.snapshot.SnapshotStore;
+import dev.thaw.core.snapshot.VariantSnapshotStore;
 import dev.thaw.qemu.GuestImage;
 import dev.thaw.qemu.QemuVmm;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
@@ -14,6 +15,14 @@ import java.util.function.UnaryOperator;
 final class Node implements AutoCloseable {
   static final GuestImage IMAGE = GuestImage.ensure(System.out::println);
   static final dev.thaw.core.snapshot.SnapshotManifest.Guest GUEST = IMAGE.digests();
+
+  /** Remote storage as the test nodes see it: the variant of their guest image and VMM. */
+  static VariantSnapshotStore view(SnapshotStore store) {
+    return VariantSnapshotStore.of(
+        store,
+        GUEST,
+        QemuVmm.builder().image(IMAGE).workRoot(Path.of("unused")).build().identity());
+  }
 
   final SimpleMeterRegistry meters = new SimpleMeterRegistry();
   final SnapshotNode node;

@@ -12,6 +12,7 @@ import dev.thaw.core.snapshot.SnapshotFile;
 import dev.thaw.core.snapshot.SnapshotManifest;
 import dev.thaw.core.snapshot.SnapshotManifestCodec;
 import dev.thaw.core.snapshot.SnapshotMode;
+import dev.thaw.core.snapshot.VariantSnapshotStore;
 import dev.thaw.core.vmm.MicroVm;
 import dev.thaw.node.remote.RemoteSnapshotStore;
 import dev.thaw.s3.EmbeddedS3Server;
@@ -47,6 +48,7 @@ class SnapshotManagerIT {
   private Path dir;
   private EmbeddedS3Server server;
   private RemoteSnapshotStore store;
+  private VariantSnapshotStore view;
   private final InMemoryCacheAdvertiser ads = new InMemoryCacheAdvertiser();
   private final FunctionClient client = new FunctionClient(Duration.ofSeconds(10));
   private JsonNode firstAnswer;
@@ -57,6 +59,7 @@ class SnapshotManagerIT {
     dir = tmp;
     server = EmbeddedS3Server.start(dir.resolve("s3"));
     store = store(server.endpoint());
+    view = Node.view(store);
     try (Node a = node(SnapshotMode.REMOTE, true)) {
       ColdStart start = a.manager.start(BuiltinFunctions.STATEFUL, Revision.of(REVISION));
       assertThat(start.source()).isEqualTo(ColdStart.Source.NONE);
@@ -73,7 +76,7 @@ class SnapshotManagerIT {
       SnapshotManifest m = made.manifest().orElseThrow();
       assertThat(a.cache.revisions()).containsExactly(REVISION);
       assertThat(ads.revisions("node1")).containsExactly(REVISION);
-      assertThat(store.revisions()).containsExactly(REVISION);
+      assertThat(view.revisions()).containsExactly(REVISION);
       assertThat(m.totalBytes()).isGreaterThan(BuiltinFunctions.STATEFUL.memoryBytes());
 
       // Local mode on the same node: a cache hit.
@@ -168,7 +171,7 @@ class SnapshotManagerIT {
 
   @Test
   void aSnapshotStoredAsWholeFilesInTheFirstFormatStillRestores() throws Exception {
-    SnapshotManifest good = SnapshotManifestCodec.parse(store.manifest(REVISION).orElseThrow());
+    SnapshotManifest good = SnapshotManifestCodec.parse(view.manifest(REVISION).orElseThrow());
     Path copy = Files.createDirectories(dir.resolve("whole-files"));
     ChunkAssembler.allocate(good, copy);
     try (ChunkAssembler assembler = new ChunkAssembler(store, 4)) {
@@ -184,8 +187,10 @@ class SnapshotManagerIT {
                 .wholeFiles(true)
                 .build();
         Node n = new Node(dir, "v1-node", SnapshotMode.REMOTE, v1, true, ads)) {
-      v1.upload(good, copy);
-      assertThat(SnapshotManifestCodec.parse(v1.manifest(REVISION).orElseThrow()).formatVersion())
+      Node.view(v1).upload(good, copy);
+      assertThat(
+              SnapshotManifestCodec.parse(Node.view(v1).manifest(REVISION).orElseThrow())
+                  .formatVersion())
           .isEqualTo(SnapshotManifest.WHOLE_FILE_FORMAT);
       ColdStart remote = n.manager.start(BuiltinFunctions.STATEFUL, Revision.of(REVISION));
       try (MicroVm vm = remote.vm()) {
@@ -247,7 +252,7 @@ class SnapshotManagerIT {
   @Test
   void aCorruptChunkIsRefetchedOnceNeverCachedAndTheColdStartBootsSayingWhy() throws Exception {
     String bad = "stateful-corrupt";
-    SnapshotManifest good = SnapshotManifestCodec.parse(store.manifest(REVISION).orElseThrow());
+    SnapshotManifest good = SnapshotManifestCodec.parse(view.manifest(REVISION).orElseThrow());
     Path copy = Files.createDirectories(dir.resolve("corrupt"));
     try (Node e = node(SnapshotMode.REMOTE, true)) {
       // The same snapshot under another revision, but for a state chunk of its own, whose object
@@ -274,14 +279,14 @@ class SnapshotManagerIT {
               good.guest(),
               good.createdAt(),
               files);
-      store.upload(renamed, copy);
+      view.upload(renamed, copy);
       String own = renamed.file(SnapshotFile.Role.STATE).orElseThrow().chunks().sha256().get(0);
       byte[] other = com.github.luben.zstd.Zstd.compress(new byte[(int) Files.size(state)]);
       S3Raw.put(server, "snapshots", "_chunks/" + own.substring(0, 2) + "/" + own, other);
       // And its copy in the revision's pack: every stored byte of the pack garbled.
-      var pack = store.packIndex(bad).orElseThrow();
+      var pack = view.packIndex(bad).orElseThrow();
       long packBytes = pack.entries().get(pack.entries().size() - 1).end();
-      S3Raw.put(server, "snapshots", bad + "/_pack", new byte[(int) packBytes]);
+      S3Raw.put(server, "snapshots", view.name(bad) + "/_pack", new byte[(int) packBytes]);
 
       ColdStart start = e.manager.start(BuiltinFunctions.STATEFUL, Revision.of(bad));
       try (MicroVm vm = start.vm()) {
@@ -301,7 +306,7 @@ class SnapshotManagerIT {
 
   @Test
   void unsafeUnknownAndForeignManifestsAreRefusedAndTheColdStartBoots() throws Exception {
-    String good = store.manifest(REVISION).orElseThrow();
+    String good = view.manifest(REVISION).orElseThrow();
     var cases =
         java.util.Map.of(
             "evil-path", good.replace("\"name\" : \"state\"", "\"name\" : \"../state\""),
@@ -310,7 +315,8 @@ class SnapshotManagerIT {
     try (Node g = node(SnapshotMode.REMOTE, true)) {
       for (var c : cases.entrySet()) {
         assertThat(c.getValue()).isNotEqualTo(good);
-        S3Raw.put(server, "snapshots", c.getKey() + "/manifest.json", c.getValue().getBytes());
+        S3Raw.put(
+            server, "snapshots", view.name(c.getKey()) + "/manifest.json", c.getValue().getBytes());
         ColdStart start = g.manager.start(BuiltinFunctions.HELLO, Revision.of(c.getKey()));
         start.vm().close();
         assertThat(start.source()).isEqualTo(ColdStart.Source.NONE);
