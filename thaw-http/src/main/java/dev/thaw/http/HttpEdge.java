@@ -1,0 +1,289 @@
+package dev.thaw.http;
+
+import java.io.IOException;
+import java.net.URI;
+import java.nio.ByteBuffer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.function.Function;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.eclipse.jetty.http.HttpHeader;
+import org.eclipse.jetty.io.Content;
+import org.eclipse.jetty.server.Handler;
+import org.eclipse.jetty.server.HttpConfiguration;
+import org.eclipse.jetty.server.HttpConnectionFactory;
+import org.eclipse.jetty.server.Request;
+import org.eclipse.jetty.server.Response;
+import org.eclipse.jetty.server.Server;
+import org.eclipse.jetty.server.ServerConnector;
+import org.eclipse.jetty.unixdomain.server.UnixDomainServerConnector;
+import org.eclipse.jetty.util.Callback;
+import org.eclipse.jetty.util.Promise;
+import org.eclipse.jetty.util.thread.QueuedThreadPool;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Thaw's one HTTP server (Jetty 12) for the agent, the gateway, the launcher and the extender: a
+ * table of routes (method and path pattern) over TCP and, optionally, a Unix-domain socket served
+ * natively. Every request's body is bounded ({@link Builder#maxBodyBytes}, 413 beyond) and read
+ * without holding a thread before its route runs; every connection has a read timeout (a client
+ * that stops sending is cut off); and every error is a JSON body {@code {"error":"…"}} written
+ * here: {@link HttpRefusal} with its status, what the error mapper turns into an answer, 404 and
+ * 405 for unknown routes, 500 for anything unexpected (logged). Headers and body go out in one
+ * write.
+ */
+public final class HttpEdge implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(HttpEdge.class);
+
+  /** Answers one request. */
+  @FunctionalInterface
+  public interface Handler {
+    HttpAnswer handle(HttpCall call) throws Exception;
+  }
+
+  private record Route(String method, Pattern path, Handler handler) {}
+
+  private final Server server;
+  private final ServerConnector tcp;
+  private final Optional<Path> unix;
+
+  private HttpEdge(Builder b) throws IOException {
+    QueuedThreadPool threads = new QueuedThreadPool(b.maxThreads, Math.min(4, b.maxThreads));
+    threads.setName(b.name);
+    threads.setDaemon(true);
+    server = new Server(threads);
+    HttpConfiguration config = new HttpConfiguration();
+    config.setSendServerVersion(false);
+    config.setSendDateHeader(false);
+    config.setRequestHeaderSize(16 << 10);
+    tcp = new ServerConnector(server, 1, 1, new HttpConnectionFactory(config));
+    tcp.setHost(b.host);
+    tcp.setPort(b.port);
+    tcp.setIdleTimeout(b.idleTimeout.toMillis());
+    server.addConnector(tcp);
+    unix = Optional.ofNullable(b.unixSocket);
+    if (b.unixSocket != null) {
+      // A socket file left by a killed process would make the bind fail.
+      Files.deleteIfExists(b.unixSocket);
+      Files.createDirectories(b.unixSocket.toAbsolutePath().getParent());
+      UnixDomainServerConnector u =
+          new UnixDomainServerConnector(server, 1, 1, new HttpConnectionFactory(config));
+      u.setUnixDomainPath(b.unixSocket);
+      u.setIdleTimeout(b.idleTimeout.toMillis());
+      server.addConnector(u);
+    }
+    server.setHandler(new Dispatcher(List.copyOf(b.routes), b.errors, b.maxBodyBytes));
+    try {
+      server.start();
+    } catch (Exception e) {
+      close();
+      throw new IOException(
+          "cannot serve " + b.name + " on " + b.host + ":" + b.port + ": " + e.getMessage(), e);
+    }
+  }
+
+  /** A server named {@code name} (its threads' name). */
+  public static Builder builder(String name) {
+    return new Builder(name);
+  }
+
+  /** The TCP address, e.g. {@code http://127.0.0.1:8700}. */
+  public URI uri() {
+    String host =
+        tcp.getHost() == null || tcp.getHost().equals("0.0.0.0") ? "127.0.0.1" : tcp.getHost();
+    return URI.create("http://" + host + ":" + tcp.getLocalPort());
+  }
+
+  public int port() {
+    return tcp.getLocalPort();
+  }
+
+  /** The Unix-domain socket it also serves on, if any. */
+  public Optional<Path> unixSocket() {
+    return unix;
+  }
+
+  @Override
+  public void close() {
+    try {
+      server.stop();
+    } catch (Exception e) {
+      log.debug("stopping the HTTP server: {}", e.getMessage());
+    }
+  }
+
+  private static final class Dispatcher extends org.eclipse.jetty.server.Handler.Abstract {
+    private final List<Route> routes;
+    private final Function<RuntimeException, Optional<HttpAnswer>> errors;
+    private final long maxBodyBytes;
+
+    Dispatcher(
+        List<Route> routes,
+        Function<RuntimeException, Optional<HttpAnswer>> errors,
+        long maxBodyBytes) {
+      super(InvocationType.NON_BLOCKING);
+      this.routes = routes;
+      this.errors = errors;
+      this.maxBodyBytes = maxBodyBytes;
+    }
+
+    /**
+     * Reads the body without holding a thread (a client that stalls costs a buffer, not a worker),
+     * then runs the route on a pool thread, where it may block.
+     */
+    @Override
+    public boolean handle(Request request, Response response, Callback callback) {
+      if (request.getLength() > maxBodyBytes) {
+        respond(response, callback, tooLarge());
+        return true;
+      }
+      Content.Source.asByteArrayAsync(
+          request,
+          (int) Math.min(Integer.MAX_VALUE - 8, maxBodyBytes),
+          Promise.Invocable.from(
+              InvocationType.NON_BLOCKING,
+              (byte[] body, Throwable failure) -> {
+                if (failure == null) {
+                  request
+                      .getContext()
+                      .execute(() -> respond(response, callback, answer(request, body)));
+                } else if (failure instanceof IllegalArgumentException
+                    || failure.getCause() instanceof IllegalArgumentException) {
+                  respond(response, callback, tooLarge());
+                } else {
+                  // The client went away or stalled past the read timeout: nobody to answer.
+                  callback.failed(failure);
+                }
+              }));
+      return true;
+    }
+
+    private HttpAnswer tooLarge() {
+      return HttpAnswer.error(413, "request body larger than " + maxBodyBytes + " bytes");
+    }
+
+    private HttpAnswer answer(Request request, byte[] body) {
+      try {
+        return dispatch(request, body);
+      } catch (HttpRefusal e) {
+        return HttpAnswer.error(e.status(), e.getMessage());
+      } catch (RuntimeException e) {
+        return errors.apply(e).orElseGet(() -> unexpected(request, e));
+      } catch (Exception e) {
+        return unexpected(request, e);
+      }
+    }
+
+    private static void respond(Response response, Callback callback, HttpAnswer answer) {
+      response.setStatus(answer.status());
+      answer.headers().forEach((k, v) -> response.getHeaders().put(k, v));
+      if (answer.body().length > 0) {
+        response.getHeaders().put(HttpHeader.CONTENT_TYPE, answer.contentType());
+      }
+      response.getHeaders().put(HttpHeader.CONTENT_LENGTH, answer.body().length);
+      response.write(true, ByteBuffer.wrap(answer.body()), callback);
+    }
+
+    private HttpAnswer dispatch(Request request, byte[] body) throws Exception {
+      String path = request.getHttpURI().getDecodedPath();
+      boolean pathKnown = false;
+      for (Route r : routes) {
+        Matcher m = r.path().matcher(path == null ? "" : path);
+        if (m.matches()) {
+          pathKnown = true;
+          if (r.method().equals(request.getMethod())) {
+            return r.handler().handle(new HttpCall(request, m, body));
+          }
+        }
+      }
+      return pathKnown
+          ? HttpAnswer.error(405, "method " + request.getMethod() + " not allowed on " + path)
+          : HttpAnswer.error(404, "no such endpoint: " + request.getMethod() + " " + path);
+    }
+
+    private static HttpAnswer unexpected(Request request, Exception e) {
+      log.error("{} {} failed", request.getMethod(), request.getHttpURI().getPath(), e);
+      return HttpAnswer.error(500, String.valueOf(e.getMessage()));
+    }
+  }
+
+  /** Builder: 127.0.0.1, any free port, 1 MiB bodies, 30 s read timeout, 64 threads. */
+  public static final class Builder {
+    private final String name;
+    private String host = "127.0.0.1";
+    private int port;
+    private Path unixSocket;
+    private long maxBodyBytes = 1L << 20;
+    private Duration idleTimeout = Duration.ofSeconds(30);
+    private int maxThreads = 64;
+    private final List<Route> routes = new ArrayList<>();
+    private Function<RuntimeException, Optional<HttpAnswer>> errors = e -> Optional.empty();
+
+    private Builder(String name) {
+      this.name = Objects.requireNonNull(name);
+    }
+
+    /** Where to listen on TCP; port 0 picks a free one. */
+    public Builder tcp(String host, int port) {
+      this.host = Objects.requireNonNull(host);
+      if (port < 0 || port > 65535) {
+        throw new IllegalArgumentException("port must be within 0..65535: " + port);
+      }
+      this.port = port;
+      return this;
+    }
+
+    /** Also serve on this Unix-domain socket (its path must be under 108 bytes). */
+    public Builder unix(Path socket) {
+      this.unixSocket = socket;
+      return this;
+    }
+
+    /** Longest request body accepted; longer ones get 413. */
+    public Builder maxBodyBytes(long maxBodyBytes) {
+      if (maxBodyBytes < 0) {
+        throw new IllegalArgumentException("maxBodyBytes must not be negative");
+      }
+      this.maxBodyBytes = maxBodyBytes;
+      return this;
+    }
+
+    /** How long a connection may stay silent (mid-request or between requests). */
+    public Builder idleTimeout(Duration idleTimeout) {
+      this.idleTimeout = Objects.requireNonNull(idleTimeout);
+      return this;
+    }
+
+    public Builder maxThreads(int maxThreads) {
+      if (maxThreads < 8) {
+        throw new IllegalArgumentException("maxThreads must be at least 8 (Jetty's own use some)");
+      }
+      this.maxThreads = maxThreads;
+      return this;
+    }
+
+    /** Routes {@code method} requests whose decoded path matches {@code pathRegex}. */
+    public Builder route(String method, String pathRegex, Handler handler) {
+      routes.add(new Route(method, Pattern.compile(pathRegex), Objects.requireNonNull(handler)));
+      return this;
+    }
+
+    /** Turns domain exceptions into answers (else 500). */
+    public Builder errors(Function<RuntimeException, Optional<HttpAnswer>> errors) {
+      this.errors = Objects.requireNonNull(errors);
+      return this;
+    }
+
+    /** Starts serving. */
+    public HttpEdge start() throws IOException {
+      return new HttpEdge(this);
+    }
+  }
+}

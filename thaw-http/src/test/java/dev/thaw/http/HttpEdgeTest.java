@@ -1,0 +1,175 @@
+package dev.thaw.http;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.Socket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The edge over real HTTP on 127.0.0.1 and on a Unix-domain socket. */
+class HttpEdgeTest {
+  @TempDir Path dir;
+  private HttpEdge edge;
+  private final HttpClient http = HttpClient.newHttpClient();
+
+  /** A domain exception the error mapper knows. */
+  static final class Busy extends RuntimeException {
+    private static final long serialVersionUID = 1L;
+
+    Busy() {
+      super("all busy");
+    }
+  }
+
+  @BeforeEach
+  void start() throws Exception {
+    edge =
+        HttpEdge.builder("test-edge")
+            .unix(dir.resolve("edge.sock"))
+            .maxBodyBytes(100)
+            .idleTimeout(Duration.ofMillis(500))
+            .maxThreads(8)
+            .route("GET", "/hello/([a-z]+)", c -> HttpAnswer.json(200, Map.of("hi", c.group(1))))
+            .route("POST", "/echo", c -> HttpAnswer.text(200, "text/plain", c.bodyText()))
+            .route(
+                "GET", "/query", c -> HttpAnswer.text(200, "text/plain", c.query("p").orElse("-")))
+            .route(
+                "GET",
+                "/refuse",
+                c -> {
+                  throw new HttpRefusal(409, "no, because");
+                })
+            .route(
+                "GET",
+                "/busy",
+                c -> {
+                  throw new Busy();
+                })
+            .route(
+                "GET",
+                "/bug",
+                c -> {
+                  throw new IllegalStateException("a bug");
+                })
+            .errors(
+                e ->
+                    e instanceof Busy
+                        ? Optional.of(HttpAnswer.error(503, e.getMessage()))
+                        : Optional.empty())
+            .start();
+  }
+
+  @AfterEach
+  void stop() {
+    edge.close();
+  }
+
+  private HttpResponse<String> send(String method, String path, String body) throws Exception {
+    return http.send(
+        HttpRequest.newBuilder(edge.uri().resolve(path))
+            .method(method, HttpRequest.BodyPublishers.ofString(body))
+            .build(),
+        HttpResponse.BodyHandlers.ofString());
+  }
+
+  @Test
+  void routesAnswerAndErrorsAreJsonFromOnePlace() throws Exception {
+    assertThat(send("GET", "/hello/you", "").body()).isEqualTo("{\"hi\":\"you\"}");
+    assertThat(send("POST", "/echo", "ping").body()).isEqualTo("ping");
+    assertThat(send("GET", "/query?p=%2Fa%20b", "").body()).isEqualTo("/a b");
+
+    HttpResponse<String> refused = send("GET", "/refuse", "");
+    assertThat(refused.statusCode()).isEqualTo(409);
+    assertThat(refused.body()).isEqualTo("{\"error\":\"no, because\"}");
+    assertThat(send("GET", "/busy", "").statusCode()).isEqualTo(503);
+    HttpResponse<String> bug = send("GET", "/bug", "");
+    assertThat(bug.statusCode()).isEqualTo(500);
+    assertThat(bug.body()).isEqualTo("{\"error\":\"a bug\"}");
+    assertThat(send("GET", "/nowhere", "").statusCode()).isEqualTo(404);
+    assertThat(send("DELETE", "/echo", "").statusCode()).isEqualTo(405);
+  }
+
+  @Test
+  void bodiesBeyondTheBoundAreRefusedWith413() throws Exception {
+    HttpResponse<String> big = send("POST", "/echo", "x".repeat(101));
+    assertThat(big.statusCode()).isEqualTo(413);
+    assertThat(big.body()).contains("larger than 100 bytes");
+    assertThat(send("POST", "/echo", "x".repeat(100)).statusCode()).isEqualTo(200);
+  }
+
+  @Test
+  void theSameRoutesAnswerOnTheUnixSocket() throws Exception {
+    try (UnixSocketClient unix = new UnixSocketClient(edge.unixSocket().orElseThrow())) {
+      HttpAnswer a = unix.send("GET", "/hello/unix", new byte[0], Duration.ofSeconds(5));
+      assertThat(a.status()).isEqualTo(200);
+      assertThat(new String(a.body(), StandardCharsets.UTF_8)).isEqualTo("{\"hi\":\"unix\"}");
+      HttpAnswer echo =
+          unix.send(
+              "POST", "/echo", "over unix".getBytes(StandardCharsets.UTF_8), Duration.ofSeconds(5));
+      assertThat(new String(echo.body(), StandardCharsets.UTF_8)).isEqualTo("over unix");
+    }
+  }
+
+  @Test
+  void clientsThatPromiseABodyAndStallHoldNoThreadAndAreCutOff() throws Exception {
+    // More stalled clients than the server has threads: each promises 100 bytes, sends 2.
+    List<Socket> stalled = new ArrayList<>();
+    try {
+      for (int i = 0; i < 12; i++) {
+        Socket s = new Socket("127.0.0.1", edge.port());
+        OutputStream out = s.getOutputStream();
+        out.write(
+            ("POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\nab")
+                .getBytes(StandardCharsets.US_ASCII));
+        out.flush();
+        stalled.add(s);
+      }
+      // The server still answers everyone else.
+      assertThat(send("GET", "/hello/still", "").statusCode()).isEqualTo(200);
+      // And cuts the stalled ones off after its read timeout (500 ms here).
+      Socket first = stalled.get(0);
+      first.setSoTimeout(5000);
+      long t0 = System.nanoTime();
+      InputStream in = first.getInputStream();
+      byte[] rest = in.readAllBytes();
+      assertThat(Duration.ofNanos(System.nanoTime() - t0)).isLessThan(Duration.ofSeconds(4));
+      assertThat(new String(rest, StandardCharsets.US_ASCII)).doesNotContain("200 OK");
+    } finally {
+      for (Socket s : stalled) {
+        s.close();
+      }
+    }
+  }
+
+  @Test
+  void aStaleSocketFileFromAKilledProcessDoesNotStopTheNextStart() throws Exception {
+    Path socket = dir.resolve("stale.sock");
+    java.nio.file.Files.writeString(socket, "left behind");
+    try (HttpEdge again =
+        HttpEdge.builder("again")
+            .unix(socket)
+            .route("GET", "/ok", c -> HttpAnswer.text(200, "text/plain", "ok"))
+            .start()) {
+      try (UnixSocketClient unix = new UnixSocketClient(socket)) {
+        assertThat(unix.send("GET", "/ok", new byte[0], Duration.ofSeconds(5)).status())
+            .isEqualTo(200);
+      }
+      assertThat(URI.create(again.uri().toString()).getPort()).isPositive();
+    }
+  }
+}
