@@ -9,7 +9,6 @@ import dev.thaw.core.snapshot.SnapshotMode;
 import dev.thaw.kubernetes.KubernetesCacheAdvertiser;
 import dev.thaw.node.agent.AgentServer;
 import dev.thaw.node.agent.NodeAgent;
-import dev.thaw.node.http.UnixSocketRelay;
 import dev.thaw.node.snapshot.SnapshotNode;
 import dev.thaw.qemu.GuestImage;
 import dev.thaw.qemu.QemuVmm;
@@ -145,25 +144,25 @@ final class AgentCommand implements Callable<Integer> {
       }
     }
     AgentServer server =
-        AgentServer.start(agent, port, snapshots.cache()::revisions, meters::scrape);
-    UnixSocketRelay relay =
-        UnixSocketRelay.start(
-            socket != null ? socket : node.dataDir().resolve("agent.sock"),
-            new java.net.InetSocketAddress("127.0.0.1", server.uri().getPort()));
+        AgentServer.start(
+            agent,
+            port,
+            java.util.Optional.of(socket != null ? socket : node.dataDir().resolve("agent.sock")),
+            snapshots.cache()::revisions,
+            meters::scrape);
     System.out.printf(
         "thaw agent %s: %s mode, cache %s, listening on %s and %s%n",
         name,
         snapshotMode.name().toLowerCase(java.util.Locale.ROOT),
         node.cacheDir(),
         server.uri(),
-        relay.socket());
+        server.socket().orElseThrow());
     Daemon.runUntilShutdown(
         "thaw-agent",
         () -> {
           server.close();
           agent.close();
           try {
-            relay.close();
             snapshots.close();
             if (remote != null) {
               remote.close();

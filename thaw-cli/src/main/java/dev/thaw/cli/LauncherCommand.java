@@ -1,19 +1,19 @@
 package dev.thaw.cli;
 
-import com.sun.net.httpserver.HttpExchange;
-import com.sun.net.httpserver.HttpServer;
-import java.io.ByteArrayOutputStream;
+import dev.thaw.core.function.Revision;
+import dev.thaw.http.HttpAnswer;
+import dev.thaw.http.HttpCall;
+import dev.thaw.http.HttpEdge;
+import dev.thaw.http.HttpRefusal;
+import dev.thaw.http.UnixSocketClient;
 import java.io.IOException;
-import java.io.InputStream;
-import java.net.InetSocketAddress;
-import java.net.UnixDomainSocketAddress;
-import java.nio.ByteBuffer;
-import java.nio.channels.Channels;
-import java.nio.channels.SocketChannel;
+import java.net.URLDecoder;
+import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
 import java.util.concurrent.Callable;
-import java.util.concurrent.Executors;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -49,7 +49,8 @@ final class LauncherCommand implements Callable<Integer> {
       description = "Address to listen on (default: ${DEFAULT-VALUE}).")
   String host;
 
-  private HttpServer server;
+  private HttpEdge server;
+  private UnixSocketClient agent;
 
   @Override
   public Integer call() throws Exception {
@@ -64,79 +65,57 @@ final class LauncherCommand implements Callable<Integer> {
    * serving; returns the bound port.
    */
   int start() throws IOException {
-    Response warmUp = request("POST", "/functions/" + revision + "/instances");
+    Revision.of(revision); // refused before anything starts
+    agent = new UnixSocketClient(socket);
+    HttpAnswer warmUp = request("POST", "/functions/" + revision + "/instances");
     if (warmUp.status() != 200) {
+      agent.close();
       throw new IOException(
           "the agent could not start "
               + revision
               + ": "
               + new String(warmUp.body(), StandardCharsets.UTF_8));
     }
-    server = dev.thaw.core.http.HttpServers.create(new InetSocketAddress(host, port), 64);
-    server.createContext("/", this::handle);
-    server.setExecutor(Executors.newCachedThreadPool());
-    server.start();
-    return server.getAddress().getPort();
+    server =
+        HttpEdge.builder("thaw-launcher").tcp(host, port).route("*", "/.*", this::forward).start();
+    return server.port();
   }
 
   /** Stops serving and has the agent stop the revision's idle instances. */
   void stop() {
-    server.stop(0);
+    server.close();
     try {
       request("DELETE", "/functions/" + revision + "/instances");
     } catch (IOException e) {
       System.err.println("launcher: could not release " + revision + ": " + e.getMessage());
+    } finally {
+      agent.close();
     }
   }
 
-  private void handle(HttpExchange exchange) throws IOException {
-    try (exchange) {
-      exchange.getRequestBody().transferTo(java.io.OutputStream.nullOutputStream());
-      String path = exchange.getRequestURI().getRawPath();
-      String query = exchange.getRequestURI().getRawQuery();
-      String target = path + (query == null ? "" : "?" + query);
-      Response r;
-      try {
-        r = request("POST", "/functions/" + revision + "/invoke?path=" + target);
-      } catch (IOException e) {
-        byte[] body =
-            ("{\"error\":\"agent unreachable: " + e.getMessage() + "\"}")
-                .getBytes(StandardCharsets.UTF_8);
-        exchange.sendResponseHeaders(502, body.length);
-        exchange.getResponseBody().write(body);
-        return;
-      }
-      exchange.getResponseHeaders().set("Content-Type", "application/json");
-      exchange.sendResponseHeaders(r.status(), r.body().length == 0 ? -1 : r.body().length);
-      if (r.body().length > 0) {
-        exchange.getResponseBody().write(r.body());
-      }
+  /** Any request to the pod: an invocation of the revision with its path and query. */
+  private HttpAnswer forward(HttpCall call) {
+    String target = call.path() + call.rawQuery().map(q -> "?" + decode(q)).orElse("");
+    try {
+      HttpAnswer r =
+          request(
+              "POST",
+              "/functions/"
+                  + revision
+                  + "/invoke?path="
+                  + URLEncoder.encode(target, StandardCharsets.UTF_8).replace("+", "%20"));
+      return new HttpAnswer(r.status(), r.contentType(), Map.of(), r.body());
+    } catch (IOException e) {
+      throw new HttpRefusal(502, "agent unreachable: " + e.getMessage(), e);
     }
   }
 
-  record Response(int status, byte[] body) {}
+  private static String decode(String query) {
+    return URLDecoder.decode(query.replace("+", "%2B"), StandardCharsets.UTF_8);
+  }
 
-  /** One HTTP/1.1 request over the agent's Unix socket (Connection: close). */
-  Response request(String method, String target) throws IOException {
-    try (SocketChannel channel = SocketChannel.open(UnixDomainSocketAddress.of(socket))) {
-      String request =
-          method
-              + " "
-              + target
-              + " HTTP/1.1\r\nHost: agent\r\nContent-Length: 0\r\nConnection: close\r\n\r\n";
-      channel.write(ByteBuffer.wrap(request.getBytes(StandardCharsets.US_ASCII)));
-      InputStream in = Channels.newInputStream(channel);
-      ByteArrayOutputStream all = new ByteArrayOutputStream();
-      in.transferTo(all);
-      byte[] bytes = all.toByteArray();
-      String text = new String(bytes, StandardCharsets.ISO_8859_1);
-      int headEnd = text.indexOf("\r\n\r\n");
-      if (!text.startsWith("HTTP/1.1 ") || headEnd < 0) {
-        throw new IOException("not an HTTP answer from the agent");
-      }
-      int status = Integer.parseInt(text.substring(9, 12));
-      byte[] body = java.util.Arrays.copyOfRange(bytes, headEnd + 4, bytes.length);
-      return new Response(status, body);
-    }
+  /** One request to the agent over its Unix socket. */
+  HttpAnswer request(String method, String target) throws IOException {
+    return agent.send(method, target, new byte[0], Duration.ofSeconds(150));
   }
 }

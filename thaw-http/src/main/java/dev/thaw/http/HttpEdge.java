@@ -198,7 +198,7 @@ public final class HttpEdge implements AutoCloseable {
         Matcher m = r.path().matcher(path == null ? "" : path);
         if (m.matches()) {
           pathKnown = true;
-          if (r.method().equals(request.getMethod())) {
+          if (r.method().equals("*") || r.method().equals(request.getMethod())) {
             return r.handler().handle(new HttpCall(request, m, body));
           }
         }
@@ -269,7 +269,10 @@ public final class HttpEdge implements AutoCloseable {
       return this;
     }
 
-    /** Routes {@code method} requests whose decoded path matches {@code pathRegex}. */
+    /**
+     * Routes {@code method} requests ({@code "*"}: any method) whose decoded path matches {@code
+     * pathRegex}; the first route that matches serves.
+     */
     public Builder route(String method, String pathRegex, Handler handler) {
       routes.add(new Route(method, Pattern.compile(pathRegex), Objects.requireNonNull(handler)));
       return this;

@@ -24,9 +24,15 @@ public final class FunctionClient {
   /** The answer of one invocation. */
   public record Response(int status, String body) {}
 
-  /** {@code GET endpoint + path}; throws {@link UncheckedIOException} when the call fails. */
+  /**
+   * {@code GET path} on {@code endpoint}'s host and port (see {@link FunctionPaths#resolve}).
+   *
+   * @throws IllegalArgumentException when {@code path} is not origin-form
+   * @throws UncheckedIOException when the call fails
+   */
   public Response get(URI endpoint, String path) {
-    HttpRequest request = HttpRequest.newBuilder(endpoint.resolve(path)).timeout(timeout).build();
+    HttpRequest request =
+        HttpRequest.newBuilder(FunctionPaths.resolve(endpoint, path)).timeout(timeout).build();
     try {
       HttpResponse<String> r = http.send(request, HttpResponse.BodyHandlers.ofString());
       return new Response(r.statusCode(), r.body());

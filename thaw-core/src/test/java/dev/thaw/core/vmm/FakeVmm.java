@@ -17,11 +17,12 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * A VMM for unit tests of the decisions above it (snapshot manager, agent, gateway): its "VMs" are
- * HTTP servers on 127.0.0.1 that answer every request with their memory, a line of text. A boot
- * sets it to {@code booted <function>}; a snapshot writes it at the start of a sparse memory file
- * of the function's size; a restore reads it back, so a clone answers what its snapshot held. Tests
- * script failures by memory content: a restore of a snapshot whose memory is in {@link #dead} times
- * out, one in {@link #corrupt} reports damaged files. Real VMs are tested by the QEMU ITs.
+ * HTTP servers on 127.0.0.1 that answer every request with their memory, a line of text (after
+ * {@code N} ms when asked {@code ?ms=N}, like the real guest). A boot sets it to {@code booted
+ * <function>}; a snapshot writes it at the start of a sparse memory file of the function's size; a
+ * restore reads it back, so a clone answers what its snapshot held. Tests script failures by memory
+ * content: a restore of a snapshot whose memory is in {@link #dead} times out, one in {@link
+ * #corrupt} reports damaged files. Real VMs are tested by the QEMU ITs.
  */
 public final class FakeVmm implements Vmm {
   public static final VmmIdentity IDENTITY = new VmmIdentity("fake", "1.0.0", "none", "fake");
@@ -89,6 +90,17 @@ public final class FakeVmm implements Vmm {
     };
   }
 
+  private final java.util.Map<URI, FakeVm> vms = new ConcurrentHashMap<>();
+
+  /** Makes the guest of the VM at {@code endpoint} stop answering (it crashed); the VM runs on. */
+  public void kill(URI endpoint) {
+    FakeVm vm = vms.get(endpoint);
+    if (vm == null) {
+      throw new IllegalArgumentException("no fake VM at " + endpoint);
+    }
+    vm.server.stop(0);
+  }
+
   /** Boots so far. */
   public int boots() {
     return boots.get();
@@ -122,6 +134,8 @@ public final class FakeVmm implements Vmm {
     private final String id = "fake-" + ids.incrementAndGet();
     private final FunctionSpec function;
     private final HttpServer server;
+    private final java.util.concurrent.ExecutorService workers =
+        java.util.concurrent.Executors.newCachedThreadPool();
     private volatile String memory;
     private volatile VmState state = VmState.RUNNING;
 
@@ -130,12 +144,21 @@ public final class FakeVmm implements Vmm {
       this.memory = memory;
       try {
         server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+        server.setExecutor(workers);
       } catch (IOException e) {
         throw new BootException("cannot listen: " + e, null, null, e);
       }
       server.createContext(
           "/",
           exchange -> {
+            String query = exchange.getRequestURI().getQuery();
+            if (query != null && query.startsWith("ms=")) {
+              try {
+                Thread.sleep(Long.parseLong(query.substring(3)));
+              } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+              }
+            }
             byte[] body = this.memory.getBytes(StandardCharsets.UTF_8);
             exchange.getRequestBody().readAllBytes();
             exchange.sendResponseHeaders(200, body.length);
@@ -144,6 +167,7 @@ public final class FakeVmm implements Vmm {
           });
       server.start();
       running.incrementAndGet();
+      vms.put(endpoint(), this);
     }
 
     /** Changes what this VM answers (and what a snapshot of it holds). */
@@ -209,6 +233,8 @@ public final class FakeVmm implements Vmm {
         return;
       }
       server.stop(0);
+      workers.shutdownNow();
+      vms.remove(endpoint());
       state = VmState.STOPPED;
       running.decrementAndGet();
     }

@@ -2,6 +2,7 @@ package dev.thaw.node.agent;
 
 import dev.thaw.core.concurrent.DaemonThreads;
 import dev.thaw.core.function.FunctionClient;
+import dev.thaw.core.function.FunctionPaths;
 import dev.thaw.core.function.FunctionSpec;
 import dev.thaw.core.function.Revision;
 import dev.thaw.core.vmm.MicroVm;
@@ -12,7 +13,6 @@ import dev.thaw.node.protocol.Refused;
 import dev.thaw.node.protocol.Served;
 import dev.thaw.node.snapshot.ColdStart;
 import dev.thaw.node.snapshot.SnapshotManager;
-import java.io.UncheckedIOException;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -46,6 +46,7 @@ public final class NodeAgent implements AutoCloseable {
   private final SnapshotManager manager;
   private final Duration keepAlive;
   private final int maxInstances;
+  private final long memoryBytes;
   private final LongSupplier ticker;
   private final FunctionClient client;
   private final Map<Revision, FunctionSpec> functions = new ConcurrentHashMap<>();
@@ -80,6 +81,7 @@ public final class NodeAgent implements AutoCloseable {
     this.manager = Objects.requireNonNull(b.manager, "manager");
     this.keepAlive = b.keepAlive;
     this.maxInstances = b.maxInstances;
+    this.memoryBytes = b.memoryBytes;
     this.ticker = b.ticker;
     this.client = new FunctionClient(b.invokeTimeout);
     long period = Math.max(100, Math.min(1000, keepAlive.toMillis() / 4));
@@ -102,9 +104,29 @@ public final class NodeAgent implements AutoCloseable {
     return manager;
   }
 
-  /** Deploys (or redeploys) a revision of a function. */
+  /**
+   * Deploys (or redeploys) a revision of a function.
+   *
+   * @throws Refused INVALID when the function needs more memory than the node has
+   */
   public void deploy(Revision revision, FunctionSpec function) {
-    functions.put(Objects.requireNonNull(revision), Objects.requireNonNull(function));
+    Objects.requireNonNull(revision);
+    Objects.requireNonNull(function);
+    if (function.memoryBytes() > memoryBytes) {
+      throw new Refused(
+          Refused.Kind.INVALID,
+          "function "
+              + function.id()
+              + " needs "
+              + function.memoryMib()
+              + " MiB of memory; node "
+              + name
+              + " has "
+              + (memoryBytes >> 20)
+              + " MiB",
+          null);
+    }
+    functions.put(revision, function);
     idle.computeIfAbsent(revision, r -> new ArrayDeque<>());
   }
 
@@ -128,42 +150,89 @@ public final class NodeAgent implements AutoCloseable {
       throw new Refused(
           Refused.Kind.UNKNOWN_REVISION, "no function deployed as revision " + revision, null);
     }
+    try {
+      FunctionPaths.check(path);
+    } catch (IllegalArgumentException e) {
+      throw new Refused(Refused.Kind.INVALID, e.getMessage(), e);
+    }
     Instance instance = takeIdle(revision);
     Optional<ColdStartReport> cold = Optional.empty();
     if (instance == null) {
-      if (closed) {
-        throw new Refused(Refused.Kind.NO_CAPACITY, "agent " + name + " is shutting down", null);
-      }
-      if (instances.incrementAndGet() > maxInstances) {
-        instances.decrementAndGet();
-        throw new Refused(
-            Refused.Kind.NO_CAPACITY,
-            "node " + name + " is at capacity (" + maxInstances + " instances)",
-            null);
-      }
-      ColdStart start;
-      try {
-        start = manager.start(function, revision);
-      } catch (RuntimeException e) {
-        instances.decrementAndGet();
-        throw new Refused(
-            Refused.Kind.FAILED, "cold start of " + revision + " failed: " + e.getMessage(), e);
-      }
+      ColdStart start = coldStart(function, revision);
       instance = register(revision, start.vm(), start instanceof ColdStart.Booted);
       cold = Optional.of(ColdStartReport.of(start));
     }
-    FunctionClient.Response response;
+    // The instance goes back to the pool, or is stopped: whatever becomes of this request.
+    boolean answered = false;
     try {
-      response = client.get(instance.vm.endpoint(), path);
-    } catch (UncheckedIOException e) {
-      stop(instance);
+      FunctionClient.Response response = client.get(instance.vm.endpoint(), path);
+      answered = true;
+      Duration latency = Duration.ofNanos(System.nanoTime() - t0);
+      return new Invocation(
+          response.status(), response.body(), new Served(name, instance.id, cold, latency));
+    } catch (RuntimeException e) {
       throw new Refused(
           Refused.Kind.FAILED, "instance " + instance.id + " failed: " + e.getMessage(), e);
+    } finally {
+      if (answered) {
+        release(instance, function);
+      } else {
+        stop(instance);
+      }
     }
-    Duration latency = Duration.ofNanos(System.nanoTime() - t0);
-    release(instance, function);
-    return new Invocation(
-        response.status(), response.body(), new Served(name, instance.id, cold, latency));
+  }
+
+  /**
+   * Starts an instance, counted against {@link #maxInstances()}. At capacity, the least recently
+   * used idle instance of another revision makes room (it would be reaped anyway; a waiting
+   * invocation is worth more); only when every instance is busy is the cold start refused.
+   */
+  private ColdStart coldStart(FunctionSpec function, Revision revision) {
+    if (closed) {
+      throw new Refused(Refused.Kind.NO_CAPACITY, "agent " + name + " is shutting down", null);
+    }
+    while (instances.incrementAndGet() > maxInstances) {
+      instances.decrementAndGet();
+      if (!stopLeastRecentlyUsedIdle()) {
+        throw new Refused(
+            Refused.Kind.NO_CAPACITY,
+            "node " + name + " is at capacity (" + maxInstances + " instances, all busy)",
+            null);
+      }
+    }
+    try {
+      return manager.start(function, revision);
+    } catch (RuntimeException e) {
+      instances.decrementAndGet();
+      throw new Refused(
+          Refused.Kind.FAILED, "cold start of " + revision + " failed: " + e.getMessage(), e);
+    }
+  }
+
+  /** Stops the idle instance used least recently; false when no instance is idle. */
+  private boolean stopLeastRecentlyUsedIdle() {
+    Instance oldest = null;
+    Deque<Instance> from = null;
+    for (Deque<Instance> pool : idle.values()) {
+      synchronized (pool) {
+        Instance last = pool.peekLast();
+        if (last != null && (oldest == null || last.lastUsed < oldest.lastUsed)) {
+          oldest = last;
+          from = pool;
+        }
+      }
+    }
+    if (oldest == null) {
+      return false;
+    }
+    synchronized (from) {
+      if (!from.remove(oldest)) {
+        return true; // taken or reaped meanwhile: look again
+      }
+    }
+    log.info("stopping idle instance {} to make room", oldest.id);
+    stop(oldest);
+    return true;
   }
 
   private Instance register(Revision revision, MicroVm vm, boolean needsSnapshot) {
@@ -291,7 +360,10 @@ public final class NodeAgent implements AutoCloseable {
 
   /** What {@code GET /health} reports. */
   public NodeStatus status() {
-    return new NodeStatus(closed ? "stopping" : "ok", name, maxInstances, instances.get());
+    int active = instances.get();
+    int idleNow = idle.values().stream().mapToInt(Deque::size).sum();
+    return new NodeStatus(
+        closed ? "stopping" : "ok", name, maxInstances, active, Math.max(0, active - idleNow));
   }
 
   /** Instances running or starting now, counted against {@link #maxInstances()}. */
@@ -314,6 +386,7 @@ public final class NodeAgent implements AutoCloseable {
     private SnapshotManager manager;
     private Duration keepAlive = Duration.ofSeconds(60);
     private int maxInstances = 8;
+    private long memoryBytes = hostMemoryBytes();
     private Duration invokeTimeout = Duration.ofSeconds(30);
     private LongSupplier ticker = System::nanoTime;
 
@@ -345,6 +418,21 @@ public final class NodeAgent implements AutoCloseable {
       }
       this.maxInstances = maxInstances;
       return this;
+    }
+
+    /** Memory of the node: deploys of functions that need more are refused. Default: the host's. */
+    public Builder memoryBytes(long memoryBytes) {
+      if (memoryBytes <= 0) {
+        throw new IllegalArgumentException("memory must be positive");
+      }
+      this.memoryBytes = memoryBytes;
+      return this;
+    }
+
+    private static long hostMemoryBytes() {
+      return ((com.sun.management.OperatingSystemMXBean)
+              java.lang.management.ManagementFactory.getOperatingSystemMXBean())
+          .getTotalMemorySize();
     }
 
     public Builder invokeTimeout(Duration invokeTimeout) {

@@ -11,6 +11,10 @@ import dev.thaw.node.protocol.InstanceInfo;
 import dev.thaw.node.protocol.NodeStatus;
 import dev.thaw.node.protocol.Refused;
 import dev.thaw.node.protocol.Served;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -27,6 +31,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -44,6 +49,17 @@ public final class Gateway implements AutoCloseable {
   private final Duration invokeTimeout;
   private final Map<String, View> views = new ConcurrentHashMap<>();
   private final java.util.Random random;
+
+  /** How often a queued invocation retries when nothing wakes it sooner. */
+  static final Duration RETRY = Duration.ofMillis(100);
+
+  private final int queueLength;
+  private final Duration queueTimeout;
+  private final Map<Revision, Waiters> queues = new ConcurrentHashMap<>();
+  private final AtomicInteger queued = new AtomicInteger();
+  private final Timer queueWait;
+  private final Counter queueRejections;
+  private final Counter queueTimeouts;
   private final ScheduledExecutorService poller =
       Executors.newSingleThreadScheduledExecutor(DaemonThreads.named("thaw-gateway-health"));
 
@@ -80,6 +96,12 @@ public final class Gateway implements AutoCloseable {
     this.scorer = b.scorer;
     this.invokeTimeout = b.invokeTimeout;
     this.random = new java.util.Random(b.seed);
+    this.queueLength = b.queueLength;
+    this.queueTimeout = b.queueTimeout;
+    b.meters.gauge("thaw.gateway.queue.length", queued);
+    this.queueWait = b.meters.timer("thaw.gateway.queue.wait");
+    this.queueRejections = b.meters.counter("thaw.gateway.queue.rejections");
+    this.queueTimeouts = b.meters.counter("thaw.gateway.queue.timeouts");
     nodes.keySet().forEach(n -> views.put(n, View.DOWN));
     pollAll();
     long period = b.healthInterval.toMillis();
@@ -104,13 +126,84 @@ public final class Gateway implements AutoCloseable {
 
   /**
    * Invokes {@code revision}: on a node with a warm instance if there is one, else on the best node
-   * the scorer ranks, trying the next one if a node is full.
+   * the scorer ranks, trying the next one if a node is full. When every node is full, the
+   * invocation waits in its revision's queue, as Knative's activator buffers a burst: it is retried
+   * as soon as an invocation through this gateway finishes (an instance is idle again, or can make
+   * room) and every {@link #RETRY} meanwhile, until it is served or the queue timeout passes.
    *
-   * @throws Refused NO_CAPACITY when no node can take it; FAILED when the chosen node fails; the
-   *     agent's own refusal otherwise (an unknown revision)
+   * @throws Refused NO_CAPACITY when the revision's queue is full or the queue timeout passed;
+   *     FAILED when the chosen node fails; the agent's own refusal otherwise (an unknown revision)
    */
   public Result invoke(Revision revision, String path) {
     long t0 = System.nanoTime();
+    try {
+      return attempt(revision, path, t0);
+    } catch (Refused e) {
+      if (e.kind() != Refused.Kind.NO_CAPACITY || queueLength == 0) {
+        throw e;
+      }
+    }
+    Waiters w = queues.computeIfAbsent(revision, r -> new Waiters());
+    if (w.count.incrementAndGet() > queueLength) {
+      w.count.decrementAndGet();
+      queueRejections.increment();
+      throw new Refused(
+          Refused.Kind.NO_CAPACITY,
+          "every node is busy and the queue of " + revision + " is full (" + queueLength + ")",
+          null);
+    }
+    queued.incrementAndGet();
+    try {
+      long deadline = t0 + queueTimeout.toNanos();
+      while (true) {
+        long left = deadline - System.nanoTime();
+        if (left <= 0) {
+          queueTimeouts.increment();
+          throw new Refused(
+              Refused.Kind.NO_CAPACITY,
+              "no node could take "
+                  + revision
+                  + " within the queue timeout of "
+                  + queueTimeout.toMillis()
+                  + " ms",
+              null);
+        }
+        w.await(Math.min(RETRY.toNanos(), left));
+        try {
+          return attempt(revision, path, System.nanoTime());
+        } catch (Refused e) {
+          if (e.kind() != Refused.Kind.NO_CAPACITY) {
+            throw e;
+          }
+        }
+      }
+    } finally {
+      w.count.decrementAndGet();
+      queued.decrementAndGet();
+      queueWait.record(Duration.ofNanos(System.nanoTime() - t0));
+    }
+  }
+
+  /** Those waiting for one revision, and the signal that a retry may now succeed. */
+  private static final class Waiters {
+    final AtomicInteger count = new AtomicInteger();
+
+    synchronized void await(long nanos) {
+      try {
+        TimeUnit.NANOSECONDS.timedWait(this, nanos);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new Refused(Refused.Kind.NO_CAPACITY, "interrupted while queued", e);
+      }
+    }
+
+    synchronized void wake() {
+      notifyAll();
+    }
+  }
+
+  /** One pass over the nodes, best first; NO_CAPACITY when every node refuses for capacity. */
+  private Result attempt(Revision revision, String path, long t0) {
     List<String> order = new ArrayList<>();
     views.entrySet().stream()
         .filter(e -> e.getValue().healthy() && e.getValue().warm().contains(revision.value()))
@@ -123,10 +216,16 @@ public final class Gateway implements AutoCloseable {
       }
     }
     if (order.isEmpty()) {
+      // Every node looked full when last polled: the agents know better, ask the healthy ones.
+      views.entrySet().stream()
+          .filter(e -> e.getValue().healthy())
+          .map(Map.Entry::getKey)
+          .sorted()
+          .forEach(order::add);
+    }
+    if (order.isEmpty()) {
       throw new Refused(
-          Refused.Kind.NO_CAPACITY,
-          "no node can take " + revision + ": every node is down or at capacity",
-          null);
+          Refused.Kind.NO_CAPACITY, "no node can take " + revision + ": every node is down", null);
     }
     Duration placement = Duration.ofNanos(System.nanoTime() - t0);
     String lastRefusal = "";
@@ -142,6 +241,8 @@ public final class Gateway implements AutoCloseable {
       Optional<Refused.Kind> refusal = answer.refusal();
       if (refusal.isEmpty()) {
         remember(node, revision);
+        // An instance is idle again: whoever waits may now be served.
+        queues.values().forEach(Waiters::wake);
         return new Result(answer.status(), answer.body(), answer.served().orElseThrow(), placement);
       }
       if (refusal.get() != Refused.Kind.NO_CAPACITY) {
@@ -212,7 +313,7 @@ public final class Gateway implements AutoCloseable {
       }
       return new View(
           true,
-          status.activeInstances(),
+          status.busyInstances(),
           status.maxInstances(),
           Set.copyOf(agent.snapshots()),
           Set.copyOf(warm));
@@ -230,15 +331,48 @@ public final class Gateway implements AutoCloseable {
     poller.shutdownNow();
   }
 
-  /** Builder; defaults: snapshot-aware placement, health every 500 ms, 150 s invocations. */
+  /**
+   * Builder; defaults: snapshot-aware placement, health every 500 ms, 150 s invocations, queues of
+   * 100 invocations per revision waiting up to 60 s.
+   */
   public static final class Builder {
     private final Map<String, URI> nodes = new LinkedHashMap<>();
     private PlacementScorer scorer = PlacementScorer.snapshotAware(0.5);
     private Duration healthInterval = Duration.ofMillis(500);
     private Duration invokeTimeout = Duration.ofSeconds(150);
     private long seed = System.nanoTime();
+    private int queueLength = 100;
+    private Duration queueTimeout = Duration.ofSeconds(60);
+    private MeterRegistry meters = new SimpleMeterRegistry();
 
     private Builder() {}
+
+    /**
+     * How many invocations of one revision may wait for capacity (0: none wait, a full cluster
+     * refuses at once). Default 100.
+     */
+    public Builder queueLength(int queueLength) {
+      if (queueLength < 0) {
+        throw new IllegalArgumentException("queue length must not be negative");
+      }
+      this.queueLength = queueLength;
+      return this;
+    }
+
+    /** How long a queued invocation may wait before it is refused. Default 60 s. */
+    public Builder queueTimeout(Duration queueTimeout) {
+      if (queueTimeout.isNegative()) {
+        throw new IllegalArgumentException("queue timeout must not be negative");
+      }
+      this.queueTimeout = queueTimeout;
+      return this;
+    }
+
+    /** Where the queue's meters go ({@code thaw.gateway.queue.*}). */
+    public Builder meters(MeterRegistry meters) {
+      this.meters = Objects.requireNonNull(meters);
+      return this;
+    }
 
     /** Seed of the tie-breaking among equally scored nodes, for reproducible runs. */
     public Builder seed(long seed) {

@@ -59,7 +59,15 @@ class AgentIT {
             .build();
     agent.deploy(Revision.of("stateful"), BuiltinFunctions.STATEFUL);
     running =
-        new Running(agent, AgentServer.start(agent, 0, node.cache()::revisions, () -> ""), node);
+        new Running(
+            agent,
+            AgentServer.start(
+                agent,
+                0,
+                java.util.Optional.of(dir.resolve("agent.sock")),
+                node.cache()::revisions,
+                () -> ""),
+            node);
     return running;
   }
 
@@ -134,25 +142,39 @@ class AgentIT {
             "{\"id\":\"hello\",\"memoryMib\":256,\"vcpus\":1,\"handler\":\"hello\",\"initMib\":0}");
     assertThat(deployed.statusCode()).isEqualTo(200);
     assertThat(invoke("hello-v1").statusCode()).isEqualTo(200);
-    // hello-v1's instance (or its clone) holds the only slot: another function must wait.
+    // The booted instance is snapshotted; its clone takes the only slot, idle.
+    await()
+        .atMost(Duration.ofSeconds(60))
+        .until(() -> send("GET", "/instances", "").body().contains("\"busy\":false"));
+    // While that instance is busy, another function finds the node full.
+    var busy =
+        java.util.concurrent.CompletableFuture.supplyAsync(
+            () -> {
+              try {
+                return send("POST", "/functions/hello-v1/invoke?path=%2F%3Fms%3D4000", "");
+              } catch (Exception e) {
+                throw new IllegalStateException(e);
+              }
+            });
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .until(() -> send("GET", "/instances", "").body().contains("\"busy\":true"));
     HttpResponse<String> full = invoke("stateful");
     assertThat(full.statusCode()).isEqualTo(503);
-    assertThat(full.body()).contains("at capacity");
+    assertThat(full.body()).contains("at capacity").contains("all busy");
+    assertThat(busy.get(30, java.util.concurrent.TimeUnit.SECONDS).statusCode()).isEqualTo(200);
+    // Once it is idle again, it makes room: a cold start stops the idle instance of hello-v1.
+    HttpResponse<String> roomMade = invoke("stateful");
+    assertThat(roomMade.statusCode()).isEqualTo(200);
+    assertThat(send("GET", "/instances", "").body()).doesNotContain("hello-v1");
     assertThat(send("GET", "/health", "").body()).contains("\"node\":\"n1\"");
 
-    // The same API over a Unix socket, as local clients (the launcher) use it.
-    Path socket = dir.resolve("agent.sock");
-    try (var relay =
-            dev.thaw.node.http.UnixSocketRelay.start(
-                socket,
-                new java.net.InetSocketAddress("127.0.0.1", running.server().uri().getPort()));
-        var channel =
-            java.nio.channels.SocketChannel.open(java.net.UnixDomainSocketAddress.of(socket))) {
-      channel.write(
-          java.nio.ByteBuffer.wrap(
-              "GET /health HTTP/1.1\r\nHost: agent\r\nConnection: close\r\n\r\n".getBytes()));
-      String answer = new String(java.nio.channels.Channels.newInputStream(channel).readAllBytes());
-      assertThat(answer).startsWith("HTTP/1.1 200").contains("\"node\":\"n1\"");
+    // The same API served natively on the agent's Unix socket, as the launcher calls it.
+    try (var unix = new dev.thaw.http.UnixSocketClient(running.server().socket().orElseThrow())) {
+      var answer = unix.send("GET", "/health", new byte[0], Duration.ofSeconds(5));
+      assertThat(answer.status()).isEqualTo(200);
+      assertThat(new String(answer.body(), java.nio.charset.StandardCharsets.UTF_8))
+          .contains("\"node\":\"n1\"");
     }
   }
 }

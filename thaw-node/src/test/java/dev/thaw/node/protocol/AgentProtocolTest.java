@@ -59,7 +59,7 @@ class AgentProtocolTest {
 
   @Test
   void aColdStartThenAWarmInvocationAreReportedAsTyped() throws Exception {
-    assertThat(client.status()).isEqualTo(new NodeStatus("ok", "n1", 2, 0));
+    assertThat(client.status()).isEqualTo(new NodeStatus("ok", "n1", 2, 0, 0));
 
     AgentClient.Answer cold = client.invoke(Revision.of("fn-1"), "/", Duration.ofSeconds(5));
     assertThat(cold.refusal()).isEmpty();

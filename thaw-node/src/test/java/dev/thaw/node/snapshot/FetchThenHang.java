@@ -25,7 +25,9 @@ public final class FetchThenHang {
         RemoteSnapshotStore.builder(
                 S3ObjectStore.builder().endpoint(URI.create(args[1])).bucket(args[2]).build())
             .build()) {
-      SnapshotManifest m = SnapshotManifestCodec.parse(store.manifest(args[3]).orElseThrow());
+      // The snapshot as the test's nodes store it: under their variant's name.
+      SnapshotManifest m =
+          SnapshotManifestCodec.parse(Node.view(store).manifest(args[3]).orElseThrow());
       LocalSnapshotCache cache =
           LocalSnapshotCache.open(
               Path.of(args[0]),
