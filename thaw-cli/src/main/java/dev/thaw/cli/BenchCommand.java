@@ -13,6 +13,7 @@ import picocli.CommandLine.Command;
       BenchRemoteCommand.class,
       BenchTraceCommand.class,
       BenchSoakCommand.class,
+      BenchWarmCommand.class,
       BenchGenTraceCommand.class
     })
 final class BenchCommand {}

@@ -148,6 +148,16 @@ public final class CacheIndex {
     return Optional.of(new Lease(revision));
   }
 
+  /** Pins a committed snapshot without marking it used (while its files are checked). */
+  public synchronized Optional<Lease> pin(String revision) {
+    Slot s = slots.get(revision);
+    if (s == null || !s.ready) {
+      return Optional.empty();
+    }
+    s.pins++;
+    return Optional.of(new Lease(revision));
+  }
+
   public synchronized void release(Lease lease) {
     Slot s = slots.get(lease.revision());
     if (s == null || s.pins == 0) {

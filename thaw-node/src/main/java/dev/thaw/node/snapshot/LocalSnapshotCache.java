@@ -7,6 +7,7 @@ import dev.thaw.core.io.FileTrees;
 import dev.thaw.core.snapshot.SnapshotFormatException;
 import dev.thaw.core.snapshot.SnapshotManifest;
 import dev.thaw.core.snapshot.SnapshotManifestCodec;
+import dev.thaw.core.snapshot.SnapshotMismatchException;
 import dev.thaw.core.vmm.VmmIdentity;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -45,6 +46,7 @@ public final class LocalSnapshotCache implements AutoCloseable {
   private final CacheAdvertiser advertiser;
   private final VmmIdentity host;
   private final Counter evictions;
+  private final EntryVerifier verifier;
 
   /** Manifests of committed entries, read once (at commit or recovery), not per restore. */
   private final Map<String, SnapshotManifest> manifests = new ConcurrentHashMap<>();
@@ -63,6 +65,7 @@ public final class LocalSnapshotCache implements AutoCloseable {
     this.advertiser = advertiser;
     this.host = host;
     this.evictions = meters.counter("thaw.snapshot.evictions");
+    this.verifier = new EntryVerifier(meters);
     meters.gauge("thaw.snapshot.cache.used.bytes", index, CacheIndex::usedBytes);
     meters.gauge("thaw.snapshot.cache.capacity.bytes", index, CacheIndex::capacityBytes);
   }
@@ -77,6 +80,7 @@ public final class LocalSnapshotCache implements AutoCloseable {
       throws IOException {
     LocalSnapshotCache cache = new LocalSnapshotCache(root, index, advertiser, host, meters);
     cache.recover();
+    cache.verifier.inBackground(cache.manifests.keySet(), cache::verifyFound);
     return cache;
   }
 
@@ -90,7 +94,12 @@ public final class LocalSnapshotCache implements AutoCloseable {
         String revision = dir.getFileName().toString();
         try {
           SnapshotManifest m = SnapshotManifestCodec.readFrom(dir, host);
+          if (!m.revision().equals(revision)) {
+            throw new SnapshotMismatchException(
+                "it holds the snapshot of revision " + m.revision(), null);
+          }
           SnapshotManifestCodec.verifySizes(m, dir);
+          verifier.found(revision);
           long lastUsed =
               Files.getLastModifiedTime(dir.resolve(SnapshotManifest.FILE_NAME)).toMillis();
           manifests.put(revision, m);
@@ -108,9 +117,39 @@ public final class LocalSnapshotCache implements AutoCloseable {
     announce();
   }
 
+  /**
+   * Checks an entry found at start against its manifest (pinned meanwhile), and drops it with the
+   * reason when it does not match.
+   *
+   * @return whether it may be served
+   */
+  private boolean verifyFound(String revision) {
+    SnapshotManifest m = manifests.get(revision);
+    if (m == null) {
+      return false;
+    }
+    Optional<CacheIndex.Lease> lease = index.pin(revision);
+    if (lease.isEmpty()) {
+      return false;
+    }
+    Optional<String> wrong;
+    try {
+      wrong = verifier.check(revision, m, entries.resolve(revision));
+    } finally {
+      index.release(lease.get());
+    }
+    if (wrong.isEmpty()) {
+      return true;
+    }
+    log.warn("dropping cache entry {}: {}", revision, wrong.get());
+    remove(revision);
+    return false;
+  }
+
   /** Releases the directory for another process. Entries stay on disk. */
   @Override
   public void close() throws IOException {
+    verifier.close();
     if (lock != null) {
       lock.close();
       lock = null;
@@ -127,6 +166,9 @@ public final class LocalSnapshotCache implements AutoCloseable {
 
   /** Pins a cached snapshot for a restore; close the result once the VMM has opened it. */
   public Optional<CachedSnapshot> acquire(String revision) {
+    if (verifier.pending(revision) && !verifyFound(revision)) {
+      return Optional.empty();
+    }
     return index
         .acquire(revision)
         .map(
@@ -344,6 +386,7 @@ public final class LocalSnapshotCache implements AutoCloseable {
 
   private void delete(String revision) {
     manifests.remove(revision);
+    verifier.forget(revision);
     try {
       FileTrees.deleteRecursively(entries.resolve(revision));
     } catch (IOException e) {

@@ -151,4 +151,61 @@ class LocalSnapshotCacheTest {
         .isZero();
     assertThat(cache.acquire("r1")).isEmpty();
   }
+
+  @Test
+  void anEntryHoldingAnotherRevisionsManifestIsDroppedAtStart() throws Exception {
+    LocalSnapshotCache cache = open(1000);
+    put(cache, "hello", 100).close();
+    cache.close();
+    // Someone copied hello's entry under another name.
+    Path wrong = root.resolve("entries/l-wrongrev");
+    Files.createDirectories(wrong);
+    for (Path f : Files.list(root.resolve("entries/hello")).toList()) {
+      Files.copy(f, wrong.resolve(f.getFileName()));
+    }
+    LocalSnapshotCache again = open(1000);
+    assertThat(again.revisions()).containsExactly("hello");
+    assertThat(again.acquire("l-wrongrev")).isEmpty();
+    assertThat(wrong).doesNotExist();
+    again.close();
+  }
+
+  @Test
+  void anEntryWhoseContentDiffersFromItsManifestIsNeverServed() throws Exception {
+    LocalSnapshotCache cache = open(1000);
+    put(cache, "r1", 100).close();
+    put(cache, "r2", 100).close();
+    cache.close();
+    // Same size, other bytes: only the digests tell.
+    byte[] flipped = new byte[100];
+    flipped[42] = 1;
+    Files.write(root.resolve("entries/r1/state"), flipped);
+
+    LocalSnapshotCache again = open(1000);
+    assertThat(again.acquire("r1")).as("checked before it is first served").isEmpty();
+    assertThat(again.revisions()).containsExactly("r2");
+    try (CachedSnapshot sound = again.acquire("r2").orElseThrow()) {
+      assertThat(sound.revision()).isEqualTo("r2");
+    }
+    again.close();
+  }
+
+  @Test
+  void entriesFoundAtStartAreCheckedInTheBackground() throws Exception {
+    LocalSnapshotCache cache = open(1000);
+    put(cache, "r1", 100).close();
+    cache.close();
+    Files.write(root.resolve("entries/r1/state"), new byte[100 - 1]);
+    Files.write(
+        root.resolve("entries/r1/state"), new byte[] {7}, java.nio.file.StandardOpenOption.APPEND);
+
+    LocalSnapshotCache again = open(1000);
+    // Nobody asks for r1: the background check still finds it and drops it.
+    org.awaitility.Awaitility.await()
+        .atMost(java.time.Duration.ofSeconds(10))
+        .until(() -> again.revisions().isEmpty());
+    assertThat(root.resolve("entries/r1")).doesNotExist();
+    assertThat(meters.timer("thaw.snapshot.cache.verify").count()).isEqualTo(1);
+    again.close();
+  }
 }
