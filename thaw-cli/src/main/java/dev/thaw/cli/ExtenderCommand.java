@@ -71,7 +71,9 @@ final class ExtenderCommand implements Callable<Integer> {
           spec.commandLine(), "--read-timeout must be positive: " + readTimeout);
     }
     Running running = start(new KubernetesClientBuilder().build());
-    System.out.printf("thaw extender: listening on %s:%d%n", host, port);
+    System.out.printf(
+        "thaw extender: listening on %s:%d (ready once NodeSnapshotCache objects are listed)%n",
+        host, running.uri().getPort());
     Daemon.runUntilShutdown("thaw-extender", running::close);
     return 0;
   }
