@@ -7,16 +7,23 @@ import dev.thaw.core.placement.PlacementScorer;
 import dev.thaw.core.snapshot.SnapshotMode;
 import dev.thaw.core.stats.LatencySummary;
 import dev.thaw.core.trace.AzureTrace;
+import dev.thaw.core.trace.MinuteRange;
 import dev.thaw.core.trace.ReplayPlan;
+import dev.thaw.core.trace.TraceFormatException;
 import dev.thaw.core.trace.TraceFunction;
 import dev.thaw.node.gateway.Gateway;
 import dev.thaw.qemu.GuestImage;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
 import java.util.Random;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -30,7 +37,9 @@ import picocli.CommandLine.Spec;
     mixinStandardHelpOptions = true,
     description = {
       "Replays an Azure Functions 2019 trace against agents and a gateway on this machine.",
-      "Writes per-invocation and per-minute CSV files and a report with plots."
+      "Writes per-invocation and per-minute CSV files and a report with plots.",
+      "Every option and the trace are checked before anything starts: each problem is one",
+      "line on stderr ('refused: ...') and the exit status is 2."
     })
 final class BenchTraceCommand implements Callable<Integer> {
   @Spec CommandSpec spec;
@@ -112,69 +121,264 @@ final class BenchTraceCommand implements Callable<Integer> {
       description = "Directory for the CSV files (default: ${DEFAULT-VALUE}).")
   Path out;
 
+  @Option(
+      names = "--dry-run",
+      description =
+          "Check the options and the trace, print the plan, and stop: nothing is started.")
+  boolean dryRun;
+
+  /** A replay longer than this is refused: a typo in --time-scale, not an experiment. */
+  static final Duration LONGEST_REPLAY = Duration.ofDays(7);
+
+  /** More invocations than this are refused before they are planned (memory, not capacity). */
+  static final long MOST_INVOCATIONS = 2_000_000;
+
+  /** A problem with the options or the trace, said in one line. */
+  static final class Refusal extends Exception {
+    private static final long serialVersionUID = 1L;
+
+    Refusal(String message) {
+      super(message);
+    }
+  }
+
+  /** Everything a replay needs, checked: nothing started yet. */
+  record Prepared(
+      int functionsInTrace,
+      List<TraceFunction> sample,
+      MinuteRange minutes,
+      ReplayPlan plan,
+      int peak,
+      long capacity,
+      SnapshotMode mode,
+      PlacementScorer scorer) {}
+
   @Override
   public Integer call() throws Exception {
-    String[] range = minutes.split("-");
-    int from = Integer.parseInt(range[0].trim());
-    int to = Integer.parseInt(range[1].trim());
-    List<TraceFunction> all = AzureTrace.read(trace);
+    Prepared p;
+    try {
+      p = prepare();
+    } catch (Refusal r) {
+      // One line per problem and exit status 2, as picocli does for usage errors; no stack trace.
+      for (String line : r.getMessage().split("\n")) {
+        System.err.println("refused: " + line);
+      }
+      return 2;
+    }
+    System.out.printf(
+        Locale.ROOT,
+        "thaw bench trace: %d of %d functions, minutes %s at %.1fx, %d invocations, peak %d"
+            + " instances of %d%n",
+        p.sample().size(),
+        p.functionsInTrace(),
+        p.minutes(),
+        timeScale,
+        p.plan().invocations().size(),
+        p.peak(),
+        p.capacity());
+    if (dryRun) {
+      System.out.println("dry run: the options and the trace are valid; nothing was started");
+      return 0;
+    }
+    return replay(p);
+  }
+
+  /**
+   * Checks every option, then reads the trace and plans the replay: any problem is a {@link
+   * Refusal} before anything starts. Option problems are all reported together.
+   */
+  Prepared prepare() throws Refusal {
+    List<String> problems = new ArrayList<>();
+    if (functions < 1) {
+      problems.add("--functions must be at least 1, not " + functions);
+    }
+    MinuteRange range = null;
+    try {
+      range = MinuteRange.parse(minutes);
+    } catch (IllegalArgumentException e) {
+      problems.add("--minutes " + minutes + ": " + e.getMessage());
+    }
+    long minuteMillis = 0;
+    if (!(timeScale > 0) || Double.isInfinite(timeScale)) {
+      problems.add("--time-scale must be a positive number, not " + timeScale);
+    } else {
+      minuteMillis = Math.round(60_000 / timeScale);
+      if (minuteMillis < 100) {
+        problems.add(
+            "--time-scale "
+                + timeScale
+                + " is too fast: a trace minute must last at least 100 ms (at most 600)");
+      } else if (range != null
+          && Duration.ofMillis(minuteMillis).multipliedBy(range.length()).compareTo(LONGEST_REPLAY)
+              > 0) {
+        problems.add(
+            String.format(
+                Locale.ROOT,
+                "--time-scale %s over minutes %s would replay for %.0f hours; at most %d",
+                timeScale,
+                range,
+                minuteMillis * (double) range.length() / 3_600_000,
+                LONGEST_REPLAY.toHours()));
+      }
+    }
+    ReplayPlan.Spread spreadKind = null;
+    try {
+      spreadKind = ReplayPlan.Spread.parse(spread);
+    } catch (IllegalArgumentException e) {
+      problems.add("--spread: " + e.getMessage());
+    }
+    if (nodes < 1) {
+      problems.add("--nodes must be at least 1, not " + nodes);
+    }
+    if (maxInstances < 1) {
+      problems.add("--max-instances must be at least 1, not " + maxInstances);
+    }
+    SnapshotMode snapshotMode = null;
+    try {
+      snapshotMode = SnapshotMode.parse(mode);
+    } catch (IllegalArgumentException e) {
+      problems.add("--mode: " + e.getMessage());
+    }
+    PlacementScorer scorer = null;
+    try {
+      scorer = PlacementScorer.named(placement);
+    } catch (IllegalArgumentException e) {
+      problems.add("--placement: " + e.getMessage());
+    }
+    if (keepAlive.isNegative()) {
+      problems.add("--keep-alive must not be negative, not " + keepAlive);
+    }
+    outputProblem().ifPresent(problems::add);
+    if (!problems.isEmpty()) {
+      throw new Refusal(String.join("\n", problems));
+    }
+
+    List<TraceFunction> all;
+    try {
+      all = AzureTrace.read(trace);
+    } catch (TraceFormatException e) {
+      throw new Refusal("--trace " + trace + ": " + e.getMessage());
+    } catch (NoSuchFileException e) {
+      throw new Refusal(
+          "--trace "
+              + trace
+              + ": "
+              + (e.getReason() != null ? e.getReason() : "no such file: " + e.getFile()));
+    } catch (IOException | UncheckedIOException e) {
+      throw new Refusal("--trace " + trace + ": " + e.getMessage());
+    }
+    if (all.isEmpty()) {
+      throw new Refusal(
+          "--trace " + trace + ": no function has both invocation counts and durations");
+    }
     List<TraceFunction> active = new ArrayList<>();
     for (TraceFunction f : all) {
       long n = 0;
-      for (int m = from; m < to; m++) {
+      for (int m = range.from(); m < range.to(); m++) {
         n += f.perMinute()[m];
       }
       if (n > 0) {
         active.add(f);
       }
     }
+    if (active.isEmpty()) {
+      throw new Refusal(
+          "no invocations in minutes "
+              + range
+              + " of the trace's "
+              + all.size()
+              + " functions: choose other minutes (--minutes)");
+    }
     Collections.shuffle(active, new Random(seed));
     List<TraceFunction> sample = active.subList(0, Math.min(functions, active.size()));
-    ReplayPlan plan =
-        ReplayPlan.of(
-            sample,
-            from,
-            to,
-            Math.round(60_000 / timeScale),
-            ReplayPlan.Spread.parse(spread),
-            seed);
-    int peak = plan.peakConcurrency(COLD_START_MS);
-    int capacity = nodes * maxInstances;
-    if (peak > capacity) {
-      System.err.printf(
-          "refused: this trace needs up to %d instances at once (if every invocation were a cold"
-              + " start), and %d nodes x %d instances run %d. Sample fewer functions (--functions),"
-              + " fewer minutes (--minutes), or replay slower (--time-scale).%n",
-          peak, nodes, maxInstances, capacity);
-      return 2;
+    long invocations = 0;
+    for (TraceFunction f : sample) {
+      for (int m = range.from(); m < range.to(); m++) {
+        invocations += f.perMinute()[m];
+      }
     }
-    System.out.printf(
-        "thaw bench trace: %d of %d functions, minutes %d-%d at %.1fx, %d invocations, peak %d"
-            + " instances of %d%n",
-        sample.size(), all.size(), from, to, timeScale, plan.invocations().size(), peak, capacity);
+    if (invocations > MOST_INVOCATIONS) {
+      throw new Refusal(
+          String.format(
+              Locale.ROOT,
+              "minutes %s of the %d sampled functions hold %d invocations; a replay on this"
+                  + " machine plans at most %d: sample fewer functions (--functions) or minutes"
+                  + " (--minutes)",
+              range,
+              sample.size(),
+              invocations,
+              MOST_INVOCATIONS));
+    }
+    ReplayPlan plan =
+        ReplayPlan.of(sample, range.from(), range.to(), minuteMillis, spreadKind, seed);
+    int peak = plan.peakConcurrency(COLD_START_MS);
+    long capacity = (long) nodes * maxInstances;
+    if (peak > capacity) {
+      throw new Refusal(
+          String.format(
+              Locale.ROOT,
+              "this trace needs up to %d instances at once (if every invocation were a cold"
+                  + " start), and %d nodes x %d instances run %d. Sample fewer functions"
+                  + " (--functions), fewer minutes (--minutes), or replay slower (--time-scale).",
+              peak,
+              nodes,
+              maxInstances,
+              capacity));
+    }
+    return new Prepared(all.size(), sample, range, plan, peak, capacity, snapshotMode, scorer);
+  }
+
+  /** Why {@code --out} cannot receive the results, if it cannot. */
+  private Optional<String> outputProblem() {
+    Path target = out.toAbsolutePath();
+    if (Files.exists(target)) {
+      if (!Files.isDirectory(target)) {
+        return Optional.of("--out " + out + " is a file, not a directory");
+      }
+      return Files.isWritable(target)
+          ? Optional.empty()
+          : Optional.of("--out " + out + " is not writable");
+    }
+    Path parent = target.getParent();
+    while (parent != null && !Files.exists(parent)) {
+      parent = parent.getParent();
+    }
+    if (parent == null || !Files.isDirectory(parent)) {
+      return Optional.of("--out " + out + " cannot be created: " + parent + " is not a directory");
+    }
+    return Files.isWritable(parent)
+        ? Optional.empty()
+        : Optional.of("--out " + out + " cannot be created: " + parent + " is not writable");
+  }
+
+  private int replay(Prepared p) throws Exception {
     GuestImage.ensure(System.out::println);
     Path root = Files.createTempDirectory("thaw-trace-");
+    // Ctrl-C runs shutdown hooks, not finally blocks: the hook removes the directory then.
+    Thread cleanup = new Thread(() -> FileTrees.deleteQuietly(root), "thaw-trace-cleanup");
+    Runtime.getRuntime().addShutdownHook(cleanup);
+    List<TraceFunction> sample = p.sample();
     try (S3Options.Remote s3 = S3Options.embedded(root.resolve("s3"));
         LocalCluster cluster =
             LocalCluster.start(
                 new LocalCluster.Config(
                     nodes,
                     root,
-                    SnapshotMode.parse(mode),
+                    p.mode(),
                     true,
                     s3.endpoint(),
                     s3.credentials(),
                     keepAlive,
                     maxInstances))) {
-      Gateway.Builder b = Gateway.builder().scorer(PlacementScorer.named(placement)).seed(seed);
+      Gateway.Builder b = Gateway.builder().scorer(p.scorer()).seed(seed);
       cluster.agents().forEach(b::node);
       try (Gateway gateway = b.build()) {
         for (int i = 0; i < sample.size(); i++) {
           gateway.deploy(
               Revision.of(TraceReplayer.revision(i)), TraceReplayer.functionFor(i, sample.get(i)));
         }
-        List<TraceReplayer.Record> records = TraceReplayer.run(plan, gateway, System.out);
-        TraceReplayer.write(records, plan.minutes(), out);
+        List<TraceReplayer.Record> records = TraceReplayer.run(p.plan(), gateway, System.out);
+        TraceReplayer.write(records, p.plan().minutes(), out);
         summarize(records);
         LatencyReport report =
             new LatencyReport("thaw bench trace: response time")
@@ -191,6 +395,11 @@ final class BenchTraceCommand implements Callable<Integer> {
       }
     } finally {
       FileTrees.deleteQuietly(root);
+      try {
+        Runtime.getRuntime().removeShutdownHook(cleanup);
+      } catch (IllegalStateException shuttingDown) {
+        // The hook runs (or ran) anyway.
+      }
     }
     System.out.println(
         "results: " + out.resolve("invocations.csv") + ", " + out.resolve("minutes.csv"));

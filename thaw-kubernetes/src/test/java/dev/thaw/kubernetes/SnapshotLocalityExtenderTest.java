@@ -44,8 +44,7 @@ class SnapshotLocalityExtenderTest {
         KubernetesCacheAdvertiser b = new KubernetesCacheAdvertiser(client, "node-b");
         NodeSnapshotCaches caches = NodeSnapshotCaches.start(client);
         ExtenderServer server =
-            ExtenderServer.start(
-                new SnapshotLocalityExtender(caches), caches::synced, "127.0.0.1", 0)) {
+            ExtenderServer.builder(new SnapshotLocalityExtender(caches), caches).start()) {
       a.advertise(Set.of("hello-00001"));
       b.advertise(Set.of("resize-00001", "other"));
       await()

@@ -23,7 +23,8 @@ import java.util.function.Consumer;
  * <p>The recipe ({@code guest/} in the source tree, packaged into this jar) is built once per
  * distinct recipe: the cache directory is named by the SHA-256 of the recipe files, and an image
  * only counts as built once {@code kernel.txt}, written last, is there. Concurrent builders (two
- * test JVMs, two agents) serialize on a file lock.
+ * test JVMs, two agents) serialize on a file lock. The build runs with only the environment it uses
+ * ({@link ChildEnvironment#forGuestBuild}).
  *
  * @param kernel the kernel image ({@code vmlinuz})
  * @param initrd the initramfs ({@code initramfs.img})
@@ -109,7 +110,9 @@ public record GuestImage(Path kernel, Path initrd, String digest, long tscKhz) {
       Path out = work.resolve("out");
       progress.accept("building the guest image (kernel and initramfs from Debian packages)");
       Process p =
-          new ProcessBuilder("bash", recipe.resolve("build.sh").toString(), out.toString())
+          ChildEnvironment.apply(
+                  new ProcessBuilder("bash", recipe.resolve("build.sh").toString(), out.toString()),
+                  ChildEnvironment.forGuestBuild(System.getenv()))
               .redirectErrorStream(true)
               .start();
       try (var lines = p.inputReader().lines()) {

@@ -29,6 +29,9 @@ import java.util.concurrent.TimeUnit;
  * thread must live as long as the JVM), which covers a killed JVM; a shutdown hook covers Ctrl-C
  * and normal exit; {@link #close()} covers everything else.
  *
+ * <p>QEMU gets only the environment it uses ({@link ChildEnvironment#forQemu}): none of the node's
+ * credentials.
+ *
  * <p>QEMU connects to a QMP socket that we listen on before starting it, so there is no polling for
  * a socket file to appear: the accept returns as soon as QEMU is ready for commands.
  */
@@ -110,7 +113,8 @@ final class QemuProcess implements AutoCloseable {
       return LAUNCHER
           .submit(
               () ->
-                  new ProcessBuilder(command)
+                  ChildEnvironment.apply(
+                          new ProcessBuilder(command), ChildEnvironment.forQemu(System.getenv()))
                       .directory(workDir.toFile())
                       .redirectErrorStream(true)
                       .redirectOutput(log.toFile())

@@ -377,7 +377,12 @@ public final class QemuVmm implements Vmm {
 
   private static String detectVersion(String binary) {
     try {
-      Process p = new ProcessBuilder(binary, "--version").redirectErrorStream(true).start();
+      Process p =
+          ChildEnvironment.apply(
+                  new ProcessBuilder(binary, "--version"),
+                  ChildEnvironment.forQemu(System.getenv()))
+              .redirectErrorStream(true)
+              .start();
       String out = new String(p.getInputStream().readAllBytes());
       p.waitFor();
       Matcher m = VERSION.matcher(out);

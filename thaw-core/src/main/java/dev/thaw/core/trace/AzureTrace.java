@@ -2,7 +2,10 @@ package dev.thaw.core.trace;
 
 import java.io.BufferedReader;
 import java.io.IOException;
+import java.nio.charset.CharacterCodingException;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.NotDirectoryException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -34,6 +37,12 @@ public final class AzureTrace {
 
   /** Reads the trace's first day found in {@code dir} (e.g. d01). */
   public static List<TraceFunction> read(Path dir) throws IOException {
+    if (!Files.exists(dir)) {
+      throw new NoSuchFileException(dir.toString(), null, "no such trace directory");
+    }
+    if (!Files.isDirectory(dir)) {
+      throw new NotDirectoryException(dir + " is not a directory (give the trace's directory)");
+    }
     String day;
     try (var files = Files.list(dir)) {
       day =
@@ -55,7 +64,15 @@ public final class AzureTrace {
         (fields, line) -> {
           int[] counts = new int[TraceFunction.MINUTES];
           for (int m = 0; m < counts.length; m++) {
-            counts[m] = (int) number(inv, line, 5 + m, fields[4 + m], true);
+            double count = number(inv, line, 5 + m, fields[4 + m], true);
+            if (count > Integer.MAX_VALUE) {
+              throw new TraceFormatException(
+                  inv.getFileName().toString(),
+                  line,
+                  5 + m,
+                  "'" + fields[4 + m] + "' invocations in a minute is beyond any trace");
+            }
+            counts[m] = (int) count;
           }
           String key = fields[0] + "/" + fields[1] + "/" + fields[2];
           invocations.put(key, counts);
@@ -63,6 +80,10 @@ public final class AzureTrace {
         });
     Map<String, double[]> durations = new HashMap<>();
     Path dur = dir.resolve("function_durations_percentiles.anon." + day + ".csv");
+    if (!Files.exists(dur)) {
+      throw new NoSuchFileException(
+          dur.toString(), null, "the trace's durations are missing: no " + dur.getFileName());
+    }
     readCsv(
         dur,
         14,
@@ -113,20 +134,19 @@ public final class AzureTrace {
   }
 
   private static void readCsv(Path file, int columns, Row row) throws IOException {
+    String name = file.getFileName().toString();
+    int line = 0;
     try (BufferedReader in = Files.newBufferedReader(file)) {
       String header = in.readLine();
+      line = 1;
       if (header == null) {
-        throw new TraceFormatException(file.getFileName().toString(), 1, 0, "empty file");
+        throw new TraceFormatException(name, 1, 0, "empty file");
       }
       int headerColumns = header.split(",", -1).length;
       if (headerColumns != columns) {
         throw new TraceFormatException(
-            file.getFileName().toString(),
-            1,
-            0,
-            "header has " + headerColumns + " columns, the format has " + columns);
+            name, 1, 0, "header has " + headerColumns + " columns, the format has " + columns);
       }
-      int line = 1;
       for (String text; (text = in.readLine()) != null; ) {
         line++;
         if (text.isBlank()) {
@@ -135,20 +155,21 @@ public final class AzureTrace {
         String[] fields = text.split(",", -1);
         if (fields.length != columns) {
           throw new TraceFormatException(
-              file.getFileName().toString(),
-              line,
-              0,
-              "has " + fields.length + " columns, the format has " + columns);
+              name, line, 0, "has " + fields.length + " columns, the format has " + columns);
         }
         row.accept(fields, line);
       }
+    } catch (CharacterCodingException e) {
+      // Decoding runs ahead of the lines read: the bad bytes are on this line or a later one.
+      throw new TraceFormatException(
+          name, line + 1, 0, "not UTF-8 text from here on (a CSV file was expected)");
     }
   }
 
   private static double number(Path file, int line, int column, String text, boolean integer) {
     try {
       double v = integer ? Long.parseLong(text.trim()) : Double.parseDouble(text.trim());
-      if (v < 0 || Double.isNaN(v)) {
+      if (v < 0 || Double.isNaN(v) || Double.isInfinite(v)) {
         throw new NumberFormatException();
       }
       return v;
@@ -157,7 +178,7 @@ public final class AzureTrace {
           file.getFileName().toString(),
           line,
           column,
-          "'" + text + "' is not a non-negative " + (integer ? "integer" : "number"));
+          "'" + text + "' is not a non-negative " + (integer ? "integer" : "finite number"));
     }
   }
 }

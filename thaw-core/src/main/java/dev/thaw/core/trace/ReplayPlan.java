@@ -26,8 +26,18 @@ public record ReplayPlan(List<Invocation> invocations, int minutes, long minuteM
     /** Evenly spaced. */
     EQUIDISTANT;
 
+    /**
+     * Parses a spread's name, in any case.
+     *
+     * @throws IllegalArgumentException naming the spreads there are
+     */
     public static Spread parse(String s) {
-      return valueOf(s.trim().toUpperCase(Locale.ROOT));
+      try {
+        return valueOf(s.trim().toUpperCase(Locale.ROOT));
+      } catch (IllegalArgumentException e) {
+        throw new IllegalArgumentException(
+            "spread must be exponential, uniform or equidistant, not '" + s + "'", e);
+      }
     }
   }
 

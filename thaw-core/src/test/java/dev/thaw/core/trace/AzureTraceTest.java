@@ -80,4 +80,52 @@ class AzureTraceTest {
     assertThatThrownBy(() -> AzureTrace.read(dir))
         .hasMessageContaining("no invocations_per_function_md.anon.dNN.csv");
   }
+
+  @Test
+  void aMissingDirectoryOrDurationsFileIsAClearError() throws Exception {
+    assertThatThrownBy(() -> AzureTrace.read(dir.resolve("nowhere")))
+        .isInstanceOf(java.nio.file.NoSuchFileException.class)
+        .hasMessageContaining("nowhere")
+        .hasMessageContaining("no such trace directory");
+    SyntheticTrace.write(dir, 3, 1);
+    assertThatThrownBy(
+            () -> AzureTrace.read(dir.resolve("invocations_per_function_md.anon.d01.csv")))
+        .hasMessageContaining("is not a directory");
+    Files.delete(dir.resolve("function_durations_percentiles.anon.d01.csv"));
+    assertThatThrownBy(() -> AzureTrace.read(dir))
+        .isInstanceOf(java.nio.file.NoSuchFileException.class)
+        .hasMessageContaining("no function_durations_percentiles.anon.d01.csv");
+  }
+
+  @Test
+  void infiniteDurationsHugeCountsAndBinaryFilesAreRefusedWithTheirPlace() throws Exception {
+    SyntheticTrace.write(dir, 3, 1);
+    Path dur = dir.resolve("function_durations_percentiles.anon.d01.csv");
+    List<String> lines = Files.readAllLines(dur);
+    String[] fields = lines.get(1).split(",");
+    fields[9] = "Infinity";
+    lines.set(1, String.join(",", fields));
+    Files.write(dur, lines);
+    assertThatThrownBy(() -> AzureTrace.read(dir))
+        .isInstanceOf(TraceFormatException.class)
+        .hasMessage(
+            "function_durations_percentiles.anon.d01.csv:2:10: 'Infinity' is not a non-negative"
+                + " finite number");
+
+    SyntheticTrace.write(dir, 3, 1);
+    Path inv = dir.resolve("invocations_per_function_md.anon.d01.csv");
+    lines = Files.readAllLines(inv);
+    fields = lines.get(1).split(",");
+    fields[4] = "99999999999";
+    lines.set(1, String.join(",", fields));
+    Files.write(inv, lines);
+    assertThatThrownBy(() -> AzureTrace.read(dir))
+        .isInstanceOf(TraceFormatException.class)
+        .hasMessageStartingWith("invocations_per_function_md.anon.d01.csv:2:5: ");
+
+    Files.write(inv, new byte[] {'a', ',', (byte) 0xff, (byte) 0xfe, '\n'});
+    assertThatThrownBy(() -> AzureTrace.read(dir))
+        .isInstanceOf(TraceFormatException.class)
+        .hasMessageContaining("not UTF-8 text");
+  }
 }

@@ -1,0 +1,136 @@
+package dev.thaw.kubernetes;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.Socket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.atomic.AtomicReference;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** The extender's HTTP edge: routes, readiness, and clients that stall. */
+class ExtenderServerTest {
+  private static final String PRIORITIZE =
+      "{\"Pod\":{\"metadata\":{\"labels\":{\"serving.knative.dev/revision\":\"r\"}}},"
+          + "\"NodeNames\":[\"a\",\"b\"]}";
+
+  private final AtomicReference<Optional<String>> notReady =
+      new AtomicReference<>(Optional.empty());
+  private final HttpClient http =
+      HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+  private ExtenderServer server;
+
+  @BeforeEach
+  void start() throws Exception {
+    server =
+        ExtenderServer.builder(
+                new SnapshotLocalityExtender(n -> n.equals("a") ? Set.of("r") : Set.of()),
+                notReady::get)
+            .readTimeout(Duration.ofMillis(700))
+            .maxBodyBytes(64 << 10)
+            .start();
+  }
+
+  @AfterEach
+  void stop() {
+    server.close();
+  }
+
+  @Test
+  void stalledClientsHoldNoWorkerAndAreCutOffAfterTheReadTimeout() throws Exception {
+    // Each promises a large body and sends a few bytes: more of them than the old server's 4
+    // workers, which they used to hold until they hung up.
+    List<Socket> stalled = new ArrayList<>();
+    try {
+      for (int i = 0; i < 12; i++) {
+        Socket s = new Socket("127.0.0.1", server.uri().getPort());
+        OutputStream out = s.getOutputStream();
+        out.write(
+            ("POST /prioritize HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                    + "Content-Length: 60000\r\n\r\n{\"Pod\":")
+                .getBytes(StandardCharsets.US_ASCII));
+        out.flush();
+        stalled.add(s);
+      }
+      long t0 = System.nanoTime();
+      HttpResponse<String> health = send("GET", "/healthz", "");
+      HttpResponse<String> scores = send("POST", "/prioritize", PRIORITIZE);
+      assertThat(Duration.ofNanos(System.nanoTime() - t0)).isLessThan(Duration.ofSeconds(2));
+      assertThat(health.statusCode()).isEqualTo(200);
+      assertThat(scores.statusCode()).isEqualTo(200);
+      assertThat(scores.body())
+          .isEqualTo("[{\"Host\":\"a\",\"Score\":10},{\"Host\":\"b\",\"Score\":0}]");
+
+      // The stalled ones are closed after the read timeout, with no answer to wait for.
+      Socket first = stalled.get(0);
+      first.setSoTimeout(5000);
+      long t1 = System.nanoTime();
+      InputStream in = first.getInputStream();
+      in.readAllBytes();
+      assertThat(Duration.ofNanos(System.nanoTime() - t1)).isLessThan(Duration.ofSeconds(4));
+    } finally {
+      for (Socket s : stalled) {
+        s.close();
+      }
+    }
+  }
+
+  @Test
+  void readinessIsReportedWithItsReasonAndPrioritizeWaitsForIt() throws Exception {
+    notReady.set(Optional.of("NodeSnapshotCache objects not yet listed"));
+    assertThat(send("GET", "/healthz", "").statusCode()).isEqualTo(200);
+    HttpResponse<String> ready = send("GET", "/readyz", "");
+    assertThat(ready.statusCode()).isEqualTo(503);
+    assertThat(ready.body())
+        .isEqualTo("{\"ready\":false,\"reason\":\"NodeSnapshotCache objects not yet listed\"}");
+    HttpResponse<String> scores = send("POST", "/prioritize", PRIORITIZE);
+    assertThat(scores.statusCode()).isEqualTo(503);
+    assertThat(scores.body())
+        .isEqualTo("{\"error\":\"extender not ready: NodeSnapshotCache objects not yet listed\"}");
+
+    notReady.set(Optional.empty());
+    assertThat(send("GET", "/readyz", "").body()).isEqualTo("{\"ready\":true}");
+    assertThat(send("POST", "/prioritize", PRIORITIZE).statusCode()).isEqualTo(200);
+  }
+
+  @Test
+  void badRequestsAndUnknownRoutesGetJsonErrorsAndMetricsCountThem() throws Exception {
+    HttpResponse<String> bad = send("POST", "/prioritize", "{not json");
+    assertThat(bad.statusCode()).isEqualTo(400);
+    assertThat(bad.body()).startsWith("{\"error\":\"cannot read the prioritize request: ");
+    assertThat(send("POST", "/prioritize", "x".repeat(65 << 10)).statusCode()).isEqualTo(413);
+    assertThat(send("GET", "/nowhere", "").statusCode()).isEqualTo(404);
+    assertThat(send("DELETE", "/healthz", "").statusCode()).isEqualTo(405);
+    send("POST", "/prioritize", PRIORITIZE);
+
+    HttpResponse<String> metrics = send("GET", "/metrics", "");
+    assertThat(metrics.statusCode()).isEqualTo(200);
+    assertThat(metrics.headers().firstValue("Content-Type").orElse("")).startsWith("text/plain");
+    assertThat(metrics.body())
+        .contains("thaw_extender_prioritize_requests_total 2.0")
+        .contains("thaw_extender_prioritize_failures_total 1.0")
+        .contains("thaw_extender_ready 1.0");
+  }
+
+  private HttpResponse<String> send(String method, String path, String body) throws Exception {
+    URI uri = server.uri().resolve(path);
+    return http.send(
+        HttpRequest.newBuilder(uri)
+            .timeout(Duration.ofSeconds(3))
+            .method(method, HttpRequest.BodyPublishers.ofString(body))
+            .build(),
+        HttpResponse.BodyHandlers.ofString());
+  }
+}
