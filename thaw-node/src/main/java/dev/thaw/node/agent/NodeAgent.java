@@ -6,6 +6,7 @@ import dev.thaw.core.function.FunctionPaths;
 import dev.thaw.core.function.FunctionSpec;
 import dev.thaw.core.function.Revision;
 import dev.thaw.core.vmm.MicroVm;
+import dev.thaw.node.agent.InstancePool.Instance;
 import dev.thaw.node.protocol.ColdStartReport;
 import dev.thaw.node.protocol.InstanceInfo;
 import dev.thaw.node.protocol.NodeStatus;
@@ -14,9 +15,6 @@ import dev.thaw.node.protocol.Served;
 import dev.thaw.node.snapshot.ColdStart;
 import dev.thaw.node.snapshot.SnapshotManager;
 import java.time.Duration;
-import java.util.ArrayDeque;
-import java.util.ArrayList;
-import java.util.Deque;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -25,7 +23,6 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.LongSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -50,31 +47,10 @@ public final class NodeAgent implements AutoCloseable {
   private final LongSupplier ticker;
   private final FunctionClient client;
   private final Map<Revision, FunctionSpec> functions = new ConcurrentHashMap<>();
-  private final Map<Revision, Deque<Instance>> idle = new ConcurrentHashMap<>();
-  private final Map<String, Instance> live = new ConcurrentHashMap<>();
-  private final AtomicInteger instances = new AtomicInteger();
-  private final AtomicInteger sequence = new AtomicInteger();
+  private final InstancePool pool;
   private final ScheduledExecutorService reaper =
       Executors.newSingleThreadScheduledExecutor(DaemonThreads.named("thaw-agent-reaper"));
   private volatile boolean closed;
-
-  /** One instance of a revision. */
-  private static final class Instance {
-    final String id;
-    final Revision revision;
-    final MicroVm vm;
-    final boolean needsSnapshot;
-    volatile long lastUsed;
-    volatile boolean busy;
-
-    Instance(String id, Revision revision, MicroVm vm, boolean needsSnapshot, long now) {
-      this.id = id;
-      this.revision = revision;
-      this.vm = vm;
-      this.needsSnapshot = needsSnapshot;
-      this.lastUsed = now;
-    }
-  }
 
   private NodeAgent(Builder b) {
     this.name = b.name;
@@ -84,6 +60,7 @@ public final class NodeAgent implements AutoCloseable {
     this.memoryBytes = b.memoryBytes;
     this.ticker = b.ticker;
     this.client = new FunctionClient(b.invokeTimeout);
+    this.pool = new InstancePool(name, maxInstances, ticker);
     long period = Math.max(100, Math.min(1000, keepAlive.toMillis() / 4));
     reaper.scheduleWithFixedDelay(this::reapIdle, period, period, TimeUnit.MILLISECONDS);
   }
@@ -127,7 +104,6 @@ public final class NodeAgent implements AutoCloseable {
           null);
     }
     functions.put(revision, function);
-    idle.computeIfAbsent(revision, r -> new ArrayDeque<>());
   }
 
   /** Deployed functions by revision name. */
@@ -155,11 +131,11 @@ public final class NodeAgent implements AutoCloseable {
     } catch (IllegalArgumentException e) {
       throw new Refused(Refused.Kind.INVALID, e.getMessage(), e);
     }
-    Instance instance = takeIdle(revision);
+    Instance instance = pool.takeIdle(revision);
     Optional<ColdStartReport> cold = Optional.empty();
     if (instance == null) {
       ColdStart start = coldStart(function, revision);
-      instance = register(revision, start.vm(), start instanceof ColdStart.Booted);
+      instance = pool.register(revision, start.vm(), start instanceof ColdStart.Booted);
       cold = Optional.of(ColdStartReport.of(start));
     }
     // The instance goes back to the pool, or is stopped: whatever becomes of this request.
@@ -177,7 +153,7 @@ public final class NodeAgent implements AutoCloseable {
       if (answered) {
         release(instance, function);
       } else {
-        stop(instance);
+        pool.stop(instance);
       }
     }
   }
@@ -191,76 +167,25 @@ public final class NodeAgent implements AutoCloseable {
     if (closed) {
       throw new Refused(Refused.Kind.NO_CAPACITY, "agent " + name + " is shutting down", null);
     }
-    while (instances.incrementAndGet() > maxInstances) {
-      instances.decrementAndGet();
-      if (!stopLeastRecentlyUsedIdle()) {
-        throw new Refused(
-            Refused.Kind.NO_CAPACITY,
-            "node " + name + " is at capacity (" + maxInstances + " instances, all busy)",
-            null);
-      }
+    if (!pool.takeSlot()) {
+      throw new Refused(
+          Refused.Kind.NO_CAPACITY,
+          "node " + name + " is at capacity (" + maxInstances + " instances, all busy)",
+          null);
     }
     try {
       return manager.start(function, revision);
     } catch (RuntimeException e) {
-      instances.decrementAndGet();
+      pool.releaseSlot();
       throw new Refused(
           Refused.Kind.FAILED, "cold start of " + revision + " failed: " + e.getMessage(), e);
     }
   }
 
-  /** Stops the idle instance used least recently; false when no instance is idle. */
-  private boolean stopLeastRecentlyUsedIdle() {
-    Instance oldest = null;
-    Deque<Instance> from = null;
-    for (Deque<Instance> pool : idle.values()) {
-      synchronized (pool) {
-        Instance last = pool.peekLast();
-        if (last != null && (oldest == null || last.lastUsed < oldest.lastUsed)) {
-          oldest = last;
-          from = pool;
-        }
-      }
-    }
-    if (oldest == null) {
-      return false;
-    }
-    synchronized (from) {
-      if (!from.remove(oldest)) {
-        return true; // taken or reaped meanwhile: look again
-      }
-    }
-    log.info("stopping idle instance {} to make room", oldest.id);
-    stop(oldest);
-    return true;
-  }
-
-  private Instance register(Revision revision, MicroVm vm, boolean needsSnapshot) {
-    String id = name + "-" + revision + "-" + sequence.incrementAndGet();
-    Instance instance = new Instance(id, revision, vm, needsSnapshot, ticker.getAsLong());
-    instance.busy = true;
-    live.put(id, instance);
-    return instance;
-  }
-
-  private Instance takeIdle(Revision revision) {
-    Deque<Instance> pool = idle.get(revision);
-    if (pool == null) {
-      return null;
-    }
-    synchronized (pool) {
-      Instance i = pool.pollFirst();
-      if (i != null) {
-        i.busy = true;
-      }
-      return i;
-    }
-  }
-
   private void release(Instance instance, FunctionSpec function) {
     if (instance.needsSnapshot && manager.mode() != dev.thaw.core.snapshot.SnapshotMode.DISABLED) {
-      // The snapshot consumes the instance; a clone of it takes its place.
-      live.remove(instance.id);
+      // The snapshot consumes the instance; a clone of it takes its place (and its slot).
+      pool.handAway(instance);
       manager
           .snapshotAfterFirstInvocation(instance.vm, function, instance.revision)
           .whenComplete(
@@ -276,99 +201,58 @@ public final class NodeAgent implements AutoCloseable {
               });
       return;
     }
-    instance.busy = false;
-    instance.lastUsed = ticker.getAsLong();
-    Deque<Instance> pool = idle.computeIfAbsent(instance.revision, r -> new ArrayDeque<>());
-    synchronized (pool) {
-      pool.addFirst(instance);
-    }
+    pool.returnIdle(instance);
   }
 
   /** The clone that verified the new snapshot takes the snapshotted instance's place. */
   private void adoptClone(Revision revision, FunctionSpec function, MicroVm clone) {
     if (closed) {
-      instances.decrementAndGet();
+      pool.releaseSlot();
       clone.close();
       return;
     }
-    release(register(revision, clone, false), function);
+    release(pool.register(revision, clone, false), function);
   }
 
   private void replaceWithClone(Revision revision, FunctionSpec function) {
     if (closed) {
-      instances.decrementAndGet();
+      pool.releaseSlot();
       return;
     }
     try {
       ColdStart clone = manager.start(function, revision);
-      Instance instance = register(revision, clone.vm(), false);
-      release(instance, function);
+      release(pool.register(revision, clone.vm(), false), function);
     } catch (RuntimeException e) {
-      instances.decrementAndGet();
+      pool.releaseSlot();
       log.warn("could not restore a clone of {}: {}", revision, e.getMessage());
     }
   }
 
   /** Stops every idle instance of {@code revision} now (a launcher pod going away). */
   public int stopIdle(Revision revision) {
-    Deque<Instance> pool = idle.get(revision);
-    if (pool == null) {
-      return 0;
-    }
-    List<Instance> stopped;
-    synchronized (pool) {
-      stopped = new ArrayList<>(pool);
-      pool.clear();
-    }
-    stopped.forEach(this::stop);
-    return stopped.size();
+    return pool.stopIdle(revision);
   }
 
   /** Stops idle instances whose keep-alive window has passed. */
   void reapIdle() {
-    long now = ticker.getAsLong();
-    for (Deque<Instance> pool : idle.values()) {
-      List<Instance> expired = new ArrayList<>();
-      synchronized (pool) {
-        pool.removeIf(
-            i -> {
-              boolean old = now - i.lastUsed > keepAlive.toNanos();
-              if (old) {
-                expired.add(i);
-              }
-              return old;
-            });
-      }
-      expired.forEach(this::stop);
-    }
-  }
-
-  private void stop(Instance instance) {
-    if (live.remove(instance.id) != null) {
-      instances.decrementAndGet();
-      instance.vm.close();
-      log.info("stopped instance {}", instance.id);
-    }
+    pool.reap(keepAlive);
   }
 
   public List<InstanceInfo> instances() {
-    return live.values().stream()
-        .map(i -> new InstanceInfo(i.id, i.revision.value(), i.vm.endpoint().toString(), i.busy))
-        .sorted(java.util.Comparator.comparing(InstanceInfo::id))
-        .toList();
+    return pool.infos();
   }
 
   /** What {@code GET /health} reports. */
   public NodeStatus status() {
-    int active = instances.get();
-    int idleNow = idle.values().stream().mapToInt(Deque::size).sum();
+    int active = pool.active();
+    int idleNow = pool.idleCount();
     return new NodeStatus(
         closed ? "stopping" : "ok", name, maxInstances, active, Math.max(0, active - idleNow));
   }
 
   /** Instances running or starting now, counted against {@link #maxInstances()}. */
   public int activeInstances() {
-    return instances.get();
+    return pool.active();
   }
 
   /** Stops every instance. */
@@ -377,7 +261,7 @@ public final class NodeAgent implements AutoCloseable {
     closed = true;
     reaper.shutdownNow();
     manager.close();
-    live.values().forEach(this::stop);
+    pool.stopAll();
   }
 
   /** Builder; defaults: keep-alive 60 s, 8 instances, invocation timeout 30 s. */

@@ -11,9 +11,7 @@ import dev.thaw.node.protocol.InstanceInfo;
 import dev.thaw.node.protocol.NodeStatus;
 import dev.thaw.node.protocol.Refused;
 import dev.thaw.node.protocol.Served;
-import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
-import io.micrometer.core.instrument.Timer;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.io.IOException;
 import java.net.URI;
@@ -31,7 +29,6 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -50,16 +47,7 @@ public final class Gateway implements AutoCloseable {
   private final Map<String, View> views = new ConcurrentHashMap<>();
   private final java.util.Random random;
 
-  /** How often a queued invocation retries when nothing wakes it sooner. */
-  static final Duration RETRY = Duration.ofMillis(100);
-
-  private final int queueLength;
-  private final Duration queueTimeout;
-  private final Map<Revision, Waiters> queues = new ConcurrentHashMap<>();
-  private final AtomicInteger queued = new AtomicInteger();
-  private final Timer queueWait;
-  private final Counter queueRejections;
-  private final Counter queueTimeouts;
+  private final InvocationQueue queue;
   private final ScheduledExecutorService poller =
       Executors.newSingleThreadScheduledExecutor(DaemonThreads.named("thaw-gateway-health"));
 
@@ -96,12 +84,7 @@ public final class Gateway implements AutoCloseable {
     this.scorer = b.scorer;
     this.invokeTimeout = b.invokeTimeout;
     this.random = new java.util.Random(b.seed);
-    this.queueLength = b.queueLength;
-    this.queueTimeout = b.queueTimeout;
-    b.meters.gauge("thaw.gateway.queue.length", queued);
-    this.queueWait = b.meters.timer("thaw.gateway.queue.wait");
-    this.queueRejections = b.meters.counter("thaw.gateway.queue.rejections");
-    this.queueTimeouts = b.meters.counter("thaw.gateway.queue.timeouts");
+    this.queue = new InvocationQueue(b.queueLength, b.queueTimeout, b.meters);
     nodes.keySet().forEach(n -> views.put(n, View.DOWN));
     pollAll();
     long period = b.healthInterval.toMillis();
@@ -129,7 +112,8 @@ public final class Gateway implements AutoCloseable {
    * the scorer ranks, trying the next one if a node is full. When every node is full, the
    * invocation waits in its revision's queue, as Knative's activator buffers a burst: it is retried
    * as soon as an invocation through this gateway finishes (an instance is idle again, or can make
-   * room) and every {@link #RETRY} meanwhile, until it is served or the queue timeout passes.
+   * room) and every {@link InvocationQueue#RETRY} meanwhile, until it is served or the queue
+   * timeout passes.
    *
    * @throws Refused NO_CAPACITY when the revision's queue is full or the queue timeout passed;
    *     FAILED when the chosen node fails; the agent's own refusal otherwise (an unknown revision)
@@ -139,67 +123,11 @@ public final class Gateway implements AutoCloseable {
     try {
       return attempt(revision, path, t0);
     } catch (Refused e) {
-      if (e.kind() != Refused.Kind.NO_CAPACITY || queueLength == 0) {
+      if (e.kind() != Refused.Kind.NO_CAPACITY || !queue.enabled()) {
         throw e;
       }
     }
-    Waiters w = queues.computeIfAbsent(revision, r -> new Waiters());
-    if (w.count.incrementAndGet() > queueLength) {
-      w.count.decrementAndGet();
-      queueRejections.increment();
-      throw new Refused(
-          Refused.Kind.NO_CAPACITY,
-          "every node is busy and the queue of " + revision + " is full (" + queueLength + ")",
-          null);
-    }
-    queued.incrementAndGet();
-    try {
-      long deadline = t0 + queueTimeout.toNanos();
-      while (true) {
-        long left = deadline - System.nanoTime();
-        if (left <= 0) {
-          queueTimeouts.increment();
-          throw new Refused(
-              Refused.Kind.NO_CAPACITY,
-              "no node could take "
-                  + revision
-                  + " within the queue timeout of "
-                  + queueTimeout.toMillis()
-                  + " ms",
-              null);
-        }
-        w.await(Math.min(RETRY.toNanos(), left));
-        try {
-          return attempt(revision, path, System.nanoTime());
-        } catch (Refused e) {
-          if (e.kind() != Refused.Kind.NO_CAPACITY) {
-            throw e;
-          }
-        }
-      }
-    } finally {
-      w.count.decrementAndGet();
-      queued.decrementAndGet();
-      queueWait.record(Duration.ofNanos(System.nanoTime() - t0));
-    }
-  }
-
-  /** Those waiting for one revision, and the signal that a retry may now succeed. */
-  private static final class Waiters {
-    final AtomicInteger count = new AtomicInteger();
-
-    synchronized void await(long nanos) {
-      try {
-        TimeUnit.NANOSECONDS.timedWait(this, nanos);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        throw new Refused(Refused.Kind.NO_CAPACITY, "interrupted while queued", e);
-      }
-    }
-
-    synchronized void wake() {
-      notifyAll();
-    }
+    return queue.await(revision, t0, () -> attempt(revision, path, System.nanoTime()));
   }
 
   /** One pass over the nodes, best first; NO_CAPACITY when every node refuses for capacity. */
@@ -242,7 +170,7 @@ public final class Gateway implements AutoCloseable {
       if (refusal.isEmpty()) {
         remember(node, revision);
         // An instance is idle again: whoever waits may now be served.
-        queues.values().forEach(Waiters::wake);
+        queue.wake();
         return new Result(answer.status(), answer.body(), answer.served().orElseThrow(), placement);
       }
       if (refusal.get() != Refused.Kind.NO_CAPACITY) {

@@ -1,8 +1,16 @@
 package dev.thaw.node.snapshot;
 
+import dev.thaw.core.cache.CacheIndex;
+import dev.thaw.core.snapshot.SnapshotFile;
+import dev.thaw.core.snapshot.SnapshotManifest;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
+import java.util.function.Predicate;
 
 /**
  * Chunks a node already holds in its cache, by SHA-256, with the entries that hold them pinned
@@ -25,6 +33,55 @@ public final class LocalChunks implements AutoCloseable {
   LocalChunks(Map<String, Location> byDigest, Runnable release) {
     this.byDigest = Map.copyOf(byDigest);
     this.release = release;
+  }
+
+  /**
+   * Finds cached copies of {@code wanted} chunks in the committed entries {@code manifests} (under
+   * {@code entries}) that {@code usable} admits, pinning each entry that supplies one until the
+   * result is closed, so copying from it cannot race its eviction. Pins do not count as uses.
+   */
+  static LocalChunks find(
+      Set<String> wanted,
+      Map<String, SnapshotManifest> manifests,
+      Path entries,
+      CacheIndex index,
+      Predicate<String> usable) {
+    Map<String, Location> found = new HashMap<>();
+    List<CacheIndex.Lease> leases = new ArrayList<>();
+    for (Map.Entry<String, SnapshotManifest> entry : manifests.entrySet()) {
+      if (found.size() == wanted.size()) {
+        break;
+      }
+      if (!usable.test(entry.getKey())) {
+        continue;
+      }
+      Map<String, Location> here = new HashMap<>();
+      for (SnapshotFile f : entry.getValue().files()) {
+        if (f.chunks() == null) {
+          continue;
+        }
+        Path file = entries.resolve(entry.getKey()).resolve(f.name());
+        List<String> digests = f.chunks().sha256();
+        for (int i = 0; i < digests.size(); i++) {
+          String d = digests.get(i);
+          if (d != null && wanted.contains(d) && !found.containsKey(d)) {
+            here.putIfAbsent(
+                d, new Location(file, f.chunks().offset(i), f.chunks().length(i, f.size())));
+          }
+        }
+      }
+      if (!here.isEmpty()) {
+        // An entry being removed just supplies nothing.
+        index
+            .pin(entry.getKey())
+            .ifPresent(
+                lease -> {
+                  leases.add(lease);
+                  found.putAll(here);
+                });
+      }
+    }
+    return new LocalChunks(found, () -> leases.forEach(index::release));
   }
 
   /** No local chunks: every chunk is fetched. */

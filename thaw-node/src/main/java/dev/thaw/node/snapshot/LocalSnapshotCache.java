@@ -195,41 +195,9 @@ public final class LocalSnapshotCache implements AutoCloseable {
    * supplies one until the result is closed, so copying from it cannot race its eviction.
    */
   public LocalChunks localChunks(Set<String> wanted) {
-    Map<String, LocalChunks.Location> found = new java.util.HashMap<>();
-    List<CacheIndex.Lease> leases = new java.util.ArrayList<>();
-    for (Map.Entry<String, SnapshotManifest> entry : manifests.entrySet()) {
-      if (found.size() == wanted.size()) {
-        break;
-      }
-      Map<String, LocalChunks.Location> here = new java.util.HashMap<>();
-      for (var f : entry.getValue().files()) {
-        if (f.chunks() == null) {
-          continue;
-        }
-        Path file = entries.resolve(entry.getKey()).resolve(f.name());
-        List<String> digests = f.chunks().sha256();
-        for (int i = 0; i < digests.size(); i++) {
-          String d = digests.get(i);
-          if (d != null && wanted.contains(d) && !found.containsKey(d)) {
-            here.putIfAbsent(
-                d,
-                new LocalChunks.Location(
-                    file, f.chunks().offset(i), f.chunks().length(i, f.size())));
-          }
-        }
-      }
-      if (!here.isEmpty()) {
-        // Pinned like a restore; an entry being removed just supplies nothing.
-        index
-            .acquire(entry.getKey())
-            .ifPresent(
-                lease -> {
-                  leases.add(lease);
-                  found.putAll(here);
-                });
-      }
-    }
-    return new LocalChunks(found, () -> leases.forEach(index::release));
+    // Entries found at start serve chunks only once their content was checked.
+    return LocalChunks.find(
+        wanted, manifests, entries, index, revision -> !verifier.pending(revision));
   }
 
   /**
