@@ -49,9 +49,9 @@ import picocli.CommandLine.Spec;
     name = "warm",
     mixinStandardHelpOptions = true,
     description = {
-      "Times warm invocations: straight to the guest, through the agent, through the gateway,",
-      "each on a kept-alive connection and on a new connection per request, interleaved.",
-      "Prints medians and what each hop adds over the guest."
+      "Times warm invocations straight to the guest, through the agent and the gateway.",
+      "Each path is timed on a kept-alive connection and on a new connection per request,",
+      "interleaved; prints medians and what each hop adds over the guest."
     })
 final class BenchWarmCommand implements Callable<Integer> {
   @Option(
