@@ -6,10 +6,10 @@ import static org.awaitility.Awaitility.await;
 
 import dev.thaw.core.function.BuiltinFunctions;
 import dev.thaw.core.function.Revision;
-import dev.thaw.core.placement.NodeState;
 import dev.thaw.core.placement.PlacementScorer;
 import dev.thaw.core.snapshot.SnapshotMode;
 import dev.thaw.node.gateway.Gateway;
+import dev.thaw.node.protocol.AgentClient;
 import dev.thaw.node.protocol.Refused;
 import dev.thaw.node.remote.RemoteSnapshotStore;
 import dev.thaw.qemu.GuestImage;
@@ -71,7 +71,7 @@ class ClusterIT {
       assertThat(warm.served().start()).isEqualTo("warm");
 
       // Idle past keep-alive, every instance stops; snapshot-aware placement picks A again.
-      await().atMost(Duration.ofSeconds(30)).until(() -> noWarmInstances(gateway));
+      await().atMost(Duration.ofSeconds(30)).until(() -> noInstances(cluster.agents()));
       Gateway.Result again = gateway.invoke(Revision.of("stateful"), "/");
       assertThat(again.node()).isEqualTo(a);
       assertThat(again.served().source()).isEqualTo("local");
@@ -113,12 +113,14 @@ class ClusterIT {
     return g;
   }
 
-  private static boolean noWarmInstances(Gateway gateway) {
-    return activeInstances(gateway) == 0;
-  }
-
-  private static int activeInstances(Gateway gateway) {
-    return gateway.nodes().stream().mapToInt(NodeState::activeInstances).sum();
+  /** Whether every agent has stopped every instance (idle ones count: they are warm). */
+  private static boolean noInstances(Map<String, URI> agents) throws Exception {
+    for (URI agent : agents.values()) {
+      if (new AgentClient(agent, AgentClient.defaultHttp()).status().activeInstances() != 0) {
+        return false;
+      }
+    }
+    return true;
   }
 
   /** The node with an instance starting (the hello cold boot), or null. */
