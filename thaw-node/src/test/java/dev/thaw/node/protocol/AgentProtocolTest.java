@@ -39,18 +39,21 @@ class AgentProtocolTest {
   private NodeAgent agent;
   private AgentServer server;
   private AgentClient client;
+  private org.eclipse.jetty.client.HttpClient http;
 
   @BeforeEach
   void start() throws Exception {
     node = SnapshotNode.builder(vmm, GUEST, dir).manager(b -> b.mode(SnapshotMode.LOCAL)).build();
     agent = NodeAgent.builder().name("n1").manager(node.manager()).maxInstances(2).build();
     server = AgentServer.start(agent, 0, node.cache()::revisions, () -> "");
-    client = new AgentClient(server.uri(), AgentClient.defaultHttp());
+    http = AgentClient.newHttp();
+    client = new AgentClient(server.uri(), http);
     client.deploy(Revision.of("fn-1"), FN, Duration.ofSeconds(5));
   }
 
   @AfterEach
   void stop() throws Exception {
+    AgentClient.stop(http);
     server.close();
     agent.close();
     node.close();
