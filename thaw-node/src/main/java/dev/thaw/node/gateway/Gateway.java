@@ -242,7 +242,7 @@ public final class Gateway implements AutoCloseable {
       }
       return new View(
           true,
-          status.busyInstances(),
+          status.activeInstances(),
           status.maxInstances(),
           Set.copyOf(agent.snapshots()),
           Set.copyOf(warm));
