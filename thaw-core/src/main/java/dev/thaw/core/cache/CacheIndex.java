@@ -139,13 +139,9 @@ public final class CacheIndex {
 
   /** Pins a committed snapshot for a restore and marks it used now. */
   public synchronized Optional<Lease> acquire(String revision) {
-    Slot s = slots.get(revision);
-    if (s == null || !s.ready) {
-      return Optional.empty();
-    }
-    s.pins++;
-    s.lastUsed = clock.getAsLong();
-    return Optional.of(new Lease(revision));
+    Optional<Lease> lease = pin(revision);
+    lease.ifPresent(l -> slots.get(revision).lastUsed = clock.getAsLong());
+    return lease;
   }
 
   /** Pins a committed snapshot without marking it used (while its files are checked). */

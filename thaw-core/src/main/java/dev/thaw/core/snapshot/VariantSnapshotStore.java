@@ -59,10 +59,6 @@ public final class VariantSnapshotStore implements SnapshotStore {
     return new VariantSnapshotStore(store, variantOf(guest, vmm));
   }
 
-  public String variant() {
-    return variant;
-  }
-
   /** The stored name of {@code revision}'s snapshot in this variant. */
   public String name(String revision) {
     return revision + SEPARATOR + variant;

@@ -113,13 +113,7 @@ public final class AgentServer implements AutoCloseable {
   }
 
   private static HttpAnswer answer(Invocation result) {
-    Map<String, String> headers = new LinkedHashMap<>();
-    result.served().writeTo(headers::put);
-    return new HttpAnswer(
-        result.status(),
-        "application/json",
-        headers,
-        result.body().getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    return Edges.answer(result.status(), result.body(), result.served());
   }
 
   private HttpAnswer deploy(HttpCall call) {

@@ -6,8 +6,6 @@ import dev.thaw.http.HttpEdge;
 import dev.thaw.node.http.Edges;
 import java.io.IOException;
 import java.net.URI;
-import java.nio.charset.StandardCharsets;
-import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
 
@@ -48,12 +46,10 @@ public final class GatewayServer implements AutoCloseable {
   private HttpAnswer invoke(HttpCall call) {
     Gateway.Result r =
         gateway.invoke(Edges.revision(call.group(1)), call.query("path").orElse("/"));
-    Map<String, String> headers = new LinkedHashMap<>();
-    r.served().writeTo(headers::put);
-    headers.put(
-        "X-Thaw-Placement-Ms", String.format(Locale.ROOT, "%.3f", r.placement().toNanos() / 1e6));
-    return new HttpAnswer(
-        r.status(), "application/json", headers, r.body().getBytes(StandardCharsets.UTF_8));
+    return Edges.answer(r.status(), r.body(), r.served())
+        .withHeader(
+            "X-Thaw-Placement-Ms",
+            String.format(Locale.ROOT, "%.3f", r.placement().toNanos() / 1e6));
   }
 
   @Override

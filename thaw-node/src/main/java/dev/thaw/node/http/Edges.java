@@ -4,6 +4,8 @@ import dev.thaw.core.function.Revision;
 import dev.thaw.http.HttpAnswer;
 import dev.thaw.http.HttpEdge;
 import dev.thaw.node.protocol.Refused;
+import dev.thaw.node.protocol.Served;
+import java.nio.charset.StandardCharsets;
 import java.util.Optional;
 
 /** What the agent's and the gateway's HTTP servers share: refusals as statuses, revisions. */
@@ -18,6 +20,12 @@ public final class Edges {
                 e instanceof Refused r
                     ? Optional.of(HttpAnswer.error(Refused.httpStatus(r.kind()), r.getMessage()))
                     : Optional.empty());
+  }
+
+  /** A function's answer, with where and how it ran in its {@code X-Thaw-*} headers. */
+  public static HttpAnswer answer(int status, String body, Served served) {
+    return new HttpAnswer(
+        status, "application/json", served.headers(), body.getBytes(StandardCharsets.UTF_8));
   }
 
   /** The revision a request path names; refused as INVALID (400) when it is not a valid one. */

@@ -2,6 +2,7 @@ package dev.thaw.node.protocol;
 
 import dev.thaw.core.function.FunctionSpec;
 import dev.thaw.core.function.Revision;
+import dev.thaw.http.HttpAnswer;
 import java.io.IOException;
 import java.net.URI;
 import java.net.URLEncoder;
@@ -28,7 +29,7 @@ import tools.jackson.databind.json.JsonMapper;
  */
 public final class AgentClient {
   /** The mapping both sides use. */
-  public static final JsonMapper JSON = JsonMapper.builder().build();
+  public static final JsonMapper JSON = HttpAnswer.JSON;
 
   private static final Duration POLL_TIMEOUT = Duration.ofSeconds(2);
 

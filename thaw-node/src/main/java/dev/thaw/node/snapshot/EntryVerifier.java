@@ -27,8 +27,11 @@ final class EntryVerifier implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(EntryVerifier.class);
 
   private final Set<String> pending = ConcurrentHashMap.newKeySet();
-  private final Set<String> running = ConcurrentHashMap.newKeySet();
   private final java.util.Map<String, String> bad = new ConcurrentHashMap<>();
+
+  /** One check per entry at a time: a restore asking for an entry waits for the background's. */
+  private final java.util.Map<String, Object> locks = new ConcurrentHashMap<>();
+
   private final ExecutorService background =
       Executors.newSingleThreadExecutor(DaemonThreads.named("thaw-cache-verifier"));
   private final Timer timer;
@@ -51,6 +54,7 @@ final class EntryVerifier implements AutoCloseable {
   void forget(String revision) {
     pending.remove(revision);
     bad.remove(revision);
+    locks.remove(revision);
   }
 
   /**
@@ -60,7 +64,7 @@ final class EntryVerifier implements AutoCloseable {
    * @return empty when it is sound (or was checked before); else why it is not
    */
   java.util.Optional<String> check(String revision, SnapshotManifest manifest, Path dir) {
-    synchronized (lockFor(revision)) {
+    synchronized (locks.computeIfAbsent(revision, r -> new Object())) {
       String known = bad.get(revision);
       if (known != null) {
         return java.util.Optional.of(known);
@@ -82,22 +86,16 @@ final class EntryVerifier implements AutoCloseable {
     }
   }
 
-  private Object lockFor(String revision) {
-    return (revision + "@verify").intern();
-  }
-
   /** Runs {@code task} for each pending entry in the background, in the given order. */
   void inBackground(Iterable<String> revisions, java.util.function.Consumer<String> task) {
     for (String r : revisions) {
       background.execute(
           () -> {
-            if (pending.contains(r) && running.add(r)) {
+            if (pending.contains(r)) {
               try {
                 task.accept(r);
               } catch (RuntimeException e) {
                 log.warn("checking cache entry {} failed: {}", r, e.getMessage());
-              } finally {
-                running.remove(r);
               }
             }
           });
