@@ -67,6 +67,14 @@ final class BenchWarmCommand implements Callable<Integer> {
           "Requests per path and connection kind (at least 20). Default: ${DEFAULT-VALUE}.")
   int requests;
 
+  @Option(
+      names = "--warmup",
+      defaultValue = "2000",
+      description =
+          "Untimed rounds first, so that every path runs compiled code, as a long-running"
+              + " gateway does. Default: ${DEFAULT-VALUE}.")
+  int warmup;
+
   @Option(names = "--report", description = "Write a report (HTML, PNG plots, CSV) into DIR.")
   Path reportDir;
 
@@ -75,9 +83,6 @@ final class BenchWarmCommand implements Callable<Integer> {
   @Spec CommandSpec spec;
 
   private final PrintStream out = System.out;
-
-  /** Rounds run before timing, so that every path is compiled and its connections are open. */
-  private static final int WARMUP = 200;
 
   /** One way to reach the function. */
   private record Path3(String name, URI base, String method, String target) {}
@@ -92,6 +97,9 @@ final class BenchWarmCommand implements Callable<Integer> {
                         "--function must be a built-in function: '" + functionId + "'"));
     if (requests < 20) {
       throw new IllegalArgumentException("--requests must be at least 20: " + requests);
+    }
+    if (warmup < 0) {
+      throw new IllegalArgumentException("--warmup must not be negative: " + warmup);
     }
     Path root = Files.createTempDirectory("thaw-bench-warm-");
     try {
@@ -145,17 +153,28 @@ final class BenchWarmCommand implements Callable<Integer> {
               new Path3("agent", agentServer.uri(), "POST", invoke),
               new Path3("gateway", gatewayServer.uri(), "POST", invoke));
       Map<String, List<Double>> ms = new LinkedHashMap<>();
-      HttpClient keptAlive = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
-      for (int i = -20; i < requests; i++) {
+      // One client per path, so that no path's connections wait behind another's.
+      Map<String, HttpClient> clients = new LinkedHashMap<>();
+      paths.forEach(
+          p ->
+              clients.put(
+                  p.name(), HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build()));
+      out.printf("  %d rounds of warm-up…%n", warmup);
+      for (int i = -warmup; i < requests; i++) {
+        if (i == 0) {
+          out.println("  timing…");
+        }
         for (Path3 p : paths) {
-          double kept = timeKeptAlive(keptAlive, p);
+          double kept = timeKeptAlive(clients.get(p.name()), p);
           double fresh = timeNewConnection(p);
           if (i >= 0) {
             ms.computeIfAbsent(p.name() + ", kept alive", k -> new ArrayList<>()).add(kept);
             ms.computeIfAbsent(p.name() + ", new connection", k -> new ArrayList<>()).add(fresh);
           }
         }
-        if (i > 0 && i % 100 == 0) {
+        if (i < 0 && (warmup + i) > 0 && (warmup + i) % 500 == 0) {
+          out.printf("  %d/%d warm-up rounds%n", warmup + i, warmup);
+        } else if (i > 0 && i % 100 == 0) {
           out.printf("  %d/%d rounds%n", i, requests);
         }
       }
