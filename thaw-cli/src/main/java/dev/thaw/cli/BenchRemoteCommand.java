@@ -9,12 +9,14 @@ import dev.thaw.core.function.FunctionClient;
 import dev.thaw.core.function.FunctionSpec;
 import dev.thaw.core.function.Revision;
 import dev.thaw.core.io.FileTrees;
+import dev.thaw.core.lazy.FileServer;
 import dev.thaw.core.snapshot.SnapshotManifest;
 import dev.thaw.core.snapshot.SnapshotMode;
 import dev.thaw.core.snapshot.SnapshotStore;
 import dev.thaw.core.snapshot.VariantSnapshotStore;
 import dev.thaw.core.stats.LatencySummary;
 import dev.thaw.core.vmm.MicroVm;
+import dev.thaw.fuse.FuseFileServer;
 import dev.thaw.node.remote.RemoteSnapshotStore;
 import dev.thaw.node.snapshot.ColdStart;
 import dev.thaw.node.snapshot.LocalSnapshotCache;
@@ -22,6 +24,7 @@ import dev.thaw.node.snapshot.SnapshotManager;
 import dev.thaw.node.snapshot.SnapshotNode;
 import dev.thaw.qemu.GuestImage;
 import dev.thaw.qemu.QemuVmm;
+import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -32,6 +35,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -119,7 +123,8 @@ final class BenchRemoteCommand implements Callable<Integer> {
   /**
    * The figures of one method.
    *
-   * @param bytesPerRestore median bytes received from storage per restore
+   * @param bytesPerRestore median bytes received from storage per restore before the first answer
+   * @param allBytesPerRestore median bytes received per restore in all, background fetch included
    * @param cpuMsPerRestore median CPU time the whole machine spent per restore (all cores, every
    *     process, the kernel), or -1 where it cannot be read
    * @param cpuMsByPart median CPU time per part of this process and its children ({@link
@@ -130,6 +135,7 @@ final class BenchRemoteCommand implements Callable<Integer> {
       LatencySummary latencyMs,
       double ratioToLocal,
       long bytesPerRestore,
+      long allBytesPerRestore,
       long cpuMsPerRestore,
       Map<String, Long> cpuMsByPart) {}
 
@@ -137,6 +143,7 @@ final class BenchRemoteCommand implements Callable<Integer> {
   private static final class Samples {
     final List<Double> ms = new ArrayList<>();
     final List<Double> bytes = new ArrayList<>();
+    final List<Double> allBytes = new ArrayList<>();
     final List<Double> cpuMs = new ArrayList<>();
     final Map<String, List<Double>> byPart = new LinkedHashMap<>();
 
@@ -149,6 +156,7 @@ final class BenchRemoteCommand implements Callable<Integer> {
           s,
           s.p50() / localP50,
           (long) LatencySummary.of(bytes).p50(),
+          (long) LatencySummary.of(allBytes).p50(),
           cpuMs.isEmpty() ? -1 : (long) LatencySummary.of(cpuMs).p50(),
           partMs);
     }
@@ -217,10 +225,14 @@ final class BenchRemoteCommand implements Callable<Integer> {
     LatencyReport report =
         new LatencyReport("thaw bench remote: cold start of " + function.id())
             .provenance(Reports.provenance(spec, null));
-    try (Node maker = new Node(root, "local", vmm, image, chunked, chunk, fetchParallelism);
-        Node wholeNode = new Node(root, "whole", vmm, image, whole, chunk, fetchParallelism);
-        Node bare = new Node(root, "chunked", vmm, image, chunked, chunk, fetchParallelism);
-        Node dedup = new Node(root, "dedup", vmm, image, chunked, chunk, fetchParallelism)) {
+    Optional<FuseFileServer> served = mountFileServer(root.resolve("served"));
+    FileServer files = served.orElse(null);
+    try (AutoCloseable unmount = () -> served.ifPresent(FuseFileServer::close);
+        Node maker = new Node(root, "local", vmm, image, chunked, chunk, fetchParallelism, files);
+        Node wholeNode = new Node(root, "whole", vmm, image, whole, chunk, fetchParallelism, null);
+        Node bare = new Node(root, "chunked", vmm, image, chunked, chunk, fetchParallelism, null);
+        Node dedup = new Node(root, "dedup", vmm, image, chunked, chunk, fetchParallelism, null);
+        Node lazy = new Node(root, "lazy", vmm, image, chunked, chunk, fetchParallelism, files)) {
       SnapshotManifest ma = snapshot(maker, function, a);
       SnapshotManifest mb = snapshot(maker, other, b);
       views.get(1).upload(ma, maker.cache().entryDir(a));
@@ -236,6 +248,9 @@ final class BenchRemoteCommand implements Callable<Integer> {
       nodes.put("remote, whole files", wholeNode);
       nodes.put("remote, chunks", bare);
       nodes.put("remote, chunks + " + other.id() + " cached", dedup);
+      if (files != null) {
+        nodes.put("remote, lazy", lazy);
+      }
       Map<String, Samples> samples = new LinkedHashMap<>();
       nodes.keySet().forEach(k -> samples.put(k, new Samples()));
       for (int i = 1 - warmup; i <= restores; i++) {
@@ -254,9 +269,11 @@ final class BenchRemoteCommand implements Callable<Integer> {
           ProcessCpu.Sample parts0 = parts.sample();
           long t0 = System.nanoTime();
           ColdStart start = n.manager().start(function, Revision.of(a));
+          long answered;
           try (MicroVm vm = start.vm()) {
             client.get(vm.endpoint(), "/");
             double elapsed = (System.nanoTime() - t0) / 1e6;
+            answered = n.store().receivedBytes();
             OptionalLong cpu1 = cpu.busyMillis();
             Map<String, Double> spentByPart = parts.sample().millisSince(parts0);
             if (start.source() == ColdStart.Source.NONE) {
@@ -266,7 +283,7 @@ final class BenchRemoteCommand implements Callable<Integer> {
             if (i >= 1) {
               Samples got = samples.get(e.getKey());
               got.ms.add(elapsed);
-              got.bytes.add((double) (n.store().receivedBytes() - received));
+              got.bytes.add((double) (answered - received));
               spentByPart.forEach(
                   (part, v) -> got.byPart.computeIfAbsent(part, k -> new ArrayList<>()).add(v));
               if (cpu0.isPresent() && cpu1.isPresent()) {
@@ -280,6 +297,11 @@ final class BenchRemoteCommand implements Callable<Integer> {
                     elapsed,
                     start.fetch().toNanos() / 1e6,
                     start.startup().toNanos() / 1e6));
+          }
+          // A lazy restore's background fetch ends before the next node's round starts.
+          n.manager().awaitBackgroundFetches();
+          if (i >= 1) {
+            samples.get(e.getKey()).allBytes.add((double) (n.store().receivedBytes() - received));
           }
         }
         out.println(line + " ms");
@@ -367,7 +389,7 @@ final class BenchRemoteCommand implements Callable<Integer> {
   private void print(List<Result> results, FunctionSpec function, Dedup d, FunctionSpec other) {
     out.println();
     out.printf(
-        "%-32s %4s %8s %8s %8s %8s %12s %9s %7s%n",
+        "%-32s %4s %8s %8s %8s %8s %12s %9s %10s %7s%n",
         "method",
         "n",
         "p50 ms",
@@ -376,12 +398,13 @@ final class BenchRemoteCommand implements Callable<Integer> {
         "÷ local",
         "bytes/restore",
         "÷ memory",
+        "all bytes",
         "cpu ms");
     for (Result r : results) {
       LatencySummary s = r.latencyMs();
       out.printf(
           Locale.ROOT,
-          "%-32s %4d %8.0f %8.0f %8.0f %8.2f %12s %9.3f %7s%n",
+          "%-32s %4d %8.0f %8.0f %8.0f %8.2f %12s %9.3f %10s %7s%n",
           r.method(),
           s.count(),
           s.p50(),
@@ -390,8 +413,12 @@ final class BenchRemoteCommand implements Callable<Integer> {
           r.ratioToLocal(),
           ByteSize.format(r.bytesPerRestore()),
           (double) r.bytesPerRestore() / function.memoryBytes(),
+          ByteSize.format(r.allBytesPerRestore()),
           r.cpuMsPerRestore() < 0 ? "-" : Long.toString(r.cpuMsPerRestore()));
     }
+    out.println(
+        "bytes/restore: received before the first answer; all bytes: including what a lazy"
+            + " restore fetches after it");
     out.println(
         "cpu ms: median CPU time the whole machine spent during one restore, over all cores"
             + " (this JVM with the embedded S3 server, QEMU, the kernel); resolution 10 ms");
@@ -416,6 +443,16 @@ final class BenchRemoteCommand implements Callable<Integer> {
         d.storedOnceRatio());
   }
 
+  /** The file server lazy restores need, or empty (with the reason printed) where FUSE is not. */
+  private Optional<FuseFileServer> mountFileServer(Path dir) {
+    try {
+      return Optional.of(FuseFileServer.mount(dir, 0));
+    } catch (IOException e) {
+      out.println("  no lazy restores in this run: " + e.getMessage());
+      return Optional.empty();
+    }
+  }
+
   /** A node restoring from {@code store}, and the store, whose received bytes it reads. */
   private record Node(SnapshotNode node, RemoteSnapshotStore store) implements AutoCloseable {
     Node(
@@ -425,16 +462,19 @@ final class BenchRemoteCommand implements Callable<Integer> {
         GuestImage image,
         RemoteSnapshotStore store,
         int chunk,
-        int fetchParallelism)
+        int fetchParallelism,
+        FileServer files)
         throws Exception {
       this(
           SnapshotNode.builder(vmm, image.digests(), root.resolve(name))
               .manager(
-                  b ->
-                      b.mode(SnapshotMode.REMOTE)
-                          .remote(store)
-                          .chunkSize(chunk)
-                          .fetchParallelism(fetchParallelism))
+                  b -> {
+                    b.mode(SnapshotMode.REMOTE)
+                        .remote(store)
+                        .chunkSize(chunk)
+                        .fetchParallelism(fetchParallelism);
+                    return files == null ? b : b.files(files);
+                  })
               .build(),
           store);
     }

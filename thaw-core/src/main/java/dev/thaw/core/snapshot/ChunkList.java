@@ -1,5 +1,6 @@
 package dev.thaw.core.snapshot;
 
+import com.fasterxml.jackson.annotation.JsonInclude;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
@@ -15,8 +16,14 @@ import java.util.regex.Pattern;
  * @param size bytes per chunk, a multiple of 4 KiB (the page size) from 4 KiB to 64 MiB
  * @param sha256 one entry per chunk in file order: lower-case hex SHA-256, or {@code null} for a
  *     chunk of zeros
+ * @param firstTouch indexes of the chunks the snapshot's first clone read, in the order it first
+ *     read them (its working set; a lazy restore fetches these before the guest resumes); empty
+ *     when not recorded, and then left out of the JSON
  */
-public record ChunkList(int size, List<String> sha256) {
+public record ChunkList(
+    int size,
+    List<String> sha256,
+    @JsonInclude(JsonInclude.Include.NON_EMPTY) List<Integer> firstTouch) {
   public static final int MIN_SIZE = 4 << 10;
   public static final int MAX_SIZE = 64 << 20;
   private static final Pattern SHA256 = Pattern.compile("[0-9a-f]{64}");
@@ -34,6 +41,24 @@ public record ChunkList(int size, List<String> sha256) {
     }
     // List.copyOf refuses nulls, and null is how a zero chunk is listed.
     sha256 = Collections.unmodifiableList(new ArrayList<>(sha256));
+    firstTouch = firstTouch == null ? List.of() : List.copyOf(firstTouch);
+    var seen = new java.util.HashSet<Integer>();
+    for (int i : firstTouch) {
+      if (i < 0 || i >= sha256.size() || !seen.add(i)) {
+        throw new MalformedManifestException(
+            "firstTouch lists chunk " + i + " twice or outside 0.." + (sha256.size() - 1), null);
+      }
+    }
+  }
+
+  /** A chunk list without a recorded working set. */
+  public ChunkList(int size, List<String> sha256) {
+    this(size, sha256, List.of());
+  }
+
+  /** This list with {@code firstTouch} as its working set. */
+  public ChunkList withFirstTouch(List<Integer> firstTouch) {
+    return new ChunkList(size, sha256, firstTouch);
   }
 
   /** Number of chunks a file of {@code fileSize} bytes has at {@code chunkSize}. */

@@ -105,6 +105,25 @@ public record SnapshotManifest(
     return formatVersion == FORMAT_VERSION;
   }
 
+  /** This manifest with {@code firstTouch} as the working set of its (chunked) memory file. */
+  public SnapshotManifest withFirstTouch(List<Integer> firstTouch) {
+    return new SnapshotManifest(
+        formatVersion,
+        revision,
+        function,
+        vmm,
+        guest,
+        createdAt,
+        files.stream()
+            .map(
+                f ->
+                    f.role() == SnapshotFile.Role.MEMORY && f.chunks() != null
+                        ? SnapshotFile.chunked(
+                            f.name(), f.role(), f.size(), f.chunks().withFirstTouch(firstTouch))
+                        : f)
+            .toList());
+  }
+
   /** This manifest in format 1, with {@code sha256} giving each file's whole-content digest. */
   public SnapshotManifest asWholeFiles(java.util.function.Function<SnapshotFile, String> sha256) {
     return new SnapshotManifest(

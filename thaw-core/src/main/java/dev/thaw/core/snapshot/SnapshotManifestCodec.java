@@ -70,6 +70,9 @@ public final class SnapshotManifestCodec {
               o.putNull(optional);
             }
           }
+          if (o.get("chunks") instanceof ObjectNode c && !c.has("firstTouch")) {
+            c.putArray("firstTouch");
+          }
         }
       }
     }

@@ -105,7 +105,7 @@ public final class ChunkAssembler implements AutoCloseable {
   }
 
   /** One place a chunk goes. */
-  private record Target(Path file, FileChannel out, long offset) {}
+  record Target(Path file, FileChannel out, long offset) {}
 
   /**
    * Fills the files {@link #allocate} created.
@@ -179,10 +179,7 @@ public final class ChunkAssembler implements AutoCloseable {
         tasks.add(
             done.submit(
                 () -> {
-                  byte[] data = fetchObject(d, length, fetchedBytes);
-                  if (data == null) {
-                    data = refetch(d, length, fetchedBytes, refetches);
-                  }
+                  byte[] data = fetchVerified(store, d, length, fetchedBytes, refetches);
                   fetched.incrementAndGet();
                   write(targets.get(d), data, length);
                   return null;
@@ -203,7 +200,7 @@ public final class ChunkAssembler implements AutoCloseable {
                     byte[] data = got.get(i).data();
                     if (!got.get(i).verified() && !Digests.sha256(data, 0, data.length).equals(d)) {
                       // The pack's copy is bad: the chunk's own object is the second try.
-                      data = refetch(d, length, fetchedBytes, refetches);
+                      data = refetch(store, d, length, fetchedBytes, refetches);
                     }
                     fetched.incrementAndGet();
                     write(targets.get(d), data, length);
@@ -252,8 +249,22 @@ public final class ChunkAssembler implements AutoCloseable {
         fetched.get(), fetchedBytes.sum(), copied.get(), copiedBytes.sum(), refetches.get(), zero);
   }
 
+  /**
+   * A chunk's own object, checked against its name and fetched a second time if the first copy was
+   * bad.
+   *
+   * @throws SnapshotMismatchException when the second copy is bad too
+   */
+  static byte[] fetchVerified(
+      SnapshotStore store, String sha256, int length, LongAdder bytes, AtomicInteger refetches)
+      throws IOException {
+    byte[] data = fetchObject(store, sha256, length, bytes);
+    return data != null ? data : refetch(store, sha256, length, bytes, refetches);
+  }
+
   /** A chunk's own object, or null when it does not decode or match its name. */
-  private byte[] fetchObject(String sha256, int length, LongAdder bytes) throws IOException {
+  private static byte[] fetchObject(SnapshotStore store, String sha256, int length, LongAdder bytes)
+      throws IOException {
     try {
       SnapshotStore.FetchedChunk chunk = store.chunk(sha256, length);
       bytes.add(chunk.storedBytes());
@@ -265,10 +276,11 @@ public final class ChunkAssembler implements AutoCloseable {
   }
 
   /** The second and last try at a chunk whose first copy was bad. */
-  private byte[] refetch(String sha256, int length, LongAdder bytes, AtomicInteger refetches)
+  private static byte[] refetch(
+      SnapshotStore store, String sha256, int length, LongAdder bytes, AtomicInteger refetches)
       throws IOException {
     refetches.incrementAndGet();
-    byte[] data = fetchObject(sha256, length, bytes);
+    byte[] data = fetchObject(store, sha256, length, bytes);
     if (data == null) {
       throw new SnapshotMismatchException(
           "chunk " + sha256 + " is corrupt in remote storage (fetched twice)", null);
@@ -341,7 +353,7 @@ public final class ChunkAssembler implements AutoCloseable {
    * Writes a chunk at each of its places, non-zero pages only: the files are all holes already, a
    * hole reads as zeros, and guest memory chunks are often mostly zero pages.
    */
-  private static void write(List<Target> targets, byte[] data, int length) throws IOException {
+  static void write(List<Target> targets, byte[] data, int length) throws IOException {
     for (int from = 0; from < length; ) {
       while (from < length && Chunker.isZero(data, from, Math.min(from + PAGE, length))) {
         from += PAGE;

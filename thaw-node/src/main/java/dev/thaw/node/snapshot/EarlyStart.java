@@ -28,6 +28,7 @@ final class EarlyStart implements AutoCloseable {
   private final CompletableFuture<Optional<PackIndex>> pack;
   private final CompletableFuture<Optional<Instant>> unusable;
   private final Path file;
+  private final boolean served;
   private boolean handedOver;
 
   /** A read of remote storage that may fail. */
@@ -44,9 +45,28 @@ final class EarlyStart implements AutoCloseable {
       String revision,
       Path file)
       throws IOException {
+    this(vmm, remote, executor, function, revision, file, false);
+  }
+
+  /**
+   * @param served whether {@code file} is a served file (a lazy restore's, which exists already and
+   *     is not this start's to delete) rather than a new plain file to create
+   */
+  EarlyStart(
+      Vmm vmm,
+      SnapshotStore remote,
+      Executor executor,
+      FunctionSpec function,
+      String revision,
+      Path file,
+      boolean served)
+      throws IOException {
     this.function = function;
     this.file = file;
-    ChunkAssembler.createSparse(file, function.memoryBytes());
+    this.served = served;
+    if (!served) {
+      ChunkAssembler.createSparse(file, function.memoryBytes());
+    }
     this.started =
         CompletableFuture.supplyAsync(() -> vmm.prepareRestore(function, file), executor);
     this.pack = readQuietly(() -> remote.packIndex(revision), executor);
@@ -87,6 +107,10 @@ final class EarlyStart implements AutoCloseable {
         || memory.size() != function.memoryBytes()) {
       return Optional.empty();
     }
+    if (served) {
+      handedOver = true;
+      return Optional.of(started);
+    }
     try {
       // A second name for the same inode: QEMU may not have opened the first one yet, and a
       // missing path it would create afresh, mapping an empty file.
@@ -109,6 +133,8 @@ final class EarlyStart implements AutoCloseable {
       handedOver = true;
       started.thenAccept(PreparedRestore::close);
     }
-    started.whenComplete((vm, failure) -> FileTrees.deleteQuietly(file));
+    if (!served) {
+      started.whenComplete((vm, failure) -> FileTrees.deleteQuietly(file));
+    }
   }
 }

@@ -2,6 +2,7 @@ package dev.thaw.node.snapshot;
 
 import dev.thaw.core.function.FunctionSpec;
 import dev.thaw.core.io.FileTrees;
+import dev.thaw.core.lazy.FileServer;
 import dev.thaw.core.snapshot.MalformedManifestException;
 import dev.thaw.core.snapshot.SnapshotFile;
 import dev.thaw.core.snapshot.SnapshotManifest;
@@ -13,11 +14,14 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
+import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -44,6 +48,10 @@ final class RemoteRestore {
   private final UseRecords useRecords;
   private final ConcurrentHashMap<String, CompletableFuture<Void>> fetches =
       new ConcurrentHashMap<>();
+  private final Optional<FileServer> files;
+  private final int parallelism;
+  private final AtomicLong servedNames = new AtomicLong();
+  private final Set<CompletableFuture<?>> fills = ConcurrentHashMap.newKeySet();
 
   RemoteRestore(
       Vmm vmm,
@@ -56,7 +64,11 @@ final class RemoteRestore {
       Restorer restorer,
       DeadSnapshots dead,
       SnapshotMetrics metrics,
-      UseRecords useRecords) {
+      UseRecords useRecords,
+      Optional<FileServer> files,
+      int parallelism) {
+    this.files = files;
+    this.parallelism = parallelism;
     this.vmm = vmm;
     this.cache = cache;
     this.remote = remote;
@@ -98,7 +110,10 @@ final class RemoteRestore {
       return shared.isPresent() ? shared : fetchUncached(revision);
     }
     try {
-      Optional<ColdStart> started = fetchCached(function, revision, mine);
+      Optional<ColdStart> started =
+          files.isPresent()
+              ? fetchLazily(function, revision, mine, files.get())
+              : fetchCached(function, revision, mine);
       mine.complete(null);
       return started;
     } catch (IOException | RuntimeException e) {
@@ -152,6 +167,154 @@ final class RemoteRestore {
         }
         return Optional.of(restored(cached.get(), prepared, fetch));
       }
+    }
+  }
+
+  /**
+   * The lazy restore: the VMM starts on a served memory file before the manifest is read; the
+   * device state and the working set the snapshot's first clone recorded are fetched first, the
+   * guest resumes on them, and the rest of the chunks follow in the background (a page the guest
+   * touches before its chunk arrived waits for that chunk alone). The files become a cache entry
+   * once complete; {@code done} completes then, releasing cold starts of the same revision that
+   * wait for it.
+   */
+  private Optional<ColdStart> fetchLazily(
+      FunctionSpec function, String revision, CompletableFuture<Void> done, FileServer server)
+      throws IOException {
+    long t0 = System.nanoTime();
+    String name = revision + "." + servedNames.incrementAndGet() + ".memory";
+    DeferredFile memory = new DeferredFile(function.memoryBytes());
+    Path path = server.publish(name, memory);
+    LazyFill fill = null;
+    LocalSnapshotCache.Writer writer = null;
+    LocalChunks local = null;
+    boolean handedOver = false;
+    try (EarlyStart early = new EarlyStart(vmm, remote, executor, function, revision, path, true)) {
+      Optional<SnapshotManifest> found = manifest(revision);
+      if (found.isEmpty() || dead.isDead(found.get(), early.unusable())) {
+        return Optional.empty();
+      }
+      SnapshotManifest manifest = found.get();
+      Optional<CompletableFuture<PreparedRestore>> prepared = early.adopt(manifest, path);
+      if (prepared.isEmpty()) {
+        memory.abort();
+        return fetchCached(function, revision, done); // a format-1 snapshot, say
+      }
+      local = localChunks(manifest);
+      Optional<LocalSnapshotCache.Writer> begun = cache.begin(revision, manifest.totalBytes());
+      if (begun.isEmpty()) {
+        memory.abort();
+        prepared.get().thenAccept(PreparedRestore::close);
+        done.complete(null);
+        return fetchUncached(revision);
+      }
+      writer = begun.get();
+      ChunkAssembler.allocate(manifest, writer.dir());
+      fill = new LazyFill(manifest, writer.dir(), local, remote, early.packIndex(), parallelism);
+      memory.attach(fill.memory());
+      PreparedRestore vm = awaitPriority(fill, prepared.get(), manifest);
+      Duration fetch = Restorer.since(t0);
+      ColdStart.Remote start =
+          restorer.fetched(new CachedSnapshot(manifest, writer.dir(), () -> {}), vm, fetch);
+      markUsed(revision);
+      log.debug(
+          "lazy restore of {}: {} chunks first; answered after {} fetched, {} reads waited",
+          revision,
+          fill.priorityChunks(),
+          fill.transfer(),
+          fill.waits());
+      LazyFill mine = fill;
+      finishInBackground(manifest, mine, writer, local, done);
+      handedOver = true;
+      return Optional.of(
+          new ColdStart.Remote(
+              new ClosingVm(start.vm(), mine::release), start.fetch(), start.startup()));
+    } finally {
+      server.withdraw(name);
+      if (!handedOver) {
+        memory.abort();
+        if (fill != null) {
+          fill.close();
+        }
+        if (writer != null) {
+          writer.close();
+        }
+        if (local != null) {
+          local.close();
+        }
+      }
+    }
+  }
+
+  /** Waits for the device state and the working set; the VMM is stopped if they fail. */
+  private static PreparedRestore awaitPriority(
+      LazyFill fill, CompletableFuture<PreparedRestore> prepared, SnapshotManifest manifest)
+      throws IOException {
+    try {
+      fill.priority().join();
+      return prepared.join();
+    } catch (CompletionException e) {
+      prepared.thenAccept(PreparedRestore::close);
+      Throwable cause = fill.done().isCompletedExceptionally() ? failure(fill) : e.getCause();
+      if (cause instanceof IOException io) {
+        throw io;
+      }
+      if (cause instanceof RuntimeException r) {
+        throw r;
+      }
+      throw new IOException("cannot restore " + manifest.revision() + ": " + cause, cause);
+    }
+  }
+
+  private static Throwable failure(LazyFill fill) {
+    try {
+      fill.done().join();
+      return null;
+    } catch (CompletionException e) {
+      return e.getCause();
+    }
+  }
+
+  /** Commits the files once every chunk is written; drops them if a chunk cannot be had. */
+  private void finishInBackground(
+      SnapshotManifest manifest,
+      LazyFill fill,
+      LocalSnapshotCache.Writer writer,
+      LocalChunks local,
+      CompletableFuture<Void> done) {
+    long t0 = System.nanoTime();
+    CompletableFuture<?> finished =
+        fill.done()
+            .handleAsync(
+                (transfer, failed) -> {
+                  try (writer;
+                      local) {
+                    if (failed != null) {
+                      log.warn(
+                          "lazy restore of {} left incomplete: {}",
+                          manifest.revision(),
+                          failed.getMessage());
+                      return null;
+                    }
+                    metrics.fetched(
+                        transfer.fetchedBytes(), transfer.copiedBytes(), Restorer.since(t0));
+                    writer.commitChecked(manifest).ifPresent(CachedSnapshot::close);
+                  } catch (IOException | RuntimeException e) {
+                    log.warn("cannot cache {}: {}", manifest.revision(), e.getMessage());
+                  } finally {
+                    done.complete(null);
+                  }
+                  return null;
+                },
+                executor);
+    fills.add(finished);
+    finished.whenComplete((x, e) -> fills.remove(finished));
+  }
+
+  /** Waits until every lazy restore's background fetch has finished (for benchmarks and tests). */
+  void awaitFills() {
+    for (CompletableFuture<?> f : List.copyOf(fills)) {
+      f.join();
     }
   }
 

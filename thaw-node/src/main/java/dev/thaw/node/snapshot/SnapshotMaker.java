@@ -1,11 +1,13 @@
 package dev.thaw.node.snapshot;
 
 import dev.thaw.core.function.FunctionSpec;
+import dev.thaw.core.lazy.FileServer;
 import dev.thaw.core.snapshot.Chunker;
 import dev.thaw.core.snapshot.SnapshotFile;
 import dev.thaw.core.snapshot.SnapshotManifest;
 import dev.thaw.core.snapshot.SnapshotStore;
 import dev.thaw.core.vmm.MicroVm;
+import dev.thaw.core.vmm.RestoreException;
 import dev.thaw.core.vmm.VmSnapshot;
 import dev.thaw.core.vmm.Vmm;
 import java.io.IOException;
@@ -15,6 +17,7 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -39,6 +42,11 @@ final class SnapshotMaker {
   private final Restorer restorer;
   private final DeadSnapshots dead;
   private final SnapshotMetrics metrics;
+  private final Optional<FileServer> files;
+  private final AtomicLong served = new AtomicLong();
+
+  /** A new snapshot's first clone, and the memory chunks it read in first-read order. */
+  private record Verified(MicroVm vm, List<Integer> firstTouch) {}
 
   /**
    * @param publishTo where committed snapshots are uploaded; empty outside remote mode
@@ -52,7 +60,8 @@ final class SnapshotMaker {
       int chunkSize,
       Restorer restorer,
       DeadSnapshots dead,
-      SnapshotMetrics metrics) {
+      SnapshotMetrics metrics,
+      Optional<FileServer> files) {
     this.vmm = vmm;
     this.cache = cache;
     this.publishTo = publishTo;
@@ -62,6 +71,7 @@ final class SnapshotMaker {
     this.restorer = restorer;
     this.dead = dead;
     this.metrics = metrics;
+    this.files = files;
   }
 
   /**
@@ -91,7 +101,7 @@ final class SnapshotMaker {
     try (LocalSnapshotCache.Writer w = writer.get()) {
       vm.pause();
       VmSnapshot files = vm.snapshot(w.dir());
-      SnapshotManifest manifest =
+      SnapshotManifest made =
           new SnapshotManifest(
               SnapshotManifest.FORMAT_VERSION,
               revision,
@@ -102,11 +112,16 @@ final class SnapshotMaker {
               List.of(
                   describe(files.memoryFile(), SnapshotFile.Role.MEMORY),
                   describe(files.stateFile(), SnapshotFile.Role.STATE)));
-      Optional<MicroVm> verified = verify(manifest, files);
-      if (verified.isEmpty()) {
+      Optional<Verified> verifiedWith = verify(made, files);
+      if (verifiedWith.isEmpty()) {
         return SnapshotManager.Snapshotted.none(); // the writer aborts: nothing committed
       }
-      clone = verified.get();
+      clone = verifiedWith.get().vm();
+      Optional<MicroVm> verified = Optional.of(clone);
+      SnapshotManifest manifest =
+          verifiedWith.get().firstTouch().isEmpty()
+              ? made
+              : made.withFirstTouch(verifiedWith.get().firstTouch());
       Optional<CachedSnapshot> cached = w.commitChecked(manifest);
       metrics.committed();
       if (cached.isPresent()) {
@@ -128,15 +143,53 @@ final class SnapshotMaker {
 
   /**
    * Restores the first clone of a new snapshot from its uncommitted files; empty when the clone did
-   * not answer within the restore deadline (the snapshot is dead).
+   * not answer within the restore deadline (the snapshot is dead). With a file server, the clone
+   * maps its memory through it, which records the chunks it reads until it has answered: the
+   * working set a lazy restore fetches first.
    */
-  private Optional<MicroVm> verify(SnapshotManifest manifest, VmSnapshot files) {
+  private Optional<Verified> verify(SnapshotManifest manifest, VmSnapshot snapshot)
+      throws IOException {
+    if (files.isEmpty()) {
+      return restore(manifest, snapshot).map(vm -> new Verified(vm, List.of()));
+    }
+    TouchRecorder recorder = new TouchRecorder(snapshot.memoryFile(), chunkSize);
+    String name = "verify-" + manifest.revision() + "-" + served.incrementAndGet();
+    Path path = files.get().publish(name, recorder);
+    boolean handedOver = false;
+    try {
+      Optional<MicroVm> vm;
+      try {
+        vm =
+            restore(
+                manifest,
+                new VmSnapshot(snapshot.function(), snapshot.vmm(), path, snapshot.stateFile()));
+      } catch (RestoreException e) {
+        // The snapshot may be fine and the served path not: verify it without a working set.
+        log.warn("cannot record the working set of {}: {}", manifest.revision(), e.getMessage());
+        return restore(manifest, snapshot).map(plain -> new Verified(plain, List.of()));
+      }
+      if (vm.isEmpty()) {
+        return Optional.empty();
+      }
+      List<Integer> touched = recorder.stop();
+      handedOver = true;
+      // The clone reads the rest of its memory through the recorder for as long as it runs.
+      return Optional.of(new Verified(new ClosingVm(vm.get(), recorder::close), touched));
+    } finally {
+      files.get().withdraw(name);
+      if (!handedOver) {
+        recorder.close();
+      }
+    }
+  }
+
+  private Optional<MicroVm> restore(SnapshotManifest manifest, VmSnapshot snapshot) {
     try {
       return Optional.of(
           restorer.within(
               manifest,
               DeadSnapshot.Phase.VERIFY,
-              limit -> vmm.restore(files, limit),
+              limit -> vmm.restore(snapshot, limit),
               System.nanoTime()));
     } catch (Restorer.DeadSnapshotException e) {
       dead.foundWhenVerifying(e.dead());

@@ -3,6 +3,7 @@ package dev.thaw.node.snapshot;
 import dev.thaw.core.concurrent.DaemonThreads;
 import dev.thaw.core.function.FunctionSpec;
 import dev.thaw.core.function.Revision;
+import dev.thaw.core.lazy.FileServer;
 import dev.thaw.core.snapshot.ChunkList;
 import dev.thaw.core.snapshot.GuestMismatchException;
 import dev.thaw.core.snapshot.RestoreDeadline;
@@ -126,11 +127,22 @@ public final class SnapshotManager implements AutoCloseable {
                         restorer,
                         dead,
                         metrics,
-                        new UseRecords(b.useRecordInterval, b.clock::instant)))
+                        new UseRecords(b.useRecordInterval, b.clock::instant),
+                        Optional.ofNullable(b.files),
+                        b.fetchParallelism))
             .orElse(null);
     this.maker =
         new SnapshotMaker(
-            vmm, cache, remote, b.guest, b.clock, b.chunkSize, restorer, dead, metrics);
+            vmm,
+            cache,
+            remote,
+            b.guest,
+            b.clock,
+            b.chunkSize,
+            restorer,
+            dead,
+            metrics,
+            Optional.ofNullable(b.files));
   }
 
   public static Builder builder() {
@@ -139,6 +151,13 @@ public final class SnapshotManager implements AutoCloseable {
 
   public SnapshotMode mode() {
     return mode;
+  }
+
+  /** Waits until the background fetches of lazy restores have finished (cached or dropped). */
+  public void awaitBackgroundFetches() {
+    if (remoteRestore != null) {
+      remoteRestore.awaitFills();
+    }
   }
 
   /**
@@ -252,8 +271,20 @@ public final class SnapshotManager implements AutoCloseable {
     private Duration useRecordInterval = DEFAULT_USE_RECORD_INTERVAL;
     private RestoreDeadline deadline = RestoreDeadline.builder().build();
     private Consumer<DeadSnapshot> onDead = dead -> {};
+    private FileServer files;
 
     private Builder() {}
+
+    /**
+     * Serves memory files through {@code files}: snapshots this node makes record the chunks their
+     * first clone reads (their working set), and remote restores are lazy (the guest resumes once
+     * its device state and working set are here, the rest follows). Without one, a remote restore
+     * fetches every chunk first.
+     */
+    public Builder files(FileServer files) {
+      this.files = Objects.requireNonNull(files);
+      return this;
+    }
 
     /** How long a restored clone may take to answer before its snapshot is judged dead. */
     public Builder restoreDeadline(RestoreDeadline deadline) {

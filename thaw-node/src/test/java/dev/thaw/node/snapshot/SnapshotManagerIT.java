@@ -14,6 +14,7 @@ import dev.thaw.core.snapshot.SnapshotManifestCodec;
 import dev.thaw.core.snapshot.SnapshotMode;
 import dev.thaw.core.snapshot.VariantSnapshotStore;
 import dev.thaw.core.vmm.MicroVm;
+import dev.thaw.fuse.FuseFileServer;
 import dev.thaw.node.remote.RemoteSnapshotStore;
 import dev.thaw.s3.EmbeddedS3Server;
 import dev.thaw.s3.S3ObjectStore;
@@ -203,6 +204,39 @@ class SnapshotManagerIT {
         assertCarriesTheState(invoke(vm));
       }
     }
+  }
+
+  @Test
+  void aLazyRestoreFetchesEveryPageOnDemandAndEndsAsAVerifiedCacheEntry() throws Exception {
+    // Node A recorded no working set: the guest resumes on its device state alone, and every
+    // page it touches is fetched while it waits, through the FUSE server.
+    try (FuseFileServer files = FuseFileServer.mount(dir.resolve("served"));
+        Node lazy =
+            new Node(dir, "lazy", SnapshotMode.REMOTE, store, true, ads, b -> b.files(files))) {
+      ColdStart remote = lazy.manager.start(BuiltinFunctions.STATEFUL, Revision.of(REVISION));
+      try (MicroVm vm = remote.vm()) {
+        assertThat(remote.source()).isEqualTo(ColdStart.Source.REMOTE);
+        assertCarriesTheState(invoke(vm));
+        // Every page of the 32 MiB state, touched by the guest, arrived intact.
+        assertThat(
+                JSON.readTree(client.get(vm.endpoint(), "/verify").body())
+                    .get("intact")
+                    .asBoolean())
+            .isTrue();
+      }
+      lazy.manager.awaitBackgroundFetches();
+      assertThat(lazy.cache.revisions()).containsExactly(REVISION);
+      try (CachedSnapshot entry = lazy.cache.acquire(REVISION).orElseThrow()) {
+        // Every chunk of the finished entry matches the manifest: the same bytes as node A's.
+        SnapshotManifestCodec.verifyFiles(entry.manifest(), entry.dir());
+      }
+      ColdStart local = lazy.manager.start(BuiltinFunctions.STATEFUL, Revision.of(REVISION));
+      try (MicroVm vm = local.vm()) {
+        assertThat(local.source()).isEqualTo(ColdStart.Source.LOCAL);
+        assertCarriesTheState(invoke(vm));
+      }
+    }
+    assertThat(FuseFileServer.isMounted(dir.resolve("served"))).isFalse();
   }
 
   @Test

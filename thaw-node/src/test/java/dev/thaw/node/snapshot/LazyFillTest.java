@@ -1,0 +1,121 @@
+package dev.thaw.node.snapshot;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.thaw.core.function.BuiltinFunctions;
+import dev.thaw.core.snapshot.PackIndex;
+import dev.thaw.core.snapshot.SnapshotFile;
+import dev.thaw.core.snapshot.SnapshotFixtures;
+import dev.thaw.core.snapshot.SnapshotManifest;
+import dev.thaw.core.snapshot.SnapshotManifestCodec;
+import dev.thaw.core.store.InMemoryObjectStore;
+import dev.thaw.node.remote.RemoteSnapshotStore;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Optional;
+import java.util.Random;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * {@link LazyFill} over a remote store in memory: reads of chunks not yet written wait for them and
+ * get the right bytes, the finished files match the manifest, and a failing store makes reads fail
+ * instead of hang.
+ */
+class LazyFillTest {
+  private static final int CHUNK = 64 << 10;
+
+  @TempDir Path tmp;
+  private final InMemoryObjectStore objects = new InMemoryObjectStore();
+  private final RemoteSnapshotStore store = RemoteSnapshotStore.builder(objects).build();
+
+  /** 48 chunks of random memory with every third chunk zero, uploaded; its working set: 5, 40. */
+  private SnapshotManifest upload(byte[] memory) throws IOException {
+    new Random(7).nextBytes(memory);
+    for (int c = 0; c < memory.length / CHUNK; c += 3) {
+      Arrays.fill(memory, c * CHUNK, (c + 1) * CHUNK, (byte) 0);
+    }
+    SnapshotManifest m =
+        SnapshotFixtures.chunked(tmp.resolve("made"), "fn", BuiltinFunctions.HELLO, memory, CHUNK)
+            .withFirstTouch(List.of(5, 40));
+    store.upload(m, tmp.resolve("made"));
+    return m;
+  }
+
+  private LazyFill fill(SnapshotManifest m, Path dir, Optional<PackIndex> pack) throws IOException {
+    Files.createDirectories(dir);
+    ChunkAssembler.allocate(m, dir);
+    return new LazyFill(m, dir, LocalChunks.none(), store, pack, 2);
+  }
+
+  @Test
+  @Timeout(value = 30, unit = TimeUnit.SECONDS)
+  void readsGetTheirBytesAndTheFinishedFilesMatchTheManifest() throws Exception {
+    byte[] memory = new byte[48 * CHUNK];
+    SnapshotManifest m = upload(memory);
+    Path dir = tmp.resolve("lazy");
+    try (LazyFill fill = fill(m, dir, store.packIndex("fn"))) {
+      // Reads across chunk borders, from the end backwards, while the fill runs.
+      for (long at = memory.length - 100_000; at > 0; at -= 300_000) {
+        ByteBuffer b = ByteBuffer.allocate(100_000);
+        assertThat(fill.memory().read(at, b)).isEqualTo(100_000);
+        assertThat(b.array()).isEqualTo(Arrays.copyOfRange(memory, (int) at, (int) at + 100_000));
+      }
+      fill.priority().get(10, TimeUnit.SECONDS);
+      ChunkAssembler.Transfer t = fill.done().get(10, TimeUnit.SECONDS);
+      assertThat(t.fetchedChunks()).isEqualTo(m.chunks().size());
+      SnapshotManifestCodec.verifyFiles(m, dir);
+      fill.release();
+    }
+  }
+
+  @Test
+  void theWorkingSetIsAFileOfTheManifestThatRoundTrips() {
+    byte[] memory = new byte[48 * CHUNK];
+    try {
+      SnapshotManifest m = upload(memory);
+      SnapshotManifest read = SnapshotManifestCodec.parse(SnapshotManifestCodec.write(m));
+      assertThat(read.file(SnapshotFile.Role.MEMORY).orElseThrow().chunks().firstTouch())
+          .containsExactly(5, 40);
+      assertThat(read).isEqualTo(m);
+    } catch (IOException e) {
+      throw new AssertionError(e);
+    }
+  }
+
+  @Test
+  @Timeout(value = 60, unit = TimeUnit.SECONDS)
+  void aStoreThatStopsMidFillFailsWaitingReadsAndTheFill() throws Exception {
+    byte[] memory = new byte[48 * CHUNK];
+    SnapshotManifest m = upload(memory);
+    Optional<PackIndex> pack = store.packIndex("fn");
+    AtomicBoolean down = new AtomicBoolean();
+    objects.intercept(
+        (op, key) -> {
+          if (down.get()) {
+            throw new IOException("storage unreachable");
+          }
+        });
+    down.set(true);
+    try (LazyFill fill = fill(m, tmp.resolve("broken"), pack)) {
+      long start = System.nanoTime();
+      assertThatThrownBy(() -> fill.memory().read(40L * CHUNK, ByteBuffer.allocate(4096)))
+          .isInstanceOf(IOException.class)
+          .hasMessageContaining("storage unreachable");
+      assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(LazyFill.READ_WAIT);
+      assertThatThrownBy(() -> fill.done().join())
+          .isInstanceOf(CompletionException.class)
+          .hasRootCauseMessage("storage unreachable");
+    }
+  }
+}
