@@ -5,6 +5,7 @@ import dev.thaw.core.config.ByteSize;
 import dev.thaw.core.function.BuiltinFunctions;
 import dev.thaw.core.function.FunctionSpec;
 import dev.thaw.core.function.Revision;
+import dev.thaw.core.lifecycle.KeepAlivePolicy;
 import dev.thaw.core.snapshot.SnapshotMode;
 import dev.thaw.kubernetes.KubernetesCacheAdvertiser;
 import dev.thaw.node.agent.AgentServer;
@@ -19,7 +20,10 @@ import java.time.Duration;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
 
 /** {@code thaw agent}: the node agent daemon. */
 @Command(
@@ -30,6 +34,8 @@ import picocli.CommandLine.Option;
       "Serves an HTTP API on 127.0.0.1 and stops every VM on exit (Ctrl-C included)."
     })
 final class AgentCommand implements Callable<Integer> {
+  @Spec CommandSpec spec;
+
   @Option(
       names = "--name",
       defaultValue = "${env:THAW_NODE_NAME:-node-1}",
@@ -67,6 +73,15 @@ final class AgentCommand implements Callable<Integer> {
       converter = DurationConverter.class,
       description = "Idle time before an instance stops (default: ${DEFAULT-VALUE}).")
   Duration keepAlive;
+
+  @Option(
+      names = "--keep-alive-policy",
+      defaultValue = "fixed",
+      description =
+          "fixed (every idle instance stays --keep-alive), or hybrid (per function, from the"
+              + " histogram of its idle times; --keep-alive while it has too few)"
+              + " (default: ${DEFAULT-VALUE}).")
+  String keepAlivePolicy;
 
   @Option(
       names = "--max-instances",
@@ -110,6 +125,13 @@ final class AgentCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     SnapshotMode snapshotMode = SnapshotMode.parse(mode);
+    KeepAlivePolicy keepAlives;
+    try {
+      keepAlives = KeepAlivePolicy.named(keepAlivePolicy, keepAlive);
+      node.eviction();
+    } catch (IllegalArgumentException e) {
+      throw new ParameterException(spec.commandLine(), e.getMessage());
+    }
     PrometheusMeterRegistry meters = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     meters.config().commonTags("node", name);
     GuestImage image = GuestImage.ensure(System.out::println);
@@ -122,6 +144,7 @@ final class AgentCommand implements Callable<Integer> {
     SnapshotNode snapshots =
         SnapshotNode.builder(vmm, image.digests(), node.dataDir())
             .cacheCapacity(node.cacheCapacityBytes())
+            .eviction(node.eviction())
             .advertiser(advertiser())
             .meters(meters)
             .manager(
@@ -135,7 +158,7 @@ final class AgentCommand implements Callable<Integer> {
         NodeAgent.builder()
             .name(name)
             .manager(snapshots.manager())
-            .keepAlive(keepAlive)
+            .keepAlivePolicy(keepAlives)
             .maxInstances(maxInstances)
             .build();
     if (!noBuiltins) {

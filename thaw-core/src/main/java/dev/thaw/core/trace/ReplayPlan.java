@@ -86,8 +86,11 @@ public record ReplayPlan(List<Invocation> invocations, int minutes, long minuteM
     return new ReplayPlan(List.copyOf(out), toMinute - fromMinute, minuteMillis);
   }
 
-  /** Positions in [0, 1) of {@code count} invocations within a minute. */
-  static double[] offsets(int count, Spread spread, Random random) {
+  /**
+   * Positions in [0, 1) of {@code count} invocations within a minute, in order: the one place that
+   * spreads a minute's count, for replays and for the simulator's streamed arrivals alike.
+   */
+  public static double[] offsets(int count, Spread spread, Random random) {
     double[] o = new double[count];
     switch (spread) {
       case EQUIDISTANT -> {
@@ -117,7 +120,7 @@ public record ReplayPlan(List<Invocation> invocations, int minutes, long minuteM
   }
 
   /** A duration drawn uniformly between two adjacent percentiles, chosen by their mass. */
-  static long duration(double[] percentilesMs, Random random) {
+  public static long duration(double[] percentilesMs, Random random) {
     double u = random.nextDouble() * 100;
     double[] p = TraceFunction.DURATION_PERCENTILES;
     for (int i = 1; i < p.length; i++) {
