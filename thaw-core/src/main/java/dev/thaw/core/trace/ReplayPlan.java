@@ -87,6 +87,27 @@ public record ReplayPlan(List<Invocation> invocations, int minutes, long minuteM
   }
 
   /**
+   * The functions a replay of {@code range} takes: those invoked in it, shuffled with {@code seed},
+   * the first {@code count} of them. {@code thaw bench trace} and {@code thaw simulate} sample with
+   * this one rule, so that a simulation can replay what a bench run replayed.
+   */
+  public static List<TraceFunction> sample(
+      List<TraceFunction> all, MinuteRange range, int count, long seed) {
+    List<TraceFunction> active = new ArrayList<>();
+    for (TraceFunction f : all) {
+      long n = 0;
+      for (int m = range.from(); m < range.to(); m++) {
+        n += f.perMinute()[m];
+      }
+      if (n > 0) {
+        active.add(f);
+      }
+    }
+    java.util.Collections.shuffle(active, new Random(seed));
+    return List.copyOf(active.subList(0, Math.min(count, active.size())));
+  }
+
+  /**
    * Positions in [0, 1) of {@code count} invocations within a minute, in order: the one place that
    * spreads a minute's count, for replays and for the simulator's streamed arrivals alike.
    */
