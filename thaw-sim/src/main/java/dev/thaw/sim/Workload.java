@@ -98,17 +98,23 @@ public final class Workload {
     }
   }
 
-  /** Produces the batches, minute by minute; at most this many functions (20 bits of index). */
+  /** Produces the batches, minute by minute. */
   final class Arrivals {
     private final Random random;
     private int next;
-    private long[] packed = new long[1024];
+    private double[] offsets = new double[64];
+    private int[] at = new int[1024];
+    private int[] of = new int[1024];
+    private int[] slots = new int[0];
+    private final int[][] counts = new int[functions][];
+    private final double[][] durations = new double[functions][];
 
     Arrivals(long seed) {
       this.random = new Random(seed);
       this.next = plan != null ? -1 : fromMinute;
-      if (functions >= 1 << 20) {
-        throw new IllegalArgumentException("at most " + ((1 << 20) - 1) + " functions");
+      for (int f = 0; f < functions; f++) {
+        counts[f] = trace.get(f).perMinute();
+        durations[f] = trace.get(f).durationMs();
       }
     }
 
@@ -136,28 +142,45 @@ public final class Workload {
       }
       int m = next++;
       long base = (m - fromMinute) * minuteMillis;
+      // Arrivals of every function in this minute, then a counting sort by millisecond: stable,
+      // so equal times stay in function order.
       int n = 0;
       for (int f = 0; f < functions; f++) {
-        int count = trace.get(f).perMinute()[m];
+        int count = counts[f][m];
         if (count == 0) {
           continue;
         }
-        if (packed.length < n + count) {
-          packed = Arrays.copyOf(packed, Math.max(n + count, packed.length * 2));
+        if (offsets.length < count) {
+          offsets = new double[Math.max(count, offsets.length * 2)];
         }
-        double[] offsets = ReplayPlan.offsets(count, spread, random);
-        for (double o : offsets) {
-          long t = base + (long) (o * minuteMillis);
-          packed[n++] = t << 20 | f;
+        if (at.length < n + count) {
+          at = Arrays.copyOf(at, Math.max(n + count, at.length * 2));
+          of = Arrays.copyOf(of, at.length);
+        }
+        ReplayPlan.unorderedOffsets(offsets, count, spread, random);
+        for (int k = 0; k < count; k++) {
+          at[n] = (int) (offsets[k] * minuteMillis);
+          of[n++] = f;
         }
       }
-      Arrays.sort(packed, 0, n);
+      if (slots.length < minuteMillis + 1) {
+        slots = new int[(int) minuteMillis + 1];
+      }
+      Arrays.fill(slots, 0);
+      for (int k = 0; k < n; k++) {
+        slots[at[k] + 1]++;
+      }
+      for (int t = 1; t < slots.length; t++) {
+        slots[t] += slots[t - 1];
+      }
       b.ensure(n);
       for (int k = 0; k < n; k++) {
-        int f = (int) (packed[k] & ((1 << 20) - 1));
-        b.times[k] = packed[k] >>> 20;
-        b.function[k] = f;
-        b.durations[k] = ReplayPlan.duration(trace.get(f).durationMs(), random);
+        int to = slots[at[k]]++;
+        b.times[to] = base + at[k];
+        b.function[to] = of[k];
+      }
+      for (int k = 0; k < n; k++) {
+        b.durations[k] = ReplayPlan.duration(durations[b.function[k]], random);
       }
       b.size = n;
       b.minute = m - fromMinute;

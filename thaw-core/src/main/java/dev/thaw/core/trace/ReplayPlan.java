@@ -140,6 +140,25 @@ public record ReplayPlan(List<Invocation> invocations, int minutes, long minuteM
     return o;
   }
 
+  /**
+   * Positions in [0, 1) of {@code count} invocations within a minute, drawn as {@link #offsets}
+   * would but in no particular order, into {@code out}: for a caller that sorts a whole minute of
+   * many functions at once. Exponential gaps rescaled to the minute, as {@link #offsets} draws
+   * them, are distributed exactly as sorted uniform times (a Poisson process given its count), so
+   * both come out as uniform draws here.
+   */
+  public static void unorderedOffsets(double[] out, int count, Spread spread, Random random) {
+    if (spread == Spread.EQUIDISTANT) {
+      for (int i = 0; i < count; i++) {
+        out[i] = (double) i / count;
+      }
+    } else {
+      for (int i = 0; i < count; i++) {
+        out[i] = random.nextDouble();
+      }
+    }
+  }
+
   /** A duration drawn uniformly between two adjacent percentiles, chosen by their mass. */
   public static long duration(double[] percentilesMs, Random random) {
     double u = random.nextDouble() * 100;
