@@ -2,7 +2,10 @@ package dev.thaw.cli;
 
 import dev.thaw.cli.SimulateCommand.Refusal;
 import dev.thaw.cli.SimulateCommand.SimulationPlan;
+import dev.thaw.core.cache.EvictionPolicy;
 import dev.thaw.core.config.ByteSize;
+import dev.thaw.core.lifecycle.KeepAlivePolicy;
+import dev.thaw.core.placement.PlacementScorer;
 import dev.thaw.core.snapshot.SnapshotMode;
 import dev.thaw.core.trace.AzureTrace;
 import dev.thaw.core.trace.MinuteRange;
@@ -37,6 +40,11 @@ final class SimulationPlanner {
   private static final Set<String> DIMENSIONS =
       Set.of("placement", "eviction", "keep-alive", "prefetch");
 
+  /** Beyond these a run is a typo, not an experiment: arrays per node and per instance slot. */
+  static final int MOST_NODES = 1_000_000;
+
+  static final int MOST_INSTANCES = 100_000;
+
   private final SimulateCommand o;
   private final List<String> problems = new ArrayList<>();
 
@@ -59,6 +67,19 @@ final class SimulationPlanner {
     }
     SnapshotMode mode = SimulateCommand.mode(measured != null ? measured.mode() : o.mode, problems);
     long cache = bytes("--cache-per-node", o.cachePerNode);
+    if (o.nodes < 1 || o.nodes > MOST_NODES) {
+      problems.add("--nodes must be within 1.." + MOST_NODES + ", not " + o.nodes);
+    }
+    if (o.maxInstances < 1 || o.maxInstances > MOST_INSTANCES) {
+      problems.add(
+          "--max-instances must be within 1.." + MOST_INSTANCES + ", not " + o.maxInstances);
+    }
+    check("--placement", () -> PlacementScorer.named(o.placement));
+    check("--eviction", () -> EvictionPolicy.named(o.eviction));
+    check("--keep-alive", () -> KeepAlivePolicy.named(o.keepAlive, Duration.ofMinutes(10)));
+    if (o.keepAliveWindow.isNegative() || o.keepAliveWindow.isZero()) {
+      problems.add("--keep-alive-window must be positive, not " + o.keepAliveWindow);
+    }
     if (o.prefetch == null
         || !Set.of("off", "predicted").contains(o.prefetch.toLowerCase(Locale.ROOT))) {
       problems.add("--prefetch must be off or predicted, not '" + o.prefetch + "'");
@@ -75,15 +96,15 @@ final class SimulationPlanner {
       }
     }
     for (int n : o.sweepNodes) {
-      if (n < 1) {
-        problems.add("--sweep-nodes must be at least 1 each, not " + n);
+      if (n < 1 || n > MOST_NODES) {
+        problems.add("--sweep-nodes must each be within 1.." + MOST_NODES + ", not " + n);
       }
     }
     for (String s : o.sweepCache) {
       bytes("--sweep-cache", s);
     }
     List<SimConfig> configs = new ArrayList<>();
-    if (mode != null && cache > 0) {
+    if (mode != null && cache > 0 && problems.isEmpty()) {
       configs = configs(measured, mode, cache, compared);
     }
     SimModel model = null;
@@ -172,6 +193,14 @@ final class SimulationPlanner {
       problems.add(e.getMessage());
     }
     return out;
+  }
+
+  private void check(String option, Runnable parse) {
+    try {
+      parse.run();
+    } catch (IllegalArgumentException e) {
+      problems.add(option + ": " + e.getMessage());
+    }
   }
 
   private long bytes(String option, String text) {
