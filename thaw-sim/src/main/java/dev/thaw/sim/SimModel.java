@@ -158,11 +158,15 @@ public record SimModel(
           remoteBytes = r.path("bytesPerRestore").asLong(remoteBytes);
           guest = doc.path("guestMemoryBytes").asLong(guest);
         }
-        case "gateway, kept alive" -> warm = r.path("latencyMs").path("p50").asDouble(warm);
         default -> {
           continue;
         }
       }
+      known = true;
+    }
+    JsonNode gateway = doc.path("latencyMs").path("gateway, kept alive");
+    if (gateway.path("p50").isNumber()) {
+      warm = gateway.path("p50").asDouble();
       known = true;
     }
     JsonNode model = doc.path("model");
