@@ -74,7 +74,6 @@ public final class Simulator {
   private final long[] lastEnd;
   private final int[] running;
   private final boolean[] inRemote;
-  private final int[] idleHead;
   private final int[][] cachedOn;
   private final int[] cachedCount;
   private final PrefetchPredictor[] predictors;
@@ -85,12 +84,10 @@ public final class Simulator {
   // Nodes.
   private final CacheIndex[] caches;
   private final LoadIndex load;
-  private final int[] nodeIdleHead;
-  private final int[] nodeIdleTail;
-  private final int[] nodeIdleCount;
 
   // Instances.
   private final Instances in = new Instances();
+  private final IdleLists idle;
 
   // Counters.
   private long invocations;
@@ -128,8 +125,6 @@ public final class Simulator {
     java.util.Arrays.fill(lastEnd, -1);
     running = new int[f];
     inRemote = new boolean[f];
-    idleHead = new int[f];
-    java.util.Arrays.fill(idleHead, -1);
     cachedOn = new int[f][];
     cachedCount = new int[f];
     predictors = config.prefetch() ? new PrefetchPredictor[f] : null;
@@ -153,11 +148,7 @@ public final class Simulator {
               .build();
     }
     load = new LoadIndex(n, config.instancesPerNode());
-    nodeIdleHead = new int[n];
-    nodeIdleTail = new int[n];
-    nodeIdleCount = new int[n];
-    java.util.Arrays.fill(nodeIdleHead, -1);
-    java.util.Arrays.fill(nodeIdleTail, -1);
+    idle = new IdleLists(in, f, n);
   }
 
   /**
@@ -255,7 +246,7 @@ public final class Simulator {
     if (predictors != null) {
       predict(f);
     }
-    int i = idleHead[f];
+    int i = idle.newestOf(f);
     if (i >= 0) {
       unlinkIdle(i);
       in.state[i] = BUSY;
@@ -385,7 +376,7 @@ public final class Simulator {
       return best;
     }
     for (int k = 0; k < cachedCount[f]; k++) {
-      if (nodeIdleCount[on[k]] > 0) {
+      if (idle.countOn(on[k]) > 0) {
         return makeRoom(on[k]);
       }
     }
@@ -396,7 +387,7 @@ public final class Simulator {
     int startAt = random.nextInt(full);
     for (int k = 0; k < full; k++) {
       int n = load.fullNode((startAt + k) % full);
-      if (nodeIdleCount[n] > 0) {
+      if (idle.countOn(n) > 0) {
         return makeRoom(n);
       }
     }
@@ -405,7 +396,7 @@ public final class Simulator {
 
   /** Stops {@code node}'s least recently idle instance to free a slot. */
   private int makeRoom(int node) {
-    stop(nodeIdleHead[node]);
+    stop(idle.oldestOn(node));
     return node;
   }
 
@@ -418,7 +409,7 @@ public final class Simulator {
       schedule(now + Math.round(m.snapshotMs()), SNAPSHOT_READY, i, 0);
       return;
     }
-    idle(i, true);
+    rest(i, true);
   }
 
   private void snapshotReady(int i) {
@@ -428,11 +419,11 @@ public final class Simulator {
     if (c.mode() == SnapshotMode.REMOTE) {
       inRemote[f] = true;
     }
-    idle(i, true);
+    rest(i, true);
   }
 
   /** Instance {@code i} is idle now: kept for its function's window, or stopped for a pre-warm. */
-  private void idle(int i, boolean mayPrewarm) {
+  private void rest(int i, boolean mayPrewarm) {
     int f = in.fn[i];
     KeepAlivePolicy.Tracker t = trackers[f];
     long prewarm = t.prewarmMillis();
@@ -446,7 +437,7 @@ public final class Simulator {
     in.idleSince[i] = now;
     long expireAt = now + t.keepAliveMillis();
     in.expireAt[i] = expireAt;
-    linkIdle(i);
+    idle.link(i);
     if (!in.expiryPending[i] || expireAt < in.pendingAt[i]) {
       in.expiryPending[i] = true;
       in.pendingAt[i] = expireAt;
@@ -474,7 +465,7 @@ public final class Simulator {
   }
 
   private void prewarm(int f, int gen) {
-    if (gen != prewarmGen[f] || idleHead[f] >= 0) {
+    if (gen != prewarmGen[f] || idle.newestOf(f) >= 0) {
       return;
     }
     int node = place(f);
@@ -485,7 +476,7 @@ public final class Simulator {
     load.add(node, 1);
     start(f, node, i, true);
     in.needsSnapshot[i] = false;
-    idle(i, false);
+    rest(i, false);
   }
 
   private void predict(int f) {
@@ -508,7 +499,7 @@ public final class Simulator {
         || c.mode() != SnapshotMode.REMOTE
         || !inRemote[f]
         || cachedCount[f] > 0
-        || idleHead[f] >= 0) {
+        || idle.newestOf(f) >= 0) {
       return;
     }
     int node = load.leastLoaded(random);
@@ -529,52 +520,10 @@ public final class Simulator {
     in.release(i);
   }
 
-  private void linkIdle(int i) {
-    int f = in.fn[i];
-    int n = in.node[i];
-    // Function stack: most recently idle first.
-    in.fnPrev[i] = -1;
-    in.fnNext[i] = idleHead[f];
-    if (idleHead[f] >= 0) {
-      in.fnPrev[idleHead[f]] = i;
-    }
-    idleHead[f] = i;
-    // Node list: least recently idle at the head.
-    in.ndNext[i] = -1;
-    in.ndPrev[i] = nodeIdleTail[n];
-    if (nodeIdleTail[n] >= 0) {
-      in.ndNext[nodeIdleTail[n]] = i;
-    } else {
-      nodeIdleHead[n] = i;
-    }
-    nodeIdleTail[n] = i;
-    nodeIdleCount[n]++;
-  }
-
   /** Takes an idle instance out of both lists and books its idle time. */
   private void unlinkIdle(int i) {
-    int f = in.fn[i];
-    int n = in.node[i];
-    idleMibMillis += guestMib[f] * (now - in.idleSince[i]);
-    if (in.fnPrev[i] >= 0) {
-      in.fnNext[in.fnPrev[i]] = in.fnNext[i];
-    } else {
-      idleHead[f] = in.fnNext[i];
-    }
-    if (in.fnNext[i] >= 0) {
-      in.fnPrev[in.fnNext[i]] = in.fnPrev[i];
-    }
-    if (in.ndPrev[i] >= 0) {
-      in.ndNext[in.ndPrev[i]] = in.ndNext[i];
-    } else {
-      nodeIdleHead[n] = in.ndNext[i];
-    }
-    if (in.ndNext[i] >= 0) {
-      in.ndPrev[in.ndNext[i]] = in.ndPrev[i];
-    } else {
-      nodeIdleTail[n] = in.ndPrev[i];
-    }
-    nodeIdleCount[n]--;
+    idleMibMillis += guestMib[in.fn[i]] * (now - in.idleSince[i]);
+    idle.unlink(i);
     in.state[i] = BUSY;
   }
 }
