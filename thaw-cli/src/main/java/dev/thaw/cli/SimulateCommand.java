@@ -31,9 +31,10 @@ import picocli.CommandLine.Spec;
     name = "simulate",
     mixinStandardHelpOptions = true,
     description = {
-      "Replays a trace on N simulated nodes on a virtual clock, driving Thaw's own cache,",
-      "eviction, placement and keep-alive code; start latencies and sizes come from this",
-      "machine's bench results (--model). Prints a table per configuration.",
+      "Replays a trace on a simulated cluster of N nodes on a virtual clock.",
+      "It drives Thaw's own cache, eviction, placement and keep-alive code; start latencies",
+      "and sizes come from this machine's bench results (--model). Prints a table per",
+      "configuration.",
       "Every option and the trace are checked first: each problem is one line on stderr",
       "('refused: ...') and the exit status is 2."
     })
