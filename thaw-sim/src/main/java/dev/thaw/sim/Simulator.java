@@ -61,6 +61,7 @@ public final class Simulator {
   private final SimModel m;
   private final Random random;
   private final PlacementScorer scorer;
+  private final boolean scoresLocality;
   private final EventQueue events = new EventQueue();
   private final LatencyHistogram latencies = new LatencyHistogram();
   private long now;
@@ -107,6 +108,8 @@ public final class Simulator {
     this.m = model;
     this.random = new Random(config.seed());
     this.scorer = PlacementScorer.named(config.placement());
+    // A scorer that gives caching no bonus ranks by load alone: no need to visit caching nodes.
+    this.scoresLocality = scorer.value(0.5, true) > scorer.value(0.5, false);
     int f = workload.functions;
     revision = new String[f];
     cacheBytes = new long[f];
@@ -362,7 +365,7 @@ public final class Simulator {
       bestValue = scorer.value(load.load(best), caches[best].contains(revision[f]));
     }
     int[] on = cachedOn[f];
-    for (int k = 0; k < cachedCount[f]; k++) {
+    for (int k = 0; scoresLocality && k < cachedCount[f]; k++) {
       int n = on[k];
       if (!load.full(n)) {
         double v = scorer.value(load.load(n), true);

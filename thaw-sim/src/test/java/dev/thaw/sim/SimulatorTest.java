@@ -151,4 +151,76 @@ class SimulatorTest {
     assertThat(spread.remoteRestores()).isBetween(3L, 7L);
     assertThat(spread.localRestores() + spread.remoteRestores()).isEqualTo(29);
   }
+
+  @Test
+  void theHybridPolicyPrewarmsAFunctionInvokedEveryHalfHour() {
+    // Every 30 minutes, 20 times. The first ten idle times are too few for the histogram: the
+    // fixed 10 s window applies and every invocation is cold. From the 11th on the windows
+    // are pre-warm 26.1 min and keep-alive to 33 min: the instance stops after each invocation
+    // and a restored one waits for the next, which is warm.
+    long[] plan = new long[2 * 20];
+    for (int k = 0; k < 20; k++) {
+      plan[2 * k + 1] = k * 30 * 60_000L;
+    }
+    List<TraceFunction> fs = List.of(function("f0"));
+    List<ReplayPlan.Invocation> inv = new ArrayList<>();
+    for (int k = 0; k < 20; k++) {
+      inv.add(new ReplayPlan.Invocation(0, 0, plan[2 * k + 1], 100));
+    }
+    Workload w = Workload.of(new ReplayPlan(inv, 1440, 60_000), fs);
+    SimConfig hybrid =
+        new SimConfig(
+            2,
+            10L << 30,
+            8,
+            "snapshot-aware",
+            "lru",
+            "hybrid",
+            Duration.ofSeconds(10),
+            false,
+            SnapshotMode.REMOTE,
+            1);
+    SimResult r = new Simulator(w, hybrid, MODEL).run(l -> {});
+    assertThat(r.boots()).isEqualTo(1);
+    assertThat(r.localRestores()).isEqualTo(10);
+    assertThat(r.warm()).isEqualTo(9);
+    assertThat(r.prewarms()).isEqualTo(10);
+  }
+
+  @Test
+  void predictedPrefetchBringsAnEvictedSnapshotBackBeforeItsColdStart() {
+    // Function 0 every 20 minutes; function 1 once in between, on a 300 MiB cache that holds one
+    // 256 MiB snapshot: f1's snapshot evicts f0's. One node, so placement has no choice.
+    List<TraceFunction> fs = List.of(function("f0"), function("f1"));
+    List<ReplayPlan.Invocation> inv = new ArrayList<>();
+    long minute = 60_000;
+    for (int k = 0; k < 10; k++) {
+      inv.add(new ReplayPlan.Invocation(0, 0, k * 20 * minute, 100));
+    }
+    inv.add(new ReplayPlan.Invocation(1, 0, 175 * minute, 100));
+    inv.add(new ReplayPlan.Invocation(0, 0, 200 * minute, 100));
+    inv.sort(java.util.Comparator.comparingLong(ReplayPlan.Invocation::atMillis));
+    Workload w = Workload.of(new ReplayPlan(inv, 1440, 60_000), fs);
+    SimConfig off =
+        new SimConfig(
+            1,
+            300L << 20,
+            8,
+            "snapshot-aware",
+            "lru",
+            "fixed",
+            Duration.ofSeconds(10),
+            false,
+            SnapshotMode.REMOTE,
+            1);
+    SimConfig on = off.withPolicies("snapshot-aware", "lru", "fixed", true);
+    SimResult without = new Simulator(w, off, MODEL).run(l -> {});
+    SimResult with = new Simulator(w, on, MODEL).run(l -> {});
+    // Without: f0 at 200 min finds its snapshot evicted and fetches it on the critical path.
+    assertThat(without.remoteRestores()).isEqualTo(1);
+    // With: ten 20-minute gaps predict the next arrival; the fetch happens ahead of it.
+    assertThat(with.prefetches()).isEqualTo(1);
+    assertThat(with.remoteRestores()).isZero();
+    assertThat(with.localRestores()).isEqualTo(without.localRestores() + 1);
+  }
 }
