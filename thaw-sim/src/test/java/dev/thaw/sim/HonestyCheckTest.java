@@ -44,6 +44,7 @@ class HonestyCheckTest {
     // local hits against 67%.
     HonestyCheck c = new HonestyCheck(counts(10, 3, 3, 1), counts(10, 4, 2, 1));
     assertThat(c.rows().subList(0, 4)).allMatch(HonestyCheck.Row::within);
+    assertThat(c.table()).contains("failed or rejected").contains("(not checked)");
     assertThat(c.rows())
         .filteredOn(r -> r.figure().startsWith("local-hit"))
         .singleElement()
