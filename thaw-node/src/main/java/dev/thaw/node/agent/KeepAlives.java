@@ -16,6 +16,7 @@ final class KeepAlives {
   private final KeepAlivePolicy policy;
   private final LongSupplier ticker;
   private final Map<Revision, State> states = new ConcurrentHashMap<>();
+  private final State unknown;
 
   private static final class State {
     final KeepAlivePolicy.Tracker tracker;
@@ -30,6 +31,7 @@ final class KeepAlives {
   KeepAlives(KeepAlivePolicy policy, LongSupplier ticker) {
     this.policy = policy;
     this.ticker = ticker;
+    this.unknown = new State(policy.tracker());
   }
 
   /** An invocation of {@code revision} starts. */
@@ -59,10 +61,9 @@ final class KeepAlives {
 
   /** How long an idle instance of {@code revision} stays, in nanoseconds. */
   long windowNanos(Revision revision) {
-    State s = states.get(revision);
-    KeepAlivePolicy.Tracker t = s == null ? policy.tracker() : s.tracker;
-    synchronized (s == null ? t : s) {
-      return (t.prewarmMillis() + t.keepAliveMillis()) * 1_000_000;
+    State s = states.getOrDefault(revision, unknown);
+    synchronized (s) {
+      return (s.tracker.prewarmMillis() + s.tracker.keepAliveMillis()) * 1_000_000;
     }
   }
 }
