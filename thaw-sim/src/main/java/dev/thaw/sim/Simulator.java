@@ -71,6 +71,7 @@ public final class Simulator {
   private final long[] cacheBytes;
   private final long[] remoteBytesOf;
   private final double[] guestMib;
+  private final long[] fetchMs;
   private final KeepAlivePolicy.Tracker[] trackers;
   private final long[] lastEnd;
   private final int[] running;
@@ -115,6 +116,7 @@ public final class Simulator {
     cacheBytes = new long[f];
     remoteBytesOf = new long[f];
     guestMib = new double[f];
+    fetchMs = new long[f];
     trackers = new KeepAlivePolicy.Tracker[f];
     KeepAlivePolicy keepAlive = KeepAlivePolicy.named(config.keepAlive(), config.keepAliveWindow());
     for (int i = 0; i < f; i++) {
@@ -122,6 +124,7 @@ public final class Simulator {
       cacheBytes[i] = model.cacheBytes(workload.guestBytes[i]);
       remoteBytesOf[i] = model.remoteBytes(workload.guestBytes[i]);
       guestMib[i] = workload.guestBytes[i] / (double) (1 << 20);
+      fetchMs[i] = Math.round(model.missCostMs(workload.guestBytes[i]));
       trackers[i] = keepAlive.tracker();
     }
     lastEnd = new long[f];
@@ -488,8 +491,7 @@ public final class Simulator {
         predictors[f] = new PrefetchPredictor();
       }
       predictors[f].observeGap(now - lastArrival[f]);
-      long lead = Math.round(m.missCostMs(w.guestBytes[f]));
-      long after = predictors[f].prefetchAfterMillis(lead);
+      long after = predictors[f].prefetchAfterMillis(fetchMs[f]);
       if (after >= 0) {
         schedule(now + after, PREFETCH, f, ++prefetchGen[f]);
       }

@@ -19,10 +19,24 @@ public final class PrefetchPredictor {
   private static final long MINUTE = 60_000;
 
   private final IdleHistogram gaps = new IdleHistogram(RANGE_MINUTES);
+  private long sinceRefresh;
+  private int head = -1;
 
-  /** Records the time between two consecutive arrivals. */
+  /**
+   * Records the time between two consecutive arrivals. The prediction is recomputed at most once
+   * per 1/32 growth of the gaps seen: a function invoked a million times costs a few hundred
+   * recomputations.
+   */
   public void observeGap(long gapMillis) {
     gaps.add(gapMillis);
+    long total = gaps.inRange() + gaps.outOfBounds();
+    if (++sinceRefresh >= Math.max(1, total >> 5)) {
+      sinceRefresh = 0;
+      head =
+          total < MIN_SAMPLES || gaps.outOfBounds() * 2 > total
+              ? -1
+              : gaps.percentileBin(HEAD_PERCENTILE);
+    }
   }
 
   /**
@@ -30,11 +44,6 @@ public final class PrefetchPredictor {
    * when there is no useful prediction.
    */
   public long prefetchAfterMillis(long leadMillis) {
-    long total = gaps.inRange() + gaps.outOfBounds();
-    if (total < MIN_SAMPLES || gaps.outOfBounds() * 2 > total) {
-      return -1;
-    }
-    int head = gaps.percentileBin(HEAD_PERCENTILE);
     if (head < 1) {
       return -1;
     }
