@@ -185,7 +185,11 @@ final class SimulationReport {
             .xAxisTitle(xTitle)
             .yAxisTitle(yTitle)
             .build();
-    chart.getStyler().setXAxisLogarithmic(logX).setXAxisDecimalPattern("#,##0.#");
+    chart
+        .getStyler()
+        .setXAxisLogarithmic(logX)
+        .setXAxisDecimalPattern("#,##0.#")
+        .setYAxisDecimalPattern("#,##0.#");
     Map<String, List<SimResult>> lines = new LinkedHashMap<>();
     for (SimResult r : runs) {
       lines.computeIfAbsent(r.configuration(), k -> new ArrayList<>()).add(r);
