@@ -1,6 +1,7 @@
 package dev.thaw.cli;
 
 import dev.thaw.core.cache.CacheAdvertiser;
+import dev.thaw.core.cache.EvictionPolicy;
 import dev.thaw.core.config.ByteSize;
 import dev.thaw.core.function.BuiltinFunctions;
 import dev.thaw.core.function.FunctionSpec;
@@ -84,6 +85,15 @@ final class AgentCommand implements Callable<Integer> {
   String keepAlivePolicy;
 
   @Option(
+      names = "--eviction",
+      defaultValue = "${env:THAW_EVICTION:-lru}",
+      description =
+          "Which snapshot leaves a full cache: lru (least recently used) or gdsf"
+              + " (greedy-dual-size-frequency: small, often restored snapshots stay)"
+              + " (default: ${DEFAULT-VALUE}).")
+  String eviction;
+
+  @Option(
       names = "--max-instances",
       defaultValue = "8",
       description = "Instances this node runs at once (default: ${DEFAULT-VALUE}).")
@@ -126,9 +136,10 @@ final class AgentCommand implements Callable<Integer> {
   public Integer call() throws Exception {
     SnapshotMode snapshotMode = SnapshotMode.parse(mode);
     KeepAlivePolicy keepAlives;
+    EvictionPolicy evictionPolicy;
     try {
       keepAlives = KeepAlivePolicy.named(keepAlivePolicy, keepAlive);
-      node.eviction();
+      evictionPolicy = EvictionPolicy.named(eviction);
     } catch (IllegalArgumentException e) {
       throw new ParameterException(spec.commandLine(), e.getMessage());
     }
@@ -144,7 +155,7 @@ final class AgentCommand implements Callable<Integer> {
     SnapshotNode snapshots =
         SnapshotNode.builder(vmm, image.digests(), node.dataDir())
             .cacheCapacity(node.cacheCapacityBytes())
-            .eviction(node.eviction())
+            .eviction(evictionPolicy)
             .advertiser(advertiser())
             .meters(meters)
             .manager(

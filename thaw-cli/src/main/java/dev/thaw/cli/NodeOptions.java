@@ -1,6 +1,5 @@
 package dev.thaw.cli;
 
-import dev.thaw.core.cache.EvictionPolicy;
 import dev.thaw.core.config.ByteSize;
 import java.nio.file.Path;
 import picocli.CommandLine.Option;
@@ -20,20 +19,6 @@ final class NodeOptions {
       defaultValue = "${env:THAW_CACHE_CAPACITY:-10GiB}",
       description = "Bound of the local snapshot cache, e.g. 10GiB (default: ${DEFAULT-VALUE}).")
   String cacheCapacity;
-
-  @Option(
-      names = "--eviction",
-      defaultValue = "${env:THAW_EVICTION:-lru}",
-      description =
-          "Which snapshot leaves a full cache: lru (least recently used) or gdsf"
-              + " (greedy-dual-size-frequency: small, often restored snapshots stay)"
-              + " (default: ${DEFAULT-VALUE}).")
-  String eviction;
-
-  /** A fresh eviction policy for one node's cache. */
-  EvictionPolicy eviction() {
-    return EvictionPolicy.named(eviction);
-  }
 
   Path dataDir() {
     return dataDir != null
