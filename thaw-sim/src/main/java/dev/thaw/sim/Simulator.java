@@ -144,7 +144,8 @@ public final class Simulator {
     for (int i = 0; i < n; i++) {
       EvictionPolicy policy =
           config.eviction().equals("gdsf")
-              ? EvictionPolicy.greedyDualSizeFrequency(e -> model.missCostMs(e.bytes()))
+              ? EvictionPolicy.greedyDualSizeFrequency(
+                  e -> model.missCostMs((long) (e.bytes() / model.cacheBytesPerGuestByte())))
               : EvictionPolicy.named(config.eviction());
       caches[i] =
           CacheIndex.builder()
