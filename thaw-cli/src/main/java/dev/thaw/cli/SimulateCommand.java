@@ -32,9 +32,9 @@ import picocli.CommandLine.Spec;
     mixinStandardHelpOptions = true,
     description = {
       "Replays a trace on a simulated cluster of N nodes on a virtual clock.",
-      "It drives Thaw's own cache, eviction, placement and keep-alive code; start latencies",
-      "and sizes come from this machine's bench results (--model). Prints a table per",
-      "configuration.",
+      "It drives Thaw's own cache, eviction, placement and keep-alive code; start",
+      "latencies and sizes come from this machine's bench results (--model).",
+      "Prints a table per configuration.",
       "Every option and the trace are checked first: each problem is one line on stderr",
       "('refused: ...') and the exit status is 2."
     })
