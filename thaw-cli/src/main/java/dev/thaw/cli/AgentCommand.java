@@ -1,10 +1,12 @@
 package dev.thaw.cli;
 
 import dev.thaw.core.cache.CacheAdvertiser;
+import dev.thaw.core.cache.EvictionPolicy;
 import dev.thaw.core.config.ByteSize;
 import dev.thaw.core.function.BuiltinFunctions;
 import dev.thaw.core.function.FunctionSpec;
 import dev.thaw.core.function.Revision;
+import dev.thaw.core.lifecycle.KeepAlivePolicy;
 import dev.thaw.core.snapshot.SnapshotMode;
 import dev.thaw.kubernetes.KubernetesCacheAdvertiser;
 import dev.thaw.node.agent.AgentServer;
@@ -19,7 +21,10 @@ import java.time.Duration;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
 
 /** {@code thaw agent}: the node agent daemon. */
 @Command(
@@ -30,6 +35,8 @@ import picocli.CommandLine.Option;
       "Serves an HTTP API on 127.0.0.1 and stops every VM on exit (Ctrl-C included)."
     })
 final class AgentCommand implements Callable<Integer> {
+  @Spec CommandSpec spec;
+
   @Option(
       names = "--name",
       defaultValue = "${env:THAW_NODE_NAME:-node-1}",
@@ -67,6 +74,24 @@ final class AgentCommand implements Callable<Integer> {
       converter = DurationConverter.class,
       description = "Idle time before an instance stops (default: ${DEFAULT-VALUE}).")
   Duration keepAlive;
+
+  @Option(
+      names = "--keep-alive-policy",
+      defaultValue = "fixed",
+      description =
+          "fixed (every idle instance stays --keep-alive), or hybrid (per function, from the"
+              + " histogram of its idle times; --keep-alive while it has too few)"
+              + " (default: ${DEFAULT-VALUE}).")
+  String keepAlivePolicy;
+
+  @Option(
+      names = "--eviction",
+      defaultValue = "${env:THAW_EVICTION:-lru}",
+      description =
+          "Which snapshot leaves a full cache: lru (least recently used) or gdsf"
+              + " (greedy-dual-size-frequency: small, often restored snapshots stay)"
+              + " (default: ${DEFAULT-VALUE}).")
+  String eviction;
 
   @Option(
       names = "--max-instances",
@@ -110,6 +135,14 @@ final class AgentCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     SnapshotMode snapshotMode = SnapshotMode.parse(mode);
+    KeepAlivePolicy keepAlives;
+    EvictionPolicy evictionPolicy;
+    try {
+      keepAlives = KeepAlivePolicy.named(keepAlivePolicy, keepAlive);
+      evictionPolicy = EvictionPolicy.named(eviction);
+    } catch (IllegalArgumentException e) {
+      throw new ParameterException(spec.commandLine(), e.getMessage());
+    }
     PrometheusMeterRegistry meters = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     meters.config().commonTags("node", name);
     GuestImage image = GuestImage.ensure(System.out::println);
@@ -122,6 +155,7 @@ final class AgentCommand implements Callable<Integer> {
     SnapshotNode snapshots =
         SnapshotNode.builder(vmm, image.digests(), node.dataDir())
             .cacheCapacity(node.cacheCapacityBytes())
+            .eviction(evictionPolicy)
             .advertiser(advertiser())
             .meters(meters)
             .manager(
@@ -135,7 +169,7 @@ final class AgentCommand implements Callable<Integer> {
         NodeAgent.builder()
             .name(name)
             .manager(snapshots.manager())
-            .keepAlive(keepAlive)
+            .keepAlivePolicy(keepAlives)
             .maxInstances(maxInstances)
             .build();
     if (!noBuiltins) {

@@ -13,6 +13,7 @@ import dev.thaw.core.trace.TraceFormatException;
 import dev.thaw.core.trace.TraceFunction;
 import dev.thaw.node.gateway.Gateway;
 import dev.thaw.qemu.GuestImage;
+import dev.thaw.sim.TraceRun;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -20,13 +21,12 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
-import java.util.Random;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -120,6 +120,8 @@ final class BenchTraceCommand implements Callable<Integer> {
       defaultValue = "thaw-trace-results",
       description = "Directory for the CSV files (default: ${DEFAULT-VALUE}).")
   Path out;
+
+  @Mixin JsonOutput json;
 
   @Option(
       names = "--dry-run",
@@ -271,17 +273,8 @@ final class BenchTraceCommand implements Callable<Integer> {
       throw new Refusal(
           "--trace " + trace + ": no function has both invocation counts and durations");
     }
-    List<TraceFunction> active = new ArrayList<>();
-    for (TraceFunction f : all) {
-      long n = 0;
-      for (int m = range.from(); m < range.to(); m++) {
-        n += f.perMinute()[m];
-      }
-      if (n > 0) {
-        active.add(f);
-      }
-    }
-    if (active.isEmpty()) {
+    List<TraceFunction> sample = ReplayPlan.sample(all, range, functions, seed);
+    if (sample.isEmpty()) {
       throw new Refusal(
           "no invocations in minutes "
               + range
@@ -289,8 +282,6 @@ final class BenchTraceCommand implements Callable<Integer> {
               + all.size()
               + " functions: choose other minutes (--minutes)");
     }
-    Collections.shuffle(active, new Random(seed));
-    List<TraceFunction> sample = active.subList(0, Math.min(functions, active.size()));
     long invocations = 0;
     for (TraceFunction f : sample) {
       for (int m = range.from(); m < range.to(); m++) {
@@ -380,6 +371,8 @@ final class BenchTraceCommand implements Callable<Integer> {
         List<TraceReplayer.Record> records = TraceReplayer.run(p.plan(), gateway, System.out);
         TraceReplayer.write(records, p.plan().minutes(), out);
         summarize(records);
+        TraceRun run = traceRun(p, records);
+        json.write(doc -> doc.put("benchTrace", run), System.out);
         LatencyReport report =
             new LatencyReport("thaw bench trace: response time")
                 .provenance(Reports.provenance(spec, out.resolve("invocations.csv")));
@@ -404,6 +397,44 @@ final class BenchTraceCommand implements Callable<Integer> {
     System.out.println(
         "results: " + out.resolve("invocations.csv") + ", " + out.resolve("minutes.csv"));
     return 0;
+  }
+
+  /** What {@code --json} writes: the options of this replay and the starts the agents reported. */
+  private TraceRun traceRun(Prepared p, List<TraceReplayer.Record> records) {
+    long warm = 0;
+    long local = 0;
+    long remote = 0;
+    long boots = 0;
+    long errors = 0;
+    for (TraceReplayer.Record r : records) {
+      if (!r.error().isEmpty()) {
+        errors++;
+      } else if (r.start().equals("warm")) {
+        warm++;
+      } else if (r.source().equals("local")) {
+        local++;
+      } else if (r.source().equals("remote")) {
+        remote++;
+      } else {
+        boots++;
+      }
+    }
+    return new TraceRun(
+        trace.toAbsolutePath().toString(),
+        functions,
+        p.minutes().toString(),
+        p.plan().minuteMillis(),
+        spread,
+        nodes,
+        maxInstances,
+        mode,
+        placement,
+        keepAlive.toMillis(),
+        // The agents get no --cache-capacity: theirs comes from the environment, else 10 GiB.
+        dev.thaw.core.config.ByteSize.parse(
+            java.util.Objects.requireNonNullElse(System.getenv("THAW_CACHE_CAPACITY"), "10GiB")),
+        seed,
+        new TraceRun.StartCounts(records.size(), warm, local, remote, boots, errors));
   }
 
   private static void summarize(List<TraceReplayer.Record> records) {

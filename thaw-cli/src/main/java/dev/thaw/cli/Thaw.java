@@ -17,6 +17,7 @@ import picocli.CommandLine.Command;
       LauncherCommand.class,
       SnapshotsCommand.class,
       BenchCommand.class,
+      SimulateCommand.class,
       CommandLine.HelpCommand.class
     })
 public final class Thaw {

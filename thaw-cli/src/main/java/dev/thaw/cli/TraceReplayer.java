@@ -48,12 +48,7 @@ final class TraceReplayer {
 
   /** The Thaw function a trace function maps to: its app's median memory, the hello handler. */
   static FunctionSpec functionFor(int index, TraceFunction f) {
-    int mib = 256;
-    if (f.memoryMb().length == TraceFunction.MEMORY_PERCENTILES.length) {
-      mib = (int) Math.ceil(f.memoryMb()[3] / 64.0) * 64;
-    }
-    mib = Math.max(128, Math.min(512, mib));
-    return new FunctionSpec(revision(index), mib, 1, "hello", 0);
+    return new FunctionSpec(revision(index), f.guestMib(), 1, "hello", 0);
   }
 
   static String revision(int index) {

@@ -8,6 +8,8 @@ package dev.thaw.core.cache;
  * @param lastUsedMillis last commit or restore, on the index's clock
  * @param pins restores and fetches using it now; a pinned entry is never evicted
  * @param ready committed (files complete) rather than in flight
+ * @param uses its commit plus every restore from it since (0 while in flight): the frequency that
+ *     frequency-aware policies weigh
  */
 public record CacheEntry(
-    String revision, long bytes, long lastUsedMillis, int pins, boolean ready) {}
+    String revision, long bytes, long lastUsedMillis, int pins, boolean ready, int uses) {}

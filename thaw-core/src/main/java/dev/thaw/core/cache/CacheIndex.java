@@ -34,10 +34,11 @@ public final class CacheIndex {
     long bytes;
     long lastUsed;
     int pins;
+    int uses;
     boolean ready;
 
     CacheEntry view(String revision) {
-      return new CacheEntry(revision, bytes, lastUsed, pins, ready);
+      return new CacheEntry(revision, bytes, lastUsed, pins, ready, uses);
     }
   }
 
@@ -122,6 +123,8 @@ public final class CacheIndex {
     s.bytes = actualBytes;
     s.ready = true;
     s.lastUsed = clock.getAsLong();
+    s.uses = 1;
+    policy.used(s.view(admission.revision()));
     return Optional.of(new Committed(new Lease(admission.revision()), evicted));
   }
 
@@ -134,14 +137,26 @@ public final class CacheIndex {
     if (s != null && !s.ready) {
       slots.remove(admission.revision());
       usedBytes -= s.bytes;
+      policy.forgotten(admission.revision());
     }
   }
 
   /** Pins a committed snapshot for a restore and marks it used now. */
   public synchronized Optional<Lease> acquire(String revision) {
     Optional<Lease> lease = pin(revision);
-    lease.ifPresent(l -> slots.get(revision).lastUsed = clock.getAsLong());
+    if (lease.isPresent()) {
+      Slot s = slots.get(revision);
+      s.lastUsed = clock.getAsLong();
+      s.uses++;
+      policy.used(s.view(revision));
+    }
     return lease;
+  }
+
+  /** Whether a committed snapshot of {@code revision} is here (no pin, no use recorded). */
+  public synchronized boolean contains(String revision) {
+    Slot s = slots.get(revision);
+    return s != null && s.ready;
   }
 
   /** Pins a committed snapshot without marking it used (while its files are checked). */
@@ -180,8 +195,10 @@ public final class CacheIndex {
     s.bytes = bytes;
     s.lastUsed = lastUsedMillis;
     s.ready = true;
+    s.uses = 1;
     slots.put(revision, s);
     usedBytes += bytes;
+    policy.used(s.view(revision));
     return evicted;
   }
 
@@ -193,6 +210,7 @@ public final class CacheIndex {
     }
     slots.remove(revision);
     usedBytes -= s.bytes;
+    policy.forgotten(revision);
     return true;
   }
 
@@ -242,6 +260,7 @@ public final class CacheIndex {
       CacheEntry victim = policy.victim(candidates);
       Slot s = slots.remove(victim.revision());
       usedBytes -= s.bytes;
+      policy.forgotten(victim.revision());
       evicted.add(victim.revision());
     }
     return Optional.of(evicted);
@@ -268,6 +287,7 @@ public final class CacheIndex {
       return this;
     }
 
+    /** The eviction policy; a stateful one (GDSF) belongs to this index alone. */
     public Builder policy(EvictionPolicy policy) {
       this.policy = Objects.requireNonNull(policy);
       return this;

@@ -58,25 +58,33 @@ public final class AzureTrace {
     Map<String, int[]> invocations = new LinkedHashMap<>();
     Map<String, String[]> identity = new HashMap<>();
     Path inv = dir.resolve("invocations_per_function_md.anon." + day + ".csv");
-    readCsv(
+    readLines(
         inv,
         4 + TraceFunction.MINUTES,
-        (fields, line) -> {
-          int[] counts = new int[TraceFunction.MINUTES];
-          for (int m = 0; m < counts.length; m++) {
-            double count = number(inv, line, 5 + m, fields[4 + m], true);
-            if (count > Integer.MAX_VALUE) {
-              throw new TraceFormatException(
-                  inv.getFileName().toString(),
-                  line,
-                  5 + m,
-                  "'" + fields[4 + m] + "' invocations in a minute is beyond any trace");
+        (text, line) -> {
+          // A day has 1440 counts per function: parse them without a String per field, and
+          // leave anything irregular to the checked path below for its precise message.
+          String[] head = new String[4];
+          int[] counts = fastCounts(text, head);
+          if (counts == null) {
+            String[] fields = fields(inv, text, line, 4 + TraceFunction.MINUTES);
+            counts = new int[TraceFunction.MINUTES];
+            for (int m = 0; m < counts.length; m++) {
+              double count = number(inv, line, 5 + m, fields[4 + m], true);
+              if (count > Integer.MAX_VALUE) {
+                throw new TraceFormatException(
+                    inv.getFileName().toString(),
+                    line,
+                    5 + m,
+                    "'" + fields[4 + m] + "' invocations in a minute is beyond any trace");
+              }
+              counts[m] = (int) count;
             }
-            counts[m] = (int) count;
+            System.arraycopy(fields, 0, head, 0, 4);
           }
-          String key = fields[0] + "/" + fields[1] + "/" + fields[2];
+          String key = head[0] + "/" + head[1] + "/" + head[2];
           invocations.put(key, counts);
-          identity.put(key, fields);
+          identity.put(key, head);
         });
     Map<String, double[]> durations = new HashMap<>();
     Path dur = dir.resolve("function_durations_percentiles.anon." + day + ".csv");
@@ -133,7 +141,72 @@ public final class AzureTrace {
     void accept(String[] fields, int line);
   }
 
+  private interface Line {
+    void accept(String text, int line);
+  }
+
+  /**
+   * The four leading fields into {@code head} and the 1440 counts of an invocations line; null when
+   * the line is anything but plain digits in exactly that many fields (the caller then splits it
+   * and says what is wrong).
+   */
+  static int[] fastCounts(String text, String[] head) {
+    int pos = 0;
+    for (int f = 0; f < 4; f++) {
+      int comma = text.indexOf(',', pos);
+      if (comma < 0) {
+        return null;
+      }
+      head[f] = text.substring(pos, comma);
+      pos = comma + 1;
+    }
+    int[] counts = new int[TraceFunction.MINUTES];
+    int n = text.length();
+    for (int m = 0; m < counts.length; m++) {
+      long v = 0;
+      int start = pos;
+      while (pos < n) {
+        char ch = text.charAt(pos);
+        if (ch == ',') {
+          break;
+        }
+        if (ch < '0' || ch > '9' || v > Integer.MAX_VALUE) {
+          return null;
+        }
+        v = v * 10 + (ch - '0');
+        pos++;
+      }
+      if (pos == start || v > Integer.MAX_VALUE) {
+        return null;
+      }
+      counts[m] = (int) v;
+      if (m < counts.length - 1) {
+        if (pos >= n) {
+          return null;
+        }
+        pos++;
+      }
+    }
+    return pos == n ? counts : null;
+  }
+
+  private static String[] fields(Path file, String text, int line, int columns) {
+    String[] fields = text.split(",", -1);
+    if (fields.length != columns) {
+      throw new TraceFormatException(
+          file.getFileName().toString(),
+          line,
+          0,
+          "has " + fields.length + " columns, the format has " + columns);
+    }
+    return fields;
+  }
+
   private static void readCsv(Path file, int columns, Row row) throws IOException {
+    readLines(file, columns, (text, line) -> row.accept(fields(file, text, line, columns), line));
+  }
+
+  private static void readLines(Path file, int columns, Line row) throws IOException {
     String name = file.getFileName().toString();
     int line = 0;
     try (BufferedReader in = Files.newBufferedReader(file)) {
@@ -152,12 +225,7 @@ public final class AzureTrace {
         if (text.isBlank()) {
           continue;
         }
-        String[] fields = text.split(",", -1);
-        if (fields.length != columns) {
-          throw new TraceFormatException(
-              name, line, 0, "has " + fields.length + " columns, the format has " + columns);
-        }
-        row.accept(fields, line);
+        row.accept(text, line);
       }
     } catch (CharacterCodingException e) {
       // Decoding runs ahead of the lines read: the bad bytes are on this line or a later one.

@@ -86,8 +86,32 @@ public record ReplayPlan(List<Invocation> invocations, int minutes, long minuteM
     return new ReplayPlan(List.copyOf(out), toMinute - fromMinute, minuteMillis);
   }
 
-  /** Positions in [0, 1) of {@code count} invocations within a minute. */
-  static double[] offsets(int count, Spread spread, Random random) {
+  /**
+   * The functions a replay of {@code range} takes: those invoked in it, shuffled with {@code seed},
+   * the first {@code count} of them. {@code thaw bench trace} and {@code thaw simulate} sample with
+   * this one rule, so that a simulation can replay what a bench run replayed.
+   */
+  public static List<TraceFunction> sample(
+      List<TraceFunction> all, MinuteRange range, int count, long seed) {
+    List<TraceFunction> active = new ArrayList<>();
+    for (TraceFunction f : all) {
+      long n = 0;
+      for (int m = range.from(); m < range.to(); m++) {
+        n += f.perMinute()[m];
+      }
+      if (n > 0) {
+        active.add(f);
+      }
+    }
+    java.util.Collections.shuffle(active, new Random(seed));
+    return List.copyOf(active.subList(0, Math.min(count, active.size())));
+  }
+
+  /**
+   * Positions in [0, 1) of {@code count} invocations within a minute, in order: the one place that
+   * spreads a minute's count, for replays and for the simulator's streamed arrivals alike.
+   */
+  public static double[] offsets(int count, Spread spread, Random random) {
     double[] o = new double[count];
     switch (spread) {
       case EQUIDISTANT -> {
@@ -116,8 +140,27 @@ public record ReplayPlan(List<Invocation> invocations, int minutes, long minuteM
     return o;
   }
 
+  /**
+   * Positions in [0, 1) of {@code count} invocations within a minute, drawn as {@link #offsets}
+   * would but in no particular order, into {@code out}: for a caller that sorts a whole minute of
+   * many functions at once. Exponential gaps rescaled to the minute, as {@link #offsets} draws
+   * them, are distributed exactly as sorted uniform times (a Poisson process given its count), so
+   * both come out as uniform draws here.
+   */
+  public static void unorderedOffsets(double[] out, int count, Spread spread, Random random) {
+    if (spread == Spread.EQUIDISTANT) {
+      for (int i = 0; i < count; i++) {
+        out[i] = (double) i / count;
+      }
+    } else {
+      for (int i = 0; i < count; i++) {
+        out[i] = random.nextDouble();
+      }
+    }
+  }
+
   /** A duration drawn uniformly between two adjacent percentiles, chosen by their mass. */
-  static long duration(double[] percentilesMs, Random random) {
+  public static long duration(double[] percentilesMs, Random random) {
     double u = random.nextDouble() * 100;
     double[] p = TraceFunction.DURATION_PERCENTILES;
     for (int i = 1; i < p.length; i++) {

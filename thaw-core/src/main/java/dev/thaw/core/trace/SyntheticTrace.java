@@ -15,9 +15,13 @@ import java.util.Random;
  * characterisation of that trace (Shahrad et al., "Serverless in the Wild", ATC '20):
  *
  * <ul>
- *   <li>invocation rates spread over many orders of magnitude: log10 of the mean rate per minute is
- *       normal around −1.3 (most functions run less than once a minute, a few hundreds of times a
- *       minute), and each minute's count is Poisson;
+ *   <li>invocation rates spread over six orders of magnitude: log10 of the mean rate per minute is
+ *       normal around −1.6 with a spread of 1.45, within −3.5..2.3 (about 86% of functions run less
+ *       than once a minute and 45% at most once an hour, as the paper reports for its 2019 day; the
+ *       hottest run 200 times a minute), each minute's count Poisson around the rate, which follows
+ *       the day (±40%, busiest at 14:00);
+ *   <li>timer-triggered functions instead fire once every 1, 5, 10, 15, 30 or 60 minutes, at a
+ *       fixed phase: the regular idle times that a histogram keep-alive policy learns;
  *   <li>durations log-normal per function: medians around 0.7 s with a long tail;
  *   <li>memory per app log-normal around 150 MB;
  *   <li>triggers mostly http, then timer, queue, event, storage.
@@ -28,6 +32,7 @@ import java.util.Random;
 public final class SyntheticTrace {
   private static final String[] TRIGGERS = {"http", "timer", "queue", "event", "storage"};
   private static final double[] TRIGGER_WEIGHTS = {0.55, 0.16, 0.15, 0.09, 0.05};
+  private static final int[] TIMER_PERIODS = {1, 5, 5, 10, 15, 30, 60, 60};
   private static final double[] Z_DURATION = {-3.09, -2.33, -0.674, 0, 0.674, 2.33, 3.09};
   private static final double[] Z_MEMORY = {-2.33, -1.645, -0.674, 0, 0.674, 1.645, 2.33, 3.09};
 
@@ -49,18 +54,27 @@ public final class SyntheticTrace {
         double sigma = 0.05 + 0.2 * random.nextDouble();
         appMemory = quantiles(median, sigma, Z_MEMORY);
       }
-      double log10Rate = Math.max(-3.5, Math.min(2.5, -1.3 + 1.2 * random.nextGaussian()));
-      double rate = Math.pow(10, log10Rate);
+      String trigger = trigger(random);
       int[] perMinute = new int[TraceFunction.MINUTES];
-      for (int m = 0; m < perMinute.length; m++) {
-        perMinute[m] = poisson(random, rate);
+      if (trigger.equals("timer")) {
+        int period = TIMER_PERIODS[random.nextInt(TIMER_PERIODS.length)];
+        for (int m = random.nextInt(period); m < perMinute.length; m += period) {
+          perMinute[m] = 1;
+        }
+      } else {
+        double log10Rate = Math.max(-3.5, Math.min(2.3, -1.6 + 1.45 * random.nextGaussian()));
+        double rate = Math.pow(10, log10Rate);
+        for (int m = 0; m < perMinute.length; m++) {
+          double day = 1 + 0.4 * Math.cos(2 * Math.PI * (m - 14 * 60) / TraceFunction.MINUTES);
+          perMinute[m] = poisson(random, rate * day);
+        }
       }
       double medianMs = Math.exp(Math.log(700) + 1.3 * random.nextGaussian());
       double[] duration =
           quantiles(Math.max(1, medianMs), 0.2 + 0.8 * random.nextDouble(), Z_DURATION);
       out.add(
           new TraceFunction(
-              owner, app, hash(random, hex), trigger(random), perMinute, duration, appMemory));
+              owner, app, hash(random, hex), trigger, perMinute, duration, appMemory));
     }
     writeFiles(dir, out);
     return out;

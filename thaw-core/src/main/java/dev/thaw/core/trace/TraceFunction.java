@@ -47,6 +47,19 @@ public record TraceFunction(
     return n;
   }
 
+  /**
+   * The guest memory a replay gives this function, in MiB: its app's median allocation rounded up
+   * to 64 MiB, within 128..512 (256 when the trace has no memory row for the app). Replays on real
+   * agents and the simulator use this one rule.
+   */
+  public int guestMib() {
+    int mib = 256;
+    if (memoryMb.length == MEMORY_PERCENTILES.length) {
+      mib = (int) Math.ceil(memoryMb[3] / 64.0) * 64;
+    }
+    return Math.max(128, Math.min(512, mib));
+  }
+
   /** A stable short id for this function. */
   public String key() {
     return owner + "/" + app + "/" + function;

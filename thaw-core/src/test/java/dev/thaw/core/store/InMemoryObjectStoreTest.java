@@ -3,6 +3,7 @@ package dev.thaw.core.store;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.thaw.core.time.ManualClock;
 import java.io.IOException;
 import java.time.Duration;
 import java.time.Instant;

@@ -3,7 +3,6 @@ package dev.thaw.node.agent;
 import dev.thaw.core.function.Revision;
 import dev.thaw.core.vmm.MicroVm;
 import dev.thaw.node.protocol.InstanceInfo;
-import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -13,6 +12,7 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.LongSupplier;
+import java.util.function.ToLongFunction;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -165,15 +165,17 @@ final class InstancePool {
     return stopped.size();
   }
 
-  /** Stops idle instances unused for longer than {@code keepAlive}. */
-  void reap(Duration keepAlive) {
+  /** Stops idle instances unused for longer than their revision's window (nanoseconds). */
+  void reap(ToLongFunction<Revision> windowNanos) {
     long now = ticker.getAsLong();
-    for (Deque<Instance> pool : idle.values()) {
+    for (Map.Entry<Revision, Deque<Instance>> e : idle.entrySet()) {
+      Deque<Instance> pool = e.getValue();
+      long window = windowNanos.applyAsLong(e.getKey());
       List<Instance> expired = new ArrayList<>();
       synchronized (pool) {
         pool.removeIf(
             i -> {
-              boolean old = now - i.lastUsed > keepAlive.toNanos();
+              boolean old = now - i.lastUsed > window;
               if (old) {
                 expired.add(i);
               }

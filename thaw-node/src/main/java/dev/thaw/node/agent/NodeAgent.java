@@ -5,6 +5,7 @@ import dev.thaw.core.function.FunctionClient;
 import dev.thaw.core.function.FunctionPaths;
 import dev.thaw.core.function.FunctionSpec;
 import dev.thaw.core.function.Revision;
+import dev.thaw.core.lifecycle.KeepAlivePolicy;
 import dev.thaw.core.vmm.MicroVm;
 import dev.thaw.node.agent.InstancePool.Instance;
 import dev.thaw.node.protocol.ColdStartReport;
@@ -41,7 +42,7 @@ public final class NodeAgent implements AutoCloseable {
 
   private final String name;
   private final SnapshotManager manager;
-  private final Duration keepAlive;
+  private final KeepAlives keepAlives;
   private final int maxInstances;
   private final long memoryBytes;
   private final LongSupplier ticker;
@@ -55,13 +56,13 @@ public final class NodeAgent implements AutoCloseable {
   private NodeAgent(Builder b) {
     this.name = b.name;
     this.manager = Objects.requireNonNull(b.manager, "manager");
-    this.keepAlive = b.keepAlive;
+    this.keepAlives = new KeepAlives(b.keepAlivePolicy, b.ticker);
     this.maxInstances = b.maxInstances;
     this.memoryBytes = b.memoryBytes;
     this.ticker = b.ticker;
     this.client = new FunctionClient(b.invokeTimeout);
     this.pool = new InstancePool(name, maxInstances, ticker);
-    long period = Math.max(100, Math.min(1000, keepAlive.toMillis() / 4));
+    long period = Math.max(100, Math.min(1000, b.keepAlivePolicy.tracker().keepAliveMillis() / 4));
     reaper.scheduleWithFixedDelay(this::reapIdle, period, period, TimeUnit.MILLISECONDS);
   }
 
@@ -131,12 +132,19 @@ public final class NodeAgent implements AutoCloseable {
     } catch (IllegalArgumentException e) {
       throw new Refused(Refused.Kind.INVALID, e.getMessage(), e);
     }
-    Instance instance = pool.takeIdle(revision);
+    keepAlives.started(revision);
+    Instance instance;
     Optional<ColdStartReport> cold = Optional.empty();
-    if (instance == null) {
-      ColdStart start = coldStart(function, revision);
-      instance = pool.register(revision, start.vm(), start instanceof ColdStart.Booted);
-      cold = Optional.of(ColdStartReport.of(start));
+    try {
+      instance = pool.takeIdle(revision);
+      if (instance == null) {
+        ColdStart start = coldStart(function, revision);
+        instance = pool.register(revision, start.vm(), start instanceof ColdStart.Booted);
+        cold = Optional.of(ColdStartReport.of(start));
+      }
+    } catch (RuntimeException e) {
+      keepAlives.ended(revision);
+      throw e;
     }
     // The instance goes back to the pool, or is stopped: whatever becomes of this request.
     boolean answered = false;
@@ -150,6 +158,7 @@ public final class NodeAgent implements AutoCloseable {
       throw new Refused(
           Refused.Kind.FAILED, "instance " + instance.id + " failed: " + e.getMessage(), e);
     } finally {
+      keepAlives.ended(revision);
       if (answered) {
         release(instance, function);
       } else {
@@ -235,7 +244,7 @@ public final class NodeAgent implements AutoCloseable {
 
   /** Stops idle instances whose keep-alive window has passed. */
   void reapIdle() {
-    pool.reap(keepAlive);
+    pool.reap(keepAlives::windowNanos);
   }
 
   public List<InstanceInfo> instances() {
@@ -264,11 +273,11 @@ public final class NodeAgent implements AutoCloseable {
     pool.stopAll();
   }
 
-  /** Builder; defaults: keep-alive 60 s, 8 instances, invocation timeout 30 s. */
+  /** Builder; defaults: keep-alive fixed at 60 s, 8 instances, invocation timeout 30 s. */
   public static final class Builder {
     private String name = "node";
     private SnapshotManager manager;
-    private Duration keepAlive = Duration.ofSeconds(60);
+    private KeepAlivePolicy keepAlivePolicy = KeepAlivePolicy.fixed(Duration.ofSeconds(60));
     private int maxInstances = 8;
     private long memoryBytes = hostMemoryBytes();
     private Duration invokeTimeout = Duration.ofSeconds(30);
@@ -286,12 +295,17 @@ public final class NodeAgent implements AutoCloseable {
       return this;
     }
 
-    /** How long an idle instance stays warm before it is stopped. */
+    /** How long an idle instance stays warm before it is stopped: a fixed window. */
     public Builder keepAlive(Duration keepAlive) {
       if (keepAlive.isNegative() || keepAlive.isZero()) {
         throw new IllegalArgumentException("keep-alive must be positive");
       }
-      this.keepAlive = keepAlive;
+      return keepAlivePolicy(KeepAlivePolicy.fixed(keepAlive));
+    }
+
+    /** How long idle instances stay warm, per revision (e.g. the hybrid histogram policy). */
+    public Builder keepAlivePolicy(KeepAlivePolicy policy) {
+      this.keepAlivePolicy = Objects.requireNonNull(policy);
       return this;
     }
 

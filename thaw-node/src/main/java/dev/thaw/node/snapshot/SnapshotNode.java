@@ -2,6 +2,7 @@ package dev.thaw.node.snapshot;
 
 import dev.thaw.core.cache.CacheAdvertiser;
 import dev.thaw.core.cache.CacheIndex;
+import dev.thaw.core.cache.EvictionPolicy;
 import dev.thaw.core.snapshot.SnapshotManifest;
 import dev.thaw.core.vmm.Vmm;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -64,6 +65,7 @@ public final class SnapshotNode implements AutoCloseable {
     private final SnapshotManifest.Guest guest;
     private final Path dataDir;
     private long capacityBytes = 4L << 30;
+    private EvictionPolicy eviction = EvictionPolicy.leastRecentlyUsed();
     private CacheAdvertiser advertiser = CacheAdvertiser.none();
     private MeterRegistry meters = new SimpleMeterRegistry();
     private UnaryOperator<SnapshotManager.Builder> manager = b -> b;
@@ -80,6 +82,12 @@ public final class SnapshotNode implements AutoCloseable {
         throw new IllegalArgumentException("cache capacity must be positive: " + bytes);
       }
       this.capacityBytes = bytes;
+      return this;
+    }
+
+    /** Which snapshot leaves the cache when space is needed; one policy per node. */
+    public Builder eviction(EvictionPolicy eviction) {
+      this.eviction = Objects.requireNonNull(eviction);
       return this;
     }
 
@@ -112,7 +120,7 @@ public final class SnapshotNode implements AutoCloseable {
       LocalSnapshotCache cache =
           LocalSnapshotCache.open(
               dataDir.resolve("cache"),
-              CacheIndex.builder().capacityBytes(capacityBytes).build(),
+              CacheIndex.builder().capacityBytes(capacityBytes).policy(eviction).build(),
               advertiser,
               vmm.identity(),
               meters);

@@ -10,7 +10,7 @@ import dev.thaw.core.snapshot.SnapshotFile;
 import dev.thaw.core.snapshot.SnapshotFixtures;
 import dev.thaw.core.snapshot.SnapshotManifest;
 import dev.thaw.core.store.InMemoryObjectStore;
-import dev.thaw.core.store.ManualClock;
+import dev.thaw.core.time.ManualClock;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;

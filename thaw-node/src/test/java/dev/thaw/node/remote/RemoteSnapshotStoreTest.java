@@ -14,7 +14,7 @@ import dev.thaw.core.snapshot.SnapshotMismatchException;
 import dev.thaw.core.snapshot.SnapshotStore.FetchedChunk;
 import dev.thaw.core.store.InMemoryObjectStore;
 import dev.thaw.core.store.InMemoryObjectStore.Operation;
-import dev.thaw.core.store.ManualClock;
+import dev.thaw.core.time.ManualClock;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;

@@ -1,0 +1,343 @@
+package dev.thaw.cli;
+
+import dev.thaw.core.config.ByteSize;
+import dev.thaw.core.snapshot.SnapshotMode;
+import dev.thaw.core.trace.MinuteRange;
+import dev.thaw.core.trace.ReplayPlan;
+import dev.thaw.core.trace.TraceFunction;
+import dev.thaw.sim.HonestyCheck;
+import dev.thaw.sim.SimConfig;
+import dev.thaw.sim.SimModel;
+import dev.thaw.sim.SimResult;
+import dev.thaw.sim.Simulator;
+import dev.thaw.sim.TraceRun;
+import dev.thaw.sim.Workload;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/** {@code thaw simulate}: a trace on a simulated cluster, the policies side by side. */
+@Command(
+    name = "simulate",
+    mixinStandardHelpOptions = true,
+    description = {
+      "Replays a trace on a simulated cluster of N nodes on a virtual clock.",
+      "It drives Thaw's own cache, eviction, placement and keep-alive code; start",
+      "latencies and sizes come from this machine's bench results (--model).",
+      "Prints a table per configuration.",
+      "Every option and the trace are checked first: each problem is one line on stderr",
+      "('refused: ...') and the exit status is 2."
+    })
+final class SimulateCommand implements Callable<Integer> {
+  @Spec CommandSpec spec;
+
+  @Option(
+      names = "--trace",
+      description =
+          "Directory of an Azure Functions 2019 trace (or thaw bench gen-trace output)."
+              + " Required unless --against names one.")
+  Path trace;
+
+  @Option(
+      names = "--functions",
+      defaultValue = "0",
+      description = "Functions sampled from the trace; 0: all (default: ${DEFAULT-VALUE}).")
+  int functions;
+
+  @Option(
+      names = "--minutes",
+      defaultValue = "0-1440",
+      description = "Trace minutes, FROM-TO, TO excluded (default: ${DEFAULT-VALUE}).")
+  String minutes;
+
+  @Option(
+      names = "--spread",
+      defaultValue = "exponential",
+      description =
+          "Arrivals within a minute: exponential, uniform, equidistant (default: ${DEFAULT-VALUE}).")
+  String spread;
+
+  @Option(
+      names = "--nodes",
+      defaultValue = "1000",
+      description = "Nodes (default: ${DEFAULT-VALUE}).")
+  int nodes;
+
+  @Option(
+      names = "--cache-per-node",
+      defaultValue = "10GiB",
+      description = "Snapshot cache of each node (default: ${DEFAULT-VALUE}).")
+  String cachePerNode;
+
+  @Option(
+      names = "--max-instances",
+      defaultValue = "64",
+      description = "Instances per node, busy or idle (default: ${DEFAULT-VALUE}).")
+  int maxInstances;
+
+  @Option(
+      names = "--mode",
+      defaultValue = "remote",
+      description = "Snapshot mode: disabled, local, remote (default: ${DEFAULT-VALUE}).")
+  String mode;
+
+  @Option(
+      names = "--placement",
+      defaultValue = "snapshot-aware",
+      description = "default or snapshot-aware (default: ${DEFAULT-VALUE}).")
+  String placement;
+
+  @Option(
+      names = "--eviction",
+      defaultValue = "lru",
+      description = "lru or gdsf (default: ${DEFAULT-VALUE}).")
+  String eviction;
+
+  @Option(
+      names = "--keep-alive",
+      defaultValue = "fixed",
+      description =
+          "fixed, or hybrid (the histogram policy of Serverless in the Wild)"
+              + " (default: ${DEFAULT-VALUE}).")
+  String keepAlive;
+
+  @Option(
+      names = "--keep-alive-window",
+      defaultValue = "10m",
+      converter = DurationConverter.class,
+      description = "The fixed window, and hybrid's fallback (default: ${DEFAULT-VALUE}).")
+  Duration keepAliveWindow;
+
+  @Option(
+      names = "--prefetch",
+      defaultValue = "off",
+      description =
+          "off, or predicted (snapshots fetched ahead from inter-arrival histograms)"
+              + " (default: ${DEFAULT-VALUE}).")
+  String prefetch;
+
+  @Option(
+      names = "--compare",
+      arity = "0..1",
+      fallbackValue = "placement,eviction,keep-alive,prefetch",
+      description =
+          "Run every combination of the named policies (placement, eviction, keep-alive,"
+              + " prefetch; all four when none is named) side by side.")
+  String compare;
+
+  @Option(
+      names = "--model",
+      description =
+          "JSON written by thaw bench vm, snapshots, remote or warm --json; overrides the"
+              + " committed model, in order. Repeatable.")
+  List<Path> model = new ArrayList<>();
+
+  @Option(
+      names = "--seed",
+      defaultValue = "1",
+      description = "Seed of arrivals, placement ties and latencies (default: ${DEFAULT-VALUE}).")
+  long seed;
+
+  @Option(
+      names = "--report",
+      description = "Write report.html with plots and the sweeps into this directory.")
+  Path report;
+
+  @Option(
+      names = "--sweep-nodes",
+      split = ",",
+      defaultValue = "10,50,100,500,1000,5000",
+      description = "Cluster sizes of the report's sweep (default: ${DEFAULT-VALUE}).")
+  List<Integer> sweepNodes;
+
+  @Option(
+      names = "--sweep-cache",
+      split = ",",
+      defaultValue = "1GiB,2GiB,4GiB,8GiB,16GiB",
+      description = "Caches per node of the report's sweep (default: ${DEFAULT-VALUE}).")
+  List<String> sweepCache;
+
+  @Option(
+      names = "--against",
+      description =
+          "JSON of thaw bench trace --json: simulate the very same invocations with the same"
+              + " options and set the measured and simulated starts side by side.")
+  Path against;
+
+  @Mixin JsonOutput json;
+
+  /** A problem with the options or the trace, said in one line each. */
+  static final class Refusal extends Exception {
+    private static final long serialVersionUID = 1L;
+
+    Refusal(String message) {
+      super(message);
+    }
+  }
+
+  @Override
+  public Integer call() throws Exception {
+    SimulationPlan plan;
+    try {
+      plan = SimulationPlan.prepare(this);
+    } catch (Refusal r) {
+      for (String line : r.getMessage().split("\n")) {
+        System.err.println("refused: " + line);
+      }
+      return 2;
+    }
+    System.out.printf(
+        Locale.ROOT,
+        "thaw simulate: %d functions, %,d invocations, minutes %s; %s%n",
+        plan.functions().size(),
+        plan.workload().invocations(),
+        plan.range(),
+        String.join("; ", plan.model().sources()));
+    List<SimResult> results = new ArrayList<>();
+    for (SimConfig c : plan.configs()) {
+      results.add(run(plan, c));
+    }
+    System.out.println();
+    System.out.print(SimulationTable.of(results));
+    if (plan.measured() != null) {
+      HonestyCheck check =
+          new HonestyCheck(plan.measured().counts(), TraceRun.StartCounts.of(results.get(0)));
+      System.out.println();
+      System.out.print(check.table());
+      System.out.println(
+          "honesty check: "
+              + (check.passes()
+                  ? "passes (counts within 10%, local-hit share within 5 points)"
+                  : "FAILS"));
+    }
+    List<SimResult> byNodes = new ArrayList<>();
+    List<SimResult> byCache = new ArrayList<>();
+    if (report != null) {
+      SimConfig base = plan.configs().get(0);
+      for (int n : sweepNodes) {
+        for (String p : List.of("default", "snapshot-aware")) {
+          byNodes.add(
+              run(
+                  plan,
+                  base.withNodes(n)
+                      .withPolicies(p, base.eviction(), base.keepAlive(), base.prefetch())));
+        }
+      }
+      for (String size : sweepCache) {
+        for (String p : List.of("default", "snapshot-aware")) {
+          for (String e : List.of("lru", "gdsf")) {
+            byCache.add(
+                run(
+                    plan,
+                    base.withCache(ByteSize.parse(size))
+                        .withPolicies(p, e, base.keepAlive(), base.prefetch())));
+          }
+        }
+      }
+      Path page =
+          SimulationReport.write(
+              report, Reports.provenance(spec, null), plan, results, byNodes, byCache);
+      System.out.println("report with plots: " + page);
+    }
+    json.write(
+        doc -> {
+          doc.put("trace", plan.trace().toString());
+          doc.put("minutes", plan.range().toString());
+          doc.put("functions", plan.functions().size());
+          doc.put("model", plan.model());
+          doc.put("results", results.stream().map(SimulateCommand::json).toList());
+          if (report != null) {
+            doc.put("sweepNodes", byNodes.stream().map(SimulateCommand::json).toList());
+            doc.put("sweepCache", byCache.stream().map(SimulateCommand::json).toList());
+          }
+        },
+        System.out);
+    return 0;
+  }
+
+  private static SimResult run(SimulationPlan plan, SimConfig c) {
+    System.out.printf(
+        Locale.ROOT,
+        "  running %s on %d nodes, %s cache each…%n",
+        c.label(),
+        c.nodes(),
+        ByteSize.format(c.cacheBytesPerNode()));
+    SimResult r = new Simulator(plan.workload(), c, plan.model()).run(System.out::println);
+    System.out.printf(
+        Locale.ROOT,
+        "  %s: %,d invocations in %.1f s, %,.0f invocations/s%n",
+        c.label(),
+        r.invocations(),
+        r.wallSeconds(),
+        r.invocationsPerSecond());
+    return r;
+  }
+
+  static Map<String, Object> json(SimResult r) {
+    Map<String, Object> m = new LinkedHashMap<>();
+    m.put("configuration", r.configuration());
+    m.put("nodes", r.nodes());
+    m.put("cacheBytesPerNode", r.cacheBytesPerNode());
+    m.put("invocations", r.invocations());
+    m.put("warm", r.warm());
+    m.put("localRestores", r.localRestores());
+    m.put("remoteRestores", r.remoteRestores());
+    m.put("boots", r.boots());
+    m.put("rejected", r.rejected());
+    m.put("prewarms", r.prewarms());
+    m.put("prefetches", r.prefetches());
+    m.put("localHitShare", r.localHitShare());
+    m.put("remoteBytes", r.remoteBytes());
+    m.put("p50StartMs", r.p50StartMs());
+    m.put("p99StartMs", r.p99StartMs());
+    m.put("idleGibHours", r.idleGibHours());
+    m.put("wallSeconds", r.wallSeconds());
+    m.put("invocationsPerSecond", r.invocationsPerSecond());
+    return m;
+  }
+
+  /** The checked options and the trace, ready to run: nothing run yet. */
+  record SimulationPlan(
+      Path trace,
+      MinuteRange range,
+      List<TraceFunction> functions,
+      Workload workload,
+      SimModel model,
+      List<SimConfig> configs,
+      TraceRun measured) {
+
+    static SimulationPlan prepare(SimulateCommand o) throws Refusal {
+      return new SimulationPlanner(o).plan();
+    }
+  }
+
+  /** The snapshot mode, or null with a problem naming the option. */
+  static SnapshotMode mode(String text, List<String> problems) {
+    try {
+      return SnapshotMode.parse(text);
+    } catch (IllegalArgumentException e) {
+      problems.add("--mode: " + e.getMessage());
+      return null;
+    }
+  }
+
+  /** The spread of arrivals within a minute, or null with a problem naming the option. */
+  static ReplayPlan.Spread spread(String text, List<String> problems) {
+    try {
+      return ReplayPlan.Spread.parse(text);
+    } catch (IllegalArgumentException e) {
+      problems.add("--spread: " + e.getMessage());
+      return null;
+    }
+  }
+}

@@ -1,0 +1,264 @@
+package dev.thaw.cli;
+
+import dev.thaw.cli.SimulateCommand.Refusal;
+import dev.thaw.cli.SimulateCommand.SimulationPlan;
+import dev.thaw.core.cache.EvictionPolicy;
+import dev.thaw.core.config.ByteSize;
+import dev.thaw.core.lifecycle.KeepAlivePolicy;
+import dev.thaw.core.placement.PlacementScorer;
+import dev.thaw.core.snapshot.SnapshotMode;
+import dev.thaw.core.trace.AzureTrace;
+import dev.thaw.core.trace.MinuteRange;
+import dev.thaw.core.trace.ReplayPlan;
+import dev.thaw.core.trace.TraceFormatException;
+import dev.thaw.core.trace.TraceFunction;
+import dev.thaw.sim.SimConfig;
+import dev.thaw.sim.SimModel;
+import dev.thaw.sim.TraceRun;
+import dev.thaw.sim.Workload;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Set;
+import tools.jackson.core.JacksonException;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
+
+/**
+ * Checks {@code thaw simulate}'s options, reads the model, the trace and (with {@code --against})
+ * the bench run to reproduce, and lists the configurations to run. Option problems are reported all
+ * together; nothing runs before every check passed.
+ */
+final class SimulationPlanner {
+  private static final Set<String> DIMENSIONS =
+      Set.of("placement", "eviction", "keep-alive", "prefetch");
+
+  /** Beyond these a run is a typo, not an experiment: arrays per node and per instance slot. */
+  static final int MOST_NODES = 1_000_000;
+
+  static final int MOST_INSTANCES = 100_000;
+
+  private final SimulateCommand o;
+  private final List<String> problems = new ArrayList<>();
+
+  SimulationPlanner(SimulateCommand options) {
+    this.o = options;
+  }
+
+  SimulationPlan plan() throws Refusal {
+    TraceRun measured = o.against == null ? null : readAgainst();
+    MinuteRange range = null;
+    try {
+      range = MinuteRange.parse(measured != null ? measured.minutes() : o.minutes);
+    } catch (IllegalArgumentException e) {
+      problems.add("--minutes " + o.minutes + ": " + e.getMessage());
+    }
+    ReplayPlan.Spread spread =
+        SimulateCommand.spread(measured != null ? measured.spread() : o.spread, problems);
+    if (o.functions < 0) {
+      problems.add("--functions must be 0 (all) or more, not " + o.functions);
+    }
+    SnapshotMode mode = SimulateCommand.mode(measured != null ? measured.mode() : o.mode, problems);
+    long cache = bytes("--cache-per-node", o.cachePerNode);
+    if (o.nodes < 1 || o.nodes > MOST_NODES) {
+      problems.add("--nodes must be within 1.." + MOST_NODES + ", not " + o.nodes);
+    }
+    if (o.maxInstances < 1 || o.maxInstances > MOST_INSTANCES) {
+      problems.add(
+          "--max-instances must be within 1.." + MOST_INSTANCES + ", not " + o.maxInstances);
+    }
+    check("--placement", () -> PlacementScorer.named(o.placement));
+    check("--eviction", () -> EvictionPolicy.named(o.eviction));
+    check("--keep-alive", () -> KeepAlivePolicy.named(o.keepAlive, Duration.ofMinutes(10)));
+    if (o.keepAliveWindow.isNegative() || o.keepAliveWindow.isZero()) {
+      problems.add("--keep-alive-window must be positive, not " + o.keepAliveWindow);
+    }
+    if (o.prefetch == null
+        || !Set.of("off", "predicted").contains(o.prefetch.toLowerCase(Locale.ROOT))) {
+      problems.add("--prefetch must be off or predicted, not '" + o.prefetch + "'");
+    }
+    Set<String> compared = new LinkedHashSet<>();
+    if (o.compare != null) {
+      for (String d : o.compare.split(",")) {
+        String dim = d.trim().toLowerCase(Locale.ROOT);
+        if (!DIMENSIONS.contains(dim)) {
+          problems.add(
+              "--compare names placement, eviction, keep-alive or prefetch, not '" + d + "'");
+        }
+        compared.add(dim);
+      }
+    }
+    for (int n : o.sweepNodes) {
+      if (n < 1 || n > MOST_NODES) {
+        problems.add("--sweep-nodes must each be within 1.." + MOST_NODES + ", not " + n);
+      }
+    }
+    for (String s : o.sweepCache) {
+      bytes("--sweep-cache", s);
+    }
+    List<SimConfig> configs = new ArrayList<>();
+    if (mode != null && cache > 0 && problems.isEmpty()) {
+      configs = configs(measured, mode, cache, compared);
+    }
+    SimModel model = null;
+    try {
+      model = SimModel.withBenchFiles(o.model);
+    } catch (IllegalArgumentException e) {
+      problems.add("--model " + e.getMessage());
+    }
+    Path trace = o.trace != null ? o.trace : measured != null ? Path.of(measured.trace()) : null;
+    if (trace == null) {
+      problems.add("--trace is required (a trace directory), unless --against names one");
+    }
+    if (!problems.isEmpty()) {
+      throw new Refusal(String.join("\n", problems));
+    }
+    List<TraceFunction> all = read(trace);
+    Workload workload;
+    List<TraceFunction> functions;
+    if (measured != null) {
+      functions = ReplayPlan.sample(all, range, measured.functions(), measured.seed());
+      if (functions.isEmpty()) {
+        throw new Refusal("no invocations in minutes " + range + " of --trace " + trace);
+      }
+      ReplayPlan plan =
+          ReplayPlan.of(
+              functions,
+              range.from(),
+              range.to(),
+              measured.minuteMillis(),
+              spread,
+              measured.seed());
+      workload = Workload.of(plan, functions);
+    } else {
+      functions = o.functions == 0 ? all : ReplayPlan.sample(all, range, o.functions, o.seed);
+      workload = Workload.streamed(functions, range.from(), range.to(), 60_000, spread);
+    }
+    return new SimulationPlan(trace, range, functions, workload, model, configs, measured);
+  }
+
+  private List<SimConfig> configs(
+      TraceRun measured, SnapshotMode mode, long cache, Set<String> compared) {
+    if (measured != null) {
+      try {
+        return List.of(
+            new SimConfig(
+                measured.nodes(),
+                measured.cacheBytesPerNode(),
+                measured.maxInstances(),
+                measured.placement(),
+                "lru",
+                "fixed",
+                Duration.ofMillis(measured.keepAliveMs()),
+                false,
+                mode,
+                measured.seed()));
+      } catch (IllegalArgumentException e) {
+        problems.add("--against " + o.against + ": " + e.getMessage());
+        return List.of();
+      }
+    }
+    List<String> placements =
+        compared.contains("placement")
+            ? List.of("default", "snapshot-aware")
+            : List.of(o.placement);
+    List<String> evictions =
+        compared.contains("eviction") ? List.of("lru", "gdsf") : List.of(o.eviction);
+    List<String> keepAlives =
+        compared.contains("keep-alive") ? List.of("fixed", "hybrid") : List.of(o.keepAlive);
+    boolean chosen = "predicted".equalsIgnoreCase(o.prefetch);
+    List<Boolean> prefetches =
+        compared.contains("prefetch") ? List.of(false, true) : List.of(chosen);
+    List<SimConfig> out = new ArrayList<>();
+    try {
+      for (String p : placements) {
+        for (String e : evictions) {
+          for (String k : keepAlives) {
+            for (boolean f : prefetches) {
+              out.add(
+                  new SimConfig(
+                      o.nodes, cache, o.maxInstances, p, e, k, o.keepAliveWindow, f, mode, o.seed));
+            }
+          }
+        }
+      }
+    } catch (IllegalArgumentException e) {
+      problems.add(e.getMessage());
+    }
+    return out;
+  }
+
+  private void check(String option, Runnable parse) {
+    try {
+      parse.run();
+    } catch (IllegalArgumentException e) {
+      problems.add(option + ": " + e.getMessage());
+    }
+  }
+
+  private long bytes(String option, String text) {
+    try {
+      long b = ByteSize.parse(text);
+      if (b <= 0) {
+        problems.add(option + " must be positive, not " + text);
+      }
+      return b;
+    } catch (IllegalArgumentException e) {
+      problems.add(option + " " + text + ": " + e.getMessage());
+      return -1;
+    }
+  }
+
+  private TraceRun readAgainst() throws Refusal {
+    JsonNode doc;
+    try {
+      doc = JsonMapper.builder().build().readTree(Files.readString(o.against));
+    } catch (NoSuchFileException e) {
+      throw new Refusal("--against " + o.against + ": no such file");
+    } catch (IOException e) {
+      throw new Refusal("--against " + o.against + ": cannot be read: " + e.getMessage());
+    } catch (JacksonException e) {
+      throw new Refusal("--against " + o.against + ": not JSON (" + e.getOriginalMessage() + ")");
+    }
+    JsonNode run = doc.path("benchTrace");
+    if (!run.isObject()) {
+      throw new Refusal(
+          "--against "
+              + o.against
+              + ": not the JSON of thaw bench trace --json (no \"benchTrace\" object)");
+    }
+    try {
+      return JsonMapper.builder().build().treeToValue(run, TraceRun.class);
+    } catch (JacksonException | IllegalArgumentException e) {
+      throw new Refusal("--against " + o.against + ": " + e.getMessage());
+    }
+  }
+
+  private static List<TraceFunction> read(Path trace) throws Refusal {
+    try {
+      List<TraceFunction> all = AzureTrace.read(trace);
+      if (all.isEmpty()) {
+        throw new Refusal(
+            "--trace " + trace + ": no function has both invocation counts and durations");
+      }
+      return all;
+    } catch (TraceFormatException e) {
+      throw new Refusal("--trace " + trace + ": " + e.getMessage());
+    } catch (NoSuchFileException e) {
+      throw new Refusal(
+          "--trace "
+              + trace
+              + ": "
+              + (e.getReason() != null ? e.getReason() : "no such file: " + e.getFile()));
+    } catch (IOException | UncheckedIOException e) {
+      throw new Refusal("--trace " + trace + ": " + e.getMessage());
+    }
+  }
+}

@@ -1,0 +1,214 @@
+package dev.thaw.cli;
+
+import dev.thaw.bench.LatencyReport;
+import dev.thaw.cli.SimulateCommand.SimulationPlan;
+import dev.thaw.sim.SimResult;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.ToDoubleFunction;
+import org.knowm.xchart.BitmapEncoder;
+import org.knowm.xchart.CategoryChart;
+import org.knowm.xchart.CategoryChartBuilder;
+import org.knowm.xchart.XYChart;
+import org.knowm.xchart.XYChartBuilder;
+import org.knowm.xchart.internal.chartpart.Chart;
+import org.knowm.xchart.style.markers.SeriesMarkers;
+
+/**
+ * {@code thaw simulate --report}: {@code report.html} with the table, the starts and remote bytes
+ * of each configuration, and the sweeps over cluster size and cache per node (PNGs beside it,
+ * inlined in the page).
+ */
+final class SimulationReport {
+  private static final int WIDTH = 900;
+  private static final int HEIGHT = 520;
+
+  private SimulationReport() {}
+
+  static Path write(
+      Path dir,
+      LatencyReport.Provenance provenance,
+      SimulationPlan plan,
+      List<SimResult> results,
+      List<SimResult> byNodes,
+      List<SimResult> byCache)
+      throws IOException {
+    System.setProperty("java.awt.headless", "true");
+    Files.createDirectories(dir);
+    Map<String, Chart<?, ?>> charts = new LinkedHashMap<>();
+    charts.put("starts", starts(results));
+    charts.put("remote-bytes", remoteBytes(results));
+    if (!byNodes.isEmpty()) {
+      charts.put(
+          "sweep-nodes-remote",
+          sweep(
+              "Remote restores by cluster size",
+              "nodes (log scale)",
+              "remote restores",
+              byNodes,
+              r -> r.nodes(),
+              r -> r.remoteRestores(),
+              true));
+      charts.put(
+          "sweep-nodes-local",
+          sweep(
+              "Local-hit share of restores by cluster size",
+              "nodes (log scale)",
+              "local hits, % of restores",
+              byNodes,
+              r -> r.nodes(),
+              r -> 100 * r.localHitShare(),
+              true));
+    }
+    if (!byCache.isEmpty()) {
+      charts.put(
+          "sweep-cache-local",
+          sweep(
+              "Local-hit share by cache per node",
+              "cache per node, GiB",
+              "local hits, % of restores",
+              byCache,
+              r -> r.cacheBytesPerNode() / (double) (1L << 30),
+              r -> 100 * r.localHitShare(),
+              false));
+      charts.put(
+          "sweep-cache-remote",
+          sweep(
+              "Bytes from remote storage by cache per node",
+              "cache per node, GiB",
+              "GiB read from remote storage",
+              byCache,
+              r -> r.cacheBytesPerNode() / (double) (1L << 30),
+              r -> r.remoteBytes() / (double) (1L << 30),
+              false));
+    }
+    StringBuilder html = new StringBuilder();
+    html.append("<!doctype html><html><head><meta charset=\"utf-8\"><title>thaw simulate")
+        .append("</title><style>body{font-family:sans-serif;margin:2em;max-width:1100px}")
+        .append("pre{font-size:85%}.src{color:#444;font-size:90%}</style></head><body>")
+        .append("<h1>thaw simulate</h1><p class=\"src\">")
+        .append(escape(provenance.command()))
+        .append(" on ")
+        .append(escape(provenance.machine()))
+        .append(". Trace: ")
+        .append(escape(plan.trace().getFileName().toString()))
+        .append(", minutes ")
+        .append(plan.range())
+        .append(", ")
+        .append(plan.functions().size())
+        .append(" functions. Model: ")
+        .append(escape(String.join("; ", plan.model().sources())))
+        .append(".</p><pre>")
+        .append(escape(SimulationTable.of(results)))
+        .append("</pre>");
+    if (!byNodes.isEmpty()) {
+      html.append("<h2>Sweep over cluster size</h2><pre>")
+          .append(escape(SimulationTable.of(byNodes)))
+          .append("</pre>");
+    }
+    if (!byCache.isEmpty()) {
+      html.append("<h2>Sweep over cache per node</h2><pre>")
+          .append(escape(SimulationTable.of(byCache)))
+          .append("</pre>");
+    }
+    for (var e : charts.entrySet()) {
+      Path png = dir.resolve(e.getKey() + ".png");
+      BitmapEncoder.saveBitmap(e.getValue(), png.toString(), BitmapEncoder.BitmapFormat.PNG);
+      html.append("<h2>")
+          .append(escape(e.getValue().getTitle()))
+          .append("</h2><img alt=\"")
+          .append(e.getKey())
+          .append("\" src=\"data:image/png;base64,")
+          .append(Base64.getEncoder().encodeToString(Files.readAllBytes(png)))
+          .append("\">");
+    }
+    html.append("</body></html>\n");
+    Path page = dir.resolve("report.html");
+    Files.writeString(page, html);
+    return page;
+  }
+
+  private static CategoryChart starts(List<SimResult> results) {
+    CategoryChart chart =
+        new CategoryChartBuilder()
+            .width(WIDTH)
+            .height(HEIGHT)
+            .title("Cold starts by configuration")
+            .yAxisTitle("cold starts")
+            .build();
+    chart.getStyler().setStacked(true).setXAxisLabelRotation(20);
+    List<String> names = results.stream().map(SimResult::configuration).toList();
+    chart.addSeries(
+        "local restore", names, results.stream().map(r -> (Number) r.localRestores()).toList());
+    chart.addSeries(
+        "remote restore", names, results.stream().map(r -> (Number) r.remoteRestores()).toList());
+    chart.addSeries("boot", names, results.stream().map(r -> (Number) r.boots()).toList());
+    return chart;
+  }
+
+  private static CategoryChart remoteBytes(List<SimResult> results) {
+    CategoryChart chart =
+        new CategoryChartBuilder()
+            .width(WIDTH)
+            .height(HEIGHT)
+            .title("Bytes read from remote storage")
+            .yAxisTitle("GiB")
+            .build();
+    chart.getStyler().setXAxisLabelRotation(20).setLegendVisible(false);
+    chart.addSeries(
+        "remote GiB",
+        results.stream().map(SimResult::configuration).toList(),
+        results.stream().map(r -> (Number) (r.remoteBytes() / (double) (1L << 30))).toList());
+    return chart;
+  }
+
+  /** One line per configuration label, over the swept quantity. */
+  private static XYChart sweep(
+      String title,
+      String xTitle,
+      String yTitle,
+      List<SimResult> runs,
+      ToDoubleFunction<SimResult> x,
+      ToDoubleFunction<SimResult> y,
+      boolean logX) {
+    XYChart chart =
+        new XYChartBuilder()
+            .width(WIDTH)
+            .height(HEIGHT)
+            .title(title)
+            .xAxisTitle(xTitle)
+            .yAxisTitle(yTitle)
+            .build();
+    chart
+        .getStyler()
+        .setXAxisLogarithmic(logX)
+        .setXAxisDecimalPattern("#,##0.#")
+        .setYAxisDecimalPattern("#,##0.#");
+    Map<String, List<SimResult>> lines = new LinkedHashMap<>();
+    for (SimResult r : runs) {
+      lines.computeIfAbsent(r.configuration(), k -> new ArrayList<>()).add(r);
+    }
+    lines.forEach(
+        (name, rs) ->
+            chart
+                .addSeries(
+                    name,
+                    rs.stream().mapToDouble(x).toArray(),
+                    rs.stream().mapToDouble(y).toArray())
+                .setMarker(SeriesMarkers.CIRCLE));
+    return chart;
+  }
+
+  private static String escape(String s) {
+    return s.replace("&", "&amp;")
+        .replace("<", "&lt;")
+        .replace(">", "&gt;")
+        .replace("\"", "&quot;");
+  }
+}

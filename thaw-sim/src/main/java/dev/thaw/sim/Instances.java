@@ -1,0 +1,73 @@
+package dev.thaw.sim;
+
+import java.util.Arrays;
+
+/**
+ * The simulated instances as parallel primitive arrays, with a free list so that slots are reused:
+ * a day of millions of cold starts needs arrays as large as the most instances alive at once. The
+ * generation of a slot changes each time it is reused, so an event for an instance that has since
+ * stopped is recognised and dropped.
+ */
+final class Instances {
+  int count;
+  int[] fn = new int[1024];
+  int[] node = new int[1024];
+  int[] state = new int[1024];
+  int[] gen = new int[1024];
+  long[] idleSince = new long[1024];
+  long[] expireAt = new long[1024];
+  long[] pendingAt = new long[1024];
+  boolean[] expiryPending = new boolean[1024];
+  boolean[] needsSnapshot = new boolean[1024];
+  int[] fnPrev = new int[1024];
+  int[] fnNext = new int[1024];
+  int[] ndPrev = new int[1024];
+  int[] ndNext = new int[1024];
+  private int[] free = new int[1024];
+  private int freeCount;
+
+  /** A live instance of function {@code f} on {@code n} (state 1, busy); returns its slot. */
+  int allocate(int f, int n) {
+    int i;
+    if (freeCount > 0) {
+      i = free[--freeCount];
+    } else {
+      if (count == fn.length) {
+        grow(count * 2);
+      }
+      i = count++;
+    }
+    fn[i] = f;
+    node[i] = n;
+    state[i] = 1;
+    gen[i]++;
+    expiryPending[i] = false;
+    needsSnapshot[i] = false;
+    return i;
+  }
+
+  /** Frees slot {@code i} (state 0). */
+  void release(int i) {
+    state[i] = 0;
+    if (freeCount == free.length) {
+      free = Arrays.copyOf(free, free.length * 2);
+    }
+    free[freeCount++] = i;
+  }
+
+  private void grow(int size) {
+    fn = Arrays.copyOf(fn, size);
+    node = Arrays.copyOf(node, size);
+    state = Arrays.copyOf(state, size);
+    gen = Arrays.copyOf(gen, size);
+    idleSince = Arrays.copyOf(idleSince, size);
+    expireAt = Arrays.copyOf(expireAt, size);
+    pendingAt = Arrays.copyOf(pendingAt, size);
+    expiryPending = Arrays.copyOf(expiryPending, size);
+    needsSnapshot = Arrays.copyOf(needsSnapshot, size);
+    fnPrev = Arrays.copyOf(fnPrev, size);
+    fnNext = Arrays.copyOf(fnNext, size);
+    ndPrev = Arrays.copyOf(ndPrev, size);
+    ndNext = Arrays.copyOf(ndNext, size);
+  }
+}

@@ -1,0 +1,110 @@
+package dev.thaw.sim;
+
+import dev.thaw.core.cache.EvictionPolicy;
+import dev.thaw.core.lifecycle.KeepAlivePolicy;
+import dev.thaw.core.placement.PlacementScorer;
+import dev.thaw.core.snapshot.SnapshotMode;
+import java.time.Duration;
+import java.util.Locale;
+import java.util.Objects;
+
+/**
+ * One simulated cluster and its policies.
+ *
+ * @param nodes node agents
+ * @param cacheBytesPerNode bound of each node's snapshot cache
+ * @param instancesPerNode instances a node runs at once, busy or idle (the agents' {@code
+ *     --max-instances})
+ * @param placement {@code default} or {@code snapshot-aware} ({@link PlacementScorer#named})
+ * @param eviction {@code lru} or {@code gdsf} ({@link EvictionPolicy#named})
+ * @param keepAlive {@code fixed} or {@code hybrid} ({@link KeepAlivePolicy#named})
+ * @param keepAliveWindow the fixed window, and the hybrid policy's fallback
+ * @param prefetch whether snapshots are fetched ahead into a node's cache when a function's
+ *     inter-arrival histogram predicts its next cold start
+ * @param mode snapshot mode of every node
+ * @param seed seed of placement's tie-breaks and of the modelled latencies
+ */
+public record SimConfig(
+    int nodes,
+    long cacheBytesPerNode,
+    int instancesPerNode,
+    String placement,
+    String eviction,
+    String keepAlive,
+    Duration keepAliveWindow,
+    boolean prefetch,
+    SnapshotMode mode,
+    long seed) {
+  public SimConfig {
+    if (nodes < 1) {
+      throw new IllegalArgumentException("nodes must be at least 1, not " + nodes);
+    }
+    if (cacheBytesPerNode <= 0) {
+      throw new IllegalArgumentException("cache per node must be positive");
+    }
+    if (instancesPerNode < 1) {
+      throw new IllegalArgumentException("instances per node must be at least 1");
+    }
+    Objects.requireNonNull(mode, "mode");
+    placement = placement.trim().toLowerCase(Locale.ROOT);
+    eviction = eviction.trim().toLowerCase(Locale.ROOT);
+    keepAlive = keepAlive.trim().toLowerCase(Locale.ROOT);
+    // Checked here so that a bad name fails before a long run, with the policy's own message.
+    PlacementScorer.named(placement);
+    EvictionPolicy.named(eviction);
+    KeepAlivePolicy.named(keepAlive, keepAliveWindow);
+  }
+
+  public SimConfig withNodes(int n) {
+    return new SimConfig(
+        n,
+        cacheBytesPerNode,
+        instancesPerNode,
+        placement,
+        eviction,
+        keepAlive,
+        keepAliveWindow,
+        prefetch,
+        mode,
+        seed);
+  }
+
+  public SimConfig withCache(long bytes) {
+    return new SimConfig(
+        nodes,
+        bytes,
+        instancesPerNode,
+        placement,
+        eviction,
+        keepAlive,
+        keepAliveWindow,
+        prefetch,
+        mode,
+        seed);
+  }
+
+  public SimConfig withPolicies(
+      String placement, String eviction, String keepAlive, boolean prefetch) {
+    return new SimConfig(
+        nodes,
+        cacheBytesPerNode,
+        instancesPerNode,
+        placement,
+        eviction,
+        keepAlive,
+        keepAliveWindow,
+        prefetch,
+        mode,
+        seed);
+  }
+
+  /** The policies in a few words: {@code snapshot-aware, gdsf, hybrid, prefetch}. */
+  public String label() {
+    return placement
+        + ", "
+        + eviction
+        + ", "
+        + KeepAlivePolicy.named(keepAlive, keepAliveWindow).label()
+        + (prefetch ? ", prefetch" : "");
+  }
+}

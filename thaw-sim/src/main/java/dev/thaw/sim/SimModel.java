@@ -1,0 +1,215 @@
+package dev.thaw.sim;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import tools.jackson.core.JacksonException;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
+
+/**
+ * What a start costs, in time and bytes, as this machine's benches measured it. Built from their
+ * {@code --json} documents, later ones overriding earlier ones:
+ *
+ * <ul>
+ *   <li>{@code thaw bench vm}: {@code coldBootMs} → boot, {@code restoreMs} → local restore;
+ *   <li>{@code thaw bench snapshots}: "no snapshot" → boot, "local snapshot" → local restore,
+ *       "remote, cached (fetch)" → remote restore;
+ *   <li>{@code thaw bench remote}: "local restore" → local restore, "remote, chunks" → remote
+ *       restore with its {@code bytesPerRestore} for a guest of {@code guestMemoryBytes};
+ *   <li>{@code thaw bench warm}: "gateway, kept alive" median → warm start;
+ *   <li>a document {@code {"model": {...}}} may set any field of this record by name.
+ * </ul>
+ *
+ * A remote restore of a function with {@code g} bytes of guest memory costs a local restore plus
+ * the bench's difference between remote and local at the same percentile, scaled by {@code g ÷
+ * benchGuestBytes}; it reads {@code remoteBytesPerRestore × g ÷ benchGuestBytes} bytes. A cache
+ * entry takes {@code cacheBytesPerGuestByte × g} bytes (the memory file is the guest's RAM). A boot
+ * does not depend on memory under TCG.
+ *
+ * @param boot time from request to first answer of a booted instance
+ * @param localRestore the same, restored from the node's cache
+ * @param remoteRestore the same, restored from remote storage, for the bench's guest
+ * @param warmMs a warm start through the gateway
+ * @param snapshotMs after a boot's first answer: snapshot, verifying clone, commit and upload
+ * @param benchGuestBytes guest memory of the bench's function
+ * @param remoteBytesPerRestore bytes read from remote storage per remote restore of that guest
+ * @param cacheBytesPerGuestByte cache bytes per byte of guest memory
+ * @param sources where the figures came from
+ */
+public record SimModel(
+    Quantiles boot,
+    Quantiles localRestore,
+    Quantiles remoteRestore,
+    double warmMs,
+    double snapshotMs,
+    long benchGuestBytes,
+    long remoteBytesPerRestore,
+    double cacheBytesPerGuestByte,
+    List<String> sources) {
+  private static final JsonMapper JSON = JsonMapper.builder().build();
+
+  /** The committed defaults: bench runs on the reference machine (see the README). */
+  public static final String DEFAULTS = "model-defaults.json";
+
+  public SimModel {
+    Objects.requireNonNull(boot, "boot");
+    Objects.requireNonNull(localRestore, "localRestore");
+    Objects.requireNonNull(remoteRestore, "remoteRestore");
+    sources = List.copyOf(sources);
+    if (benchGuestBytes <= 0 || remoteBytesPerRestore < 0 || cacheBytesPerGuestByte <= 0) {
+      throw new IllegalArgumentException("sizes of the model must be positive");
+    }
+    if (warmMs < 0 || snapshotMs < 0) {
+      throw new IllegalArgumentException("times of the model must not be negative");
+    }
+  }
+
+  /** The committed defaults. */
+  public static SimModel defaults() {
+    try (InputStream in = SimModel.class.getResourceAsStream(DEFAULTS)) {
+      JsonNode doc = JSON.readTree(in);
+      List<JsonNode> docs = new ArrayList<>();
+      doc.path("documents").forEach(docs::add);
+      return from(docs, List.of("committed defaults (" + doc.path("source").asString() + ")"));
+    } catch (IOException | JacksonException e) {
+      throw new IllegalStateException("the simulator's committed model cannot be read", e);
+    }
+  }
+
+  /**
+   * The defaults overridden by bench JSON files, in order.
+   *
+   * @throws IllegalArgumentException naming the file and what is wrong with it
+   */
+  public static SimModel withBenchFiles(List<Path> files) {
+    SimModel m = defaults();
+    for (Path f : files) {
+      JsonNode doc;
+      try {
+        doc = JSON.readTree(Files.readString(f));
+      } catch (IOException e) {
+        throw new IllegalArgumentException(f + ": cannot be read (" + e.getMessage() + ")", e);
+      } catch (JacksonException e) {
+        throw new IllegalArgumentException(f + ": not JSON (" + e.getOriginalMessage() + ")", e);
+      }
+      m = m.apply(doc, f.toString());
+    }
+    return m;
+  }
+
+  private static SimModel from(List<JsonNode> docs, List<String> sources) {
+    SimModel m =
+        new SimModel(
+            Quantiles.constant(8000),
+            Quantiles.constant(130),
+            Quantiles.constant(300),
+            5,
+            1500,
+            256L << 20,
+            14L << 20,
+            1.0,
+            sources);
+    for (JsonNode d : docs) {
+      m = m.apply(d, "the committed model");
+    }
+    return new SimModel(
+        m.boot,
+        m.localRestore,
+        m.remoteRestore,
+        m.warmMs,
+        m.snapshotMs,
+        m.benchGuestBytes,
+        m.remoteBytesPerRestore,
+        m.cacheBytesPerGuestByte,
+        sources);
+  }
+
+  /** This model with what {@code doc} (one bench's JSON) measured. */
+  SimModel apply(JsonNode doc, String where) {
+    Quantiles b = boot;
+    Quantiles local = localRestore;
+    Quantiles remote = remoteRestore;
+    double warm = warmMs;
+    double snap = snapshotMs;
+    long guest = benchGuestBytes;
+    long remoteBytes = remoteBytesPerRestore;
+    double cachePerGuest = cacheBytesPerGuestByte;
+    boolean known = false;
+    if (doc.has("coldBootMs") && doc.has("restoreMs")) {
+      b = Quantiles.fromJson(doc.path("coldBootMs"), where + " coldBootMs");
+      local = Quantiles.fromJson(doc.path("restoreMs"), where + " restoreMs");
+      known = true;
+    }
+    for (JsonNode r : doc.path("results")) {
+      String name = r.path("configuration").asString(r.path("method").asString(""));
+      JsonNode ms = r.path("latencyMs");
+      switch (name) {
+        case "no snapshot" -> b = Quantiles.fromJson(ms, where + " '" + name + "'");
+        case "local snapshot", "local restore" ->
+            local = Quantiles.fromJson(ms, where + " '" + name + "'");
+        case "remote, cached (fetch)" -> remote = Quantiles.fromJson(ms, where + " '" + name + "'");
+        case "remote, chunks" -> {
+          remote = Quantiles.fromJson(ms, where + " '" + name + "'");
+          remoteBytes = r.path("bytesPerRestore").asLong(remoteBytes);
+          guest = doc.path("guestMemoryBytes").asLong(guest);
+        }
+        default -> {
+          continue;
+        }
+      }
+      known = true;
+    }
+    JsonNode gateway = doc.path("latencyMs").path("gateway, kept alive");
+    if (gateway.path("p50").isNumber()) {
+      warm = gateway.path("p50").asDouble();
+      known = true;
+    }
+    JsonNode model = doc.path("model");
+    if (model.isObject()) {
+      warm = model.path("warmMs").asDouble(warm);
+      snap = model.path("snapshotMs").asDouble(snap);
+      guest = model.path("benchGuestBytes").asLong(guest);
+      remoteBytes = model.path("remoteBytesPerRestore").asLong(remoteBytes);
+      cachePerGuest = model.path("cacheBytesPerGuestByte").asDouble(cachePerGuest);
+      if (model.has("boot")) {
+        b = Quantiles.fromJson(model.path("boot"), where + " model.boot");
+      }
+      known = true;
+    }
+    if (!known) {
+      throw new IllegalArgumentException(
+          where
+              + ": not the JSON of thaw bench vm, snapshots, remote or warm, nor a"
+              + " {\"model\": …} document");
+    }
+    List<String> src = new ArrayList<>(sources);
+    src.add(where);
+    return new SimModel(b, local, remote, warm, snap, guest, remoteBytes, cachePerGuest, src);
+  }
+
+  /** Cache bytes of a snapshot of a guest of {@code guestBytes}. */
+  public long cacheBytes(long guestBytes) {
+    return (long) (cacheBytesPerGuestByte * guestBytes);
+  }
+
+  /** Bytes read from remote storage to restore a guest of {@code guestBytes}. */
+  public long remoteBytes(long guestBytes) {
+    return (long) ((double) remoteBytesPerRestore * guestBytes / benchGuestBytes);
+  }
+
+  /** A remote restore at share {@code u} of a guest of {@code guestBytes}. */
+  public double remoteRestoreMs(double u, long guestBytes) {
+    double l = localRestore.at(u);
+    return l + Math.max(0, remoteRestore.at(u) - l) * guestBytes / benchGuestBytes;
+  }
+
+  /** What a snapshot of {@code guestBytes} costs when it is not cached: the fetch's median. */
+  public double missCostMs(long guestBytes) {
+    return remoteRestoreMs(0.5, guestBytes) - localRestore.p50();
+  }
+}
