@@ -10,15 +10,20 @@ import java.util.regex.Pattern;
  *
  * @param mediaType the blob's media type as the manifest gives it ("" when it gives none)
  * @param digest {@code sha256:<hex>}
- * @param size the blob's size in bytes, as the manifest promises it
+ * @param size the blob's size in bytes, as the manifest promises it, or {@link #UNKNOWN_SIZE} where
+ *     nothing states it (the uncompressed layers of a {@code docker save} tarball, checked by
+ *     digest alone)
  */
 public record Descriptor(String mediaType, String digest, long size) {
+  /** The size of a blob known only by its digest. */
+  public static final long UNKNOWN_SIZE = -1;
+
   private static final Pattern DIGEST = Pattern.compile("sha256:[0-9a-f]{64}");
 
   public Descriptor {
     Objects.requireNonNull(mediaType, "mediaType");
     requireDigest(digest);
-    if (size < 0) {
+    if (size < UNKNOWN_SIZE) {
       throw new IllegalArgumentException("negative size " + size + " for " + digest);
     }
   }

@@ -10,9 +10,10 @@ import tools.jackson.databind.JsonNode;
 
 /**
  * A {@code docker save} tarball in Docker's own format: {@code manifest.json} lists each image's
- * config file and layer tars (uncompressed, so their digests are the config's {@code diff_ids}, and
- * each is checked against its diff_id as it is read). There is no manifest, so the image is named
- * by its config digest, Docker's image ID.
+ * config file and layer tars. Docker writes them uncompressed, other tools gzip them; either way a
+ * layer is given out uncompressed and checked against the config's {@code diff_ids} (the digests of
+ * the uncompressed layers). There is no manifest, so the image is named by its config digest,
+ * Docker's image ID.
  */
 final class DockerArchiveSource implements ImageSource {
   private static final String LAYER_TAR = "application/vnd.docker.image.rootfs.diff.tar";
@@ -65,14 +66,13 @@ final class DockerArchiveSource implements ImageSource {
     List<Descriptor> layers = new ArrayList<>();
     for (int i = 0; i < diffIds.size(); i++) {
       String path = layerPaths.get(i).asString("");
-      long size = files.size(path);
-      if (size < 0) {
+      if (files.size(path) < 0) {
         throw new NotAnImageException(what + ": layer file '" + path + "' is missing");
       }
       if (!Descriptor.isDigest(diffIds.get(i))) {
         throw new NotAnImageException(what + ": diff_id '" + diffIds.get(i) + "' is no digest");
       }
-      layers.add(new Descriptor(LAYER_TAR, diffIds.get(i), size));
+      layers.add(new Descriptor(LAYER_TAR, diffIds.get(i), Descriptor.UNKNOWN_SIZE));
       pathOfDigest.put(diffIds.get(i), path);
     }
     return new ResolvedImage(configDigest, ImageConfigs.parse(config, what, layers.size()), layers);
@@ -102,7 +102,8 @@ final class DockerArchiveSource implements ImageSource {
     if (path == null) {
       throw new NotAnImageException(what + ": no layer " + blob.digest());
     }
-    return files.require(path, what);
+    return Compression.decompress(
+        new java.io.BufferedInputStream(files.require(path, what), 1 << 16));
   }
 
   @Override

@@ -128,7 +128,8 @@ public final class LayerApplier {
           Reason.DEVICE_NODE,
           "major " + e.getDevMajor() + ", minor " + e.getDevMinor());
     }
-    if (!(e.isDirectory() || e.isFile() || e.isSymbolicLink() || e.isLink())) {
+    // Before isFile(), which holds for every type it does not know, FIFOs included.
+    if (e.isFIFO() || !(e.isDirectory() || e.isFile() || e.isSymbolicLink() || e.isLink())) {
       skipped.add(name + (e.isFIFO() ? " (a FIFO)" : " (type '" + (char) e.getLinkFlag() + "')"));
       return;
     }

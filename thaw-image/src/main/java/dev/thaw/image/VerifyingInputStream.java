@@ -44,7 +44,7 @@ public final class VerifyingInputStream extends FilterInputStream {
     }
     sha.update(b, off, n);
     count += n;
-    if (count > expected.size()) {
+    if (expected.size() != Descriptor.UNKNOWN_SIZE && count > expected.size()) {
       throw new DigestMismatchException(what, expected.digest(), expected.size(), count);
     }
     return n;
@@ -88,7 +88,7 @@ public final class VerifyingInputStream extends FilterInputStream {
     if (verified) {
       return;
     }
-    if (count != expected.size()) {
+    if (expected.size() != Descriptor.UNKNOWN_SIZE && count != expected.size()) {
       throw new DigestMismatchException(what, expected.digest(), expected.size(), count);
     }
     String actual = "sha256:" + Digests.hex(sha);
