@@ -25,4 +25,5 @@ class Handler(http.server.BaseHTTPRequestHandler):
 
 
 port = int(os.environ.get("PORT", "8080"))
-http.server.ThreadingHTTPServer(("0.0.0.0", port), Handler).serve_forever()
+host = os.environ.get("HOST", "0.0.0.0")
+http.server.ThreadingHTTPServer((host, port), Handler).serve_forever()

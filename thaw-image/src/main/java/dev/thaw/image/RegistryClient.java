@@ -79,7 +79,7 @@ final class RegistryClient {
                 + " refused "
                 + (credentials.isPresent()
                     ? "the credentials of user " + credentials.get().username()
-                    : "anonymous access; give credentials")
+                    : "anonymous access; give credentials (flags, environment or Docker config)")
                 + " for "
                 + ref.repository(),
             401);
@@ -134,7 +134,11 @@ final class RegistryClient {
           .orElseThrow(
               () ->
                   new RegistryException(
-                      ref.registry() + " needs credentials (Basic) for " + ref.repository(), 401));
+                      ref.registry()
+                          + " needs credentials for "
+                          + ref.repository()
+                          + "; give credentials (flags, environment or Docker config)",
+                      401));
     }
     if (!scheme.equalsIgnoreCase("Bearer")) {
       throw new RegistryException(

@@ -103,7 +103,29 @@ public final class RootImageBuilder {
           VerifyingInputStream in =
               new VerifyingInputStream(
                   raw, layer, "layer " + layer.digest() + " of " + source.describe())) {
-        applier.apply(layer.digest(), in);
+        try {
+          applier.apply(layer.digest(), in);
+        } catch (ImageException e) {
+          throw e;
+        } catch (IOException e) {
+          // A layer that does not decompress or parse: if its bytes are not the ones named,
+          // that is the reason to give; otherwise the image itself is broken.
+          try {
+            in.verifyToEnd();
+          } catch (DigestMismatchException mismatch) {
+            throw mismatch;
+          } catch (IOException again) {
+            e.addSuppressed(again);
+          }
+          throw new NotAnImageException(
+              "layer "
+                  + layer.digest()
+                  + " of "
+                  + source.describe()
+                  + " is not a readable tar: "
+                  + e.getMessage(),
+              e);
+        }
         in.verifyToEnd();
       }
     }
