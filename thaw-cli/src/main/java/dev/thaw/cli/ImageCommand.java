@@ -38,8 +38,9 @@ final class ImageCommand {
       name = "build",
       mixinStandardHelpOptions = true,
       description = {
-        "Build the root filesystem image of an OCI image, once per image digest, and print",
-        "its digest, file, size, config and the time taken.",
+        "Build the root filesystem image of an OCI image, once per image digest.",
+        "Prints its digest, file, size, config, the guest modules its format needs and the time",
+        "taken.",
         "REF is an OCI image layout directory (DIR or DIR:NAME), an image tarball (docker save",
         "or OCI archive; FILE or FILE:NAME) or a registry reference (python:3.12,",
         "localhost:5000/fn:v1, name@sha256:...). Registry credentials: --username with",

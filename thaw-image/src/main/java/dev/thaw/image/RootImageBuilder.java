@@ -46,9 +46,15 @@ public final class RootImageBuilder {
    * @param layers how many layers were applied (0 when cached)
    * @param notes what was skipped and why
    * @param took how long the call took
+   * @param filesystemTook of which writing the filesystem image (zero when cached)
    */
   public record Result(
-      RootImage image, boolean built, int layers, List<String> notes, Duration took) {
+      RootImage image,
+      boolean built,
+      int layers,
+      List<String> notes,
+      Duration took,
+      Duration filesystemTook) {
     public Result {
       notes = List.copyOf(notes);
     }
@@ -84,18 +90,22 @@ public final class RootImageBuilder {
       }
     }
     List<String> notes = new ArrayList<>();
+    long[] mkfsNanos = new long[1];
     RootImageCache.Lookup lookup =
-        cache.getOrBuild(image.digest(), format, work -> writeInto(work, source, image, notes));
+        cache.getOrBuild(
+            image.digest(), format, work -> writeInto(work, source, image, notes, mkfsNanos));
     return new Result(
         lookup.image(),
         lookup.built(),
         lookup.built() ? image.layers().size() : 0,
         notes,
-        Duration.ofNanos(nanoTime.getAsLong() - start));
+        Duration.ofNanos(nanoTime.getAsLong() - start),
+        Duration.ofNanos(mkfsNanos[0]));
   }
 
   private ImageConfig writeInto(
-      Path work, ImageSource source, ResolvedImage image, List<String> notes) throws IOException {
+      Path work, ImageSource source, ResolvedImage image, List<String> notes, long[] mkfsNanos)
+      throws IOException {
     Path tree = Files.createDirectory(work.resolve("tree"));
     LayerApplier applier = new LayerApplier(tree, limits, setOwners);
     for (Descriptor layer : image.layers()) {
@@ -133,7 +143,9 @@ public final class RootImageBuilder {
     if (!setOwners) {
       notes.add("not run as root: every file of the image belongs to root");
     }
+    long mkfsStart = nanoTime.getAsLong();
     FilesystemWriter.write(format, tree, work.resolve("rootfs.img"), image.digest(), !setOwners);
+    mkfsNanos[0] = nanoTime.getAsLong() - mkfsStart;
     dev.thaw.core.io.FileTrees.deleteRecursively(tree);
     return image.config();
   }
