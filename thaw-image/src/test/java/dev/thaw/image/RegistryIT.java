@@ -238,6 +238,38 @@ class RegistryIT {
   }
 
   @Test
+  void aRegistryWithTokenAuthenticationGivesATokenForTheCredentials() throws Exception {
+    String previous = System.setProperty("sendCredentialsOverHttp", "true");
+    try (TokenServer tokens = TokenServer.start(tmp.resolve("tokens"), USER);
+        RegistryServer r = RegistryServer.withTokens(tmp.resolve("registry"), tokens)) {
+      String digest = pushWithJib(r, "team/app:v1", Optional.of(USER));
+      String ref = r.host() + "/team/app:v1";
+
+      RootImageBuilder.Result built =
+          build(builder(), ref, anonymous().withCredentials(Optional.of(USER)));
+      assertThat(built.image().imageDigest()).isEqualTo(digest);
+      assertThat(built.layers()).isEqualTo(2);
+
+      assertThatThrownBy(() -> build(builder(), ref, anonymous()))
+          .isInstanceOfSatisfying(
+              RegistryException.class, e -> assertThat(e.status()).isEqualTo(401))
+          .hasMessageContaining("token service");
+      RegistryCredentials wrong = new RegistryCredentials("thaw", "guess");
+      assertThatThrownBy(
+              () -> build(builder(), ref, anonymous().withCredentials(Optional.of(wrong))))
+          .isInstanceOf(RegistryException.class)
+          .hasMessageContaining("user thaw")
+          .hasMessageNotContaining("guess");
+    } finally {
+      if (previous == null) {
+        System.clearProperty("sendCredentialsOverHttp");
+      } else {
+        System.setProperty("sendCredentialsOverHttp", previous);
+      }
+    }
+  }
+
+  @Test
   void theSameImageMayBeWrittenAsExt4OrSquashfs() throws Exception {
     try (RegistryServer r = RegistryServer.start(tmp.resolve("registry"), Optional.empty())) {
       pushWithJib(r, "fn/app:v1", Optional.empty());

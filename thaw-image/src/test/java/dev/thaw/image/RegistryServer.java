@@ -33,6 +33,16 @@ final class RegistryServer implements AutoCloseable {
   }
 
   static RegistryServer start(Path dir, Optional<RegistryCredentials> user) throws Exception {
+    return start(dir, user, Optional.empty());
+  }
+
+  /** A registry that asks for tokens of {@code tokens} (token authentication, Bearer). */
+  static RegistryServer withTokens(Path dir, TokenServer tokens) throws Exception {
+    return start(dir, Optional.empty(), Optional.of(tokens));
+  }
+
+  private static RegistryServer start(
+      Path dir, Optional<RegistryCredentials> user, Optional<TokenServer> tokens) throws Exception {
     int port;
     try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
       port = s.getLocalPort();
@@ -58,6 +68,17 @@ final class RegistryServer implements AutoCloseable {
         throw new IOException("htpasswd failed");
       }
       yaml.append("auth:\n  htpasswd:\n    realm: thaw\n    path: ").append(htpasswd).append("\n");
+    }
+    if (tokens.isPresent()) {
+      yaml.append("auth:\n  token:\n    realm: ")
+          .append(tokens.get().realm())
+          .append("\n    service: ")
+          .append(TokenServer.SERVICE)
+          .append("\n    issuer: ")
+          .append(TokenServer.ISSUER)
+          .append("\n    rootcertbundle: ")
+          .append(tokens.get().certificate())
+          .append("\n");
     }
     Path config = Files.writeString(dir.resolve("registry.yml"), yaml);
     Path log = dir.resolve("registry.log");
