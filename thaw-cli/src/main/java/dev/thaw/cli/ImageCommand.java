@@ -117,6 +117,10 @@ final class ImageCommand {
       } catch (ImageException | IllegalArgumentException e) {
         System.err.println("refused: " + e.getMessage());
         return 2;
+      } catch (java.io.IOException e) {
+        // Not the image's fault (a tool missing or failing, a full disk, a dropped connection).
+        System.err.println("failed: " + e.getMessage());
+        return 1;
       }
     }
 

@@ -13,8 +13,12 @@ import java.util.concurrent.TimeUnit;
 /**
  * Writes a directory tree into a filesystem image with the format's own tool: {@code mkfs.erofs}
  * (erofs-utils), {@code mke2fs -d} (e2fsprogs) or {@code mksquashfs} (squashfs-tools). The tools
- * copy owners, modes and times from the tree and never follow its links. The filesystem UUID comes
- * from the image digest, so equal images get equal UUIDs.
+ * copy owners, modes and times from the tree and never follow its links. The output depends on the
+ * tree alone: the UUID comes from the image digest, the filesystem's own times from the newest file
+ * (erofs reads {@code SOURCE_DATE_EPOCH}, mke2fs {@code E2FSPROGS_FAKE_TIME}, mksquashfs {@code
+ * -mkfs-time}) and ext4's directory hash seed from the digest, so a tree built twice on one machine
+ * gives the same erofs or squashfs bytes, and chunked storage stores them once (ext4 still differs:
+ * mke2fs draws inode generation numbers at random).
  */
 final class FilesystemWriter {
   private static final long MKFS_TIMEOUT_MINUTES = 30;
@@ -29,6 +33,8 @@ final class FilesystemWriter {
   static void write(FilesystemFormat format, Path tree, Path out, String digest, boolean allRoot)
       throws IOException {
     String uuid = uuid(digest);
+    long[] usage = usage(tree);
+    String epoch = Long.toString(usage[2]);
     List<String> cmd = new ArrayList<>();
     switch (format) {
       case EROFS -> {
@@ -39,7 +45,6 @@ final class FilesystemWriter {
         cmd.addAll(List.of(out.toString(), tree.toString()));
       }
       case EXT4 -> {
-        long[] usage = usage(tree);
         // Data rounded to blocks, one block per directory, plus room for metadata: mke2fs -d
         // fails rather than grow the file.
         long bytes = usage[0] + usage[0] / 10 + usage[1] * 256 + (32L << 20);
@@ -61,7 +66,7 @@ final class FilesystemWriter {
                 "-U",
                 uuid,
                 "-E",
-                "root_owner=0:0",
+                "root_owner=0:0,hash_seed=" + uuid,
                 "-d",
                 tree.toString(),
                 out.toString(),
@@ -77,18 +82,23 @@ final class FilesystemWriter {
                 "-quiet",
                 "-no-progress",
                 "-comp",
-                "lz4"));
+                "lz4",
+                "-mkfs-time",
+                epoch));
         if (allRoot) {
           cmd.add("-all-root");
         }
       }
     }
-    run(cmd, format);
+    run(cmd, format, epoch);
   }
 
-  /** Bytes of data rounded up to 4 KiB blocks, and the number of files and directories. */
+  /**
+   * Bytes of data rounded up to 4 KiB blocks, the number of files and directories, and the newest
+   * modification time in seconds.
+   */
   private static long[] usage(Path tree) throws IOException {
-    long[] u = new long[2];
+    long[] u = new long[3];
     Files.walkFileTree(
         tree,
         new SimpleFileVisitor<>() {
@@ -96,6 +106,7 @@ final class FilesystemWriter {
           public FileVisitResult preVisitDirectory(Path dir, BasicFileAttributes a) {
             u[0] += 4096;
             u[1]++;
+            u[2] = Math.max(u[2], a.lastModifiedTime().to(java.util.concurrent.TimeUnit.SECONDS));
             return FileVisitResult.CONTINUE;
           }
 
@@ -103,16 +114,25 @@ final class FilesystemWriter {
           public FileVisitResult visitFile(Path file, BasicFileAttributes a) {
             u[0] += (a.size() + 4095) / 4096 * 4096;
             u[1]++;
+            u[2] = Math.max(u[2], a.lastModifiedTime().to(java.util.concurrent.TimeUnit.SECONDS));
             return FileVisitResult.CONTINUE;
           }
         });
     return u;
   }
 
-  private static void run(List<String> cmd, FilesystemFormat format) throws IOException {
+  private static void run(List<String> cmd, FilesystemFormat format, String epoch)
+      throws IOException {
     Process p;
     try {
-      p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+      ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
+      // No later than the newest file: erofs clamps files' times to it, none is moved.
+      // (mksquashfs refuses it beside -mkfs-time.)
+      if (format != FilesystemFormat.SQUASHFS) {
+        pb.environment().put("SOURCE_DATE_EPOCH", epoch);
+        pb.environment().put("E2FSPROGS_FAKE_TIME", epoch);
+      }
+      p = pb.start();
     } catch (IOException e) {
       throw new IOException(
           cmd.get(0)

@@ -49,6 +49,10 @@ public final class LayerApplier {
   private final LayerLimits limits;
   private final boolean setOwners;
   private final List<String> notes = new ArrayList<>();
+
+  /** Each directory's time as the last entry naming it gave it, across layers. */
+  private final Map<Path, FileTime> dirTimes = new HashMap<>();
+
   private long imageBytes;
 
   /**
@@ -82,15 +86,10 @@ public final class LayerApplier {
     InputStream tarBytes = Compression.decompress(new BufferedInputStream(blob, 1 << 16));
     Bounded bounded = new Bounded(tarBytes, layer);
     Set<Path> written = new HashSet<>();
-    Map<Path, FileTime> dirTimes = new HashMap<>();
     Set<String> skipped = new LinkedHashSet<>();
     TarArchiveInputStream tar = new TarArchiveInputStream(bounded);
     for (TarArchiveEntry e; (e = tar.getNextEntry()) != null; ) {
-      apply(layer, e, tar, written, dirTimes, skipped);
-    }
-    // Children created after their directory moved its time: set directories' times last.
-    for (Map.Entry<Path, FileTime> d : dirTimes.entrySet()) {
-      setTime(d.getKey(), d.getValue());
+      apply(layer, e, tar, written, skipped);
     }
     imageBytes += bounded.count;
     if (!skipped.isEmpty()) {
@@ -99,12 +98,7 @@ public final class LayerApplier {
   }
 
   private void apply(
-      String layer,
-      TarArchiveEntry e,
-      InputStream content,
-      Set<Path> written,
-      Map<Path, FileTime> dirTimes,
-      Set<String> skipped)
+      String layer, TarArchiveEntry e, InputStream content, Set<Path> written, Set<String> skipped)
       throws IOException {
     String name = e.getName();
     List<String> parts = parts(layer, name, name);
@@ -187,6 +181,27 @@ public final class LayerApplier {
       setTime(target, e.getLastModifiedTime());
     }
     written.add(target);
+  }
+
+  /**
+   * Gives every directory the time of the last entry that named it, or the epoch when none did
+   * (creating children moved their times; the epoch keeps equal images equal, byte for byte). Call
+   * once, after the last layer.
+   */
+  public void finish() throws IOException {
+    Files.walkFileTree(
+        root,
+        new java.nio.file.SimpleFileVisitor<>() {
+          @Override
+          public java.nio.file.FileVisitResult postVisitDirectory(Path dir, IOException e)
+              throws IOException {
+            if (e != null) {
+              throw e;
+            }
+            setTime(dir, dirTimes.getOrDefault(dir, FileTime.fromMillis(0)));
+            return java.nio.file.FileVisitResult.CONTINUE;
+          }
+        });
   }
 
   /** The name's components, refusing {@code ..}, absolute names and NUL bytes. */

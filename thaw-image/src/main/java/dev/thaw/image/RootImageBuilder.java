@@ -139,9 +139,12 @@ public final class RootImageBuilder {
         in.verifyToEnd();
       }
     }
+    applier.finish();
     notes.addAll(applier.notes());
     if (!setOwners) {
-      notes.add("not run as root: every file of the image belongs to root");
+      notes.add(
+          "not run as root: the layers' owners are not kept (erofs and squashfs make every"
+              + " file root's, ext4 the builder's)");
     }
     long mkfsStart = nanoTime.getAsLong();
     FilesystemWriter.write(format, tree, work.resolve("rootfs.img"), image.digest(), !setOwners);

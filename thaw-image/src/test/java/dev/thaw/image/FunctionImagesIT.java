@@ -157,6 +157,21 @@ class FunctionImagesIT {
     }
     RootImage image = r.image();
     assertThat(image.imageDigest()).isEqualTo(layoutDigest("static"));
+    RootImage again;
+    try (ImageSource s =
+        ImageSources.open(
+            images.resolve("static").toString(),
+            ImageSources.Registries.fromEnvironment(Map.of()))) {
+      again =
+          RootImageBuilder.builder(
+                  RootImageCache.open(tmp.resolve("other-cache"), 1L << 30, Instant::now))
+              .build()
+              .build(s)
+              .image();
+    }
+    assertThat(dev.thaw.core.io.Digests.sha256(again.file()))
+        .as("built twice, the same bytes")
+        .isEqualTo(dev.thaw.core.io.Digests.sha256(image.file()));
     assertThat(image.config().command()).startsWith("/bin/busybox", "httpd");
 
     Path root = Filesystems.extract(image, tmp.resolve("root"));
