@@ -102,11 +102,14 @@ class FunctionImagesIT {
         .body();
   }
 
-  private static void stop(Process p) throws Exception {
+  private void stop(Process p) throws Exception {
     p.destroy();
     if (!p.waitFor(10, TimeUnit.SECONDS)) {
       p.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
     }
+    // The root holds absolute links to the image's own /usr and /etc: removed here without
+    // following them, rather than by the temporary directory's clean-up, which warns of each.
+    dev.thaw.core.io.FileTrees.deleteRecursively(tmp.resolve("root"));
   }
 
   @Test
