@@ -73,10 +73,15 @@ public final class RootImageCache {
   private final Path dir;
   private final long capacityBytes;
   private final Supplier<Instant> clock;
-  private final ConcurrentHashMap<String, ReentrantLock> locks = new ConcurrentHashMap<>();
+
+  /**
+   * One lock per lock file in this JVM, whichever cache object asks: a JVM may hold only one {@code
+   * flock} of a file, so two caches opened on one directory must queue here first.
+   */
+  private static final ConcurrentHashMap<Path, ReentrantLock> LOCKS = new ConcurrentHashMap<>();
 
   private RootImageCache(Path dir, long capacityBytes, Supplier<Instant> clock) {
-    this.dir = dir;
+    this.dir = dir.toAbsolutePath().normalize();
     this.capacityBytes = capacityBytes;
     this.clock = clock;
   }
@@ -263,7 +268,7 @@ public final class RootImageCache {
   }
 
   private Held lock(String key) throws IOException {
-    ReentrantLock local = locks.computeIfAbsent(key, k -> new ReentrantLock());
+    ReentrantLock local = LOCKS.computeIfAbsent(lockPath(key), k -> new ReentrantLock());
     local.lock();
     FileChannel channel = null;
     try {
@@ -279,7 +284,7 @@ public final class RootImageCache {
   }
 
   private Optional<Held> tryLock(String key) throws IOException {
-    ReentrantLock local = locks.computeIfAbsent(key, k -> new ReentrantLock());
+    ReentrantLock local = LOCKS.computeIfAbsent(lockPath(key), k -> new ReentrantLock());
     if (!local.tryLock()) {
       return Optional.empty();
     }
@@ -302,10 +307,11 @@ public final class RootImageCache {
     }
   }
 
+  private Path lockPath(String key) {
+    return dir.resolve("locks").resolve(key + ".lock");
+  }
+
   private FileChannel lockFile(String key) throws IOException {
-    return FileChannel.open(
-        dir.resolve("locks").resolve(key + ".lock"),
-        StandardOpenOption.CREATE,
-        StandardOpenOption.WRITE);
+    return FileChannel.open(lockPath(key), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
   }
 }

@@ -131,6 +131,43 @@ class RootImageCacheTest {
   }
 
   @Test
+  void twoCacheObjectsOnOneDirectoryShareTheEntryLock() throws Exception {
+    RootImageCache one = cache(1 << 20);
+    RootImageCache two = cache(1 << 20);
+    CountDownLatch inBuild = new CountDownLatch(1);
+    CountDownLatch release = new CountDownLatch(1);
+    ExecutorService pool = Executors.newFixedThreadPool(2);
+    try {
+      Future<RootImageCache.Lookup> a =
+          pool.submit(
+              () ->
+                  one.getOrBuild(
+                      digest(4),
+                      FilesystemFormat.EROFS,
+                      w -> {
+                        inBuild.countDown();
+                        try {
+                          release.await(10, TimeUnit.SECONDS);
+                        } catch (InterruptedException e) {
+                          Thread.currentThread().interrupt();
+                        }
+                        Files.write(w.resolve("rootfs.img"), new byte[5]);
+                        return CONFIG;
+                      }));
+      assertThat(inBuild.await(10, TimeUnit.SECONDS)).isTrue();
+      Future<RootImageCache.Lookup> b =
+          pool.submit(() -> two.getOrBuild(digest(4), FilesystemFormat.EROFS, writing(9)));
+      release.countDown();
+      assertThat(a.get(10, TimeUnit.SECONDS).built()).isTrue();
+      RootImageCache.Lookup second = b.get(10, TimeUnit.SECONDS);
+      assertThat(second.built()).as("waited, then found it").isFalse();
+      assertThat(second.image().sizeBytes()).isEqualTo(5);
+    } finally {
+      pool.shutdownNow();
+    }
+  }
+
+  @Test
   void pastItsCapacityTheLeastRecentlyUsedEntriesGo() throws Exception {
     RootImageCache cache = cache(250);
     cache.getOrBuild(digest(1), FilesystemFormat.EROFS, writing(100));
