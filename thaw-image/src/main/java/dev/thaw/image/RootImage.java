@@ -11,8 +11,9 @@ import java.util.Objects;
  * <ul>
  *   <li>{@link #file} is a raw filesystem image (no partition table) in {@link #format}: attach it
  *       as a read-only virtio-blk disk (QEMU: {@code -drive file=F,format=raw,readonly=on,...}),
- *       load {@link FilesystemFormat#guestModules()} in the guest and {@code mount -t
- *       format.mountType() -o ro}. Files keep the owners, modes and times of the layers.
+ *       load {@link FilesystemFormat#guestModules()} in the guest (after {@code virtio_blk}, and
+ *       {@code overlay} for a writable layer above it) and {@code mount -t format.mountType() -o
+ *       ro}. Files keep the owners, modes and times of the layers.
  *   <li>The file is shared by every VM of the image and lives in the node's image cache: never
  *       write to it; writes go to a copy-on-write layer above it (an overlay in the guest or a
  *       qcow2 overlay on the host).

@@ -81,6 +81,29 @@ class LayerApplierTest {
   }
 
   @Test
+  void aDirectoryKeptAcrossLayersTakesTheLaterOwnerModeAndTime() throws Exception {
+    apply(Tars.tar().dir("shared/", 02770, 5, 50).file("shared/old", "x").bytes());
+    apply(Tars.tar().file("shared/new", "y").bytes());
+    if (RootImageBuilder.canSetOwners()) {
+      assertThat(Files.getAttribute(root.resolve("shared/new"), "unix:gid"))
+          .as("its own group, not the set-group-ID directory's")
+          .isEqualTo(0);
+    }
+    apply(Tars.tar().dir("shared/", 0755, 0, 0).bytes());
+    applier.finish();
+
+    Path shared = root.resolve("shared");
+    assertThat(Files.getAttribute(shared, "unix:mode")).isEqualTo(040755);
+    assertThat(root.resolve("shared/old")).exists();
+    assertThat(Files.getLastModifiedTime(shared).toInstant())
+        .as("its entry's time, though a file was created in it after")
+        .isEqualTo(Tars.TIME);
+    if (RootImageBuilder.canSetOwners()) {
+      assertThat(Files.getAttribute(shared, "unix:uid")).isEqualTo(0);
+    }
+  }
+
+  @Test
   void whiteoutsDeleteLowerFilesAndOpaqueDirectoriesLoseTheirOldChildren() throws Exception {
     apply(
         Tars.tar()

@@ -34,8 +34,14 @@ final class Tars {
   }
 
   Tars dir(String name, int mode) throws IOException {
+    return dir(name, mode, 0, 0);
+  }
+
+  Tars dir(String name, int mode, int uid, int gid) throws IOException {
     TarArchiveEntry e = new TarArchiveEntry(name, TarConstants.LF_DIR, true);
     e.setMode(040000 | mode);
+    e.setUserId(uid);
+    e.setGroupId(gid);
     e.setModTime(Date.from(TIME));
     tar.putArchiveEntry(e);
     tar.closeArchiveEntry();
