@@ -3,7 +3,6 @@ package dev.thaw.image;
 import dev.thaw.core.io.FileTrees;
 import dev.thaw.image.UnsafeLayerEntryException.Reason;
 import java.io.BufferedInputStream;
-import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -16,9 +15,7 @@ import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.BasicFileAttributeView;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.FileTime;
-import java.nio.file.attribute.PosixFilePermission;
 import java.util.ArrayList;
-import java.util.EnumSet;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashSet;
@@ -84,14 +81,16 @@ public final class LayerApplier {
    */
   public void apply(String layer, InputStream blob) throws IOException {
     InputStream tarBytes = Compression.decompress(new BufferedInputStream(blob, 1 << 16));
-    Bounded bounded = new Bounded(tarBytes, layer);
+    BoundedLayerStream bounded =
+        new BoundedLayerStream(
+            tarBytes, layer, limits.maxLayerBytes(), limits.maxImageBytes() - imageBytes);
     Set<Path> written = new HashSet<>();
     Set<String> skipped = new LinkedHashSet<>();
     TarArchiveInputStream tar = new TarArchiveInputStream(bounded);
     for (TarArchiveEntry e; (e = tar.getNextEntry()) != null; ) {
       apply(layer, e, tar, written, skipped);
     }
-    imageBytes += bounded.count;
+    imageBytes += bounded.count();
     if (!skipped.isEmpty()) {
       notes.add("layer " + layer + ": skipped " + String.join(", ", skipped));
     }
@@ -316,32 +315,7 @@ public final class LayerApplier {
       setTime(p, e.getLastModifiedTime());
       return;
     }
-    int mode = e.getMode() & 07777;
-    Files.setPosixFilePermissions(p, permissions(mode));
-    if ((mode & 07000) != 0) {
-      SpecialModes.chmod(p, mode);
-    }
-  }
-
-  private static Set<PosixFilePermission> permissions(int mode) {
-    Set<PosixFilePermission> s = EnumSet.noneOf(PosixFilePermission.class);
-    PosixFilePermission[] order = {
-      PosixFilePermission.OTHERS_EXECUTE,
-      PosixFilePermission.OTHERS_WRITE,
-      PosixFilePermission.OTHERS_READ,
-      PosixFilePermission.GROUP_EXECUTE,
-      PosixFilePermission.GROUP_WRITE,
-      PosixFilePermission.GROUP_READ,
-      PosixFilePermission.OWNER_EXECUTE,
-      PosixFilePermission.OWNER_WRITE,
-      PosixFilePermission.OWNER_READ
-    };
-    for (int bit = 0; bit < order.length; bit++) {
-      if ((mode & (1 << bit)) != 0) {
-        s.add(order[bit]);
-      }
-    }
-    return s;
+    FileModes.set(p, e.getMode() & 07777);
   }
 
   private static void setTime(Path p, FileTime t) {
@@ -350,62 +324,6 @@ public final class LayerApplier {
           .setTimes(t, null, null);
     } catch (IOException e) {
       // A time is not worth failing a build for.
-    }
-  }
-
-  /** Counts unpacked bytes and refuses a layer or image past its limit as soon as it is. */
-  private final class Bounded extends FilterInputStream {
-    private final String layer;
-    private long count;
-
-    Bounded(InputStream in, String layer) {
-      super(in);
-      this.layer = layer;
-    }
-
-    @Override
-    public int read() throws IOException {
-      int b = super.read();
-      if (b >= 0) {
-        add(1);
-      }
-      return b;
-    }
-
-    @Override
-    public int read(byte[] b, int off, int len) throws IOException {
-      int n = super.read(b, off, len);
-      if (n > 0) {
-        add(n);
-      }
-      return n;
-    }
-
-    @Override
-    public long skip(long n) throws IOException {
-      long s = super.skip(n);
-      add(s);
-      return s;
-    }
-
-    private void add(long n) throws LayerTooLargeException {
-      count += n;
-      if (count > limits.maxLayerBytes()) {
-        throw new LayerTooLargeException(
-            "layer "
-                + layer
-                + " unpacks to more than the limit of "
-                + limits.maxLayerBytes()
-                + " bytes");
-      }
-      if (imageBytes + count > limits.maxImageBytes()) {
-        throw new LayerTooLargeException(
-            "the image unpacks to more than the limit of "
-                + limits.maxImageBytes()
-                + " bytes (reached in layer "
-                + layer
-                + ")");
-      }
     }
   }
 }
