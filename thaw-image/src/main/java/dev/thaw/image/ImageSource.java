@@ -27,6 +27,14 @@ public interface ImageSource extends Closeable {
    */
   InputStream openBlob(Descriptor blob) throws IOException;
 
+  /**
+   * The manifest digest the reference pins, when it pins one ({@code name@sha256:...}): an image
+   * cached under it needs no look-up at all, so it starts even while its registry is away.
+   */
+  default java.util.Optional<String> pinnedDigest() {
+    return java.util.Optional.empty();
+  }
+
   @Override
   default void close() throws IOException {}
 }

@@ -55,6 +55,11 @@ final class RegistrySource implements ImageSource {
   }
 
   @Override
+  public java.util.Optional<String> pinnedDigest() {
+    return ref.digest();
+  }
+
+  @Override
   public InputStream openBlob(Descriptor blob) throws IOException {
     if (blob.size() == 0) {
       return new ByteArrayInputStream(new byte[0]);

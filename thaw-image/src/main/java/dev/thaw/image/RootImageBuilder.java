@@ -72,6 +72,22 @@ public final class RootImageBuilder {
    */
   public Result build(ImageSource source) throws IOException {
     long start = nanoTime.getAsLong();
+    java.util.Optional<RootImage> pinned =
+        source.pinnedDigest().isPresent()
+            ? cache.get(source.pinnedDigest().get(), format)
+            : java.util.Optional.empty();
+    if (pinned.isPresent()) {
+      if (requireCommand && pinned.get().config().command().isEmpty()) {
+        throw new MissingCommandException(source.describe());
+      }
+      return new Result(
+          pinned.get(),
+          false,
+          0,
+          List.of(),
+          Duration.ofNanos(nanoTime.getAsLong() - start),
+          Duration.ZERO);
+    }
     ResolvedImage image = source.resolve();
     if (requireCommand && image.config().command().isEmpty()) {
       throw new MissingCommandException(source.describe());

@@ -122,6 +122,14 @@ class RegistryIT {
           build(builder, r.host() + "/fn/app@" + digest, anonymous());
       assertThat(byDigest.built()).isFalse();
       assertThat(byDigest.image()).isEqualTo(image);
+      r.close();
+      assertThatThrownBy(() -> build(builder, r.host() + "/fn/app:v1", anonymous()))
+          .as("a tag may have moved: asked of the registry, which is gone")
+          .isInstanceOf(RegistryException.class)
+          .hasMessageContaining("cannot reach registry");
+      assertThat(build(builder, r.host() + "/fn/app@" + digest, anonymous()).image())
+          .as("a pinned digest cached needs no registry")
+          .isEqualTo(image);
     }
   }
 
