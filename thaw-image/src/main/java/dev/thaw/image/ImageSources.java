@@ -64,6 +64,7 @@ public final class ImageSources {
           c, DockerConfigCredentials.defaultFile(env), Set.of(), Duration.ofSeconds(30));
     }
 
+    /** These settings with {@code c} for every registry (empty: the Docker config's). */
     public Registries withCredentials(Optional<RegistryCredentials> c) {
       return new Registries(c, dockerConfig, insecure, timeout);
     }
