@@ -93,8 +93,15 @@ final class ImageCommand {
     @Option(
         names = "--insecure-registry",
         paramLabel = "HOST:PORT",
-        description = "Speak plain HTTP to this registry (loopback ones always are).")
+        description =
+            "Fall back to plain HTTP when TLS with this registry fails (loopback ones always do).")
     List<String> insecure = new ArrayList<>();
+
+    @Option(
+        names = "--registry-ca",
+        paramLabel = "PEM",
+        description = "Also trust the certificate authorities in this PEM file (a private CA).")
+    Path registryCa;
 
     @Option(
         names = "--no-command",
@@ -143,6 +150,12 @@ final class ImageCommand {
       r =
           new ImageSources.Registries(
               r.credentials(), r.dockerConfig(), Set.copyOf(insecure), r.timeout());
+      if (registryCa != null) {
+        if (!java.nio.file.Files.isRegularFile(registryCa)) {
+          throw new IllegalArgumentException("--registry-ca " + registryCa + ": no such file");
+        }
+        r = r.withCaCertificates(Optional.of(registryCa));
+      }
       if (passwordStdin && username == null) {
         throw new IllegalArgumentException("--password-stdin needs --username");
       }

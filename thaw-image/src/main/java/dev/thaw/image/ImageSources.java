@@ -22,9 +22,10 @@ import java.util.Set;
  * </ul>
  *
  * Registry credentials, first found wins: {@link Registries#credentials()} (flags or the
- * environment), then the Docker config file's {@code auths}, else anonymous. Registries on loopback
- * ({@code localhost}, {@code 127.x}, {@code [::1]}) and those listed as insecure are spoken to over
- * plain HTTP, all others over HTTPS.
+ * environment), then the Docker config file's {@code auths}, else anonymous. Registries are spoken
+ * to over HTTPS, trusting the JDK's certificate authorities and {@link
+ * Registries#caCertificates()}; those on loopback ({@code localhost}, {@code 127.x}, {@code [::1]})
+ * and those listed as insecure fall back to plain HTTP when TLS fails, as Docker does.
  */
 public final class ImageSources {
   private ImageSources() {}
@@ -36,17 +37,30 @@ public final class ImageSources {
    * @param dockerConfig the Docker client config to take credentials from (may not exist)
    * @param insecure registries ({@code host:port}) to reach over plain HTTP
    * @param timeout for connecting and for each response's headers
+   * @param caCertificates a PEM file of certificate authorities to trust besides the JDK's (a
+   *     private registry's own CA)
    */
   public record Registries(
       Optional<RegistryCredentials> credentials,
       Path dockerConfig,
       Set<String> insecure,
-      Duration timeout) {
+      Duration timeout,
+      Optional<Path> caCertificates) {
     public Registries {
       Objects.requireNonNull(credentials, "credentials");
       Objects.requireNonNull(dockerConfig, "dockerConfig");
       insecure = Set.copyOf(insecure);
       Objects.requireNonNull(timeout, "timeout");
+      Objects.requireNonNull(caCertificates, "caCertificates");
+    }
+
+    /** Settings trusting only the JDK's certificate authorities. */
+    public Registries(
+        Optional<RegistryCredentials> credentials,
+        Path dockerConfig,
+        Set<String> insecure,
+        Duration timeout) {
+      this(credentials, dockerConfig, insecure, timeout, Optional.empty());
     }
 
     /**
@@ -66,9 +80,15 @@ public final class ImageSources {
 
     /** These settings with {@code c} for every registry (empty: the Docker config's). */
     public Registries withCredentials(Optional<RegistryCredentials> c) {
-      return new Registries(c, dockerConfig, insecure, timeout);
+      return new Registries(c, dockerConfig, insecure, timeout, caCertificates);
     }
 
+    /** These settings also trusting the authorities of the PEM file {@code pem}. */
+    public Registries withCaCertificates(Optional<Path> pem) {
+      return new Registries(credentials, dockerConfig, insecure, timeout, pem);
+    }
+
+    /** Whether {@code registry} may fall back to plain HTTP when TLS fails. */
     boolean plainHttp(String registry) {
       String host = registry.replaceFirst(":[0-9]+$", "");
       return insecure.contains(registry)
@@ -93,14 +113,20 @@ public final class ImageSources {
     if (credentials.isEmpty()) {
       credentials = DockerConfigCredentials.lookup(registries.dockerConfig(), ref.registry());
     }
-    HttpClient http =
+    HttpClient.Builder http =
         HttpClient.newBuilder()
             .connectTimeout(registries.timeout())
-            .followRedirects(HttpClient.Redirect.NEVER)
-            .build();
+            .followRedirects(HttpClient.Redirect.NEVER);
+    if (registries.caCertificates().isPresent()) {
+      http.sslContext(RegistryTrust.withExtraAuthorities(registries.caCertificates().get()));
+    }
     return new RegistrySource(
         new RegistryClient(
-            http, registries.plainHttp(ref.registry()), ref, credentials, registries.timeout()),
+            http.build(),
+            registries.plainHttp(ref.registry()),
+            ref,
+            credentials,
+            registries.timeout()),
         ref);
   }
 

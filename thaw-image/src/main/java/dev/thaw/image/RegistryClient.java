@@ -22,14 +22,17 @@ import java.util.regex.Pattern;
  * follows the registry's {@code WWW-Authenticate} challenge: {@code Bearer} (a token from the
  * realm, asked with the credentials if there are any, anonymously else) or {@code Basic}. Redirects
  * (registries send blobs to storage) are followed by hand so the {@code Authorization} header never
- * goes to another host. Nothing here logs headers, tokens or credentials.
+ * goes to another host. HTTPS always; a registry that may fall back to plain HTTP (loopback or
+ * listed as insecure) does so on its first TLS failure, and stays there. Nothing here logs headers,
+ * tokens or credentials.
  */
 final class RegistryClient {
   private static final Pattern PARAM = Pattern.compile("(\\w+)=\"([^\"]*)\"");
   private static final int MAX_REDIRECTS = 5;
 
   private final HttpClient http;
-  private final String base;
+  private volatile String base;
+  private volatile boolean mayFallBack;
   private final ImageReference ref;
   private final Optional<RegistryCredentials> credentials;
   private final Duration timeout;
@@ -37,12 +40,13 @@ final class RegistryClient {
 
   RegistryClient(
       HttpClient http,
-      boolean plainHttp,
+      boolean mayFallBackToHttp,
       ImageReference ref,
       Optional<RegistryCredentials> credentials,
       Duration timeout) {
     this.http = http;
-    this.base = (plainHttp ? "http://" : "https://") + ref.apiHost() + "/v2/" + ref.repository();
+    this.base = "https://" + ref.apiHost() + "/v2/" + ref.repository();
+    this.mayFallBack = mayFallBackToHttp;
     this.ref = ref;
     this.credentials = credentials;
     this.timeout = timeout;
@@ -52,8 +56,7 @@ final class RegistryClient {
   record Manifest(byte[] bytes, String mediaType, Optional<String> digestHeader) {}
 
   Manifest manifest(String reference) throws IOException {
-    HttpResponse<InputStream> r =
-        get(URI.create(base + "/manifests/" + reference), Manifests.ACCEPT);
+    HttpResponse<InputStream> r = get("/manifests/" + reference, Manifests.ACCEPT);
     byte[] bytes = Blobs.readBounded(r.body(), ref + " manifest");
     return new Manifest(
         bytes,
@@ -62,11 +65,25 @@ final class RegistryClient {
   }
 
   InputStream blob(String digest) throws IOException {
-    return get(URI.create(base + "/blobs/" + digest), "*/*").body();
+    return get("/blobs/" + digest, "*/*").body();
   }
 
-  private HttpResponse<InputStream> get(URI uri, String accept) throws IOException {
-    HttpResponse<InputStream> r = send(uri, accept, authorization);
+  private HttpResponse<InputStream> get(String path, String accept) throws IOException {
+    URI uri = URI.create(base + path);
+    HttpResponse<InputStream> r;
+    try {
+      r = send(uri, accept, authorization);
+    } catch (javax.net.ssl.SSLException e) {
+      if (!mayFallBack) {
+        throw new RegistryException(
+            "TLS with registry " + ref.registry() + " failed: " + e.getMessage(), e);
+      }
+      mayFallBack = false;
+      base = "http://" + ref.apiHost() + "/v2/" + ref.repository();
+      uri = URI.create(base + path);
+      r = send(uri, accept, authorization);
+    }
+    mayFallBack = false; // it answered: whichever scheme it speaks, it keeps
     if (r.statusCode() == 401) {
       String challenge = r.headers().firstValue("WWW-Authenticate").orElse("");
       r.body().close();

@@ -278,6 +278,24 @@ class RegistryIT {
   }
 
   @Test
+  void anHttpsRegistryIsTrustedByItsCertificateAuthority() throws Exception {
+    try (RegistryServer r = RegistryServer.withTls(tmp.resolve("registry"))) {
+      String digest = pushWithJib(r, "fn/app:v1", Optional.empty());
+      String ref = r.host() + "/fn/app:v1";
+
+      ImageSources.Registries trusting =
+          anonymous().withCaCertificates(Optional.of(r.certificate()));
+      assertThat(build(builder(), ref, trusting).image().imageDigest()).isEqualTo(digest);
+
+      // Untrusted, a loopback registry falls back to plain HTTP, which a TLS server refuses.
+      assertThatThrownBy(() -> build(builder(), ref, anonymous()))
+          .isInstanceOfSatisfying(
+              RegistryException.class, e -> assertThat(e.status()).isEqualTo(400))
+          .hasMessageContaining("HTTPS server");
+    }
+  }
+
+  @Test
   void theSameImageMayBeWrittenAsExt4OrSquashfs() throws Exception {
     try (RegistryServer r = RegistryServer.start(tmp.resolve("registry"), Optional.empty())) {
       pushWithJib(r, "fn/app:v1", Optional.empty());

@@ -11,55 +11,35 @@ import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 
 /**
  * Debian's {@code docker-registry} (the CNCF distribution registry) on 127.0.0.1 and a free port,
- * storing in a directory of the test's own; with {@code user} it asks for Basic credentials
- * (htpasswd, bcrypt by Apache's {@code htpasswd}). Closing stops it.
+ * storing in a directory of the test's own. Optionally it asks for Basic credentials (htpasswd,
+ * bcrypt by Apache's {@code htpasswd}), for tokens of a {@link TokenServer}, or serves HTTPS only
+ * with a certificate made by {@code openssl}. Closing stops it.
  */
 final class RegistryServer implements AutoCloseable {
   private final Process process;
   private final int port;
   private final Path storage;
-  private final Path log;
+  private final Optional<Path> certificate;
 
-  private RegistryServer(Process process, int port, Path storage, Path log) {
+  private RegistryServer(Process process, int port, Path storage, Optional<Path> certificate) {
     this.process = process;
     this.port = port;
     this.storage = storage;
-    this.log = log;
+    this.certificate = certificate;
   }
 
+  /** A registry asking for {@code user}'s Basic credentials, or for none. */
   static RegistryServer start(Path dir, Optional<RegistryCredentials> user) throws Exception {
-    return start(dir, user, Optional.empty());
-  }
-
-  /** A registry that asks for tokens of {@code tokens} (token authentication, Bearer). */
-  static RegistryServer withTokens(Path dir, TokenServer tokens) throws Exception {
-    return start(dir, Optional.empty(), Optional.of(tokens));
-  }
-
-  private static RegistryServer start(
-      Path dir, Optional<RegistryCredentials> user, Optional<TokenServer> tokens) throws Exception {
-    int port;
-    try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
-      port = s.getLocalPort();
-    }
-    Path storage = Files.createDirectories(dir.resolve("storage"));
-    StringBuilder yaml =
-        new StringBuilder()
-            .append("version: 0.1\n")
-            .append("log:\n  level: warn\n  accesslog:\n    disabled: true\n")
-            .append("storage:\n  filesystem:\n    rootdirectory: ")
-            .append(storage)
-            .append("\n  cache:\n    blobdescriptor: inmemory\n")
-            .append("http:\n  addr: 127.0.0.1:")
-            .append(port)
-            .append("\n");
+    String auth = "";
     if (user.isPresent()) {
       Path htpasswd = dir.resolve("htpasswd");
+      Files.createDirectories(dir);
       Process h =
           new ProcessBuilder("htpasswd", "-Bbn", user.get().username(), user.get().password())
               .redirectOutput(htpasswd.toFile())
@@ -67,19 +47,71 @@ final class RegistryServer implements AutoCloseable {
       if (!h.waitFor(30, TimeUnit.SECONDS) || h.exitValue() != 0) {
         throw new IOException("htpasswd failed");
       }
-      yaml.append("auth:\n  htpasswd:\n    realm: thaw\n    path: ").append(htpasswd).append("\n");
+      auth = "auth:\n  htpasswd:\n    realm: thaw\n    path: " + htpasswd + "\n";
     }
-    if (tokens.isPresent()) {
-      yaml.append("auth:\n  token:\n    realm: ")
-          .append(tokens.get().realm())
-          .append("\n    service: ")
-          .append(TokenServer.SERVICE)
-          .append("\n    issuer: ")
-          .append(TokenServer.ISSUER)
-          .append("\n    rootcertbundle: ")
-          .append(tokens.get().certificate())
-          .append("\n");
+    return start(dir, auth, "", Optional.empty());
+  }
+
+  /** A registry that asks for tokens of {@code tokens} (token authentication, Bearer). */
+  static RegistryServer withTokens(Path dir, TokenServer tokens) throws Exception {
+    String auth =
+        "auth:\n  token:\n    realm: "
+            + tokens.realm()
+            + "\n    service: "
+            + TokenServer.SERVICE
+            + "\n    issuer: "
+            + TokenServer.ISSUER
+            + "\n    rootcertbundle: "
+            + tokens.certificate()
+            + "\n";
+    return start(dir, auth, "", Optional.empty());
+  }
+
+  /** A registry serving HTTPS only; {@link #certificate()} is the PEM a client trusts it by. */
+  static RegistryServer withTls(Path dir) throws Exception {
+    Files.createDirectories(dir);
+    Path key = dir.resolve("tls.key");
+    Path cert = dir.resolve("tls.pem");
+    Filesystems.run(
+        List.of(
+            "openssl",
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-keyout",
+            key.toString(),
+            "-out",
+            cert.toString(),
+            "-days",
+            "1",
+            "-subj",
+            "/CN=127.0.0.1",
+            "-addext",
+            "subjectAltName=IP:127.0.0.1"));
+    String tls = "  tls:\n    certificate: " + cert + "\n    key: " + key + "\n";
+    return start(dir, "", tls, Optional.of(cert));
+  }
+
+  private static RegistryServer start(Path dir, String auth, String tls, Optional<Path> certificate)
+      throws Exception {
+    int port;
+    try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+      port = s.getLocalPort();
     }
+    Path storage = Files.createDirectories(dir.resolve("storage"));
+    String yaml =
+        "version: 0.1\n"
+            + "log:\n  level: warn\n  accesslog:\n    disabled: true\n"
+            + "storage:\n  filesystem:\n    rootdirectory: "
+            + storage
+            + "\n  cache:\n    blobdescriptor: inmemory\n"
+            + "http:\n  addr: 127.0.0.1:"
+            + port
+            + "\n"
+            + tls
+            + auth;
     Path config = Files.writeString(dir.resolve("registry.yml"), yaml);
     Path log = dir.resolve("registry.log");
     Process p =
@@ -87,7 +119,7 @@ final class RegistryServer implements AutoCloseable {
             .redirectErrorStream(true)
             .redirectOutput(log.toFile())
             .start();
-    RegistryServer server = new RegistryServer(p, port, storage, log);
+    RegistryServer server = new RegistryServer(p, port, storage, certificate);
     try {
       HttpClient http = HttpClient.newHttpClient();
       await()
@@ -101,10 +133,12 @@ final class RegistryServer implements AutoCloseable {
                 }
                 int status =
                     http.send(
-                            HttpRequest.newBuilder(URI.create(server.url() + "/v2/")).build(),
+                            HttpRequest.newBuilder(URI.create("http://" + server.host() + "/v2/"))
+                                .build(),
                             HttpResponse.BodyHandlers.discarding())
                         .statusCode();
-                return status == 200 || status == 401;
+                // A TLS-only server answers this plain request with 400: it is up.
+                return status == 200 || status == 401 || (!tls.isEmpty() && status == 400);
               });
     } catch (RuntimeException e) {
       server.close();
@@ -118,8 +152,14 @@ final class RegistryServer implements AutoCloseable {
     return "127.0.0.1:" + port;
   }
 
+  /** The registry's URL (plain HTTP; not for one started with TLS). */
   String url() {
     return "http://" + host();
+  }
+
+  /** The PEM certificate of a registry started {@link #withTls with TLS}. */
+  Path certificate() {
+    return certificate.orElseThrow();
   }
 
   /** The file the registry stores a blob's bytes in. */
