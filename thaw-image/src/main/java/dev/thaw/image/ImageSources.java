@@ -89,7 +89,7 @@ public final class ImageSources {
     }
 
     /** Whether {@code registry} may fall back to plain HTTP when TLS fails. */
-    boolean plainHttp(String registry) {
+    boolean mayFallBackToHttp(String registry) {
       String host = registry.replaceFirst(":[0-9]+$", "");
       return insecure.contains(registry)
           || host.equals("localhost")
@@ -123,7 +123,7 @@ public final class ImageSources {
     return new RegistrySource(
         new RegistryClient(
             http.build(),
-            registries.plainHttp(ref.registry()),
+            registries.mayFallBackToHttp(ref.registry()),
             ref,
             credentials,
             registries.timeout()),

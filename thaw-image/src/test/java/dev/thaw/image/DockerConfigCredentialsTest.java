@@ -57,8 +57,8 @@ class DockerConfigCredentialsTest {
         ImageSources.Registries.fromEnvironment(
             Map.of("THAW_REGISTRY_USERNAME", "ci", "THAW_REGISTRY_PASSWORD", "pw"));
     assertThat(r.credentials()).contains(new RegistryCredentials("ci", "pw"));
-    assertThat(r.plainHttp("127.0.0.1:5000")).isTrue();
-    assertThat(r.plainHttp("localhost")).isTrue();
-    assertThat(r.plainHttp("registry.example:5000")).isFalse();
+    assertThat(r.mayFallBackToHttp("127.0.0.1:5000")).isTrue();
+    assertThat(r.mayFallBackToHttp("localhost")).isTrue();
+    assertThat(r.mayFallBackToHttp("registry.example:5000")).isFalse();
   }
 }
