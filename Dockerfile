@@ -15,6 +15,7 @@ RUN apt-get update \
       qemu-system-x86 \
       util-linux \
       kmod cpio gzip xz-utils zstd gcc libc6-dev \
+      erofs-utils e2fsprogs squashfs-tools \
       ca-certificates
 COPY thaw-cli/target/thaw-cli.jar /opt/thaw/thaw-cli.jar
 COPY thaw-cli/target/lib/ /opt/thaw/lib/

@@ -14,6 +14,7 @@ import picocli.CommandLine.Command;
       BenchTraceCommand.class,
       BenchSoakCommand.class,
       BenchWarmCommand.class,
+      BenchImagesCommand.class,
       BenchGenTraceCommand.class
     })
 final class BenchCommand {}

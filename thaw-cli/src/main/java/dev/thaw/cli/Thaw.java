@@ -16,6 +16,7 @@ import picocli.CommandLine.Command;
       ExtenderCommand.class,
       LauncherCommand.class,
       SnapshotsCommand.class,
+      ImageCommand.class,
       BenchCommand.class,
       SimulateCommand.class,
       CommandLine.HelpCommand.class

@@ -1,0 +1,96 @@
+#!/usr/bin/env bash
+# Builds Thaw's test and demo function images as OCI image layouts, without a container engine.
+#
+#   images/build.sh OUTDIR
+#
+# Writes OUTDIR/python and OUTDIR/static, each an OCI image layout directory (oci-layout,
+# index.json, blobs/sha256/...) holding one linux/amd64 image of one gzip layer:
+#   python  Debian's python3 packages (fetched with `apt-get download`, unpacked with
+#           `dpkg-deb -x`, never installed on the host) and python/server.py, an HTTP server on
+#           $PORT (8080) that answers GET with "hello from python" and echoes POST bodies.
+#   static  busybox-static's httpd on port 8080: GET / answers "hello from busybox", POST
+#           /cgi-bin/echo echoes the body.
+# Layers are reproducible (sorted names, owner root, fixed times), so equal inputs give equal
+# digests. Host tools: apt-get, dpkg-deb, tar, gzip, sha256sum. Each image is written to a
+# temporary directory and renamed into place when complete.
+set -euo pipefail
+out=$(realpath -m "${1:?usage: build.sh OUTDIR}")
+here=$(cd "$(dirname "$0")" && pwd)
+work=$(mktemp -d)
+chmod 755 "$work"  # apt-get download drops to the _apt user
+trap 'rm -rf "$work"' EXIT
+mkdir -p "$out"
+
+sha() { sha256sum "$1" | cut -d' ' -f1; }
+
+# oci_layout NAME ROOTFS CONFIG: writes OUTDIR/NAME from the directory ROOTFS as one layer, with
+# CONFIG (the JSON of the image config's "config" object).
+oci_layout() {
+  local name=$1 rootfs=$2 config=$3 dir="$work/$1.layout"
+  mkdir -p "$dir/blobs/sha256"
+  tar --sort=name --owner=0 --group=0 --numeric-owner --mtime=@1700000000 \
+    -C "$rootfs" -cf "$work/$name.tar" .
+  local diff_id; diff_id=$(sha "$work/$name.tar")
+  gzip -n -6 -c "$work/$name.tar" > "$work/$name.tar.gz"
+  local layer; layer=$(sha "$work/$name.tar.gz")
+  local layer_size; layer_size=$(stat -c %s "$work/$name.tar.gz")
+  mv "$work/$name.tar.gz" "$dir/blobs/sha256/$layer"
+  printf '{"architecture":"amd64","os":"linux","config":%s,"rootfs":{"type":"layers","diff_ids":["sha256:%s"]}}' \
+    "$config" "$diff_id" > "$work/$name.config"
+  local cfg; cfg=$(sha "$work/$name.config")
+  local cfg_size; cfg_size=$(stat -c %s "$work/$name.config")
+  mv "$work/$name.config" "$dir/blobs/sha256/$cfg"
+  printf '{"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json","config":{"mediaType":"application/vnd.oci.image.config.v1+json","digest":"sha256:%s","size":%s},"layers":[{"mediaType":"application/vnd.oci.image.layer.v1.tar+gzip","digest":"sha256:%s","size":%s}]}' \
+    "$cfg" "$cfg_size" "$layer" "$layer_size" > "$work/$name.manifest"
+  local manifest; manifest=$(sha "$work/$name.manifest")
+  local manifest_size; manifest_size=$(stat -c %s "$work/$name.manifest")
+  mv "$work/$name.manifest" "$dir/blobs/sha256/$manifest"
+  printf '{"schemaVersion":2,"mediaType":"application/vnd.oci.image.index.v1+json","manifests":[{"mediaType":"application/vnd.oci.image.manifest.v1+json","digest":"sha256:%s","size":%s,"platform":{"architecture":"amd64","os":"linux"},"annotations":{"org.opencontainers.image.ref.name":"%s"}}]}' \
+    "$manifest" "$manifest_size" "$name" > "$dir/index.json"
+  printf '{"imageLayoutVersion":"1.0.0"}' > "$dir/oci-layout"
+  rm -f "$work/$name.tar"
+  rm -rf "${out:?}/$name"
+  mv "$dir" "$out/$name"
+  echo "build.sh: $name sha256:$manifest ($(du -sh "$out/$name" | cut -f1))" >&2
+}
+
+# The Python interpreter and the libraries its standard library loads.
+py=$(apt-cache depends python3-minimal 2>/dev/null | awk '/PreDepends: python3\.[0-9]+-minimal/ {print $2; exit}')
+if [ -z "$py" ]; then
+  echo "build.sh: cannot resolve the python3 package; run 'apt-get update' first" >&2
+  exit 1
+fi
+v=${py#python}; v=${v%-minimal}
+packages=(python3-minimal "python$v-minimal" "libpython$v-minimal" "libpython$v-stdlib"
+  libc6 libgcc-s1 libexpat1 zlib1g libssl3 libffi8 libbz2-1.0 liblzma5 libcrypt1 libuuid1
+  busybox-static)
+cd "$work"
+apt-get download -q -o APT::Sandbox::User=root "${packages[@]}" >&2
+
+root=$work/python.root
+mkdir -p "$root"/{app,tmp,etc}
+for deb in ./*.deb; do
+  case "$deb" in *busybox-static*) continue ;; esac
+  dpkg-deb -x "$deb" "$root"
+done
+rm -rf "$root"/usr/share/{doc,man,lintian}
+chmod 1777 "$root/tmp"
+cp "$here/python/server.py" "$root/app/server.py"
+printf 'root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/nonexistent:/usr/sbin/nologin\n' > "$root/etc/passwd"
+printf 'root:x:0:\nnogroup:x:65534:\n' > "$root/etc/group"
+oci_layout python "$root" "$(printf '{"Entrypoint":["/usr/bin/python%s","/app/server.py"],"Env":["PATH=/usr/local/bin:/usr/bin:/bin","PORT=8080","PYTHONUNBUFFERED=1","PYTHONDONTWRITEBYTECODE=1"],"WorkingDir":"/app","ExposedPorts":{"8080/tcp":{}}}' "$v")"
+
+root=$work/static.root
+mkdir -p "$root"/{bin,www/cgi-bin,tmp}
+dpkg-deb -x busybox-static_*.deb "$work/busybox"
+cp "$work/busybox/bin/busybox" "$root/bin/busybox"
+ln -s busybox "$root/bin/sh"
+chmod 1777 "$root/tmp"
+echo "hello from busybox" > "$root/www/index.html"
+cat > "$root/www/cgi-bin/echo" <<'CGI'
+#!/bin/sh
+printf 'Content-Type: text/plain\r\n\r\n'
+exec /bin/busybox head -c "${CONTENT_LENGTH:-0}"
+CGI
+chmod 755 "$root/www/cgi-bin/echo"
+oci_layout static "$root" '{"Entrypoint":["/bin/busybox","httpd","-f","-p","8080","-h","/www"],"Env":["PATH=/bin"],"WorkingDir":"/www","ExposedPorts":{"8080/tcp":{}}}'
