@@ -1,5 +1,6 @@
 package dev.thaw.qemu;
 
+import dev.thaw.core.function.FunctionImage;
 import dev.thaw.core.function.FunctionSpec;
 import dev.thaw.core.io.FileTrees;
 import dev.thaw.core.vmm.BootException;
@@ -47,12 +48,26 @@ import org.slf4j.LoggerFactory;
  * set to {@code t}. The guest serves one connection at a time, so no request is answered before
  * that one. (QEMU's {@code vmgenid} device would be the kernel's own way, but the microvm machine
  * does not describe it in its ACPI tables, so the guest's driver never binds.)
+ *
+ * <p>A function from an image ({@link FunctionSpec#fromImage}) gets two virtio disks: its root
+ * filesystem image, read-only, and a writable layer ({@link DiskLayers}), which the guest joins
+ * with overlayfs; the function's description reaches the guest as the fw_cfg file {@code
+ * opt/thaw/fn} (any size, no quoting, unlike the kernel command line with its 2 KiB). Its guest
+ * serves the control requests on {@link FunctionImage#CONTROL_PORT}, and the host forwards a port
+ * of its own straight to the function's: an invocation crosses no extra process in the guest. A
+ * snapshot keeps the layer as its disk file; a clone writes into an overlay of its own over it.
  */
 public final class QemuVmm implements Vmm {
   private static final Logger log = LoggerFactory.getLogger(QemuVmm.class);
   private static final Pattern VERSION = Pattern.compile("version (\\d+\\.\\d+(?:\\.\\d+)?)");
   private static final Duration QMP_TIMEOUT = Duration.ofSeconds(10);
   private static final int START_ATTEMPTS = 3;
+
+  /** A VM's writable layer in its work directory (a function from an image). */
+  static final String LAYER = "disk.qcow2";
+
+  /** The function's description for the guest, in its work directory. */
+  private static final String DESCRIPTION = "function.cfg";
 
   private final String binary;
   private final String accelerator;
@@ -62,11 +77,13 @@ public final class QemuVmm implements Vmm {
   private final AtomicLong sequence = new AtomicLong();
   private final boolean reseedClones;
   private final SecureRandom seeds = new SecureRandom();
+  private final DiskLayers layers;
 
   private QemuVmm(Builder b) {
     this.binary = b.binary;
     this.accelerator = b.accelerator;
     this.workRoot = b.workRoot;
+    this.layers = new DiskLayers(workRoot.resolve("layers"), b.layerSize, b.qemuImg);
     this.image = Objects.requireNonNull(b.image, "image");
     this.reseedClones = b.reseedClones;
     this.identity = probe(binary, accelerator);
@@ -92,7 +109,10 @@ public final class QemuVmm implements Vmm {
     Path memory = workDir.resolve("memory");
     QemuMicroVm vm;
     try {
-      vm = start(function, workDir, memory, true);
+      if (function.fromImage()) {
+        prepareBootDisk(function.image(), workDir);
+      }
+      vm = start(function, workDir, memory, true, null);
     } catch (IOException e) {
       String out = readQuietly(workDir.resolve("qemu.log"));
       String console = readQuietly(workDir.resolve("console.log"));
@@ -105,11 +125,22 @@ public final class QemuVmm implements Vmm {
     return vm;
   }
 
+  /** The boot's writable layer and the function's description for the guest. */
+  private void prepareBootDisk(FunctionImage image, Path workDir) throws IOException {
+    if (!Files.isRegularFile(image.rootfs())) {
+      throw new IOException("root filesystem image " + image.rootfs() + " does not exist");
+    }
+    layers.newLayer(workDir.resolve(LAYER));
+    Files.write(workDir.resolve(DESCRIPTION), image.guestDescription());
+  }
+
   @Override
   public MicroVm restore(VmSnapshot snapshot, Duration readyTimeout) {
     checkRestorable(snapshot);
     return load(
-        startForRestore(snapshot.function(), snapshot.memoryFile()), snapshot, readyTimeout);
+        startForRestore(snapshot.function(), snapshot.memoryFile(), snapshot.disk().orElse(null)),
+        snapshot,
+        readyTimeout);
   }
 
   /**
@@ -119,7 +150,24 @@ public final class QemuVmm implements Vmm {
    */
   @Override
   public PreparedRestore prepareRestore(FunctionSpec function, Path memoryFile) {
-    QemuMicroVm vm = startForRestore(function, memoryFile);
+    if (function.fromImage()) {
+      // QEMU opens the disks as it starts, and the snapshot's layer is not known (nor complete)
+      // yet: such a restore starts QEMU when the snapshot is given.
+      return new PreparedRestore() {
+        @Override
+        public MicroVm restore(VmSnapshot snapshot, Duration readyTimeout) {
+          if (!snapshot.function().equals(function)) {
+            throw new IllegalArgumentException(
+                "prepared for " + function.id() + ", given a snapshot of " + snapshot.function());
+          }
+          return QemuVmm.this.restore(snapshot, readyTimeout);
+        }
+
+        @Override
+        public void close() {}
+      };
+    }
+    QemuMicroVm vm = startForRestore(function, memoryFile, null);
     return new PreparedRestore() {
       private boolean handedOver;
 
@@ -152,10 +200,14 @@ public final class QemuVmm implements Vmm {
     };
   }
 
-  private QemuMicroVm startForRestore(FunctionSpec function, Path memoryFile) {
+  private QemuMicroVm startForRestore(FunctionSpec function, Path memoryFile, Path disk) {
     Path workDir = newWorkDir("restore-" + function.id());
     try {
-      return start(function, workDir, memoryFile, false);
+      if (disk != null) {
+        layers.newOverlay(disk, workDir.resolve(LAYER));
+      }
+      return start(
+          function, workDir, memoryFile, false, disk == null ? null : disk.toAbsolutePath());
     } catch (IOException e) {
       String out = readQuietly(workDir.resolve("qemu.log"));
       FileTrees.deleteQuietly(workDir);
@@ -218,6 +270,23 @@ public final class QemuVmm implements Vmm {
       throw new RestoreCorruptException(
           "state file " + snapshot.stateFile() + " is empty", "", "", null);
     }
+    if (snapshot.function().fromImage()) {
+      Path rootfs = snapshot.function().image().rootfs();
+      if (!Files.isRegularFile(rootfs)) {
+        throw new RestoreException(
+            "root filesystem image " + rootfs + " of " + snapshot.function().id() + " is missing",
+            "",
+            "",
+            null);
+      }
+      Path disk = snapshot.diskFile();
+      try {
+        DiskLayers.virtualSize(disk);
+      } catch (IOException e) {
+        throw new RestoreCorruptException(
+            "disk file " + disk + " is not a layer: " + e.getMessage(), "", "", e);
+      }
+    }
   }
 
   private static RestoreException classifyRestoreFailure(
@@ -240,19 +309,24 @@ public final class QemuVmm implements Vmm {
   /**
    * Starts QEMU on {@code memory}: to {@code boot} the guest image into it, mapped shared (a
    * snapshot is taken from that file), or else for a restore, mapped privately and paused on {@code
-   * -incoming defer}.
+   * -incoming defer}; a restore of a function from an image reads {@code snapshotDisk}, the
+   * snapshot's layer, under the clone's own.
    */
-  private QemuMicroVm start(FunctionSpec function, Path workDir, Path memory, boolean boot)
+  private QemuMicroVm start(
+      FunctionSpec function, Path workDir, Path memory, boolean boot, Path snapshotDisk)
       throws IOException {
     IOException last = null;
     for (int attempt = 1; attempt <= START_ATTEMPTS; attempt++) {
       int port = freePort();
-      List<String> args = commandLine(function, workDir, memory, port, boot);
+      int functionPort = function.fromImage() ? freePort() : port;
+      List<String> args =
+          commandLine(function, workDir, memory, new Ports(port, functionPort), boot, snapshotDisk);
       try {
         QemuProcess process = QemuProcess.start(binary, args, workDir, QMP_TIMEOUT);
         String id = workDir.getFileName().toString();
         VmState initial = boot ? VmState.RUNNING : VmState.PAUSED;
-        return new QemuMicroVm(id, this, process, function, port, workDir, boot, initial);
+        return new QemuMicroVm(
+            id, this, process, function, port, functionPort, workDir, boot, initial);
       } catch (QemuStartException e) {
         last = e;
         String out = readQuietly(workDir.resolve("qemu.log"));
@@ -272,8 +346,21 @@ public final class QemuVmm implements Vmm {
    * paused for the state.
    */
   private List<String> commandLine(
-      FunctionSpec function, Path workDir, Path memory, int port, boolean boot) {
-    for (Path p : List.of(workDir, memory, image.kernel(), image.initrd())) {
+      FunctionSpec function,
+      Path workDir,
+      Path memory,
+      Ports ports,
+      boolean boot,
+      Path snapshotDisk) {
+    List<Path> paths = new java.util.ArrayList<>(List.of(workDir, memory, image.kernel()));
+    paths.add(image.initrd());
+    if (function.fromImage()) {
+      paths.add(function.image().rootfs());
+    }
+    if (snapshotDisk != null) {
+      paths.add(snapshotDisk);
+    }
+    for (Path p : paths) {
       if (p.toString().contains(",")) {
         throw new IllegalArgumentException("QEMU option values cannot hold ',': " + p);
       }
@@ -311,9 +398,21 @@ public final class QemuVmm implements Vmm {
                 "-serial",
                 "file:" + workDir.resolve("console.log"),
                 "-netdev",
-                "user,id=n0,hostfwd=tcp:127.0.0.1:" + port + "-:8080",
+                "user,id=n0,hostfwd=tcp:127.0.0.1:"
+                    + ports.control()
+                    + "-:"
+                    + controlPort(function)
+                    + (function.fromImage()
+                        ? ",hostfwd=tcp:127.0.0.1:"
+                            + ports.function()
+                            + "-:"
+                            + function.image().port()
+                        : ""),
                 "-device",
                 "virtio-net-device,netdev=n0"));
+    if (function.fromImage()) {
+      args.addAll(disks(function.image(), workDir, snapshotDisk));
+    }
     if (boot) {
       args.addAll(
           List.of(
@@ -333,11 +432,59 @@ public final class QemuVmm implements Vmm {
                   + function.handler()
                   + " thaw.init_mib="
                   + function.initMib()));
+      if (function.fromImage()) {
+        args.addAll(List.of("-fw_cfg", "name=opt/thaw/fn,file=" + workDir.resolve(DESCRIPTION)));
+      }
     } else {
       args.addAll(List.of("-incoming", "defer", "-S"));
     }
     return args;
   }
+
+  /**
+   * The disks of a function from an image, in the same order for a boot and its restores (the
+   * device state in a snapshot is matched to devices by position): the root filesystem, raw and
+   * read-only, then the writable layer in this VM's work directory; for a restore, over the
+   * snapshot's layer, opened read-only. The guest tells them apart by serial.
+   */
+  private static List<String> disks(FunctionImage fn, Path workDir, Path snapshotDisk) {
+    List<String> args = new java.util.ArrayList<>();
+    args.addAll(
+        List.of(
+            "-blockdev",
+            "driver=file,node-name=rootfile,read-only=on,filename=" + fn.rootfs().toAbsolutePath(),
+            "-blockdev",
+            "driver=raw,node-name=root,read-only=on,file=rootfile",
+            "-device",
+            "virtio-blk-device,drive=root,serial=thaw-root"));
+    String backing = "";
+    if (snapshotDisk != null) {
+      args.addAll(
+          List.of(
+              "-blockdev",
+              "driver=file,node-name=basefile,read-only=on,filename=" + snapshotDisk,
+              "-blockdev",
+              "driver=qcow2,node-name=base,read-only=on,file=basefile"));
+      backing = ",backing=base";
+    }
+    args.addAll(
+        List.of(
+            "-blockdev",
+            "driver=file,node-name=layerfile,filename=" + workDir.resolve(LAYER).toAbsolutePath(),
+            "-blockdev",
+            "driver=qcow2,node-name=layer,file=layerfile" + backing,
+            "-device",
+            "virtio-blk-device,drive=layer,serial=thaw-layer"));
+    return args;
+  }
+
+  /** The guest port of the control requests ({@code /health}, {@code /_thaw/...}). */
+  static int controlPort(FunctionSpec function) {
+    return function.fromImage() ? FunctionImage.CONTROL_PORT : 8080;
+  }
+
+  /** The host's forwarded ports of one VM: control requests, and the function's own. */
+  private record Ports(int control, int function) {}
 
   /** Migration options for the memory-file method: RAM in the shared file is not streamed. */
   static Map<String, Object> ignoreShared() {
@@ -406,8 +553,29 @@ public final class QemuVmm implements Vmm {
     private Path workRoot = Path.of(System.getProperty("java.io.tmpdir"), "thaw-vms");
     private GuestImage image;
     private boolean reseedClones = true;
+    private long layerSize = 1L << 30;
+    private String qemuImg = "qemu-img";
 
     private Builder() {}
+
+    /**
+     * The virtual size of the writable layer of a booted function from an image (default 1 GiB;
+     * only what the guest writes takes space). Clones take their snapshot's size.
+     */
+    public Builder layerSize(long bytes) {
+      if (bytes < (16L << 20) || bytes % (1L << 20) != 0) {
+        throw new IllegalArgumentException(
+            "the layer size is a multiple of 1 MiB, 16 MiB or more: " + bytes);
+      }
+      this.layerSize = bytes;
+      return this;
+    }
+
+    /** The {@code qemu-img} binary that makes the layer templates. */
+    public Builder qemuImg(String qemuImg) {
+      this.qemuImg = Objects.requireNonNull(qemuImg);
+      return this;
+    }
 
     public Builder binary(String binary) {
       this.binary = Objects.requireNonNull(binary);
