@@ -99,9 +99,14 @@ final class SnapshotMaker {
               vmm.identity(),
               guest,
               clock.instant(),
-              List.of(
-                  describe(files.memoryFile(), SnapshotFile.Role.MEMORY),
-                  describe(files.stateFile(), SnapshotFile.Role.STATE)));
+              files.diskFile() == null
+                  ? List.of(
+                      describe(files.memoryFile(), SnapshotFile.Role.MEMORY),
+                      describe(files.stateFile(), SnapshotFile.Role.STATE))
+                  : List.of(
+                      describe(files.memoryFile(), SnapshotFile.Role.MEMORY),
+                      describe(files.stateFile(), SnapshotFile.Role.STATE),
+                      describe(files.diskFile(), SnapshotFile.Role.DISK)));
       Optional<MicroVm> verified = verify(manifest, files);
       if (verified.isEmpty()) {
         return SnapshotManager.Snapshotted.none(); // the writer aborts: nothing committed
