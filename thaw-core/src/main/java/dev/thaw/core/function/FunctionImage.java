@@ -109,6 +109,14 @@ public record FunctionImage(
     return new FunctionImage(rootfs, digest, argv, List.of(), "/", "0", port);
   }
 
+  /**
+   * This image at {@code rootfs}: the same image (same digest) where another node keeps it. A
+   * snapshot's manifest names the path of the node that made it.
+   */
+  public FunctionImage withRootfs(Path rootfs) {
+    return new FunctionImage(rootfs, digest, argv, env, workdir, user, port);
+  }
+
   private static void checkText(String what, String value, boolean noNewline) {
     Objects.requireNonNull(value, what);
     if (value.indexOf('\0') >= 0 || (noNewline && (value.contains("\n") || value.contains("\r")))) {

@@ -63,6 +63,17 @@ public record FunctionSpec(
         id, memoryMib, vcpus, IMAGE_HANDLER, 0, Objects.requireNonNull(image, "image"));
   }
 
+  /**
+   * This function with its image at {@code rootfs} on this node; see {@link
+   * FunctionImage#withRootfs}.
+   */
+  public FunctionSpec withRootfs(java.nio.file.Path rootfs) {
+    if (image == null) {
+      throw new IllegalStateException(id + " is a built-in function: it has no root filesystem");
+    }
+    return new FunctionSpec(id, memoryMib, vcpus, handler, initMib, image.withRootfs(rootfs));
+  }
+
   /** Whether the function runs from an image (and so has a disk). */
   public boolean fromImage() {
     return image != null;

@@ -105,6 +105,17 @@ class FunctionImageTest {
   }
 
   @Test
+  void anotherNodeNamesItsOwnCopyOfTheImage() {
+    FunctionSpec spec =
+        FunctionSpec.ofImage("web", 256, 1, FunctionImage.of(ROOTFS, DIGEST, List.of("x"), 80));
+    FunctionSpec there = spec.withRootfs(Path.of("/elsewhere/a.ext4"));
+    assertThat(there.image().rootfs()).isEqualTo(Path.of("/elsewhere/a.ext4"));
+    assertThat(there.withRootfs(ROOTFS)).isEqualTo(spec);
+    assertThatThrownBy(() -> BuiltinFunctions.HELLO.withRootfs(ROOTFS))
+        .hasMessageContaining("built-in");
+  }
+
+  @Test
   void aBuiltInSpecWritesNoImageAndReadsAsBefore() {
     String json = JSON.writeValueAsString(BuiltinFunctions.HELLO);
     assertThat(json).doesNotContain("image");
