@@ -33,6 +33,26 @@ final class DiskLayers {
   private static final byte[] QCOW2_MAGIC = {'Q', 'F', 'I', (byte) 0xfb};
   private static final long TOOL_TIMEOUT_SECONDS = 60;
 
+  /**
+   * How a layer's file system is made. Inode tables are zeroed now (qemu-img leaves the zeros out
+   * of the template): with lazy init, the guest's kernel would zero them in the background after
+   * the mount, busy in every clone and writing megabytes into every layer.
+   */
+  private static final List<String> MKE2FS_OPTIONS =
+      List.of(
+          "-q",
+          "-F",
+          "-t",
+          "ext4",
+          "-O",
+          "^has_journal",
+          "-E",
+          "lazy_itable_init=0,nodiscard,root_owner=0:0");
+
+  /** Part of a layer template's name: a template made with other options is never reused. */
+  private static final String LAYER_RECIPE =
+      Integer.toHexString(MKE2FS_OPTIONS.hashCode() & 0xfffffff);
+
   private final Path dir;
   private final long size;
   private final String qemuImg;
@@ -53,7 +73,7 @@ final class DiskLayers {
 
   /** Writes a fresh layer for a boot to {@code target}. */
   void newLayer(Path target) throws IOException {
-    Files.copy(template("layer-" + size + ".qcow2", this::makeLayer), target);
+    Files.copy(template("layer-" + size + "-" + LAYER_RECIPE + ".qcow2", this::makeLayer), target);
   }
 
   /** Writes an empty clone overlay for a snapshot whose layer is {@code snapshotLayer}. */
@@ -110,22 +130,10 @@ final class DiskLayers {
 
   private void makeLayer(Path target) throws IOException {
     Path raw = target.resolveSibling("layer.raw");
-    run(
-        List.of(
-            "mke2fs",
-            "-q",
-            "-F",
-            "-t",
-            "ext4",
-            "-O",
-            "^has_journal",
-            "-E",
-            // Inode tables zeroed now (qemu-img leaves the zeros out of the template): with
-            // lazy init, the guest's kernel would zero them in the background after the mount,
-            // busy in every clone and writing megabytes into every layer.
-            "lazy_itable_init=0,nodiscard,root_owner=0:0",
-            raw.toString(),
-            (size >> 10) + "k"));
+    List<String> mke2fs = new ArrayList<>(List.of("mke2fs"));
+    mke2fs.addAll(MKE2FS_OPTIONS);
+    mke2fs.addAll(List.of(raw.toString(), (size >> 10) + "k"));
+    run(mke2fs);
     run(List.of(qemuImg, "convert", "-q", "-f", "raw", "-O", "qcow2", raw.toString(), "" + target));
   }
 

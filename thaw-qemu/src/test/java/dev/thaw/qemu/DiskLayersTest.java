@@ -22,7 +22,11 @@ class DiskLayersTest {
     layers.newLayer(dir.resolve("a.qcow2"));
     assertThat(DiskLayers.virtualSize(dir.resolve("a.qcow2"))).isEqualTo(64 * MIB);
     assertThat(Files.size(dir.resolve("a.qcow2"))).isLessThan(4 * MIB);
-    Path template = dir.resolve("t/layer-" + 64 * MIB + ".qcow2");
+    Path template;
+    try (var made = Files.list(dir.resolve("t"))) {
+      template =
+          made.filter(p -> p.getFileName().toString().startsWith("layer-")).findFirst().get();
+    }
     FileTime made = Files.getLastModifiedTime(template);
     layers.newLayer(dir.resolve("b.qcow2"));
     assertThat(Files.getLastModifiedTime(template)).isEqualTo(made);
