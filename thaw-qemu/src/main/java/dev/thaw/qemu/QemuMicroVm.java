@@ -225,7 +225,8 @@ final class QemuMicroVm implements MicroVm {
       Files.move(workDir.resolve("memory"), memoryFile, StandardCopyOption.REPLACE_EXISTING);
       if (function.fromImage()) {
         // QEMU has closed the layer (its caches written) as it quit: the file is complete.
-        Files.move(workDir.resolve(QemuVmm.LAYER), diskFile, StandardCopyOption.REPLACE_EXISTING);
+        Files.move(
+            workDir.resolve(QemuCommandLine.LAYER), diskFile, StandardCopyOption.REPLACE_EXISTING);
       }
     } catch (IOException e) {
       SnapshotException failure =
@@ -281,7 +282,7 @@ final class QemuMicroVm implements MicroVm {
   void awaitGuest(Duration timeout, String operation, Supplier<String> target) {
     long deadline = System.nanoTime() + timeout.toNanos();
     if (operation.equals("boot")) {
-      String said = awaitConsole(READY_LINE + QemuVmm.controlPort(function), deadline);
+      String said = awaitConsole(READY_LINE + QemuCommandLine.controlPort(function), deadline);
       if (said.contains(EXITED_LINE)) {
         String out = vmmOutput();
         String console = consoleTail();
