@@ -36,6 +36,9 @@ final class QemuMicroVm implements MicroVm {
   /** What the guest's function server prints on the console once it listens (and its port). */
   static final String READY_LINE = "ready on :";
 
+  /** What the guest prints once it has started the program of a function from an image. */
+  static final String STARTED_LINE = "waiting for port";
+
   /** What the guest prints when a function from an image ends before its port opens. */
   static final String EXITED_LINE = "function exited";
 
@@ -241,9 +244,11 @@ final class QemuMicroVm implements MicroVm {
 
   /** Loads device state into a VM started with {@code -incoming defer}. */
   synchronized void loadState(Path stateFile) throws IOException {
+    long t0 = System.nanoTime();
     process.qmp().execute("migrate-set-capabilities", QemuVmm.ignoreShared());
     process.qmp().execute("migrate-incoming", Map.of("uri", "exec:cat " + shellQuote(stateFile)));
     awaitMigration();
+    log.debug("{}: state loaded in {} µs", id, (System.nanoTime() - t0) / 1000);
   }
 
   private void awaitMigration() throws IOException {
@@ -300,8 +305,13 @@ final class QemuMicroVm implements MicroVm {
             console,
             null);
       }
-      if (function.fromImage() && System.nanoTime() >= deadline && process.isAlive()) {
-        String out = vmmOutput();
+      // Only once the guest has started the program is the port what is missing; before that,
+      // the guest itself did not come up, which the general timeout below reports.
+      if (function.fromImage()
+          && System.nanoTime() >= deadline
+          && process.isAlive()
+          && QemuVmm.readQuietly(workDir.resolve("console.log")).contains(STARTED_LINE)) {
+        String out = (vmmOutput() + "\n" + diagnose()).strip();
         String console = consoleTail();
         close();
         throw new GuestTimeoutException(

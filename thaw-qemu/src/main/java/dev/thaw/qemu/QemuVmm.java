@@ -132,11 +132,19 @@ public final class QemuVmm implements Vmm {
 
   @Override
   public MicroVm restore(VmSnapshot snapshot, Duration readyTimeout) {
+    long t0 = System.nanoTime();
     checkRestorable(snapshot);
-    return load(
-        startForRestore(snapshot.function(), snapshot.memoryFile(), snapshot.disk().orElse(null)),
-        snapshot,
-        readyTimeout);
+    QemuMicroVm vm =
+        startForRestore(snapshot.function(), snapshot.memoryFile(), snapshot.disk().orElse(null));
+    long started = System.nanoTime();
+    MicroVm restored = load(vm, snapshot, readyTimeout);
+    log.debug(
+        "restored {} as {}: QEMU started in {} µs, state loaded and guest answered in {} µs",
+        snapshot.function().id(),
+        vm.id(),
+        (started - t0) / 1000,
+        (System.nanoTime() - started) / 1000);
+    return restored;
   }
 
   /**
