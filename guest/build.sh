@@ -7,7 +7,7 @@
 # tsc-khz.c) and OUTDIR/kernel.txt, last, which marks the image complete. The kernel comes from
 # Debian's linux-image package (fetched with `apt-get download`, unpacked with
 # `dpkg-deb -x`, never installed on the host); busybox from busybox-static the same way.
-# Host tools needed: apt-get, dpkg-deb, depmod/modprobe (kmod), gcc with a static libc,
+# modules.txt and modules-image.txt name the kernel modules the guest loads. Host tools needed: apt-get, dpkg-deb, depmod/modprobe (kmod), gcc with a static libc,
 # cpio, gzip. THAW_KERNEL_PACKAGE overrides the kernel package (default: what
 # linux-image-amd64 depends on).
 set -euo pipefail
@@ -37,22 +37,30 @@ cp "$here/init" "$root/init"
 chmod 755 "$root/init" "$root/bin/busybox"
 gcc -static -O2 -Wall -Wextra -o "$root/sbin/thaw-guest" "$here/thaw-guest.c"
 
-# Resolve each module's dependencies in load order and copy exactly those files.
+# Resolve each module's dependencies in load order and copy exactly those files. The modules
+# of modules.txt load at every boot; those of modules-image.txt (disks, ext4, overlayfs,
+# fw_cfg) only for functions from an image, so the built-in functions boot as before.
 depmod -b "$work/kernel" "$kver"
-: > "$root/etc/thaw-modules"
-while read -r mod; do
-  [ -n "$mod" ] || continue
-  modprobe -d "$work/kernel" -S "$kver" --show-depends "$mod" | while read -r kind path _; do
-    [ "$kind" = insmod ] || continue
-    name=$(basename "$path")
-    case "$name" in
-      *.xz) xz -dc "$path" > "$root/lib/modules/${name%.xz}"; name=${name%.xz} ;;
-      *.zst) zstd -qdc "$path" > "$root/lib/modules/${name%.zst}"; name=${name%.zst} ;;
-      *) cp "$path" "$root/lib/modules/$name" ;;
-    esac
-    grep -qx "/lib/modules/$name" "$root/etc/thaw-modules" || echo "/lib/modules/$name" >> "$root/etc/thaw-modules"
-  done
-done < "$here/modules.txt"
+resolve() {  # resolve LIST OUT: OUT gets the module files LIST needs that no earlier list has
+  : > "$2"
+  while read -r mod; do
+    [ -n "$mod" ] || continue
+    modprobe -d "$work/kernel" -S "$kver" --show-depends "$mod" | while read -r kind path _; do
+      [ "$kind" = insmod ] || continue
+      name=$(basename "$path")
+      name=${name%.xz}; name=${name%.zst}
+      [ -e "$root/lib/modules/$name" ] && continue
+      case "$path" in
+        *.xz) xz -dc "$path" > "$root/lib/modules/$name" ;;
+        *.zst) zstd -qdc "$path" > "$root/lib/modules/$name" ;;
+        *) cp "$path" "$root/lib/modules/$name" ;;
+      esac
+      echo "/lib/modules/$name" >> "$2"
+    done
+  done < "$1"
+}
+resolve "$here/modules.txt" "$root/etc/thaw-modules"
+resolve "$here/modules-image.txt" "$root/etc/thaw-modules-image"
 
 mkdir -p "$out"
 cp "kernel/boot/vmlinuz-$kver" "$out/vmlinuz"

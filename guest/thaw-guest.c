@@ -6,12 +6,26 @@
  * request from pages that are already in the memory file.
  *
  * Usage: thaw-guest HANDLER INIT_MIB   (listens on 0.0.0.0:8080)
+ *        thaw-guest image               (a function from an image; see below)
  *
  * Handlers:
  *   hello     answers a fixed JSON greeting.
  *   stateful  at start fills INIT_MIB MiB with a pseudo-random sequence seeded per boot
  *             and keeps its checksum and an invocation counter in memory; every
  *             invocation increments the counter. GET /verify re-reads the whole buffer.
+ *
+ *   image     starts a function from an image, whose root filesystem init has mounted at
+ *             /thaw/root, and serves only the control endpoints below, on the control port.
+ *             The host forwards invocations straight to the function's own port (no copy
+ *             through this server on the warm path). The function is described by the QEMU
+ *             fw_cfg file opt/thaw/fn: NUL-terminated "key=value" strings, keys arg (one per
+ *             argv entry, in order), env (one per NAME=value), dir (working directory), user
+ *             (uid or uid:gid), port (the function's) and control (this server's port). The
+ *             function runs chrooted in /thaw/root with exactly that argv, environment, directory
+ *             and user; its output goes to the console. Once its port accepts connections the
+ *             server prints "function listens on :PORT" and then "ready on :CONTROL"; if the
+ *             function exits first, "function exited" with its status. GET /health answers 500
+ *             once the function has exited; GET /_thaw/sync writes every dirty page to disk.
  *
  * Every handler answers GET /health with 200, and /_thaw/mute by closing its listening socket
  * for good after the answer: a snapshot taken afterwards makes clones that never answer (a dead
@@ -31,6 +45,7 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <stdarg.h>
 #include <fcntl.h>
 #include <linux/random.h>
 #include <netinet/in.h>
@@ -40,9 +55,12 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/ioctl.h>
+#include <grp.h>
+#include <signal.h>
 #include <sys/random.h>
 #include <sys/socket.h>
 #include <sys/time.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -56,6 +74,15 @@ static long init_ms;
 static int muted;
 /* Opened at start, before any snapshot: a clone reseeds without a path lookup. */
 static int urandom = -1;
+/* Image mode: this server's port, the function's port and process. */
+static int control_port = 8080;
+static int fn_port;
+static pid_t fn_pid;
+
+#define FN_CONFIG "/sys/firmware/qemu_fw_cfg/by_name/opt/thaw/fn/raw"
+#define FN_ROOT "/thaw/root"
+#define FN_MAX_CONFIG (64 * 1024)
+#define FN_MAX_ITEMS 256
 
 static long now_ms(void) {
   struct timespec ts;
@@ -170,6 +197,126 @@ static int resume(const char *query, char *out, size_t outlen) {
   return 200;
 }
 
+/* Prints a line on the console at once: the host waits for some of them. */
+static void say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static void say(const char *fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  vprintf(fmt, ap);
+  va_end(ap);
+  fflush(stdout);
+}
+
+/* Parks this process (PID 1 must not exit) after a failure the host reads on the console. */
+static void __attribute__((noreturn)) park(void) {
+  for (;;) pause();
+}
+
+/* Reads the function's description; NULL (and the reason on the console) when it is unusable. */
+static char *read_config(size_t *len) {
+  static char buf[FN_MAX_CONFIG + 1];
+  int fd = open(FN_CONFIG, O_RDONLY | O_CLOEXEC);
+  if (fd < 0) {
+    say("thaw-guest: function exited: cannot read " FN_CONFIG ": %s\n", strerror(errno));
+    return NULL;
+  }
+  size_t n = 0;
+  ssize_t r;
+  while (n < sizeof buf && (r = read(fd, buf + n, sizeof buf - n)) > 0) n += r;
+  close(fd);
+  if (n == 0 || n > FN_MAX_CONFIG || buf[n - 1] != 0) {
+    say("thaw-guest: function exited: malformed function description (%zu bytes)\n", n);
+    return NULL;
+  }
+  *len = n;
+  return buf;
+}
+
+static int port_accepts(int port) {
+  int s = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  struct sockaddr_in addr = {.sin_family = AF_INET,
+                             .sin_port = htons(port),
+                             .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+  int ok = s >= 0 && connect(s, (struct sockaddr *)&addr, sizeof addr) == 0;
+  if (s >= 0) close(s);
+  return ok;
+}
+
+/* Starts the function from the image (see the top of this file); returns once it is forked. */
+static void start_image(void) {
+  size_t len = 0;
+  char *cfg = read_config(&len);
+  if (cfg == NULL) park();
+  static char *argv[FN_MAX_ITEMS + 1], *envp[FN_MAX_ITEMS + 1];
+  int argc = 0, envc = 0;
+  const char *dir = "/";
+  long uid = 0, gid = 0;
+  for (char *p = cfg; p < cfg + len; p += strlen(p) + 1) {
+    char *eq = strchr(p, '=');
+    if (eq == NULL) continue;
+    *eq = 0;
+    char *v = eq + 1;
+    if (strcmp(p, "arg") == 0 && argc < FN_MAX_ITEMS) argv[argc++] = v;
+    else if (strcmp(p, "env") == 0 && envc < FN_MAX_ITEMS) envp[envc++] = v;
+    else if (strcmp(p, "dir") == 0) dir = v;
+    else if (strcmp(p, "port") == 0) fn_port = (int)strtol(v, NULL, 10);
+    else if (strcmp(p, "control") == 0) control_port = (int)strtol(v, NULL, 10);
+    else if (strcmp(p, "user") == 0) {
+      char *colon = NULL;
+      uid = strtol(v, &colon, 10);
+      gid = *colon == ':' ? strtol(colon + 1, NULL, 10) : uid;
+    }
+  }
+  if (argc == 0 || fn_port <= 0 || fn_port > 65535 || control_port <= 0 || control_port > 65535) {
+    say("thaw-guest: function exited: its description lacks argv or a port\n");
+    park();
+  }
+  fn_pid = fork();
+  if (fn_pid < 0) {
+    say("thaw-guest: function exited: fork: %s\n", strerror(errno));
+    park();
+  }
+  if (fn_pid == 0) {
+    if (chroot(FN_ROOT) != 0 || chdir(dir) != 0) {
+      fprintf(stderr, "thaw-guest: cannot enter %s in the image: %s\n", dir, strerror(errno));
+      _exit(127);
+    }
+    if (setgroups(0, NULL) != 0 || setgid((gid_t)gid) != 0 || setuid((uid_t)uid) != 0) {
+      fprintf(stderr, "thaw-guest: cannot become %ld:%ld: %s\n", uid, gid, strerror(errno));
+      _exit(127);
+    }
+    /* execvp searches the function's own PATH, as a container runtime does. */
+    environ = envp;
+    execvp(argv[0], argv);
+    fprintf(stderr, "thaw-guest: cannot start %s: %s\n", argv[0], strerror(errno));
+    _exit(127);
+  }
+  say("thaw-guest: started %s (pid %d), waiting for port %d\n", argv[0], fn_pid, fn_port);
+}
+
+/* Waits until the function's port accepts connections; parks if the function exits first. */
+static void await_function(void) {
+  struct timespec pause5 = {0, 5 * 1000000L};
+  for (;;) {
+    if (port_accepts(fn_port)) break;
+    int status;
+    if (waitpid(fn_pid, &status, WNOHANG) == fn_pid) {
+      if (WIFEXITED(status))
+        say("thaw-guest: function exited with status %d before opening port %d\n",
+            WEXITSTATUS(status), fn_port);
+      else
+        say("thaw-guest: function exited on signal %d before opening port %d\n",
+            WTERMSIG(status), fn_port);
+      fn_pid = 0;
+      park();
+    }
+    nanosleep(&pause5, NULL);
+  }
+  /* From now on this process (PID 1) reaps every child, orphans included, without waiting. */
+  signal(SIGCHLD, SIG_IGN);
+  say("thaw-guest: function listens on :%d\n", fn_port);
+}
+
 static void reply(int fd, int status, const char *body) {
   char head[256];
   const char *reason = status == 200   ? "OK"
@@ -242,6 +389,13 @@ static void serve(int fd) {
   } else if (strcmp(path, "/_thaw/mute") == 0) {
     muted = 1;
     snprintf(out, sizeof out, "{\"muted\":true,\"function\":\"%s\"}", handler);
+  } else if (strcmp(path, "/_thaw/sync") == 0) {
+    sync();
+    snprintf(out, sizeof out, "{\"synced\":true}");
+  } else if (strcmp(path, "/health") == 0 && fn_pid > 0 && kill(fn_pid, 0) != 0) {
+    snprintf(out, sizeof out, "{\"error\":\"the function (pid %d) has exited\"}", fn_pid);
+    reply(fd, 500, out);
+    return;
   } else if (strcmp(path, "/health") == 0) {
     snprintf(out, sizeof out, "{\"status\":\"ok\",\"function\":\"%s\"}", handler);
   } else if (strcmp(handler, "hello") == 0) {
@@ -256,6 +410,11 @@ static void serve(int fd) {
              "\"checksum\":\"%016llx\",\"initMs\":%ld,\"counter\":%llu}",
              (unsigned long long)boot_id, state_words * sizeof(uint64_t) / (1024 * 1024),
              (unsigned long long)state_checksum, init_ms, (unsigned long long)counter);
+  } else if (strcmp(handler, "image") == 0) {
+    snprintf(out, sizeof out, "{\"error\":\"the function listens on its own port, %d\"}",
+             fn_port);
+    reply(fd, 404, out);
+    return;
   } else {
     reply(fd, 404, "{\"error\":\"unknown handler\"}");
     return;
@@ -270,15 +429,17 @@ int main(int argc, char **argv) {
   urandom = open("/dev/urandom", O_WRONLY | O_CLOEXEC);
   if (urandom < 0) perror("thaw-guest: /dev/urandom (clones cannot be reseeded)");
   if (strcmp(handler, "stateful") == 0) init_state(mib > 0 ? mib : 32);
-  int s = socket(AF_INET, SOCK_STREAM, 0);
+  if (strcmp(handler, "image") == 0) start_image();
+  int s = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
   int one = 1;
   setsockopt(s, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-  struct sockaddr_in addr = {.sin_family = AF_INET, .sin_port = htons(8080)};
+  struct sockaddr_in addr = {.sin_family = AF_INET, .sin_port = htons(control_port)};
   if (bind(s, (struct sockaddr *)&addr, sizeof addr) != 0 || listen(s, 64) != 0) {
     perror("thaw-guest: listen");
     return 1;
   }
-  printf("thaw-guest: %s ready on :8080 (init %ld ms)\n", handler, init_ms);
+  if (strcmp(handler, "image") == 0) await_function();
+  printf("thaw-guest: %s ready on :%d (init %ld ms)\n", handler, control_port, init_ms);
   fflush(stdout);
   for (;;) {
     int c = accept(s, NULL, NULL);

@@ -34,7 +34,7 @@ import java.util.function.Consumer;
 public record GuestImage(Path kernel, Path initrd, String digest, long tscKhz) {
   private static final String RECIPE_ROOT = "/dev/thaw/qemu/guest/";
   private static final List<String> RECIPE =
-      List.of("build.sh", "init", "thaw-guest.c", "modules.txt", "tsc-khz.c");
+      List.of("build.sh", "init", "thaw-guest.c", "modules.txt", "modules-image.txt", "tsc-khz.c");
 
   public GuestImage {
     Objects.requireNonNull(kernel, "kernel");

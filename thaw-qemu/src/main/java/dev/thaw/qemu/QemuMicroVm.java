@@ -33,8 +33,14 @@ final class QemuMicroVm implements MicroVm {
   private static final Pattern GUEST_HOLDS =
       Pattern.compile("TCP\\[(SYN_RCVD|ESTABLISHED|FIN_WAIT_1|FIN_WAIT_2|CLOSING)\\]");
 
-  /** What the guest's function server prints on the console once it listens. */
-  static final String READY_LINE = "ready on :8080";
+  /** What the guest's function server prints on the console once it listens (and its port). */
+  static final String READY_LINE = "ready on :";
+
+  /** What the guest prints once it has started the program of a function from an image. */
+  static final String STARTED_LINE = "waiting for port";
+
+  /** What the guest prints when a function from an image ends before its port opens. */
+  static final String EXITED_LINE = "function exited";
 
   private static final Logger log = LoggerFactory.getLogger(QemuMicroVm.class);
 
@@ -43,6 +49,7 @@ final class QemuMicroVm implements MicroVm {
   private final QemuProcess process;
   private final FunctionSpec function;
   private final URI endpoint;
+  private final URI control;
   private final Path workDir;
   private final boolean ownsMemory;
   private volatile VmState state;
@@ -52,7 +59,8 @@ final class QemuMicroVm implements MicroVm {
       QemuVmm vmm,
       QemuProcess process,
       FunctionSpec function,
-      int port,
+      int controlPort,
+      int functionPort,
       Path workDir,
       boolean ownsMemory,
       VmState initial) {
@@ -60,7 +68,8 @@ final class QemuMicroVm implements MicroVm {
     this.vmm = vmm;
     this.process = process;
     this.function = function;
-    this.endpoint = URI.create("http://127.0.0.1:" + port);
+    this.control = URI.create("http://127.0.0.1:" + controlPort);
+    this.endpoint = URI.create("http://127.0.0.1:" + functionPort);
     this.workDir = workDir;
     this.ownsMemory = ownsMemory;
     this.state = initial;
@@ -76,9 +85,18 @@ final class QemuMicroVm implements MicroVm {
     return state;
   }
 
+  /**
+   * Where invocations go. For a function from an image that is the function's own port; the guest's
+   * control requests go to {@link #control()}.
+   */
   @Override
   public URI endpoint() {
     return endpoint;
+  }
+
+  /** Where the guest's control server answers ({@code /health}, {@code /_thaw/...}). */
+  URI control() {
+    return control;
   }
 
   /**
@@ -88,10 +106,19 @@ final class QemuMicroVm implements MicroVm {
    * peer that no longer exists (its one-connection-at-a-time server blocked for good). Such a
    * connection is let finish (the VM runs again for a few milliseconds) for up to {@link
    * #QUIESCE_TIMEOUT}.
+   *
+   * <p>A booted function from an image first has its guest write every dirty page to its layer. The
+   * snapshot would be consistent without that (QEMU drains and flushes block requests when it
+   * stops, and the page cache is in the memory file), but then every clone would write the same
+   * dirty pages back into its own overlay after the restore; written once now, the snapshot's layer
+   * holds them and each clone's overlay only what the clone itself changes.
    */
   @Override
   public synchronized void pause() {
     state.checkTransition(VmState.PAUSED, "pause");
+    if (ownsMemory && function.fromImage()) {
+      syncDisk();
+    }
     command("stop", Map.of(), "pause");
     if (ownsMemory) {
       long t0 = System.nanoTime();
@@ -128,6 +155,21 @@ final class QemuMicroVm implements MicroVm {
    */
   List<String> openConnections() {
     return guestHeld(usernet());
+  }
+
+  private void syncDisk() {
+    GuestProbe.Result r =
+        GuestProbe.await(control, () -> "/_thaw/sync", QUIESCE_TIMEOUT, process::isAlive);
+    if (r.outcome() != GuestProbe.Outcome.READY) {
+      throw new VmmException(
+          "cannot sync the disk of "
+              + id
+              + " before pausing it: "
+              + (r.status() == 0 ? r.outcome() : "HTTP " + r.status() + " " + r.body().strip()),
+          vmmOutput(),
+          consoleTail(),
+          null);
+    }
   }
 
   /** QEMU's {@code info usernet}: the user-mode network's sockets and their TCP states. */
@@ -174,6 +216,7 @@ final class QemuMicroVm implements MicroVm {
     }
     Path stateFile = dir.resolve("state");
     Path memoryFile = dir.resolve("memory");
+    Path diskFile = function.fromImage() ? dir.resolve("disk") : null;
     try {
       process.qmp().execute("migrate-set-capabilities", QemuVmm.ignoreShared());
       process.qmp().execute("migrate", Map.of("uri", "exec:cat > " + shellQuote(stateFile)));
@@ -183,6 +226,11 @@ final class QemuMicroVm implements MicroVm {
       process.qmp().execute("quit", Map.of());
       process.awaitExit(Duration.ofSeconds(5));
       Files.move(workDir.resolve("memory"), memoryFile, StandardCopyOption.REPLACE_EXISTING);
+      if (function.fromImage()) {
+        // QEMU has closed the layer (its caches written) as it quit: the file is complete.
+        Files.move(
+            workDir.resolve(QemuCommandLine.LAYER), diskFile, StandardCopyOption.REPLACE_EXISTING);
+      }
     } catch (IOException e) {
       SnapshotException failure =
           new SnapshotException(
@@ -191,14 +239,16 @@ final class QemuMicroVm implements MicroVm {
       throw failure;
     }
     close();
-    return new VmSnapshot(function, vmm.identity(), memoryFile, stateFile);
+    return new VmSnapshot(function, vmm.identity(), memoryFile, stateFile, diskFile);
   }
 
   /** Loads device state into a VM started with {@code -incoming defer}. */
   synchronized void loadState(Path stateFile) throws IOException {
+    long t0 = System.nanoTime();
     process.qmp().execute("migrate-set-capabilities", QemuVmm.ignoreShared());
     process.qmp().execute("migrate-incoming", Map.of("uri", "exec:cat " + shellQuote(stateFile)));
     awaitMigration();
+    log.debug("{}: state loaded in {} µs", id, (System.nanoTime() - t0) / 1000);
   }
 
   private void awaitMigration() throws IOException {
@@ -237,10 +287,50 @@ final class QemuMicroVm implements MicroVm {
   void awaitGuest(Duration timeout, String operation, Supplier<String> target) {
     long deadline = System.nanoTime() + timeout.toNanos();
     if (operation.equals("boot")) {
-      awaitConsole(READY_LINE, deadline);
+      String said = awaitConsole(READY_LINE + QemuCommandLine.controlPort(function), deadline);
+      if (said.contains(EXITED_LINE)) {
+        String out = vmmOutput();
+        String console = consoleTail();
+        close();
+        throw new BootException(
+            "the function "
+                + function.id()
+                + " ("
+                + id
+                + ") ended before opening its port "
+                + function.image().port()
+                + ": "
+                + said,
+            out,
+            console,
+            null);
+      }
+      // Only once the guest has started the program is the port what is missing; before that,
+      // the guest itself did not come up, which the general timeout below reports.
+      if (function.fromImage()
+          && System.nanoTime() >= deadline
+          && process.isAlive()
+          && QemuVmm.readQuietly(workDir.resolve("console.log")).contains(STARTED_LINE)) {
+        String out = (vmmOutput() + "\n" + diagnose()).strip();
+        String console = consoleTail();
+        close();
+        throw new GuestTimeoutException(
+            "the function "
+                + function.id()
+                + " ("
+                + id
+                + ") did not open its port "
+                + function.image().port()
+                + " within "
+                + timeout
+                + " after boot",
+            out,
+            console,
+            null);
+      }
     }
     Duration left = Duration.ofNanos(Math.max(0, deadline - System.nanoTime()));
-    GuestProbe.Result result = GuestProbe.await(endpoint, target, left, process::isAlive);
+    GuestProbe.Result result = GuestProbe.await(control, target, left, process::isAlive);
     if (result.outcome() == GuestProbe.Outcome.READY) {
       log.debug("{} {}: the guest answered {}", operation, id, result.body().strip());
       return;
@@ -285,15 +375,22 @@ final class QemuMicroVm implements MicroVm {
     throw failure;
   }
 
-  /** Polls the console log until it holds {@code line}, the VMM exits, or the deadline passes. */
-  private void awaitConsole(String line, long deadline) {
+  /**
+   * Polls the console log until it holds {@code line} or {@link #EXITED_LINE}, the VMM exits, or
+   * the deadline passes. Returns the console line that ended the wait, or "" if none did.
+   */
+  private String awaitConsole(String line, long deadline) {
     Path console = workDir.resolve("console.log");
     while (System.nanoTime() < deadline && process.isAlive()) {
-      if (QemuVmm.readQuietly(console).contains(line)) {
-        return;
+      String text = QemuVmm.readQuietly(console);
+      for (String l : text.lines().toList()) {
+        if (l.contains(EXITED_LINE) || l.contains(line)) {
+          return l.strip();
+        }
       }
       sleepMicros(20_000);
     }
+    return "";
   }
 
   /**

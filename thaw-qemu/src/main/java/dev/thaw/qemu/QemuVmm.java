@@ -1,5 +1,6 @@
 package dev.thaw.qemu;
 
+import dev.thaw.core.function.FunctionImage;
 import dev.thaw.core.function.FunctionSpec;
 import dev.thaw.core.io.FileTrees;
 import dev.thaw.core.vmm.BootException;
@@ -47,6 +48,14 @@ import org.slf4j.LoggerFactory;
  * set to {@code t}. The guest serves one connection at a time, so no request is answered before
  * that one. (QEMU's {@code vmgenid} device would be the kernel's own way, but the microvm machine
  * does not describe it in its ACPI tables, so the guest's driver never binds.)
+ *
+ * <p>A function from an image ({@link FunctionSpec#fromImage}) gets two virtio disks: its root
+ * filesystem image, read-only, and a writable layer ({@link DiskLayers}), which the guest joins
+ * with overlayfs; the function's description reaches the guest as the fw_cfg file {@code
+ * opt/thaw/fn} (any size, no quoting, unlike the kernel command line with its 2 KiB). Its guest
+ * serves the control requests on {@link FunctionImage#CONTROL_PORT}, and the host forwards a port
+ * of its own straight to the function's: an invocation crosses no extra process in the guest. A
+ * snapshot keeps the layer as its disk file; a clone writes into an overlay of its own over it.
  */
 public final class QemuVmm implements Vmm {
   private static final Logger log = LoggerFactory.getLogger(QemuVmm.class);
@@ -62,12 +71,16 @@ public final class QemuVmm implements Vmm {
   private final AtomicLong sequence = new AtomicLong();
   private final boolean reseedClones;
   private final SecureRandom seeds = new SecureRandom();
+  private final DiskLayers layers;
+  private final QemuCommandLine commandLines;
 
   private QemuVmm(Builder b) {
     this.binary = b.binary;
     this.accelerator = b.accelerator;
     this.workRoot = b.workRoot;
+    this.layers = new DiskLayers(workRoot.resolve("layers"), b.layerSize, b.qemuImg);
     this.image = Objects.requireNonNull(b.image, "image");
+    this.commandLines = new QemuCommandLine(image, accelerator);
     this.reseedClones = b.reseedClones;
     this.identity = probe(binary, accelerator);
   }
@@ -92,7 +105,10 @@ public final class QemuVmm implements Vmm {
     Path memory = workDir.resolve("memory");
     QemuMicroVm vm;
     try {
-      vm = start(function, workDir, memory, true);
+      if (function.fromImage()) {
+        prepareBootDisk(function.image(), workDir);
+      }
+      vm = start(function, workDir, memory, true, null);
     } catch (IOException e) {
       String out = readQuietly(workDir.resolve("qemu.log"));
       String console = readQuietly(workDir.resolve("console.log"));
@@ -105,11 +121,30 @@ public final class QemuVmm implements Vmm {
     return vm;
   }
 
+  /** The boot's writable layer and the function's description for the guest. */
+  private void prepareBootDisk(FunctionImage image, Path workDir) throws IOException {
+    if (!Files.isRegularFile(image.rootfs())) {
+      throw new IOException("root filesystem image " + image.rootfs() + " does not exist");
+    }
+    layers.newLayer(workDir.resolve(QemuCommandLine.LAYER));
+    Files.write(workDir.resolve(QemuCommandLine.DESCRIPTION), image.guestDescription());
+  }
+
   @Override
   public MicroVm restore(VmSnapshot snapshot, Duration readyTimeout) {
+    long t0 = System.nanoTime();
     checkRestorable(snapshot);
-    return load(
-        startForRestore(snapshot.function(), snapshot.memoryFile()), snapshot, readyTimeout);
+    QemuMicroVm vm =
+        startForRestore(snapshot.function(), snapshot.memoryFile(), snapshot.disk().orElse(null));
+    long started = System.nanoTime();
+    MicroVm restored = load(vm, snapshot, readyTimeout);
+    log.debug(
+        "restored {} as {}: QEMU started in {} µs, state loaded and guest answered in {} µs",
+        snapshot.function().id(),
+        vm.id(),
+        (started - t0) / 1000,
+        (System.nanoTime() - started) / 1000);
+    return restored;
   }
 
   /**
@@ -119,7 +154,24 @@ public final class QemuVmm implements Vmm {
    */
   @Override
   public PreparedRestore prepareRestore(FunctionSpec function, Path memoryFile) {
-    QemuMicroVm vm = startForRestore(function, memoryFile);
+    if (function.fromImage()) {
+      // QEMU opens the disks as it starts, and the snapshot's layer is not known (nor complete)
+      // yet: such a restore starts QEMU when the snapshot is given.
+      return new PreparedRestore() {
+        @Override
+        public MicroVm restore(VmSnapshot snapshot, Duration readyTimeout) {
+          if (!snapshot.function().equals(function)) {
+            throw new IllegalArgumentException(
+                "prepared for " + function.id() + ", given a snapshot of " + snapshot.function());
+          }
+          return QemuVmm.this.restore(snapshot, readyTimeout);
+        }
+
+        @Override
+        public void close() {}
+      };
+    }
+    QemuMicroVm vm = startForRestore(function, memoryFile, null);
     return new PreparedRestore() {
       private boolean handedOver;
 
@@ -152,10 +204,14 @@ public final class QemuVmm implements Vmm {
     };
   }
 
-  private QemuMicroVm startForRestore(FunctionSpec function, Path memoryFile) {
+  private QemuMicroVm startForRestore(FunctionSpec function, Path memoryFile, Path disk) {
     Path workDir = newWorkDir("restore-" + function.id());
     try {
-      return start(function, workDir, memoryFile, false);
+      if (disk != null) {
+        layers.newOverlay(disk, workDir.resolve(QemuCommandLine.LAYER));
+      }
+      return start(
+          function, workDir, memoryFile, false, disk == null ? null : disk.toAbsolutePath());
     } catch (IOException e) {
       String out = readQuietly(workDir.resolve("qemu.log"));
       FileTrees.deleteQuietly(workDir);
@@ -218,6 +274,23 @@ public final class QemuVmm implements Vmm {
       throw new RestoreCorruptException(
           "state file " + snapshot.stateFile() + " is empty", "", "", null);
     }
+    if (snapshot.function().fromImage()) {
+      Path rootfs = snapshot.function().image().rootfs();
+      if (!Files.isRegularFile(rootfs)) {
+        throw new RestoreException(
+            "root filesystem image " + rootfs + " of " + snapshot.function().id() + " is missing",
+            "",
+            "",
+            null);
+      }
+      Path disk = snapshot.diskFile();
+      try {
+        DiskLayers.virtualSize(disk);
+      } catch (IOException e) {
+        throw new RestoreCorruptException(
+            "disk file " + disk + " is not a layer: " + e.getMessage(), "", "", e);
+      }
+    }
   }
 
   private static RestoreException classifyRestoreFailure(
@@ -240,19 +313,30 @@ public final class QemuVmm implements Vmm {
   /**
    * Starts QEMU on {@code memory}: to {@code boot} the guest image into it, mapped shared (a
    * snapshot is taken from that file), or else for a restore, mapped privately and paused on {@code
-   * -incoming defer}.
+   * -incoming defer}; a restore of a function from an image reads {@code snapshotDisk}, the
+   * snapshot's layer, under the clone's own.
    */
-  private QemuMicroVm start(FunctionSpec function, Path workDir, Path memory, boolean boot)
+  private QemuMicroVm start(
+      FunctionSpec function, Path workDir, Path memory, boolean boot, Path snapshotDisk)
       throws IOException {
     IOException last = null;
     for (int attempt = 1; attempt <= START_ATTEMPTS; attempt++) {
       int port = freePort();
-      List<String> args = commandLine(function, workDir, memory, port, boot);
+      int functionPort = function.fromImage() ? freePort() : port;
+      List<String> args =
+          commandLines.of(
+              function,
+              workDir,
+              memory,
+              new QemuCommandLine.Ports(port, functionPort),
+              boot,
+              snapshotDisk);
       try {
         QemuProcess process = QemuProcess.start(binary, args, workDir, QMP_TIMEOUT);
         String id = workDir.getFileName().toString();
         VmState initial = boot ? VmState.RUNNING : VmState.PAUSED;
-        return new QemuMicroVm(id, this, process, function, port, workDir, boot, initial);
+        return new QemuMicroVm(
+            id, this, process, function, port, functionPort, workDir, boot, initial);
       } catch (QemuStartException e) {
         last = e;
         String out = readQuietly(workDir.resolve("qemu.log"));
@@ -263,80 +347,6 @@ public final class QemuVmm implements Vmm {
       }
     }
     throw last;
-  }
-
-  /**
-   * QEMU's arguments. A boot adds the guest kernel, initramfs and command line; a restore leaves
-   * them out (the running kernel and its root filesystem are in the snapshot's memory, and QEMU
-   * reading the 10 MiB image for firmware that never runs cost ~10 ms of every restore) and waits
-   * paused for the state.
-   */
-  private List<String> commandLine(
-      FunctionSpec function, Path workDir, Path memory, int port, boolean boot) {
-    for (Path p : List.of(workDir, memory, image.kernel(), image.initrd())) {
-      if (p.toString().contains(",")) {
-        throw new IllegalArgumentException("QEMU option values cannot hold ',': " + p);
-      }
-    }
-    String mem = function.memoryMib() + "M";
-    List<String> args =
-        new java.util.ArrayList<>(
-            List.of(
-                "-name",
-                "thaw-" + workDir.getFileName(),
-                "-M",
-                "microvm,memory-backend=mem",
-                "-accel",
-                accelerator,
-                // A baseline CPU model: "max" exposes features (5-level paging among them) whose
-                // TCG emulation is the least exercised, and the guest gains nothing from them.
-                "-cpu",
-                "qemu64",
-                "-smp",
-                Integer.toString(function.vcpus()),
-                "-m",
-                mem,
-                "-nodefaults",
-                "-no-user-config",
-                "-no-reboot",
-                "-display",
-                "none",
-                "-object",
-                "memory-backend-file,id=mem,size="
-                    + mem
-                    + ",mem-path="
-                    + memory
-                    + ",share="
-                    + (boot ? "on" : "off"),
-                "-serial",
-                "file:" + workDir.resolve("console.log"),
-                "-netdev",
-                "user,id=n0,hostfwd=tcp:127.0.0.1:" + port + "-:8080",
-                "-device",
-                "virtio-net-device,netdev=n0"));
-    if (boot) {
-      args.addAll(
-          List.of(
-              "-kernel",
-              image.kernel().toString(),
-              "-initrd",
-              image.initrd().toString(),
-              "-append",
-              // init_on_free=1: freed pages are zeroed, so they are holes in a snapshot and never
-              // stored or sent (a hello guest: 58 MiB of 256 MiB non-zero instead of 86 MiB).
-              // nokaslr: every boot lays the kernel out alike, so snapshots of different functions
-              // share their kernel's pages chunk for chunk. Clones of one snapshot share one layout
-              // anyway, so randomisation bought little here.
-              "console=ttyS0 quiet panic=-1 init_on_free=1 nokaslr norandmaps randomize_kstack_offset=off"
-                  + (image.tscKhz() > 0 ? " tsc_early_khz=" + image.tscKhz() : "")
-                  + " thaw.fn="
-                  + function.handler()
-                  + " thaw.init_mib="
-                  + function.initMib()));
-    } else {
-      args.addAll(List.of("-incoming", "defer", "-S"));
-    }
-    return args;
   }
 
   /** Migration options for the memory-file method: RAM in the shared file is not streamed. */
@@ -406,8 +416,29 @@ public final class QemuVmm implements Vmm {
     private Path workRoot = Path.of(System.getProperty("java.io.tmpdir"), "thaw-vms");
     private GuestImage image;
     private boolean reseedClones = true;
+    private long layerSize = 1L << 30;
+    private String qemuImg = "qemu-img";
 
     private Builder() {}
+
+    /**
+     * The virtual size of the writable layer of a booted function from an image (default 1 GiB;
+     * only what the guest writes takes space). Clones take their snapshot's size.
+     */
+    public Builder layerSize(long bytes) {
+      if (bytes < (16L << 20) || bytes % (1L << 20) != 0) {
+        throw new IllegalArgumentException(
+            "the layer size is a multiple of 1 MiB, 16 MiB or more: " + bytes);
+      }
+      this.layerSize = bytes;
+      return this;
+    }
+
+    /** The {@code qemu-img} binary that makes the layer templates. */
+    public Builder qemuImg(String qemuImg) {
+      this.qemuImg = Objects.requireNonNull(qemuImg);
+      return this;
+    }
 
     public Builder binary(String binary) {
       this.binary = Objects.requireNonNull(binary);

@@ -1,5 +1,6 @@
 package dev.thaw.core.function;
 
+import com.fasterxml.jackson.annotation.JsonInclude;
 import java.util.Objects;
 import java.util.regex.Pattern;
 
@@ -9,10 +10,18 @@ import java.util.regex.Pattern;
  * @param id stable name, lower-case letters, digits and dashes (it becomes part of file names)
  * @param memoryMib guest memory in MiB
  * @param vcpus virtual CPUs
- * @param handler the guest handler that serves invocations (see {@code guest/thaw-guest.c})
+ * @param handler the guest handler that serves invocations (see {@code guest/thaw-guest.c});
+ *     {@value #IMAGE_HANDLER} exactly when the function runs from an {@code image}
  * @param initMib MiB of state the handler computes at start and keeps in memory; 0 for none
+ * @param image the root filesystem and program of a function from an image; null for the built-in
+ *     handlers (and then left out of JSON, so built-in specs read and write as before)
  */
-public record FunctionSpec(String id, int memoryMib, int vcpus, String handler, int initMib) {
+@JsonInclude(JsonInclude.Include.NON_NULL)
+public record FunctionSpec(
+    String id, int memoryMib, int vcpus, String handler, int initMib, FunctionImage image) {
+  /** The handler of every function from an image. */
+  public static final String IMAGE_HANDLER = "image";
+
   private static final Pattern ID = Pattern.compile("[a-z0-9][a-z0-9-]{0,62}");
   private static final Pattern HANDLER = Pattern.compile("[a-z][a-z0-9_-]{0,31}");
 
@@ -35,6 +44,39 @@ public record FunctionSpec(String id, int memoryMib, int vcpus, String handler, 
       throw new IllegalArgumentException(
           "initMib must be within 0..memoryMib/2 (" + memoryMib / 2 + "): " + initMib);
     }
+    if (handler.equals(IMAGE_HANDLER) != (image != null)) {
+      throw new IllegalArgumentException(
+          image == null
+              ? "handler " + IMAGE_HANDLER + " needs an image"
+              : "a function from an image has handler " + IMAGE_HANDLER + ", not " + handler);
+    }
+  }
+
+  /** A function served by one of the guest's built-in handlers. */
+  public FunctionSpec(String id, int memoryMib, int vcpus, String handler, int initMib) {
+    this(id, memoryMib, vcpus, handler, initMib, null);
+  }
+
+  /** A function that runs the program of {@code image}. */
+  public static FunctionSpec ofImage(String id, int memoryMib, int vcpus, FunctionImage image) {
+    return new FunctionSpec(
+        id, memoryMib, vcpus, IMAGE_HANDLER, 0, Objects.requireNonNull(image, "image"));
+  }
+
+  /**
+   * This function with its image at {@code rootfs} on this node; see {@link
+   * FunctionImage#withRootfs}.
+   */
+  public FunctionSpec withRootfs(java.nio.file.Path rootfs) {
+    if (image == null) {
+      throw new IllegalStateException(id + " is a built-in function: it has no root filesystem");
+    }
+    return new FunctionSpec(id, memoryMib, vcpus, handler, initMib, image.withRootfs(rootfs));
+  }
+
+  /** Whether the function runs from an image (and so has a disk). */
+  public boolean fromImage() {
+    return image != null;
   }
 
   /** Guest memory in bytes. */

@@ -76,6 +76,10 @@ public final class SnapshotManifestCodec {
         }
       }
     }
+    // Built-in functions have no image, and their specs leave it out.
+    if (tree.get("function") instanceof ObjectNode function && !function.has("image")) {
+      function.putNull("image");
+    }
     try {
       return JSON.treeToValue(tree, SnapshotManifest.class);
     } catch (JacksonException e) {

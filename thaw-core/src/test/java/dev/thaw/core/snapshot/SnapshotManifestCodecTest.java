@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.thaw.core.function.BuiltinFunctions;
+import dev.thaw.core.function.FunctionImage;
+import dev.thaw.core.function.FunctionSpec;
 import dev.thaw.core.io.Digests;
 import dev.thaw.core.vmm.VmmIdentity;
 import java.nio.file.Files;
@@ -60,6 +62,49 @@ class SnapshotManifestCodecTest {
     String json = SnapshotManifestCodec.write(m);
     assertThat(json).contains("\"chunks\"").doesNotContain("\"sha256\" : \"");
     assertThat(SnapshotManifestCodec.read(json, HOST)).isEqualTo(m);
+  }
+
+  @Test
+  void roundTripsAFunctionFromAnImageWithItsDisk() {
+    FunctionSpec web =
+        FunctionSpec.ofImage(
+            "web",
+            256,
+            1,
+            new FunctionImage(
+                Path.of("/images/web.ext4"),
+                "sha256:" + "cd".repeat(32),
+                List.of("/bin/httpd", "-f"),
+                List.of("PATH=/bin"),
+                "/www",
+                "0",
+                8081));
+    SnapshotManifest m =
+        new SnapshotManifest(
+            SnapshotManifest.FORMAT_VERSION,
+            "web-1",
+            web,
+            HOST,
+            new SnapshotManifest.Guest(ZEROS, ZEROS),
+            Instant.parse("2026-11-26T14:00:00Z"),
+            List.of(
+                memory(ChunkList.MIN_SIZE, ONES),
+                SnapshotFile.chunked(
+                    "disk",
+                    SnapshotFile.Role.DISK,
+                    10,
+                    new ChunkList(ChunkList.MIN_SIZE, List.of(ONES)))));
+    String json = SnapshotManifestCodec.write(m);
+    assertThat(json).contains("\"image\"", "\"DISK\"");
+    assertThat(SnapshotManifestCodec.read(json, HOST)).isEqualTo(m);
+  }
+
+  @Test
+  void aBuiltInFunctionsManifestHasNoImageField() {
+    String json = SnapshotManifestCodec.write(manifest(List.of()));
+    assertThat(json).doesNotContain("image");
+    assertThat(SnapshotManifestCodec.read(json, HOST).function())
+        .isEqualTo(BuiltinFunctions.STATEFUL);
   }
 
   @Test

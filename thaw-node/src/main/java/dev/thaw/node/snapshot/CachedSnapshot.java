@@ -39,7 +39,8 @@ public final class CachedSnapshot implements AutoCloseable {
         manifest.function(),
         manifest.vmm(),
         dir.resolve(name(SnapshotFile.Role.MEMORY)),
-        dir.resolve(name(SnapshotFile.Role.STATE)));
+        dir.resolve(name(SnapshotFile.Role.STATE)),
+        manifest.file(SnapshotFile.Role.DISK).map(f -> dir.resolve(f.name())).orElse(null));
   }
 
   private String name(SnapshotFile.Role role) {

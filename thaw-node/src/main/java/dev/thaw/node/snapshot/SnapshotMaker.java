@@ -109,9 +109,14 @@ final class SnapshotMaker {
               vmm.identity(),
               guest,
               clock.instant(),
-              List.of(
-                  describe(files.memoryFile(), SnapshotFile.Role.MEMORY),
-                  describe(files.stateFile(), SnapshotFile.Role.STATE)));
+              files.diskFile() == null
+                  ? List.of(
+                      describe(files.memoryFile(), SnapshotFile.Role.MEMORY),
+                      describe(files.stateFile(), SnapshotFile.Role.STATE))
+                  : List.of(
+                      describe(files.memoryFile(), SnapshotFile.Role.MEMORY),
+                      describe(files.stateFile(), SnapshotFile.Role.STATE),
+                      describe(files.diskFile(), SnapshotFile.Role.DISK)));
       Optional<Verified> verifiedWith = verify(made, files);
       if (verifiedWith.isEmpty()) {
         return SnapshotManager.Snapshotted.none(); // the writer aborts: nothing committed
@@ -162,7 +167,12 @@ final class SnapshotMaker {
         vm =
             restore(
                 manifest,
-                new VmSnapshot(snapshot.function(), snapshot.vmm(), path, snapshot.stateFile()));
+                new VmSnapshot(
+                    snapshot.function(),
+                    snapshot.vmm(),
+                    path,
+                    snapshot.stateFile(),
+                    snapshot.diskFile()));
       } catch (RestoreException e) {
         // The snapshot may be fine and the served path not: verify it without a working set.
         log.warn("cannot record the working set of {}: {}", manifest.revision(), e.getMessage());

@@ -1,0 +1,64 @@
+package dev.thaw.qemu;
+
+import dev.thaw.core.io.Digests;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A tiny root filesystem image for functions from images, made the way the node makes them (ext4 by
+ * {@code mke2fs -d} over a directory): Debian's static busybox serving HTTP with two CGI programs.
+ * {@code /cgi-bin/put?TEXT} writes TEXT to {@code /data/note}; {@code /cgi-bin/get} first drops the
+ * guest's clean page cache, so what it answers was read from the disk, and then answers the note
+ * ("none" without one).
+ */
+final class TestRootfs {
+  /** The port the test function listens on. */
+  static final int PORT = 8081;
+
+  /** The busybox httpd command line of the test function. */
+  static final List<String> HTTPD =
+      List.of("/bin/busybox", "httpd", "-f", "-p", Integer.toString(PORT), "-h", "/www");
+
+  private TestRootfs() {}
+
+  /** Writes the image to {@code image}; needs busybox-static and e2fsprogs on the host. */
+  static Path build(Path work, Path image) throws IOException, InterruptedException {
+    Path root = work.resolve("rootdir");
+    Files.createDirectories(root.resolve("bin"));
+    Files.createDirectories(root.resolve("www/cgi-bin"));
+    Files.createDirectories(root.resolve("data"));
+    Files.copy(Path.of("/bin/busybox"), root.resolve("bin/busybox"));
+    Files.createSymbolicLink(root.resolve("bin/sh"), Path.of("busybox"));
+    Files.writeString(root.resolve("www/index.html"), "static\n");
+    cgi(
+        root.resolve("www/cgi-bin/put"),
+        "echo \"$QUERY_STRING\" > /data/note\necho wrote \"$QUERY_STRING\"");
+    cgi(
+        root.resolve("www/cgi-bin/get"),
+        "echo 1 > /proc/sys/vm/drop_caches\n/bin/busybox cat /data/note 2>/dev/null || echo none");
+    Process p =
+        new ProcessBuilder(
+                "mke2fs", "-q", "-F", "-t", "ext4", "-d", root.toString(), image.toString(), "16M")
+            .redirectErrorStream(true)
+            .start();
+    String out = new String(p.getInputStream().readAllBytes());
+    if (!p.waitFor(60, TimeUnit.SECONDS) || p.exitValue() != 0) {
+      throw new IOException("mke2fs failed: " + out);
+    }
+    return image;
+  }
+
+  /** The image's digest as an image digest ({@code sha256:...}). */
+  static String digest(Path image) throws IOException {
+    return "sha256:" + Digests.sha256(image);
+  }
+
+  private static void cgi(Path file, String body) throws IOException {
+    Files.writeString(file, "#!/bin/sh\necho \"Content-Type: text/plain\"\necho\n" + body + "\n");
+    Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rwxr-xr-x"));
+  }
+}
