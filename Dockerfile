@@ -12,8 +12,9 @@ FROM debian:bookworm-slim
 RUN apt-get update \
  && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
       openjdk-17-jre-headless \
-      qemu-system-x86 \
+      qemu-system-x86 qemu-utils \
       util-linux \
+      libfuse2 \
       kmod cpio gzip xz-utils zstd gcc libc6-dev \
       erofs-utils e2fsprogs squashfs-tools \
       ca-certificates

@@ -89,13 +89,13 @@ class DockerfileIT {
       needed.addAll(
           Arrays.stream(packages.trim().split("\\s+")).filter(s -> !s.isEmpty()).toList());
     }
-    // Building Thaw needs a JDK and Maven; qemu-utils, the registry server, htpasswd and
+    // Building Thaw needs a JDK and Maven; busybox-static, the registry server, htpasswd and
     // openssl only serve the tests: the image runs the packaged jar on a JRE.
     needed.removeAll(
         List.of(
             "openjdk-17-jdk-headless",
             "maven",
-            "qemu-utils",
+            "busybox-static",
             "docker-registry",
             "apache2-utils",
             "openssl"));
