@@ -11,6 +11,7 @@ import dev.thaw.node.protocol.Refused;
 import java.io.IOException;
 import java.net.URI;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
@@ -54,6 +55,9 @@ public final class AgentServer implements AutoCloseable {
     HttpEdge.Builder b =
         Edges.builder("thaw-agent")
             .tcp("127.0.0.1", port)
+            // An invocation that cold-starts (a boot under load: minutes) keeps its connection
+            // silent meanwhile.
+            .idleTimeout(Duration.ofMinutes(5))
             .route("GET", "/health", c -> HttpAnswer.json(200, agent.status()))
             .route("POST", REVISION + "/invoke", this::invoke)
             .route(

@@ -6,6 +6,7 @@ import dev.thaw.http.HttpEdge;
 import dev.thaw.node.http.Edges;
 import java.io.IOException;
 import java.net.URI;
+import java.time.Duration;
 import java.util.Locale;
 import java.util.Map;
 
@@ -29,6 +30,9 @@ public final class GatewayServer implements AutoCloseable {
         Edges.builder("thaw-gateway")
             .tcp("127.0.0.1", port)
             .maxThreads(256)
+            // An invocation may wait in a queue and then for a cold start: its connection stays
+            // silent meanwhile.
+            .idleTimeout(Duration.ofMinutes(5))
             .route("POST", "/functions/([^/]+)/invoke", this::invoke)
             .route("GET", "/nodes", c -> HttpAnswer.json(200, gateway.nodes()))
             .route("GET", "/health", c -> HttpAnswer.json(200, Map.of("status", "ok")))

@@ -54,6 +54,8 @@ public final class AgentClient {
   public static HttpClient newHttp() {
     HttpClient http = new HttpClient();
     http.setConnectTimeout(2000);
+    // A cold start can keep a connection silent for minutes; each request has its own timeout.
+    http.setIdleTimeout(Duration.ofMinutes(5).toMillis());
     http.setFollowRedirects(false);
     http.setName("thaw-agent-client");
     try {
@@ -171,7 +173,13 @@ public final class AgentClient {
       throw new IOException("interrupted", e);
     } catch (TimeoutException e) {
       throw new IOException(
-          base.resolve(path) + " did not answer within " + timeout.toMillis() + " ms", e);
+          base.resolve(path)
+              + " did not answer within "
+              + timeout.toMillis()
+              + " ms ("
+              + e.getMessage()
+              + ")",
+          e);
     } catch (ExecutionException e) {
       Throwable cause = e.getCause() == null ? e : e.getCause();
       throw new IOException(base.resolve(path) + ": " + cause, cause);
