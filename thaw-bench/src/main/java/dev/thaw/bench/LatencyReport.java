@@ -158,6 +158,17 @@ public final class LatencyReport {
     if (samples.isEmpty()) {
       html.append("<p>No samples.</p>");
     }
+    return finish(html, charts, dir);
+  }
+
+  /**
+   * Writes each chart as a PNG into {@code dir}, appends it to {@code html} (inline, so the page
+   * stands alone) and the page's end, and writes {@code dir/report.html}.
+   *
+   * @return the page
+   */
+  public static Path finish(StringBuilder html, Map<String, Chart<?, ?>> charts, Path dir)
+      throws IOException {
     for (var e : charts.entrySet()) {
       Path png = dir.resolve(e.getKey() + ".png");
       BitmapEncoder.saveBitmap(e.getValue(), png.toString(), BitmapEncoder.BitmapFormat.PNG);
@@ -408,7 +419,8 @@ public final class LatencyReport {
     return samples.values().stream().flatMap(List::stream).mapToDouble(d -> d).max().orElse(1);
   }
 
-  private static String escape(String s) {
+  /** {@code s} as HTML text or attribute value. */
+  public static String escape(String s) {
     return s.replace("&", "&amp;")
         .replace("<", "&lt;")
         .replace(">", "&gt;")

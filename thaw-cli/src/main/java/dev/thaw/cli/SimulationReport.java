@@ -7,12 +7,10 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.ToDoubleFunction;
-import org.knowm.xchart.BitmapEncoder;
 import org.knowm.xchart.CategoryChart;
 import org.knowm.xchart.CategoryChartBuilder;
 import org.knowm.xchart.XYChart;
@@ -93,45 +91,31 @@ final class SimulationReport {
         .append("</title><style>body{font-family:sans-serif;margin:2em;max-width:1100px}")
         .append("pre{font-size:85%}.src{color:#444;font-size:90%}</style></head><body>")
         .append("<h1>thaw simulate</h1><p class=\"src\">")
-        .append(escape(provenance.command()))
+        .append(LatencyReport.escape(provenance.command()))
         .append(" on ")
-        .append(escape(provenance.machine()))
+        .append(LatencyReport.escape(provenance.machine()))
         .append(". Trace: ")
-        .append(escape(plan.trace().getFileName().toString()))
+        .append(LatencyReport.escape(plan.trace().getFileName().toString()))
         .append(", minutes ")
         .append(plan.range())
         .append(", ")
         .append(plan.functions().size())
         .append(" functions. Model: ")
-        .append(escape(String.join("; ", plan.model().sources())))
+        .append(LatencyReport.escape(String.join("; ", plan.model().sources())))
         .append(".</p><pre>")
-        .append(escape(SimulationTable.of(results)))
+        .append(LatencyReport.escape(SimulationTable.of(results)))
         .append("</pre>");
     if (!byNodes.isEmpty()) {
       html.append("<h2>Sweep over cluster size</h2><pre>")
-          .append(escape(SimulationTable.of(byNodes)))
+          .append(LatencyReport.escape(SimulationTable.of(byNodes)))
           .append("</pre>");
     }
     if (!byCache.isEmpty()) {
       html.append("<h2>Sweep over cache per node</h2><pre>")
-          .append(escape(SimulationTable.of(byCache)))
+          .append(LatencyReport.escape(SimulationTable.of(byCache)))
           .append("</pre>");
     }
-    for (var e : charts.entrySet()) {
-      Path png = dir.resolve(e.getKey() + ".png");
-      BitmapEncoder.saveBitmap(e.getValue(), png.toString(), BitmapEncoder.BitmapFormat.PNG);
-      html.append("<h2>")
-          .append(escape(e.getValue().getTitle()))
-          .append("</h2><img alt=\"")
-          .append(e.getKey())
-          .append("\" src=\"data:image/png;base64,")
-          .append(Base64.getEncoder().encodeToString(Files.readAllBytes(png)))
-          .append("\">");
-    }
-    html.append("</body></html>\n");
-    Path page = dir.resolve("report.html");
-    Files.writeString(page, html);
-    return page;
+    return LatencyReport.finish(html, charts, dir);
   }
 
   private static CategoryChart starts(List<SimResult> results) {
@@ -203,12 +187,5 @@ final class SimulationReport {
                     rs.stream().mapToDouble(y).toArray())
                 .setMarker(SeriesMarkers.CIRCLE));
     return chart;
-  }
-
-  private static String escape(String s) {
-    return s.replace("&", "&amp;")
-        .replace("<", "&lt;")
-        .replace(">", "&gt;")
-        .replace("\"", "&quot;");
   }
 }
