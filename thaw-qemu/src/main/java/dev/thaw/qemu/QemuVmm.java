@@ -22,6 +22,7 @@ import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
@@ -321,8 +322,9 @@ public final class QemuVmm implements Vmm {
       throws IOException {
     IOException last = null;
     for (int attempt = 1; attempt <= START_ATTEMPTS; attempt++) {
-      int port = freePort();
-      int functionPort = function.fromImage() ? freePort() : port;
+      int[] free = freePorts(function.fromImage() ? 2 : 1);
+      int port = free[0];
+      int functionPort = free[free.length - 1];
       List<String> args =
           commandLines.of(
               function,
@@ -337,11 +339,15 @@ public final class QemuVmm implements Vmm {
         VmState initial = boot ? VmState.RUNNING : VmState.PAUSED;
         return new QemuMicroVm(
             id, this, process, function, port, functionPort, workDir, boot, initial);
-      } catch (QemuStartException e) {
+      } catch (IOException e) {
+        // QEMU may connect to QMP before it sets up the network and exit just after: then the
+        // failure shows as a closed QMP connection, not as a failed start. Its log tells.
         last = e;
         String out = readQuietly(workDir.resolve("qemu.log"));
         if (!out.contains("host forwarding")) {
-          throw new IOException(e.getMessage() + (out.isEmpty() ? "" : ": " + out), e);
+          throw e instanceof QemuStartException
+              ? new IOException(e.getMessage() + (out.isEmpty() ? "" : ": " + out), e)
+              : e;
         }
         // Another process took the port between our probe and QEMU's bind: pick another.
       }
@@ -363,9 +369,24 @@ public final class QemuVmm implements Vmm {
     }
   }
 
-  private static int freePort() throws IOException {
-    try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-      return s.getLocalPort();
+  /**
+   * {@code count} distinct free loopback ports: every probe socket stays open until all are chosen,
+   * so the kernel cannot hand the same port out twice (it did: two forwarding rules on one port).
+   */
+  static int[] freePorts(int count) throws IOException {
+    List<ServerSocket> open = new ArrayList<>();
+    try {
+      int[] ports = new int[count];
+      for (int i = 0; i < count; i++) {
+        ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress());
+        open.add(s);
+        ports[i] = s.getLocalPort();
+      }
+      return ports;
+    } finally {
+      for (ServerSocket s : open) {
+        s.close();
+      }
     }
   }
 
