@@ -10,6 +10,7 @@ import dev.thaw.core.lifecycle.KeepAlivePolicy;
 import dev.thaw.core.snapshot.SnapshotMode;
 import dev.thaw.kubernetes.KubernetesCacheAdvertiser;
 import dev.thaw.node.agent.AgentServer;
+import dev.thaw.node.agent.ImageFunctions;
 import dev.thaw.node.agent.NodeAgent;
 import dev.thaw.node.snapshot.SnapshotNode;
 import dev.thaw.qemu.GuestImage;
@@ -119,6 +120,7 @@ final class AgentCommand implements Callable<Integer> {
   String advertise;
 
   @Mixin NodeOptions node;
+  @Mixin ImageOptions images;
   @Mixin S3Options s3;
 
   private CacheAdvertiser advertiser() {
@@ -140,6 +142,12 @@ final class AgentCommand implements Callable<Integer> {
     try {
       keepAlives = KeepAlivePolicy.named(keepAlivePolicy, keepAlive);
       evictionPolicy = EvictionPolicy.named(eviction);
+    } catch (IllegalArgumentException e) {
+      throw new ParameterException(spec.commandLine(), e.getMessage());
+    }
+    ImageFunctions imageFunctions;
+    try {
+      imageFunctions = images.functions(node.dataDir());
     } catch (IllegalArgumentException e) {
       throw new ParameterException(spec.commandLine(), e.getMessage());
     }
@@ -171,6 +179,7 @@ final class AgentCommand implements Callable<Integer> {
             .manager(snapshots.manager())
             .keepAlivePolicy(keepAlives)
             .maxInstances(maxInstances)
+            .images(imageFunctions)
             .build();
     if (!noBuiltins) {
       for (FunctionSpec f : BuiltinFunctions.all()) {

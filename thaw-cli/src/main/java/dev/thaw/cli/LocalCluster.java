@@ -81,6 +81,10 @@ final class LocalCluster implements AutoCloseable {
                 c.mode().name().toLowerCase(Locale.ROOT),
                 "--data-dir",
                 dir.toString(),
+                // One image cache for the machine: a root image is built once, and a snapshot
+                // names the same file on every node.
+                "--images-dir",
+                c.root().resolve("images").toString(),
                 "--keep-alive",
                 c.keepAlive().toMillis() + "ms",
                 "--max-instances",

@@ -28,25 +28,17 @@ import org.junit.jupiter.api.io.TempDir;
  * back with fsck.erofs and its entrypoint run in a chroot of it, on 127.0.0.1.
  */
 class FunctionImagesIT {
-  @TempDir static Path images;
+  /** The example images (built once per recipe, as `thaw demo` builds them). */
+  static Path images;
+
   @TempDir Path tmp;
 
   private final HttpClient http =
       HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
   @BeforeAll
-  static void buildImages() throws Exception {
-    Path script = Path.of("").toAbsolutePath().getParent().resolve("images/build.sh");
-    Process p =
-        new ProcessBuilder(script.toString(), images.toString())
-            .redirectErrorStream(true)
-            .redirectOutput(images.resolve("build.log").toFile())
-            .start();
-    if (!p.waitFor(10, TimeUnit.MINUTES) || p.exitValue() != 0) {
-      p.destroyForcibly();
-      throw new AssertionError(
-          "images/build.sh failed:\n" + Files.readString(images.resolve("build.log")));
-    }
+  static void buildImages() {
+    images = ExampleImages.ensure(line -> System.out.println(line)).dir();
   }
 
   private static String layoutDigest(String name) throws Exception {

@@ -13,18 +13,31 @@ import java.nio.file.Path;
  * upload ({@code POST} then {@code PUT ?digest=}), then its manifest under a tag. Images built by
  * images/build.sh keep their exact digests this way.
  */
-final class LayoutPusher {
+public final class LayoutPusher {
   private final HttpClient http = HttpClient.newHttpClient();
   private final String base;
 
-  LayoutPusher(String registryUrl, String repository) {
+  public LayoutPusher(String registryUrl, String repository) {
     this.base = registryUrl + "/v2/" + repository;
+  }
+
+  /**
+   * Pushes the one image of an OCI layout directory (as images/build.sh writes them) as {@code
+   * tag}; returns its manifest digest.
+   */
+  public String pushLayout(Path layout, String tag) throws Exception {
+    var index = Manifests.JSON.readTree(Files.readAllBytes(layout.resolve("index.json")));
+    var entry = index.path("manifests").get(0);
+    String digest = entry.path("digest").asString();
+    push(layout, digest, entry.path("mediaType").asString(), tag);
+    return digest;
   }
 
   /**
    * Pushes the manifest {@code digest} of {@code layout} (and the blobs it names) as {@code tag}.
    */
-  void push(Path layout, String manifestDigest, String mediaType, String tag) throws Exception {
+  public void push(Path layout, String manifestDigest, String mediaType, String tag)
+      throws Exception {
     byte[] manifest = blob(layout, manifestDigest);
     var tree = Manifests.JSON.readTree(manifest);
     pushBlob(layout, tree.path("config").path("digest").asString());

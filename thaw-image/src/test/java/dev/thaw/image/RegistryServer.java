@@ -21,7 +21,7 @@ import java.util.concurrent.TimeUnit;
  * bcrypt by Apache's {@code htpasswd}), for tokens of a {@link TokenServer}, or serves HTTPS only
  * with a certificate made by {@code openssl}. Closing stops it.
  */
-final class RegistryServer implements AutoCloseable {
+public final class RegistryServer implements AutoCloseable {
   private final Process process;
   private final int port;
   private final Path storage;
@@ -35,7 +35,8 @@ final class RegistryServer implements AutoCloseable {
   }
 
   /** A registry asking for {@code user}'s Basic credentials, or for none. */
-  static RegistryServer start(Path dir, Optional<RegistryCredentials> user) throws Exception {
+  public static RegistryServer start(Path dir, Optional<RegistryCredentials> user)
+      throws Exception {
     String auth = "";
     if (user.isPresent()) {
       Path htpasswd = dir.resolve("htpasswd");
@@ -148,12 +149,12 @@ final class RegistryServer implements AutoCloseable {
   }
 
   /** {@code 127.0.0.1:PORT}, as image references name it. */
-  String host() {
+  public String host() {
     return "127.0.0.1:" + port;
   }
 
   /** The registry's URL (plain HTTP; not for one started with TLS). */
-  String url() {
+  public String url() {
     return "http://" + host();
   }
 

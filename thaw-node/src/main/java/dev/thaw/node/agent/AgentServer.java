@@ -6,8 +6,8 @@ import dev.thaw.http.HttpAnswer;
 import dev.thaw.http.HttpCall;
 import dev.thaw.http.HttpEdge;
 import dev.thaw.node.http.Edges;
-import dev.thaw.node.protocol.AgentClient;
-import dev.thaw.node.protocol.Refused;
+import dev.thaw.node.protocol.DeployBody;
+import dev.thaw.node.protocol.ImageDeployment;
 import java.io.IOException;
 import java.net.URI;
 import java.nio.file.Path;
@@ -16,7 +16,6 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
 import java.util.function.Supplier;
-import tools.jackson.core.JacksonException;
 
 /**
  * The agent's HTTP API, on 127.0.0.1 and, optionally, a Unix-domain socket (the launcher's way in),
@@ -26,7 +25,8 @@ import tools.jackson.core.JacksonException;
  *
  * <pre>
  *   GET  /health                              a NodeStatus
- *   PUT  /functions/{revision}                body: a FunctionSpec as JSON; deploys it
+ *   PUT  /functions/{revision}                body: a FunctionSpec, or an ImageDeployment (an
+ *                                             object with an "image" string); deploys it
  *   GET  /functions                           deployed revisions and their specs
  *   POST /functions/{revision}/invoke[?path=/x] invokes; the function's answer, with where and
  *                                             how it ran in X-Thaw-* headers (see Served)
@@ -123,21 +123,17 @@ public final class AgentServer implements AutoCloseable {
   private HttpAnswer deploy(HttpCall call) {
     Revision revision = Edges.revision(call.group(1));
     FunctionSpec spec;
-    try {
-      spec = AgentClient.JSON.readValue(call.body(), FunctionSpec.class);
-    } catch (JacksonException e) {
-      throw new Refused(
-          Refused.Kind.INVALID, "invalid function spec: " + e.getOriginalMessage(), e);
+    Object body = DeployBody.parse(call.body());
+    if (body instanceof ImageDeployment image) {
+      spec = agent.deploy(revision, image);
+    } else {
+      spec = (FunctionSpec) body;
+      agent.deploy(revision, spec);
     }
-    if (spec == null) {
-      throw new Refused(
-          Refused.Kind.INVALID, "the body must be a function spec (a JSON object)", null);
-    }
-    agent.deploy(revision, spec);
-    Map<String, Object> body = new LinkedHashMap<>();
-    body.put("revision", revision.value());
-    body.put("function", spec);
-    return HttpAnswer.json(200, body);
+    Map<String, Object> answer = new LinkedHashMap<>();
+    answer.put("revision", revision.value());
+    answer.put("function", spec);
+    return HttpAnswer.json(200, answer);
   }
 
   @Override

@@ -9,6 +9,7 @@ import dev.thaw.core.lifecycle.KeepAlivePolicy;
 import dev.thaw.core.vmm.MicroVm;
 import dev.thaw.node.agent.InstancePool.Instance;
 import dev.thaw.node.protocol.ColdStartReport;
+import dev.thaw.node.protocol.ImageDeployment;
 import dev.thaw.node.protocol.InstanceInfo;
 import dev.thaw.node.protocol.NodeStatus;
 import dev.thaw.node.protocol.Refused;
@@ -47,6 +48,7 @@ public final class NodeAgent implements AutoCloseable {
   private final long memoryBytes;
   private final LongSupplier ticker;
   private final FunctionClient client;
+  private final ImageFunctions images;
   private final Map<Revision, FunctionSpec> functions = new ConcurrentHashMap<>();
   private final InstancePool pool;
   private final ScheduledExecutorService reaper =
@@ -61,6 +63,7 @@ public final class NodeAgent implements AutoCloseable {
     this.memoryBytes = b.memoryBytes;
     this.ticker = b.ticker;
     this.client = new FunctionClient(b.invokeTimeout);
+    this.images = b.images;
     this.pool = new InstancePool(name, maxInstances, ticker);
     long period = Math.max(100, Math.min(1000, b.keepAlivePolicy.tracker().keepAliveMillis() / 4));
     reaper.scheduleWithFixedDelay(this::reapIdle, period, period, TimeUnit.MILLISECONDS);
@@ -105,6 +108,26 @@ public final class NodeAgent implements AutoCloseable {
           null);
     }
     functions.put(revision, function);
+  }
+
+  /**
+   * Deploys (or redeploys) a revision of a function given as an image: its root image is pulled and
+   * built first (once per image digest), so this may take as long as the image takes to fetch.
+   *
+   * @return the function as deployed
+   * @throws Refused INVALID for an image refused or a node that runs no images, FAILED when the
+   *     image cannot be fetched or built
+   */
+  public FunctionSpec deploy(Revision revision, ImageDeployment deployment) {
+    if (images == null) {
+      throw new Refused(
+          Refused.Kind.INVALID,
+          "node " + name + " runs no functions from images (it has no image cache)",
+          null);
+    }
+    FunctionSpec function = images.resolve(revision, deployment);
+    deploy(revision, function);
+    return function;
   }
 
   /** Deployed functions by revision name. */
@@ -282,8 +305,15 @@ public final class NodeAgent implements AutoCloseable {
     private long memoryBytes = hostMemoryBytes();
     private Duration invokeTimeout = Duration.ofSeconds(30);
     private LongSupplier ticker = System::nanoTime;
+    private ImageFunctions images;
 
     private Builder() {}
+
+    /** How this node turns images into functions; without it, it runs the built-ins only. */
+    public Builder images(ImageFunctions images) {
+      this.images = images;
+      return this;
+    }
 
     public Builder name(String name) {
       this.name = Objects.requireNonNull(name);

@@ -7,6 +7,7 @@ import dev.thaw.core.placement.NodeScore;
 import dev.thaw.core.placement.NodeState;
 import dev.thaw.core.placement.PlacementScorer;
 import dev.thaw.node.protocol.AgentClient;
+import dev.thaw.node.protocol.ImageDeployment;
 import dev.thaw.node.protocol.InstanceInfo;
 import dev.thaw.node.protocol.NodeStatus;
 import dev.thaw.node.protocol.Refused;
@@ -24,6 +25,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -98,15 +100,68 @@ public final class Gateway implements AutoCloseable {
 
   /** Deploys a revision on every node that answers. */
   public void deploy(Revision revision, FunctionSpec function) {
-    nodes.forEach(
-        (name, agent) -> {
-          try {
-            agent.deploy(revision, function, Duration.ofSeconds(10));
-          } catch (IOException e) {
-            log.warn("cannot deploy {} on {}: {}", revision, name, e.getMessage());
-          }
-        });
+    try {
+      deployEverywhere(revision, function, Duration.ofSeconds(10));
+    } catch (Refused e) {
+      log.warn("cannot deploy {}: {}", revision, e.getMessage());
+    }
   }
+
+  /**
+   * Deploys {@code deployment} (a {@link FunctionSpec} or an {@link ImageDeployment}) as {@code
+   * revision} on every node at once, each given {@code timeout} (an image is pulled and built on
+   * each node that lacks it).
+   *
+   * @return each node's outcome: the function it deployed, or why it did not
+   * @throws Refused when no node took it: INVALID when a node refused the deployment itself (its
+   *     reason), FAILED otherwise
+   */
+  public Map<String, Deployed> deployEverywhere(
+      Revision revision, Object deployment, Duration timeout) {
+    Map<String, CompletableFuture<Deployed>> pending = new LinkedHashMap<>();
+    nodes.forEach(
+        (name, agent) ->
+            pending.put(
+                name,
+                CompletableFuture.supplyAsync(
+                    () -> deployOn(name, agent, revision, deployment, timeout))));
+    Map<String, Deployed> out = new LinkedHashMap<>();
+    pending.forEach((name, f) -> out.put(name, f.join()));
+    if (out.values().stream().noneMatch(d -> d.function() != null)) {
+      Refused.Kind kind =
+          out.values().stream().anyMatch(d -> d.refused())
+              ? Refused.Kind.INVALID
+              : Refused.Kind.FAILED;
+      String why =
+          out.entrySet().stream()
+              .map(e -> e.getKey() + ": " + e.getValue().error())
+              .collect(java.util.stream.Collectors.joining("; "));
+      throw new Refused(kind, "no node deployed " + revision + " (" + why + ")", null);
+    }
+    return out;
+  }
+
+  private static Deployed deployOn(
+      String name, AgentClient agent, Revision revision, Object deployment, Duration timeout) {
+    try {
+      return new Deployed(agent.deployAny(revision, deployment, timeout), null, false);
+    } catch (Refused e) {
+      log.warn("{} refused {}: {}", name, revision, e.getMessage());
+      return new Deployed(null, e.getMessage(), true);
+    } catch (IOException e) {
+      log.warn("cannot deploy {} on {}: {}", revision, name, e.getMessage());
+      return new Deployed(null, e.getMessage(), false);
+    }
+  }
+
+  /**
+   * One node's outcome of a deploy.
+   *
+   * @param function what it deployed; null when it did not
+   * @param error why it did not; null when it did
+   * @param refused whether the node refused the deployment itself (not a failure to reach it)
+   */
+  public record Deployed(FunctionSpec function, String error, boolean refused) {}
 
   /**
    * Invokes {@code revision}: on a node with a warm instance if there is one, else on the best node

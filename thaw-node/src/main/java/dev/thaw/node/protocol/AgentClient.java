@@ -20,6 +20,7 @@ import org.eclipse.jetty.client.Request;
 import org.eclipse.jetty.client.StringRequestContent;
 import tools.jackson.core.JacksonException;
 import tools.jackson.core.type.TypeReference;
+import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 
 /**
@@ -109,11 +110,45 @@ public final class AgentClient {
   /** Deploys (or redeploys) {@code function} as {@code revision}. */
   public void deploy(Revision revision, FunctionSpec function, Duration timeout)
       throws IOException {
+    deployAny(revision, function, timeout);
+  }
+
+  /**
+   * Deploys (or redeploys) {@code deployment}, a {@link FunctionSpec} or an {@link
+   * ImageDeployment}, as {@code revision}; an image is pulled and built first, so give it time.
+   *
+   * @return the function as the agent deployed it
+   * @throws Refused INVALID when the agent refuses the deployment (with its reason)
+   * @throws IOException when the agent cannot be reached or fails
+   */
+  public FunctionSpec deployAny(Revision revision, Object deployment, Duration timeout)
+      throws IOException {
+    if (!(deployment instanceof FunctionSpec) && !(deployment instanceof ImageDeployment)) {
+      throw new IllegalArgumentException("not a deployment: " + deployment);
+    }
     ContentResponse r =
-        send("/functions/" + revision, "PUT", JSON.writeValueAsString(function), timeout);
+        send("/functions/" + revision, "PUT", JSON.writeValueAsString(deployment), timeout);
+    String body = r.getContentAsString();
+    if (r.getStatus() == 400) {
+      throw new Refused(Refused.Kind.INVALID, errorOf(body), null);
+    }
     if (r.getStatus() != 200) {
-      throw new IOException(
-          "deploy of " + revision + " answered " + r.getStatus() + ": " + r.getContentAsString());
+      throw new IOException("deploy of " + revision + " answered " + r.getStatus() + ": " + body);
+    }
+    try {
+      return JSON.treeToValue(JSON.readTree(body).get("function"), FunctionSpec.class);
+    } catch (JacksonException | IllegalArgumentException e) {
+      throw new IOException("malformed answer to the deploy of " + revision + ": " + body, e);
+    }
+  }
+
+  /** The {@code error} of a refusal's JSON body, or the body itself. */
+  private static String errorOf(String body) {
+    try {
+      JsonNode error = JSON.readTree(body).get("error");
+      return error != null && error.isString() ? error.asString() : body;
+    } catch (JacksonException e) {
+      return body;
     }
   }
 

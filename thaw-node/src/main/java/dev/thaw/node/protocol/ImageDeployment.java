@@ -1,0 +1,82 @@
+package dev.thaw.node.protocol;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * A function given as an OCI image, with what a Knative Service's container sets: the body of
+ * {@code PUT /functions/{revision}} on the agent and the gateway when it has an {@code image}
+ * string. The node turns it into a {@code FunctionSpec} (see {@code ImageFunctions}).
+ *
+ * <pre>
+ * {"image": "127.0.0.1:5000/fn/python:v1", "port": 8080, "env": ["GREETING=hi"],
+ *  "command": ["/usr/bin/python3"], "args": ["/app/server.py"], "memoryMib": 256, "vcpus": 1}
+ * </pre>
+ *
+ * Every field but {@code image} may be left out. As in Kubernetes, {@code command} replaces the
+ * image's entrypoint and {@code args} its cmd; a {@code command} without {@code args} drops the
+ * image's cmd. {@code env} entries override the image's of the same name.
+ *
+ * @param image an image reference: a registry reference ({@code host:port/name:tag} or {@code
+ *     name@sha256:…}), an OCI image layout directory or an image tarball on the node
+ * @param port the TCP port the function listens on; null: the one port the image exposes, else 8080
+ *     (Knative's default)
+ * @param env {@code NAME=value} entries; null for none
+ * @param command replaces the image's entrypoint; null keeps it
+ * @param args replaces the image's cmd; null keeps it (unless {@code command} is given)
+ * @param memoryMib guest memory; null: {@value #DEFAULT_MEMORY_MIB}
+ * @param vcpus virtual CPUs; null: 1
+ */
+@JsonInclude(JsonInclude.Include.NON_NULL)
+public record ImageDeployment(
+    String image,
+    Integer port,
+    List<String> env,
+    List<String> command,
+    List<String> args,
+    Integer memoryMib,
+    Integer vcpus) {
+  /** Guest memory of a function that names none: room for an interpreter and its libraries. */
+  public static final int DEFAULT_MEMORY_MIB = 256;
+
+  public ImageDeployment {
+    Objects.requireNonNull(image, "image");
+    if (image.isBlank()) {
+      throw new IllegalArgumentException("image is empty");
+    }
+    env = env == null ? null : List.copyOf(env);
+    command = command == null ? null : List.copyOf(command);
+    args = args == null ? null : List.copyOf(args);
+  }
+
+  /** The image with every other setting left to it and the node. */
+  public static ImageDeployment of(String image) {
+    return new ImageDeployment(image, null, null, null, null, null, null);
+  }
+
+  /** This deployment with {@code port}. */
+  public ImageDeployment withPort(int port) {
+    return new ImageDeployment(image, port, env, command, args, memoryMib, vcpus);
+  }
+
+  /** This deployment with {@code memoryMib}. */
+  public ImageDeployment withMemoryMib(int memoryMib) {
+    return new ImageDeployment(image, port, env, command, args, memoryMib, vcpus);
+  }
+
+  /** This deployment with the environment {@code env}. */
+  public ImageDeployment withEnv(List<String> env) {
+    return new ImageDeployment(image, port, env, command, args, memoryMib, vcpus);
+  }
+
+  /** Guest memory in MiB, the default filled in. */
+  public int memoryMibOrDefault() {
+    return memoryMib == null ? DEFAULT_MEMORY_MIB : memoryMib;
+  }
+
+  /** Virtual CPUs, the default filled in. */
+  public int vcpusOrDefault() {
+    return vcpus == null ? 1 : vcpus;
+  }
+}

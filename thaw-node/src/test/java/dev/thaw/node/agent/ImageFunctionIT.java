@@ -1,0 +1,208 @@
+package dev.thaw.node.agent;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import dev.thaw.core.function.FunctionSpec;
+import dev.thaw.core.io.Digests;
+import dev.thaw.core.snapshot.SnapshotMode;
+import dev.thaw.image.ExampleImages;
+import dev.thaw.image.ImageSources;
+import dev.thaw.image.LayoutPusher;
+import dev.thaw.image.RegistryServer;
+import dev.thaw.image.RootImageBuilder;
+import dev.thaw.image.RootImageCache;
+import dev.thaw.node.gateway.Gateway;
+import dev.thaw.node.gateway.GatewayServer;
+import dev.thaw.node.remote.RemoteSnapshotStore;
+import dev.thaw.node.snapshot.SnapshotNode;
+import dev.thaw.qemu.GuestImage;
+import dev.thaw.qemu.QemuVmm;
+import dev.thaw.s3.EmbeddedS3Server;
+import dev.thaw.s3.S3ObjectStore;
+import java.net.URI;
+import java.net.URLEncoder;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
+
+/**
+ * A function from an image, end to end on real parts: the project's Python image pushed to a real
+ * registry server, deployed through the gateway's API on two agents (each pulls it and builds its
+ * root image), invoked; its first invocation writes a file, the snapshot carries the disk layer to
+ * S3, and a clone on the other node reads the file; clones' own writes stay their own, and the
+ * snapshot's layer does not change.
+ */
+class ImageFunctionIT {
+  private static final GuestImage IMAGE = GuestImage.ensure(System.out::println);
+  private static final JsonMapper JSON = JsonMapper.builder().build();
+
+  @TempDir Path dir;
+  private final HttpClient http = HttpClient.newHttpClient();
+  private final List<AutoCloseable> open = new ArrayList<>();
+
+  @AfterEach
+  void stop() throws Exception {
+    for (int i = open.size() - 1; i >= 0; i--) {
+      open.get(i).close();
+    }
+  }
+
+  private <T extends AutoCloseable> T keep(T c) {
+    open.add(c);
+    return c;
+  }
+
+  private record Node(NodeAgent agent, AgentServer server, SnapshotNode snapshots) {}
+
+  private Node node(String name, RemoteSnapshotStore remote, ImageFunctions images)
+      throws Exception {
+    Path data = dir.resolve(name);
+    QemuVmm vmm = QemuVmm.builder().image(IMAGE).workRoot(data.resolve("vms")).build();
+    SnapshotNode snapshots =
+        keep(
+            SnapshotNode.builder(vmm, IMAGE.digests(), data)
+                .manager(b -> b.mode(SnapshotMode.REMOTE).remote(remote))
+                .build());
+    NodeAgent agent =
+        keep(
+            NodeAgent.builder()
+                .name(name)
+                .manager(snapshots.manager())
+                .keepAlive(Duration.ofMinutes(5))
+                .images(images)
+                .build());
+    AgentServer server = keep(AgentServer.start(agent, 0, snapshots.cache()::revisions, () -> ""));
+    return new Node(agent, server, snapshots);
+  }
+
+  private HttpResponse<String> send(URI base, String method, String path, String body)
+      throws Exception {
+    return http.send(
+        HttpRequest.newBuilder(base.resolve(path))
+            .method(method, HttpRequest.BodyPublishers.ofString(body))
+            .timeout(Duration.ofMinutes(5))
+            .build(),
+        HttpResponse.BodyHandlers.ofString());
+  }
+
+  private HttpResponse<String> invoke(Node n, String path) throws Exception {
+    return send(
+        n.server().uri(),
+        "POST",
+        "/functions/py/invoke?path=" + URLEncoder.encode(path, StandardCharsets.UTF_8),
+        "");
+  }
+
+  private static String header(HttpResponse<String> r, String name) {
+    return r.headers().firstValue(name).orElse("");
+  }
+
+  @Test
+  void imageFromARegistryRunsItsFirstWriteReachesAnotherNodeAndClonesKeepTheirOwn()
+      throws Exception {
+    ExampleImages examples = ExampleImages.ensure(System.out::println);
+    RegistryServer registry = keep(RegistryServer.start(dir.resolve("registry"), Optional.empty()));
+    String digest =
+        new LayoutPusher(registry.url(), "fn/python").pushLayout(examples.python(), "v1");
+    EmbeddedS3Server s3 = keep(EmbeddedS3Server.start(dir.resolve("s3")));
+    RemoteSnapshotStore remote =
+        keep(
+            RemoteSnapshotStore.builder(
+                    S3ObjectStore.builder().server(s3).bucket("snapshots").build().ensureBucket())
+                .build());
+    // One image cache for both nodes, as on one machine (`thaw demo`, `--images-dir`).
+    RootImageCache cache = RootImageCache.open(dir.resolve("images"), 4L << 30, Instant::now);
+    ImageFunctions images =
+        new ImageFunctions(
+            RootImageBuilder.builder(cache).build(),
+            ImageSources.Registries.fromEnvironment(java.util.Map.of()));
+    Node n1 = node("n1", remote, images);
+    Node n2 = node("n2", remote, images);
+    Gateway gateway =
+        keep(Gateway.builder().node("n1", n1.server().uri()).node("n2", n2.server().uri()).build());
+    GatewayServer gatewayServer = keep(GatewayServer.start(gateway, 0));
+
+    // A bad reference is refused with its reason, and nothing is deployed.
+    HttpResponse<String> bad =
+        send(
+            gatewayServer.uri(),
+            "PUT",
+            "/functions/py",
+            "{\"image\":\"" + registry.host() + "/fn/missing:v1\"}");
+    assertThat(bad.statusCode()).as(bad.body()).isEqualTo(400);
+    assertThat(n1.agent().functions()).isEmpty();
+
+    HttpResponse<String> deployed =
+        send(
+            gatewayServer.uri(),
+            "PUT",
+            "/functions/py",
+            "{\"image\":\"" + registry.host() + "/fn/python:v1\",\"env\":[\"GREETING=hi\"]}");
+    assertThat(deployed.statusCode()).as(deployed.body()).isEqualTo(200);
+    JsonNode nodes = JSON.readTree(deployed.body()).get("nodes");
+    for (String n : List.of("n1", "n2")) {
+      assertThat(nodes.get(n).get("function").get("image").get("digest").asString())
+          .isEqualTo(digest);
+    }
+    FunctionSpec spec = n1.agent().functions().get("py");
+    assertThat(spec.image().port()).isEqualTo(8080);
+    assertThat(spec.image().env()).contains("GREETING=hi", "PORT=8080");
+    assertThat(n2.agent().functions().get("py")).isEqualTo(spec);
+
+    // First invocation: a boot; it writes a file on the function's disk.
+    HttpResponse<String> first = invoke(n1, "/files/note?write=first");
+    assertThat(first.statusCode()).as(first.body()).isEqualTo(200);
+    assertThat(first.body()).isEqualTo("first");
+    assertThat(header(first, "X-Thaw-Source")).isEqualTo("none");
+    await()
+        .atMost(Duration.ofMinutes(3))
+        .until(() -> remote.manifest("py").isPresent() && !n1.agent().instances().isEmpty());
+    Path layer = diskFile(dir.resolve("n1").resolve("cache"));
+    String layerBefore = Digests.sha256(layer);
+
+    // Another node restores from remote storage and reads what the first invocation wrote.
+    HttpResponse<String> onN2 = invoke(n2, "/files/note");
+    assertThat(onN2.statusCode()).as(onN2.body()).isEqualTo(200);
+    assertThat(header(onN2, "X-Thaw-Source")).isEqualTo("remote");
+    assertThat(onN2.body()).isEqualTo("first");
+
+    // Two clones (n1's verified clone, n2's restore) write one path; each reads back its own.
+    assertThat(invoke(n1, "/files/note?write=one").body()).isEqualTo("one");
+    assertThat(invoke(n2, "/files/note?write=two").body()).isEqualTo("two");
+    assertThat(invoke(n1, "/files/note").body()).isEqualTo("one");
+    assertThat(invoke(n2, "/files/note").body()).isEqualTo("two");
+    assertThat(invoke(n1, "/").body()).isEqualTo("hello from python\n");
+
+    // The snapshot's layer is as it was; a fresh restore still reads the first write.
+    assertThat(Digests.sha256(layer)).isEqualTo(layerBefore);
+    n1.agent().stopIdle(dev.thaw.core.function.Revision.of("py"));
+    HttpResponse<String> again = invoke(n1, "/files/note");
+    assertThat(header(again, "X-Thaw-Source")).isEqualTo("local");
+    assertThat(again.body()).isEqualTo("first");
+  }
+
+  private static Path diskFile(Path cache) throws Exception {
+    try (Stream<Path> files = Files.walk(cache)) {
+      return files
+          .filter(p -> p.getFileName().toString().startsWith("disk"))
+          .filter(Files::isRegularFile)
+          .findFirst()
+          .orElseThrow(() -> new AssertionError("no disk file in " + cache));
+    }
+  }
+}
