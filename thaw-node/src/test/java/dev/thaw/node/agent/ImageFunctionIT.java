@@ -171,7 +171,11 @@ class ImageFunctionIT {
     assertThat(header(first, "X-Thaw-Source")).isEqualTo("none");
     await()
         .atMost(Duration.ofMinutes(3))
-        .until(() -> remote.manifest("py").isPresent() && !n1.agent().instances().isEmpty());
+        .until(
+            () ->
+                !remote.revisions().isEmpty()
+                    && n1.snapshots().cache().revisions().contains("py")
+                    && !n1.agent().instances().isEmpty());
     Path layer = diskFile(dir.resolve("n1").resolve("cache"));
     String layerBefore = Digests.sha256(layer);
 
