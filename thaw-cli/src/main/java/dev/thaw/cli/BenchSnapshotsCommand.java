@@ -10,6 +10,12 @@ import dev.thaw.core.snapshot.SnapshotMode;
 import dev.thaw.core.snapshot.VariantSnapshotStore;
 import dev.thaw.core.stats.LatencySummary;
 import dev.thaw.core.vmm.MicroVm;
+import dev.thaw.image.ExampleImages;
+import dev.thaw.image.ImageSources;
+import dev.thaw.image.RootImageBuilder;
+import dev.thaw.image.RootImageCache;
+import dev.thaw.node.agent.ImageFunctions;
+import dev.thaw.node.protocol.ImageDeployment;
 import dev.thaw.node.snapshot.ColdStart;
 import dev.thaw.node.snapshot.SnapshotManager;
 import dev.thaw.node.snapshot.SnapshotNode;
@@ -19,6 +25,7 @@ import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -41,7 +48,8 @@ import picocli.CommandLine.Option;
       "plus the share of remote cold-start time spent fetching."
     })
 final class BenchSnapshotsCommand implements Callable<Integer> {
-  private static final String REVISION = "bench-stateful";
+  /** The project's Python function from its OCI image (see {@code images/}). */
+  static final String PYTHON = "python";
 
   @Option(
       names = "--cold-starts",
@@ -51,9 +59,12 @@ final class BenchSnapshotsCommand implements Callable<Integer> {
 
   @Option(
       names = "--function",
-      defaultValue = "stateful",
-      description = "Built-in function (default: ${DEFAULT-VALUE}).")
-  String functionId;
+      split = ",",
+      defaultValue = "hello,python",
+      description =
+          "Functions, measured one after the other in this run: built-ins (hello, stateful) or"
+              + " python (the project's Python image) (default: ${DEFAULT-VALUE}).")
+  List<String> functionIds;
 
   @Mixin JsonOutput json;
 
@@ -65,79 +76,123 @@ final class BenchSnapshotsCommand implements Callable<Integer> {
   /** The figures of one configuration. */
   record Result(String configuration, LatencySummary latencyMs, double fetchShare) {}
 
+  /** The figures of one function. */
+  record FunctionResults(String function, List<Result> results) {}
+
   @Override
   public Integer call() throws Exception {
-    FunctionSpec function =
-        BuiltinFunctions.byId(functionId)
-            .orElseThrow(() -> new IllegalArgumentException("unknown function: " + functionId));
     if (coldStarts < 1) {
       throw new IllegalArgumentException("--cold-starts must be positive");
     }
+    for (String id : functionIds) {
+      if (!id.equals(PYTHON) && BuiltinFunctions.byId(id).isEmpty()) {
+        throw new IllegalArgumentException(
+            "unknown function: " + id + " (hello, stateful or " + PYTHON + ")");
+      }
+    }
     Path root = Files.createTempDirectory("thaw-bench-snapshots-");
     try (S3Options.Remote remote = s3.open(root)) {
-      return run(function, root, remote);
+      return run(root, remote);
     } finally {
       FileTrees.deleteQuietly(root);
     }
   }
 
-  private int run(FunctionSpec function, Path root, S3Options.Remote remote) throws Exception {
+  private int run(Path root, S3Options.Remote remote) throws Exception {
     GuestImage image = GuestImage.ensure(out::println);
     QemuVmm vmm = QemuVmm.builder().image(image).workRoot(root.resolve("vms")).build();
     SnapshotManifest.Guest guest = image.digests();
     out.printf(
         "thaw bench snapshots: %s on %s, remote %s, %d cold starts per configuration%n",
-        function.id(), vmm.identity(), remote.store().describe(), coldStarts);
-    VariantSnapshotStore.of(remote.store(), guest, vmm.identity()).delete(REVISION);
-
-    List<Result> results = new ArrayList<>();
-    try (SnapshotNode none = node(root, "none", SnapshotMode.DISABLED, true, vmm, guest, remote);
-        SnapshotNode local = node(root, "local", SnapshotMode.REMOTE, true, vmm, guest, remote);
-        SnapshotNode uncached =
-            node(root, "uncached", SnapshotMode.REMOTE, false, vmm, guest, remote);
-        SnapshotNode cached = node(root, "cached", SnapshotMode.REMOTE, true, vmm, guest, remote)) {
-      results.add(measure("no snapshot", none, function, () -> {}));
-
-      ColdStart first = local.manager().start(function, Revision.of(REVISION));
-      client.get(first.vm().endpoint(), "/");
-      long t0 = System.nanoTime();
-      SnapshotManager.Snapshotted made =
-          local
-              .manager()
-              .snapshotAfterFirstInvocation(first.vm(), function, Revision.of(REVISION))
-              .get();
-      made.verifiedClone().ifPresent(MicroVm::close);
-      SnapshotManifest m = made.manifest().orElseThrow();
-      out.printf(
-          "  snapshot of %s: %d MiB, saved, verified, cached and uploaded in %.0f ms%n",
-          REVISION, m.totalBytes() >> 20, (System.nanoTime() - t0) / 1e6);
-
-      results.add(measure("local snapshot", local, function, () -> {}));
-      results.add(measure("remote, no cache", uncached, function, () -> {}));
-      results.add(
-          measure(
-              "remote, cached (fetch)", cached, function, () -> cached.cache().remove(REVISION)));
-    } finally {
-      VariantSnapshotStore.of(remote.store(), guest, vmm.identity()).delete(REVISION);
+        String.join(", ", functionIds), vmm.identity(), remote.store().describe(), coldStarts);
+    List<FunctionResults> all = new ArrayList<>();
+    for (String id : functionIds) {
+      FunctionSpec function = function(id, root);
+      all.add(new FunctionResults(id, measure(function, root, vmm, guest, remote)));
     }
-    print(results);
+    for (FunctionResults f : all) {
+      print(f);
+    }
     json.write(
         doc -> {
-          doc.put("function", function.id());
+          // The first function's figures stay at the top (thaw simulate --model reads them).
+          doc.put("function", all.get(0).function());
           doc.put("vmm", vmm.identity().toString());
-          doc.put("results", results);
+          doc.put("results", all.get(0).results());
+          doc.put("functions", all);
         },
         out);
     return 0;
   }
 
-  private Result measure(String name, SnapshotNode node, FunctionSpec function, Runnable before) {
+  /** A built-in, or the Python image with its root image built in {@code root}. */
+  private FunctionSpec function(String id, Path root) throws Exception {
+    if (!id.equals(PYTHON)) {
+      return BuiltinFunctions.byId(id).orElseThrow();
+    }
+    ImageDeployment python =
+        ImageDeployment.of(ExampleImages.ensure(out::println).python().toString());
+    ImageFunctions images =
+        new ImageFunctions(
+            RootImageBuilder.builder(
+                    RootImageCache.open(root.resolve("images"), 4L << 30, Instant::now))
+                .build(),
+            ImageSources.Registries.fromEnvironment(System.getenv()));
+    return images.resolve(Revision.of(PYTHON), python);
+  }
+
+  private List<Result> measure(
+      FunctionSpec function,
+      Path root,
+      QemuVmm vmm,
+      SnapshotManifest.Guest guest,
+      S3Options.Remote remote)
+      throws Exception {
+    Revision revision = Revision.of("bench-" + function.id());
+    VariantSnapshotStore.of(remote.store(), guest, vmm.identity()).delete(revision.value());
+    Path dir = root.resolve(function.id());
+    List<Result> results = new ArrayList<>();
+    try (SnapshotNode none = node(dir, "none", SnapshotMode.DISABLED, true, vmm, guest, remote);
+        SnapshotNode local = node(dir, "local", SnapshotMode.REMOTE, true, vmm, guest, remote);
+        SnapshotNode uncached =
+            node(dir, "uncached", SnapshotMode.REMOTE, false, vmm, guest, remote);
+        SnapshotNode cached = node(dir, "cached", SnapshotMode.REMOTE, true, vmm, guest, remote)) {
+      results.add(measure("no snapshot", none, function, revision, () -> {}));
+
+      ColdStart first = local.manager().start(function, revision);
+      client.get(first.vm().endpoint(), "/");
+      long t0 = System.nanoTime();
+      SnapshotManager.Snapshotted made =
+          local.manager().snapshotAfterFirstInvocation(first.vm(), function, revision).get();
+      made.verifiedClone().ifPresent(MicroVm::close);
+      SnapshotManifest m = made.manifest().orElseThrow();
+      out.printf(
+          "  snapshot of %s: %d MiB, saved, verified, cached and uploaded in %.0f ms%n",
+          revision, m.totalBytes() >> 20, (System.nanoTime() - t0) / 1e6);
+
+      results.add(measure("local snapshot", local, function, revision, () -> {}));
+      results.add(measure("remote, no cache", uncached, function, revision, () -> {}));
+      results.add(
+          measure(
+              "remote, cached (fetch)",
+              cached,
+              function,
+              revision,
+              () -> cached.cache().remove(revision.value())));
+    } finally {
+      VariantSnapshotStore.of(remote.store(), guest, vmm.identity()).delete(revision.value());
+    }
+    return results;
+  }
+
+  private Result measure(
+      String name, SnapshotNode node, FunctionSpec function, Revision revision, Runnable before) {
     List<Double> total = new ArrayList<>();
     double fetchMs = 0;
     for (int i = 1; i <= coldStarts; i++) {
       before.run();
       long t0 = System.nanoTime();
-      ColdStart start = node.manager().start(function, Revision.of(REVISION));
+      ColdStart start = node.manager().start(function, revision);
       try (MicroVm vm = start.vm()) {
         client.get(vm.endpoint(), "/");
         double ms = (System.nanoTime() - t0) / 1e6;
@@ -158,17 +213,27 @@ final class BenchSnapshotsCommand implements Callable<Integer> {
     return new Result(name, LatencySummary.of(total), fetchMs / sum);
   }
 
-  private void print(List<Result> results) {
+  private void print(FunctionResults f) {
+    List<Result> results = f.results();
+    double boot = results.get(0).latencyMs().p50();
     double local = results.get(1).latencyMs().p50();
     out.println();
     out.printf(
-        "%-24s %8s %8s %8s %8s %8s %9s %8s%n",
-        "cold start", "n", "mean ms", "p50 ms", "p90 ms", "p99 ms", "fetching", "÷ local");
+        "%-24s %8s %8s %8s %8s %8s %9s %8s %8s%n",
+        f.function() + ": cold start",
+        "n",
+        "mean ms",
+        "p50 ms",
+        "p90 ms",
+        "p99 ms",
+        "fetching",
+        "÷ boot",
+        "÷ local");
     for (Result r : results) {
       LatencySummary s = r.latencyMs();
       out.printf(
           Locale.ROOT,
-          "%-24s %8d %8.0f %8.0f %8.0f %8.0f %8.0f%% %8.2f%n",
+          "%-24s %8d %8.0f %8.0f %8.0f %8.0f %8.0f%% %8.3f %8.2f%n",
           r.configuration(),
           s.count(),
           s.mean(),
@@ -176,6 +241,7 @@ final class BenchSnapshotsCommand implements Callable<Integer> {
           s.p90(),
           s.p99(),
           100 * r.fetchShare(),
+          s.p50() / boot,
           s.p50() / local);
     }
   }

@@ -10,8 +10,10 @@ import dev.thaw.core.placement.PlacementScorer;
 import dev.thaw.core.snapshot.SnapshotMode;
 import dev.thaw.core.snapshot.SnapshotStore;
 import dev.thaw.core.stats.LatencySummary;
+import dev.thaw.image.ExampleImages;
 import dev.thaw.node.gateway.Gateway;
 import dev.thaw.node.protocol.ColdStartReport;
+import dev.thaw.node.protocol.ImageDeployment;
 import dev.thaw.node.protocol.Refused;
 import dev.thaw.node.protocol.Served;
 import dev.thaw.qemu.GuestImage;
@@ -41,7 +43,8 @@ import picocli.CommandLine.Spec;
     mixinStandardHelpOptions = true,
     description = {
       "Runs a serverless cluster on this machine and compares five snapshot configurations.",
-      "Starts the embedded S3 server, N node agents and the gateway, deploys four functions,",
+      "Starts the embedded S3 server, N node agents and the gateway, deploys four built-in",
+      "functions and a Python function from an OCI image the project builds (python),",
       "and replays rounds of invocations separated by silence (so every",
       "invocation is a cold start) under five configurations: no snapshots, local snapshots,",
       "remote without cache, remote cached, and remote cached with snapshot-aware placement."
@@ -128,6 +131,12 @@ final class DemoCommand implements Callable<Integer> {
     FUNCTIONS.put("hello-small", new FunctionSpec("hello-small", 128, 1, "hello", 0));
   }
 
+  /** The function from an image: the project's Python HTTP function. */
+  static final String PYTHON = "python";
+
+  private List<String> revisions = List.of();
+  private ImageDeployment python;
+
   @Override
   public Integer call() throws Exception {
     if (nodes < 1 || rounds < 2) {
@@ -135,6 +144,10 @@ final class DemoCommand implements Callable<Integer> {
     }
     long t0 = System.nanoTime();
     GuestImage.ensure(console::println);
+    python = ImageDeployment.of(ExampleImages.ensure(console::println).python().toString());
+    List<String> all = new ArrayList<>(FUNCTIONS.keySet());
+    all.add(PYTHON);
+    revisions = List.copyOf(all);
     Path root = Files.createTempDirectory("thaw-demo-");
     // Ctrl-C: the agents get SIGTERM from their parent-death signal and stop their VMs;
     // this removes their data.
@@ -145,7 +158,7 @@ final class DemoCommand implements Callable<Integer> {
       SnapshotStore store = s3.store();
       console.printf(
           "thaw demo: %d nodes, %d functions, %d rounds x %d configurations; embedded S3 at %s%n",
-          nodes, FUNCTIONS.size(), rounds, CONFIGURATIONS.size(), s3.endpoint());
+          nodes, revisions.size(), rounds, CONFIGURATIONS.size(), s3.endpoint());
       int index = 0;
       for (Configuration c : CONFIGURATIONS) {
         index++;
@@ -200,13 +213,20 @@ final class DemoCommand implements Callable<Integer> {
     cluster.agents().forEach(b::node);
     Gateway g = b.build();
     FUNCTIONS.forEach((name, f) -> g.deploy(Revision.of(name), f));
+    try {
+      // Each agent builds the image's root filesystem once per machine (they share the cache).
+      g.deployEverywhere(Revision.of(PYTHON), python, Duration.ofMinutes(10));
+    } catch (Refused e) {
+      g.close();
+      throw new IllegalStateException("cannot deploy the python function: " + e.getMessage(), e);
+    }
     return g;
   }
 
   private void replay(Configuration c, Gateway gateway, List<Row> rows, long t0)
       throws InterruptedException {
     for (int round = 1; round <= rounds; round++) {
-      for (String revision : FUNCTIONS.keySet()) {
+      for (String revision : revisions) {
         long s = System.nanoTime();
         Row row;
         String fallback = "";

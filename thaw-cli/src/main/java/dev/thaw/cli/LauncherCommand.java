@@ -6,12 +6,16 @@ import dev.thaw.http.HttpCall;
 import dev.thaw.http.HttpEdge;
 import dev.thaw.http.HttpRefusal;
 import dev.thaw.http.UnixSocketClient;
+import dev.thaw.node.protocol.AgentClient;
+import dev.thaw.node.protocol.ImageDeployment;
 import java.io.IOException;
 import java.net.URLDecoder;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -28,6 +32,9 @@ import picocli.CommandLine.Option;
     mixinStandardHelpOptions = true,
     description = "Serves a function pod's port by invoking its revision on the node's agent.")
 final class LauncherCommand implements Callable<Integer> {
+  /** Pulling and building a large image takes minutes. */
+  private static final Duration DEPLOY_TIMEOUT = Duration.ofMinutes(10);
+
   @Option(
       names = "--agent-socket",
       defaultValue = "/run/thaw/agent.sock",
@@ -49,6 +56,30 @@ final class LauncherCommand implements Callable<Integer> {
       description = "Address to listen on (default: ${DEFAULT-VALUE}).")
   String host;
 
+  @Option(
+      names = "--image",
+      description =
+          "The function's OCI image (registry reference): the agent pulls it and deploys the"
+              + " revision from it before the first start. Without it the revision must be"
+              + " deployed already (a built-in).")
+  String image;
+
+  @Option(
+      names = "--function-port",
+      description = "Port the image's program listens on (default: the one it exposes, else 8080).")
+  Integer functionPort;
+
+  @Option(
+      names = "--env",
+      paramLabel = "NAME=VALUE",
+      description = "Environment of the image's program, over the image's own (repeatable).")
+  List<String> env = new ArrayList<>();
+
+  @Option(
+      names = "--memory-mib",
+      description = "Guest memory of the image's microVM (default: 256).")
+  Integer memoryMib;
+
   private HttpEdge server;
   private UnixSocketClient agent;
 
@@ -67,6 +98,9 @@ final class LauncherCommand implements Callable<Integer> {
   int start() throws IOException {
     Revision.of(revision); // refused before anything starts
     agent = new UnixSocketClient(socket);
+    if (image != null) {
+      deployImage();
+    }
     HttpAnswer warmUp = request("POST", "/functions/" + revision + "/instances");
     if (warmUp.status() != 200) {
       agent.close();
@@ -79,6 +113,29 @@ final class LauncherCommand implements Callable<Integer> {
     server =
         HttpEdge.builder("thaw-launcher").tcp(host, port).route("*", "/.*", this::forward).start();
     return server.port();
+  }
+
+  /** Has the agent pull the image and deploy the revision from it (a pod's first step). */
+  private void deployImage() throws IOException {
+    ImageDeployment deployment =
+        new ImageDeployment(
+            image, functionPort, env.isEmpty() ? null : env, null, null, memoryMib, null);
+    HttpAnswer deployed =
+        agent.send(
+            "PUT",
+            "/functions/" + revision,
+            AgentClient.JSON.writeValueAsBytes(deployment),
+            DEPLOY_TIMEOUT);
+    if (deployed.status() != 200) {
+      agent.close();
+      throw new IOException(
+          "the agent could not deploy "
+              + revision
+              + " from "
+              + image
+              + ": "
+              + new String(deployed.body(), StandardCharsets.UTF_8));
+    }
   }
 
   /** Stops serving and has the agent stop the revision's idle instances. */

@@ -1,6 +1,7 @@
 package dev.thaw.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.thaw.core.snapshot.SnapshotMode;
 import dev.thaw.qemu.GuestImage;
@@ -66,6 +67,61 @@ class LauncherIT {
       // The pod went away: its stop had the agent stop the idle instance, long before the
       // keep-alive would have.
       assertThat(instances(cluster)).isEqualTo("[]");
+    }
+  }
+
+  @Test
+  void deploysItsImageThroughTheAgentThenServesIt() throws Exception {
+    GuestImage.ensure(System.out::println);
+    Path python = dev.thaw.image.ExampleImages.ensure(System.out::println).python();
+    try (LocalCluster cluster =
+        LocalCluster.start(
+            new LocalCluster.Config(
+                1,
+                dir,
+                SnapshotMode.LOCAL,
+                true,
+                URI.create("http://127.0.0.1:9"),
+                AwsBasicCredentials.create("unused", "unused"),
+                Duration.ofSeconds(120),
+                2))) {
+      LauncherCommand refused = new LauncherCommand();
+      refused.socket = dir.resolve("node-1/agent.sock");
+      refused.revision = "nothing";
+      refused.image = dir.resolve("no-such-layout").toString();
+      refused.host = "127.0.0.1";
+      refused.port = 0;
+      assertThatThrownBy(refused::start)
+          .hasMessageContaining("could not deploy nothing")
+          .hasMessageContaining("no-such-layout");
+
+      LauncherCommand launcher = new LauncherCommand();
+      launcher.socket = dir.resolve("node-1/agent.sock");
+      launcher.revision = "python-fn";
+      launcher.image = python.toString();
+      launcher.env = java.util.List.of("GREETING=hi");
+      launcher.host = "127.0.0.1";
+      launcher.port = 0;
+      int port = launcher.start();
+      try {
+        HttpClient http = HttpClient.newHttpClient();
+        URI uri = URI.create("http://127.0.0.1:" + port + "/");
+        HttpResponse<String> hello =
+            http.send(
+                HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(120)).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(hello.statusCode()).isEqualTo(200);
+        assertThat(hello.body()).isEqualTo("hello from python\n");
+        HttpResponse<String> wrote =
+            http.send(
+                HttpRequest.newBuilder(uri.resolve("/files/x?write=kept"))
+                    .timeout(Duration.ofSeconds(120))
+                    .build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(wrote.body()).isEqualTo("kept");
+      } finally {
+        launcher.stop();
+      }
     }
   }
 

@@ -1,0 +1,115 @@
+package dev.thaw.node.agent;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.thaw.core.function.FunctionImage;
+import dev.thaw.core.function.Revision;
+import dev.thaw.image.FilesystemFormat;
+import dev.thaw.image.ImageConfig;
+import dev.thaw.image.RootImage;
+import dev.thaw.node.protocol.ImageDeployment;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+
+/** How an image's config and a deployment's overrides make what the guest starts. */
+class ImageFunctionsTest {
+  private static final String DIGEST = "sha256:" + "ab".repeat(32);
+
+  private static RootImage image(ImageConfig config) {
+    return new RootImage(
+        DIGEST, Path.of("/images/erofs-x/rootfs.img"), 4096, FilesystemFormat.EROFS, config);
+  }
+
+  private static final ImageConfig PYTHON =
+      new ImageConfig(
+          List.of("/usr/bin/python3", "/app/server.py"),
+          List.of("--verbose"),
+          List.of("PATH=/usr/bin:/bin", "PORT=8080"),
+          "/app",
+          "",
+          Set.of(8080));
+
+  private static ImageDeployment deploy(
+      Integer port, List<String> env, List<String> command, List<String> args) {
+    return new ImageDeployment("x", port, env, command, args, null, null);
+  }
+
+  @Test
+  void theImageAloneRunsEntrypointThenCmdAsRootOnItsOneExposedPort() {
+    FunctionImage f = ImageFunctions.functionImage(image(PYTHON), ImageDeployment.of("x"));
+
+    assertThat(f.argv()).containsExactly("/usr/bin/python3", "/app/server.py", "--verbose");
+    assertThat(f.env()).containsExactly("PATH=/usr/bin:/bin", "PORT=8080");
+    assertThat(f.workdir()).isEqualTo("/app");
+    assertThat(f.user()).isEqualTo("0");
+    assertThat(f.port()).isEqualTo(8080);
+    assertThat(f.digest()).isEqualTo(DIGEST);
+  }
+
+  @Test
+  void overridesFollowKubernetesCommandAndArgsAndEnvReplacesByName() {
+    FunctionImage argsOnly =
+        ImageFunctions.functionImage(
+            image(PYTHON), deploy(9000, List.of("PORT=9000", "X=1"), null, List.of("-q")));
+    assertThat(argsOnly.argv()).containsExactly("/usr/bin/python3", "/app/server.py", "-q");
+    assertThat(argsOnly.env()).containsExactly("PATH=/usr/bin:/bin", "PORT=9000", "X=1");
+    assertThat(argsOnly.port()).isEqualTo(9000);
+
+    FunctionImage commandOnly =
+        ImageFunctions.functionImage(image(PYTHON), deploy(null, null, List.of("/bin/sh"), null));
+    assertThat(commandOnly.argv()).containsExactly("/bin/sh"); // the image's cmd is dropped
+
+    FunctionImage both =
+        ImageFunctions.functionImage(
+            image(PYTHON), deploy(null, null, List.of("/bin/sh"), List.of("-c", "x")));
+    assertThat(both.argv()).containsExactly("/bin/sh", "-c", "x");
+  }
+
+  @Test
+  void portDefaultsToKnativesWhenNoneIsExposedAndMustBeChosenAmongSeveral() {
+    ImageConfig none = new ImageConfig(List.of("/f"), List.of(), List.of(), "/", "", Set.of());
+    assertThat(ImageFunctions.functionImage(image(none), ImageDeployment.of("x")).port())
+        .isEqualTo(ImageFunctions.DEFAULT_PORT);
+
+    ImageConfig two =
+        new ImageConfig(List.of("/f"), List.of(), List.of(), "/", "", Set.of(8080, 9090));
+    assertThatThrownBy(() -> ImageFunctions.functionImage(image(two), ImageDeployment.of("x")))
+        .hasMessageContaining("exposes ports [8080, 9090]");
+    assertThat(
+            ImageFunctions.functionImage(image(two), ImageDeployment.of("x").withPort(9090)).port())
+        .isEqualTo(9090);
+  }
+
+  @Test
+  void refusesNamedUsersImagesWithoutCommandAndMalformedEnv() {
+    ImageConfig named = new ImageConfig(List.of("/f"), List.of(), List.of(), "/", "app", Set.of());
+    assertThatThrownBy(() -> ImageFunctions.functionImage(image(named), ImageDeployment.of("x")))
+        .hasMessageContaining("user 'app'");
+    assertThat(
+            ImageFunctions.functionImage(
+                    image(
+                        new ImageConfig(
+                            List.of("/f"), List.of(), List.of(), "/", "1000:1000", Set.of())),
+                    ImageDeployment.of("x"))
+                .user())
+        .isEqualTo("1000:1000");
+
+    ImageConfig empty = new ImageConfig(List.of(), List.of(), List.of(), "/", "", Set.of());
+    assertThatThrownBy(() -> ImageFunctions.functionImage(image(empty), ImageDeployment.of("x")))
+        .hasMessageContaining("no entrypoint or cmd");
+    assertThatThrownBy(
+            () ->
+                ImageFunctions.functionImage(
+                    image(PYTHON), deploy(null, List.of("NOEQUALS"), null, null)))
+        .hasMessageContaining("NAME=value");
+  }
+
+  @Test
+  void functionIdsComeFromRevisionsWithoutDotsAndWithinBounds() {
+    assertThat(ImageFunctions.functionId(Revision.of("python-fn.v2"))).isEqualTo("python-fn-v2");
+    assertThat(ImageFunctions.functionId(Revision.of("a".repeat(100)))).hasSize(63);
+  }
+}

@@ -1,0 +1,50 @@
+package dev.thaw.node.protocol;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.thaw.core.function.BuiltinFunctions;
+import dev.thaw.core.function.FunctionSpec;
+import java.nio.charset.StandardCharsets;
+import org.junit.jupiter.api.Test;
+
+class DeployBodyTest {
+  private static Object parse(String json) {
+    return DeployBody.parse(json.getBytes(StandardCharsets.UTF_8));
+  }
+
+  @Test
+  void anImageStringMakesAnImageDeploymentAnythingElseAFunctionSpec() throws Exception {
+    Object image =
+        parse(
+            "{\"image\":\"127.0.0.1:5000/fn:v1\",\"port\":9000,\"env\":[\"A=1\"],\"memoryMib\":512}");
+    assertThat(image)
+        .isEqualTo(
+            new ImageDeployment(
+                "127.0.0.1:5000/fn:v1", 9000, java.util.List.of("A=1"), null, null, 512, null));
+
+    String hello = AgentClient.JSON.writeValueAsString(BuiltinFunctions.HELLO);
+    assertThat(parse(hello)).isInstanceOf(FunctionSpec.class).isEqualTo(BuiltinFunctions.HELLO);
+  }
+
+  @Test
+  void refusesWhatIsNeitherWithAReason() {
+    for (String bad :
+        new String[] {
+          "null",
+          "[]",
+          "\"x\"",
+          "{not json",
+          "{\"image\":\"\"}",
+          "{\"image\":\"x\",\"port\":\"p\"}",
+          "{\"image\":5}"
+        }) {
+      assertThatThrownBy(() -> parse(bad))
+          .as(bad)
+          .isInstanceOf(Refused.class)
+          .satisfies(e -> assertThat(((Refused) e).kind()).isEqualTo(Refused.Kind.INVALID))
+          .hasMessageContaining("function spec");
+    }
+    assertThatThrownBy(() -> parse("{\"image\":\"\"}")).hasMessageContaining("image is empty");
+  }
+}
