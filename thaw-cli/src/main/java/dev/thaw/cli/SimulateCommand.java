@@ -143,6 +143,14 @@ final class SimulateCommand implements Callable<Integer> {
   List<Path> model = new ArrayList<>();
 
   @Option(
+      names = "--cores-per-node",
+      description =
+          "Cores of each node, shared by the starts in progress on it (a boot on a node with k"
+              + " starts on C cores goes at C/k of its bench pace when k > C); 0: starts never"
+              + " contend. Default: the cores of the machine the model was measured on.")
+  Integer coresPerNode;
+
+  @Option(
       names = "--seed",
       defaultValue = "1",
       description = "Seed of arrivals, placement ties and latencies (default: ${DEFAULT-VALUE}).")
@@ -268,10 +276,15 @@ final class SimulateCommand implements Callable<Integer> {
   private static SimResult run(SimulationPlan plan, SimConfig c) {
     System.out.printf(
         Locale.ROOT,
-        "  running %s on %d nodes, %s cache each…%n",
+        "  running %s on %d nodes, %s cache each, %s…%n",
         c.label(),
         c.nodes(),
-        ByteSize.format(c.cacheBytesPerNode()));
+        ByteSize.format(c.cacheBytesPerNode()),
+        c.coresPerHost() == 0
+            ? "starts not contending for cores"
+            : c.nodesPerHost() == 1
+                ? c.coresPerHost() + " cores each"
+                : c.coresPerHost() + " cores shared by " + c.nodesPerHost() + " nodes");
     SimResult r = new Simulator(plan.workload(), c, plan.model()).run(System.out::println);
     System.out.printf(
         Locale.ROOT,
