@@ -36,7 +36,8 @@ import picocli.CommandLine.Spec;
       "latencies and sizes come from this machine's bench results (--model).",
       "Prints a table per configuration.",
       "Every option and the trace are checked first: each problem is one line on stderr",
-      "('refused: ...') and the exit status is 2."
+      "('refused: ...') and the exit status is 2. With --against, the exit status is 1",
+      "when the honesty check fails."
     })
 final class SimulateCommand implements Callable<Integer> {
   @Spec CommandSpec spec;
@@ -217,9 +218,9 @@ final class SimulateCommand implements Callable<Integer> {
     }
     System.out.println();
     System.out.print(SimulationTable.of(results));
+    HonestyCheck check = null;
     if (plan.measured() != null) {
-      HonestyCheck check =
-          new HonestyCheck(plan.measured().counts(), TraceRun.StartCounts.of(results.get(0)));
+      check = new HonestyCheck(plan.measured().counts(), TraceRun.StartCounts.of(results.get(0)));
       System.out.println();
       System.out.print(check.table());
       System.out.println(
@@ -270,7 +271,8 @@ final class SimulateCommand implements Callable<Integer> {
           }
         },
         System.out);
-    return 0;
+    // A failed honesty check is the run's verdict, not a usage error: status 1.
+    return check != null && !check.passes() ? 1 : 0;
   }
 
   private static SimResult run(SimulationPlan plan, SimConfig c) {
