@@ -420,7 +420,8 @@ final class BenchTraceCommand implements Callable<Integer> {
       }
     }
     return new TraceRun(
-        trace.toAbsolutePath().toString(),
+        // As given: a path of this machine has no place in results that are shared.
+        trace.toString(),
         functions,
         p.minutes().toString(),
         p.plan().minuteMillis(),
@@ -434,7 +435,9 @@ final class BenchTraceCommand implements Callable<Integer> {
         dev.thaw.core.config.ByteSize.parse(
             java.util.Objects.requireNonNullElse(System.getenv("THAW_CACHE_CAPACITY"), "10GiB")),
         seed,
-        new TraceRun.StartCounts(records.size(), warm, local, remote, boots, errors));
+        new TraceRun.StartCounts(records.size(), warm, local, remote, boots, errors),
+        // Every agent runs on this machine: their starts share its cores.
+        Runtime.getRuntime().availableProcessors());
   }
 
   private static void summarize(List<TraceReplayer.Record> records) {

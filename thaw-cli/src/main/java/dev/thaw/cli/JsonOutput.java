@@ -22,6 +22,8 @@ final class JsonOutput {
       return;
     }
     Map<String, Object> doc = new LinkedHashMap<>();
+    // The figures depend on how many cores the run shared (thaw simulate models that).
+    doc.put("cores", Runtime.getRuntime().availableProcessors());
     fill.accept(doc);
     JsonMapper.builder().build().writerWithDefaultPrettyPrinter().writeValue(file.toFile(), doc);
     out.println("wrote " + file);

@@ -36,7 +36,8 @@ import picocli.CommandLine.Spec;
       "latencies and sizes come from this machine's bench results (--model).",
       "Prints a table per configuration.",
       "Every option and the trace are checked first: each problem is one line on stderr",
-      "('refused: ...') and the exit status is 2."
+      "('refused: ...') and the exit status is 2. With --against, the exit status is 1",
+      "when the honesty check fails."
     })
 final class SimulateCommand implements Callable<Integer> {
   @Spec CommandSpec spec;
@@ -143,6 +144,14 @@ final class SimulateCommand implements Callable<Integer> {
   List<Path> model = new ArrayList<>();
 
   @Option(
+      names = "--cores-per-node",
+      description =
+          "Cores of each node, shared by the starts in progress on it (a boot on a node with k"
+              + " starts on C cores goes at C/k of its bench pace when k > C); 0: starts never"
+              + " contend. Default: the cores of the machine the model was measured on.")
+  Integer coresPerNode;
+
+  @Option(
       names = "--seed",
       defaultValue = "1",
       description = "Seed of arrivals, placement ties and latencies (default: ${DEFAULT-VALUE}).")
@@ -209,9 +218,9 @@ final class SimulateCommand implements Callable<Integer> {
     }
     System.out.println();
     System.out.print(SimulationTable.of(results));
+    HonestyCheck check = null;
     if (plan.measured() != null) {
-      HonestyCheck check =
-          new HonestyCheck(plan.measured().counts(), TraceRun.StartCounts.of(results.get(0)));
+      check = new HonestyCheck(plan.measured().counts(), TraceRun.StartCounts.of(results.get(0)));
       System.out.println();
       System.out.print(check.table());
       System.out.println(
@@ -262,16 +271,22 @@ final class SimulateCommand implements Callable<Integer> {
           }
         },
         System.out);
-    return 0;
+    // A failed honesty check is the run's verdict, not a usage error: status 1.
+    return check != null && !check.passes() ? 1 : 0;
   }
 
   private static SimResult run(SimulationPlan plan, SimConfig c) {
     System.out.printf(
         Locale.ROOT,
-        "  running %s on %d nodes, %s cache each…%n",
+        "  running %s on %d nodes, %s cache each, %s…%n",
         c.label(),
         c.nodes(),
-        ByteSize.format(c.cacheBytesPerNode()));
+        ByteSize.format(c.cacheBytesPerNode()),
+        c.coresPerHost() == 0
+            ? "starts not contending for cores"
+            : c.nodesPerHost() == 1
+                ? c.coresPerHost() + " cores each"
+                : c.coresPerHost() + " cores shared by " + c.nodesPerHost() + " nodes");
     SimResult r = new Simulator(plan.workload(), c, plan.model()).run(System.out::println);
     System.out.printf(
         Locale.ROOT,

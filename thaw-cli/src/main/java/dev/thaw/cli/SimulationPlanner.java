@@ -103,9 +103,8 @@ final class SimulationPlanner {
     for (String s : o.sweepCache) {
       bytes("--sweep-cache", s);
     }
-    List<SimConfig> configs = new ArrayList<>();
-    if (mode != null && cache > 0 && problems.isEmpty()) {
-      configs = configs(measured, mode, cache, compared);
+    if (o.coresPerNode != null && o.coresPerNode < 0) {
+      problems.add("--cores-per-node must be 0 (no contention) or more, not " + o.coresPerNode);
     }
     SimModel model = null;
     try {
@@ -113,9 +112,20 @@ final class SimulationPlanner {
     } catch (IllegalArgumentException e) {
       problems.add("--model " + e.getMessage());
     }
+    List<SimConfig> configs = new ArrayList<>();
+    if (mode != null && cache > 0 && model != null && problems.isEmpty()) {
+      configs = configs(measured, mode, cache, compared, model);
+    }
     Path trace = o.trace != null ? o.trace : measured != null ? Path.of(measured.trace()) : null;
     if (trace == null) {
       problems.add("--trace is required (a trace directory), unless --against names one");
+    } else if (o.trace == null && !Files.isDirectory(trace)) {
+      problems.add(
+          "--against "
+              + o.against
+              + " replayed the trace "
+              + trace
+              + ", which is not here: give its directory with --trace");
     }
     if (!problems.isEmpty()) {
       throw new Refusal(String.join("\n", problems));
@@ -145,8 +155,13 @@ final class SimulationPlanner {
   }
 
   private List<SimConfig> configs(
-      TraceRun measured, SnapshotMode mode, long cache, Set<String> compared) {
+      TraceRun measured, SnapshotMode mode, long cache, Set<String> compared, SimModel model) {
     if (measured != null) {
+      // The bench's agents all ran on one machine and shared its cores.
+      int cores =
+          o.coresPerNode != null
+              ? o.coresPerNode
+              : measured.cores() > 0 ? measured.cores() : model.cores();
       try {
         return List.of(
             new SimConfig(
@@ -159,7 +174,9 @@ final class SimulationPlanner {
                 Duration.ofMillis(measured.keepAliveMs()),
                 false,
                 mode,
-                measured.seed()));
+                measured.seed(),
+                cores,
+                measured.nodes()));
       } catch (IllegalArgumentException e) {
         problems.add("--against " + o.against + ": " + e.getMessage());
         return List.of();
@@ -184,7 +201,18 @@ final class SimulationPlanner {
             for (boolean f : prefetches) {
               out.add(
                   new SimConfig(
-                      o.nodes, cache, o.maxInstances, p, e, k, o.keepAliveWindow, f, mode, o.seed));
+                      o.nodes,
+                      cache,
+                      o.maxInstances,
+                      p,
+                      e,
+                      k,
+                      o.keepAliveWindow,
+                      f,
+                      mode,
+                      o.seed,
+                      o.coresPerNode != null ? o.coresPerNode : model.cores(),
+                      1));
             }
           }
         }

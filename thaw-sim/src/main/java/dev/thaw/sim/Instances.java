@@ -19,6 +19,8 @@ final class Instances {
   long[] pendingAt = new long[1024];
   boolean[] expiryPending = new boolean[1024];
   boolean[] needsSnapshot = new boolean[1024];
+  long[] startedAt = new long[1024];
+  long[] work = new long[1024];
   int[] fnPrev = new int[1024];
   int[] fnNext = new int[1024];
   int[] ndPrev = new int[1024];
@@ -65,6 +67,8 @@ final class Instances {
     pendingAt = Arrays.copyOf(pendingAt, size);
     expiryPending = Arrays.copyOf(expiryPending, size);
     needsSnapshot = Arrays.copyOf(needsSnapshot, size);
+    startedAt = Arrays.copyOf(startedAt, size);
+    work = Arrays.copyOf(work, size);
     fnPrev = Arrays.copyOf(fnPrev, size);
     fnNext = Arrays.copyOf(fnNext, size);
     ndPrev = Arrays.copyOf(ndPrev, size);

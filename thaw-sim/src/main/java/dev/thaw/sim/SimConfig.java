@@ -23,6 +23,10 @@ import java.util.Objects;
  *     inter-arrival histogram predicts its next cold start
  * @param mode snapshot mode of every node
  * @param seed seed of placement's tie-breaks and of the modelled latencies
+ * @param coresPerHost cores each host has for starts, which share them ({@link CpuShare}); 0: every
+ *     start takes its bench time however many run at once
+ * @param nodesPerHost nodes on one host, sharing its cores: 1 for a cluster of machines, all of
+ *     them for {@code thaw bench trace}, whose agents all run on one machine
  */
 public record SimConfig(
     int nodes,
@@ -34,7 +38,36 @@ public record SimConfig(
     Duration keepAliveWindow,
     boolean prefetch,
     SnapshotMode mode,
-    long seed) {
+    long seed,
+    int coresPerHost,
+    int nodesPerHost) {
+  /** A cluster whose starts do not contend for cores. */
+  public SimConfig(
+      int nodes,
+      long cacheBytesPerNode,
+      int instancesPerNode,
+      String placement,
+      String eviction,
+      String keepAlive,
+      Duration keepAliveWindow,
+      boolean prefetch,
+      SnapshotMode mode,
+      long seed) {
+    this(
+        nodes,
+        cacheBytesPerNode,
+        instancesPerNode,
+        placement,
+        eviction,
+        keepAlive,
+        keepAliveWindow,
+        prefetch,
+        mode,
+        seed,
+        0,
+        1);
+  }
+
   public SimConfig {
     if (nodes < 1) {
       throw new IllegalArgumentException("nodes must be at least 1, not " + nodes);
@@ -46,6 +79,12 @@ public record SimConfig(
       throw new IllegalArgumentException("instances per node must be at least 1");
     }
     Objects.requireNonNull(mode, "mode");
+    if (coresPerHost < 0) {
+      throw new IllegalArgumentException("cores per host must not be negative");
+    }
+    if (nodesPerHost < 1) {
+      throw new IllegalArgumentException("nodes per host must be at least 1");
+    }
     placement = placement.trim().toLowerCase(Locale.ROOT);
     eviction = eviction.trim().toLowerCase(Locale.ROOT);
     keepAlive = keepAlive.trim().toLowerCase(Locale.ROOT);
@@ -66,7 +105,9 @@ public record SimConfig(
         keepAliveWindow,
         prefetch,
         mode,
-        seed);
+        seed,
+        coresPerHost,
+        nodesPerHost);
   }
 
   public SimConfig withCache(long bytes) {
@@ -80,7 +121,9 @@ public record SimConfig(
         keepAliveWindow,
         prefetch,
         mode,
-        seed);
+        seed,
+        coresPerHost,
+        nodesPerHost);
   }
 
   public SimConfig withPolicies(
@@ -95,7 +138,31 @@ public record SimConfig(
         keepAliveWindow,
         prefetch,
         mode,
-        seed);
+        seed,
+        coresPerHost,
+        nodesPerHost);
+  }
+
+  /** This cluster with {@code cores} per host shared by {@code nodesPerHost} nodes each. */
+  public SimConfig withCores(int cores, int nodesPerHost) {
+    return new SimConfig(
+        nodes,
+        cacheBytesPerNode,
+        instancesPerNode,
+        placement,
+        eviction,
+        keepAlive,
+        keepAliveWindow,
+        prefetch,
+        mode,
+        seed,
+        cores,
+        nodesPerHost);
+  }
+
+  /** Hosts the nodes run on. */
+  public int hosts() {
+    return (nodes + nodesPerHost - 1) / nodesPerHost;
   }
 
   /** The policies in a few words: {@code snapshot-aware, gdsf, hybrid, prefetch}. */

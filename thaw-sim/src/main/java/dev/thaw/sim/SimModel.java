@@ -22,7 +22,9 @@ import tools.jackson.databind.json.JsonMapper;
  *   <li>{@code thaw bench remote}: "local restore" → local restore, "remote, chunks" → remote
  *       restore with its {@code bytesPerRestore} for a guest of {@code guestMemoryBytes};
  *   <li>{@code thaw bench warm}: "gateway, kept alive" median → warm start;
- *   <li>a document {@code {"model": {...}}} may set any field of this record by name.
+ *   <li>a document {@code {"model": {...}}} may set any field of this record by name;
+ *   <li>any of them: {@code cores}, the cores of the machine that ran the bench (which the bench
+ *       JSON records).
  * </ul>
  *
  * A remote restore of a function with {@code g} bytes of guest memory costs a local restore plus
@@ -39,6 +41,7 @@ import tools.jackson.databind.json.JsonMapper;
  * @param benchGuestBytes guest memory of the bench's function
  * @param remoteBytesPerRestore bytes read from remote storage per remote restore of that guest
  * @param cacheBytesPerGuestByte cache bytes per byte of guest memory
+ * @param cores cores of the machine the benches ran on: a simulated node's, by default
  * @param sources where the figures came from
  */
 public record SimModel(
@@ -50,6 +53,7 @@ public record SimModel(
     long benchGuestBytes,
     long remoteBytesPerRestore,
     double cacheBytesPerGuestByte,
+    int cores,
     List<String> sources) {
   private static final JsonMapper JSON = JsonMapper.builder().build();
 
@@ -63,6 +67,9 @@ public record SimModel(
     sources = List.copyOf(sources);
     if (benchGuestBytes <= 0 || remoteBytesPerRestore < 0 || cacheBytesPerGuestByte <= 0) {
       throw new IllegalArgumentException("sizes of the model must be positive");
+    }
+    if (cores < 1) {
+      throw new IllegalArgumentException("the model's machine must have at least one core");
     }
     if (warmMs < 0 || snapshotMs < 0) {
       throw new IllegalArgumentException("times of the model must not be negative");
@@ -113,6 +120,7 @@ public record SimModel(
             256L << 20,
             14L << 20,
             1.0,
+            2,
             sources);
     for (JsonNode d : docs) {
       m = m.apply(d, "the committed model");
@@ -126,6 +134,7 @@ public record SimModel(
         m.benchGuestBytes,
         m.remoteBytesPerRestore,
         m.cacheBytesPerGuestByte,
+        m.cores,
         sources);
   }
 
@@ -139,6 +148,7 @@ public record SimModel(
     long guest = benchGuestBytes;
     long remoteBytes = remoteBytesPerRestore;
     double cachePerGuest = cacheBytesPerGuestByte;
+    int machineCores = doc.path("cores").asInt(cores);
     boolean known = false;
     if (doc.has("coldBootMs") && doc.has("restoreMs")) {
       b = Quantiles.fromJson(doc.path("coldBootMs"), where + " coldBootMs");
@@ -176,6 +186,7 @@ public record SimModel(
       guest = model.path("benchGuestBytes").asLong(guest);
       remoteBytes = model.path("remoteBytesPerRestore").asLong(remoteBytes);
       cachePerGuest = model.path("cacheBytesPerGuestByte").asDouble(cachePerGuest);
+      machineCores = model.path("cores").asInt(machineCores);
       if (model.has("boot")) {
         b = Quantiles.fromJson(model.path("boot"), where + " model.boot");
       }
@@ -189,7 +200,11 @@ public record SimModel(
     }
     List<String> src = new ArrayList<>(sources);
     src.add(where);
-    return new SimModel(b, local, remote, warm, snap, guest, remoteBytes, cachePerGuest, src);
+    if (machineCores < 1) {
+      throw new IllegalArgumentException(where + ": cores must be at least 1, not " + machineCores);
+    }
+    return new SimModel(
+        b, local, remote, warm, snap, guest, remoteBytes, cachePerGuest, machineCores, src);
   }
 
   /** Cache bytes of a snapshot of a guest of {@code guestBytes}. */

@@ -31,6 +31,10 @@ import java.util.function.Consumer;
  *   <li>an idle instance stops when its function's keep-alive window has passed; when the policy
  *       asks for a pre-warm window, the instance stops at once and a new one is started when the
  *       window ends (off the critical path; counted as a pre-warm);
+ *   <li>with cores per host ({@link SimConfig#coresPerHost()}), the starts in progress on a host
+ *       share its cores ({@link CpuShare}): boots, restores and pre-warms, and the snapshot after a
+ *       boot (its verifying clone is a restore); each takes its sampled bench time while at most
+ *       that many run at once, longer beyond;
  *   <li>with prefetch, after each arrival the function's predictor says when the next one is due;
  *       then, if no node caches its snapshot and no instance of it is idle, the node placement
  *       would pick fetches it into its cache.
@@ -51,6 +55,10 @@ public final class Simulator {
   private static final int SNAPSHOT_READY = 2;
   private static final int PREWARM = 3;
   private static final int PREFETCH = 4;
+  private static final int CPU_DONE = 5;
+
+  /** {@link Instances#work} of a pre-warm: no invocation waits for it. */
+  private static final long PREWARM_WORK = -1;
 
   private static final int LOCAL = 0;
   private static final int REMOTE = 1;
@@ -64,6 +72,8 @@ public final class Simulator {
   private final boolean scoresLocality;
   private final EventQueue events = new EventQueue();
   private final LatencyHistogram latencies = new LatencyHistogram();
+  private final CpuShare cpu;
+  private final int[] finished;
   private long now;
 
   // Functions.
@@ -155,6 +165,8 @@ public final class Simulator {
               .build();
     }
     load = new LoadIndex(n, config.instancesPerNode());
+    cpu = config.coresPerHost() > 0 ? new CpuShare(config.hosts(), config.coresPerHost()) : null;
+    finished = new int[config.instancesPerNode() * config.nodesPerHost()];
     idle = new IdleLists(in, f, n);
   }
 
@@ -235,6 +247,7 @@ public final class Simulator {
         case SNAPSHOT_READY -> snapshotReady(index);
         case PREWARM -> prewarm(index, gen);
         case PREFETCH -> prefetch(index, gen);
+        case CPU_DONE -> cpuDone(index, gen);
         default -> throw new IllegalStateException("event type " + type);
       }
     }
@@ -271,9 +284,49 @@ public final class Simulator {
     i = in.allocate(f, node);
     load.add(node, 1);
     double ms = start(f, node, i, false);
-    latencies.add(ms);
     in.state[i] = BUSY;
+    if (cpu != null) {
+      in.work[i] = durationMs;
+      share(i, ms);
+      return;
+    }
+    latencies.add(ms);
     schedule(now + Math.round(ms) + durationMs, COMPLETE, i, 0);
+  }
+
+  /** Instance {@code i}'s start (or snapshot) of {@code ms} bench time joins its host's share. */
+  private void share(int i, double ms) {
+    int host = in.node[i] / c.nodesPerHost();
+    in.startedAt[i] = now;
+    cpu.add(host, i, ms, now);
+    reschedule(host);
+  }
+
+  private void reschedule(int host) {
+    long at = cpu.nextFinish(host);
+    if (at >= 0) {
+      schedule(at, CPU_DONE, host, cpu.generation(host));
+    }
+  }
+
+  /** The starts (and snapshots) on {@code host} that are done now go on. */
+  private void cpuDone(int host, int gen) {
+    if (gen != cpu.generation(host)) {
+      return;
+    }
+    int n = cpu.finish(host, now, finished);
+    for (int k = 0; k < n; k++) {
+      int i = finished[k];
+      if (in.state[i] == SNAPSHOTTING) {
+        snapshotReady(i);
+      } else if (in.work[i] == PREWARM_WORK) {
+        rest(i, false);
+      } else {
+        latencies.add(now - in.startedAt[i]);
+        schedule(now + in.work[i], COMPLETE, i, 0);
+      }
+    }
+    reschedule(host);
   }
 
   /**
@@ -413,6 +466,10 @@ public final class Simulator {
     lastEnd[f] = Math.max(lastEnd[f], now);
     if (in.needsSnapshot[i]) {
       in.state[i] = SNAPSHOTTING;
+      if (cpu != null) {
+        share(i, m.snapshotMs());
+        return;
+      }
       schedule(now + Math.round(m.snapshotMs()), SNAPSHOT_READY, i, 0);
       return;
     }
@@ -481,8 +538,13 @@ public final class Simulator {
     }
     int i = in.allocate(f, node);
     load.add(node, 1);
-    start(f, node, i, true);
+    double ms = start(f, node, i, true);
     in.needsSnapshot[i] = false;
+    if (cpu != null) {
+      in.work[i] = PREWARM_WORK;
+      share(i, ms);
+      return;
+    }
     rest(i, false);
   }
 

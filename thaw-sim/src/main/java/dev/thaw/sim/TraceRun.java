@@ -21,6 +21,7 @@ import java.util.Objects;
  * @param cacheBytesPerNode the agents' cache bound
  * @param seed seed of sampling and arrivals
  * @param counts what the agents reported
+ * @param cores cores of the machine all the agents ran on, sharing them; 0 when not recorded
  */
 public record TraceRun(
     String trace,
@@ -35,11 +36,15 @@ public record TraceRun(
     long keepAliveMs,
     long cacheBytesPerNode,
     long seed,
-    StartCounts counts) {
+    StartCounts counts,
+    int cores) {
   public TraceRun {
     Objects.requireNonNull(trace, "trace");
     Objects.requireNonNull(minutes, "minutes");
     Objects.requireNonNull(counts, "counts");
+    if (cores < 0) {
+      throw new IllegalArgumentException("cores must not be negative, not " + cores);
+    }
   }
 
   /**

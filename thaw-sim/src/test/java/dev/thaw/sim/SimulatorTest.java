@@ -24,6 +24,7 @@ class SimulatorTest {
           256L << 20,
           10L << 20,
           1.0,
+          2,
           List.of("test"));
 
   static TraceFunction function(String name) {
@@ -222,5 +223,56 @@ class SimulatorTest {
     assertThat(with.prefetches()).isEqualTo(1);
     assertThat(with.remoteRestores()).isZero();
     assertThat(with.localRestores()).isEqualTo(without.localRestores() + 1);
+  }
+
+  @Test
+  void startsOnTheSameHostShareItsCores() {
+    // One node, two cores, no snapshots: four functions boot at 0 (1000 ms of bench time each),
+    // four at once on two cores, at half pace. At 1500 each has 250 ms left when f0 is invoked
+    // again: its instance is still booting, so it boots a fifth; five at once, at 0.4 each, the
+    // four finish at 1500 + 250 / 0.4 = 2125, the fifth (250 done) alone at 2125 + 750 = 2875.
+    Workload w = workload(4, 0, 0, 1, 0, 2, 0, 3, 0, 0, 1500);
+    SimConfig contended = config(1, 10L << 30, "default", SnapshotMode.DISABLED).withCores(2, 1);
+    SimResult r = new Simulator(w, contended, MODEL).run(l -> {});
+    assertThat(r.boots()).isEqualTo(5);
+    assertThat(r.warm()).isZero();
+    assertThat(r.p50StartMs()).isCloseTo(2125, within(11.0));
+    assertThat(r.p99StartMs()).isCloseTo(2125, within(11.0));
+
+    // Without contention each boot takes its 1000 ms: f0 is idle again at 1100, and warm at 1500.
+    SimResult free =
+        new Simulator(w, config(1, 10L << 30, "default", SnapshotMode.DISABLED), MODEL)
+            .run(l -> {});
+    assertThat(free.boots()).isEqualTo(4);
+    assertThat(free.warm()).isEqualTo(1);
+  }
+
+  @Test
+  void nodesOnOneHostShareItsCoresAndNodesOnTheirOwnDoNot() {
+    // Four boots at 0 on two nodes (the least loaded node each time: two each). On their own
+    // hosts of two cores each boot takes 1000 ms; both nodes on one such host, 2000 ms.
+    Workload w = workload(4, 0, 0, 1, 0, 2, 0, 3, 0);
+    SimConfig base = config(2, 10L << 30, "default", SnapshotMode.DISABLED);
+    SimResult apart = new Simulator(w, base.withCores(2, 1), MODEL).run(l -> {});
+    SimResult together = new Simulator(w, base.withCores(2, 2), MODEL).run(l -> {});
+    assertThat(apart.p99StartMs()).isCloseTo(1000, within(6.0));
+    assertThat(together.p50StartMs()).isCloseTo(2000, within(11.0));
+  }
+
+  @Test
+  void theSnapshotAfterABootTakesItsShareOfTheCoresToo() {
+    // One core. f0 boots at 0 (done 1000, answers at 1100), then snapshots for 500 ms of bench
+    // time. f1 boots at 1200: from then both share the core, and the snapshot's last 400 ms take
+    // 800: it is ready at 2000 (f1's boot, 400 ms done, ends alone at 2600). f0 at 1900 finds its
+    // instance still snapshotting and nothing cached: a third boot. Alone, the snapshot would
+    // have been ready at 1600 and f0 at 1900 warm.
+    Workload w = workload(2, 0, 0, 1, 1200, 0, 1900);
+    SimConfig one = config(1, 10L << 30, "default", SnapshotMode.LOCAL);
+    SimResult contended = new Simulator(w, one.withCores(1, 1), MODEL).run(l -> {});
+    assertThat(contended.boots()).isEqualTo(3);
+    assertThat(contended.warm()).isZero();
+    SimResult free = new Simulator(w, one, MODEL).run(l -> {});
+    assertThat(free.boots()).isEqualTo(2);
+    assertThat(free.warm()).isEqualTo(1);
   }
 }
