@@ -145,12 +145,6 @@ final class AgentCommand implements Callable<Integer> {
     } catch (IllegalArgumentException e) {
       throw new ParameterException(spec.commandLine(), e.getMessage());
     }
-    ImageFunctions imageFunctions;
-    try {
-      imageFunctions = images.functions(node.dataDir());
-    } catch (IllegalArgumentException e) {
-      throw new ParameterException(spec.commandLine(), e.getMessage());
-    }
     PrometheusMeterRegistry meters = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     meters.config().commonTags("node", name);
     GuestImage image = GuestImage.ensure(System.out::println);
@@ -160,6 +154,13 @@ final class AgentCommand implements Callable<Integer> {
             .workRoot(node.dataDir().resolve("vms").resolve(name))
             .build();
     S3Options.Remote remote = snapshotMode == SnapshotMode.REMOTE ? s3.open(node.dataDir()) : null;
+    ImageFunctions imageFunctions;
+    try {
+      imageFunctions =
+          images.functions(node.dataDir(), remote == null ? null : remote.store().rootImages());
+    } catch (IllegalArgumentException e) {
+      throw new ParameterException(spec.commandLine(), e.getMessage());
+    }
     SnapshotNode snapshots =
         SnapshotNode.builder(vmm, image.digests(), node.dataDir())
             .cacheCapacity(node.cacheCapacityBytes())
@@ -169,6 +170,7 @@ final class AgentCommand implements Callable<Integer> {
             .manager(
                 b ->
                     b.mode(snapshotMode)
+                        .localFunction(imageFunctions::localize)
                         .remote(remote == null ? null : remote.store())
                         .cacheRemote(!noRemoteCache)
                         .chunkSize(Math.toIntExact(ByteSize.parse(chunkSize))))

@@ -6,6 +6,7 @@ import dev.thaw.image.ImageSources;
 import dev.thaw.image.RootImageBuilder;
 import dev.thaw.image.RootImageCache;
 import dev.thaw.node.agent.ImageFunctions;
+import dev.thaw.node.remote.RemoteRootImages;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -65,11 +66,12 @@ final class ImageOptions {
   }
 
   /**
-   * How the node turns images into functions.
+   * How the node turns images into functions; with {@code remote}, root images are shared through
+   * remote storage.
    *
    * @throws IllegalArgumentException for a bad option
    */
-  ImageFunctions functions(Path dataDir) throws IOException {
+  ImageFunctions functions(Path dataDir, RemoteRootImages remote) throws IOException {
     long capacity = ByteSize.parse(imageCacheCapacity);
     if (capacity <= 0) {
       throw new IllegalArgumentException("--image-cache-capacity must be positive");
@@ -77,7 +79,7 @@ final class ImageOptions {
     RootImageCache cache = RootImageCache.open(imagesDir(dataDir), capacity, Instant::now);
     RootImageBuilder builder =
         RootImageBuilder.builder(cache).format(FilesystemFormat.parse(imageFormat)).build();
-    return new ImageFunctions(builder, registries());
+    return new ImageFunctions(builder, registries(), remote);
   }
 
   ImageSources.Registries registries() {

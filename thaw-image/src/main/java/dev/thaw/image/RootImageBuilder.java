@@ -38,6 +38,16 @@ public final class RootImageBuilder {
     return new Builder(cache);
   }
 
+  /** The cache this builder keeps root images in. */
+  public RootImageCache cache() {
+    return cache;
+  }
+
+  /** The filesystem this builder writes root images in. */
+  public FilesystemFormat format() {
+    return format;
+  }
+
   /**
    * What a build did.
    *

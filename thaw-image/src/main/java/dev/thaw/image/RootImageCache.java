@@ -240,6 +240,14 @@ public final class RootImageCache {
     return dir.resolve("entries").resolve(key(digest, format));
   }
 
+  /**
+   * The name of the entry directory of {@code digest} in {@code format} ({@code FORMAT-HEX}): the
+   * same in every cache, so it tells which image and format a root image file is.
+   */
+  public static String entryName(String digest, FilesystemFormat format) {
+    return key(digest, format);
+  }
+
   private static String key(String digest, FilesystemFormat format) {
     return format.mountType() + "-" + new Descriptor("", digest, 0).hex();
   }

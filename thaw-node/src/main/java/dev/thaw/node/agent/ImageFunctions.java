@@ -3,20 +3,25 @@ package dev.thaw.node.agent;
 import dev.thaw.core.function.FunctionImage;
 import dev.thaw.core.function.FunctionSpec;
 import dev.thaw.core.function.Revision;
+import dev.thaw.image.FilesystemFormat;
 import dev.thaw.image.ImageConfig;
 import dev.thaw.image.ImageException;
 import dev.thaw.image.ImageSource;
 import dev.thaw.image.ImageSources;
 import dev.thaw.image.RootImage;
 import dev.thaw.image.RootImageBuilder;
+import dev.thaw.image.RootImageCache;
 import dev.thaw.node.protocol.ImageDeployment;
 import dev.thaw.node.protocol.Refused;
+import dev.thaw.node.remote.RemoteRootImages;
 import java.io.IOException;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.regex.Pattern;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -38,10 +43,23 @@ public final class ImageFunctions {
 
   private final RootImageBuilder builder;
   private final ImageSources.Registries registries;
+  private final RemoteRootImages remote;
 
+  /** Root images built here from their sources only. */
   public ImageFunctions(RootImageBuilder builder, ImageSources.Registries registries) {
+    this(builder, registries, null);
+  }
+
+  /**
+   * Root images taken from {@code remote} when stored there, else built here and stored there.
+   *
+   * @param remote root images in the cluster's remote storage; null for none
+   */
+  public ImageFunctions(
+      RootImageBuilder builder, ImageSources.Registries registries, RemoteRootImages remote) {
     this.builder = Objects.requireNonNull(builder, "builder");
     this.registries = Objects.requireNonNull(registries, "registries");
+    this.remote = remote;
   }
 
   /**
@@ -52,9 +70,19 @@ public final class ImageFunctions {
    *     fetched or built for reasons not its own (a registry down, a full disk)
    */
   public FunctionSpec resolve(Revision revision, ImageDeployment deployment) {
-    RootImageBuilder.Result built;
+    long t0 = System.nanoTime();
+    RootImage image;
+    String how;
     try (ImageSource source = ImageSources.open(deployment.image(), registries)) {
-      built = builder.build(source);
+      if (remote == null) {
+        RootImageBuilder.Result built = builder.build(source);
+        image = built.image();
+        how = built.built() ? "built" : "found";
+      } else {
+        Obtained o = obtain(source);
+        image = o.image();
+        how = o.how();
+      }
     } catch (ImageException | IllegalArgumentException e) {
       throw new Refused(
           Refused.Kind.INVALID, "image " + deployment.image() + " refused: " + e.getMessage(), e);
@@ -62,15 +90,14 @@ public final class ImageFunctions {
       throw new Refused(
           Refused.Kind.FAILED, "cannot get image " + deployment.image() + ": " + e.getMessage(), e);
     }
-    RootImage image = built.image();
     log.info(
         "{} runs {} ({}): root image {} {} in {} ms",
         revision,
         deployment.image(),
         image.imageDigest(),
         image.file(),
-        built.built() ? "built" : "found",
-        built.took().toMillis());
+        how,
+        (System.nanoTime() - t0) / 1_000_000);
     try {
       return FunctionSpec.ofImage(
           functionId(revision),
@@ -81,6 +108,88 @@ public final class ImageFunctions {
       throw new Refused(
           Refused.Kind.INVALID, "cannot run " + deployment.image() + ": " + e.getMessage(), e);
     }
+  }
+
+  /**
+   * {@code function} as this node runs it: a function from an image, from a snapshot made on any
+   * node, names that node's root image file; this is the same image (digest and format, told by the
+   * file's entry directory) in this node's cache, taken from remote storage first if this node
+   * lacks it. A function this node cannot find a copy for is returned as it is (its restore then
+   * fails on the missing file, and the cold start boots).
+   */
+  public FunctionSpec localize(FunctionSpec function) {
+    if (!function.fromImage()) {
+      return function;
+    }
+    Path made = function.image().rootfs();
+    String digest = function.image().digest();
+    String entry = made.getParent() == null ? "" : made.getParent().getFileName().toString();
+    for (FilesystemFormat format : FilesystemFormat.values()) {
+      if (!entry.equals(RootImageCache.entryName(digest, format))) {
+        continue;
+      }
+      try {
+        Optional<RootImage> local = builder.cache().get(digest, format);
+        if (local.isEmpty() && remote != null) {
+          Optional<RemoteRootImages.Stored> stored = remote.find(digest, format);
+          if (stored.isPresent()) {
+            local = Optional.of(fetch(stored.get()).image());
+          }
+        }
+        if (local.isPresent()) {
+          return function.withRootfs(local.get().file().toAbsolutePath());
+        }
+      } catch (IOException e) {
+        log.warn("no local root image of {} for {}: {}", digest, function.id(), e.getMessage());
+      }
+    }
+    return function;
+  }
+
+  private RootImageCache.Lookup fetch(RemoteRootImages.Stored s) throws IOException {
+    return builder
+        .cache()
+        .getOrBuild(
+            s.imageDigest(),
+            s.format(),
+            work -> {
+              remote.download(s, work.resolve("rootfs.img"));
+              return s.config();
+            });
+  }
+
+  private record Obtained(RootImage image, String how) {}
+
+  /**
+   * The root image of {@code source}: from this node's cache, else from remote storage, else built
+   * here (and then stored remotely for the other nodes). Remote storage failing costs a build, not
+   * the deploy.
+   */
+  private Obtained obtain(ImageSource source) throws IOException {
+    String digest = source.resolve().digest();
+    FilesystemFormat format = builder.format();
+    Optional<RootImage> cached = builder.cache().get(digest, format);
+    if (cached.isPresent()) {
+      return new Obtained(cached.get(), "found");
+    }
+    try {
+      Optional<RemoteRootImages.Stored> stored = remote.find(digest, format);
+      if (stored.isPresent()) {
+        RemoteRootImages.Stored s = stored.get();
+        return new Obtained(fetch(s).image(), "fetched from remote storage");
+      }
+    } catch (IOException e) {
+      log.warn("root image of {} not taken from remote storage: {}", digest, e.getMessage());
+    }
+    RootImageBuilder.Result built = builder.build(source);
+    if (built.built()) {
+      try {
+        remote.upload(built.image());
+      } catch (IOException e) {
+        log.warn("root image of {} not stored remotely: {}", digest, e.getMessage());
+      }
+    }
+    return new Obtained(built.image(), built.built() ? "built and stored remotely" : "found");
   }
 
   /** What the guest starts: the image's config with the deployment's overrides. */

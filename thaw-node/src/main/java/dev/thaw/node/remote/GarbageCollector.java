@@ -36,12 +36,15 @@ final class GarbageCollector implements SnapshotCollector {
   private final Revisions revisions;
   private final GcLock lock;
   private final Clock clock;
+  private final RemoteRootImages images;
 
-  GarbageCollector(ObjectStore objects, Revisions revisions, GcLock lock, Clock clock) {
+  GarbageCollector(
+      ObjectStore objects, Revisions revisions, GcLock lock, Clock clock, RemoteRootImages images) {
     this.objects = objects;
     this.revisions = revisions;
     this.lock = lock;
     this.clock = clock;
+    this.images = images;
   }
 
   /**
@@ -61,6 +64,8 @@ final class GarbageCollector implements SnapshotCollector {
       Set<String> referenced = new HashSet<>();
       int uploads = readUploads(referenced);
       progress.accept("read " + uploads + " uploads in progress");
+      // Root images are kept whole: their chunks are never garbage.
+      referenced.addAll(images.referencedChunks());
       Set<String> names = revisions.manifestTimes().keySet();
       for (String revision : names) {
         Optional<String> json = revisions.manifest(revision);

@@ -48,6 +48,7 @@ public final class RemoteSnapshotStore implements SnapshotStore, SnapshotCollect
   private final ChunkedUpload uploads;
   private final Revisions revisions;
   private final GarbageCollector collector;
+  private final RemoteRootImages rootImages;
   private volatile Consumer<String> uploadHook = phase -> {};
 
   private RemoteSnapshotStore(Builder b) {
@@ -60,7 +61,8 @@ public final class RemoteSnapshotStore implements SnapshotStore, SnapshotCollect
     GcLock lock = new GcLock(objects, b.clock, b.lockTtl, b.lockPoll);
     this.uploads = new ChunkedUpload(objects, codec, pool, lock);
     this.revisions = new Revisions(objects);
-    this.collector = new GarbageCollector(objects, revisions, lock, b.clock);
+    this.rootImages = new RemoteRootImages(objects, codec, chunks, lock, pool);
+    this.collector = new GarbageCollector(objects, revisions, lock, b.clock, rootImages);
   }
 
   /** A builder of a store on {@code objects}. */
@@ -92,6 +94,11 @@ public final class RemoteSnapshotStore implements SnapshotStore, SnapshotCollect
   public List<FetchedChunk> packChunks(
       String revision, List<PackIndex.Entry> run, List<Integer> lengths) throws IOException {
     return chunks.packChunks(revision, run, lengths);
+  }
+
+  /** Root filesystem images kept beside the snapshots, sharing their chunks. */
+  public RemoteRootImages rootImages() {
+    return rootImages;
   }
 
   /** Bytes received from storage since this store was built (payloads only). */

@@ -406,7 +406,7 @@ final class RemoteRestore {
         remote.download(manifest.revision(), f, dir.resolve(f.name()));
       }
       metrics.fetched(manifest.totalBytes(), 0, Restorer.since(t0));
-      return vmm.prepareRestore(manifest.function(), memory);
+      return vmm.prepareRestore(restorer.local(manifest.function()), memory);
     }
     Optional<CompletableFuture<PreparedRestore>> adopted =
         early == null ? Optional.empty() : early.adopt(manifest, memory);
@@ -415,7 +415,8 @@ final class RemoteRestore {
         adopted.orElseGet(
             () ->
                 CompletableFuture.supplyAsync(
-                    () -> vmm.prepareRestore(manifest.function(), memory), executor));
+                    () -> vmm.prepareRestore(restorer.local(manifest.function()), memory),
+                    executor));
     ChunkAssembler.Transfer transfer;
     try {
       transfer =

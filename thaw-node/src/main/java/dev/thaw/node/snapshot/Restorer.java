@@ -1,14 +1,17 @@
 package dev.thaw.node.snapshot;
 
+import dev.thaw.core.function.FunctionSpec;
 import dev.thaw.core.snapshot.GuestMismatchException;
 import dev.thaw.core.snapshot.RestoreDeadline;
 import dev.thaw.core.snapshot.SnapshotManifest;
 import dev.thaw.core.vmm.GuestTimeoutException;
 import dev.thaw.core.vmm.MicroVm;
 import dev.thaw.core.vmm.PreparedRestore;
+import dev.thaw.core.vmm.VmSnapshot;
 import dev.thaw.core.vmm.Vmm;
 import java.time.Duration;
 import java.util.Optional;
+import java.util.function.UnaryOperator;
 
 /**
  * Restores clones from snapshot files at hand — a cache entry, a fetched snapshot, a new snapshot
@@ -23,13 +26,18 @@ final class Restorer {
   private final DeadSnapshots dead;
   private final SnapshotMetrics metrics;
 
+  /** A snapshot's function as this node runs it (its root image where this node keeps it). */
+  private final UnaryOperator<FunctionSpec> localFunction;
+
   Restorer(
       Vmm vmm,
       LocalSnapshotCache cache,
       SnapshotManifest.Guest guest,
       RestoreDeadline deadline,
       DeadSnapshots dead,
-      SnapshotMetrics metrics) {
+      SnapshotMetrics metrics,
+      UnaryOperator<FunctionSpec> localFunction) {
+    this.localFunction = localFunction;
     this.vmm = vmm;
     this.cache = cache;
     this.guest = guest;
@@ -103,7 +111,7 @@ final class Restorer {
           within(
               snapshot.manifest(),
               DeadSnapshot.Phase.RESTORE,
-              limit -> vmm.restore(snapshot.vmSnapshot(), limit),
+              limit -> vmm.restore(local(snapshot.vmSnapshot()), limit),
               t0);
       ColdStart start =
           fromRemote
@@ -123,11 +131,23 @@ final class Restorer {
           within(
               snapshot.manifest(),
               DeadSnapshot.Phase.RESTORE,
-              limit -> prepared.restore(snapshot.vmSnapshot(), limit),
+              limit -> prepared.restore(local(snapshot.vmSnapshot()), limit),
               t0);
       metrics.coldStart(ColdStart.Source.REMOTE);
       return new ColdStart.Remote(vm, fetch, since(t0));
     }
+  }
+
+  /** {@code function} (a snapshot's, as made on some node) as this node runs it. */
+  FunctionSpec local(FunctionSpec function) {
+    return localFunction.apply(function);
+  }
+
+  private VmSnapshot local(VmSnapshot s) {
+    FunctionSpec f = local(s.function());
+    return f.equals(s.function())
+        ? s
+        : new VmSnapshot(f, s.vmm(), s.memoryFile(), s.stateFile(), s.diskFile());
   }
 
   static Duration since(long t0) {

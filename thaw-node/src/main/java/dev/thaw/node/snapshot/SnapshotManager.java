@@ -31,6 +31,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
+import java.util.function.UnaryOperator;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -110,7 +111,7 @@ public final class SnapshotManager implements AutoCloseable {
     this.readyTimeout = b.readyTimeout;
     this.metrics = new SnapshotMetrics(b.meters);
     this.dead = new DeadSnapshots(cache, remote, starter, metrics, b.onDead);
-    this.restorer = new Restorer(vmm, cache, b.guest, b.deadline, dead, metrics);
+    this.restorer = new Restorer(vmm, cache, b.guest, b.deadline, dead, metrics, b.localFunction);
     this.assembler = remote.map(r -> new ChunkAssembler(r, b.fetchParallelism)).orElse(null);
     this.remoteRestore =
         remote
@@ -256,6 +257,7 @@ public final class SnapshotManager implements AutoCloseable {
 
   /** Builder. Required: vmm, cache, guest, scratch; remote in remote mode. */
   public static final class Builder {
+    private UnaryOperator<FunctionSpec> localFunction = UnaryOperator.identity();
     private SnapshotMode mode = SnapshotMode.LOCAL;
     private Vmm vmm;
     private LocalSnapshotCache cache;
@@ -281,6 +283,16 @@ public final class SnapshotManager implements AutoCloseable {
      * its device state and working set are here, the rest follows). Without one, a remote restore
      * fetches every chunk first.
      */
+    /**
+     * How this node runs a snapshot's function: a function from an image names the root image of
+     * the node that made the snapshot; this gives this node's copy of that image (default: as
+     * made).
+     */
+    public Builder localFunction(UnaryOperator<FunctionSpec> localFunction) {
+      this.localFunction = Objects.requireNonNull(localFunction);
+      return this;
+    }
+
     public Builder files(FileServer files) {
       this.files = Objects.requireNonNull(files);
       return this;

@@ -7,6 +7,7 @@ import dev.thaw.core.function.FunctionSpec;
 import dev.thaw.core.io.Digests;
 import dev.thaw.core.snapshot.SnapshotMode;
 import dev.thaw.image.ExampleImages;
+import dev.thaw.image.FilesystemFormat;
 import dev.thaw.image.ImageSources;
 import dev.thaw.image.LayoutPusher;
 import dev.thaw.image.RegistryServer;
@@ -69,14 +70,21 @@ class ImageFunctionIT {
 
   private record Node(NodeAgent agent, AgentServer server, SnapshotNode snapshots) {}
 
-  private Node node(String name, RemoteSnapshotStore remote, ImageFunctions images)
-      throws Exception {
+  /** A node with its own image cache, sharing root images through remote storage. */
+  private Node node(String name, RemoteSnapshotStore remote) throws Exception {
     Path data = dir.resolve(name);
+    RootImageCache cache = RootImageCache.open(data.resolve("images"), 4L << 30, Instant::now);
+    ImageFunctions images =
+        new ImageFunctions(
+            RootImageBuilder.builder(cache).build(),
+            ImageSources.Registries.fromEnvironment(java.util.Map.of()),
+            remote.rootImages());
     QemuVmm vmm = QemuVmm.builder().image(IMAGE).workRoot(data.resolve("vms")).build();
     SnapshotNode snapshots =
         keep(
             SnapshotNode.builder(vmm, IMAGE.digests(), data)
-                .manager(b -> b.mode(SnapshotMode.REMOTE).remote(remote))
+                .manager(
+                    b -> b.mode(SnapshotMode.REMOTE).remote(remote).localFunction(images::localize))
                 .build());
     NodeAgent agent =
         keep(
@@ -125,14 +133,8 @@ class ImageFunctionIT {
             RemoteSnapshotStore.builder(
                     S3ObjectStore.builder().server(s3).bucket("snapshots").build().ensureBucket())
                 .build());
-    // One image cache for both nodes, as on one machine (`thaw demo`, `--images-dir`).
-    RootImageCache cache = RootImageCache.open(dir.resolve("images"), 4L << 30, Instant::now);
-    ImageFunctions images =
-        new ImageFunctions(
-            RootImageBuilder.builder(cache).build(),
-            ImageSources.Registries.fromEnvironment(java.util.Map.of()));
-    Node n1 = node("n1", remote, images);
-    Node n2 = node("n2", remote, images);
+    Node n1 = node("n1", remote);
+    Node n2 = node("n2", remote);
     Gateway gateway =
         keep(Gateway.builder().node("n1", n1.server().uri()).node("n2", n2.server().uri()).build());
     GatewayServer gatewayServer = keep(GatewayServer.start(gateway, 0));
@@ -147,12 +149,11 @@ class ImageFunctionIT {
     assertThat(bad.statusCode()).as(bad.body()).isEqualTo(400);
     assertThat(n1.agent().functions()).isEmpty();
 
-    HttpResponse<String> deployed =
-        send(
-            gatewayServer.uri(),
-            "PUT",
-            "/functions/py",
-            "{\"image\":\"" + registry.host() + "/fn/python:v1\",\"env\":[\"GREETING=hi\"]}");
+    // n1 pulls and builds the root image and stores it remotely; n2 then takes it from there.
+    HttpResponse<String> deployed = deploy(n1.server().uri(), registry);
+    assertThat(deployed.statusCode()).as(deployed.body()).isEqualTo(200);
+    assertThat(remote.rootImages().find(digest, FilesystemFormat.EROFS)).isPresent();
+    deployed = deploy(gatewayServer.uri(), registry);
     assertThat(deployed.statusCode()).as(deployed.body()).isEqualTo(200);
     JsonNode nodes = JSON.readTree(deployed.body()).get("nodes");
     for (String n : List.of("n1", "n2")) {
@@ -162,7 +163,13 @@ class ImageFunctionIT {
     FunctionSpec spec = n1.agent().functions().get("py");
     assertThat(spec.image().port()).isEqualTo(8080);
     assertThat(spec.image().env()).contains("GREETING=hi", "PORT=8080");
-    assertThat(n2.agent().functions().get("py")).isEqualTo(spec);
+    FunctionSpec onN2 = n2.agent().functions().get("py");
+    assertThat(onN2.image().rootfs())
+        .startsWith(dir.resolve("n2"))
+        .isNotEqualTo(spec.image().rootfs());
+    assertThat(Digests.sha256(onN2.image().rootfs()))
+        .isEqualTo(Digests.sha256(spec.image().rootfs()));
+    assertThat(onN2.withRootfs(spec.image().rootfs())).isEqualTo(spec);
 
     // First invocation: a boot; it writes a file on the function's disk.
     HttpResponse<String> first = invoke(n1, "/files/note?write=first");
@@ -180,10 +187,11 @@ class ImageFunctionIT {
     String layerBefore = Digests.sha256(layer);
 
     // Another node restores from remote storage and reads what the first invocation wrote.
-    HttpResponse<String> onN2 = invoke(n2, "/files/note");
-    assertThat(onN2.statusCode()).as(onN2.body()).isEqualTo(200);
-    assertThat(header(onN2, "X-Thaw-Source")).isEqualTo("remote");
-    assertThat(onN2.body()).isEqualTo("first");
+    // (Its snapshot names n1's root image file; n2 runs it on its own copy.)
+    HttpResponse<String> restored = invoke(n2, "/files/note");
+    assertThat(restored.statusCode()).as(restored.body()).isEqualTo(200);
+    assertThat(header(restored, "X-Thaw-Source")).isEqualTo("remote");
+    assertThat(restored.body()).isEqualTo("first");
 
     // Two clones (n1's verified clone, n2's restore) write one path; each reads back its own.
     assertThat(invoke(n1, "/files/note?write=one").body()).isEqualTo("one");
@@ -198,6 +206,14 @@ class ImageFunctionIT {
     HttpResponse<String> again = invoke(n1, "/files/note");
     assertThat(header(again, "X-Thaw-Source")).isEqualTo("local");
     assertThat(again.body()).isEqualTo("first");
+  }
+
+  private HttpResponse<String> deploy(URI api, RegistryServer registry) throws Exception {
+    return send(
+        api,
+        "PUT",
+        "/functions/py",
+        "{\"image\":\"" + registry.host() + "/fn/python:v1\",\"env\":[\"GREETING=hi\"]}");
   }
 
   private static Path diskFile(Path cache) throws Exception {
