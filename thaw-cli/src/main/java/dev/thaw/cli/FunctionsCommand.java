@@ -11,8 +11,9 @@ import picocli.CommandLine.Mixin;
     name = "functions",
     mixinStandardHelpOptions = true,
     description = {
-      "Lists the functions a running gateway has deployed: each one's image and digest,",
-      "the nodes whose cache holds its snapshot, and its warm instances."
+      "Lists the functions a running gateway has deployed.",
+      "Each with its image and digest, the nodes whose cache holds its snapshot, and its",
+      "warm instances."
     })
 final class FunctionsCommand implements Callable<Integer> {
   @Mixin GatewayOption gateway;

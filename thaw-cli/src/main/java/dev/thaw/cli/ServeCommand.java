@@ -36,8 +36,9 @@ import picocli.CommandLine.Spec;
     name = "serve",
     mixinStandardHelpOptions = true,
     description = {
-      "Runs Thaw on this machine until stopped: the embedded S3 server, node agents and the",
-      "gateway. Deploy with `thaw deploy`, call with `thaw invoke` or plain HTTP at",
+      "Runs Thaw on this machine until stopped (Ctrl-C or SIGTERM).",
+      "Starts the embedded S3 server, node agents and the gateway. Deploy with `thaw deploy`,",
+      "call with `thaw invoke` or plain HTTP at",
       "http://127.0.0.1:PORT/NAME/. Deployments and snapshots survive a restart."
     })
 final class ServeCommand implements Callable<Integer> {
