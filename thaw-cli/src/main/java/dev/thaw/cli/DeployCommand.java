@@ -1,11 +1,13 @@
 package dev.thaw.cli;
 
 import dev.thaw.core.function.Revision;
+import dev.thaw.image.ExampleImages;
 import dev.thaw.node.protocol.ImageDeployment;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -21,7 +23,8 @@ import tools.jackson.databind.JsonNode;
     mixinStandardHelpOptions = true,
     description = {
       "Deploys a function from an OCI image on every node of a running gateway (thaw serve).",
-      "The image is a registry reference, an OCI image layout directory or an image tarball."
+      "The image is a registry reference, an OCI image layout directory or an image tarball",
+      "(as seen from the nodes), or --example python for the project's own Python function."
     })
 final class DeployCommand implements Callable<Integer> {
   @Spec CommandSpec spec;
@@ -31,8 +34,21 @@ final class DeployCommand implements Callable<Integer> {
   @Parameters(index = "0", paramLabel = "NAME", description = "The function's name.")
   String name;
 
-  @Option(names = "--image", required = true, paramLabel = "REF", description = "The image.")
-  String image;
+  static final class Source {
+    @Option(names = "--image", required = true, paramLabel = "REF", description = "The image.")
+    String image;
+
+    @Option(
+        names = "--example",
+        required = true,
+        paramLabel = "NAME",
+        description =
+            "An image the project builds (python: GET greets, POST echoes), built on first use.")
+    String example;
+  }
+
+  @ArgGroup(exclusive = true, multiplicity = "1")
+  Source source;
 
   @Option(
       names = "--port",
@@ -75,6 +91,15 @@ final class DeployCommand implements Callable<Integer> {
   }
 
   private ImageDeployment deployment() {
+    String image = source.image;
+    if (source.example != null) {
+      if (!source.example.equals("python")) {
+        throw new ParameterException(
+            spec.commandLine(), "--example knows python only, not '" + source.example + "'");
+      }
+      // The layout is a directory on this machine, which the agents of `thaw serve` share.
+      image = ExampleImages.ensure(System.err::println).python().toAbsolutePath().toString();
+    }
     try {
       Revision.of(name);
       for (String e : env) {

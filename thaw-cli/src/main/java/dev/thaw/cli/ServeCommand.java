@@ -71,8 +71,9 @@ final class ServeCommand implements Callable<Integer> {
 
   @Option(
       names = "--data-dir",
-      defaultValue = "${env:THAW_SERVE_DIR:-thaw-serve}",
-      description = "Where its state lives (default: ${DEFAULT-VALUE}).")
+      defaultValue = "${env:THAW_SERVE_DIR}",
+      description =
+          "Where its state lives (default: $THAW_SERVE_DIR, else ~/.local/share/thaw/serve).")
   Path dataDir;
 
   @Option(
@@ -104,7 +105,12 @@ final class ServeCommand implements Callable<Integer> {
     } catch (IllegalArgumentException e) {
       throw new ParameterException(spec.commandLine(), e.getMessage());
     }
-    Path dir = Files.createDirectories(dataDir).toAbsolutePath();
+    Path dir =
+        Files.createDirectories(
+                dataDir != null
+                    ? dataDir
+                    : Path.of(System.getProperty("user.home"), ".local", "share", "thaw", "serve"))
+            .toAbsolutePath();
     FileChannel lockFile =
         FileChannel.open(
             dir.resolve("serve.lock"), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
@@ -142,9 +148,10 @@ final class ServeCommand implements Callable<Integer> {
       cluster.agents().forEach(b::node);
       gateway = b.build();
       server = GatewayServer.start(gateway, port);
-    } catch (Exception e) {
+    } catch (IOException | RuntimeException e) {
       stop(null, gateway, cluster, s3);
-      throw e;
+      System.err.println("thaw serve: cannot start: " + e.getMessage());
+      return 1;
     }
     System.out.printf(
         "thaw serve: %d node(s), %s snapshots, %s placement; state in %s%n",

@@ -280,13 +280,19 @@ public final class NodeAgent implements AutoCloseable {
 
   /**
    * Forgets {@code revision}: later invocations of it are refused, its idle instances stop now and
-   * its busy ones when they answer.
+   * its busy ones when they answer, and its snapshot is removed (locally and, in remote mode, from
+   * remote storage), so that a function deployed later under the same name starts afresh.
    *
    * @return whether it was deployed
    */
   public boolean undeploy(Revision revision) {
     boolean was = functions.remove(revision) != null;
     pool.stopIdle(revision);
+    try {
+      manager.forget(revision);
+    } catch (java.io.IOException | RuntimeException e) {
+      log.warn("could not remove the snapshot of {}: {}", revision, e.getMessage());
+    }
     return was;
   }
 

@@ -163,6 +163,7 @@ class PlainHttpTest {
     assertThat(send("DELETE", "/functions/fn-1", new byte[0], null).statusCode()).isEqualTo(200);
     assertThat(functions()).isEmpty();
     assertThat(agent.functions()).isEmpty();
+    assertThat(node.cache().revisions()).as("its snapshot is gone too").doesNotContain("fn-1");
     await().atMost(Duration.ofSeconds(10)).until(() -> agent.instances().isEmpty());
     assertThat(send("GET", "/fn-1/", new byte[0], null).statusCode()).isEqualTo(404);
     assertThat(send("DELETE", "/functions/fn-1", new byte[0], null).statusCode()).isEqualTo(404);
