@@ -21,7 +21,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
-import java.util.Set;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -146,16 +145,7 @@ final class ImageCommand {
     }
 
     private ImageSources.Registries registries() throws java.io.IOException {
-      ImageSources.Registries r = ImageSources.Registries.fromEnvironment(System.getenv());
-      r =
-          new ImageSources.Registries(
-              r.credentials(), r.dockerConfig(), Set.copyOf(insecure), r.timeout());
-      if (registryCa != null) {
-        if (!java.nio.file.Files.isRegularFile(registryCa)) {
-          throw new IllegalArgumentException("--registry-ca " + registryCa + ": no such file");
-        }
-        r = r.withCaCertificates(Optional.of(registryCa));
-      }
+      ImageSources.Registries r = ImageOptions.registries(insecure, registryCa);
       if (passwordStdin && username == null) {
         throw new IllegalArgumentException("--password-stdin needs --username");
       }

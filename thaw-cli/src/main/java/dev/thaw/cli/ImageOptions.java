@@ -83,6 +83,14 @@ final class ImageOptions {
   }
 
   ImageSources.Registries registries() {
+    return registries(insecure, registryCa);
+  }
+
+  /**
+   * Registries as the environment gives them ({@code $THAW_REGISTRY_*}, the Docker config), with
+   * {@code insecure} ones reached over plain HTTP and the CAs of {@code registryCa} (may be null).
+   */
+  static ImageSources.Registries registries(List<String> insecure, Path registryCa) {
     ImageSources.Registries r = ImageSources.Registries.fromEnvironment(System.getenv());
     r =
         new ImageSources.Registries(

@@ -77,8 +77,9 @@ class DeployCommandLinesTest {
       assertThat(parsed.hasSubcommand()).as("thaw %s names a command", args).isTrue();
       commands.add(parsed.subcommand().commandSpec().name());
     }
-    // The agent on every node, the scheduler extender, the launcher in a function's pod.
-    assertThat(commands).containsExactlyInAnyOrder("agent", "extender", "launcher");
+    // The agent on every node, the scheduler extender, the launcher in each function's pod
+    // (a built-in and a function from an image).
+    assertThat(commands).containsExactlyInAnyOrder("agent", "extender", "launcher", "launcher");
   }
 
   @Test

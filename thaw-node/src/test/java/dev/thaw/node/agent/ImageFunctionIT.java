@@ -187,8 +187,17 @@ class ImageFunctionIT {
     String layerBefore = Digests.sha256(layer);
 
     // Another node restores from remote storage and reads what the first invocation wrote.
-    // (Its snapshot names n1's root image file; n2 runs it on its own copy.)
-    HttpResponse<String> restored = invoke(n2, "/files/note");
+    // Its snapshot names n1's root image file; n2 runs it on its own copy (n1's is moved
+    // aside meanwhile, so a restore that used it would fail and boot).
+    Path n1Entry = spec.image().rootfs().getParent();
+    Path aside = n1Entry.resolveSibling("aside");
+    Files.move(n1Entry, aside);
+    HttpResponse<String> restored;
+    try {
+      restored = invoke(n2, "/files/note");
+    } finally {
+      Files.move(aside, n1Entry);
+    }
     assertThat(restored.statusCode()).as(restored.body()).isEqualTo(200);
     assertThat(header(restored, "X-Thaw-Source")).isEqualTo("remote");
     assertThat(restored.body()).isEqualTo("first");
