@@ -28,15 +28,15 @@ final class FunctionsCommand implements Callable<Integer> {
       return 1;
     }
     System.out.printf(
-        "%-20s %-24s %-19s %-16s %s%n", "NAME", "DIGEST", "IMAGE", "SNAPSHOT ON", "WARM");
+        "%-20s %-20s %4s  %-16s %s%n", "NAME", "DIGEST", "WARM", "SNAPSHOT ON", "IMAGE");
     for (FunctionInfo f : functions) {
       System.out.printf(
-          "%-20s %-24s %-19s %-16s %d%n",
+          "%-20s %-20s %4d  %-16s %s%n",
           f.name(),
           f.digest().isEmpty() ? "(built-in)" : shortDigest(f.digest()),
-          f.image().isEmpty() ? "-" : f.image(),
+          f.warm(),
           f.snapshotOn().isEmpty() ? "-" : String.join(",", f.snapshotOn()),
-          f.warm());
+          f.image().isEmpty() ? "-" : f.image());
     }
     return 0;
   }

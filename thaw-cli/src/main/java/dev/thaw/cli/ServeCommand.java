@@ -167,9 +167,9 @@ final class ServeCommand implements Callable<Integer> {
             (name, error) ->
                 System.out.printf(
                     "  redeployed %s%s%n", name, error.map(e -> ": FAILED " + e).orElse("")));
+    String gatewayFlag = server.uri().getPort() == 8080 ? "" : " --gateway " + server.uri();
     System.out.printf(
-        "ready: thaw deploy NAME --image REF --gateway %s, then curl %s/NAME/%n",
-        server.uri(), server.uri());
+        "ready: thaw deploy NAME --image REF%s, then curl %s/NAME/%n", gatewayFlag, server.uri());
     GatewayServer s = server;
     Gateway g = gateway;
     LocalCluster c = cluster;

@@ -150,7 +150,7 @@ class GatewayCommandsTest {
           .satisfies(
               l ->
                   assertThat(l.split("\\s+"))
-                      .containsExactly("fn-1", "(built-in)", "-", "n1", "1"));
+                      .containsExactly("fn-1", "(built-in)", "1", "n1", "-"));
 
       Run get = thaw("invoke", "fn-1", "--path", "/x?y=1", "--gateway", at);
       assertThat(get.text()).contains("booted fn");
