@@ -107,7 +107,11 @@ public final class NodeAgent implements AutoCloseable {
               + " MiB",
           null);
     }
-    functions.put(revision, function);
+    FunctionSpec before = functions.put(revision, function);
+    if (before != null && !before.equals(function)) {
+      // Idle instances run what was deployed before; busy ones stop when they answer.
+      pool.stopIdle(revision);
+    }
   }
 
   /**
@@ -228,8 +232,9 @@ public final class NodeAgent implements AutoCloseable {
   }
 
   private void release(Instance instance, FunctionSpec function) {
-    if (functions.get(instance.revision) != function) {
-      // Deleted or redeployed meanwhile: an instance of what is no longer deployed stops.
+    if (!function.equals(functions.get(instance.revision))) {
+      // Deleted, or redeployed as something else, meanwhile: an instance of what is no longer
+      // deployed stops.
       pool.stop(instance);
       return;
     }

@@ -177,6 +177,22 @@ class PlainHttpTest {
   }
 
   @Test
+  void aRedeployOfTheSameFunctionKeepsItsWarmInstance_anotherOneStopsIt() throws Exception {
+    assertThat(send("GET", "/fn-1/", new byte[0], null).statusCode()).isEqualTo(200);
+    await().atMost(Duration.ofSeconds(10)).until(() -> functions().get(0).warm() == 1);
+    assertThat(send("PUT", "/functions/fn-1", FN.getBytes(), "application/json").statusCode())
+        .isEqualTo(200);
+    HttpResponse<byte[]> same = send("GET", "/fn-1/", new byte[0], null);
+    assertThat(same.headers().firstValue("X-Thaw-Start")).hasValue("warm");
+
+    await().atMost(Duration.ofSeconds(10)).until(() -> functions().get(0).warm() == 1);
+    String bigger = FN.replace("\"memoryMib\":64", "\"memoryMib\":128");
+    assertThat(send("PUT", "/functions/fn-1", bigger.getBytes(), "application/json").statusCode())
+        .isEqualTo(200);
+    assertThat(agent.instances()).as("the old function's idle instance stopped").isEmpty();
+  }
+
+  @Test
   void aRestartedGatewayDeploysWhatItRecorded() throws Exception {
     server.close();
     gateway.close();
