@@ -11,6 +11,11 @@ import picocli.CommandLine.Command;
     description = "Fast serverless cold starts from microVM snapshots.",
     subcommands = {
       DemoCommand.class,
+      ServeCommand.class,
+      DeployCommand.class,
+      InvokeCommand.class,
+      FunctionsCommand.class,
+      DeleteCommand.class,
       AgentCommand.class,
       GatewayCommand.class,
       ExtenderCommand.class,

@@ -2,6 +2,7 @@ package dev.thaw.http;
 
 import java.nio.charset.StandardCharsets;
 import java.util.Optional;
+import java.util.function.BiConsumer;
 import java.util.regex.Matcher;
 import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.util.Fields;
@@ -47,6 +48,16 @@ public final class HttpCall {
   /** The raw query string as sent (still encoded), or empty. */
   public Optional<String> rawQuery() {
     return Optional.ofNullable(request.getHttpURI().getQuery());
+  }
+
+  /** The path as sent, still percent-encoded, without the query. */
+  public String rawPath() {
+    return request.getHttpURI().getPath();
+  }
+
+  /** Calls {@code sink} with each header line's name and value, in order. */
+  public void headers(BiConsumer<String, String> sink) {
+    request.getHeaders().forEach(f -> sink.accept(f.getName(), f.getValue()));
   }
 
   public Optional<String> header(String name) {

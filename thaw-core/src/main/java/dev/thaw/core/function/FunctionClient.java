@@ -2,11 +2,13 @@ package dev.thaw.core.function;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.net.HttpURLConnection;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.Map;
 
 /**
  * Invokes a function instance over HTTP.
@@ -26,8 +28,19 @@ public final class FunctionClient {
     this.timeout = timeout;
   }
 
-  /** The answer of one invocation. */
-  public record Response(int status, String body) {}
+  /**
+   * The answer of one invocation.
+   *
+   * @param status the function's HTTP status
+   * @param contentType its {@code Content-Type}; empty when it named none
+   * @param content its body, as sent
+   */
+  public record Response(int status, String contentType, byte[] content) {
+    /** The body as UTF-8 text. */
+    public String body() {
+      return new String(content, StandardCharsets.UTF_8);
+    }
+  }
 
   /**
    * {@code GET path} on {@code endpoint}'s host and port (see {@link FunctionPaths#resolve}).
@@ -36,7 +49,18 @@ public final class FunctionClient {
    * @throws UncheckedIOException when the call fails
    */
   public Response get(URI endpoint, String path) {
-    URI target = FunctionPaths.resolve(endpoint, path);
+    return call(endpoint, FunctionRequest.get(path));
+  }
+
+  /**
+   * Sends {@code request} to {@code endpoint}'s host and port: its method, headers and body; the
+   * answer's status, content type and body come back as sent.
+   *
+   * @throws UncheckedIOException when the call fails or the answer is longer than {@link
+   *     FunctionRequest#MAX_BODY_BYTES}
+   */
+  public Response call(URI endpoint, FunctionRequest request) {
+    URI target = FunctionPaths.resolve(endpoint, request.path());
     HttpURLConnection c = null;
     try {
       c = (HttpURLConnection) target.toURL().openConnection();
@@ -44,13 +68,32 @@ public final class FunctionClient {
       c.setReadTimeout((int) Math.min(Integer.MAX_VALUE, timeout.toMillis()));
       c.setInstanceFollowRedirects(false);
       c.setUseCaches(false);
+      c.setRequestMethod(request.method());
+      for (Map.Entry<String, String> h : request.headers().entrySet()) {
+        c.setRequestProperty(h.getKey(), h.getValue());
+      }
+      boolean sends = !request.method().equals("GET") && !request.method().equals("HEAD");
+      if (sends) {
+        c.setDoOutput(true);
+        c.setFixedLengthStreamingMode(request.body().length);
+        try (OutputStream out = c.getOutputStream()) {
+          out.write(request.body());
+        }
+      }
       int status = c.getResponseCode();
       InputStream in = status >= 400 ? c.getErrorStream() : c.getInputStream();
-      String body = in == null ? "" : new String(in.readAllBytes(), StandardCharsets.UTF_8);
+      byte[] body = new byte[0];
       if (in != null) {
-        in.close();
+        try (in) {
+          body = in.readNBytes(FunctionRequest.MAX_BODY_BYTES + 1);
+        }
       }
-      return new Response(status, body);
+      if (body.length > FunctionRequest.MAX_BODY_BYTES) {
+        throw new IOException(
+            "the answer is longer than " + FunctionRequest.MAX_BODY_BYTES + " bytes");
+      }
+      String type = c.getContentType();
+      return new Response(status, type == null ? "" : type, body);
     } catch (IOException e) {
       throw new UncheckedIOException("invocation of " + target + " failed", e);
     } finally {

@@ -2,6 +2,7 @@ package dev.thaw.core.function;
 
 import java.net.URI;
 import java.net.URISyntaxException;
+import java.nio.charset.StandardCharsets;
 
 /**
  * The path (and query) an invocation asks of its function, as the guest's URI. Only origin-form is
@@ -43,24 +44,39 @@ public final class FunctionPaths {
   }
 
   /**
-   * The guest URI of {@code path} on {@code endpoint}'s scheme, host and port; characters not
-   * allowed in a URI (a space, say) are percent-encoded.
+   * The guest URI of {@code path} on {@code endpoint}'s scheme, host and port. The path and query
+   * go as given, escapes ({@code %2F}) included, so the function sees the request-target its caller
+   * sent; characters not allowed in a URI (a space, a lone {@code %}, non-ASCII) are
+   * percent-encoded as UTF-8.
    */
   public static URI resolve(URI endpoint, String path) {
     check(path);
-    int q = path.indexOf('?');
+    StringBuilder target = new StringBuilder(path.length() + 16);
+    byte[] bytes = path.getBytes(StandardCharsets.UTF_8);
+    for (int i = 0; i < bytes.length; i++) {
+      int b = bytes[i] & 0xff;
+      boolean escape = b == '%' && i + 2 < bytes.length && hex(bytes[i + 1]) && hex(bytes[i + 2]);
+      if (escape || b < 0x80 && ALLOWED.indexOf(b) >= 0) {
+        target.append((char) b);
+      } else {
+        target.append('%').append(HEX.charAt(b >> 4)).append(HEX.charAt(b & 15));
+      }
+    }
     try {
-      return new URI(
-          endpoint.getScheme(),
-          null,
-          endpoint.getHost(),
-          endpoint.getPort(),
-          q < 0 ? path : path.substring(0, q),
-          q < 0 ? null : path.substring(q + 1),
-          null);
+      return new URI(endpoint.getScheme() + "://" + endpoint.getRawAuthority() + target);
     } catch (URISyntaxException e) {
       throw new IllegalArgumentException("not a usable invocation path: " + e.getMessage(), e);
     }
+  }
+
+  /** RFC 3986 pchar and query characters besides escapes: unreserved, sub-delims, : @ / ?. */
+  private static final String ALLOWED =
+      "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-._~!$&'()*+,;=:@/?";
+
+  private static final String HEX = "0123456789ABCDEF";
+
+  private static boolean hex(byte b) {
+    return b >= '0' && b <= '9' || b >= 'a' && b <= 'f' || b >= 'A' && b <= 'F';
   }
 
   private static String printable(String s) {

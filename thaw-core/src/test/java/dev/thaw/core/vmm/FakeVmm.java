@@ -129,7 +129,30 @@ public final class FakeVmm implements Vmm {
     }
   }
 
-  /** One fake VM: an HTTP server answering with its memory. */
+  private final java.util.concurrent.atomic.AtomicReference<String> lastRequest =
+      new java.util.concurrent.atomic.AtomicReference<>("");
+
+  /**
+   * The last request any fake VM received: its method, raw path, then each header as {@code "
+   * name=value"} in name order (lower case).
+   */
+  public String lastRequest() {
+    return lastRequest.get();
+  }
+
+  private static String headersOf(com.sun.net.httpserver.HttpExchange exchange) {
+    StringBuilder out = new StringBuilder();
+    new java.util.TreeMap<>(exchange.getRequestHeaders())
+        .forEach(
+            (k, v) ->
+                out.append(' ')
+                    .append(k.toLowerCase(java.util.Locale.ROOT))
+                    .append('=')
+                    .append(String.join(",", v)));
+    return out.toString();
+  }
+
+  /** One fake VM: an HTTP server answering with its memory, or echoing a POST or PUT. */
   public final class FakeVm implements MicroVm {
     private final String id = "fake-" + ids.incrementAndGet();
     private final FunctionSpec function;
@@ -159,9 +182,20 @@ public final class FakeVmm implements Vmm {
                 Thread.currentThread().interrupt();
               }
             }
+            byte[] sent = exchange.getRequestBody().readAllBytes();
             byte[] body = this.memory.getBytes(StandardCharsets.UTF_8);
-            exchange.getRequestBody().readAllBytes();
-            exchange.sendResponseHeaders(200, body.length);
+            String method = exchange.getRequestMethod();
+            lastRequest.set(
+                method + " " + exchange.getRequestURI().getRawPath() + headersOf(exchange));
+            if (method.equals("POST") || method.equals("PUT")) {
+              // Echoes the body and its type, as the Python function does.
+              body = sent;
+              String type = exchange.getRequestHeaders().getFirst("Content-Type");
+              if (type != null) {
+                exchange.getResponseHeaders().set("Content-Type", type);
+              }
+            }
+            exchange.sendResponseHeaders(200, body.length == 0 ? -1 : body.length);
             exchange.getResponseBody().write(body);
             exchange.close();
           });

@@ -8,6 +8,7 @@ import dev.thaw.http.HttpEdge;
 import dev.thaw.node.http.Edges;
 import dev.thaw.node.protocol.DeployBody;
 import dev.thaw.node.protocol.ImageDeployment;
+import dev.thaw.node.protocol.InvokeRequests;
 import java.io.IOException;
 import java.net.URI;
 import java.nio.file.Path;
@@ -28,8 +29,12 @@ import java.util.function.Supplier;
  *   PUT  /functions/{revision}                body: a FunctionSpec, or an ImageDeployment (an
  *                                             object with an "image" string); deploys it
  *   GET  /functions                           deployed revisions and their specs
- *   POST /functions/{revision}/invoke[?path=/x] invokes; the function's answer, with where and
- *                                             how it ran in X-Thaw-* headers (see Served)
+ *   DELETE /functions/{revision}              forgets it; its instances stop
+ *   POST /functions/{revision}/invoke[?path=/x] invokes with the method in X-Thaw-Method (GET),
+ *                                             the request's body and safe headers (see
+ *                                             InvokeRequests); the function's status, content
+ *                                             type and body, with where and how it ran in
+ *                                             X-Thaw-* headers (see Served)
  *   GET  /instances                           running instances (InstanceInfo)
  *   POST /functions/{revision}/instances      starts an instance (restore or boot) and leaves
  *                                             it warm; same headers as invoke
@@ -58,6 +63,7 @@ public final class AgentServer implements AutoCloseable {
             // An invocation that cold-starts (a boot under load: minutes) keeps its connection
             // silent meanwhile.
             .idleTimeout(Duration.ofMinutes(5))
+            .maxBodyBytes(InvokeRequests.MAX_BODY_BYTES)
             .route("GET", "/health", c -> HttpAnswer.json(200, agent.status()))
             .route("POST", REVISION + "/invoke", this::invoke)
             .route(
@@ -71,6 +77,12 @@ public final class AgentServer implements AutoCloseable {
                     HttpAnswer.json(
                         200, Map.of("stopped", agent.stopIdle(Edges.revision(c.group(1))))))
             .route("PUT", REVISION, this::deploy)
+            .route(
+                "DELETE",
+                REVISION,
+                c ->
+                    HttpAnswer.json(
+                        200, Map.of("deleted", agent.undeploy(Edges.revision(c.group(1))))))
             .route("GET", "/functions", c -> HttpAnswer.json(200, agent.functions()))
             .route("GET", "/instances", c -> HttpAnswer.json(200, agent.instances()))
             .route("GET", "/snapshots", c -> HttpAnswer.json(200, snapshots.get()))
@@ -113,11 +125,11 @@ public final class AgentServer implements AutoCloseable {
 
   private HttpAnswer invoke(HttpCall call) {
     Revision revision = Edges.revision(call.group(1));
-    return answer(agent.invoke(revision, call.query("path").orElse("/")));
+    return answer(agent.invoke(revision, InvokeRequests.read(call)));
   }
 
   private static HttpAnswer answer(Invocation result) {
-    return Edges.answer(result.status(), result.body(), result.served());
+    return Edges.answer(result.status(), result.contentType(), result.content(), result.served());
   }
 
   private HttpAnswer deploy(HttpCall call) {

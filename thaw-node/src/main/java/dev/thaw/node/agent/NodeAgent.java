@@ -2,7 +2,7 @@ package dev.thaw.node.agent;
 
 import dev.thaw.core.concurrent.DaemonThreads;
 import dev.thaw.core.function.FunctionClient;
-import dev.thaw.core.function.FunctionPaths;
+import dev.thaw.core.function.FunctionRequest;
 import dev.thaw.core.function.FunctionSpec;
 import dev.thaw.core.function.Revision;
 import dev.thaw.core.lifecycle.KeepAlivePolicy;
@@ -107,7 +107,11 @@ public final class NodeAgent implements AutoCloseable {
               + " MiB",
           null);
     }
-    functions.put(revision, function);
+    FunctionSpec before = functions.put(revision, function);
+    if (before != null && !before.equals(function)) {
+      // Idle instances run what was deployed before; busy ones stop when they answer.
+      pool.stopIdle(revision);
+    }
   }
 
   /**
@@ -144,16 +148,26 @@ public final class NodeAgent implements AutoCloseable {
    *     at capacity or while shutting down, FAILED when the cold start or the instance fails
    */
   public Invocation invoke(Revision revision, String path) {
+    try {
+      return invoke(revision, FunctionRequest.get(path));
+    } catch (IllegalArgumentException e) {
+      throw new Refused(Refused.Kind.INVALID, e.getMessage(), e);
+    }
+  }
+
+  /**
+   * Invokes {@code request} (its method, path, headers and body) on an instance of {@code
+   * revision}.
+   *
+   * @throws Refused UNKNOWN_REVISION when nothing is deployed under {@code revision}, NO_CAPACITY
+   *     at capacity or while shutting down, FAILED when the cold start or the instance fails
+   */
+  public Invocation invoke(Revision revision, FunctionRequest request) {
     long t0 = System.nanoTime();
     FunctionSpec function = functions.get(revision);
     if (function == null) {
       throw new Refused(
           Refused.Kind.UNKNOWN_REVISION, "no function deployed as revision " + revision, null);
-    }
-    try {
-      FunctionPaths.check(path);
-    } catch (IllegalArgumentException e) {
-      throw new Refused(Refused.Kind.INVALID, e.getMessage(), e);
     }
     keepAlives.started(revision);
     Instance instance;
@@ -172,11 +186,14 @@ public final class NodeAgent implements AutoCloseable {
     // The instance goes back to the pool, or is stopped: whatever becomes of this request.
     boolean answered = false;
     try {
-      FunctionClient.Response response = client.get(instance.vm.endpoint(), path);
+      FunctionClient.Response response = client.call(instance.vm.endpoint(), request);
       answered = true;
       Duration latency = Duration.ofNanos(System.nanoTime() - t0);
       return new Invocation(
-          response.status(), response.body(), new Served(name, instance.id, cold, latency));
+          response.status(),
+          response.contentType(),
+          response.content(),
+          new Served(name, instance.id, cold, latency));
     } catch (RuntimeException e) {
       throw new Refused(
           Refused.Kind.FAILED, "instance " + instance.id + " failed: " + e.getMessage(), e);
@@ -215,6 +232,12 @@ public final class NodeAgent implements AutoCloseable {
   }
 
   private void release(Instance instance, FunctionSpec function) {
+    if (!function.equals(functions.get(instance.revision))) {
+      // Deleted, or redeployed as something else, meanwhile: an instance of what is no longer
+      // deployed stops.
+      pool.stop(instance);
+      return;
+    }
     if (instance.needsSnapshot && manager.mode() != dev.thaw.core.snapshot.SnapshotMode.DISABLED) {
       // The snapshot consumes the instance; a clone of it takes its place (and its slot).
       pool.handAway(instance);
@@ -258,6 +281,24 @@ public final class NodeAgent implements AutoCloseable {
       pool.releaseSlot();
       log.warn("could not restore a clone of {}: {}", revision, e.getMessage());
     }
+  }
+
+  /**
+   * Forgets {@code revision}: later invocations of it are refused, its idle instances stop now and
+   * its busy ones when they answer, and its snapshot is removed (locally and, in remote mode, from
+   * remote storage), so that a function deployed later under the same name starts afresh.
+   *
+   * @return whether it was deployed
+   */
+  public boolean undeploy(Revision revision) {
+    boolean was = functions.remove(revision) != null;
+    pool.stopIdle(revision);
+    try {
+      manager.forget(revision);
+    } catch (java.io.IOException | RuntimeException e) {
+      log.warn("could not remove the snapshot of {}: {}", revision, e.getMessage());
+    }
+    return was;
   }
 
   /** Stops every idle instance of {@code revision} now (a launcher pod going away). */

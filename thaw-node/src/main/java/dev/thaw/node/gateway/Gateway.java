@@ -1,12 +1,14 @@
 package dev.thaw.node.gateway;
 
 import dev.thaw.core.concurrent.DaemonThreads;
+import dev.thaw.core.function.FunctionRequest;
 import dev.thaw.core.function.FunctionSpec;
 import dev.thaw.core.function.Revision;
 import dev.thaw.core.placement.NodeScore;
 import dev.thaw.core.placement.NodeState;
 import dev.thaw.core.placement.PlacementScorer;
 import dev.thaw.node.protocol.AgentClient;
+import dev.thaw.node.protocol.FunctionInfo;
 import dev.thaw.node.protocol.ImageDeployment;
 import dev.thaw.node.protocol.InstanceInfo;
 import dev.thaw.node.protocol.NodeStatus;
@@ -18,7 +20,7 @@ import java.io.IOException;
 import java.net.URI;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashSet;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -51,13 +53,14 @@ public final class Gateway implements AutoCloseable {
   private final java.util.Random random;
 
   private final InvocationQueue queue;
+  private final Deployments deployments;
   private final ScheduledExecutorService poller =
       Executors.newSingleThreadScheduledExecutor(DaemonThreads.named("thaw-gateway-health"));
 
   /** What the gateway last saw of a node. */
   private record View(
-      boolean healthy, int active, int capacity, Set<String> cached, Set<String> warm) {
-    static final View DOWN = new View(false, 0, 0, Set.of(), Set.of());
+      boolean healthy, int active, int capacity, Set<String> cached, Map<String, Integer> warm) {
+    static final View DOWN = new View(false, 0, 0, Set.of(), Map.of());
 
     NodeState state(String node) {
       return new NodeState(node, healthy, active, capacity, cached);
@@ -68,14 +71,21 @@ public final class Gateway implements AutoCloseable {
    * An invocation's answer and where it ran.
    *
    * @param status the function's status
-   * @param body the function's answer
+   * @param contentType the function's content type; empty when it named none
+   * @param content the function's answer, as it sent it
    * @param served where and how it ran, as its agent reported
    * @param placement time the gateway took to rank the nodes
    */
-  public record Result(int status, String body, Served served, Duration placement) {
+  public record Result(
+      int status, String contentType, byte[] content, Served served, Duration placement) {
     /** The node that served it. */
     public String node() {
       return served.node();
+    }
+
+    /** The answer as UTF-8 text. */
+    public String body() {
+      return new String(content, java.nio.charset.StandardCharsets.UTF_8);
     }
   }
 
@@ -88,6 +98,7 @@ public final class Gateway implements AutoCloseable {
     this.invokeTimeout = b.invokeTimeout;
     this.random = new java.util.Random(b.seed);
     this.queue = new InvocationQueue(b.queueLength, b.queueTimeout, b.meters);
+    this.deployments = b.deployments;
     nodes.keySet().forEach(n -> views.put(n, View.DOWN));
     pollAll();
     long period = b.healthInterval.toMillis();
@@ -138,6 +149,87 @@ public final class Gateway implements AutoCloseable {
               .collect(java.util.stream.Collectors.joining("; "));
       throw new Refused(kind, "no node deployed " + revision + " (" + why + ")", null);
     }
+    out.values().stream()
+        .map(Deployed::function)
+        .filter(Objects::nonNull)
+        .findFirst()
+        .ifPresent(f -> deployments.put(revision, deployment, f));
+    return out;
+  }
+
+  /**
+   * Deploys again every revision the {@link Deployments} recorded (a restarted gateway), each given
+   * {@code timeout}.
+   *
+   * @return each revision's outcome: empty when a node took it, else why none did
+   */
+  public Map<String, Optional<String>> redeployRecorded(Duration timeout) {
+    Map<String, Optional<String>> out = new LinkedHashMap<>();
+    for (Deployments.Entry e : deployments.all()) {
+      try {
+        deployEverywhere(Revision.of(e.revision()), e.deployment(), timeout);
+        out.put(e.revision(), Optional.empty());
+      } catch (Refused r) {
+        out.put(e.revision(), Optional.of(r.getMessage()));
+      }
+    }
+    return out;
+  }
+
+  /**
+   * Forgets {@code revision}: the {@link Deployments} and every node that answers (their instances
+   * of it stop).
+   *
+   * @return each node's outcome: whether it had the revision, or why it could not be asked
+   * @throws Refused UNKNOWN_REVISION when neither the gateway nor any node knew it
+   */
+  public Map<String, String> delete(Revision revision) {
+    boolean known = deployments.remove(revision);
+    Map<String, String> out = new LinkedHashMap<>();
+    for (Map.Entry<String, AgentClient> n : nodes.entrySet()) {
+      try {
+        boolean had = n.getValue().undeploy(revision, Duration.ofSeconds(10));
+        known |= had;
+        out.put(n.getKey(), had ? "deleted" : "not deployed");
+      } catch (IOException e) {
+        log.warn("cannot delete {} on {}: {}", revision, n.getKey(), e.getMessage());
+        out.put(n.getKey(), "unreachable: " + e.getMessage());
+      }
+    }
+    if (!known) {
+      throw new Refused(
+          Refused.Kind.UNKNOWN_REVISION, "no function deployed as revision " + revision, null);
+    }
+    pollAll();
+    return out;
+  }
+
+  /**
+   * Every function the {@link Deployments} recorded, with where its snapshot is cached and its warm
+   * instances, from a poll of every node made now.
+   */
+  public List<FunctionInfo> functions() {
+    pollAll();
+    List<FunctionInfo> out = new ArrayList<>();
+    for (Deployments.Entry e : deployments.all()) {
+      List<String> cachedOn = new ArrayList<>();
+      int warm = 0;
+      for (Map.Entry<String, View> v : new java.util.TreeMap<>(views).entrySet()) {
+        if (v.getValue().cached().contains(e.revision())) {
+          cachedOn.add(v.getKey());
+        }
+        warm += v.getValue().warm().getOrDefault(e.revision(), 0);
+      }
+      FunctionSpec f = e.function();
+      out.add(
+          new FunctionInfo(
+              e.revision(),
+              e.image().orElse(""),
+              f.image() == null ? "" : f.image().digest(),
+              f.memoryMib(),
+              cachedOn,
+              warm));
+    }
     return out;
   }
 
@@ -175,22 +267,36 @@ public final class Gateway implements AutoCloseable {
    *     FAILED when the chosen node fails; the agent's own refusal otherwise (an unknown revision)
    */
   public Result invoke(Revision revision, String path) {
+    FunctionRequest request;
+    try {
+      request = FunctionRequest.get(path);
+    } catch (IllegalArgumentException e) {
+      throw new Refused(Refused.Kind.INVALID, e.getMessage(), e);
+    }
+    return invoke(revision, request);
+  }
+
+  /**
+   * Invokes {@code revision} with {@code request}'s method, path, headers and body, as {@link
+   * #invoke(Revision, String)} places it.
+   */
+  public Result invoke(Revision revision, FunctionRequest request) {
     long t0 = System.nanoTime();
     try {
-      return attempt(revision, path, t0);
+      return attempt(revision, request, t0);
     } catch (Refused e) {
       if (e.kind() != Refused.Kind.NO_CAPACITY || !queue.enabled()) {
         throw e;
       }
     }
-    return queue.await(revision, t0, () -> attempt(revision, path, System.nanoTime()));
+    return queue.await(revision, t0, () -> attempt(revision, request, System.nanoTime()));
   }
 
   /** One pass over the nodes, best first; NO_CAPACITY when every node refuses for capacity. */
-  private Result attempt(Revision revision, String path, long t0) {
+  private Result attempt(Revision revision, FunctionRequest request, long t0) {
     List<String> order = new ArrayList<>();
     views.entrySet().stream()
-        .filter(e -> e.getValue().healthy() && e.getValue().warm().contains(revision.value()))
+        .filter(e -> e.getValue().healthy() && e.getValue().warm().containsKey(revision.value()))
         .map(Map.Entry::getKey)
         .sorted()
         .forEach(order::add);
@@ -216,7 +322,7 @@ public final class Gateway implements AutoCloseable {
     for (String node : order) {
       AgentClient.Answer answer;
       try {
-        answer = nodes.get(node).invoke(revision, path, invokeTimeout);
+        answer = nodes.get(node).invoke(revision, request, invokeTimeout);
       } catch (IOException e) {
         views.put(node, View.DOWN);
         throw new Refused(
@@ -227,12 +333,17 @@ public final class Gateway implements AutoCloseable {
         remember(node, revision);
         // An instance is idle again: whoever waits may now be served.
         queue.wake();
-        return new Result(answer.status(), answer.body(), answer.served().orElseThrow(), placement);
+        return new Result(
+            answer.status(),
+            answer.contentType(),
+            answer.content(),
+            answer.served().orElseThrow(),
+            placement);
       }
       if (refusal.get() != Refused.Kind.NO_CAPACITY) {
-        throw new Refused(refusal.get(), "node " + node + ": " + answer.body(), null);
+        throw new Refused(refusal.get(), "node " + node + ": " + answer.error(), null);
       }
-      lastRefusal = answer.body();
+      lastRefusal = answer.error();
     }
     throw new Refused(
         Refused.Kind.NO_CAPACITY, "no node can take " + revision + ": " + lastRefusal, null);
@@ -265,9 +376,9 @@ public final class Gateway implements AutoCloseable {
     views.computeIfPresent(
         node,
         (n, v) -> {
-          Set<String> warm = new HashSet<>(v.warm());
-          warm.add(revision.value());
-          return new View(v.healthy(), v.active(), v.capacity(), v.cached(), Set.copyOf(warm));
+          Map<String, Integer> warm = new HashMap<>(v.warm());
+          warm.putIfAbsent(revision.value(), 1);
+          return new View(v.healthy(), v.active(), v.capacity(), v.cached(), Map.copyOf(warm));
         });
   }
 
@@ -289,10 +400,10 @@ public final class Gateway implements AutoCloseable {
   private View poll(String name, AgentClient agent) {
     try {
       NodeStatus status = agent.status();
-      Set<String> warm = new HashSet<>();
+      Map<String, Integer> warm = new HashMap<>();
       for (InstanceInfo i : agent.instances()) {
         if (!i.busy()) {
-          warm.add(i.revision());
+          warm.merge(i.revision(), 1, Integer::sum);
         }
       }
       return new View(
@@ -300,7 +411,7 @@ public final class Gateway implements AutoCloseable {
           status.activeInstances(),
           status.maxInstances(),
           Set.copyOf(agent.snapshots()),
-          Set.copyOf(warm));
+          Map.copyOf(warm));
     } catch (IOException | RuntimeException e) {
       // A poll cut short by close() says nothing about the node.
       if (!poller.isShutdown() && views.getOrDefault(name, View.DOWN).healthy()) {
@@ -329,8 +440,15 @@ public final class Gateway implements AutoCloseable {
     private int queueLength = 100;
     private Duration queueTimeout = Duration.ofSeconds(60);
     private MeterRegistry meters = new SimpleMeterRegistry();
+    private Deployments deployments = Deployments.inMemory();
 
     private Builder() {}
+
+    /** Where deployments are recorded (default: in memory only). */
+    public Builder deployments(Deployments deployments) {
+      this.deployments = Objects.requireNonNull(deployments);
+      return this;
+    }
 
     /**
      * How many invocations of one revision may wait for capacity (0: none wait, a full cluster

@@ -1,11 +1,13 @@
 package dev.thaw.node.gateway;
 
+import dev.thaw.core.function.FunctionRequest;
 import dev.thaw.core.function.Revision;
 import dev.thaw.http.HttpAnswer;
 import dev.thaw.http.HttpCall;
 import dev.thaw.http.HttpEdge;
 import dev.thaw.node.http.Edges;
 import dev.thaw.node.protocol.DeployBody;
+import dev.thaw.node.protocol.InvokeRequests;
 import java.io.IOException;
 import java.net.URI;
 import java.time.Duration;
@@ -20,15 +22,33 @@ import java.util.Map;
  *   PUT  /functions/{revision}                   deploys on every node: a FunctionSpec or an
  *                                                ImageDeployment (as the agent's API); each
  *                                                node's outcome
- *   POST /functions/{revision}/invoke[?path=/x]   the function's answer; X-Thaw-* headers
- *                                                say where and how it ran
+ *   DELETE /functions/{revision}                 forgets it here and on every node
+ *   GET  /functions                              deployed functions (FunctionInfo): image
+ *                                                digest, nodes caching the snapshot, warm
+ *                                                instances
+ *   POST /functions/{revision}/invoke[?path=/x]   invokes as the agent's API does (method in
+ *                                                X-Thaw-Method, body, safe headers); the
+ *                                                function's answer, X-Thaw-* headers say where
+ *                                                and how it ran
  *   GET  /nodes                                  the gateway's view of every node
  *   GET  /health
+ *   ANY  /{revision}[/path][?query]              plain HTTP: invokes the revision with the
+ *                                                request's method, path after the revision,
+ *                                                query, safe headers (FunctionHeaders) and body
  * </pre>
+ *
+ * The API's routes come first: a revision named {@code functions}, {@code nodes} or {@code health}
+ * is reachable through {@code /functions/{revision}/invoke} only, never as plain HTTP.
  */
 public final class GatewayServer implements AutoCloseable {
   /** How long a node may take to deploy: pulling and building a large image takes minutes. */
   static final Duration DEPLOY_TIMEOUT = Duration.ofMinutes(10);
+
+  /** First path segments the API owns; plain HTTP to a revision so named is not routed. */
+  static final String RESERVED = "functions|nodes|health";
+
+  /** A plain HTTP invocation: the revision's segment, then the function's path. */
+  private static final String PLAIN = "/(?!(?:" + RESERVED + ")(?:/|$))([^/]+)(/.*)?";
 
   private final Gateway gateway;
   private final HttpEdge edge;
@@ -42,10 +62,14 @@ public final class GatewayServer implements AutoCloseable {
             // An invocation may wait in a queue and then for a cold start: its connection stays
             // silent meanwhile.
             .idleTimeout(Duration.ofMinutes(5))
-            .route("POST", "/functions/([^/]+)/invoke", this::invoke)
+            .maxBodyBytes(InvokeRequests.MAX_BODY_BYTES)
+            .route("POST", "/functions/([^/]+)/invoke", c -> invoke(c, InvokeRequests.read(c)))
             .route("PUT", "/functions/([^/]+)", this::deploy)
+            .route("DELETE", "/functions/([^/]+)", this::delete)
+            .route("GET", "/functions", c -> HttpAnswer.json(200, gateway.functions()))
             .route("GET", "/nodes", c -> HttpAnswer.json(200, gateway.nodes()))
             .route("GET", "/health", c -> HttpAnswer.json(200, Map.of("status", "ok")))
+            .route("*", PLAIN, c -> invoke(c, InvokeRequests.plain(c, functionPath(c))))
             .start();
   }
 
@@ -57,10 +81,24 @@ public final class GatewayServer implements AutoCloseable {
     return edge.uri();
   }
 
-  private HttpAnswer invoke(HttpCall call) {
-    Gateway.Result r =
-        gateway.invoke(Edges.revision(call.group(1)), call.query("path").orElse("/"));
-    return Edges.answer(r.status(), r.body(), r.served())
+  /** The raw path after the revision's segment: {@code /a/b} of {@code /name/a/b}; "" for none. */
+  static String functionPath(HttpCall call) {
+    String raw = call.rawPath();
+    int slash = raw.indexOf('/', 1);
+    return slash < 0 ? "" : raw.substring(slash);
+  }
+
+  private HttpAnswer delete(HttpCall call) {
+    Revision revision = Edges.revision(call.group(1));
+    Map<String, Object> answer = new LinkedHashMap<>();
+    answer.put("revision", revision.value());
+    answer.put("nodes", gateway.delete(revision));
+    return HttpAnswer.json(200, answer);
+  }
+
+  private HttpAnswer invoke(HttpCall call, FunctionRequest request) {
+    Gateway.Result r = gateway.invoke(Edges.revision(call.group(1)), request);
+    return Edges.answer(r.status(), r.contentType(), r.content(), r.served())
         .withHeader(
             "X-Thaw-Placement-Ms",
             String.format(Locale.ROOT, "%.3f", r.placement().toNanos() / 1e6));

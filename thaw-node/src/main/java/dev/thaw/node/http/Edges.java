@@ -5,7 +5,6 @@ import dev.thaw.http.HttpAnswer;
 import dev.thaw.http.HttpEdge;
 import dev.thaw.node.protocol.Refused;
 import dev.thaw.node.protocol.Served;
-import java.nio.charset.StandardCharsets;
 import java.util.Optional;
 
 /** What the agent's and the gateway's HTTP servers share: refusals as statuses, revisions. */
@@ -23,9 +22,12 @@ public final class Edges {
   }
 
   /** A function's answer, with where and how it ran in its {@code X-Thaw-*} headers. */
-  public static HttpAnswer answer(int status, String body, Served served) {
+  public static HttpAnswer answer(int status, String contentType, byte[] body, Served served) {
     return new HttpAnswer(
-        status, "application/json", served.headers(), body.getBytes(StandardCharsets.UTF_8));
+        status,
+        contentType.isEmpty() ? "application/octet-stream" : contentType,
+        served.headers(),
+        body);
   }
 
   /** The revision a request path names; refused as INVALID (400) when it is not a valid one. */

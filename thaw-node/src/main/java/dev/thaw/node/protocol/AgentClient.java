@@ -1,5 +1,6 @@
 package dev.thaw.node.protocol;
 
+import dev.thaw.core.function.FunctionRequest;
 import dev.thaw.core.function.FunctionSpec;
 import dev.thaw.core.function.Revision;
 import dev.thaw.http.HttpAnswer;
@@ -14,10 +15,13 @@ import java.util.Optional;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import org.eclipse.jetty.client.BytesRequestContent;
+import org.eclipse.jetty.client.CompletableResponseListener;
 import org.eclipse.jetty.client.ContentResponse;
 import org.eclipse.jetty.client.HttpClient;
 import org.eclipse.jetty.client.Request;
 import org.eclipse.jetty.client.StringRequestContent;
+import org.eclipse.jetty.http.HttpHeader;
 import tools.jackson.core.JacksonException;
 import tools.jackson.core.type.TypeReference;
 import tools.jackson.databind.JsonNode;
@@ -84,13 +88,24 @@ public final class AgentClient {
    * An invocation's answer as the agent gave it.
    *
    * @param status the HTTP status: the function's, or the agent's refusal
-   * @param body the function's answer, or the agent's JSON error
+   * @param contentType the answer's content type; empty when it has none
+   * @param content the function's answer, or the agent's JSON error
    * @param served where and how it ran; empty when the agent refused (the function never ran)
    */
-  public record Answer(int status, String body, Optional<Served> served) {
+  public record Answer(int status, String contentType, byte[] content, Optional<Served> served) {
     /** Why the agent refused, when it did. */
     public Optional<Refused.Kind> refusal() {
       return served.isPresent() ? Optional.empty() : Optional.of(Refused.ofHttpStatus(status));
+    }
+
+    /** The answer as UTF-8 text. */
+    public String body() {
+      return new String(content, StandardCharsets.UTF_8);
+    }
+
+    /** The error a refusal's JSON body names, or the body itself. */
+    public String error() {
+      return errorOf(body());
     }
   }
 
@@ -143,7 +158,7 @@ public final class AgentClient {
   }
 
   /** The {@code error} of a refusal's JSON body, or the body itself. */
-  private static String errorOf(String body) {
+  static String errorOf(String body) {
     try {
       JsonNode error = JSON.readTree(body).get("error");
       return error != null && error.isString() ? error.asString() : body;
@@ -158,18 +173,61 @@ public final class AgentClient {
    * @throws IOException when the agent cannot be reached or its answer is cut off
    */
   public Answer invoke(Revision revision, String path, Duration timeout) throws IOException {
-    ContentResponse r =
-        send(
-            "/functions/"
-                + revision
-                + "/invoke?path="
-                + URLEncoder.encode(path, StandardCharsets.UTF_8).replace("+", "%20"),
-            "POST",
-            null,
-            timeout);
+    return invoke(revision, FunctionRequest.get(path), timeout);
+  }
+
+  /**
+   * Invokes {@code request} on an instance of {@code revision}, in the form {@link InvokeRequests}
+   * describes.
+   *
+   * @throws IOException when the agent cannot be reached or its answer is cut off
+   */
+  public Answer invoke(Revision revision, FunctionRequest request, Duration timeout)
+      throws IOException {
+    Request r =
+        request(
+                "/functions/"
+                    + revision
+                    + "/invoke?path="
+                    + URLEncoder.encode(request.path(), StandardCharsets.UTF_8).replace("+", "%20"),
+                "POST",
+                timeout)
+            .headers(
+                h -> {
+                  // The client's own defaults must not reach the function as the caller's.
+                  h.remove(HttpHeader.ACCEPT_ENCODING);
+                  h.remove(HttpHeader.USER_AGENT);
+                  request.headers().forEach(h::put);
+                  h.put(InvokeRequests.METHOD, request.method());
+                });
+    if (request.body().length > 0) {
+      r.body(
+          new BytesRequestContent(
+              request.contentType().orElse("application/octet-stream"), request.body()));
+    }
+    ContentResponse answer = send(r, FunctionRequest.MAX_BODY_BYTES + (64 << 10));
     Optional<Served> served =
-        r.getHeaders().get("X-Thaw-Start") != null ? Optional.of(readServed(r)) : Optional.empty();
-    return new Answer(r.getStatus(), r.getContentAsString(), served);
+        answer.getHeaders().get("X-Thaw-Start") != null
+            ? Optional.of(readServed(answer))
+            : Optional.empty();
+    String type = answer.getHeaders().get(HttpHeader.CONTENT_TYPE);
+    return new Answer(answer.getStatus(), type == null ? "" : type, answer.getContent(), served);
+  }
+
+  /**
+   * Forgets {@code revision} on the agent; its instances stop.
+   *
+   * @return whether it was deployed there
+   * @throws IOException when the agent cannot be reached or fails
+   */
+  public boolean undeploy(Revision revision, Duration timeout) throws IOException {
+    ContentResponse r = send(request("/functions/" + revision, "DELETE", timeout), 1 << 20);
+    if (r.getStatus() != 200) {
+      throw new IOException(
+          "delete of " + revision + " answered " + r.getStatus() + ": " + r.getContentAsString());
+    }
+    JsonNode deleted = JSON.readTree(r.getContent()).get("deleted");
+    return deleted != null && deleted.asBoolean();
   }
 
   private Served readServed(ContentResponse r) throws IOException {
@@ -194,29 +252,38 @@ public final class AgentClient {
 
   private ContentResponse send(String path, String method, String json, Duration timeout)
       throws IOException {
-    Request request =
-        http.newRequest(base.resolve(path))
-            .method(method)
-            .timeout(timeout.toMillis(), TimeUnit.MILLISECONDS);
+    Request request = request(path, method, timeout);
     if (json != null) {
       request.body(new StringRequestContent("application/json", json));
     }
+    return send(request, 2 << 20);
+  }
+
+  private Request request(String path, String method, Duration timeout) {
+    return http.newRequest(base.resolve(path))
+        .method(method)
+        .timeout(timeout.toMillis(), TimeUnit.MILLISECONDS);
+  }
+
+  private ContentResponse send(Request request, int maxAnswerBytes) throws IOException {
+    String path = request.getURI().getRawPath();
     try {
-      return request.send();
+      return new CompletableResponseListener(request, maxAnswerBytes).send().get();
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new IOException("interrupted", e);
-    } catch (TimeoutException e) {
-      throw new IOException(
-          base.resolve(path)
-              + " did not answer within "
-              + timeout.toMillis()
-              + " ms ("
-              + e.getMessage()
-              + ")",
-          e);
     } catch (ExecutionException e) {
       Throwable cause = e.getCause() == null ? e : e.getCause();
+      if (cause instanceof TimeoutException) {
+        throw new IOException(
+            base.resolve(path)
+                + " did not answer within "
+                + request.getTimeout()
+                + " ms ("
+                + cause.getMessage()
+                + ")",
+            cause);
+      }
       throw new IOException(base.resolve(path) + ": " + cause, cause);
     }
   }

@@ -92,6 +92,8 @@ public final class SnapshotManager implements AutoCloseable {
     }
   }
 
+  private final Optional<SnapshotStore> remote;
+
   private SnapshotManager(Builder b) {
     this.mode = b.mode;
     this.vmm = Objects.requireNonNull(b.vmm, "vmm");
@@ -108,6 +110,7 @@ public final class SnapshotManager implements AutoCloseable {
                 new VariantSnapshotStore(
                     b.remote, VariantSnapshotStore.variantOf(b.guest, vmm.identity())))
             : Optional.empty();
+    this.remote = remote;
     this.readyTimeout = b.readyTimeout;
     this.metrics = new SnapshotMetrics(b.meters);
     this.dead = new DeadSnapshots(cache, remote, starter, metrics, b.onDead);
@@ -166,6 +169,20 @@ public final class SnapshotManager implements AutoCloseable {
    * mode) from remote storage, else by a boot. Any failure of a snapshot path falls back to a boot
    * whose {@link ColdStart#fallback()} says why; the cold start itself fails only if the boot does.
    */
+  /**
+   * Removes {@code revision}'s snapshot from the local cache and, in remote mode, from remote
+   * storage: its function was deleted, and a later function of the same name must not restore it. A
+   * snapshot in use right now stays in the cache (it goes on eviction).
+   *
+   * @throws IOException when remote storage cannot delete it
+   */
+  public void forget(Revision revision) throws IOException {
+    cache.remove(revision.value());
+    if (remote.isPresent()) {
+      remote.get().delete(revision.value());
+    }
+  }
+
   public ColdStart start(FunctionSpec function, Revision rev) {
     String revision = rev.value();
     if (mode == SnapshotMode.DISABLED) {

@@ -1,0 +1,122 @@
+package dev.thaw.cli;
+
+import dev.thaw.core.function.Revision;
+import dev.thaw.image.ExampleImages;
+import dev.thaw.node.protocol.ImageDeployment;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.ArgGroup;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+import tools.jackson.databind.JsonNode;
+
+/** {@code thaw deploy}: deploys a function from an image through a running gateway. */
+@Command(
+    name = "deploy",
+    mixinStandardHelpOptions = true,
+    description = {
+      "Deploys a function from an OCI image on every node of a running gateway (thaw serve).",
+      "The image is a registry reference, an OCI image layout directory or an image tarball",
+      "(as seen from the nodes), or --example python for the project's own Python function."
+    })
+final class DeployCommand implements Callable<Integer> {
+  @Spec CommandSpec spec;
+
+  @Mixin GatewayOption gateway;
+
+  @Parameters(index = "0", paramLabel = "NAME", description = "The function's name.")
+  String name;
+
+  static final class Source {
+    @Option(names = "--image", required = true, paramLabel = "REF", description = "The image.")
+    String image;
+
+    @Option(
+        names = "--example",
+        required = true,
+        paramLabel = "NAME",
+        description =
+            "An image the project builds (python: GET greets, POST echoes), built on first use.")
+    String example;
+  }
+
+  @ArgGroup(exclusive = true, multiplicity = "1")
+  Source source;
+
+  @Option(
+      names = "--port",
+      description = "The port the function listens on (default: the image's, else 8080).")
+  Integer port;
+
+  @Option(
+      names = "--env",
+      paramLabel = "K=V",
+      description = "An environment variable for the function; repeatable.")
+  List<String> env = new ArrayList<>();
+
+  @Option(
+      names = "--memory-mib",
+      description = "Guest memory in MiB (default: " + ImageDeployment.DEFAULT_MEMORY_MIB + ").")
+  Integer memoryMib;
+
+  @Override
+  public Integer call() {
+    ImageDeployment deployment = deployment();
+    try {
+      JsonNode answer = gateway.client().deploy(name, deployment);
+      List<String> on = new ArrayList<>();
+      String digest = "";
+      for (Map.Entry<String, JsonNode> n : answer.path("nodes").properties()) {
+        JsonNode f = n.getValue().path("function");
+        if (f.isObject()) {
+          on.add(n.getKey());
+          digest = f.path("image").path("digest").asString("");
+        } else {
+          System.err.printf("  %s: %s%n", n.getKey(), n.getValue().path("error").asString(""));
+        }
+      }
+      System.out.printf("deployed %s (%s) on %s%n", name, digest, String.join(", ", on));
+      return 0;
+    } catch (GatewayClient.Failure e) {
+      System.err.println("thaw deploy: " + e.getMessage());
+      return 1;
+    }
+  }
+
+  private ImageDeployment deployment() {
+    String image = source.image;
+    if (source.example != null) {
+      if (!source.example.equals("python")) {
+        throw new ParameterException(
+            spec.commandLine(), "--example knows python only, not '" + source.example + "'");
+      }
+      // The layout is a directory on this machine, which the agents of `thaw serve` share.
+      image = ExampleImages.ensure(System.err::println).python().toAbsolutePath().toString();
+    }
+    try {
+      Revision.of(name);
+      for (String e : env) {
+        if (e.indexOf('=') < 1) {
+          throw new IllegalArgumentException("--env takes NAME=value, not '" + e + "'");
+        }
+      }
+      if (port != null && (port < 1 || port > 65535)) {
+        throw new IllegalArgumentException("--port must be within 1..65535: " + port);
+      }
+      if (memoryMib != null && (memoryMib < 64 || memoryMib > 65536)) {
+        throw new IllegalArgumentException("--memory-mib must be within 64..65536: " + memoryMib);
+      }
+      return new ImageDeployment(
+          image, port, env.isEmpty() ? null : env, null, null, memoryMib, null);
+    } catch (IllegalArgumentException e) {
+      throw new ParameterException(spec.commandLine(), e.getMessage());
+    }
+  }
+}

@@ -1,0 +1,168 @@
+package dev.thaw.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import dev.thaw.core.function.FunctionSpec;
+import dev.thaw.core.function.Revision;
+import dev.thaw.core.placement.PlacementScorer;
+import dev.thaw.core.snapshot.SnapshotManifest;
+import dev.thaw.core.snapshot.SnapshotMode;
+import dev.thaw.core.vmm.FakeVmm;
+import dev.thaw.node.agent.AgentServer;
+import dev.thaw.node.agent.NodeAgent;
+import dev.thaw.node.gateway.Gateway;
+import dev.thaw.node.gateway.GatewayServer;
+import dev.thaw.node.snapshot.SnapshotNode;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * {@code thaw invoke}, {@code functions}, {@code delete} and {@code deploy} against a real gateway
+ * and agent on 127.0.0.1 (a {@link FakeVmm} under the agent, whose guests echo POST bodies), and
+ * against nothing at all.
+ */
+class GatewayCommandsTest {
+  private static final SnapshotManifest.Guest GUEST =
+      new SnapshotManifest.Guest("a".repeat(64), "b".repeat(64));
+
+  @TempDir Path dir;
+
+  /** What one command line printed and returned. */
+  record Run(int code, byte[] out, String err) {
+    String text() {
+      return new String(out, StandardCharsets.UTF_8);
+    }
+  }
+
+  static Run thaw(String... args) {
+    PrintStream out = System.out;
+    PrintStream err = System.err;
+    ByteArrayOutputStream o = new ByteArrayOutputStream();
+    ByteArrayOutputStream e = new ByteArrayOutputStream();
+    System.setOut(new PrintStream(o, true, StandardCharsets.UTF_8));
+    System.setErr(new PrintStream(e, true, StandardCharsets.UTF_8));
+    try {
+      int code = Thaw.commandLine().execute(args);
+      return new Run(code, o.toByteArray(), e.toString(StandardCharsets.UTF_8));
+    } finally {
+      System.setOut(out);
+      System.setErr(err);
+    }
+  }
+
+  private static int indexOf(byte[] in, byte[] part) {
+    outer:
+    for (int i = 0; i + part.length <= in.length; i++) {
+      for (int j = 0; j < part.length; j++) {
+        if (in[i + j] != part[j]) {
+          continue outer;
+        }
+      }
+      return i;
+    }
+    return -1;
+  }
+
+  @Test
+  void nothingServingIsOneClearLine() throws Exception {
+    int port;
+    try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+      port = s.getLocalPort();
+    }
+    String at = "http://127.0.0.1:" + port;
+    for (String[] args :
+        new String[][] {
+          {"functions", "--gateway", at},
+          {"invoke", "fn-1", "--gateway", at},
+          {"delete", "fn-1", "--gateway", at},
+          {"deploy", "fn-1", "--image", "x", "--gateway", at}
+        }) {
+      Run r = thaw(args);
+      assertThat(r.code()).as(String.join(" ", args)).isEqualTo(1);
+      assertThat(r.err().strip())
+          .startsWith("thaw " + args[0] + ": no Thaw gateway answers at " + at)
+          .doesNotContain("\n")
+          .doesNotContain("Exception");
+    }
+  }
+
+  @Test
+  void badInputIsAUsageError() throws Exception {
+    Path missing = dir.resolve("missing");
+    assertThat(thaw("invoke", "Not_A_Name").code()).isEqualTo(2);
+    assertThat(thaw("invoke", "fn-1", "--data", "a", "--data-file", "f").code()).isEqualTo(2);
+    Run noFile = thaw("invoke", "fn-1", "--data-file", missing.toString());
+    assertThat(noFile.code()).isEqualTo(2);
+    assertThat(noFile.err()).contains("cannot read --data-file");
+    assertThat(thaw("invoke", "fn-1", "--method", "GET", "--data", "x").err())
+        .contains("carries no body");
+    assertThat(thaw("deploy", "fn-1", "--image", "i", "--env", "NOEQUALS").err())
+        .contains("--env takes NAME=value");
+    assertThat(thaw("serve", "--mode", "sometimes").code()).isEqualTo(2);
+  }
+
+  @Test
+  void invokeFunctionsAndDeleteThroughARealGateway() throws Exception {
+    FakeVmm vmm = new FakeVmm();
+    try (SnapshotNode node =
+            SnapshotNode.builder(vmm, GUEST, dir.resolve("node"))
+                .manager(b -> b.mode(SnapshotMode.LOCAL))
+                .build();
+        NodeAgent agent = NodeAgent.builder().name("n1").manager(node.manager()).build();
+        AgentServer agentServer = AgentServer.start(agent, 0, node.cache()::revisions, () -> "");
+        Gateway gateway =
+            Gateway.builder()
+                .node("n1", agentServer.uri())
+                .scorer(PlacementScorer.named("default"))
+                .healthInterval(Duration.ofMillis(100))
+                .build();
+        GatewayServer server = GatewayServer.start(gateway, 0)) {
+      gateway.deployEverywhere(
+          Revision.of("fn-1"), new FunctionSpec("fn", 64, 1, "hello", 0), Duration.ofSeconds(5));
+      String at = server.uri().toString();
+
+      byte[] body = new byte[1000];
+      for (int i = 0; i < body.length; i++) {
+        body[i] = (byte) (255 - i);
+      }
+      Path file = Files.write(dir.resolve("body.bin"), body);
+      Run echoed = thaw("invoke", "fn-1", "--data-file", file.toString(), "-v", "--gateway", at);
+      assertThat(echoed.code()).isZero();
+      // The agent's log shares this process's stdout: the body is there whole, in one piece.
+      assertThat(indexOf(echoed.out(), body)).isNotNegative();
+      assertThat(echoed.err()).startsWith("200 from n1: cold (none)");
+
+      await()
+          .atMost(Duration.ofSeconds(10))
+          .until(() -> thaw("functions", "--gateway", at).text().contains(" n1 "));
+      Run listed = thaw("functions", "--gateway", at);
+      assertThat(listed.text().lines().filter(l -> l.startsWith("fn-1 ")))
+          .singleElement()
+          .satisfies(
+              l ->
+                  assertThat(l.split("\\s+"))
+                      .containsExactly("fn-1", "(built-in)", "1", "n1", "-"));
+
+      Run get = thaw("invoke", "fn-1", "--path", "/x?y=1", "--gateway", at);
+      assertThat(get.text()).contains("booted fn");
+      assertThat(vmm.lastRequest()).startsWith("GET /x ");
+
+      assertThat(thaw("delete", "fn-1", "--gateway", at).text())
+          .contains("deleted fn-1 (n1: deleted)\n");
+      Run gone = thaw("invoke", "fn-1", "--gateway", at);
+      assertThat(gone.code()).isEqualTo(1);
+      assertThat(gone.err()).contains("no function deployed as revision fn-1");
+      assertThat(thaw("delete", "fn-1", "--gateway", at).code()).isEqualTo(1);
+    }
+    await().atMost(Duration.ofSeconds(10)).until(() -> vmm.running() == 0);
+  }
+}

@@ -1,0 +1,190 @@
+package dev.thaw.cli;
+
+import static dev.thaw.cli.GatewayCommandsTest.thaw;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import dev.thaw.image.ExampleImages;
+import dev.thaw.qemu.GuestImage;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Random;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * {@code thaw serve} as a user runs it, in a child process: deploy of the project-built Python
+ * image, a cold boot, a warm invocation, a restore after the keep-alive, a binary POST through
+ * {@code curl}, a stop that leaves nothing running, and a restart that still has the function and
+ * restores it from its snapshot; then delete.
+ */
+class ServeIT {
+  private static final Pattern GATEWAY = Pattern.compile("gateway: (http://\\S+)");
+
+  @TempDir Path dir;
+
+  /** A running {@code thaw serve}, with every process it started. */
+  private record Serve(Process process, String gateway, Path log) {}
+
+  @Test
+  @Timeout(value = 5, unit = TimeUnit.MINUTES)
+  void serveDeployInvokeRestartDelete() throws Exception {
+    GuestImage.ensure(System.out::println);
+    String image = ExampleImages.ensure(System.out::println).python().toString();
+    Path data = dir.resolve("serve");
+
+    Serve serve = start(data, 1);
+    final String at = serve.gateway();
+    try {
+      GatewayCommandsTest.Run deployed = thaw("deploy", "py", "--image", image, "--gateway", at);
+      assertThat(deployed.code()).as(deployed.err()).isZero();
+      assertThat(deployed.text()).contains("deployed py (sha256:").contains("on node-1");
+
+      GatewayCommandsTest.Run cold = thaw("invoke", "py", "-v", "--gateway", at);
+      assertThat(cold.text()).isEqualTo("hello from python\n");
+      assertThat(cold.err()).startsWith("200 from node-1: cold (none)");
+      // The boot is snapshotted; the clone that verified the snapshot stays warm.
+      await().atMost(Duration.ofSeconds(90)).until(() -> functionsLine(at).contains(" 1 node-1 "));
+      assertThat(thaw("invoke", "py", "-v", "--gateway", at).err())
+          .startsWith("200 from node-1: warm");
+      // Past the keep-alive the instance is gone: the next start restores the snapshot.
+      await().atMost(Duration.ofSeconds(60)).until(() -> functionsLine(at).contains(" 0 node-1 "));
+      GatewayCommandsTest.Run restored = thaw("invoke", "py", "-v", "--gateway", at);
+      assertThat(restored.text()).isEqualTo("hello from python\n");
+      assertThat(restored.err()).startsWith("200 from node-1: cold (local)");
+
+      byte[] body = new byte[64 << 10];
+      new Random(18).nextBytes(body);
+      Path in = Files.write(dir.resolve("in.bin"), body);
+      Path out = dir.resolve("out.bin");
+      assertThat(
+              curl(
+                  "-sS",
+                  "-o",
+                  out.toString(),
+                  "-w",
+                  "%{http_code}",
+                  "--data-binary",
+                  "@" + in,
+                  "-H",
+                  "Content-Type: application/octet-stream",
+                  at + "/py/echo"))
+          .isEqualTo("200");
+      assertThat(Files.readAllBytes(out)).isEqualTo(body);
+    } finally {
+      stop(serve);
+    }
+
+    serve = start(data, 1);
+    final String again = serve.gateway();
+    try {
+      assertThat(Files.readString(serve.log())).contains("redeployed py");
+      assertThat(functionsLine(again)).startsWith("py ").contains("sha256:");
+      GatewayCommandsTest.Run restoredAgain = thaw("invoke", "py", "-v", "--gateway", again);
+      assertThat(restoredAgain.text()).isEqualTo("hello from python\n");
+      assertThat(restoredAgain.err())
+          .as("restored from its snapshot, not booted")
+          .doesNotContain("(none)")
+          .contains("cold (");
+
+      assertThat(thaw("delete", "py", "--gateway", again).code()).isZero();
+      assertThat(thaw("functions", "--gateway", again).text()).doesNotContain("py ");
+      assertThat(curl("-s", "-o", "/dev/null", "-w", "%{http_code}", again + "/py/"))
+          .isEqualTo("404");
+    } finally {
+      stop(serve);
+    }
+  }
+
+  /** The function's line of {@code thaw functions}, its columns single-spaced. */
+  private static String functionsLine(String at) {
+    return thaw("functions", "--gateway", at)
+        .text()
+        .lines()
+        .filter(l -> l.startsWith("py "))
+        .findFirst()
+        .orElse("")
+        .replaceAll("\\s+", " ")
+        .strip();
+  }
+
+  private Serve start(Path data, int nodes) throws Exception {
+    Path log = Files.createTempFile(dir, "serve", ".log");
+    Process p =
+        new ProcessBuilder(
+                "setpriv",
+                "--pdeathsig",
+                "TERM",
+                ProcessHandle.current().info().command().orElse("java"),
+                "-cp",
+                System.getProperty("java.class.path"),
+                Thaw.class.getName(),
+                "serve",
+                "--port",
+                "0",
+                "--nodes",
+                Integer.toString(nodes),
+                "--keep-alive",
+                "3s",
+                "--data-dir",
+                data.toString())
+            .redirectErrorStream(true)
+            .redirectOutput(log.toFile())
+            .start();
+    String[] gateway = new String[1];
+    await()
+        .atMost(Duration.ofMinutes(3))
+        .until(
+            () -> {
+              if (!p.isAlive()) {
+                throw new IllegalStateException("thaw serve exited:\n" + Files.readString(log));
+              }
+              String text = Files.readString(log);
+              Matcher m = GATEWAY.matcher(text);
+              if (text.contains("ready:") && m.find()) {
+                gateway[0] = m.group(1);
+                return true;
+              }
+              return false;
+            });
+    return new Serve(p, gateway[0], log);
+  }
+
+  /** SIGTERM, as Ctrl-C would; then nothing it started may be left running. */
+  private static void stop(Serve serve) throws Exception {
+    List<ProcessHandle> started = serve.process().descendants().toList();
+    assertThat(started).as("agents and their VMs").isNotEmpty();
+    serve.process().destroy();
+    boolean exited = serve.process().waitFor(90, TimeUnit.SECONDS);
+    if (!exited) {
+      serve.process().destroyForcibly();
+      started.forEach(ProcessHandle::destroyForcibly);
+    }
+    assertThat(exited).as("thaw serve stops on SIGTERM").isTrue();
+    await()
+        .atMost(Duration.ofSeconds(30))
+        .untilAsserted(
+            () ->
+                assertThat(started.stream().filter(ProcessHandle::isAlive).map(ProcessHandle::info))
+                    .as("processes left running")
+                    .isEmpty());
+    assertThat(Files.readString(serve.log())).contains("thaw serve: stopped");
+  }
+
+  private static String curl(String... args) throws IOException, InterruptedException {
+    List<String> cmd = new java.util.ArrayList<>(List.of("curl", "--max-time", "120"));
+    cmd.addAll(List.of(args));
+    Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    p.waitFor(130, TimeUnit.SECONDS);
+    return out.strip();
+  }
+}

@@ -1,0 +1,60 @@
+package dev.thaw.node.protocol;
+
+import dev.thaw.core.function.FunctionHeaders;
+import dev.thaw.core.function.FunctionRequest;
+import dev.thaw.http.HttpCall;
+import java.util.Map;
+
+/**
+ * How an invocation's request travels to the agent's and the gateway's {@code POST
+ * /functions/{revision}/invoke}: the path in {@code ?path=} (default {@code /}), the function's
+ * method in {@value #METHOD} (default {@code GET}), the body as the request's body and the headers
+ * {@link FunctionHeaders} lets through as the request's own. This class is the only place that
+ * writes or reads that form.
+ */
+public final class InvokeRequests {
+  /** The header naming the method the function is invoked with. */
+  public static final String METHOD = "X-Thaw-Method";
+
+  /** Request bodies the agent and the gateway accept: an invocation's, and room to spare. */
+  public static final long MAX_BODY_BYTES = FunctionRequest.MAX_BODY_BYTES;
+
+  private InvokeRequests() {}
+
+  /**
+   * The invocation {@code call} asks for, in the {@code ?path=} form.
+   *
+   * @throws Refused INVALID for a method, path or body a function cannot be invoked with
+   */
+  public static FunctionRequest read(HttpCall call) {
+    return of(
+        call.header(METHOD).orElse("GET"),
+        call.query("path").orElse("/"),
+        FunctionHeaders.select(call::headers),
+        call.body());
+  }
+
+  /**
+   * The invocation a plain HTTP request {@code call} makes: its own method, the path after the
+   * revision's segment ({@code rawPath}, still encoded) with its query, headers and body.
+   *
+   * @throws Refused INVALID for a method, path or body a function cannot be invoked with
+   */
+  public static FunctionRequest plain(HttpCall call, String rawPath) {
+    String path = rawPath.isEmpty() ? "/" : rawPath;
+    return of(
+        call.method(),
+        call.rawQuery().map(q -> path + "?" + q).orElse(path),
+        FunctionHeaders.select(call::headers),
+        call.body());
+  }
+
+  private static FunctionRequest of(
+      String method, String path, Map<String, String> headers, byte[] body) {
+    try {
+      return new FunctionRequest(method, path, headers, body);
+    } catch (IllegalArgumentException e) {
+      throw new Refused(Refused.Kind.INVALID, e.getMessage(), e);
+    }
+  }
+}

@@ -1,0 +1,218 @@
+package dev.thaw.node.gateway;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import dev.thaw.core.function.FunctionRequest;
+import dev.thaw.core.placement.PlacementScorer;
+import dev.thaw.core.snapshot.SnapshotManifest;
+import dev.thaw.core.snapshot.SnapshotMode;
+import dev.thaw.core.vmm.FakeVmm;
+import dev.thaw.node.agent.AgentServer;
+import dev.thaw.node.agent.NodeAgent;
+import dev.thaw.node.protocol.AgentClient;
+import dev.thaw.node.protocol.FunctionInfo;
+import dev.thaw.node.snapshot.SnapshotNode;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import tools.jackson.core.type.TypeReference;
+
+/**
+ * The gateway's plain HTTP and function API over real HTTP on 127.0.0.1 (gateway, agent, and a
+ * {@link FakeVmm} whose guests echo POST and PUT): what reaches the function and what comes back.
+ */
+class PlainHttpTest {
+  private static final SnapshotManifest.Guest GUEST =
+      new SnapshotManifest.Guest("a".repeat(64), "b".repeat(64));
+  private static final String FN =
+      "{\"id\":\"fn\",\"memoryMib\":64,\"vcpus\":1,\"handler\":\"hello\",\"initMib\":0}";
+
+  @TempDir Path dir;
+  private final FakeVmm vmm = new FakeVmm();
+  private final HttpClient http = HttpClient.newHttpClient();
+  private SnapshotNode node;
+  private NodeAgent agent;
+  private AgentServer agentServer;
+  private Gateway gateway;
+  private GatewayServer server;
+
+  @BeforeEach
+  void start() throws Exception {
+    node =
+        SnapshotNode.builder(vmm, GUEST, dir.resolve("node"))
+            .manager(b -> b.mode(SnapshotMode.LOCAL))
+            .build();
+    agent = NodeAgent.builder().name("n1").manager(node.manager()).maxInstances(2).build();
+    agentServer = AgentServer.start(agent, 0, node.cache()::revisions, () -> "");
+    gateway =
+        Gateway.builder()
+            .node("n1", agentServer.uri())
+            .scorer(PlacementScorer.named("default"))
+            .healthInterval(Duration.ofMillis(100))
+            .deployments(Deployments.at(dir.resolve("deployments.json")))
+            .build();
+    server = GatewayServer.start(gateway, 0);
+    assertThat(send("PUT", "/functions/fn-1", FN.getBytes(), "application/json").statusCode())
+        .isEqualTo(200);
+  }
+
+  @AfterEach
+  void stop() throws Exception {
+    server.close();
+    gateway.close();
+    agentServer.close();
+    agent.close();
+    node.close();
+    assertThat(vmm.running()).as("VMs left running").isZero();
+  }
+
+  private HttpResponse<byte[]> send(String method, String target, byte[] body, String type)
+      throws Exception {
+    HttpRequest.Builder b =
+        HttpRequest.newBuilder(server.uri().resolve(target))
+            .method(method, HttpRequest.BodyPublishers.ofByteArray(body));
+    if (type != null) {
+      b.header("Content-Type", type);
+    }
+    return http.send(b.header("X-Custom", "yes").build(), HttpResponse.BodyHandlers.ofByteArray());
+  }
+
+  @Test
+  void aBinaryPostReachesTheFunctionUnchangedAndItsAnswerComesBackAsIs() throws Exception {
+    byte[] body = new byte[3 << 20];
+    for (int i = 0; i < body.length; i++) {
+      body[i] = (byte) (i * 31 + (i >> 8)); // not UTF-8, not JSON
+    }
+    HttpResponse<byte[]> r = send("POST", "/fn-1/up/a%2Cb?x=1&y=%20", body, "image/x-test");
+    assertThat(r.statusCode())
+        .as(new String(r.body(), 0, Math.min(300, r.body().length)))
+        .isEqualTo(200);
+    assertThat(r.body()).isEqualTo(body);
+    assertThat(r.headers().firstValue("Content-Type")).hasValue("image/x-test");
+    assertThat(r.headers().firstValue("X-Thaw-Node")).hasValue("n1");
+    assertThat(r.headers().firstValue("X-Thaw-Start")).hasValue("cold");
+    assertThat(vmm.lastRequest())
+        .startsWith("POST /up/a%2Cb ")
+        .contains(" content-type=image/x-test")
+        .contains(" x-custom=yes")
+        .doesNotContain("x-thaw");
+  }
+
+  @Test
+  void aGetOnTheBareNameIsTheFunctionsRoot() throws Exception {
+    HttpResponse<byte[]> r = send("GET", "/fn-1", new byte[0], null);
+    assertThat(r.statusCode()).isEqualTo(200);
+    assertThat(new String(r.body())).isEqualTo("booted fn");
+    assertThat(vmm.lastRequest()).startsWith("GET / ");
+  }
+
+  @Test
+  void theApiKeepsItsRoutes_andBadRequestsAreRefused() throws Exception {
+    assertThat(send("DELETE", "/health", new byte[0], null).statusCode()).isEqualTo(405);
+    assertThat(send("POST", "/nodes", new byte[0], null).statusCode()).isEqualTo(405);
+    assertThat(send("GET", "/nope-1/", new byte[0], null).statusCode()).isEqualTo(404);
+    HttpResponse<byte[]> patch = send("PATCH", "/fn-1/", new byte[1], null);
+    assertThat(patch.statusCode()).isEqualTo(400);
+    assertThat(new String(patch.body())).contains("PATCH is not one a function is invoked with");
+    HttpResponse<byte[]> big =
+        send("POST", "/fn-1/", new byte[FunctionRequest.MAX_BODY_BYTES + 1], null);
+    assertThat(big.statusCode()).isEqualTo(413);
+  }
+
+  @Test
+  void theApiInvokeCarriesTheMethodInAHeader() throws Exception {
+    HttpResponse<byte[]> r =
+        http.send(
+            HttpRequest.newBuilder(server.uri().resolve("/functions/fn-1/invoke?path=%2Fp"))
+                .header("X-Thaw-Method", "PUT")
+                .header("Content-Type", "text/plain")
+                .POST(HttpRequest.BodyPublishers.ofString("put me"))
+                .build(),
+            HttpResponse.BodyHandlers.ofByteArray());
+    assertThat(new String(r.body())).isEqualTo("put me");
+    assertThat(vmm.lastRequest()).startsWith("PUT /p ");
+  }
+
+  @Test
+  void functionsListsDeploymentsWithSnapshotsAndWarmInstances_deleteForgetsThem() throws Exception {
+    assertThat(send("GET", "/fn-1/", new byte[0], null).statusCode()).isEqualTo(200);
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .until(
+            () -> {
+              FunctionInfo f = functions().get(0);
+              return f.snapshotOn().equals(List.of("n1")) && f.warm() == 1;
+            });
+    FunctionInfo f = functions().get(0);
+    assertThat(f.name()).isEqualTo("fn-1");
+    assertThat(f.image()).isEmpty();
+    assertThat(f.memoryMib()).isEqualTo(64);
+    assertThat(Deployments.at(dir.resolve("deployments.json")).all())
+        .extracting(Deployments.Entry::revision)
+        .containsExactly("fn-1");
+
+    assertThat(send("DELETE", "/functions/fn-1", new byte[0], null).statusCode()).isEqualTo(200);
+    assertThat(functions()).isEmpty();
+    assertThat(agent.functions()).isEmpty();
+    assertThat(node.cache().revisions()).as("its snapshot is gone too").doesNotContain("fn-1");
+    await().atMost(Duration.ofSeconds(10)).until(() -> agent.instances().isEmpty());
+    assertThat(send("GET", "/fn-1/", new byte[0], null).statusCode()).isEqualTo(404);
+    assertThat(send("DELETE", "/functions/fn-1", new byte[0], null).statusCode()).isEqualTo(404);
+    assertThat(Deployments.at(dir.resolve("deployments.json")).all()).isEmpty();
+  }
+
+  private List<FunctionInfo> functions() throws Exception {
+    HttpResponse<byte[]> r = send("GET", "/functions", new byte[0], null);
+    assertThat(r.statusCode()).isEqualTo(200);
+    return AgentClient.JSON.readValue(r.body(), new TypeReference<List<FunctionInfo>>() {});
+  }
+
+  @Test
+  void aRedeployOfTheSameFunctionKeepsItsWarmInstance_anotherOneStopsIt() throws Exception {
+    assertThat(send("GET", "/fn-1/", new byte[0], null).statusCode()).isEqualTo(200);
+    await().atMost(Duration.ofSeconds(10)).until(() -> functions().get(0).warm() == 1);
+    assertThat(send("PUT", "/functions/fn-1", FN.getBytes(), "application/json").statusCode())
+        .isEqualTo(200);
+    HttpResponse<byte[]> same = send("GET", "/fn-1/", new byte[0], null);
+    assertThat(same.headers().firstValue("X-Thaw-Start")).hasValue("warm");
+
+    await().atMost(Duration.ofSeconds(10)).until(() -> functions().get(0).warm() == 1);
+    String bigger = FN.replace("\"memoryMib\":64", "\"memoryMib\":128");
+    assertThat(send("PUT", "/functions/fn-1", bigger.getBytes(), "application/json").statusCode())
+        .isEqualTo(200);
+    assertThat(agent.instances()).as("the old function's idle instance stopped").isEmpty();
+  }
+
+  @Test
+  void aRestartedGatewayDeploysWhatItRecorded() throws Exception {
+    server.close();
+    gateway.close();
+    agent.undeploy(dev.thaw.core.function.Revision.of("fn-1"));
+    try (Gateway again =
+        Gateway.builder()
+            .node("n1", agentServer.uri())
+            .deployments(Deployments.at(dir.resolve("deployments.json")))
+            .build()) {
+      assertThat(again.redeployRecorded(Duration.ofSeconds(5)))
+          .containsEntry("fn-1", java.util.Optional.empty());
+      assertThat(agent.functions()).containsOnlyKeys("fn-1");
+    }
+    server = GatewayServer.start(gateway, 0); // closed again by stop()
+  }
+
+  @Test
+  void aDeploymentsFileThatIsNotOneIsRefused() throws Exception {
+    Path bad = Files.writeString(dir.resolve("bad.json"), "{\"version\": 9}");
+    org.assertj.core.api.Assertions.assertThatThrownBy(() -> Deployments.at(bad))
+        .hasMessageContaining("not a version-1 list");
+  }
+}
