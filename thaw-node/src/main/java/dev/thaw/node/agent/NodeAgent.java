@@ -16,6 +16,7 @@ import dev.thaw.node.protocol.Refused;
 import dev.thaw.node.protocol.Served;
 import dev.thaw.node.snapshot.ColdStart;
 import dev.thaw.node.snapshot.SnapshotManager;
+import java.io.IOException;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -109,8 +110,15 @@ public final class NodeAgent implements AutoCloseable {
     }
     FunctionSpec before = functions.put(revision, function);
     if (before != null && !before.equals(function)) {
-      // Idle instances run what was deployed before; busy ones stop when they answer.
+      // Idle instances run what was deployed before; busy ones stop when they answer. Its
+      // snapshot is of that function too: a cold start of the new one must not restore it.
       pool.stopIdle(revision);
+      try {
+        manager.forget(revision);
+      } catch (IOException e) {
+        log.warn(
+            "{} redeployed: its old snapshot could not be removed: {}", revision, e.getMessage());
+      }
     }
   }
 

@@ -177,19 +177,27 @@ class PlainHttpTest {
   }
 
   @Test
-  void aRedeployOfTheSameFunctionKeepsItsWarmInstance_anotherOneStopsIt() throws Exception {
+  void aRedeployOfTheSameFunctionKeepsItsWarmInstanceAndSnapshot_anotherOneDropsBoth()
+      throws Exception {
     assertThat(send("GET", "/fn-1/", new byte[0], null).statusCode()).isEqualTo(200);
     await().atMost(Duration.ofSeconds(10)).until(() -> functions().get(0).warm() == 1);
     assertThat(send("PUT", "/functions/fn-1", FN.getBytes(), "application/json").statusCode())
         .isEqualTo(200);
     HttpResponse<byte[]> same = send("GET", "/fn-1/", new byte[0], null);
     assertThat(same.headers().firstValue("X-Thaw-Start")).hasValue("warm");
+    assertThat(node.cache().revisions())
+        .as("the same function keeps its snapshot")
+        .contains("fn-1");
 
     await().atMost(Duration.ofSeconds(10)).until(() -> functions().get(0).warm() == 1);
     String bigger = FN.replace("\"memoryMib\":64", "\"memoryMib\":128");
     assertThat(send("PUT", "/functions/fn-1", bigger.getBytes(), "application/json").statusCode())
         .isEqualTo(200);
     assertThat(agent.instances()).as("the old function's idle instance stopped").isEmpty();
+    assertThat(node.cache().revisions()).as("and its snapshot is gone").doesNotContain("fn-1");
+    HttpResponse<byte[]> fresh = send("GET", "/fn-1/", new byte[0], null);
+    assertThat(fresh.statusCode()).isEqualTo(200);
+    assertThat(fresh.headers().firstValue("X-Thaw-Source")).as("a boot").hasValue("none");
   }
 
   @Test
