@@ -216,6 +216,7 @@ final class RemoteRestore {
       Duration fetch = Restorer.since(t0);
       ColdStart.Remote start =
           restorer.fetched(new CachedSnapshot(manifest, writer.dir(), () -> {}), vm, fetch);
+      fill.fetchRest(); // the guest has answered: the rest may take the network now
       markUsed(revision);
       log.debug(
           "lazy restore of {}: {} chunks first; answered after {} fetched, {} reads waited",
