@@ -4,7 +4,8 @@
 #   guest/build.sh OUTDIR
 #
 # Writes OUTDIR/vmlinuz, OUTDIR/initramfs.img, OUTDIR/tsc-khz (this host's TSC rate, see
-# tsc-khz.c) and OUTDIR/kernel.txt, last, which marks the image complete. The kernel comes from
+# tsc-khz.c), OUTDIR/no-thp.so (preloaded into QEMU for restores from a served memory file, see
+# no-thp.c) and OUTDIR/kernel.txt, last, which marks the image complete. The kernel comes from
 # Debian's linux-image package (fetched with `apt-get download`, unpacked with
 # `dpkg-deb -x`, never installed on the host); busybox from busybox-static the same way.
 # modules.txt and modules-image.txt name the kernel modules the guest loads. Host tools needed: apt-get, dpkg-deb, depmod/modprobe (kmod), gcc with a static libc,
@@ -69,5 +70,6 @@ cp "kernel/boot/vmlinuz-$kver" "$out/vmlinuz"
   | cpio --quiet -o -H newc -R 0:0 --reproducible | gzip -n -9) > "$out/initramfs.img"
 gcc -O2 -o "$work/tsc-khz" "$here/tsc-khz.c"
 "$work/tsc-khz" > "$out/tsc-khz"
+gcc -O2 -Wall -Wextra -shared -fPIC -o "$out/no-thp.so" "$here/no-thp.c" -ldl
 echo "$pkg $kver" > "$out/kernel.txt"
 echo "build.sh: wrote $out ($(du -sh "$out" | cut -f1))" >&2

@@ -121,6 +121,14 @@ public final class FuseFileServer implements FileServer {
   }
 
   @Override
+  public void readAhead(String name, List<long[]> ranges) throws IOException {
+    if (!files.containsKey(name)) {
+      throw new IllegalArgumentException(name + " is not served");
+    }
+    PageCache.willNeed(dir.resolve(name), ranges);
+  }
+
+  @Override
   public void withdraw(String name) {
     files.remove(name);
   }

@@ -1,12 +1,18 @@
 package dev.thaw.fuse;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import dev.thaw.core.lazy.ServedFile;
 import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -49,5 +55,42 @@ class FuseFileServerTest {
       }
     }
     assertThat(FuseFileServer.isMounted(dir.resolve("mnt"))).isFalse();
+  }
+
+  @Test
+  void readAheadBringsARangeIntoThePageCacheWithOneRequest() throws Exception {
+    List<long[]> reads = new CopyOnWriteArrayList<>();
+    ServedFile f =
+        new ServedFile() {
+          public long size() {
+            return 1 << 20;
+          }
+
+          public int read(long offset, ByteBuffer into) {
+            reads.add(new long[] {offset, into.remaining()});
+            int n = 0;
+            while (into.hasRemaining()) {
+              into.put((byte) ((offset + n) % 251));
+              n++;
+            }
+            return n;
+          }
+        };
+    // Readahead 0, as for recording: without the advice, every page would be a request.
+    try (FuseFileServer s = FuseFileServer.mount(dir.resolve("mnt"), 0)) {
+      Path p = s.publish("b.bin", f);
+      long at = 3 << 16;
+      s.readAhead("b.bin", List.of(new long[] {at, 1 << 16}));
+      await()
+          .atMost(Duration.ofSeconds(10))
+          .until(() -> reads.stream().anyMatch(r -> r[0] <= at && r[0] + r[1] >= at + (1 << 16)));
+      int before = reads.size();
+      try (FileChannel c = FileChannel.open(p, StandardOpenOption.READ)) {
+        ByteBuffer b = ByteBuffer.allocate(4096);
+        c.read(b, at + 8192);
+        assertThat(b.get(0)).isEqualTo((byte) ((at + 8192) % 251));
+      }
+      assertThat(reads).hasSize(before); // from the page cache: the server was not asked
+    }
   }
 }

@@ -9,6 +9,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.function.Consumer;
 
 /**
@@ -22,20 +23,31 @@ import java.util.function.Consumer;
  * @param initrd the initramfs ({@code initramfs.img})
  * @param digest the recipe digest that names this image
  * @param tscKhz the host's TSC rate in kHz, handed to the guest kernel; 0 if unknown
+ * @param restorePreload a library QEMU preloads for a restore from a served memory file ({@code
+ *     no-thp.c}: it keeps each page fault from reading megabytes around the page); empty if the
+ *     image has none
  */
-public record GuestImage(Path kernel, Path initrd, String digest, long tscKhz) {
+public record GuestImage(
+    Path kernel, Path initrd, String digest, long tscKhz, Optional<Path> restorePreload) {
   private static final Recipe RECIPE =
       new Recipe(
           GuestImage.class,
           "/dev/thaw/qemu/guest/",
           List.of(
-              "build.sh", "init", "thaw-guest.c", "modules.txt", "modules-image.txt", "tsc-khz.c"),
+              "build.sh",
+              "init",
+              "thaw-guest.c",
+              "modules.txt",
+              "modules-image.txt",
+              "tsc-khz.c",
+              "no-thp.c"),
           "the guest image (kernel and initramfs)");
 
   public GuestImage {
     Objects.requireNonNull(kernel, "kernel");
     Objects.requireNonNull(initrd, "initrd");
     Objects.requireNonNull(digest, "digest");
+    Objects.requireNonNull(restorePreload, "restorePreload");
   }
 
   /** SHA-256 of the kernel and the initramfs, as snapshot manifests record them. */
@@ -68,8 +80,13 @@ public record GuestImage(Path kernel, Path initrd, String digest, long tscKhz) {
               cacheRoot,
               progress,
               pb -> ChildEnvironment.apply(pb, ChildEnvironment.forGuestBuild(System.getenv())));
+      Path preload = dir.resolve("no-thp.so");
       return new GuestImage(
-          dir.resolve("vmlinuz"), dir.resolve("initramfs.img"), RECIPE.digest(), readTscKhz(dir));
+          dir.resolve("vmlinuz"),
+          dir.resolve("initramfs.img"),
+          RECIPE.digest(),
+          readTscKhz(dir),
+          Files.isRegularFile(preload) ? Optional.of(preload) : Optional.empty());
     } catch (IOException e) {
       throw new UncheckedIOException("cannot build the guest image: " + e.getMessage(), e);
     }

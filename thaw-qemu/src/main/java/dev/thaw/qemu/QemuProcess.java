@@ -14,7 +14,9 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
@@ -61,9 +63,15 @@ final class QemuProcess implements AutoCloseable {
   /**
    * Starts QEMU with {@code arguments} plus a QMP monitor, and waits until QMP is ready.
    *
+   * @param env variables QEMU gets beside {@link ChildEnvironment#forQemu}'s
    * @throws QemuStartException when QEMU exits or does not connect within {@code timeout}
    */
-  static QemuProcess start(String binary, List<String> arguments, Path workDir, Duration timeout)
+  static QemuProcess start(
+      String binary,
+      List<String> arguments,
+      Path workDir,
+      Duration timeout,
+      Map<String, String> env)
       throws IOException {
     // Unix socket paths are limited to 107 bytes: work directories can be deeper than that.
     Path socket = Files.createTempFile(socketDir(), "qmp-", ".sock");
@@ -78,7 +86,7 @@ final class QemuProcess implements AutoCloseable {
       server.bind(UnixDomainSocketAddress.of(socket));
       server.configureBlocking(false);
       server.register(selector, SelectionKey.OP_ACCEPT);
-      Process process = launch(command, workDir, log);
+      Process process = launch(command, workDir, log, env);
       LIVE.add(process);
       try {
         SocketChannel channel = awaitConnection(server, selector, process, timeout);
@@ -108,13 +116,15 @@ final class QemuProcess implements AutoCloseable {
     return socketDir;
   }
 
-  private static Process launch(List<String> command, Path workDir, Path log) throws IOException {
+  private static Process launch(
+      List<String> command, Path workDir, Path log, Map<String, String> env) throws IOException {
+    Map<String, String> all = new TreeMap<>(ChildEnvironment.forQemu(System.getenv()));
+    all.putAll(env);
     try {
       return LAUNCHER
           .submit(
               () ->
-                  ChildEnvironment.apply(
-                          new ProcessBuilder(command), ChildEnvironment.forQemu(System.getenv()))
+                  ChildEnvironment.apply(new ProcessBuilder(command), all)
                       .directory(workDir.toFile())
                       .redirectErrorStream(true)
                       .redirectOutput(log.toFile())

@@ -1,6 +1,7 @@
 package dev.thaw.core.lazy;
 
 import java.nio.file.Path;
+import java.util.List;
 
 /**
  * Serves {@link ServedFile}s as paths of a node-local mount: a VMM maps a snapshot's memory file
@@ -15,6 +16,16 @@ public interface FileServer extends AutoCloseable {
    * @throws IllegalArgumentException when the name is taken or not a plain file name
    */
   Path publish(String name, ServedFile file);
+
+  /**
+   * Starts reading the given {@code [offset, offset + length)} ranges of the served file {@code
+   * name} into the kernel's page cache, so that a VMM mapping it finds those pages there instead of
+   * asking the server for each page it touches; returns at once. The ranges must be readable
+   * without waiting long (their bytes are there). Does nothing by default.
+   *
+   * @throws java.io.IOException when the file cannot be opened or the kernel refuses the advice
+   */
+  default void readAhead(String name, List<long[]> ranges) throws java.io.IOException {}
 
   /** Stops serving {@code name} to new opens; nothing when it is not served. */
   void withdraw(String name);

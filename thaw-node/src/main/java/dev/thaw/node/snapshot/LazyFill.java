@@ -18,7 +18,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
-import java.util.Iterator;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -39,10 +38,11 @@ import java.util.concurrent.atomic.LongAdder;
  * Fills the files of a chunked snapshot in the background while its memory file is already being
  * read ({@link #memory()}, served to the VMM through a {@link dev.thaw.core.lazy.FileServer}).
  * Chunks go in priority order: the device state and the memory chunks the snapshot's first clone
- * touched first ({@link #priority()} completes when they are written), then the rest; a read of a
- * chunk not yet written moves it to the front and waits for it. Each chunk is copied from a local
- * cache entry that holds it or fetched and checked against its SHA-256, as in {@link
- * ChunkAssembler}; zero chunks are holes of the sparse files and never wait.
+ * touched first ({@link #priority()} completes when they are written), then, once {@link
+ * #fetchRest()} is called (the guest has answered), the rest; a read of a chunk not yet written
+ * moves it to the front and waits for it. Each chunk is copied from a local cache entry that holds
+ * it or fetched and checked against its SHA-256, as in {@link ChunkAssembler}; zero chunks are
+ * holes of the sparse files and never wait.
  *
  * <p>A chunk that cannot be had fails the whole fill: waiting and later reads get an {@link
  * IOException} (the reading VMM an I/O error), never a hang, and {@link #done()} fails so that the
@@ -67,7 +67,14 @@ final class LazyFill implements AutoCloseable {
   private final Map<String, Boolean> claimed = new ConcurrentHashMap<>();
   private final Map<String, PackIndex.Entry> packed = new HashMap<>();
   private final ConcurrentLinkedDeque<String> urgent = new ConcurrentLinkedDeque<>();
-  private final Iterator<String> order;
+
+  /**
+   * The priority set, then the rest; {@link #at} and {@link #rest} are guarded by {@link #wake}.
+   */
+  private final List<String> order;
+
+  private int at;
+  private boolean rest;
   private final List<FileChannel> channels = new ArrayList<>();
   private final Map<Path, FileChannel> sources = new ConcurrentHashMap<>();
   private final ExecutorService workers;
@@ -156,7 +163,7 @@ final class LazyFill implements AutoCloseable {
     rest.removeAll(first);
     rest.sort(inPack);
     ordered.addAll(rest);
-    this.order = ordered.iterator();
+    this.order = List.copyOf(ordered);
     this.workers =
         Executors.newFixedThreadPool(parallelism, DaemonThreads.numbered("thaw-lazy-fill"));
     for (int i = 0; i < parallelism; i++) {
@@ -165,6 +172,7 @@ final class LazyFill implements AutoCloseable {
     CompletableFuture.allOf(ready.values().toArray(CompletableFuture[]::new))
         .whenComplete(
             (ok, e) -> {
+              fetchRest(); // workers waiting for the go-ahead have nothing left to wait for
               workers.shutdown();
               if (e != null) {
                 done.completeExceptionally(failure.get() != null ? failure.get() : e);
@@ -177,6 +185,18 @@ final class LazyFill implements AutoCloseable {
   /** The memory file as it fills: reads of chunks not yet written wait for them. */
   ServedFile memory() {
     return memory;
+  }
+
+  /**
+   * Lets the workers go on past the priority set. Until then they fetch only the priority set and
+   * the chunks reads wait for: the rest would take the network and the CPU (two cores here) from
+   * the guest while it resumes and answers its first request, the time a cold start is measured by.
+   */
+  void fetchRest() {
+    synchronized (wake) {
+      rest = true;
+      wake.notifyAll();
+    }
   }
 
   /** Completes when the device state and the first clone's working set are written. */
@@ -273,25 +293,44 @@ final class LazyFill implements AutoCloseable {
 
   /**
    * The next chunks to fill: one a read waits for, else up to {@link #BATCH} next in priority order
-   * (sorted by pack offset, so that neighbours come with one read).
+   * (sorted by pack offset, so that neighbours come with one read); past the priority set, waits
+   * for {@link #fetchRest()} or a read. Empty when nothing is left or the fill failed or stopped.
    */
   private List<String> next() {
-    for (String d = urgent.poll(); d != null; d = urgent.poll()) {
-      if (claimed.putIfAbsent(d, Boolean.TRUE) == null) {
-        return List.of(d);
-      }
-    }
-    List<String> batch = new ArrayList<>();
-    synchronized (order) {
-      while (order.hasNext() && batch.size() < BATCH) {
-        String d = order.next();
-        if (claimed.putIfAbsent(d, Boolean.TRUE) == null) {
-          batch.add(d);
+    synchronized (wake) {
+      while (true) {
+        for (String d = urgent.poll(); d != null; d = urgent.poll()) {
+          if (claimed.putIfAbsent(d, Boolean.TRUE) == null) {
+            return List.of(d);
+          }
+        }
+        if (failure.get() != null || at == order.size()) {
+          return List.of();
+        }
+        int limit = rest ? order.size() : priorityChunks;
+        List<String> batch = new ArrayList<>();
+        while (at < limit && batch.size() < BATCH) {
+          String d = order.get(at++);
+          if (claimed.putIfAbsent(d, Boolean.TRUE) == null) {
+            batch.add(d);
+          }
+        }
+        if (!batch.isEmpty()) {
+          batch.sort(
+              Comparator.comparingLong(d -> packed.containsKey(d) ? packed.get(d).offset() : -1L));
+          return batch;
+        }
+        if (at < limit) {
+          continue;
+        }
+        try {
+          wake.wait();
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt(); // close(): the fill stops
+          return List.of();
         }
       }
     }
-    batch.sort(Comparator.comparingLong(d -> packed.containsKey(d) ? packed.get(d).offset() : -1L));
-    return batch;
   }
 
   private byte[] chunk(String d) throws IOException {
@@ -326,6 +365,9 @@ final class LazyFill implements AutoCloseable {
   private void fail(IOException e) {
     if (failure.compareAndSet(null, e)) {
       ready.values().forEach(f -> f.completeExceptionally(e));
+      synchronized (wake) {
+        wake.notifyAll();
+      }
     }
   }
 
@@ -338,6 +380,9 @@ final class LazyFill implements AutoCloseable {
     waits.incrementAndGet();
     if (!claimed.containsKey(d)) {
       urgent.addFirst(d);
+      synchronized (wake) {
+        wake.notifyAll();
+      }
       if (workers.isShutdown()) {
         throw new IOException("the fill of " + manifest.revision() + " has stopped");
       }

@@ -3,6 +3,7 @@ package dev.thaw.node.snapshot;
 import dev.thaw.core.function.FunctionSpec;
 import dev.thaw.core.io.FileTrees;
 import dev.thaw.core.lazy.FileServer;
+import dev.thaw.core.snapshot.ChunkList;
 import dev.thaw.core.snapshot.MalformedManifestException;
 import dev.thaw.core.snapshot.SnapshotFile;
 import dev.thaw.core.snapshot.SnapshotManifest;
@@ -14,6 +15,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
@@ -213,9 +215,11 @@ final class RemoteRestore {
       fill = new LazyFill(manifest, writer.dir(), local, remote, early.packIndex(), parallelism);
       memory.attach(fill.memory());
       PreparedRestore vm = awaitPriority(fill, prepared.get(), manifest);
+      readAhead(server, name, manifest);
       Duration fetch = Restorer.since(t0);
       ColdStart.Remote start =
           restorer.fetched(new CachedSnapshot(manifest, writer.dir(), () -> {}), vm, fetch);
+      fill.fetchRest(); // the guest has answered: the rest may take the network now
       markUsed(revision);
       log.debug(
           "lazy restore of {}: {} chunks first; answered after {} fetched, {} reads waited",
@@ -244,6 +248,30 @@ final class RemoteRestore {
         }
       }
     }
+  }
+
+  /**
+   * Has the kernel read the recorded working set of the memory file into its page cache while the
+   * device state loads: one request per chunk, where the guest's faults would make one round trip
+   * through the server per page (about 800 for hello, most of the time its lazy restore took). A
+   * failure costs only that time.
+   */
+  private static void readAhead(FileServer server, String name, SnapshotManifest manifest) {
+    manifest
+        .file(SnapshotFile.Role.MEMORY)
+        .ifPresent(
+            f -> {
+              ChunkList chunks = f.chunks();
+              List<long[]> ranges = new ArrayList<>();
+              for (int i : chunks.firstTouch()) {
+                ranges.add(new long[] {chunks.offset(i), chunks.length(i, f.size())});
+              }
+              try {
+                server.readAhead(name, ranges);
+              } catch (IOException | RuntimeException e) {
+                log.warn("cannot read ahead {}: {}", manifest.revision(), e.getMessage());
+              }
+            });
   }
 
   /** Waits for the device state and the working set; the VMM is stopped if they fail. */

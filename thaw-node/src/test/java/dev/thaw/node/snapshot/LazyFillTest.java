@@ -72,6 +72,31 @@ class LazyFillTest {
         assertThat(b.array()).isEqualTo(Arrays.copyOfRange(memory, (int) at, (int) at + 100_000));
       }
       fill.priority().get(10, TimeUnit.SECONDS);
+      fill.fetchRest();
+      ChunkAssembler.Transfer t = fill.done().get(10, TimeUnit.SECONDS);
+      assertThat(t.fetchedChunks()).isEqualTo(m.chunks().size());
+      SnapshotManifestCodec.verifyFiles(m, dir);
+      fill.release();
+    }
+  }
+
+  @Test
+  @Timeout(value = 30, unit = TimeUnit.SECONDS)
+  void untilTheRestIsLetGoOnlyTheWorkingSetAndReadChunksAreFetched() throws Exception {
+    byte[] memory = new byte[48 * CHUNK];
+    SnapshotManifest m = upload(memory);
+    Path dir = tmp.resolve("gated");
+    try (LazyFill fill = fill(m, dir, store.packIndex("fn"))) {
+      fill.priority().get(10, TimeUnit.SECONDS);
+      ByteBuffer b = ByteBuffer.allocate(4096);
+      assertThat(fill.memory().read(20L * CHUNK + 8192, b)).isEqualTo(4096);
+      assertThat(b.array())
+          .isEqualTo(Arrays.copyOfRange(memory, 20 * CHUNK + 8192, 20 * CHUNK + 8192 + 4096));
+      // The device state and chunks 5 and 40, then chunk 20 for the read: nothing else yet.
+      assertThat(fill.transfer().fetchedChunks()).isEqualTo(fill.priorityChunks() + 1);
+      assertThat(fill.done()).isNotDone();
+
+      fill.fetchRest();
       ChunkAssembler.Transfer t = fill.done().get(10, TimeUnit.SECONDS);
       assertThat(t.fetchedChunks()).isEqualTo(m.chunks().size());
       SnapshotManifestCodec.verifyFiles(m, dir);
