@@ -63,15 +63,8 @@ final class LocalCluster implements AutoCloseable {
     int port = freePort();
     Path dir = Files.createDirectories(c.root().resolve(name));
     List<String> cmd =
-        new ArrayList<>(
+        childCommand(
             List.of(
-                "setpriv",
-                "--pdeathsig",
-                "TERM",
-                ProcessHandle.current().info().command().orElse("java"),
-                "-cp",
-                System.getProperty("java.class.path"),
-                Thaw.class.getName(),
                 "agent",
                 "--name",
                 name,
@@ -104,6 +97,25 @@ final class LocalCluster implements AutoCloseable {
     pb.environment().put("THAW_LOG_LEVEL", "INFO");
     processes.put(name, pb.start());
     agents.put(name, URI.create("http://127.0.0.1:" + port));
+  }
+
+  /**
+   * The command line of {@code thaw ARGS} in a child JVM of this one (same Java, same class path),
+   * which gets SIGTERM when this process dies, so no child outlives it.
+   */
+  static List<String> childCommand(List<String> args) {
+    List<String> cmd =
+        new ArrayList<>(
+            List.of(
+                "setpriv",
+                "--pdeathsig",
+                "TERM",
+                ProcessHandle.current().info().command().orElse("java"),
+                "-cp",
+                System.getProperty("java.class.path"),
+                Thaw.class.getName()));
+    cmd.addAll(args);
+    return cmd;
   }
 
   private void awaitHealthy(String name, URI uri, Duration timeout)

@@ -19,26 +19,38 @@ import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
 class LauncherIT {
   @TempDir Path dir;
 
+  /**
+   * One agent in local mode; its keep-alive is longer than the test, so only a launcher's stop can
+   * empty the node in time.
+   */
+  private LocalCluster oneNode() throws Exception {
+    return LocalCluster.start(
+        new LocalCluster.Config(
+            1,
+            dir,
+            SnapshotMode.LOCAL,
+            true,
+            URI.create("http://127.0.0.1:9"),
+            AwsBasicCredentials.create("unused", "unused"),
+            Duration.ofSeconds(120),
+            2));
+  }
+
+  /** A launcher of {@code revision} on the node's socket, on any free port of 127.0.0.1. */
+  private LauncherCommand launcher(String revision) {
+    LauncherCommand launcher = new LauncherCommand();
+    launcher.socket = dir.resolve("node-1/agent.sock");
+    launcher.revision = revision;
+    launcher.host = "127.0.0.1";
+    launcher.port = 0;
+    return launcher;
+  }
+
   @Test
   void proxiesInvocationsToAMicroVmStartedThroughTheAgentSocket() throws Exception {
     GuestImage.ensure(System.out::println);
-    try (LocalCluster cluster =
-        LocalCluster.start(
-            new LocalCluster.Config(
-                1,
-                dir,
-                SnapshotMode.LOCAL,
-                true,
-                URI.create("http://127.0.0.1:9"),
-                AwsBasicCredentials.create("unused", "unused"),
-                // Longer than the test: only the launcher's stop can empty the node in time.
-                Duration.ofSeconds(120),
-                2))) {
-      LauncherCommand launcher = new LauncherCommand();
-      launcher.socket = dir.resolve("node-1/agent.sock");
-      launcher.revision = "stateful";
-      launcher.host = "127.0.0.1";
-      launcher.port = 0;
+    try (LocalCluster cluster = oneNode()) {
+      LauncherCommand launcher = launcher("stateful");
       int port = launcher.start();
       try {
         HttpClient http = HttpClient.newHttpClient();
@@ -74,34 +86,16 @@ class LauncherIT {
   void deploysItsImageThroughTheAgentThenServesIt() throws Exception {
     GuestImage.ensure(System.out::println);
     Path python = dev.thaw.image.ExampleImages.ensure(System.out::println).python();
-    try (LocalCluster cluster =
-        LocalCluster.start(
-            new LocalCluster.Config(
-                1,
-                dir,
-                SnapshotMode.LOCAL,
-                true,
-                URI.create("http://127.0.0.1:9"),
-                AwsBasicCredentials.create("unused", "unused"),
-                Duration.ofSeconds(120),
-                2))) {
-      LauncherCommand refused = new LauncherCommand();
-      refused.socket = dir.resolve("node-1/agent.sock");
-      refused.revision = "nothing";
+    try (LocalCluster cluster = oneNode()) {
+      LauncherCommand refused = launcher("nothing");
       refused.image = dir.resolve("no-such-layout").toString();
-      refused.host = "127.0.0.1";
-      refused.port = 0;
       assertThatThrownBy(refused::start)
           .hasMessageContaining("could not deploy nothing")
           .hasMessageContaining("no-such-layout");
 
-      LauncherCommand launcher = new LauncherCommand();
-      launcher.socket = dir.resolve("node-1/agent.sock");
-      launcher.revision = "python-fn";
+      LauncherCommand launcher = launcher("python-fn");
       launcher.image = python.toString();
       launcher.env = java.util.List.of("GREETING=hi");
-      launcher.host = "127.0.0.1";
-      launcher.port = 0;
       int port = launcher.start();
       try {
         HttpClient http = HttpClient.newHttpClient();

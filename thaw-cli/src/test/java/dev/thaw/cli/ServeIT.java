@@ -120,22 +120,17 @@ class ServeIT {
     Path log = Files.createTempFile(dir, "serve", ".log");
     Process p =
         new ProcessBuilder(
-                "setpriv",
-                "--pdeathsig",
-                "TERM",
-                ProcessHandle.current().info().command().orElse("java"),
-                "-cp",
-                System.getProperty("java.class.path"),
-                Thaw.class.getName(),
-                "serve",
-                "--port",
-                "0",
-                "--nodes",
-                Integer.toString(nodes),
-                "--keep-alive",
-                "3s",
-                "--data-dir",
-                data.toString())
+                LocalCluster.childCommand(
+                    List.of(
+                        "serve",
+                        "--port",
+                        "0",
+                        "--nodes",
+                        Integer.toString(nodes),
+                        "--keep-alive",
+                        "3s",
+                        "--data-dir",
+                        data.toString())))
             .redirectErrorStream(true)
             .redirectOutput(log.toFile())
             .start();

@@ -98,7 +98,18 @@ public final class RootImageBuilder {
           Duration.ofNanos(nanoTime.getAsLong() - start),
           Duration.ZERO);
     }
-    ResolvedImage image = source.resolve();
+    return build(source, source.resolve(), start);
+  }
+
+  /**
+   * Builds (or finds) the root image of {@code image}, which the caller already resolved from
+   * {@code source} (so its manifest is not fetched again); throws as {@link #build(ImageSource)}.
+   */
+  public Result build(ImageSource source, ResolvedImage image) throws IOException {
+    return build(source, image, nanoTime.getAsLong());
+  }
+
+  private Result build(ImageSource source, ResolvedImage image, long start) throws IOException {
     if (requireCommand && image.config().command().isEmpty()) {
       throw new MissingCommandException(source.describe());
     }

@@ -8,6 +8,7 @@ import dev.thaw.image.ImageConfig;
 import dev.thaw.image.ImageException;
 import dev.thaw.image.ImageSource;
 import dev.thaw.image.ImageSources;
+import dev.thaw.image.ResolvedImage;
 import dev.thaw.image.RootImage;
 import dev.thaw.image.RootImageBuilder;
 import dev.thaw.image.RootImageCache;
@@ -166,7 +167,8 @@ public final class ImageFunctions {
    * the deploy.
    */
   private Obtained obtain(ImageSource source) throws IOException {
-    String digest = source.resolve().digest();
+    ResolvedImage resolved = source.resolve();
+    String digest = resolved.digest();
     FilesystemFormat format = builder.format();
     Optional<RootImage> cached = builder.cache().get(digest, format);
     if (cached.isPresent()) {
@@ -181,7 +183,7 @@ public final class ImageFunctions {
     } catch (IOException e) {
       log.warn("root image of {} not taken from remote storage: {}", digest, e.getMessage());
     }
-    RootImageBuilder.Result built = builder.build(source);
+    RootImageBuilder.Result built = builder.build(source, resolved);
     if (built.built()) {
       try {
         remote.upload(built.image());
