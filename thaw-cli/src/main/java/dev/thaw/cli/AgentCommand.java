@@ -8,6 +8,7 @@ import dev.thaw.core.function.FunctionSpec;
 import dev.thaw.core.function.Revision;
 import dev.thaw.core.lifecycle.KeepAlivePolicy;
 import dev.thaw.core.snapshot.SnapshotMode;
+import dev.thaw.fuse.FuseFileServer;
 import dev.thaw.kubernetes.KubernetesCacheAdvertiser;
 import dev.thaw.node.agent.AgentServer;
 import dev.thaw.node.agent.ImageFunctions;
@@ -19,6 +20,7 @@ import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.time.Duration;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -119,6 +121,18 @@ final class AgentCommand implements Callable<Integer> {
               + " object named after --name; in-cluster credentials) (default: ${DEFAULT-VALUE}).")
   String advertise;
 
+  @Option(
+      names = "--lazy-restore",
+      negatable = true,
+      defaultValue = "true",
+      fallbackValue = "true",
+      description =
+          "Remote mode: restore lazily (the guest resumes once its device state and recorded"
+              + " working set are here; the rest follows), serving memory files through FUSE"
+              + " under <data-dir>/served. Without FUSE, restores fetch whole snapshots"
+              + " (default: ${DEFAULT-VALUE}).")
+  boolean lazyRestore;
+
   @Mixin NodeOptions node;
   @Mixin ImageOptions images;
   @Mixin S3Options s3;
@@ -161,6 +175,10 @@ final class AgentCommand implements Callable<Integer> {
     } catch (IllegalArgumentException e) {
       throw new ParameterException(spec.commandLine(), e.getMessage());
     }
+    Optional<FuseFileServer> served =
+        snapshotMode == SnapshotMode.REMOTE && lazyRestore
+            ? LazyRestore.mount(node.dataDir().resolve("served").resolve(name), System.out)
+            : Optional.empty();
     SnapshotNode snapshots =
         SnapshotNode.builder(vmm, image.digests(), node.dataDir())
             .cacheCapacity(node.cacheCapacityBytes())
@@ -168,12 +186,15 @@ final class AgentCommand implements Callable<Integer> {
             .advertiser(advertiser())
             .meters(meters)
             .manager(
-                b ->
-                    b.mode(snapshotMode)
-                        .localFunction(imageFunctions::localize)
-                        .remote(remote == null ? null : remote.store())
-                        .cacheRemote(!noRemoteCache)
-                        .chunkSize(Math.toIntExact(ByteSize.parse(chunkSize))))
+                b -> {
+                  b.mode(snapshotMode)
+                      .localFunction(imageFunctions::localize)
+                      .remote(remote == null ? null : remote.store())
+                      .cacheRemote(!noRemoteCache)
+                      .chunkSize(Math.toIntExact(ByteSize.parse(chunkSize)));
+                  served.ifPresent(b::files);
+                  return b;
+                })
             .build();
     NodeAgent agent =
         NodeAgent.builder()
@@ -212,6 +233,7 @@ final class AgentCommand implements Callable<Integer> {
             if (remote != null) {
               remote.close();
             }
+            served.ifPresent(FuseFileServer::close);
           } catch (Exception e) {
             System.err.println("shutdown: " + e.getMessage());
           }

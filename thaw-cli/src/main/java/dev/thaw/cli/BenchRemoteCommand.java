@@ -6,6 +6,7 @@ import dev.thaw.bench.ProcessCpu;
 import dev.thaw.core.config.ByteSize;
 import dev.thaw.core.function.BuiltinFunctions;
 import dev.thaw.core.function.FunctionClient;
+import dev.thaw.core.function.FunctionRequest;
 import dev.thaw.core.function.FunctionSpec;
 import dev.thaw.core.function.Revision;
 import dev.thaw.core.io.FileTrees;
@@ -24,7 +25,6 @@ import dev.thaw.node.snapshot.SnapshotManager;
 import dev.thaw.node.snapshot.SnapshotNode;
 import dev.thaw.qemu.GuestImage;
 import dev.thaw.qemu.QemuVmm;
-import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -129,6 +129,8 @@ final class BenchRemoteCommand implements Callable<Integer> {
    *     process, the kernel), or -1 where it cannot be read
    * @param cpuMsByPart median CPU time per part of this process and its children ({@link
    *     ProcessCpu#PARTS}); zeros where {@code /proc} cannot be read
+   * @param readWaits median reads of the served memory file that waited for a chunk from the
+   *     network after the guest resumed, per restore (lazy restores; 0 for the others)
    */
   record Result(
       String method,
@@ -137,7 +139,8 @@ final class BenchRemoteCommand implements Callable<Integer> {
       long bytesPerRestore,
       long allBytesPerRestore,
       long cpuMsPerRestore,
-      Map<String, Long> cpuMsByPart) {}
+      Map<String, Long> cpuMsByPart,
+      long readWaits) {}
 
   /** What the counted rounds measured of one method. */
   private static final class Samples {
@@ -145,6 +148,7 @@ final class BenchRemoteCommand implements Callable<Integer> {
     final List<Double> bytes = new ArrayList<>();
     final List<Double> allBytes = new ArrayList<>();
     final List<Double> cpuMs = new ArrayList<>();
+    final List<Double> waits = new ArrayList<>();
     final Map<String, List<Double>> byPart = new LinkedHashMap<>();
 
     Result result(String method, double localP50) {
@@ -158,7 +162,8 @@ final class BenchRemoteCommand implements Callable<Integer> {
           (long) LatencySummary.of(bytes).p50(),
           (long) LatencySummary.of(allBytes).p50(),
           cpuMs.isEmpty() ? -1 : (long) LatencySummary.of(cpuMs).p50(),
-          partMs);
+          partMs,
+          waits.isEmpty() ? 0 : Math.round(LatencySummary.of(waits).p50()));
     }
   }
 
@@ -225,7 +230,7 @@ final class BenchRemoteCommand implements Callable<Integer> {
     LatencyReport report =
         new LatencyReport("thaw bench remote: cold start of " + function.id())
             .provenance(Reports.provenance(spec, null));
-    Optional<FuseFileServer> served = mountFileServer(root.resolve("served"));
+    Optional<FuseFileServer> served = LazyRestore.mount(root.resolve("served"), out);
     FileServer files = served.orElse(null);
     try (AutoCloseable unmount = () -> served.ifPresent(FuseFileServer::close);
         Node maker = new Node(root, "local", vmm, image, chunked, chunk, fetchParallelism, files);
@@ -264,7 +269,11 @@ final class BenchRemoteCommand implements Callable<Integer> {
           if (n != maker) {
             n.cache().remove(a);
           }
+          // Garbage of the methods before (the whole-file fetch alone allocates the guest's
+          // memory) is collected now, not in the middle of this restore.
+          System.gc();
           long received = n.store().receivedBytes();
+          long waits0 = n.manager().lazyReadWaits();
           OptionalLong cpu0 = cpu.busyMillis();
           ProcessCpu.Sample parts0 = parts.sample();
           long t0 = System.nanoTime();
@@ -274,6 +283,7 @@ final class BenchRemoteCommand implements Callable<Integer> {
             client.get(vm.endpoint(), "/");
             double elapsed = (System.nanoTime() - t0) / 1e6;
             answered = n.store().receivedBytes();
+            start.firstAnswered();
             OptionalLong cpu1 = cpu.busyMillis();
             Map<String, Double> spentByPart = parts.sample().millisSince(parts0);
             if (start.source() == ColdStart.Source.NONE) {
@@ -302,6 +312,7 @@ final class BenchRemoteCommand implements Callable<Integer> {
           n.manager().awaitBackgroundFetches();
           if (i >= 1) {
             samples.get(e.getKey()).allBytes.add((double) (n.store().receivedBytes() - received));
+            samples.get(e.getKey()).waits.add((double) (n.manager().lazyReadWaits() - waits0));
           }
         }
         out.println(line + " ms");
@@ -347,7 +358,8 @@ final class BenchRemoteCommand implements Callable<Integer> {
     long t0 = System.nanoTime();
     SnapshotManager.Snapshotted made =
         node.manager()
-            .snapshotAfterFirstInvocation(first.vm(), function, Revision.of(revision))
+            .snapshotAfterFirstInvocation(
+                first.vm(), function, Revision.of(revision), Optional.of(FunctionRequest.get("/")))
             .get();
     made.verifiedClone().ifPresent(MicroVm::close);
     SnapshotManifest m = made.manifest().orElseThrow();
@@ -389,36 +401,39 @@ final class BenchRemoteCommand implements Callable<Integer> {
   private void print(List<Result> results, FunctionSpec function, Dedup d, FunctionSpec other) {
     out.println();
     out.printf(
-        "%-32s %4s %8s %8s %8s %8s %12s %9s %10s %7s%n",
+        "%-32s %4s %8s %8s %8s %8s %12s %9s %10s %6s %7s%n",
         "method",
         "n",
         "p50 ms",
-        "p90 ms",
+        "p99 ms",
         "mean ms",
         "÷ local",
         "bytes/restore",
         "÷ memory",
         "all bytes",
+        "waits",
         "cpu ms");
     for (Result r : results) {
       LatencySummary s = r.latencyMs();
       out.printf(
           Locale.ROOT,
-          "%-32s %4d %8.0f %8.0f %8.0f %8.2f %12s %9.3f %10s %7s%n",
+          "%-32s %4d %8.0f %8.0f %8.0f %8.2f %12s %9.3f %10s %6d %7s%n",
           r.method(),
           s.count(),
           s.p50(),
-          s.p90(),
+          s.p99(),
           s.mean(),
           r.ratioToLocal(),
           ByteSize.format(r.bytesPerRestore()),
           (double) r.bytesPerRestore() / function.memoryBytes(),
           ByteSize.format(r.allBytesPerRestore()),
+          r.readWaits(),
           r.cpuMsPerRestore() < 0 ? "-" : Long.toString(r.cpuMsPerRestore()));
     }
     out.println(
         "bytes/restore: received before the first answer; all bytes: including what a lazy"
-            + " restore fetches after it");
+            + " restore fetches after it;\nwaits: reads of the served memory file that waited for"
+            + " the network after the guest resumed (median per restore)");
     out.println(
         "cpu ms: median CPU time the whole machine spent during one restore, over all cores"
             + " (this JVM with the embedded S3 server, QEMU, the kernel); resolution 10 ms");
@@ -441,16 +456,6 @@ final class BenchRemoteCommand implements Callable<Integer> {
         other.id(),
         100 * d.ratio(),
         d.storedOnceRatio());
-  }
-
-  /** The file server lazy restores need, or empty (with the reason printed) where FUSE is not. */
-  private Optional<FuseFileServer> mountFileServer(Path dir) {
-    try {
-      return Optional.of(FuseFileServer.mount(dir, 0));
-    } catch (IOException e) {
-      out.println("  no lazy restores in this run: " + e.getMessage());
-      return Optional.empty();
-    }
   }
 
   /** A node restoring from {@code store}, and the store, whose received bytes it reads. */

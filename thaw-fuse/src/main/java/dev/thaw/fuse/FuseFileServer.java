@@ -30,6 +30,12 @@ import ru.serce.jnrfuse.struct.FuseFileInfo;
  * byte crosses into this process once per mount, and reads are at most {@link #MAX_READ} bytes,
  * which bounds how much one page fault of a mapping asks for.
  *
+ * <p>Requests are served by one thread, the Java thread that runs libfuse's loop ({@code -s}).
+ * libfuse's multi-threaded loop calls into the JVM from native threads of its own, and each such
+ * call costs far more than the read it serves: reading 244 scattered runs of a served file into the
+ * page cache took 30–420 ms of CPU with it and 10–70 ms with one thread (the bench in the README).
+ * The price: a read that waits for its chunk holds up the reads behind it.
+ *
  * <p>libfuse 2 mounts with mount(2) when running as root (no {@code fusermount} needed); a mount
  * left behind by a killed process is detached when the next server mounts on its directory.
  */
@@ -84,6 +90,7 @@ public final class FuseFileServer implements FileServer {
           false,
           false,
           new String[] {
+            "-s",
             "-o",
             "kernel_cache,fsname=thaw,subtype=thaw,max_read="
                 + MAX_READ

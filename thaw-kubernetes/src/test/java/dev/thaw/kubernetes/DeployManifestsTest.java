@@ -79,6 +79,25 @@ class DeployManifestsTest {
     DaemonSet agent = (DaemonSet) load("agent-daemonset.yaml").get(0);
     var container = agent.getSpec().getTemplate().getSpec().getContainers().get(0);
     assertThat(container.getArgs()).contains("--advertise=kubernetes", "--name=$(NODE_NAME)");
+    // Lazy restores serve memory files through FUSE: the device, and the right to mount.
+    assertThat(container.getArgs()).contains("--mode=remote", "--lazy-restore");
+    assertThat(container.getSecurityContext().getPrivileged()).isTrue();
+    String fuseVolume =
+        container.getVolumeMounts().stream()
+            .filter(m -> m.getMountPath().equals("/dev/fuse"))
+            .findFirst()
+            .orElseThrow(() -> new AssertionError("/dev/fuse is not mounted"))
+            .getName();
+    assertThat(agent.getSpec().getTemplate().getSpec().getVolumes())
+        .anySatisfy(
+            v -> {
+              assertThat(v.getName()).isEqualTo(fuseVolume);
+              assertThat(v.getHostPath().getPath()).isEqualTo("/dev/fuse");
+              assertThat(v.getHostPath().getType()).isEqualTo("CharDevice");
+            });
+    // The agent's mount stays in its own mount namespace (no propagation to the host).
+    assertThat(container.getVolumeMounts())
+        .allSatisfy(m -> assertThat(m.getMountPropagation()).isNotEqualTo("Bidirectional"));
     assertThat(container.getEnv())
         .anySatisfy(
             e ->

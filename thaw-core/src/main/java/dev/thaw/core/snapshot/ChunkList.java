@@ -19,11 +19,14 @@ import java.util.regex.Pattern;
  * @param firstTouch indexes of the chunks the snapshot's first clone read, in the order it first
  *     read them (its working set; a lazy restore fetches these before the guest resumes); empty
  *     when not recorded, and then left out of the JSON
+ * @param pages the pages the first clone read, stored together (memory files of snapshots made with
+ *     a file server); null when not recorded, and then left out of the JSON
  */
 public record ChunkList(
     int size,
     List<String> sha256,
-    @JsonInclude(JsonInclude.Include.NON_EMPTY) List<Integer> firstTouch) {
+    @JsonInclude(JsonInclude.Include.NON_EMPTY) List<Integer> firstTouch,
+    @JsonInclude(JsonInclude.Include.NON_NULL) WorkingPages pages) {
   public static final int MIN_SIZE = 4 << 10;
   public static final int MAX_SIZE = 64 << 20;
   private static final Pattern SHA256 = Pattern.compile("[0-9a-f]{64}");
@@ -53,12 +56,12 @@ public record ChunkList(
 
   /** A chunk list without a recorded working set. */
   public ChunkList(int size, List<String> sha256) {
-    this(size, sha256, List.of());
+    this(size, sha256, List.of(), null);
   }
 
-  /** This list with {@code firstTouch} as its working set. */
-  public ChunkList withFirstTouch(List<Integer> firstTouch) {
-    return new ChunkList(size, sha256, firstTouch);
+  /** This list with {@code firstTouch} and {@code pages} as its working set. */
+  public ChunkList withWorkingSet(List<Integer> firstTouch, WorkingPages pages) {
+    return new ChunkList(size, sha256, firstTouch, pages);
   }
 
   /** Number of chunks a file of {@code fileSize} bytes has at {@code chunkSize}. */

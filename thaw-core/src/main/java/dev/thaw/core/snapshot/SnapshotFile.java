@@ -61,6 +61,10 @@ public record SnapshotFile(String name, Role role, long size, String sha256, Chu
               + ChunkList.count(size, chunks.size()),
           null);
     }
+    if (chunks != null && chunks.pages() != null && !chunks.pages().fitsIn(size)) {
+      throw new MalformedManifestException(
+          "working pages of " + name + " lie beyond its " + size + " bytes", null);
+    }
   }
 
   /** A format-1 file: described by the SHA-256 of its whole content. */

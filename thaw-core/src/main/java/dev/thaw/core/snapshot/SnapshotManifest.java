@@ -105,8 +105,11 @@ public record SnapshotManifest(
     return formatVersion == FORMAT_VERSION;
   }
 
-  /** This manifest with {@code firstTouch} as the working set of its (chunked) memory file. */
-  public SnapshotManifest withFirstTouch(List<Integer> firstTouch) {
+  /**
+   * This manifest with the working set of its (chunked) memory file: the chunks its first clone
+   * read, in first-read order, and the pages it read ({@code pages} may be null).
+   */
+  public SnapshotManifest withWorkingSet(List<Integer> firstTouch, WorkingPages pages) {
     return new SnapshotManifest(
         formatVersion,
         revision,
@@ -119,7 +122,10 @@ public record SnapshotManifest(
                 f ->
                     f.role() == SnapshotFile.Role.MEMORY && f.chunks() != null
                         ? SnapshotFile.chunked(
-                            f.name(), f.role(), f.size(), f.chunks().withFirstTouch(firstTouch))
+                            f.name(),
+                            f.role(),
+                            f.size(),
+                            f.chunks().withWorkingSet(firstTouch, pages))
                         : f)
             .toList());
   }

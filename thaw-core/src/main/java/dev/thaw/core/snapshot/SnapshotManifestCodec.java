@@ -70,8 +70,13 @@ public final class SnapshotManifestCodec {
               o.putNull(optional);
             }
           }
-          if (o.get("chunks") instanceof ObjectNode c && !c.has("firstTouch")) {
-            c.putArray("firstTouch");
+          if (o.get("chunks") instanceof ObjectNode c) {
+            if (!c.has("firstTouch")) {
+              c.putArray("firstTouch");
+            }
+            if (!c.has("pages")) {
+              c.putNull("pages");
+            }
           }
         }
       }

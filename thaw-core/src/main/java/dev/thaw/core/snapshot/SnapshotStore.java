@@ -46,6 +46,17 @@ public interface SnapshotStore {
    */
   record FetchedChunk(byte[] data, long storedBytes, boolean verified) {}
 
+  /**
+   * Fetches and decodes the working pages of {@code revision}'s memory file (see {@link
+   * WorkingPages}): their content, run after run, unchecked (the caller checks it against {@link
+   * WorkingPages#sha256()}). Empty when the store has none for it.
+   *
+   * @param length the decoded length ({@link WorkingPages#bytes()})
+   */
+  default Optional<FetchedChunk> workingPages(String revision, long length) throws IOException {
+    return Optional.empty();
+  }
+
   /** The index of the revision's pack, or empty when it has none (format 1, or written before). */
   Optional<PackIndex> packIndex(String revision) throws IOException;
 

@@ -85,6 +85,11 @@ public final class VariantSnapshotStore implements SnapshotStore {
   }
 
   @Override
+  public Optional<FetchedChunk> workingPages(String revision, long length) throws IOException {
+    return store.workingPages(name(revision), length);
+  }
+
+  @Override
   public List<FetchedChunk> packChunks(
       String revision, List<PackIndex.Entry> run, List<Integer> lengths) throws IOException {
     return store.packChunks(name(revision), run, lengths);

@@ -180,10 +180,11 @@ public final class NodeAgent implements AutoCloseable {
     keepAlives.started(revision);
     Instance instance;
     Optional<ColdStartReport> cold = Optional.empty();
+    ColdStart start = null;
     try {
       instance = pool.takeIdle(revision);
       if (instance == null) {
-        ColdStart start = coldStart(function, revision);
+        start = coldStart(function, revision);
         instance = pool.register(revision, start.vm(), start instanceof ColdStart.Booted);
         cold = Optional.of(ColdStartReport.of(start));
       }
@@ -206,9 +207,12 @@ public final class NodeAgent implements AutoCloseable {
       throw new Refused(
           Refused.Kind.FAILED, "instance " + instance.id + " failed: " + e.getMessage(), e);
     } finally {
+      if (start != null) {
+        start.firstAnswered();
+      }
       keepAlives.ended(revision);
       if (answered) {
-        release(instance, function);
+        release(instance, function, Optional.of(request));
       } else {
         pool.stop(instance);
       }
@@ -239,7 +243,12 @@ public final class NodeAgent implements AutoCloseable {
     }
   }
 
-  private void release(Instance instance, FunctionSpec function) {
+  /**
+   * Returns an instance after an invocation: to the pool, or, for a freshly booted one, into a
+   * snapshot ({@code request} is the invocation it answered, empty for none).
+   */
+  private void release(
+      Instance instance, FunctionSpec function, Optional<FunctionRequest> request) {
     if (!function.equals(functions.get(instance.revision))) {
       // Deleted, or redeployed as something else, meanwhile: an instance of what is no longer
       // deployed stops.
@@ -250,7 +259,7 @@ public final class NodeAgent implements AutoCloseable {
       // The snapshot consumes the instance; a clone of it takes its place (and its slot).
       pool.handAway(instance);
       manager
-          .snapshotAfterFirstInvocation(instance.vm, function, instance.revision)
+          .snapshotAfterFirstInvocation(instance.vm, function, instance.revision, request)
           .whenComplete(
               (snapshotted, error) -> {
                 if (error != null) {
@@ -274,7 +283,7 @@ public final class NodeAgent implements AutoCloseable {
       clone.close();
       return;
     }
-    release(pool.register(revision, clone, false), function);
+    release(pool.register(revision, clone, false), function, Optional.empty());
   }
 
   private void replaceWithClone(Revision revision, FunctionSpec function) {
@@ -284,7 +293,7 @@ public final class NodeAgent implements AutoCloseable {
     }
     try {
       ColdStart clone = manager.start(function, revision);
-      release(pool.register(revision, clone.vm(), false), function);
+      release(pool.register(revision, clone.vm(), false), function, Optional.empty());
     } catch (RuntimeException e) {
       pool.releaseSlot();
       log.warn("could not restore a clone of {}: {}", revision, e.getMessage());

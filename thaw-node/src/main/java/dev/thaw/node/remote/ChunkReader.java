@@ -58,6 +58,29 @@ final class ChunkReader {
     return new FetchedChunk(data, stored.length, false);
   }
 
+  /** See {@link dev.thaw.core.snapshot.SnapshotStore#workingPages}. */
+  Optional<FetchedChunk> workingPages(String revision, long length) throws IOException {
+    Optional<byte[]> stored = objects.get(RemoteKeys.pages(revision));
+    if (stored.isEmpty()) {
+      return Optional.empty();
+    }
+    byte[] frame = stored.get();
+    received.add(frame.length);
+    byte[] data = new byte[Math.toIntExact(length)];
+    long n;
+    try {
+      n = codec.decode(data, frame, 0, frame.length);
+    } catch (ZstdException | IllegalArgumentException e) {
+      throw new SnapshotMismatchException(
+          "the working pages of " + revision + " do not decode: " + e.getMessage(), e);
+    }
+    if (n != length) {
+      throw new SnapshotMismatchException(
+          "the working pages of " + revision + " decode to " + n + " bytes, not " + length, null);
+    }
+    return Optional.of(new FetchedChunk(data, frame.length, false));
+  }
+
   /** The pack index of {@code revision}; empty when absent or unreadable (it is optional). */
   Optional<PackIndex> packIndex(String revision) throws IOException {
     Optional<byte[]> json = objects.get(RemoteKeys.packIndex(revision));

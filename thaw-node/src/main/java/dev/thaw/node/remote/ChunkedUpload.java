@@ -7,6 +7,8 @@ import dev.thaw.core.snapshot.PackIndex;
 import dev.thaw.core.snapshot.SnapshotFile;
 import dev.thaw.core.snapshot.SnapshotManifest;
 import dev.thaw.core.snapshot.SnapshotManifestCodec;
+import dev.thaw.core.snapshot.SnapshotMismatchException;
+import dev.thaw.core.snapshot.WorkingPages;
 import dev.thaw.core.store.ObjectStore;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -18,6 +20,7 @@ import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ExecutionException;
@@ -84,6 +87,10 @@ final class ChunkedUpload {
       List<PackIndex.Entry> entries = writePack(pack, digests, stored, revision);
       phases.accept("chunks-stored");
       objects.put(RemoteKeys.pack(revision), pack);
+      Optional<byte[]> pages = workingPages(manifest, dir);
+      if (pages.isPresent()) {
+        objects.put(RemoteKeys.pages(revision), pages.get());
+      }
       objects.put(
           RemoteKeys.packIndex(revision),
           ChunkReader.PACK_JSON.writeValueAsBytes(new PackIndex(entries)));
@@ -116,6 +123,36 @@ final class ChunkedUpload {
       stored.forEach(f -> f.cancel(true));
     }
     return entries;
+  }
+
+  /**
+   * The working pages of the memory file (one zstd frame of their content, run after run), checked
+   * against the manifest; empty when it lists none.
+   */
+  private Optional<byte[]> workingPages(SnapshotManifest manifest, Path dir) throws IOException {
+    Optional<SnapshotFile> memory = manifest.file(SnapshotFile.Role.MEMORY);
+    if (memory.isEmpty()
+        || memory.get().chunks() == null
+        || memory.get().chunks().pages() == null) {
+      return Optional.empty();
+    }
+    WorkingPages pages = memory.get().chunks().pages();
+    byte[] content = new byte[Math.toIntExact(pages.bytes())];
+    int at = 0;
+    try (FileChannel in =
+        FileChannel.open(dir.resolve(memory.get().name()), StandardOpenOption.READ)) {
+      for (long[] r : pages.ranges()) {
+        byte[] run = new byte[Math.toIntExact(r[1])];
+        FileTrees.readFully(in, run, run.length, r[0]);
+        System.arraycopy(run, 0, content, at, run.length);
+        at += run.length;
+      }
+    }
+    if (!Digests.sha256(content, 0, content.length).equals(pages.sha256())) {
+      throw new SnapshotMismatchException(
+          "the working pages of " + manifest.revision() + " differ from their manifest", null);
+    }
+    return Optional.of(codec.encode(content));
   }
 
   /** Compresses one chunk, stores it unless the store has it, and returns the stored bytes. */

@@ -11,6 +11,8 @@ import dev.thaw.core.snapshot.SnapshotManifest;
  *       snapshot, stored once (an existence check precedes each PUT);
  *   <li>{@code <revision>/_pack} and {@code _pack.json}: the revision's pack, a read-optimised copy
  *       of its chunks in file order, and where each lies in it;
+ *   <li>{@code <revision>/_pages}: the pages the snapshot's first clone read ({@link
+ *       dev.thaw.core.snapshot.WorkingPages}), one zstd frame, for a lazy restore to fetch first;
  *   <li>{@code <revision>/<file>}: whole files of format-1 snapshots;
  *   <li>{@code _uploads/<revision>.<id>}: the manifest of an upload in progress, so that garbage
  *       collection spares the chunks it relies on;
@@ -29,6 +31,7 @@ final class RemoteKeys {
   static final String GC_LOCK = "_gc.lock";
   static final String PACK = "_pack";
   static final String PACK_INDEX = "_pack.json";
+  static final String PAGES = "_pages";
 
   private RemoteKeys() {}
 
@@ -52,6 +55,10 @@ final class RemoteKeys {
 
   static String pack(String revision) {
     return file(revision, PACK);
+  }
+
+  static String pages(String revision) {
+    return file(revision, PAGES);
   }
 
   static String packIndex(String revision) {

@@ -86,6 +86,11 @@ public final class RemoteSnapshotStore implements SnapshotStore, SnapshotCollect
   }
 
   @Override
+  public Optional<FetchedChunk> workingPages(String revision, long length) throws IOException {
+    return chunks.workingPages(revision, length);
+  }
+
+  @Override
   public Optional<PackIndex> packIndex(String revision) throws IOException {
     return chunks.packIndex(revision);
   }

@@ -27,6 +27,13 @@ public sealed interface ColdStart permits ColdStart.Local, ColdStart.Remote, Col
     return Duration.ZERO;
   }
 
+  /**
+   * Tells the start that the instance has answered its first invocation (or failed it): a lazy
+   * restore holds the rest of its snapshot back until then, so that the fetch does not take the
+   * cores from that answer. Does nothing for other starts; calling it again does nothing.
+   */
+  default void firstAnswered() {}
+
   /** Why a snapshot path was abandoned for a boot; empty unless this is such a boot. */
   default Optional<String> fallback() {
     return Optional.empty();
@@ -48,13 +55,27 @@ public sealed interface ColdStart permits ColdStart.Local, ColdStart.Remote, Col
   /**
    * Restored from a snapshot in remote storage.
    *
-   * @param fetch time until its files were complete; zero when another cold start fetched them
+   * @param fetch time until its files were complete (a lazy restore: until the guest could resume);
+   *     zero when another cold start fetched them
+   * @param onFirstAnswer what {@link #firstAnswered()} runs
    */
-  record Remote(MicroVm vm, Duration fetch, Duration startup) implements ColdStart {
+  record Remote(MicroVm vm, Duration fetch, Duration startup, Runnable onFirstAnswer)
+      implements ColdStart {
     public Remote {
       Objects.requireNonNull(vm, "vm");
       Objects.requireNonNull(fetch, "fetch");
       Objects.requireNonNull(startup, "startup");
+      Objects.requireNonNull(onFirstAnswer, "onFirstAnswer");
+    }
+
+    /** A restore with nothing held back. */
+    public Remote(MicroVm vm, Duration fetch, Duration startup) {
+      this(vm, fetch, startup, () -> {});
+    }
+
+    @Override
+    public void firstAnswered() {
+      onFirstAnswer.run();
     }
 
     @Override

@@ -9,6 +9,7 @@ import dev.thaw.core.snapshot.PackIndex;
 import dev.thaw.core.snapshot.SnapshotFile;
 import dev.thaw.core.snapshot.SnapshotManifest;
 import dev.thaw.core.snapshot.SnapshotStore;
+import dev.thaw.core.snapshot.WorkingPages;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
@@ -16,6 +17,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.BitSet;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.LinkedHashSet;
@@ -31,24 +33,31 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.atomic.LongAdder;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Fills the files of a chunked snapshot in the background while its memory file is already being
  * read ({@link #memory()}, served to the VMM through a {@link dev.thaw.core.lazy.FileServer}).
- * Chunks go in priority order: the device state and the memory chunks the snapshot's first clone
- * touched first ({@link #priority()} completes when they are written), then, once {@link
- * #fetchRest()} is called (the guest has answered), the rest; a read of a chunk not yet written
- * moves it to the front and waits for it. Each chunk is copied from a local cache entry that holds
- * it or fetched and checked against its SHA-256, as in {@link ChunkAssembler}; zero chunks are
- * holes of the sparse files and never wait.
+ * First come the device state and the working set: the pages the snapshot's first clone read, as
+ * one object ({@link WorkingPages}), or, for a snapshot without one (or whose object cannot be
+ * had), the whole chunks it read. {@link #priority()} completes when they are written. Then, once
+ * {@link #fetchRest()} is called (the guest has answered), the rest, the first clone's chunks
+ * first; a read of a chunk not yet written moves it to the front and waits for it (a page of the
+ * working set never waits once the working set is written). Each chunk is copied from a local cache
+ * entry that holds it or fetched and checked against its SHA-256, as in {@link ChunkAssembler};
+ * zero chunks are holes of the sparse files and never wait.
  *
  * <p>A chunk that cannot be had fails the whole fill: waiting and later reads get an {@link
  * IOException} (the reading VMM an I/O error), never a hang, and {@link #done()} fails so that the
  * files never become a cache entry.
  */
 final class LazyFill implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(LazyFill.class);
+
   /** How long a read waits for its chunk before it fails. */
   static final Duration READ_WAIT = Duration.ofSeconds(30);
 
@@ -90,12 +99,26 @@ final class LazyFill implements AutoCloseable {
   private final AtomicInteger waits = new AtomicInteger();
   private final ServedFile memory;
   private final long zeroBytes;
-  private final int priorityChunks;
+  private final Runnable onWait;
+
+  /**
+   * Chunks fetched before the guest resumes: the first {@code priorityChunks} of {@link #order}.
+   */
+  private int priorityChunks;
+
+  private final Optional<WorkingPages> pages;
+  private final BitSet pageSet = new BitSet();
+  private final CompletableFuture<Void> pagesReady = new CompletableFuture<>();
+  private volatile boolean pagesWritten;
+  private final AtomicLong pagesFetchedBytes = new AtomicLong();
+  private FileChannel memoryChannel;
+  private long memorySize;
 
   /**
    * Starts filling the files {@link ChunkAssembler#allocate} created in {@code dir}.
    *
    * @param parallelism chunks fetched at once
+   * @param onWait told each time a read has to wait for its chunk
    */
   LazyFill(
       SnapshotManifest manifest,
@@ -103,15 +126,19 @@ final class LazyFill implements AutoCloseable {
       LocalChunks local,
       SnapshotStore store,
       Optional<PackIndex> pack,
-      int parallelism)
+      int parallelism,
+      Runnable onWait)
       throws IOException {
     this.manifest = manifest;
+    this.onWait = onWait;
     pack.ifPresent(p -> p.entries().forEach(e -> packed.put(e.sha256(), e)));
     this.store = store;
     this.local = local;
     this.lengths = manifest.chunks();
     LinkedHashSet<String> first = new LinkedHashSet<>();
+    LinkedHashSet<String> touched = new LinkedHashSet<>();
     LinkedHashSet<String> all = new LinkedHashSet<>();
+    WorkingPages workingPages = null;
     ServedFile memoryView = null;
     long zero = 0;
     try {
@@ -138,10 +165,13 @@ final class LazyFill implements AutoCloseable {
         if (f.role() == SnapshotFile.Role.MEMORY) {
           for (int i : chunks.firstTouch()) {
             if (!chunks.isZero(i)) {
-              first.add(chunks.sha256().get(i));
+              touched.add(chunks.sha256().get(i));
             }
           }
+          workingPages = chunks.pages();
           memoryView = new View(f, out);
+          memoryChannel = out;
+          memorySize = f.size();
         }
       }
     } catch (IOException | RuntimeException e) {
@@ -149,23 +179,40 @@ final class LazyFill implements AutoCloseable {
       throw e;
     }
     this.zeroBytes = zero;
-    this.priorityChunks = first.size();
     this.memory = memoryView;
-    this.priority =
-        CompletableFuture.allOf(first.stream().map(ready::get).toArray(CompletableFuture[]::new));
-    // The whole priority set is waited for anyway: fetch it, then the rest, in pack order, so
-    // that neighbours come with one ranged read.
+    this.pages = Optional.ofNullable(workingPages);
+    touched.removeAll(first);
+    // Each set is waited for whole anyway: fetch it in pack order, so that neighbours come with
+    // one ranged read; the device state, then the first clone's chunks, then the rest.
     Comparator<String> inPack =
         Comparator.comparingLong(d -> packed.containsKey(d) ? packed.get(d).offset() : -1L);
     List<String> ordered = new ArrayList<>(first);
     ordered.sort(inPack);
+    List<String> firstClone = new ArrayList<>(touched);
+    firstClone.sort(inPack);
+    ordered.addAll(firstClone);
     List<String> rest = new ArrayList<>(all);
     rest.removeAll(first);
+    rest.removeAll(touched);
     rest.sort(inPack);
     ordered.addAll(rest);
     this.order = List.copyOf(ordered);
+    CompletableFuture<Void> chunksFirst =
+        CompletableFuture.allOf(first.stream().map(ready::get).toArray(CompletableFuture[]::new));
+    CompletableFuture<Void> touchedChunks =
+        CompletableFuture.allOf(touched.stream().map(ready::get).toArray(CompletableFuture[]::new));
+    if (pages.isPresent()) {
+      this.priorityChunks = first.size();
+      this.priority = CompletableFuture.allOf(chunksFirst, pagesReady);
+    } else {
+      this.priorityChunks = first.size() + touched.size();
+      this.priority = CompletableFuture.allOf(chunksFirst, touchedChunks);
+    }
     this.workers =
-        Executors.newFixedThreadPool(parallelism, DaemonThreads.numbered("thaw-lazy-fill"));
+        Executors.newFixedThreadPool(parallelism + 1, DaemonThreads.numbered("thaw-lazy-fill"));
+    if (pages.isPresent()) {
+      workers.execute(() -> fetchPages(pages.get(), first.size() + touched.size(), touchedChunks));
+    }
     for (int i = 0; i < parallelism; i++) {
       workers.execute(this::work);
     }
@@ -211,7 +258,107 @@ final class LazyFill implements AutoCloseable {
 
   /** Distinct chunks fetched before the guest resumes: device state and working set. */
   int priorityChunks() {
-    return priorityChunks;
+    synchronized (wake) {
+      return priorityChunks;
+    }
+  }
+
+  /**
+   * The byte ranges of the memory file the guest is expected to read first, all there once {@link
+   * #priority()} completed: the working pages when they arrived, else the first clone's chunks.
+   */
+  List<long[]> workingSetRanges() {
+    List<long[]> ranges = new ArrayList<>();
+    boolean paged = pagesWritten;
+    if (paged) {
+      ranges.addAll(pages.orElseThrow().ranges());
+    }
+    // Zero chunks the first clone read cost no fetch; read ahead, they spare the guest a round
+    // trip through the file server for each page it takes from its free memory.
+    manifest
+        .file(SnapshotFile.Role.MEMORY)
+        .ifPresent(
+            f -> {
+              ChunkList chunks = f.chunks();
+              for (int i : chunks.firstTouch()) {
+                if (!paged || chunks.isZero(i)) {
+                  ranges.add(new long[] {chunks.offset(i), chunks.length(i, f.size())});
+                }
+              }
+            });
+    ranges.sort(Comparator.comparingLong(r -> r[0]));
+    List<long[]> merged = new ArrayList<>();
+    for (long[] r : ranges) {
+      long[] last = merged.isEmpty() ? null : merged.get(merged.size() - 1);
+      if (last != null && r[0] <= last[0] + last[1]) {
+        last[1] = Math.max(last[1], r[0] + r[1] - last[0]);
+      } else {
+        merged.add(new long[] {r[0], r[1]});
+      }
+    }
+    return merged;
+  }
+
+  /** Bytes received for the working pages. */
+  long pagesFetchedBytes() {
+    return pagesFetchedBytes.get();
+  }
+
+  /**
+   * Fetches the working pages with one request, checks them, writes them into the memory file and
+   * lets reads of them through. When they cannot be had, the chunks they lie in take their place:
+   * the workers fetch the first clone's chunks ({@code withTouched} chunks of {@link #order})
+   * before the guest resumes, as for a snapshot without working pages.
+   */
+  private void fetchPages(
+      WorkingPages wanted, int withTouched, CompletableFuture<Void> touchedChunks) {
+    try {
+      Optional<SnapshotStore.FetchedChunk> got =
+          store.workingPages(manifest.revision(), wanted.bytes());
+      if (got.isEmpty()) {
+        throw new IOException("remote storage has none");
+      }
+      byte[] data = got.get().data();
+      pagesFetchedBytes.set(got.get().storedBytes());
+      fetchedBytes.add(got.get().storedBytes());
+      if (!Digests.sha256(data, 0, data.length).equals(wanted.sha256())) {
+        throw new IOException("they differ from the manifest's digest");
+      }
+      int at = 0;
+      for (long[] r : wanted.ranges()) {
+        if (r[0] + r[1] > memorySize) {
+          throw new IOException("they lie beyond the memory file");
+        }
+        ByteBuffer b = ByteBuffer.wrap(data, at, (int) r[1]);
+        while (b.hasRemaining()) {
+          memoryChannel.write(b, r[0] + (b.position() - at));
+        }
+        at += (int) r[1];
+      }
+      for (int i = 0; i < wanted.runs().size(); i += 2) {
+        long p = wanted.runs().get(i);
+        pageSet.set((int) p, (int) (p + wanted.runs().get(i + 1)));
+      }
+      pagesWritten = true;
+      pagesReady.complete(null);
+    } catch (IOException | RuntimeException e) {
+      log.warn(
+          "cannot use the working pages of {} ({}): fetching its first clone's chunks instead",
+          manifest.revision(),
+          e.getMessage());
+      synchronized (wake) {
+        priorityChunks = withTouched;
+        wake.notifyAll();
+      }
+      touchedChunks.whenComplete(
+          (ok, failed) -> {
+            if (failed != null) {
+              pagesReady.completeExceptionally(failed);
+            } else {
+              pagesReady.complete(null);
+            }
+          });
+    }
   }
 
   /** Reads that had to wait for their chunk. */
@@ -378,6 +525,7 @@ final class LazyFill implements AutoCloseable {
       return;
     }
     waits.incrementAndGet();
+    onWait.run();
     if (!claimed.containsKey(d)) {
       urgent.addFirst(d);
       synchronized (wake) {
@@ -402,6 +550,16 @@ final class LazyFill implements AutoCloseable {
     }
   }
 
+  /** Whether every page of {@code [from, to)} of the memory file is a written working page. */
+  private boolean inWorkingPages(long from, long to) {
+    if (!pagesWritten) {
+      return false;
+    }
+    int first = (int) (from / WorkingPages.PAGE);
+    int end = (int) ((to + WorkingPages.PAGE - 1) / WorkingPages.PAGE);
+    return pageSet.nextClearBit(first) >= end;
+  }
+
   /** One file as it fills. */
   private final class View implements ServedFile {
     private final SnapshotFile file;
@@ -423,7 +581,7 @@ final class LazyFill implements AutoCloseable {
       ChunkList chunks = file.chunks();
       for (long at = offset - offset % chunks.size(); at < end; at += chunks.size()) {
         String d = chunks.sha256().get((int) (at / chunks.size()));
-        if (d != null) {
+        if (d != null && !inWorkingPages(Math.max(at, offset), Math.min(end, at + chunks.size()))) {
           await(d);
         }
       }

@@ -3,7 +3,6 @@ package dev.thaw.node.snapshot;
 import dev.thaw.core.function.FunctionSpec;
 import dev.thaw.core.io.FileTrees;
 import dev.thaw.core.lazy.FileServer;
-import dev.thaw.core.snapshot.ChunkList;
 import dev.thaw.core.snapshot.MalformedManifestException;
 import dev.thaw.core.snapshot.SnapshotFile;
 import dev.thaw.core.snapshot.SnapshotManifest;
@@ -15,7 +14,6 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
@@ -23,6 +21,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -36,6 +35,12 @@ import org.slf4j.LoggerFactory;
  */
 final class RemoteRestore {
   private static final Logger log = LoggerFactory.getLogger(RemoteRestore.class);
+
+  /**
+   * Longest a lazy restore holds the rest of its snapshot back for the first invocation to answer
+   * ({@link ColdStart#firstAnswered()}).
+   */
+  static final Duration REST_AFTER = Duration.ofSeconds(2);
 
   private final Vmm vmm;
   private final LocalSnapshotCache cache;
@@ -212,27 +217,48 @@ final class RemoteRestore {
       }
       writer = begun.get();
       ChunkAssembler.allocate(manifest, writer.dir());
-      fill = new LazyFill(manifest, writer.dir(), local, remote, early.packIndex(), parallelism);
+      fill =
+          new LazyFill(
+              manifest,
+              writer.dir(),
+              local,
+              remote,
+              early.packIndex(),
+              parallelism,
+              metrics::lazyReadWaited);
       memory.attach(fill.memory());
+      LazyFill filling = fill;
+      // The working set goes into the page cache while QEMU starts and loads the device state.
+      CompletableFuture<Void> readAhead =
+          fill.priority()
+              .thenRunAsync(
+                  () -> readAhead(server, name, revision, filling.workingSetRanges()), executor);
       PreparedRestore vm = awaitPriority(fill, prepared.get(), manifest);
-      readAhead(server, name, manifest);
       Duration fetch = Restorer.since(t0);
       ColdStart.Remote start =
           restorer.fetched(new CachedSnapshot(manifest, writer.dir(), () -> {}), vm, fetch);
-      fill.fetchRest(); // the guest has answered: the rest may take the network now
+      readAhead.join(); // long done: it ran while QEMU started; the name is withdrawn next
       markUsed(revision);
       log.debug(
-          "lazy restore of {}: {} chunks first; answered after {} fetched, {} reads waited",
+          "lazy restore of {}: {} chunks and {} bytes of pages first; answered after {} fetched,"
+              + " {} reads waited",
           revision,
           fill.priorityChunks(),
+          fill.pagesFetchedBytes(),
           fill.transfer(),
           fill.waits());
       LazyFill mine = fill;
+      // The rest follows once the first invocation has answered, or after REST_AFTER at most.
+      CompletableFuture.delayedExecutor(REST_AFTER.toMillis(), TimeUnit.MILLISECONDS, executor)
+          .execute(mine::fetchRest);
       finishInBackground(manifest, mine, writer, local, done);
       handedOver = true;
       return Optional.of(
           new ColdStart.Remote(
-              new ClosingVm(start.vm(), mine::release), start.fetch(), start.startup()));
+              new ClosingVm(start.vm(), mine::release),
+              start.fetch(),
+              start.startup(),
+              mine::fetchRest));
     } finally {
       server.withdraw(name);
       if (!handedOver) {
@@ -251,27 +277,18 @@ final class RemoteRestore {
   }
 
   /**
-   * Has the kernel read the recorded working set of the memory file into its page cache while the
-   * device state loads: one request per chunk, where the guest's faults would make one round trip
-   * through the server per page (about 800 for hello, most of the time its lazy restore took). A
-   * failure costs only that time.
+   * Has the kernel read the working set of the memory file into its page cache while QEMU starts:
+   * one request per run of pages, where the guest's faults would make one round trip through the
+   * server per page (about 1000 for hello, most of the time its lazy restore took). A failure costs
+   * only that time.
    */
-  private static void readAhead(FileServer server, String name, SnapshotManifest manifest) {
-    manifest
-        .file(SnapshotFile.Role.MEMORY)
-        .ifPresent(
-            f -> {
-              ChunkList chunks = f.chunks();
-              List<long[]> ranges = new ArrayList<>();
-              for (int i : chunks.firstTouch()) {
-                ranges.add(new long[] {chunks.offset(i), chunks.length(i, f.size())});
-              }
-              try {
-                server.readAhead(name, ranges);
-              } catch (IOException | RuntimeException e) {
-                log.warn("cannot read ahead {}: {}", manifest.revision(), e.getMessage());
-              }
-            });
+  private static void readAhead(
+      FileServer server, String name, String revision, List<long[]> ranges) {
+    try {
+      server.readAhead(name, ranges);
+    } catch (IOException | RuntimeException e) {
+      log.warn("cannot read ahead {}: {}", revision, e.getMessage());
+    }
   }
 
   /** Waits for the device state and the working set; the VMM is stopped if they fail. */

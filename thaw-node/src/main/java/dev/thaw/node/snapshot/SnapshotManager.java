@@ -1,6 +1,7 @@
 package dev.thaw.node.snapshot;
 
 import dev.thaw.core.concurrent.DaemonThreads;
+import dev.thaw.core.function.FunctionRequest;
 import dev.thaw.core.function.FunctionSpec;
 import dev.thaw.core.function.Revision;
 import dev.thaw.core.lazy.FileServer;
@@ -157,6 +158,14 @@ public final class SnapshotManager implements AutoCloseable {
     return mode;
   }
 
+  /**
+   * Reads of lazily restored memory files that had to wait for their chunk to arrive (a page the
+   * guest touched outside the recorded working set), since this manager started.
+   */
+  public long lazyReadWaits() {
+    return metrics.lazyReadWaits();
+  }
+
   /** Waits until the background fetches of lazy restores have finished (cached or dropped). */
   public void awaitBackgroundFetches() {
     if (remoteRestore != null) {
@@ -245,12 +254,22 @@ public final class SnapshotManager implements AutoCloseable {
    */
   public CompletableFuture<Snapshotted> snapshotAfterFirstInvocation(
       MicroVm vm, FunctionSpec function, Revision revision) {
+    return snapshotAfterFirstInvocation(vm, function, revision, Optional.empty());
+  }
+
+  /**
+   * Like {@link #snapshotAfterFirstInvocation(MicroVm, FunctionSpec, Revision)}, given the first
+   * invocation's request: with a file server, the verifying clone answers it again when it is safe
+   * to repeat (GET, HEAD), so that the recorded working set covers a first invocation too.
+   */
+  public CompletableFuture<Snapshotted> snapshotAfterFirstInvocation(
+      MicroVm vm, FunctionSpec function, Revision revision, Optional<FunctionRequest> first) {
     if (mode == SnapshotMode.DISABLED) {
       vm.close();
       return CompletableFuture.completedFuture(Snapshotted.none());
     }
     return CompletableFuture.supplyAsync(
-        () -> maker.snapshot(vm, function, revision.value()), background);
+        () -> maker.snapshot(vm, function, revision.value(), first), background);
   }
 
   /** Lets snapshots in progress finish (up to 30 s) so none is cut off half-written. */

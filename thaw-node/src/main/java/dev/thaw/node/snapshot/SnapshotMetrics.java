@@ -14,6 +14,7 @@ final class SnapshotMetrics {
   private final Counter fetchedBytes;
   private final Counter copiedBytes;
   private final Timer fetches;
+  private final Counter lazyWaits;
 
   SnapshotMetrics(MeterRegistry meters) {
     this.meters = meters;
@@ -23,6 +24,17 @@ final class SnapshotMetrics {
     this.fetchedBytes = meters.counter("thaw.snapshot.fetch.bytes");
     this.copiedBytes = meters.counter("thaw.snapshot.fetch.local.bytes");
     this.fetches = meters.timer("thaw.snapshot.fetch");
+    this.lazyWaits = meters.counter("thaw.snapshot.lazy.read.waits");
+  }
+
+  /** A read of a lazily restored memory file had to wait for its chunk to arrive. */
+  void lazyReadWaited() {
+    lazyWaits.increment();
+  }
+
+  /** Reads of lazily restored memory files that waited for their chunk, so far. */
+  long lazyReadWaits() {
+    return (long) lazyWaits.count();
   }
 
   void hit() {

@@ -1,6 +1,7 @@
 package dev.thaw.node.snapshot;
 
 import dev.thaw.core.lazy.ServedFile;
+import dev.thaw.core.snapshot.WorkingPages;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
@@ -11,9 +12,9 @@ import java.util.BitSet;
 import java.util.List;
 
 /**
- * Serves a complete memory file and records which chunks are read, in the order they are first
- * read, until {@link #stop()}: the working set of a snapshot's first clone, as the reads its VMM's
- * page faults make (at most one FUSE read of 128 KiB each, so a touch costs at most three chunks).
+ * Serves a complete memory file and records which chunks and pages are read, chunks in the order
+ * they are first read, until {@link #stop()}: the working set of a snapshot's first clone, as the
+ * reads its VMM's page faults make (one page each with the mount's readahead off).
  */
 final class TouchRecorder implements ServedFile, AutoCloseable {
   private final FileChannel channel;
@@ -21,6 +22,7 @@ final class TouchRecorder implements ServedFile, AutoCloseable {
   private final int chunkSize;
   private final BitSet seen = new BitSet();
   private final List<Integer> order = new ArrayList<>();
+  private final BitSet pages = new BitSet();
   private boolean recording = true;
 
   TouchRecorder(Path file, int chunkSize) throws IOException {
@@ -45,6 +47,9 @@ final class TouchRecorder implements ServedFile, AutoCloseable {
             order.add((int) c);
           }
         }
+        pages.set(
+            (int) (offset / WorkingPages.PAGE),
+            (int) ((end + WorkingPages.PAGE - 1) / WorkingPages.PAGE));
       }
     }
     int n = 0;
@@ -58,10 +63,15 @@ final class TouchRecorder implements ServedFile, AutoCloseable {
     return n;
   }
 
-  /** Stops recording; returns the chunks read so far, in first-read order. */
-  synchronized List<Integer> stop() {
+  /** What was read: chunk indexes in first-read order, and every page read. */
+  record Touched(List<Integer> chunks, BitSet pages) {
+    static final Touched NONE = new Touched(List.of(), new BitSet());
+  }
+
+  /** Stops recording; returns what was read so far. */
+  synchronized Touched stop() {
     recording = false;
-    return List.copyOf(order);
+    return new Touched(List.copyOf(order), (BitSet) pages.clone());
   }
 
   @Override

@@ -2,21 +2,26 @@ package dev.thaw.node.snapshot;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.tuple;
 
 import dev.thaw.core.function.BuiltinFunctions;
+import dev.thaw.core.io.Digests;
 import dev.thaw.core.snapshot.PackIndex;
 import dev.thaw.core.snapshot.SnapshotFile;
 import dev.thaw.core.snapshot.SnapshotFixtures;
 import dev.thaw.core.snapshot.SnapshotManifest;
 import dev.thaw.core.snapshot.SnapshotManifestCodec;
+import dev.thaw.core.snapshot.WorkingPages;
 import dev.thaw.core.store.InMemoryObjectStore;
 import dev.thaw.node.remote.RemoteSnapshotStore;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.MessageDigest;
 import java.time.Duration;
 import java.util.Arrays;
+import java.util.BitSet;
 import java.util.List;
 import java.util.Optional;
 import java.util.Random;
@@ -47,15 +52,32 @@ class LazyFillTest {
     }
     SnapshotManifest m =
         SnapshotFixtures.chunked(tmp.resolve("made"), "fn", BuiltinFunctions.HELLO, memory, CHUNK)
-            .withFirstTouch(List.of(5, 40));
+            .withWorkingSet(List.of(5, 40), null);
     store.upload(m, tmp.resolve("made"));
     return m;
+  }
+
+  /** Pages 83 and 84 (in chunk 5) and 640..642 (chunk 40) as the working pages of {@code m}. */
+  private SnapshotManifest withPages(SnapshotManifest m, byte[] memory) throws IOException {
+    BitSet pages = new BitSet();
+    pages.set(83, 85);
+    pages.set(640, 643);
+    MessageDigest sha = Digests.newSha256();
+    for (int p = pages.nextSetBit(0); p >= 0; p = pages.nextSetBit(p + 1)) {
+      sha.update(memory, p * WorkingPages.PAGE, WorkingPages.PAGE);
+    }
+    SnapshotManifest with =
+        m.withWorkingSet(
+            List.of(5, 40), new WorkingPages(WorkingPages.runsOf(pages), Digests.hex(sha)));
+    store.delete("fn");
+    store.upload(with, tmp.resolve("made"));
+    return with;
   }
 
   private LazyFill fill(SnapshotManifest m, Path dir, Optional<PackIndex> pack) throws IOException {
     Files.createDirectories(dir);
     ChunkAssembler.allocate(m, dir);
-    return new LazyFill(m, dir, LocalChunks.none(), store, pack, 2);
+    return new LazyFill(m, dir, LocalChunks.none(), store, pack, 2, () -> {});
   }
 
   @Test
@@ -100,6 +122,61 @@ class LazyFillTest {
       ChunkAssembler.Transfer t = fill.done().get(10, TimeUnit.SECONDS);
       assertThat(t.fetchedChunks()).isEqualTo(m.chunks().size());
       SnapshotManifestCodec.verifyFiles(m, dir);
+      fill.release();
+    }
+  }
+
+  @Test
+  @Timeout(value = 30, unit = TimeUnit.SECONDS)
+  void workingPagesComeInOneObjectAndTheirReadsNeverWait() throws Exception {
+    byte[] memory = new byte[48 * CHUNK];
+    SnapshotManifest m = withPages(upload(memory), memory);
+    assertThat(objects.get("fn/_pages")).isPresent();
+    try (LazyFill fill = fill(m, tmp.resolve("paged"), store.packIndex("fn"))) {
+      fill.priority().get(10, TimeUnit.SECONDS);
+      // Only the device state's chunk before the guest resumes; the pages came as one object.
+      assertThat(fill.priorityChunks()).isEqualTo(1);
+      assertThat(fill.transfer().fetchedChunks()).isEqualTo(1);
+      assertThat(fill.pagesFetchedBytes()).isPositive();
+      assertThat(fill.workingSetRanges())
+          .extracting(r -> r[0] / WorkingPages.PAGE, r -> r[1] / WorkingPages.PAGE)
+          .containsExactly(tuple(83L, 2L), tuple(640L, 3L));
+      ByteBuffer b = ByteBuffer.allocate(3 * WorkingPages.PAGE);
+      assertThat(fill.memory().read(640L * WorkingPages.PAGE, b)).isEqualTo(b.capacity());
+      assertThat(b.array())
+          .isEqualTo(Arrays.copyOfRange(memory, 640 * WorkingPages.PAGE, 643 * WorkingPages.PAGE));
+      assertThat(fill.waits()).isZero();
+      // A page beside them waits for its whole chunk.
+      ByteBuffer next = ByteBuffer.allocate(WorkingPages.PAGE);
+      fill.memory().read(85L * WorkingPages.PAGE, next);
+      assertThat(next.array())
+          .isEqualTo(Arrays.copyOfRange(memory, 85 * WorkingPages.PAGE, 86 * WorkingPages.PAGE));
+      assertThat(fill.waits()).isEqualTo(1);
+      fill.fetchRest();
+      fill.done().get(10, TimeUnit.SECONDS);
+      SnapshotManifestCodec.verifyFiles(m, tmp.resolve("paged"));
+      fill.release();
+    }
+  }
+
+  @Test
+  @Timeout(value = 30, unit = TimeUnit.SECONDS)
+  void corruptWorkingPagesGiveWayToTheChunksTheyLieIn() throws Exception {
+    byte[] memory = new byte[48 * CHUNK];
+    SnapshotManifest m = withPages(upload(memory), memory);
+    byte[] stored = objects.get("fn/_pages").orElseThrow();
+    objects.put("fn/_pages", Arrays.copyOf(stored, stored.length / 2));
+    try (LazyFill fill = fill(m, tmp.resolve("fallback"), store.packIndex("fn"))) {
+      fill.priority().get(10, TimeUnit.SECONDS);
+      // The device state and chunks 5 and 40 instead.
+      assertThat(fill.priorityChunks()).isEqualTo(3);
+      assertThat(fill.transfer().fetchedChunks()).isEqualTo(3);
+      assertThat(fill.workingSetRanges())
+          .extracting(r -> r[0])
+          .containsExactly(5L * CHUNK, 40L * CHUNK);
+      fill.fetchRest();
+      fill.done().get(10, TimeUnit.SECONDS);
+      SnapshotManifestCodec.verifyFiles(m, tmp.resolve("fallback"));
       fill.release();
     }
   }

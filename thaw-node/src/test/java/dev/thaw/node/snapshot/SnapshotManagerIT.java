@@ -1,6 +1,7 @@
 package dev.thaw.node.snapshot;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.thaw.core.cache.InMemoryCacheAdvertiser;
@@ -19,6 +20,7 @@ import dev.thaw.node.remote.RemoteSnapshotStore;
 import dev.thaw.s3.EmbeddedS3Server;
 import dev.thaw.s3.S3ObjectStore;
 import dev.thaw.s3.S3Raw;
+import java.io.IOException;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -34,6 +36,8 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 
@@ -216,6 +220,9 @@ class SnapshotManagerIT {
       ColdStart remote = lazy.manager.start(BuiltinFunctions.STATEFUL, Revision.of(REVISION));
       try (MicroVm vm = remote.vm()) {
         assertThat(remote.source()).isEqualTo(ColdStart.Source.REMOTE);
+        // QEMU ran with no-thp.so: its mapping of the served memory file lacks the huge-page
+        // advice (with it, each fault would have the kernel read 4 MiB through the server).
+        assertThat(memoryMappingFlags(dir.resolve("served"))).isNotEmpty().doesNotContain("hg");
         assertCarriesTheState(invoke(vm));
         // Every page of the 32 MiB state, touched by the guest, arrived intact.
         assertThat(
@@ -233,10 +240,98 @@ class SnapshotManagerIT {
       ColdStart local = lazy.manager.start(BuiltinFunctions.STATEFUL, Revision.of(REVISION));
       try (MicroVm vm = local.vm()) {
         assertThat(local.source()).isEqualTo(ColdStart.Source.LOCAL);
+        // From the plain cached file, QEMU runs as it is, and advises huge pages.
+        try (CachedSnapshot entry = lazy.cache.acquire(REVISION).orElseThrow()) {
+          assertThat(memoryMappingFlags(entry.dir())).contains("hg");
+        }
         assertCarriesTheState(invoke(vm));
       }
     }
     assertThat(FuseFileServer.isMounted(dir.resolve("served"))).isFalse();
+  }
+
+  @ParameterizedTest
+  @EnumSource(
+      value = FaultyObjectStore.Fault.class,
+      names = {"DOWN", "CORRUPT"})
+  void aLazyRestoreWhoseStorageFailsMidRunFailsTheReadNeverHangsAndCachesNothing(
+      FaultyObjectStore.Fault fault) throws Exception {
+    // No working set was recorded: every page the guest touches after it answered comes on
+    // demand, and /verify touches all 32 MiB of its state after storage has failed.
+    FaultyObjectStore faulty =
+        new FaultyObjectStore(
+            S3ObjectStore.builder()
+                .endpoint(server.endpoint())
+                .credentials(server.credentials())
+                .bucket("snapshots")
+                .build());
+    Path served = dir.resolve("served-" + fault.name().toLowerCase(java.util.Locale.ROOT));
+    try (RemoteSnapshotStore failing = RemoteSnapshotStore.builder(faulty).build();
+        FuseFileServer files = FuseFileServer.mount(served, 0);
+        Node lazy =
+            new Node(
+                dir,
+                "faulty-" + fault.name().toLowerCase(java.util.Locale.ROOT),
+                SnapshotMode.REMOTE,
+                failing,
+                true,
+                ads,
+                b -> b.files(files))) {
+      ColdStart remote = lazy.manager.start(BuiltinFunctions.STATEFUL, Revision.of(REVISION));
+      assertThat(remote.source()).isEqualTo(ColdStart.Source.REMOTE);
+      try (MicroVm vm = remote.vm()) {
+        faulty.set(fault);
+        remote.firstAnswered();
+        long t0 = System.nanoTime();
+        // The guest's read fails (QEMU gets an I/O error for the page and stops): the request
+        // fails, well within the time a read may wait for its chunk.
+        assertThatThrownBy(() -> client.get(vm.endpoint(), "/verify"))
+            .isInstanceOf(RuntimeException.class);
+        assertThat(Duration.ofNanos(System.nanoTime() - t0))
+            .isLessThan(LazyFill.READ_WAIT.plusSeconds(10));
+      }
+      lazy.manager.awaitBackgroundFetches();
+      // Nothing partial entered the cache, nor is left in it.
+      assertThat(lazy.cache.revisions()).doesNotContain(REVISION);
+      // Storage back: the next cold start restores a whole, working snapshot.
+      faulty.set(FaultyObjectStore.Fault.NONE);
+      ColdStart again = lazy.manager.start(BuiltinFunctions.STATEFUL, Revision.of(REVISION));
+      try (MicroVm vm = again.vm()) {
+        assertThat(again.source()).isEqualTo(ColdStart.Source.REMOTE);
+        assertCarriesTheState(invoke(vm));
+      }
+    }
+    assertThat(FuseFileServer.isMounted(served)).isFalse();
+    assertThat(qemuChildren()).isEmpty();
+  }
+
+  /**
+   * The VmFlags of the mappings QEMU processes of this JVM have of files under {@code dir} (from
+   * {@code /proc/<pid>/smaps}); {@code hg}: huge pages advised.
+   */
+  private static List<String> memoryMappingFlags(Path dir) throws IOException {
+    String prefix = dir.toAbsolutePath().toRealPath().toString();
+    List<String> flags = new ArrayList<>();
+    for (ProcessHandle qemu : qemuChildren()) {
+      List<String> lines = Files.readAllLines(Path.of("/proc", qemu.pid() + "", "smaps"));
+      boolean ours = false;
+      for (String line : lines) {
+        if (line.matches("^[0-9a-f]+-[0-9a-f]+ .*")) {
+          ours = line.contains(" " + prefix + "/");
+        } else if (ours && line.startsWith("VmFlags:")) {
+          flags.addAll(List.of(line.substring("VmFlags:".length()).trim().split(" ")));
+        }
+      }
+    }
+    return flags;
+  }
+
+  /** QEMU processes this JVM started that still run. */
+  private static List<ProcessHandle> qemuChildren() {
+    return ProcessHandle.current()
+        .descendants()
+        .filter(p -> p.info().command().orElse("").contains("qemu-system"))
+        .toList();
   }
 
   @Test
