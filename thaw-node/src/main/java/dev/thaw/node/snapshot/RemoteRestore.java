@@ -96,6 +96,9 @@ final class RemoteRestore {
    * @throws IOException when storage is unreachable or a file cannot be read
    */
   Optional<ColdStart> restore(FunctionSpec function, String revision) throws IOException {
+    if (!cacheRemote && files.isPresent()) {
+      return fetchLazily(function, revision, null, files.get());
+    }
     if (!cacheRemote) {
       Path dir = scratchDir(revision);
       try (EarlyStart early = earlyStart(function, revision, dir.resolve("memory.early"))) {
@@ -183,7 +186,8 @@ final class RemoteRestore {
    * guest resumes on them, and the rest of the chunks follow in the background (a page the guest
    * touches before its chunk arrived waits for that chunk alone). The files become a cache entry
    * once complete; {@code done} completes then, releasing cold starts of the same revision that
-   * wait for it.
+   * wait for it. Without caching ({@code done} null), the files fill scratch space instead, which
+   * is deleted once the fill has ended and the VM has stopped.
    */
   private Optional<ColdStart> fetchLazily(
       FunctionSpec function, String revision, CompletableFuture<Void> done, FileServer server)
@@ -194,6 +198,7 @@ final class RemoteRestore {
     Path path = server.publish(name, memory);
     LazyFill fill = null;
     LocalSnapshotCache.Writer writer = null;
+    Path scratchDir = null;
     LocalChunks local = null;
     boolean handedOver = false;
     try (EarlyStart early = new EarlyStart(vmm, remote, executor, function, revision, path, true)) {
@@ -205,22 +210,30 @@ final class RemoteRestore {
       Optional<CompletableFuture<PreparedRestore>> prepared = early.adopt(manifest, path);
       if (prepared.isEmpty()) {
         memory.abort();
-        return fetchCached(function, revision, done); // a format-1 snapshot, say
+        // A format-1 snapshot, say.
+        return done == null ? fetchUncached(revision) : fetchCached(function, revision, done);
       }
       local = localChunks(manifest);
-      Optional<LocalSnapshotCache.Writer> begun = cache.begin(revision, manifest.totalBytes());
-      if (begun.isEmpty()) {
-        memory.abort();
-        prepared.get().thenAccept(PreparedRestore::close);
-        done.complete(null);
-        return fetchUncached(revision);
+      Path target;
+      if (done == null) {
+        scratchDir = scratchDir(revision);
+        target = scratchDir;
+      } else {
+        Optional<LocalSnapshotCache.Writer> begun = cache.begin(revision, manifest.totalBytes());
+        if (begun.isEmpty()) {
+          memory.abort();
+          prepared.get().thenAccept(PreparedRestore::close);
+          done.complete(null);
+          return fetchUncached(revision);
+        }
+        writer = begun.get();
+        target = writer.dir();
       }
-      writer = begun.get();
-      ChunkAssembler.allocate(manifest, writer.dir());
+      ChunkAssembler.allocate(manifest, target);
       fill =
           new LazyFill(
               manifest,
-              writer.dir(),
+              target,
               local,
               remote,
               early.packIndex(),
@@ -236,7 +249,7 @@ final class RemoteRestore {
       PreparedRestore vm = awaitPriority(fill, prepared.get(), manifest);
       Duration fetch = Restorer.since(t0);
       ColdStart.Remote start =
-          restorer.fetched(new CachedSnapshot(manifest, writer.dir(), () -> {}), vm, fetch);
+          restorer.fetched(new CachedSnapshot(manifest, target, () -> {}), vm, fetch);
       readAhead.join(); // long done: it ran while QEMU started; the name is withdrawn next
       markUsed(revision);
       log.debug(
@@ -253,12 +266,17 @@ final class RemoteRestore {
           .execute(mine::fetchRest);
       finishInBackground(manifest, mine, writer, local, done);
       handedOver = true;
+      Path scratch = scratchDir;
+      Runnable stopped =
+          scratch == null
+              ? mine::release
+              : () -> {
+                mine.release();
+                mine.done().whenComplete((t, e) -> FileTrees.deleteQuietly(scratch));
+              };
       return Optional.of(
           new ColdStart.Remote(
-              new ClosingVm(start.vm(), mine::release),
-              start.fetch(),
-              start.startup(),
-              mine::fetchRest));
+              new ClosingVm(start.vm(), stopped), start.fetch(), start.startup(), mine::fetchRest));
     } finally {
       server.withdraw(name);
       if (!handedOver) {
@@ -268,6 +286,9 @@ final class RemoteRestore {
         }
         if (writer != null) {
           writer.close();
+        }
+        if (scratchDir != null) {
+          FileTrees.deleteQuietly(scratchDir);
         }
         if (local != null) {
           local.close();
@@ -320,7 +341,10 @@ final class RemoteRestore {
     }
   }
 
-  /** Commits the files once every chunk is written; drops them if a chunk cannot be had. */
+  /**
+   * Commits the files once every chunk is written; drops them if a chunk cannot be had. Without a
+   * writer (no caching), only counts what moved.
+   */
   private void finishInBackground(
       SnapshotManifest manifest,
       LazyFill fill,
@@ -343,11 +367,15 @@ final class RemoteRestore {
                     }
                     metrics.fetched(
                         transfer.fetchedBytes(), transfer.copiedBytes(), Restorer.since(t0));
-                    writer.commitChecked(manifest).ifPresent(CachedSnapshot::close);
+                    if (writer != null) {
+                      writer.commitChecked(manifest).ifPresent(CachedSnapshot::close);
+                    }
                   } catch (IOException | RuntimeException e) {
                     log.warn("cannot cache {}: {}", manifest.revision(), e.getMessage());
                   } finally {
-                    done.complete(null);
+                    if (done != null) {
+                      done.complete(null);
+                    }
                   }
                   return null;
                 },

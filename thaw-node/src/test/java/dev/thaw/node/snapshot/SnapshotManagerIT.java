@@ -2,18 +2,22 @@ package dev.thaw.node.snapshot;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.thaw.core.cache.InMemoryCacheAdvertiser;
 import dev.thaw.core.function.BuiltinFunctions;
 import dev.thaw.core.function.FunctionClient;
+import dev.thaw.core.function.FunctionRequest;
 import dev.thaw.core.function.Revision;
+import dev.thaw.core.snapshot.ChunkList;
 import dev.thaw.core.snapshot.Chunker;
 import dev.thaw.core.snapshot.SnapshotFile;
 import dev.thaw.core.snapshot.SnapshotManifest;
 import dev.thaw.core.snapshot.SnapshotManifestCodec;
 import dev.thaw.core.snapshot.SnapshotMode;
 import dev.thaw.core.snapshot.VariantSnapshotStore;
+import dev.thaw.core.snapshot.WorkingPages;
 import dev.thaw.core.vmm.MicroVm;
 import dev.thaw.fuse.FuseFileServer;
 import dev.thaw.node.remote.RemoteSnapshotStore;
@@ -27,6 +31,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -250,6 +255,67 @@ class SnapshotManagerIT {
     assertThat(FuseFileServer.isMounted(dir.resolve("served"))).isFalse();
   }
 
+  @Test
+  void aRecordedWorkingSetComesAsOneObjectAndTheGuestResumesOnIt() throws Exception {
+    // A node with a file server records what the verifying clone reads while it resumes and
+    // answers a repeat of the first request; another node fetches those pages first.
+    String revision = "stateful-ws";
+    Path served = dir.resolve("served-ws");
+    try (FuseFileServer files = FuseFileServer.mount(served, 0)) {
+      SnapshotManifest m;
+      try (Node maker =
+          new Node(dir, "ws-maker", SnapshotMode.REMOTE, store, true, ads, b -> b.files(files))) {
+        ColdStart first = maker.manager.start(BuiltinFunctions.STATEFUL, Revision.of(revision));
+        invoke(first.vm());
+        SnapshotManager.Snapshotted made =
+            maker
+                .manager
+                .snapshotAfterFirstInvocation(
+                    first.vm(),
+                    BuiltinFunctions.STATEFUL,
+                    Revision.of(revision),
+                    Optional.of(FunctionRequest.get("/")))
+                .get();
+        made.verifiedClone().ifPresent(MicroVm::close);
+        m = made.manifest().orElseThrow();
+      }
+      ChunkList memory = m.file(SnapshotFile.Role.MEMORY).orElseThrow().chunks();
+      assertThat(memory.firstTouch()).isNotEmpty();
+      WorkingPages pages = memory.pages();
+      assertThat(pages).isNotNull();
+      // Hundreds of pages, a small part of the guest's memory.
+      assertThat(pages.pages()).isBetween(100L, BuiltinFunctions.STATEFUL.memoryBytes() / 4096 / 8);
+      long stored =
+          m.chunks().values().stream().mapToLong(Integer::longValue).sum(); // decoded bytes
+      try (Node lazy =
+          new Node(dir, "ws-lazy", SnapshotMode.REMOTE, store, true, ads, b -> b.files(files))) {
+        long before = store.receivedBytes();
+        ColdStart remote = lazy.manager.start(BuiltinFunctions.STATEFUL, Revision.of(revision));
+        long answered = store.receivedBytes() - before;
+        try (MicroVm vm = remote.vm()) {
+          assertThat(remote.source()).isEqualTo(ColdStart.Source.REMOTE);
+          JsonNode answer = invoke(vm);
+          assertThat(answer.get("checksum")).isNotNull();
+          remote.firstAnswered();
+          assertThat(
+                  JSON.readTree(client.get(vm.endpoint(), "/verify").body())
+                      .get("intact")
+                      .asBoolean())
+              .isTrue();
+        }
+        // The guest answered on a small part of the snapshot.
+        assertThat(answered).isLessThan(stored / 8);
+        lazy.manager.awaitBackgroundFetches();
+        try (CachedSnapshot entry = lazy.cache.acquire(revision).orElseThrow()) {
+          SnapshotManifestCodec.verifyFiles(entry.manifest(), entry.dir());
+        }
+      }
+    } finally {
+      view.delete(revision);
+    }
+    assertThat(FuseFileServer.isMounted(served)).isFalse();
+  }
+
   @ParameterizedTest
   @EnumSource(
       value = FaultyObjectStore.Fault.class,
@@ -350,6 +416,47 @@ class SnapshotManagerIT {
         assertThat(left).isEmpty();
       }
     }
+  }
+
+  @Test
+  void lazyWithoutCacheServesThroughTheSameServerAndForgetsTheChunks() throws Exception {
+    Path served = dir.resolve("served-uncached");
+    try (FuseFileServer files = FuseFileServer.mount(served, 0);
+        Node c =
+            new Node(
+                dir,
+                "lazy-uncached",
+                SnapshotMode.REMOTE,
+                store,
+                false,
+                ads,
+                b -> b.files(files))) {
+      for (int i = 0; i < 2; i++) {
+        ColdStart start = c.manager.start(BuiltinFunctions.STATEFUL, Revision.of(REVISION));
+        try (MicroVm vm = start.vm()) {
+          assertThat(start.source()).isEqualTo(ColdStart.Source.REMOTE);
+          assertCarriesTheState(invoke(vm));
+          start.firstAnswered();
+          assertThat(
+                  JSON.readTree(client.get(vm.endpoint(), "/verify").body())
+                      .get("intact")
+                      .asBoolean())
+              .isTrue();
+        }
+      }
+      c.manager.awaitBackgroundFetches();
+      assertThat(c.cache.revisions()).isEmpty();
+      // The fetched files go once their fill has ended and their VM has stopped.
+      await()
+          .atMost(Duration.ofSeconds(30))
+          .untilAsserted(
+              () -> {
+                try (var left = Files.list(dir.resolve("lazy-uncached").resolve("scratch"))) {
+                  assertThat(left).isEmpty();
+                }
+              });
+    }
+    assertThat(FuseFileServer.isMounted(served)).isFalse();
   }
 
   @Test
