@@ -58,6 +58,58 @@ class FuseFileServerTest {
   }
 
   @Test
+  void aMountLeftByAKilledServerIsDetachedByTheNextOne() throws Exception {
+    Path mnt = dir.resolve("stale");
+    Process server =
+        new ProcessBuilder(
+                ProcessHandle.current().info().command().orElse("java"),
+                "-cp",
+                System.getProperty("java.class.path"),
+                MountAndWait.class.getName(),
+                mnt.toString())
+            .redirectErrorStream(true)
+            .start();
+    try {
+      var out =
+          new java.io.BufferedReader(
+              new java.io.InputStreamReader(
+                  server.getInputStream(), java.nio.charset.StandardCharsets.UTF_8));
+      String line;
+      do {
+        line = out.readLine();
+      } while (line != null && !line.equals("mounted"));
+      assertThat(line).isEqualTo("mounted");
+      server.destroyForcibly().waitFor();
+      // kill -9: nobody answers the mount any more, but it stays.
+      assertThat(FuseFileServer.isMounted(mnt)).isTrue();
+      try (FuseFileServer next = FuseFileServer.mount(mnt)) {
+        Path p = next.publish("g", constant(8192));
+        assertThat(Files.readAllBytes(p)).hasSize(8192);
+        assertThat(FuseFileServer.mountPoints().stream().filter(m -> m.equals(mnt.toString())))
+            .hasSize(1);
+      }
+      assertThat(FuseFileServer.isMounted(mnt)).isFalse();
+    } finally {
+      server.destroyForcibly();
+      FuseFileServer.detachStale(mnt);
+    }
+  }
+
+  private static ServedFile constant(long size) {
+    return new ServedFile() {
+      public long size() {
+        return size;
+      }
+
+      public int read(long offset, ByteBuffer into) {
+        int n = (int) Math.min(into.remaining(), size - offset);
+        into.position(into.position() + n);
+        return n;
+      }
+    };
+  }
+
+  @Test
   void readAheadBringsARangeIntoThePageCacheWithOneRequest() throws Exception {
     List<long[]> reads = new CopyOnWriteArrayList<>();
     ServedFile f =
