@@ -96,7 +96,10 @@ final class RemoteRestore {
    * @throws IOException when storage is unreachable or a file cannot be read
    */
   Optional<ColdStart> restore(FunctionSpec function, String revision) throws IOException {
-    if (!cacheRemote && files.isPresent()) {
+    // A function from an image starts QEMU only once its snapshot's files are known, on the
+    // entry's own memory file: it is fetched whole.
+    boolean lazy = files.isPresent() && !function.fromImage();
+    if (!cacheRemote && lazy) {
       return fetchLazily(function, revision, null, files.get());
     }
     if (!cacheRemote) {
@@ -121,7 +124,7 @@ final class RemoteRestore {
     }
     try {
       Optional<ColdStart> started =
-          files.isPresent()
+          lazy
               ? fetchLazily(function, revision, mine, files.get())
               : fetchCached(function, revision, mine);
       mine.complete(null);
