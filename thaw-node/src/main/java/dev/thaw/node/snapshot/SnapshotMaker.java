@@ -62,6 +62,9 @@ final class SnapshotMaker {
   /** Unread pages between two read ones that the working pages include. */
   static final int PAGE_GAP = 4;
 
+  /** How long the second clone recorded for the working set may take to answer. */
+  private static final Duration SECOND_CLONE_TIMEOUT = Duration.ofSeconds(30);
+
   /** How long the replay of a first request on the verifying clone may take. */
   private static final Duration REPLAY_TIMEOUT = Duration.ofSeconds(30);
 
@@ -249,7 +252,8 @@ final class SnapshotMaker {
       first
           .filter(r -> r.method().equals("GET") || r.method().equals("HEAD"))
           .ifPresent(r -> replay(vm.get(), r, manifest.revision()));
-      TouchRecorder.Touched touched = recorder.stop();
+      TouchRecorder.Touched touched =
+          recorder.stop().union(recordAnotherClone(manifest, snapshot, first));
       handedOver = true;
       // The clone reads the rest of its memory through the recorder for as long as it runs.
       return Optional.of(new Verified(new ClosingVm(vm.get(), recorder::close), touched));
@@ -257,6 +261,40 @@ final class SnapshotMaker {
       files.get().withdraw(name);
       if (!handedOver) {
         recorder.close();
+      }
+    }
+  }
+
+  /**
+   * What a second clone reads while it resumes and answers {@code first} (when safe to repeat):
+   * clones differ a little in what they touch (timers, the fresh seed), and each page one of them
+   * needs outside the recorded set is a wait for a chunk at a lazy restore. Nothing when the clone
+   * cannot be had: the first clone's set stands alone.
+   */
+  private TouchRecorder.Touched recordAnotherClone(
+      SnapshotManifest manifest, VmSnapshot snapshot, Optional<FunctionRequest> first)
+      throws IOException {
+    String name = "verify-" + manifest.revision() + "-" + served.incrementAndGet();
+    try (TouchRecorder recorder = new TouchRecorder(snapshot.memoryFile(), chunkSize)) {
+      Path path = files.orElseThrow().publish(name, recorder);
+      try (MicroVm clone =
+          vmm.restore(
+              new VmSnapshot(
+                  snapshot.function(),
+                  snapshot.vmm(),
+                  path,
+                  snapshot.stateFile(),
+                  snapshot.diskFile()),
+              SECOND_CLONE_TIMEOUT)) {
+        first
+            .filter(r -> r.method().equals("GET") || r.method().equals("HEAD"))
+            .ifPresent(r -> replay(clone, r, manifest.revision()));
+        return recorder.stop();
+      } catch (RuntimeException e) {
+        log.warn("cannot record a second clone of {}: {}", manifest.revision(), e.getMessage());
+        return TouchRecorder.Touched.NONE;
+      } finally {
+        files.get().withdraw(name);
       }
     }
   }

@@ -66,6 +66,15 @@ final class TouchRecorder implements ServedFile, AutoCloseable {
   /** What was read: chunk indexes in first-read order, and every page read. */
   record Touched(List<Integer> chunks, BitSet pages) {
     static final Touched NONE = new Touched(List.of(), new BitSet());
+
+    /** Both: this one's chunks in order, then the other's not among them; every page of both. */
+    Touched union(Touched other) {
+      java.util.LinkedHashSet<Integer> all = new java.util.LinkedHashSet<>(chunks);
+      all.addAll(other.chunks);
+      BitSet both = (BitSet) pages.clone();
+      both.or(other.pages);
+      return new Touched(List.copyOf(all), both);
+    }
   }
 
   /** Stops recording; returns what was read so far. */
