@@ -263,23 +263,25 @@ final class RemoteRestore {
           fill.pagesFetchedBytes(),
           fill.transfer(),
           fill.waits());
-      LazyFill mine = fill;
       // The rest follows once the first invocation has answered, or after REST_AFTER at most.
       CompletableFuture.delayedExecutor(REST_AFTER.toMillis(), TimeUnit.MILLISECONDS, executor)
-          .execute(mine::fetchRest);
-      finishInBackground(manifest, mine, writer, local, done);
+          .execute(filling::fetchRest);
+      finishInBackground(manifest, filling, writer, local, done);
       handedOver = true;
       Path scratch = scratchDir;
       Runnable stopped =
           scratch == null
-              ? mine::release
+              ? filling::release
               : () -> {
-                mine.release();
-                mine.done().whenComplete((t, e) -> FileTrees.deleteQuietly(scratch));
+                filling.release();
+                filling.done().whenComplete((t, e) -> FileTrees.deleteQuietly(scratch));
               };
       return Optional.of(
           new ColdStart.Remote(
-              new ClosingVm(start.vm(), stopped), start.fetch(), start.startup(), mine::fetchRest));
+              new ClosingVm(start.vm(), stopped),
+              start.fetch(),
+              start.startup(),
+              filling::fetchRest));
     } finally {
       server.withdraw(name);
       if (!handedOver) {

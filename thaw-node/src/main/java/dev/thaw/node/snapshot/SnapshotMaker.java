@@ -231,15 +231,7 @@ final class SnapshotMaker {
     try {
       Optional<MicroVm> vm;
       try {
-        vm =
-            restore(
-                manifest,
-                new VmSnapshot(
-                    snapshot.function(),
-                    snapshot.vmm(),
-                    path,
-                    snapshot.stateFile(),
-                    snapshot.diskFile()));
+        vm = restore(manifest, servedAt(snapshot, path));
       } catch (RestoreException e) {
         // The snapshot may be fine and the served path not: verify it without a working set.
         log.warn("cannot record the working set of {}: {}", manifest.revision(), e.getMessage());
@@ -249,9 +241,7 @@ final class SnapshotMaker {
       if (vm.isEmpty()) {
         return Optional.empty();
       }
-      first
-          .filter(r -> r.method().equals("GET") || r.method().equals("HEAD"))
-          .ifPresent(r -> replay(vm.get(), r, manifest.revision()));
+      replayIfSafe(vm.get(), first, manifest.revision());
       TouchRecorder.Touched touched =
           recorder.stop().union(recordAnotherClone(manifest, snapshot, first));
       handedOver = true;
@@ -277,18 +267,8 @@ final class SnapshotMaker {
     String name = "verify-" + manifest.revision() + "-" + served.incrementAndGet();
     try (TouchRecorder recorder = new TouchRecorder(snapshot.memoryFile(), chunkSize)) {
       Path path = files.orElseThrow().publish(name, recorder);
-      try (MicroVm clone =
-          vmm.restore(
-              new VmSnapshot(
-                  snapshot.function(),
-                  snapshot.vmm(),
-                  path,
-                  snapshot.stateFile(),
-                  snapshot.diskFile()),
-              SECOND_CLONE_TIMEOUT)) {
-        first
-            .filter(r -> r.method().equals("GET") || r.method().equals("HEAD"))
-            .ifPresent(r -> replay(clone, r, manifest.revision()));
+      try (MicroVm clone = vmm.restore(servedAt(snapshot, path), SECOND_CLONE_TIMEOUT)) {
+        replayIfSafe(clone, first, manifest.revision());
         return recorder.stop();
       } catch (RuntimeException e) {
         log.warn("cannot record a second clone of {}: {}", manifest.revision(), e.getMessage());
@@ -299,10 +279,24 @@ final class SnapshotMaker {
     }
   }
 
-  /** Sends {@code request} to the clone; its answer is dropped, a failure only logged. */
-  private static void replay(MicroVm clone, FunctionRequest request, String revision) {
+  /** {@code snapshot} with its memory file read from {@code path} (a recorder's served file). */
+  private static VmSnapshot servedAt(VmSnapshot snapshot, Path path) {
+    return new VmSnapshot(
+        snapshot.function(), snapshot.vmm(), path, snapshot.stateFile(), snapshot.diskFile());
+  }
+
+  /**
+   * Sends {@code first} to the clone when HTTP lets a client repeat it (GET, HEAD); its answer is
+   * dropped, a failure only logged.
+   */
+  private static void replayIfSafe(
+      MicroVm clone, Optional<FunctionRequest> first, String revision) {
+    if (first.isEmpty()
+        || !(first.get().method().equals("GET") || first.get().method().equals("HEAD"))) {
+      return;
+    }
     try {
-      new FunctionClient(REPLAY_TIMEOUT).call(clone.endpoint(), request);
+      new FunctionClient(REPLAY_TIMEOUT).call(clone.endpoint(), first.get());
     } catch (RuntimeException e) {
       log.warn("cannot repeat the first request on the clone of {}: {}", revision, e.getMessage());
     }
