@@ -124,7 +124,7 @@ final class AgentCommand implements Callable<Integer> {
   @Option(
       names = "--lazy-restore",
       negatable = true,
-      defaultValue = "false",
+      defaultValue = "true",
       fallbackValue = "true",
       description =
           "Remote mode: restore lazily (the guest resumes once its device state and recorded"

@@ -24,7 +24,10 @@ import software.amazon.awssdk.auth.credentials.AwsCredentials;
  * directory and port), for {@code thaw demo} and the cluster tests.
  *
  * <p>Each agent runs under {@code setpriv --pdeathsig TERM}: if this JVM dies, its agents get
- * SIGTERM and their shutdown hooks stop their VMs. {@link #close()} stops them the same way.
+ * SIGTERM and their shutdown hooks stop their VMs. {@link #close()} stops them the same way. Run as
+ * root, each agent also gets its own mount namespace ({@code unshare --mount}), as a container
+ * would: the file server it mounts for lazy restores is seen only by it and its VMs, and goes away
+ * with them even when the agent is killed and cannot unmount it.
  */
 final class LocalCluster implements AutoCloseable {
   private final Map<String, Process> processes = new LinkedHashMap<>();
@@ -64,6 +67,7 @@ final class LocalCluster implements AutoCloseable {
     Path dir = Files.createDirectories(c.root().resolve(name));
     List<String> cmd =
         childCommand(
+            ownMountNamespace(),
             List.of(
                 "agent",
                 "--name",
@@ -104,18 +108,36 @@ final class LocalCluster implements AutoCloseable {
    * which gets SIGTERM when this process dies, so no child outlives it.
    */
   static List<String> childCommand(List<String> args) {
-    List<String> cmd =
-        new ArrayList<>(
-            List.of(
-                "setpriv",
-                "--pdeathsig",
-                "TERM",
-                ProcessHandle.current().info().command().orElse("java"),
-                "-cp",
-                System.getProperty("java.class.path"),
-                Thaw.class.getName()));
+    return childCommand(List.of(), args);
+  }
+
+  /** {@link #childCommand(List)} with {@code wrapper}'s command line between setpriv and java. */
+  private static List<String> childCommand(List<String> wrapper, List<String> args) {
+    List<String> cmd = new ArrayList<>(List.of("setpriv", "--pdeathsig", "TERM"));
+    cmd.addAll(wrapper);
+    cmd.addAll(
+        List.of(
+            ProcessHandle.current().info().command().orElse("java"),
+            "-cp",
+            System.getProperty("java.class.path"),
+            Thaw.class.getName()));
     cmd.addAll(args);
     return cmd;
+  }
+
+  /**
+   * As root, {@code unshare}'s command line that runs an agent in a mount namespace of its own;
+   * otherwise none (the agent cannot mount a file server then, and restores without one).
+   */
+  private static List<String> ownMountNamespace() {
+    try {
+      if (Integer.valueOf(0).equals(Files.getAttribute(Path.of("/proc/self"), "unix:uid"))) {
+        return List.of("unshare", "--mount", "--propagation", "private");
+      }
+    } catch (IOException | UnsupportedOperationException e) {
+      // Not Linux: no namespaces either.
+    }
+    return List.of();
   }
 
   private void awaitHealthy(String name, URI uri, Duration timeout)
@@ -144,7 +166,10 @@ final class LocalCluster implements AutoCloseable {
     return Map.copyOf(agents);
   }
 
-  /** Kills one agent at once (SIGKILL), as a crash would. Its VMs die with it. */
+  /**
+   * Kills one agent at once (SIGKILL), as a crash would. Its VMs die with it, and its mount
+   * namespace with them.
+   */
   void kill(String name) throws InterruptedException {
     Process p = processes.get(name);
     p.destroyForcibly();

@@ -8,6 +8,7 @@ import dev.thaw.core.function.BuiltinFunctions;
 import dev.thaw.core.function.Revision;
 import dev.thaw.core.placement.PlacementScorer;
 import dev.thaw.core.snapshot.SnapshotMode;
+import dev.thaw.fuse.FuseFileServer;
 import dev.thaw.node.gateway.Gateway;
 import dev.thaw.node.protocol.AgentClient;
 import dev.thaw.node.protocol.Refused;
@@ -96,6 +97,9 @@ class ClusterIT {
       assertThatThrownBy(() -> inFlight.get(30, TimeUnit.SECONDS))
           .hasCauseInstanceOf(Refused.class)
           .hasMessageContaining("failed during the invocation");
+      // Its file server for lazy restores could not unmount; no stale mount is left here.
+      assertThat(FuseFileServer.isMounted(dir.resolve(booting).resolve("served").resolve(booting)))
+          .isFalse();
 
       // The gateway keeps serving through the surviving node.
       Gateway.Result survivor = gateway.invoke(Revision.of("stateful"), "/");
