@@ -130,7 +130,8 @@ final class BenchRemoteCommand implements Callable<Integer> {
    * @param cpuMsByPart median CPU time per part of this process and its children ({@link
    *     ProcessCpu#PARTS}); zeros where {@code /proc} cannot be read
    * @param readWaits median reads of the served memory file that waited for a chunk from the
-   *     network after the guest resumed, per restore (lazy restores; 0 for the others)
+   *     network before the first answer, per restore (lazy restores; 0 for the others)
+   * @param readWaitMs median time those reads waited in all, per restore
    */
   record Result(
       String method,
@@ -140,7 +141,8 @@ final class BenchRemoteCommand implements Callable<Integer> {
       long allBytesPerRestore,
       long cpuMsPerRestore,
       Map<String, Long> cpuMsByPart,
-      long readWaits) {}
+      long readWaits,
+      double readWaitMs) {}
 
   /** What the counted rounds measured of one method. */
   private static final class Samples {
@@ -149,6 +151,7 @@ final class BenchRemoteCommand implements Callable<Integer> {
     final List<Double> allBytes = new ArrayList<>();
     final List<Double> cpuMs = new ArrayList<>();
     final List<Double> waits = new ArrayList<>();
+    final List<Double> waitMs = new ArrayList<>();
     final Map<String, List<Double>> byPart = new LinkedHashMap<>();
 
     Result result(String method, double localP50) {
@@ -163,7 +166,8 @@ final class BenchRemoteCommand implements Callable<Integer> {
           (long) LatencySummary.of(allBytes).p50(),
           cpuMs.isEmpty() ? -1 : (long) LatencySummary.of(cpuMs).p50(),
           partMs,
-          waits.isEmpty() ? 0 : Math.round(LatencySummary.of(waits).p50()));
+          waits.isEmpty() ? 0 : Math.round(LatencySummary.of(waits).p50()),
+          waitMs.isEmpty() ? 0 : LatencySummary.of(waitMs).p50());
     }
   }
 
@@ -274,6 +278,7 @@ final class BenchRemoteCommand implements Callable<Integer> {
           System.gc();
           long received = n.store().receivedBytes();
           long waits0 = n.manager().lazyReadWaits();
+          Duration waited0 = n.manager().lazyReadWaitTime();
           OptionalLong cpu0 = cpu.busyMillis();
           ProcessCpu.Sample parts0 = parts.sample();
           long t0 = System.nanoTime();
@@ -283,6 +288,8 @@ final class BenchRemoteCommand implements Callable<Integer> {
             client.get(vm.endpoint(), "/");
             double elapsed = (System.nanoTime() - t0) / 1e6;
             answered = n.store().receivedBytes();
+            long waits = n.manager().lazyReadWaits() - waits0;
+            Duration waited = n.manager().lazyReadWaitTime().minus(waited0);
             start.firstAnswered();
             OptionalLong cpu1 = cpu.busyMillis();
             Map<String, Double> spentByPart = parts.sample().millisSince(parts0);
@@ -294,6 +301,8 @@ final class BenchRemoteCommand implements Callable<Integer> {
               Samples got = samples.get(e.getKey());
               got.ms.add(elapsed);
               got.bytes.add((double) (answered - received));
+              got.waits.add((double) waits);
+              got.waitMs.add(waited.toNanos() / 1e6);
               spentByPart.forEach(
                   (part, v) -> got.byPart.computeIfAbsent(part, k -> new ArrayList<>()).add(v));
               if (cpu0.isPresent() && cpu1.isPresent()) {
@@ -312,7 +321,6 @@ final class BenchRemoteCommand implements Callable<Integer> {
           n.manager().awaitBackgroundFetches();
           if (i >= 1) {
             samples.get(e.getKey()).allBytes.add((double) (n.store().receivedBytes() - received));
-            samples.get(e.getKey()).waits.add((double) (n.manager().lazyReadWaits() - waits0));
           }
         }
         out.println(line + " ms");
@@ -401,7 +409,7 @@ final class BenchRemoteCommand implements Callable<Integer> {
   private void print(List<Result> results, FunctionSpec function, Dedup d, FunctionSpec other) {
     out.println();
     out.printf(
-        "%-32s %4s %8s %8s %8s %8s %12s %9s %10s %6s %7s%n",
+        "%-32s %4s %8s %8s %8s %8s %12s %9s %10s %6s %8s %7s%n",
         "method",
         "n",
         "p50 ms",
@@ -412,12 +420,13 @@ final class BenchRemoteCommand implements Callable<Integer> {
         "÷ memory",
         "all bytes",
         "waits",
+        "wait ms",
         "cpu ms");
     for (Result r : results) {
       LatencySummary s = r.latencyMs();
       out.printf(
           Locale.ROOT,
-          "%-32s %4d %8.0f %8.0f %8.0f %8.2f %12s %9.3f %10s %6d %7s%n",
+          "%-32s %4d %8.0f %8.0f %8.0f %8.2f %12s %9.3f %10s %6d %8.1f %7s%n",
           r.method(),
           s.count(),
           s.p50(),
@@ -428,12 +437,14 @@ final class BenchRemoteCommand implements Callable<Integer> {
           (double) r.bytesPerRestore() / function.memoryBytes(),
           ByteSize.format(r.allBytesPerRestore()),
           r.readWaits(),
+          r.readWaitMs(),
           r.cpuMsPerRestore() < 0 ? "-" : Long.toString(r.cpuMsPerRestore()));
     }
     out.println(
         "bytes/restore: received before the first answer; all bytes: including what a lazy"
-            + " restore fetches after it;\nwaits: reads of the served memory file that waited for"
-            + " the network after the guest resumed (median per restore)");
+            + " restore fetches after it;\nwaits, wait ms: reads of the served memory file that"
+            + " waited for the network before the first answer, and how long they waited in all"
+            + " (median per restore)");
     out.println(
         "cpu ms: median CPU time the whole machine spent during one restore, over all cores"
             + " (this JVM with the embedded S3 server, QEMU, the kernel); resolution 10 ms");

@@ -36,6 +36,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.atomic.LongAdder;
+import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -99,7 +100,7 @@ final class LazyFill implements AutoCloseable {
   private final AtomicInteger waits = new AtomicInteger();
   private final ServedFile memory;
   private final long zeroBytes;
-  private final Runnable onWait;
+  private final Consumer<Duration> onWait;
 
   /**
    * Chunks fetched before the guest resumes: the first {@code priorityChunks} of {@link #order}.
@@ -118,7 +119,7 @@ final class LazyFill implements AutoCloseable {
    * Starts filling the files {@link ChunkAssembler#allocate} created in {@code dir}.
    *
    * @param parallelism chunks fetched at once
-   * @param onWait told each time a read has to wait for its chunk
+   * @param onWait told how long each read that had to wait for its chunk waited
    */
   LazyFill(
       SnapshotManifest manifest,
@@ -127,7 +128,7 @@ final class LazyFill implements AutoCloseable {
       SnapshotStore store,
       Optional<PackIndex> pack,
       int parallelism,
-      Runnable onWait)
+      Consumer<Duration> onWait)
       throws IOException {
     this.manifest = manifest;
     this.onWait = onWait;
@@ -525,7 +526,15 @@ final class LazyFill implements AutoCloseable {
       return;
     }
     waits.incrementAndGet();
-    onWait.run();
+    long t0 = System.nanoTime();
+    try {
+      awaitWritten(d, f);
+    } finally {
+      onWait.accept(Duration.ofNanos(System.nanoTime() - t0));
+    }
+  }
+
+  private void awaitWritten(String d, CompletableFuture<Void> f) throws IOException {
     if (!claimed.containsKey(d)) {
       urgent.addFirst(d);
       synchronized (wake) {

@@ -166,6 +166,11 @@ public final class SnapshotManager implements AutoCloseable {
     return metrics.lazyReadWaits();
   }
 
+  /** How long the reads {@link #lazyReadWaits()} counts waited in all. */
+  public Duration lazyReadWaitTime() {
+    return metrics.lazyReadWaitTime();
+  }
+
   /** Waits until the background fetches of lazy restores have finished (cached or dropped). */
   public void awaitBackgroundFetches() {
     if (remoteRestore != null) {

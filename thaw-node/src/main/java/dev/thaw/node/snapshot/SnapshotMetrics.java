@@ -14,7 +14,7 @@ final class SnapshotMetrics {
   private final Counter fetchedBytes;
   private final Counter copiedBytes;
   private final Timer fetches;
-  private final Counter lazyWaits;
+  private final Timer lazyWaits;
 
   SnapshotMetrics(MeterRegistry meters) {
     this.meters = meters;
@@ -24,17 +24,22 @@ final class SnapshotMetrics {
     this.fetchedBytes = meters.counter("thaw.snapshot.fetch.bytes");
     this.copiedBytes = meters.counter("thaw.snapshot.fetch.local.bytes");
     this.fetches = meters.timer("thaw.snapshot.fetch");
-    this.lazyWaits = meters.counter("thaw.snapshot.lazy.read.waits");
+    this.lazyWaits = meters.timer("thaw.snapshot.lazy.read.waits");
   }
 
-  /** A read of a lazily restored memory file had to wait for its chunk to arrive. */
-  void lazyReadWaited() {
-    lazyWaits.increment();
+  /** A read of a lazily restored memory file waited {@code time} for its chunk to arrive. */
+  void lazyReadWaited(Duration time) {
+    lazyWaits.record(time);
   }
 
   /** Reads of lazily restored memory files that waited for their chunk, so far. */
   long lazyReadWaits() {
-    return (long) lazyWaits.count();
+    return lazyWaits.count();
+  }
+
+  /** How long those reads waited in all. */
+  Duration lazyReadWaitTime() {
+    return Duration.ofNanos((long) lazyWaits.totalTime(java.util.concurrent.TimeUnit.NANOSECONDS));
   }
 
   void hit() {

@@ -77,7 +77,7 @@ class LazyFillTest {
   private LazyFill fill(SnapshotManifest m, Path dir, Optional<PackIndex> pack) throws IOException {
     Files.createDirectories(dir);
     ChunkAssembler.allocate(m, dir);
-    return new LazyFill(m, dir, LocalChunks.none(), store, pack, 2, () -> {});
+    return new LazyFill(m, dir, LocalChunks.none(), store, pack, 2, waited -> {});
   }
 
   @Test
