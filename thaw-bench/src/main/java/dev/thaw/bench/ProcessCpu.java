@@ -22,14 +22,24 @@ public final class ProcessCpu {
   /** QEMU and anything else this JVM started. */
   public static final String VMM = "vmm";
 
+  /** The threads that fetch, check and write chunks, lazy restores' included. */
   public static final String CHUNK_WORKERS = "chunk workers";
+
+  /** The storage client's threads (requests, their signing, uploads). */
+  public static final String STORAGE_CLIENT = "s3 client";
+
   public static final String S3_SERVER = "s3 server";
+
+  /** The FUSE file server's loop, which answers the reads of served memory files. */
+  public static final String FILE_SERVER = "file server";
+
   public static final String JIT = "jit";
   public static final String GC = "gc";
   public static final String OTHER = "other jvm";
 
   /** The parts, in the order a report shows them. */
-  public static final List<String> PARTS = List.of(VMM, CHUNK_WORKERS, S3_SERVER, JIT, GC, OTHER);
+  public static final List<String> PARTS =
+      List.of(VMM, CHUNK_WORKERS, STORAGE_CLIENT, S3_SERVER, FILE_SERVER, JIT, GC, OTHER);
 
   private final Path proc;
   private final long pid;
@@ -59,8 +69,14 @@ public final class ProcessCpu {
     if (child) {
       return VMM;
     }
-    if (threadName.startsWith("thaw-chunk")) {
+    if (threadName.startsWith("thaw-chunk") || threadName.startsWith("thaw-lazy-fill")) {
       return CHUNK_WORKERS;
+    }
+    if (threadName.startsWith("thaw-remote-io")) {
+      return STORAGE_CLIENT;
+    }
+    if (threadName.startsWith("jnr-fuse")) {
+      return FILE_SERVER;
     }
     if (threadName.startsWith("S3Proxy") || threadName.startsWith("qtp")) {
       return S3_SERVER;

@@ -26,6 +26,9 @@ class ProcessCpuTest {
   @Test
   void threadsAreSortedIntoPartsByName() {
     assertThat(ProcessCpu.part("thaw-chunk-3", false)).isEqualTo(ProcessCpu.CHUNK_WORKERS);
+    assertThat(ProcessCpu.part("thaw-lazy-fill-", false)).isEqualTo(ProcessCpu.CHUNK_WORKERS);
+    assertThat(ProcessCpu.part("thaw-remote-io-", false)).isEqualTo(ProcessCpu.STORAGE_CLIENT);
+    assertThat(ProcessCpu.part("jnr-fuse-mount-", false)).isEqualTo(ProcessCpu.FILE_SERVER);
     assertThat(ProcessCpu.part("S3Proxy-Jetty-1", false)).isEqualTo(ProcessCpu.S3_SERVER);
     assertThat(ProcessCpu.part("C2 CompilerThre", false)).isEqualTo(ProcessCpu.JIT);
     assertThat(ProcessCpu.part("C1 CompilerThre", false)).isEqualTo(ProcessCpu.JIT);
