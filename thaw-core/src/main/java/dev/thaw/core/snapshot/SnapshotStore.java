@@ -48,12 +48,15 @@ public interface SnapshotStore {
 
   /**
    * Fetches and decodes the working pages of {@code revision}'s memory file (see {@link
-   * WorkingPages}): their content, run after run, unchecked (the caller checks it against {@link
-   * WorkingPages#sha256()}). Empty when the store has none for it.
+   * WorkingPages}): their content, run after run, unchecked (the caller checks its length against
+   * {@link WorkingPages#bytes()} and its content against {@link WorkingPages#sha256()}). Empty when
+   * the store has none for it. The manifest need not be known yet: a lazy restore asks for them
+   * alongside it.
    *
-   * @param length the decoded length ({@link WorkingPages#bytes()})
+   * @param maxLength the most bytes they may decode to (the memory file's size): a longer object is
+   *     refused, not decoded
    */
-  default Optional<FetchedChunk> workingPages(String revision, long length) throws IOException {
+  default Optional<FetchedChunk> workingPages(String revision, long maxLength) throws IOException {
     return Optional.empty();
   }
 

@@ -85,8 +85,8 @@ public final class VariantSnapshotStore implements SnapshotStore {
   }
 
   @Override
-  public Optional<FetchedChunk> workingPages(String revision, long length) throws IOException {
-    return store.workingPages(name(revision), length);
+  public Optional<FetchedChunk> workingPages(String revision, long maxLength) throws IOException {
+    return store.workingPages(name(revision), maxLength);
   }
 
   @Override

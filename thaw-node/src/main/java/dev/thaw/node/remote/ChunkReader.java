@@ -1,5 +1,6 @@
 package dev.thaw.node.remote;
 
+import com.github.luben.zstd.Zstd;
 import com.github.luben.zstd.ZstdException;
 import dev.thaw.core.io.Digests;
 import dev.thaw.core.snapshot.PackIndex;
@@ -59,14 +60,27 @@ final class ChunkReader {
   }
 
   /** See {@link dev.thaw.core.snapshot.SnapshotStore#workingPages}. */
-  Optional<FetchedChunk> workingPages(String revision, long length) throws IOException {
+  Optional<FetchedChunk> workingPages(String revision, long maxLength) throws IOException {
     Optional<byte[]> stored = objects.get(RemoteKeys.pages(revision));
     if (stored.isEmpty()) {
       return Optional.empty();
     }
     byte[] frame = stored.get();
     received.add(frame.length);
-    byte[] data = new byte[Math.toIntExact(length)];
+    // The upload writes the decoded size into the frame's header.
+    long length = Zstd.getFrameContentSize(frame);
+    if (length < 0 || length > maxLength || length > Integer.MAX_VALUE) {
+      throw new SnapshotMismatchException(
+          "the working pages of "
+              + revision
+              + " do not name a decoded size of at most "
+              + maxLength
+              + " bytes ("
+              + length
+              + ")",
+          null);
+    }
+    byte[] data = new byte[(int) length];
     long n;
     try {
       n = codec.decode(data, frame, 0, frame.length);

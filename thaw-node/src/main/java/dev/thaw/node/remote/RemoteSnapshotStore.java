@@ -86,8 +86,8 @@ public final class RemoteSnapshotStore implements SnapshotStore, SnapshotCollect
   }
 
   @Override
-  public Optional<FetchedChunk> workingPages(String revision, long length) throws IOException {
-    return chunks.workingPages(revision, length);
+  public Optional<FetchedChunk> workingPages(String revision, long maxLength) throws IOException {
+    return chunks.workingPages(revision, maxLength);
   }
 
   @Override

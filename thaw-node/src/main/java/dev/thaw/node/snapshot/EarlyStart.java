@@ -9,6 +9,7 @@ import dev.thaw.core.snapshot.SnapshotStore;
 import dev.thaw.core.vmm.PreparedRestore;
 import dev.thaw.core.vmm.Vmm;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
@@ -27,6 +28,7 @@ final class EarlyStart implements AutoCloseable {
   private final CompletableFuture<PreparedRestore> started;
   private final CompletableFuture<Optional<PackIndex>> pack;
   private final CompletableFuture<Optional<Instant>> unusable;
+  private final CompletableFuture<Optional<SnapshotStore.FetchedChunk>> pages;
   private final Path file;
   private final boolean served;
   private boolean handedOver;
@@ -71,6 +73,28 @@ final class EarlyStart implements AutoCloseable {
         CompletableFuture.supplyAsync(() -> vmm.prepareRestore(function, file), executor);
     this.pack = readQuietly(() -> remote.packIndex(revision), executor);
     this.unusable = readQuietly(() -> remote.unusable(revision), executor);
+    // A lazy restore needs the working pages first: asked for alongside the manifest, they cost
+    // no round trip after it. A snapshot without them answers "none" as quickly.
+    this.pages =
+        served
+            ? CompletableFuture.supplyAsync(
+                () -> {
+                  try {
+                    return remote.workingPages(revision, function.memoryBytes());
+                  } catch (IOException e) {
+                    throw new UncheckedIOException(e);
+                  }
+                },
+                executor)
+            : CompletableFuture.completedFuture(Optional.empty());
+  }
+
+  /**
+   * The working pages asked for alongside the manifest (a served start's); completes empty when
+   * there are none, exceptionally when they could not be had or do not decode.
+   */
+  CompletableFuture<Optional<SnapshotStore.FetchedChunk>> workingPages() {
+    return pages;
   }
 
   /**

@@ -11,6 +11,7 @@ import dev.thaw.core.snapshot.SnapshotManifest;
 import dev.thaw.core.snapshot.SnapshotStore;
 import dev.thaw.core.snapshot.WorkingPages;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.Path;
@@ -25,6 +26,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedDeque;
 import java.util.concurrent.ExecutionException;
@@ -118,6 +120,8 @@ final class LazyFill implements AutoCloseable {
   /**
    * Starts filling the files {@link ChunkAssembler#allocate} created in {@code dir}.
    *
+   * @param pagesFetch the working pages, already asked for ({@link SnapshotStore#workingPages}); or
+   *     null to ask here, once the manifest is known
    * @param parallelism chunks fetched at once
    * @param onWait told how long each read that had to wait for its chunk waited
    */
@@ -127,6 +131,7 @@ final class LazyFill implements AutoCloseable {
       LocalChunks local,
       SnapshotStore store,
       Optional<PackIndex> pack,
+      CompletableFuture<Optional<SnapshotStore.FetchedChunk>> pagesFetch,
       int parallelism,
       Consumer<Duration> onWait)
       throws IOException {
@@ -212,7 +217,8 @@ final class LazyFill implements AutoCloseable {
     this.workers =
         Executors.newFixedThreadPool(parallelism + 1, DaemonThreads.numbered("thaw-lazy-fill"));
     if (pages.isPresent()) {
-      workers.execute(() -> fetchPages(pages.get(), first.size() + touched.size(), touchedChunks));
+      workers.execute(
+          () -> fetchPages(pages.get(), pagesFetch, first.size() + touched.size(), touchedChunks));
     }
     for (int i = 0; i < parallelism; i++) {
       workers.execute(this::work);
@@ -312,16 +318,31 @@ final class LazyFill implements AutoCloseable {
    * before the guest resumes, as for a snapshot without working pages.
    */
   private void fetchPages(
-      WorkingPages wanted, int withTouched, CompletableFuture<Void> touchedChunks) {
+      WorkingPages wanted,
+      CompletableFuture<Optional<SnapshotStore.FetchedChunk>> asked,
+      int withTouched,
+      CompletableFuture<Void> touchedChunks) {
     try {
-      Optional<SnapshotStore.FetchedChunk> got =
-          store.workingPages(manifest.revision(), wanted.bytes());
+      Optional<SnapshotStore.FetchedChunk> got;
+      try {
+        got =
+            asked != null ? asked.join() : store.workingPages(manifest.revision(), wanted.bytes());
+      } catch (CompletionException e) {
+        if (e.getCause() instanceof UncheckedIOException u) {
+          throw u.getCause();
+        }
+        throw e;
+      }
       if (got.isEmpty()) {
         throw new IOException("remote storage has none");
       }
       byte[] data = got.get().data();
       pagesFetchedBytes.set(got.get().storedBytes());
       fetchedBytes.add(got.get().storedBytes());
+      if (data.length != wanted.bytes()) {
+        throw new IOException(
+            "they are " + data.length + " bytes, the manifest says " + wanted.bytes());
+      }
       if (!Digests.sha256(data, 0, data.length).equals(wanted.sha256())) {
         throw new IOException("they differ from the manifest's digest");
       }

@@ -240,6 +240,7 @@ final class RemoteRestore {
               local,
               remote,
               early.packIndex(),
+              early.workingPages(),
               parallelism,
               metrics::lazyReadWaited);
       memory.attach(fill.memory());

@@ -11,6 +11,8 @@ import dev.thaw.core.snapshot.SnapshotFile;
 import dev.thaw.core.snapshot.SnapshotFixtures;
 import dev.thaw.core.snapshot.SnapshotManifest;
 import dev.thaw.core.snapshot.SnapshotManifestCodec;
+import dev.thaw.core.snapshot.SnapshotMismatchException;
+import dev.thaw.core.snapshot.SnapshotStore;
 import dev.thaw.core.snapshot.WorkingPages;
 import dev.thaw.core.store.InMemoryObjectStore;
 import dev.thaw.node.remote.RemoteSnapshotStore;
@@ -25,6 +27,7 @@ import java.util.BitSet;
 import java.util.List;
 import java.util.Optional;
 import java.util.Random;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -77,7 +80,7 @@ class LazyFillTest {
   private LazyFill fill(SnapshotManifest m, Path dir, Optional<PackIndex> pack) throws IOException {
     Files.createDirectories(dir);
     ChunkAssembler.allocate(m, dir);
-    return new LazyFill(m, dir, LocalChunks.none(), store, pack, 2, waited -> {});
+    return new LazyFill(m, dir, LocalChunks.none(), store, pack, null, 2, waited -> {});
   }
 
   @Test
@@ -177,6 +180,53 @@ class LazyFillTest {
       fill.fetchRest();
       fill.done().get(10, TimeUnit.SECONDS);
       SnapshotManifestCodec.verifyFiles(m, tmp.resolve("fallback"));
+      fill.release();
+    }
+  }
+
+  @Test
+  @Timeout(value = 30, unit = TimeUnit.SECONDS)
+  void pagesAskedForBeforeTheManifestAreUsedWhenTheyMatchItAndOtherwiseGiveWay() throws Exception {
+    byte[] memory = new byte[48 * CHUNK];
+    SnapshotManifest m = withPages(upload(memory), memory);
+    // Asked for as a lazy restore does, before the manifest is known: bounded by the memory size.
+    CompletableFuture<Optional<SnapshotStore.FetchedChunk>> early =
+        CompletableFuture.completedFuture(store.workingPages("fn", memory.length));
+    Path dir = tmp.resolve("early");
+    Files.createDirectories(dir);
+    ChunkAssembler.allocate(m, dir);
+    try (LazyFill fill =
+        new LazyFill(m, dir, LocalChunks.none(), store, Optional.empty(), early, 2, w -> {})) {
+      fill.priority().get(10, TimeUnit.SECONDS);
+      assertThat(fill.priorityChunks()).isEqualTo(1);
+      assertThat(fill.pagesFetchedBytes()).isEqualTo(early.get().orElseThrow().storedBytes());
+      ByteBuffer b = ByteBuffer.allocate(2 * WorkingPages.PAGE);
+      fill.memory().read(83L * WorkingPages.PAGE, b);
+      assertThat(b.array())
+          .isEqualTo(Arrays.copyOfRange(memory, 83 * WorkingPages.PAGE, 85 * WorkingPages.PAGE));
+      assertThat(fill.waits()).isZero();
+      fill.fetchRest();
+      fill.done().get(10, TimeUnit.SECONDS);
+      fill.release();
+    }
+    // A frame larger than the bound is refused before it is decoded.
+    assertThatThrownBy(() -> store.workingPages("fn", 4 * WorkingPages.PAGE))
+        .isInstanceOf(SnapshotMismatchException.class)
+        .hasMessageContaining("at most");
+    // Pages of another length than the manifest's give way to the chunks they lie in.
+    CompletableFuture<Optional<SnapshotStore.FetchedChunk>> wrong =
+        CompletableFuture.completedFuture(
+            Optional.of(new SnapshotStore.FetchedChunk(new byte[WorkingPages.PAGE], 10, false)));
+    Path other = tmp.resolve("early-wrong");
+    Files.createDirectories(other);
+    ChunkAssembler.allocate(m, other);
+    try (LazyFill fill =
+        new LazyFill(m, other, LocalChunks.none(), store, Optional.empty(), wrong, 2, w -> {})) {
+      fill.priority().get(10, TimeUnit.SECONDS);
+      assertThat(fill.priorityChunks()).isEqualTo(3);
+      fill.fetchRest();
+      fill.done().get(10, TimeUnit.SECONDS);
+      SnapshotManifestCodec.verifyFiles(m, other);
       fill.release();
     }
   }
