@@ -78,9 +78,19 @@ class LazyFillTest {
   }
 
   private LazyFill fill(SnapshotManifest m, Path dir, Optional<PackIndex> pack) throws IOException {
+    return fill(m, dir, pack, null);
+  }
+
+  /** A fill whose working pages were asked for already ({@code pagesFetch}; null: not yet). */
+  private LazyFill fill(
+      SnapshotManifest m,
+      Path dir,
+      Optional<PackIndex> pack,
+      CompletableFuture<Optional<SnapshotStore.FetchedChunk>> pagesFetch)
+      throws IOException {
     Files.createDirectories(dir);
     ChunkAssembler.allocate(m, dir);
-    return new LazyFill(m, dir, LocalChunks.none(), store, pack, null, 2, waited -> {});
+    return new LazyFill(m, dir, LocalChunks.none(), store, pack, pagesFetch, 2, waited -> {});
   }
 
   @Test
@@ -192,11 +202,7 @@ class LazyFillTest {
     // Asked for as a lazy restore does, before the manifest is known: bounded by the memory size.
     CompletableFuture<Optional<SnapshotStore.FetchedChunk>> early =
         CompletableFuture.completedFuture(store.workingPages("fn", memory.length));
-    Path dir = tmp.resolve("early");
-    Files.createDirectories(dir);
-    ChunkAssembler.allocate(m, dir);
-    try (LazyFill fill =
-        new LazyFill(m, dir, LocalChunks.none(), store, Optional.empty(), early, 2, w -> {})) {
+    try (LazyFill fill = fill(m, tmp.resolve("early"), Optional.empty(), early)) {
       fill.priority().get(10, TimeUnit.SECONDS);
       assertThat(fill.priorityChunks()).isEqualTo(1);
       assertThat(fill.pagesFetchedBytes()).isEqualTo(early.get().orElseThrow().storedBytes());
@@ -218,10 +224,7 @@ class LazyFillTest {
         CompletableFuture.completedFuture(
             Optional.of(new SnapshotStore.FetchedChunk(new byte[WorkingPages.PAGE], 10, false)));
     Path other = tmp.resolve("early-wrong");
-    Files.createDirectories(other);
-    ChunkAssembler.allocate(m, other);
-    try (LazyFill fill =
-        new LazyFill(m, other, LocalChunks.none(), store, Optional.empty(), wrong, 2, w -> {})) {
+    try (LazyFill fill = fill(m, other, Optional.empty(), wrong)) {
       fill.priority().get(10, TimeUnit.SECONDS);
       assertThat(fill.priorityChunks()).isEqualTo(3);
       fill.fetchRest();
