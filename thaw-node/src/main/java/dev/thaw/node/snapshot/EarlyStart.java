@@ -9,7 +9,6 @@ import dev.thaw.core.snapshot.SnapshotStore;
 import dev.thaw.core.vmm.PreparedRestore;
 import dev.thaw.core.vmm.Vmm;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
@@ -77,15 +76,7 @@ final class EarlyStart implements AutoCloseable {
     // no round trip after it. A snapshot without them answers "none" as quickly.
     this.pages =
         served
-            ? CompletableFuture.supplyAsync(
-                () -> {
-                  try {
-                    return remote.workingPages(revision, function.memoryBytes());
-                  } catch (IOException e) {
-                    throw new UncheckedIOException(e);
-                  }
-                },
-                executor)
+            ? LazyFill.askForPages(remote, revision, function.memoryBytes(), executor)
             : CompletableFuture.completedFuture(Optional.empty());
   }
 

@@ -30,6 +30,7 @@ import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedDeque;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
@@ -120,8 +121,8 @@ final class LazyFill implements AutoCloseable {
   /**
    * Starts filling the files {@link ChunkAssembler#allocate} created in {@code dir}.
    *
-   * @param pagesFetch the working pages, already asked for ({@link SnapshotStore#workingPages}); or
-   *     null to ask here, once the manifest is known
+   * @param pagesFetch the working pages, asked for alongside the manifest ({@link #askForPages});
+   *     unused when the manifest names none
    * @param parallelism chunks fetched at once
    * @param onWait told how long each read that had to wait for its chunk waited
    */
@@ -236,6 +237,24 @@ final class LazyFill implements AutoCloseable {
             });
   }
 
+  /**
+   * Asks {@code store} for the working pages of {@code revision} on {@code executor}, before its
+   * manifest is known (so no request waits for the manifest's); at most {@code maxLength} bytes,
+   * the memory file's size. The fill checks their length and digest against the manifest.
+   */
+  static CompletableFuture<Optional<SnapshotStore.FetchedChunk>> askForPages(
+      SnapshotStore store, String revision, long maxLength, Executor executor) {
+    return CompletableFuture.supplyAsync(
+        () -> {
+          try {
+            return store.workingPages(revision, maxLength);
+          } catch (IOException e) {
+            throw new UncheckedIOException(e);
+          }
+        },
+        executor);
+  }
+
   /** The memory file as it fills: reads of chunks not yet written wait for them. */
   ServedFile memory() {
     return memory;
@@ -312,10 +331,10 @@ final class LazyFill implements AutoCloseable {
   }
 
   /**
-   * Fetches the working pages with one request, checks them, writes them into the memory file and
-   * lets reads of them through. When they cannot be had, the chunks they lie in take their place:
-   * the workers fetch the first clone's chunks ({@code withTouched} chunks of {@link #order})
-   * before the guest resumes, as for a snapshot without working pages.
+   * Takes the working pages (one request, made alongside the manifest), checks them, writes them
+   * into the memory file and lets reads of them through. When they cannot be had, the chunks they
+   * lie in take their place: the workers fetch the first clone's chunks ({@code withTouched} chunks
+   * of {@link #order}) before the guest resumes, as for a snapshot without working pages.
    */
   private void fetchPages(
       WorkingPages wanted,
@@ -325,8 +344,7 @@ final class LazyFill implements AutoCloseable {
     try {
       Optional<SnapshotStore.FetchedChunk> got;
       try {
-        got =
-            asked != null ? asked.join() : store.workingPages(manifest.revision(), wanted.bytes());
+        got = asked.join();
       } catch (CompletionException e) {
         if (e.getCause() instanceof UncheckedIOException u) {
           throw u.getCause();

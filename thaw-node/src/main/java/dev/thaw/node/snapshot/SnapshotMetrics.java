@@ -4,6 +4,7 @@ import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import java.time.Duration;
+import java.util.concurrent.TimeUnit;
 
 /** The snapshot manager's meters, named {@code thaw.snapshot.*}. */
 final class SnapshotMetrics {
@@ -39,7 +40,7 @@ final class SnapshotMetrics {
 
   /** How long those reads waited in all. */
   Duration lazyReadWaitTime() {
-    return Duration.ofNanos((long) lazyWaits.totalTime(java.util.concurrent.TimeUnit.NANOSECONDS));
+    return Duration.ofNanos((long) lazyWaits.totalTime(TimeUnit.NANOSECONDS));
   }
 
   void hit() {

@@ -78,10 +78,11 @@ class LazyFillTest {
   }
 
   private LazyFill fill(SnapshotManifest m, Path dir, Optional<PackIndex> pack) throws IOException {
-    return fill(m, dir, pack, null);
+    long memorySize = m.file(SnapshotFile.Role.MEMORY).orElseThrow().size();
+    return fill(m, dir, pack, LazyFill.askForPages(store, "fn", memorySize, Runnable::run));
   }
 
-  /** A fill whose working pages were asked for already ({@code pagesFetch}; null: not yet). */
+  /** A fill whose working pages were asked for as {@code pagesFetch}. */
   private LazyFill fill(
       SnapshotManifest m,
       Path dir,
