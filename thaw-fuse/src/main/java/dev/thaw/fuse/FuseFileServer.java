@@ -28,7 +28,8 @@ import ru.serce.jnrfuse.struct.FuseFileInfo;
  * A {@link FileServer} on FUSE: one flat directory of read-only files whose files are {@link
  * ServedFile}s. The kernel keeps what was read in its page cache ({@code kernel_cache}), so every
  * byte crosses into this process once per mount, and reads are at most {@link #MAX_READ} bytes,
- * which bounds how much one page fault of a mapping asks for.
+ * which bounds how much one page fault of a mapping asks for. Bytes known ahead of use can be put
+ * into that page cache without a read ({@link #store}).
  *
  * <p>Requests are served by one thread, the Java thread that runs libfuse's loop ({@code -s}).
  * libfuse's multi-threaded loop calls into the JVM from native threads of its own, and each such
@@ -45,6 +46,8 @@ public final class FuseFileServer implements FileServer {
   /** Largest read the kernel sends, and its readahead window. */
   public static final int MAX_READ = 128 << 10;
 
+  private static final int PAGE = 4096;
+
   private static final Pattern NAME = Pattern.compile("[A-Za-z0-9._-]{1,200}");
   private static final ThreadLocal<byte[]> BUFFER =
       ThreadLocal.withInitial(() -> new byte[MAX_READ]);
@@ -54,6 +57,10 @@ public final class FuseFileServer implements FileServer {
   private final Map<Long, ServedFile> open = new ConcurrentHashMap<>();
   private final AtomicLong handles = new AtomicLong();
   private final Fs fs = new Fs();
+  private final Map<String, Long> nodeIds = new ConcurrentHashMap<>();
+  private volatile Pointer fuse;
+  private StoreNotify notify;
+  private boolean closed;
 
   private FuseFileServer(Path dir) {
     this.dir = dir;
@@ -135,13 +142,50 @@ public final class FuseFileServer implements FileServer {
     PageCache.willNeed(dir.resolve(name), ranges);
   }
 
+  /**
+   * Pushes {@code data} into the page cache of the served file {@code name} with one write to the
+   * FUSE device per MiB ({@link StoreNotify}); the kernel learns the file's node first, through a
+   * lookup this process makes.
+   */
+  @Override
+  public boolean store(String name, long offset, ByteBuffer data) throws IOException {
+    if (!files.containsKey(name)) {
+      throw new IllegalArgumentException(name + " is not served");
+    }
+    if (offset % PAGE != 0 || data.remaining() % PAGE != 0) {
+      throw new IllegalArgumentException(
+          "not whole pages: " + data.remaining() + " bytes at " + offset);
+    }
+    Long nodeId = nodeIds.get(name);
+    if (nodeId == null) {
+      // libfuse's high-level API numbers a file's inode as its node (no use_ino).
+      nodeId = (Long) Files.getAttribute(dir.resolve(name), "unix:ino");
+      nodeIds.put(name, nodeId);
+    }
+    synchronized (this) {
+      // libfuse has called init before it answered the lookup, so fuse is known unless closed.
+      if (closed || fuse == null) {
+        return false;
+      }
+      if (notify == null) {
+        notify = StoreNotify.on(fuse);
+      }
+      notify.store(nodeId, offset, data);
+      return true;
+    }
+  }
+
   @Override
   public void withdraw(String name) {
     files.remove(name);
+    nodeIds.remove(name);
   }
 
   @Override
   public void close() {
+    synchronized (this) {
+      closed = true; // the session's channel, which stores write to, goes with the mount
+    }
     files.clear();
     if (fs.isMounted()) {
       fs.umount();
@@ -153,6 +197,12 @@ public final class FuseFileServer implements FileServer {
   private final class Fs extends FuseStubFS {
     boolean isMounted() {
       return mounted.get();
+    }
+
+    @Override
+    public Pointer init(Pointer conn) {
+      fuse = getContext().fuse.get();
+      return null;
     }
 
     @Override

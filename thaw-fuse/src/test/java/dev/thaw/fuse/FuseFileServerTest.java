@@ -1,6 +1,7 @@
 package dev.thaw.fuse;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import dev.thaw.core.lazy.ServedFile;
@@ -143,6 +144,47 @@ class FuseFileServerTest {
         assertThat(b.get(0)).isEqualTo((byte) ((at + 8192) % 251));
       }
       assertThat(reads).hasSize(before); // from the page cache: the server was not asked
+    }
+  }
+
+  @Test
+  void storedBytesAreReadFromThePageCacheWithoutAskingTheServer() throws Exception {
+    List<long[]> reads = new CopyOnWriteArrayList<>();
+    ServedFile f =
+        new ServedFile() {
+          public long size() {
+            return 4 << 20;
+          }
+
+          public int read(long offset, ByteBuffer into) {
+            reads.add(new long[] {offset, into.remaining()});
+            int n = into.remaining();
+            into.put(new byte[n]);
+            return n;
+          }
+        };
+    // Larger than one write to the device, not a multiple of it.
+    byte[] pushed = new byte[StoreNotify.PIECE + 3 * 4096];
+    for (int i = 0; i < pushed.length; i++) {
+      pushed[i] = (byte) (i % 253 + 1);
+    }
+    long at = 1 << 16;
+    try (FuseFileServer s = FuseFileServer.mount(dir.resolve("mnt"), 0)) {
+      Path p = s.publish("c.bin", f);
+      assertThat(s.store("c.bin", at, ByteBuffer.wrap(pushed))).isTrue();
+      try (FileChannel c = FileChannel.open(p, StandardOpenOption.READ)) {
+        ByteBuffer b = ByteBuffer.allocate(pushed.length);
+        while (b.hasRemaining() && c.read(b, at + b.position()) > 0) {}
+        assertThat(b.array()).isEqualTo(pushed);
+        assertThat(reads).isEmpty();
+        // A page beside them was not stored: the server is asked for it and answers zeros.
+        ByteBuffer beside = ByteBuffer.allocate(4096);
+        c.read(beside, at + pushed.length);
+        assertThat(beside.array()).containsOnly((byte) 0);
+        assertThat(reads).isNotEmpty();
+      }
+      assertThatThrownBy(() -> s.store("c.bin", 100, ByteBuffer.wrap(pushed)))
+          .isInstanceOf(IllegalArgumentException.class);
     }
   }
 }

@@ -31,8 +31,8 @@ import software.amazon.awssdk.services.s3.presigner.S3Presigner;
 
 /**
  * {@link ObjectStore} on S3 (AWS, MinIO, or the embedded server), with the AWS SDK v2 and the JDK's
- * HTTP client. The store's keys live under a key prefix of one bucket. Ranged reads, the bulk of a
- * remote restore's traffic, go through presigned URLs ({@link RangeReader}).
+ * HTTP client. The store's keys live under a key prefix of one bucket. Reads, a remote restore's
+ * traffic, go through presigned URLs ({@link PresignedReader}).
  *
  * <p>Credentials default to the SDK's provider chain (environment, profile, container or instance
  * role): they never come from a command line and never appear in {@link #describe()} or messages.
@@ -46,7 +46,7 @@ public final class S3ObjectStore implements ObjectStore {
   private final String bucket;
   private final String prefix;
   private final String description;
-  private final RangeReader ranges;
+  private final PresignedReader reader;
 
   private S3ObjectStore(Builder b) {
     S3ClientBuilder client =
@@ -75,7 +75,7 @@ public final class S3ObjectStore implements ObjectStore {
     this.prefix = b.prefix;
     this.description =
         "s3://" + bucket + "/" + prefix + (b.endpoint == null ? "" : " at " + b.endpoint);
-    this.ranges = new RangeReader(presigner, bucket, description);
+    this.reader = new PresignedReader(presigner, bucket, description);
   }
 
   public static Builder builder() {
@@ -103,14 +103,7 @@ public final class S3ObjectStore implements ObjectStore {
 
   @Override
   public Optional<byte[]> get(String key) throws IOException {
-    try {
-      return Optional.of(
-          s3.getObjectAsBytes(r -> r.bucket(bucket).key(prefix + key)).asByteArray());
-    } catch (NoSuchKeyException e) {
-      return Optional.empty();
-    } catch (SdkException e) {
-      throw failure("read", key, e);
-    }
+    return reader.readAll(prefix + key);
   }
 
   @Override
@@ -118,7 +111,7 @@ public final class S3ObjectStore implements ObjectStore {
     if (length == 0) {
       return new byte[0];
     }
-    return ranges.read(prefix + key, offset, offset + length - 1);
+    return reader.read(prefix + key, offset, offset + length - 1);
   }
 
   @Override

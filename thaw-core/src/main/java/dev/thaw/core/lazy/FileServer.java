@@ -27,6 +27,20 @@ public interface FileServer extends AutoCloseable {
    */
   default void readAhead(String name, List<long[]> ranges) throws java.io.IOException {}
 
+  /**
+   * Puts {@code data} into the kernel's page cache as the bytes of the served file {@code name} at
+   * {@code offset}, where a VMM mapping the file finds them without a request to the server and
+   * without this process reading them back; only whole pages are kept ({@code offset} and the
+   * length a multiple of 4 KiB). The bytes must be those the file holds there. Returns false, doing
+   * nothing, when this server cannot (the caller reads ahead instead), which is the default.
+   *
+   * @throws java.io.IOException when the kernel refuses the data
+   */
+  default boolean store(String name, long offset, java.nio.ByteBuffer data)
+      throws java.io.IOException {
+    return false;
+  }
+
   /** Stops serving {@code name} to new opens; nothing when it is not served. */
   void withdraw(String name);
 

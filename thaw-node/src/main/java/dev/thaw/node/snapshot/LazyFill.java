@@ -3,6 +3,7 @@ package dev.thaw.node.snapshot;
 import dev.thaw.core.concurrent.DaemonThreads;
 import dev.thaw.core.io.Digests;
 import dev.thaw.core.io.FileTrees;
+import dev.thaw.core.lazy.FileServer;
 import dev.thaw.core.lazy.ServedFile;
 import dev.thaw.core.snapshot.ChunkList;
 import dev.thaw.core.snapshot.PackIndex;
@@ -68,6 +69,9 @@ final class LazyFill implements AutoCloseable {
   /** Chunks a worker takes at once when no read waits. */
   private static final int BATCH = 16;
 
+  /** Zero bytes stored into the page cache at once (never written to). */
+  private static final byte[] ZEROS = new byte[256 << 10];
+
   /** Unwanted pack bytes worth reading to save a request. */
   private static final long GAP = 64 << 10;
 
@@ -114,6 +118,10 @@ final class LazyFill implements AutoCloseable {
   private final BitSet pageSet = new BitSet();
   private final CompletableFuture<Void> pagesReady = new CompletableFuture<>();
   private volatile boolean pagesWritten;
+
+  /** The working pages as received, until {@link #preload} has put them into the page cache. */
+  private volatile byte[] pagesData;
+
   private final AtomicLong pagesFetchedBytes = new AtomicLong();
   private FileChannel memoryChannel;
   private long memorySize;
@@ -266,6 +274,7 @@ final class LazyFill implements AutoCloseable {
    * the guest while it resumes and answers its first request, the time a cold start is measured by.
    */
   void fetchRest() {
+    pagesData = null; // preloaded long before, or never to be
     synchronized (wake) {
       rest = true;
       wake.notifyAll();
@@ -294,24 +303,35 @@ final class LazyFill implements AutoCloseable {
    * #priority()} completed: the working pages when they arrived, else the first clone's chunks.
    */
   List<long[]> workingSetRanges() {
-    List<long[]> ranges = new ArrayList<>();
-    boolean paged = pagesWritten;
-    if (paged) {
-      ranges.addAll(pages.orElseThrow().ranges());
+    if (!pagesWritten) {
+      return firstTouchRanges(false);
     }
-    // Zero chunks the first clone read cost no fetch; read ahead, they spare the guest a round
-    // trip through the file server for each page it takes from its free memory.
+    // Zero chunks the first clone read cost no fetch; in the page cache, they spare the guest a
+    // round trip through the file server for each page it takes from its free memory.
+    List<long[]> ranges = new ArrayList<>(pages.orElseThrow().ranges());
+    ranges.addAll(firstTouchRanges(true));
+    return merged(ranges);
+  }
+
+  /** The chunks of the memory file the first clone read (its zero chunks alone), merged. */
+  private List<long[]> firstTouchRanges(boolean zeroOnly) {
+    List<long[]> ranges = new ArrayList<>();
     manifest
         .file(SnapshotFile.Role.MEMORY)
         .ifPresent(
             f -> {
               ChunkList chunks = f.chunks();
               for (int i : chunks.firstTouch()) {
-                if (!paged || chunks.isZero(i)) {
+                if (!zeroOnly || chunks.isZero(i)) {
                   ranges.add(new long[] {chunks.offset(i), chunks.length(i, f.size())});
                 }
               }
             });
+    return merged(ranges);
+  }
+
+  /** {@code ranges} sorted, overlapping and touching ones joined. */
+  private static List<long[]> merged(List<long[]> ranges) {
     ranges.sort(Comparator.comparingLong(r -> r[0]));
     List<long[]> merged = new ArrayList<>();
     for (long[] r : ranges) {
@@ -323,6 +343,49 @@ final class LazyFill implements AutoCloseable {
       }
     }
     return merged;
+  }
+
+  /**
+   * Puts the working set into the page cache of the served memory file {@code name} once {@link
+   * #priority()} completed, while the VMM starts: the working pages straight from the bytes
+   * received, and the zero chunks the first clone read as zeros, when {@code server} can take them
+   * ({@link FileServer#store}); otherwise the kernel reads {@link #workingSetRanges()} ahead
+   * through the server, which then reads them back from the files.
+   */
+  void preload(FileServer server, String name) throws IOException {
+    byte[] data = pagesData;
+    pagesData = null;
+    try {
+      if (data != null && store(server, name, data)) {
+        return;
+      }
+    } catch (IOException e) {
+      log.warn(
+          "cannot store {}'s working set: {}; reading it ahead",
+          manifest.revision(),
+          e.getMessage());
+    }
+    server.readAhead(name, workingSetRanges());
+  }
+
+  /** Stores the working pages and the first clone's zero chunks; false if the server cannot. */
+  private boolean store(FileServer server, String name, byte[] data) throws IOException {
+    int at = 0;
+    for (long[] r : pages.orElseThrow().ranges()) {
+      if (!server.store(name, r[0], ByteBuffer.wrap(data, at, (int) r[1]))) {
+        return false;
+      }
+      at += (int) r[1];
+    }
+    for (long[] r : firstTouchRanges(true)) {
+      for (long done = 0; done < r[1]; done += ZEROS.length) {
+        server.store(
+            name,
+            r[0] + done,
+            ByteBuffer.wrap(ZEROS, 0, (int) Math.min(ZEROS.length, r[1] - done)));
+      }
+    }
+    return true;
   }
 
   /** Bytes received for the working pages. */
@@ -379,6 +442,7 @@ final class LazyFill implements AutoCloseable {
         long p = wanted.runs().get(i);
         pageSet.set((int) p, (int) (p + wanted.runs().get(i + 1)));
       }
+      pagesData = data;
       pagesWritten = true;
       pagesReady.complete(null);
     } catch (IOException | RuntimeException e) {
@@ -660,6 +724,7 @@ final class LazyFill implements AutoCloseable {
   /** Stops the workers, fails reads still waiting and closes the files (a restore that failed). */
   @Override
   public void close() {
+    pagesData = null;
     workers.shutdownNow();
     fail(new IOException("the fill of " + manifest.revision() + " was stopped"));
     closeChannels();

@@ -246,15 +246,13 @@ final class RemoteRestore {
       memory.attach(fill.memory());
       LazyFill filling = fill;
       // The working set goes into the page cache while QEMU starts and loads the device state.
-      CompletableFuture<Void> readAhead =
-          fill.priority()
-              .thenRunAsync(
-                  () -> readAhead(server, name, revision, filling.workingSetRanges()), executor);
+      CompletableFuture<Void> preloaded =
+          fill.priority().thenRunAsync(() -> preload(server, name, revision, filling), executor);
       PreparedRestore vm = awaitPriority(fill, prepared.get(), manifest);
       Duration fetch = Restorer.since(t0);
       ColdStart.Remote start =
           restorer.fetched(new CachedSnapshot(manifest, target, () -> {}), vm, fetch);
-      readAhead.join(); // long done: it ran while QEMU started; the name is withdrawn next
+      preloaded.join(); // long done: it ran while QEMU started; the name is withdrawn next
       markUsed(revision);
       log.debug(
           "lazy restore of {}: {} chunks and {} bytes of pages first; answered after {} fetched,"
@@ -304,17 +302,16 @@ final class RemoteRestore {
   }
 
   /**
-   * Has the kernel read the working set of the memory file into its page cache while QEMU starts:
-   * one request per run of pages, where the guest's faults would make one round trip through the
-   * server per page (about 1000 for hello, most of the time its lazy restore took). A failure costs
-   * only that time.
+   * Puts the working set of the memory file into the kernel's page cache while QEMU starts ({@link
+   * LazyFill#preload}), where the guest's faults would make one round trip through the server per
+   * page (about 1000 for hello, most of the time its lazy restore took). A failure costs only that
+   * time.
    */
-  private static void readAhead(
-      FileServer server, String name, String revision, List<long[]> ranges) {
+  private static void preload(FileServer server, String name, String revision, LazyFill fill) {
     try {
-      server.readAhead(name, ranges);
+      fill.preload(server, name);
     } catch (IOException | RuntimeException e) {
-      log.warn("cannot read ahead {}: {}", revision, e.getMessage());
+      log.warn("cannot preload {}: {}", revision, e.getMessage());
     }
   }
 

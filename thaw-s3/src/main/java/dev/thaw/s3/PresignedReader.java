@@ -8,21 +8,23 @@ import java.net.URL;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import software.amazon.awssdk.core.exception.SdkException;
 import software.amazon.awssdk.services.s3.presigner.S3Presigner;
 
 /**
- * Ranged reads of objects, the bulk of a remote restore's traffic, as plain HTTP GETs of presigned
- * URLs. Measured on the embedded server with 256 KiB ranges, the SDK's request pipeline (endpoint
- * rules, signing, interceptors, response wrapping) cost about 2.5 ms of CPU per request on top of
- * the 1.4 ms that server and connection take, and about 1 ms more per MiB; a URL is signed once per
- * object and reused for many ranges (the {@code Range} header is not part of the signature).
+ * Reads of objects on the restore path (manifests, pack indexes, working pages, ranges of packs) as
+ * plain HTTP GETs of presigned URLs. Measured on the embedded server with 256 KiB ranges, the SDK's
+ * request pipeline (endpoint rules, signing, interceptors, response wrapping) cost about 2.5 ms of
+ * CPU per request on top of the 1.4 ms that server and connection take, and about 1 ms more per
+ * MiB; a URL is signed once per object and reused for many reads (the {@code Range} header is not
+ * part of the signature). A whole object is read into one array of its length.
  *
  * <p>URLs are bearer credentials: they stay in memory, expire after {@link #VALIDITY}, and never
  * appear in messages or logs.
  */
-final class RangeReader {
+final class PresignedReader {
   static final Duration VALIDITY = Duration.ofMinutes(15);
 
   /** A URL is renewed when less than this much of its validity is left. */
@@ -40,12 +42,12 @@ final class RangeReader {
 
   private record Signed(URL url, Instant expires) {}
 
-  RangeReader(S3Presigner presigner, String bucket, String description) {
+  PresignedReader(S3Presigner presigner, String bucket, String description) {
     this(presigner, bucket, description, Clock.systemUTC(), VALIDITY);
   }
 
   /** For tests: URLs valid for {@code validity}, renewed by {@code clock}'s time. */
-  RangeReader(
+  PresignedReader(
       S3Presigner presigner, String bucket, String description, Clock clock, Duration validity) {
     this.presigner = presigner;
     this.bucket = bucket;
@@ -64,39 +66,22 @@ final class RangeReader {
     }
   }
 
+  /** The whole of {@code key}; empty when there is no such object. */
+  Optional<byte[]> readAll(String key) throws IOException {
+    try {
+      return readAll(key, url(key, false));
+    } catch (Forbidden e) {
+      return readAll(key, url(key, true));
+    }
+  }
+
   private byte[] read(String key, long from, long to, URL url) throws IOException {
     byte[] out = new byte[Math.toIntExact(to - from + 1)];
-    HttpURLConnection c = (HttpURLConnection) url.openConnection();
-    c.setConnectTimeout(CONNECT_TIMEOUT_MS);
-    c.setReadTimeout(READ_TIMEOUT_MS);
-    c.setRequestProperty("Range", "bytes=" + from + "-" + to);
-    int status;
-    try {
-      status = c.getResponseCode();
-    } catch (IOException e) {
-      throw new IOException(
-          "cannot read " + key + " from " + description + ": " + e.getMessage(), e);
-    }
+    String range = "bytes " + from + "-" + to + " of " + key;
+    HttpURLConnection c = get(key, url, "bytes=" + from + "-" + to);
+    int status = status(c, key);
     if (status != HttpURLConnection.HTTP_PARTIAL) {
-      String said = drain(c);
-      if (status == HttpURLConnection.HTTP_FORBIDDEN) {
-        throw new Forbidden(key + " refused by " + description + " (HTTP 403)" + said);
-      }
-      if (status == HttpURLConnection.HTTP_NOT_FOUND) {
-        throw new NoSuchObjectException(key + " is missing from " + description);
-      }
-      throw new IOException(
-          "cannot read bytes "
-              + from
-              + "-"
-              + to
-              + " of "
-              + key
-              + " from "
-              + description
-              + ": HTTP "
-              + status
-              + said);
+      throw refused(c, status, key, range);
     }
     try (InputStream in = c.getInputStream()) {
       int n = in.readNBytes(out, 0, out.length);
@@ -106,6 +91,76 @@ final class RangeReader {
       }
     }
     return out;
+  }
+
+  private Optional<byte[]> readAll(String key, URL url) throws IOException {
+    HttpURLConnection c = get(key, url, null);
+    int status = status(c, key);
+    if (status != HttpURLConnection.HTTP_OK) {
+      IOException e = refused(c, status, key, key);
+      if (e instanceof NoSuchObjectException) {
+        return Optional.empty();
+      }
+      throw e;
+    }
+    long length = c.getContentLengthLong();
+    if (length > Integer.MAX_VALUE - 8) {
+      throw new IOException(key + " in " + description + " is too large to read: " + length);
+    }
+    byte[] out;
+    int n;
+    try (InputStream in = c.getInputStream()) {
+      if (length < 0) {
+        return Optional.of(in.readAllBytes());
+      }
+      out = new byte[(int) length];
+      n = in.readNBytes(out, 0, out.length);
+      if (n == out.length && in.read() != -1) {
+        n = -1;
+      }
+    } catch (IOException e) {
+      throw new IOException(
+          "cannot read " + key + " from " + description + ": " + e.getMessage(), e);
+    }
+    if (n != out.length) {
+      throw new IOException(
+          key + " from " + description + " is not the " + length + " bytes announced");
+    }
+    return Optional.of(out);
+  }
+
+  /** A GET of {@code url}, of {@code range} when not null. */
+  private static HttpURLConnection get(String key, URL url, String range) throws IOException {
+    HttpURLConnection c = (HttpURLConnection) url.openConnection();
+    c.setConnectTimeout(CONNECT_TIMEOUT_MS);
+    c.setReadTimeout(READ_TIMEOUT_MS);
+    if (range != null) {
+      c.setRequestProperty("Range", range);
+    }
+    return c;
+  }
+
+  private int status(HttpURLConnection c, String key) throws IOException {
+    try {
+      return c.getResponseCode();
+    } catch (IOException e) {
+      throw new IOException(
+          "cannot read " + key + " from " + description + ": " + e.getMessage(), e);
+    }
+  }
+
+  /** What a response other than the one wanted means, its body read; {@code what} for messages. */
+  private IOException refused(HttpURLConnection c, int status, String key, String what) {
+    String said = drain(c);
+    if (status == HttpURLConnection.HTTP_FORBIDDEN) {
+      return new Forbidden(key + " refused by " + description + " (HTTP 403)" + said);
+    }
+    if (status == HttpURLConnection.HTTP_NOT_FOUND
+        && (said.isEmpty() || said.equals(" NoSuchKey"))) {
+      return new NoSuchObjectException(key + " is missing from " + description);
+    }
+    return new IOException(
+        "cannot read " + what + " from " + description + ": HTTP " + status + said);
   }
 
   /** Reads an error body (so the connection can be reused) and returns its start for messages. */

@@ -20,7 +20,7 @@ import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.s3.presigner.S3Presigner;
 
 /** Ranged reads through presigned URLs, against the real embedded server. */
-class RangeReaderIT {
+class PresignedReaderIT {
   @TempDir Path tmp;
   private EmbeddedS3Server server;
   private S3Client s3;
@@ -46,7 +46,7 @@ class RangeReaderIT {
 
   @Test
   void readsExactlyTheRangesAskedFor() throws Exception {
-    RangeReader reader = new RangeReader(presigner, "ranges", "test storage");
+    PresignedReader reader = new PresignedReader(presigner, "ranges", "test storage");
     assertThat(reader.read("obj", 0, 99)).isEqualTo(Arrays.copyOfRange(object, 0, 100));
     assertThat(reader.read("obj", 1000, 300_000))
         .isEqualTo(Arrays.copyOfRange(object, 1000, 300_001));
@@ -56,7 +56,7 @@ class RangeReaderIT {
 
   @Test
   void missingObjectsAndRangesPastTheEndFailClearly() {
-    RangeReader reader = new RangeReader(presigner, "ranges", "test storage");
+    PresignedReader reader = new PresignedReader(presigner, "ranges", "test storage");
     assertThatThrownBy(() -> reader.read("absent", 0, 9))
         .isInstanceOf(IOException.class)
         .hasMessage("absent is missing from test storage");
@@ -72,12 +72,26 @@ class RangeReaderIT {
   }
 
   @Test
+  void readsWholeObjectsAndTellsAMissingOneFromAMissingBucket() throws Exception {
+    PresignedReader reader = new PresignedReader(presigner, "ranges", "test storage");
+    assertThat(reader.readAll("obj")).hasValue(object);
+    s3.putObject(r -> r.bucket("ranges").key("empty"), RequestBody.fromBytes(new byte[0]));
+    assertThat(reader.readAll("empty")).hasValue(new byte[0]);
+    assertThat(reader.readAll("absent")).isEmpty();
+    PresignedReader elsewhere = new PresignedReader(presigner, "no-such-bucket", "test storage");
+    assertThatThrownBy(() -> elsewhere.readAll("obj"))
+        .isInstanceOf(IOException.class)
+        .hasMessageContaining("HTTP 404 NoSuchBucket")
+        .hasMessageNotContaining("X-Amz-Signature");
+  }
+
+  @Test
   void anExpiredUrlIsSignedAgain() throws Exception {
     // URLs valid for 1 s, and a clock that never moves: the reader keeps the first URL until
     // the server refuses it, then signs a new one.
     Clock frozen = Clock.fixed(Instant.now(), ZoneOffset.UTC);
-    RangeReader reader =
-        new RangeReader(presigner, "ranges", "test storage", frozen, Duration.ofSeconds(1));
+    PresignedReader reader =
+        new PresignedReader(presigner, "ranges", "test storage", frozen, Duration.ofSeconds(1));
     assertThat(reader.read("obj", 0, 9)).isEqualTo(Arrays.copyOfRange(object, 0, 10));
     Thread.sleep(2500);
     assertThat(reader.read("obj", 10, 19)).isEqualTo(Arrays.copyOfRange(object, 10, 20));
