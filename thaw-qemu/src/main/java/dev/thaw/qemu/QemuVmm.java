@@ -157,7 +157,8 @@ public final class QemuVmm implements Vmm {
   public PreparedRestore prepareRestore(FunctionSpec function, Path memoryFile) {
     if (function.fromImage()) {
       // QEMU opens the disks as it starts, and the snapshot's layer is not known (nor complete)
-      // yet: such a restore starts QEMU when the snapshot is given.
+      // yet: such a restore starts QEMU when the snapshot is given, on memoryFile still (a served
+      // file that fills as the guest runs, or another name of the snapshot's).
       return new PreparedRestore() {
         @Override
         public MicroVm restore(VmSnapshot snapshot, Duration readyTimeout) {
@@ -165,7 +166,14 @@ public final class QemuVmm implements Vmm {
             throw new IllegalArgumentException(
                 "prepared for " + function.id() + ", given a snapshot of " + snapshot.function());
           }
-          return QemuVmm.this.restore(snapshot, readyTimeout);
+          return QemuVmm.this.restore(
+              new VmSnapshot(
+                  snapshot.function(),
+                  snapshot.vmm(),
+                  memoryFile,
+                  snapshot.stateFile(),
+                  snapshot.diskFile()),
+              readyTimeout);
         }
 
         @Override

@@ -34,6 +34,8 @@ public interface Vmm {
   /**
    * Starts the VMM for a restore of a {@code function} snapshot whose memory file exists at its
    * full size but is still being filled; {@link PreparedRestore#restore} loads it once complete.
+   * The VMM maps {@code memoryFile} whatever the memory file of the snapshot given then (another
+   * name of it, or the file that a served {@code memoryFile} fills from).
    *
    * @throws RestoreException when the VMM cannot be started
    */

@@ -113,12 +113,16 @@ final class EarlyStart implements AutoCloseable {
   /**
    * Links the early memory file in at {@code target} and hands over its VMM, when the snapshot is a
    * chunked one of the same function; empty otherwise (the caller starts its own).
+   *
+   * @param made the snapshot's function as this node runs it (a function from an image made on
+   *     another node names that node's root image in the manifest)
    */
-  Optional<CompletableFuture<PreparedRestore>> adopt(SnapshotManifest m, Path target) {
+  Optional<CompletableFuture<PreparedRestore>> adopt(
+      SnapshotManifest m, FunctionSpec made, Path target) {
     SnapshotFile memory = m.file(SnapshotFile.Role.MEMORY).orElseThrow();
     if (handedOver
         || !m.chunked()
-        || !m.function().equals(function)
+        || !made.equals(function)
         || memory.size() != function.memoryBytes()) {
       return Optional.empty();
     }

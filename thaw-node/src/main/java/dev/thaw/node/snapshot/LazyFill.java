@@ -173,7 +173,9 @@ final class LazyFill implements AutoCloseable {
               .add(new ChunkAssembler.Target(file, out, chunks.offset(i)));
           ready.computeIfAbsent(d, k -> new CompletableFuture<>());
           all.add(d);
-          if (f.role() == SnapshotFile.Role.STATE) {
+          if (f.role() != SnapshotFile.Role.MEMORY) {
+            // The device state, and the disk layer of a function from an image: QEMU reads them
+            // as plain files, from its start.
             first.add(d);
           }
         }

@@ -96,9 +96,7 @@ final class RemoteRestore {
    * @throws IOException when storage is unreachable or a file cannot be read
    */
   Optional<ColdStart> restore(FunctionSpec function, String revision) throws IOException {
-    // A function from an image starts QEMU only once its snapshot's files are known, on the
-    // entry's own memory file: it is fetched whole.
-    boolean lazy = files.isPresent() && !function.fromImage();
+    boolean lazy = files.isPresent();
     if (!cacheRemote && lazy) {
       return fetchLazily(function, revision, null, files.get());
     }
@@ -210,7 +208,8 @@ final class RemoteRestore {
         return Optional.empty();
       }
       SnapshotManifest manifest = found.get();
-      Optional<CompletableFuture<PreparedRestore>> prepared = early.adopt(manifest, path);
+      Optional<CompletableFuture<PreparedRestore>> prepared =
+          early.adopt(manifest, restorer.local(manifest.function()), path);
       if (prepared.isEmpty()) {
         memory.abort();
         // A format-1 snapshot, say.
@@ -253,6 +252,7 @@ final class RemoteRestore {
       ColdStart.Remote start =
           restorer.fetched(new CachedSnapshot(manifest, target, () -> {}), vm, fetch);
       preloaded.join(); // long done: it ran while QEMU started; the name is withdrawn next
+      metrics.lazyRestored();
       markUsed(revision);
       log.debug(
           "lazy restore of {}: {} chunks and {} bytes of pages first; answered after {} fetched,"
@@ -485,7 +485,9 @@ final class RemoteRestore {
       return vmm.prepareRestore(restorer.local(manifest.function()), memory);
     }
     Optional<CompletableFuture<PreparedRestore>> adopted =
-        early == null ? Optional.empty() : early.adopt(manifest, memory);
+        early == null
+            ? Optional.empty()
+            : early.adopt(manifest, restorer.local(manifest.function()), memory);
     ChunkAssembler.allocate(manifest, dir);
     CompletableFuture<PreparedRestore> prepared =
         adopted.orElseGet(

@@ -166,6 +166,11 @@ public final class SnapshotManager implements AutoCloseable {
     return metrics.lazyReadWaits();
   }
 
+  /** Restores whose guest answered on a memory file still being filled, since this started. */
+  public long lazyRestores() {
+    return metrics.lazyRestores();
+  }
+
   /** How long the reads {@link #lazyReadWaits()} counts waited in all. */
   public Duration lazyReadWaitTime() {
     return metrics.lazyReadWaitTime();

@@ -16,6 +16,7 @@ final class SnapshotMetrics {
   private final Counter copiedBytes;
   private final Timer fetches;
   private final Timer lazyWaits;
+  private final Counter lazyRestores;
 
   SnapshotMetrics(MeterRegistry meters) {
     this.meters = meters;
@@ -26,6 +27,16 @@ final class SnapshotMetrics {
     this.copiedBytes = meters.counter("thaw.snapshot.fetch.local.bytes");
     this.fetches = meters.timer("thaw.snapshot.fetch");
     this.lazyWaits = meters.timer("thaw.snapshot.lazy.read.waits");
+    this.lazyRestores = meters.counter("thaw.snapshot.lazy.restores");
+  }
+
+  /** A restore's guest answered on a memory file still being filled. */
+  void lazyRestored() {
+    lazyRestores.increment();
+  }
+
+  long lazyRestores() {
+    return (long) lazyRestores.count();
   }
 
   /** A read of a lazily restored memory file waited {@code time} for its chunk to arrive. */

@@ -6,6 +6,7 @@ import static org.awaitility.Awaitility.await;
 import dev.thaw.core.function.FunctionSpec;
 import dev.thaw.core.io.Digests;
 import dev.thaw.core.snapshot.SnapshotMode;
+import dev.thaw.fuse.FuseFileServer;
 import dev.thaw.image.ExampleImages;
 import dev.thaw.image.FilesystemFormat;
 import dev.thaw.image.ImageSources;
@@ -70,9 +71,13 @@ class ImageFunctionIT {
 
   private record Node(NodeAgent agent, AgentServer server, SnapshotNode snapshots) {}
 
-  /** A node with its own image cache, sharing root images through remote storage. */
+  /**
+   * A node with its own image cache, sharing root images through remote storage, and a file server:
+   * its snapshots record their working set, its remote restores are lazy.
+   */
   private Node node(String name, RemoteSnapshotStore remote) throws Exception {
     Path data = dir.resolve(name);
+    FuseFileServer files = keep(FuseFileServer.mount(data.resolve("served")));
     RootImageCache cache = RootImageCache.open(data.resolve("images"), 4L << 30, Instant::now);
     ImageFunctions images =
         new ImageFunctions(
@@ -84,7 +89,11 @@ class ImageFunctionIT {
         keep(
             SnapshotNode.builder(vmm, IMAGE.digests(), data)
                 .manager(
-                    b -> b.mode(SnapshotMode.REMOTE).remote(remote).localFunction(images::localize))
+                    b ->
+                        b.mode(SnapshotMode.REMOTE)
+                            .remote(remote)
+                            .localFunction(images::localize)
+                            .files(files))
                 .build());
     NodeAgent agent =
         keep(
@@ -201,6 +210,12 @@ class ImageFunctionIT {
     assertThat(restored.statusCode()).as(restored.body()).isEqualTo(200);
     assertThat(header(restored, "X-Thaw-Source")).isEqualTo("remote");
     assertThat(restored.body()).isEqualTo("first");
+    // Lazily: the guest answered on its disk layer, device state and working set; the rest of
+    // its memory followed, and the entry it filled was committed.
+    assertThat(n2.snapshots().manager().lazyRestores()).isEqualTo(1);
+    await()
+        .atMost(Duration.ofMinutes(1))
+        .until(() -> n2.snapshots().cache().revisions().contains("py"));
 
     // Two clones (n1's verified clone, n2's restore) write one path; each reads back its own.
     assertThat(invoke(n1, "/files/note?write=one").body()).isEqualTo("one");
