@@ -1,6 +1,7 @@
 package dev.thaw.cli;
 
 import dev.thaw.bench.LatencyReport;
+import dev.thaw.bench.LinkEmulator;
 import dev.thaw.bench.MachineCpu;
 import dev.thaw.bench.ProcessCpu;
 import dev.thaw.core.config.ByteSize;
@@ -25,7 +26,10 @@ import dev.thaw.node.snapshot.SnapshotManager;
 import dev.thaw.node.snapshot.SnapshotNode;
 import dev.thaw.qemu.GuestImage;
 import dev.thaw.qemu.QemuVmm;
+import java.io.IOException;
 import java.io.PrintStream;
+import java.net.InetSocketAddress;
+import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -111,6 +115,13 @@ final class BenchRemoteCommand implements Callable<Integer> {
   @Mixin JsonOutput json;
 
   @Option(
+      names = "--link",
+      description =
+          "Put storage behind an emulated network link: its rate and one-way delay, e.g."
+              + " 1gbit,0.5ms (default: loopback as it is).")
+  String link;
+
+  @Option(
       names = "--report",
       description = "Also write plots and an HTML report into this directory.")
   Path reportDir;
@@ -182,15 +193,43 @@ final class BenchRemoteCommand implements Callable<Integer> {
       throw new IllegalArgumentException("--restores must be positive");
     }
     int chunk = Math.toIntExact(ByteSize.parse(chunkSize));
+    LinkEmulator.Spec linkSpec = link == null ? null : LinkEmulator.Spec.parse(link);
     Path root = Files.createTempDirectory("thaw-bench-remote-");
     try (S3Options.Remote remote = s3.open(root);
+        LinkEmulator emulated = linkSpec == null ? null : emulate(remote.endpoint(), linkSpec);
         RemoteSnapshotStore chunked =
-            remote.storeUnder("bench/chunked/").compressionLevel(zstdLevel).build();
-        RemoteSnapshotStore whole = remote.storeUnder("bench/whole/").wholeFiles(true).build()) {
+            remote
+                .storeUnder("bench/chunked/", via(remote, emulated))
+                .compressionLevel(zstdLevel)
+                .build();
+        RemoteSnapshotStore whole =
+            remote.storeUnder("bench/whole/", via(remote, emulated)).wholeFiles(true).build()) {
+      if (emulated != null) {
+        out.println("storage behind an emulated link: " + linkSpec + " (a proxy in this process)");
+      }
       return run(function, other, chunk, root, chunked, whole);
     } finally {
       FileTrees.deleteQuietly(root);
     }
+  }
+
+  /** A link to the storage at {@code endpoint}, which must name a host and port. */
+  private static LinkEmulator emulate(URI endpoint, LinkEmulator.Spec spec) throws IOException {
+    if (endpoint == null || endpoint.getHost() == null || endpoint.getPort() < 0) {
+      throw new IllegalArgumentException(
+          "--link needs storage at an endpoint with a host and port, not " + endpoint);
+    }
+    return LinkEmulator.start(
+        new InetSocketAddress(endpoint.getHost(), endpoint.getPort()),
+        spec.bitsPerSecond(),
+        spec.delay());
+  }
+
+  /** Where the nodes reach the storage: through the link when there is one. */
+  private static URI via(S3Options.Remote remote, LinkEmulator link) {
+    return link == null
+        ? remote.endpoint()
+        : URI.create("http://127.0.0.1:" + link.address().getPort());
   }
 
   private static FunctionSpec builtin(String id) {

@@ -6,7 +6,7 @@ import dev.thaw.s3.S3ObjectStore;
 import java.io.IOException;
 import java.net.URI;
 import java.nio.file.Path;
-import java.util.function.Function;
+import java.util.function.BiFunction;
 import picocli.CommandLine.Option;
 import software.amazon.awssdk.auth.credentials.AwsCredentials;
 import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
@@ -56,19 +56,19 @@ final class S3Options {
     private final EmbeddedS3Server server;
     private final URI endpoint;
     private final AwsCredentialsProvider credentials;
-    private final Function<String, S3ObjectStore> objectStores;
+    private final BiFunction<URI, String, S3ObjectStore> objectStores;
 
     private Remote(
         EmbeddedS3Server server,
         URI endpoint,
         AwsCredentialsProvider credentials,
-        Function<String, S3ObjectStore> objectStores)
+        BiFunction<URI, String, S3ObjectStore> objectStores)
         throws IOException {
       this.server = server;
       this.endpoint = endpoint;
       this.credentials = credentials;
       this.objectStores = objectStores;
-      S3ObjectStore objects = objectStores.apply("");
+      S3ObjectStore objects = objectStores.apply(endpoint, "");
       try {
         this.store = RemoteSnapshotStore.builder(objects.ensureBucket()).build();
       } catch (IOException | RuntimeException e) {
@@ -87,7 +87,14 @@ final class S3Options {
      * configured key prefix; the caller closes what it builds.
      */
     RemoteSnapshotStore.Builder storeUnder(String subPrefix) {
-      return RemoteSnapshotStore.builder(objectStores.apply(subPrefix));
+      return storeUnder(subPrefix, endpoint);
+    }
+
+    /**
+     * Like {@link #storeUnder(String)}, reaching the storage at {@code via} (a proxy's address).
+     */
+    RemoteSnapshotStore.Builder storeUnder(String subPrefix, URI via) {
+      return RemoteSnapshotStore.builder(objectStores.apply(via, subPrefix));
     }
 
     /** The S3 endpoint: the embedded server's, or the configured one (null: AWS itself). */
@@ -124,9 +131,9 @@ final class S3Options {
           server,
           at,
           credentials,
-          sub ->
+          (via, sub) ->
               S3ObjectStore.builder()
-                  .endpoint(at)
+                  .endpoint(via)
                   .credentials(credentials)
                   .region(region)
                   .bucket(bucket)
@@ -152,7 +159,7 @@ final class S3Options {
           server,
           server.endpoint(),
           server.credentials(),
-          sub -> S3ObjectStore.builder().server(server).prefix(sub).build());
+          (via, sub) -> S3ObjectStore.builder().server(server).endpoint(via).prefix(sub).build());
     } catch (Exception e) {
       server.close();
       throw e;
