@@ -44,11 +44,7 @@ class FuseFileServerTest {
               p, java.nio.file.StandardOpenOption.READ, java.nio.file.StandardOpenOption.WRITE)) {
         assertThat(rw.size()).isEqualTo(1 << 20);
       }
-      System.out.println(
-          "MOUNTS "
-              + Files.readAllLines(Path.of("/proc/self/mountinfo")).stream()
-                  .filter(l -> l.contains("fuse.thaw"))
-                  .toList());
+      assertThat(FuseFileServer.isMounted(dir.resolve("mnt"))).isTrue();
       byte[] all = Files.readAllBytes(p);
       assertThat(all).hasSize(1 << 20);
       for (int i = 0; i < all.length; i++) {

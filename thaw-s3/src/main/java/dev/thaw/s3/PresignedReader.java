@@ -78,7 +78,7 @@ final class PresignedReader {
   private byte[] read(String key, long from, long to, URL url) throws IOException {
     byte[] out = new byte[Math.toIntExact(to - from + 1)];
     String range = "bytes " + from + "-" + to + " of " + key;
-    HttpURLConnection c = get(key, url, "bytes=" + from + "-" + to);
+    HttpURLConnection c = get(url, "bytes=" + from + "-" + to);
     int status = status(c, key);
     if (status != HttpURLConnection.HTTP_PARTIAL) {
       throw refused(c, status, key, range);
@@ -94,7 +94,7 @@ final class PresignedReader {
   }
 
   private Optional<byte[]> readAll(String key, URL url) throws IOException {
-    HttpURLConnection c = get(key, url, null);
+    HttpURLConnection c = get(url, null);
     int status = status(c, key);
     if (status != HttpURLConnection.HTTP_OK) {
       IOException e = refused(c, status, key, key);
@@ -130,7 +130,7 @@ final class PresignedReader {
   }
 
   /** A GET of {@code url}, of {@code range} when not null. */
-  private static HttpURLConnection get(String key, URL url, String range) throws IOException {
+  private static HttpURLConnection get(URL url, String range) throws IOException {
     HttpURLConnection c = (HttpURLConnection) url.openConnection();
     c.setConnectTimeout(CONNECT_TIMEOUT_MS);
     c.setReadTimeout(READ_TIMEOUT_MS);
