@@ -39,14 +39,15 @@ final class StoreNotify {
 
   private final Pointer chan;
   private final Pointer vec;
-  private final Pointer buffer;
+
+  /** What one write sends, off the heap; the vector points at it. */
+  private final ByteBuffer buffer = ByteBuffer.allocateDirect(PIECE);
 
   private StoreNotify(Pointer chan, Runtime runtime) {
     this.chan = chan;
     this.vec = Memory.allocateDirect(runtime, VEC_BYTES, true);
-    this.buffer = Memory.allocateDirect(runtime, PIECE);
     vec.putLong(0, 1); // one buffer, from its start
-    vec.putPointer(MEM_AT, buffer);
+    vec.putPointer(MEM_AT, Pointer.wrap(runtime, buffer));
     vec.putInt(FD_AT, -1);
   }
 
@@ -67,14 +68,8 @@ final class StoreNotify {
     long at = offset;
     while (rest.hasRemaining()) {
       int n = Math.min(PIECE, rest.remaining());
-      if (rest.hasArray()) {
-        buffer.put(0, rest.array(), rest.arrayOffset() + rest.position(), n);
-        rest.position(rest.position() + n);
-      } else {
-        byte[] copy = new byte[n];
-        rest.get(copy);
-        buffer.put(0, copy, 0, n);
-      }
+      buffer.clear().put(rest.slice().limit(n));
+      rest.position(rest.position() + n);
       vec.putLong(SIZE_AT, n);
       int err = lib().fuse_lowlevel_notify_store(chan, nodeId, at, vec, 0);
       if (err != 0) {

@@ -179,6 +179,18 @@ class FuseFileServerTest {
         assertThat(beside.array()).containsOnly((byte) 0);
         assertThat(reads).isNotEmpty();
       }
+      // From a direct buffer, at a position other than 0, as a lazy restore's pages come.
+      ByteBuffer direct = ByteBuffer.allocateDirect(8192 + 4096);
+      direct.put(new byte[4096]).put(pushed, 0, 8192).flip().position(4096);
+      long next = 2L << 20;
+      assertThat(s.store("c.bin", next, direct.slice())).isTrue();
+      int asked = reads.size();
+      try (FileChannel c = FileChannel.open(p, StandardOpenOption.READ)) {
+        ByteBuffer b = ByteBuffer.allocate(8192);
+        while (b.hasRemaining() && c.read(b, next + b.position()) > 0) {}
+        assertThat(b.array()).isEqualTo(java.util.Arrays.copyOf(pushed, 8192));
+      }
+      assertThat(reads).hasSize(asked);
       assertThatThrownBy(() -> s.store("c.bin", 100, ByteBuffer.wrap(pushed)))
           .isInstanceOf(IllegalArgumentException.class);
     }

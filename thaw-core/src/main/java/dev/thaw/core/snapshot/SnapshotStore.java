@@ -47,6 +47,16 @@ public interface SnapshotStore {
   record FetchedChunk(byte[] data, long storedBytes, boolean verified) {}
 
   /**
+   * A revision's working pages as fetched.
+   *
+   * @param data the decoded pages, from its position to its limit; off the Java heap where the
+   *     store can (a direct buffer: several MiB in one piece, which the garbage collector would
+   *     otherwise handle as a humongous object)
+   * @param storedBytes how many bytes crossed the network for them
+   */
+  record FetchedPages(java.nio.ByteBuffer data, long storedBytes) {}
+
+  /**
    * Fetches and decodes the working pages of {@code revision}'s memory file (see {@link
    * WorkingPages}): their content, run after run, unchecked (the caller checks its length against
    * {@link WorkingPages#bytes()} and its content against {@link WorkingPages#sha256()}). Empty when
@@ -56,7 +66,7 @@ public interface SnapshotStore {
    * @param maxLength the most bytes they may decode to (the memory file's size): a longer object is
    *     refused, not decoded
    */
-  default Optional<FetchedChunk> workingPages(String revision, long maxLength) throws IOException {
+  default Optional<FetchedPages> workingPages(String revision, long maxLength) throws IOException {
     return Optional.empty();
   }
 

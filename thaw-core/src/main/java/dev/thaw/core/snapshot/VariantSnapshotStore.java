@@ -85,7 +85,7 @@ public final class VariantSnapshotStore implements SnapshotStore {
   }
 
   @Override
-  public Optional<FetchedChunk> workingPages(String revision, long maxLength) throws IOException {
+  public Optional<FetchedPages> workingPages(String revision, long maxLength) throws IOException {
     return store.workingPages(name(revision), maxLength);
   }
 

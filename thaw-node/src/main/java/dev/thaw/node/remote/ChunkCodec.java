@@ -50,6 +50,31 @@ final class ChunkCodec implements AutoCloseable {
     return n;
   }
 
+  /**
+   * Decodes the frame {@code from} into the direct buffer {@code into}, from its position to its
+   * limit.
+   *
+   * @return the number of bytes decoded
+   * @throws com.github.luben.zstd.ZstdException when the frame is not valid
+   */
+  long decode(java.nio.ByteBuffer into, byte[] from) {
+    ZstdDecompressCtx ctx = decoders.poll();
+    if (ctx == null) {
+      ctx = new ZstdDecompressCtx();
+    }
+    long n;
+    try {
+      n =
+          ctx.decompressByteArrayToDirectByteBuffer(
+              into, into.position(), into.remaining(), from, 0, from.length);
+    } catch (RuntimeException e) {
+      ctx.close(); // not reused after a failure
+      throw e;
+    }
+    decoders.add(ctx);
+    return n;
+  }
+
   @Override
   public void close() {
     for (ZstdDecompressCtx ctx; (ctx = decoders.poll()) != null; ) {

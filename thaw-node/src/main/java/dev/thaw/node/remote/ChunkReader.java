@@ -6,8 +6,10 @@ import dev.thaw.core.io.Digests;
 import dev.thaw.core.snapshot.PackIndex;
 import dev.thaw.core.snapshot.SnapshotMismatchException;
 import dev.thaw.core.snapshot.SnapshotStore.FetchedChunk;
+import dev.thaw.core.snapshot.SnapshotStore.FetchedPages;
 import dev.thaw.core.store.ObjectStore;
 import java.io.IOException;
+import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -60,7 +62,7 @@ final class ChunkReader {
   }
 
   /** See {@link dev.thaw.core.snapshot.SnapshotStore#workingPages}. */
-  Optional<FetchedChunk> workingPages(String revision, long maxLength) throws IOException {
+  Optional<FetchedPages> workingPages(String revision, long maxLength) throws IOException {
     Optional<byte[]> stored = objects.get(RemoteKeys.pages(revision));
     if (stored.isEmpty()) {
       return Optional.empty();
@@ -80,10 +82,12 @@ final class ChunkReader {
               + ")",
           null);
     }
-    byte[] data = new byte[(int) length];
+    // Off the heap: several MiB that would be one humongous object for the garbage collector,
+    // whose allocation can start a concurrent cycle in the middle of a restore.
+    ByteBuffer data = ByteBuffer.allocateDirect((int) length);
     long n;
     try {
-      n = codec.decode(data, frame, 0, frame.length);
+      n = codec.decode(data, frame);
     } catch (ZstdException | IllegalArgumentException e) {
       throw new SnapshotMismatchException(
           "the working pages of " + revision + " do not decode: " + e.getMessage(), e);
@@ -92,7 +96,7 @@ final class ChunkReader {
       throw new SnapshotMismatchException(
           "the working pages of " + revision + " decode to " + n + " bytes, not " + length, null);
     }
-    return Optional.of(new FetchedChunk(data, frame.length, false));
+    return Optional.of(new FetchedPages(data.clear().asReadOnlyBuffer(), frame.length));
   }
 
   /** The pack index of {@code revision}; empty when absent or unreadable (it is optional). */

@@ -86,7 +86,7 @@ public final class RemoteSnapshotStore implements SnapshotStore, SnapshotCollect
   }
 
   @Override
-  public Optional<FetchedChunk> workingPages(String revision, long maxLength) throws IOException {
+  public Optional<FetchedPages> workingPages(String revision, long maxLength) throws IOException {
     return chunks.workingPages(revision, maxLength);
   }
 

@@ -27,7 +27,7 @@ final class EarlyStart implements AutoCloseable {
   private final CompletableFuture<PreparedRestore> started;
   private final CompletableFuture<Optional<PackIndex>> pack;
   private final CompletableFuture<Optional<Instant>> unusable;
-  private final CompletableFuture<Optional<SnapshotStore.FetchedChunk>> pages;
+  private final CompletableFuture<Optional<SnapshotStore.FetchedPages>> pages;
   private final Path file;
   private final boolean served;
   private boolean handedOver;
@@ -84,7 +84,7 @@ final class EarlyStart implements AutoCloseable {
    * The working pages asked for alongside the manifest (a served start's); completes empty when
    * there are none, exceptionally when they could not be had or do not decode.
    */
-  CompletableFuture<Optional<SnapshotStore.FetchedChunk>> workingPages() {
+  CompletableFuture<Optional<SnapshotStore.FetchedPages>> workingPages() {
     return pages;
   }
 

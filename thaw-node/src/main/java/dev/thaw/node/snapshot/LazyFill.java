@@ -17,6 +17,7 @@ import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.security.MessageDigest;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.BitSet;
@@ -120,7 +121,7 @@ final class LazyFill implements AutoCloseable {
   private volatile boolean pagesWritten;
 
   /** The working pages as received, until {@link #preload} has put them into the page cache. */
-  private volatile byte[] pagesData;
+  private volatile ByteBuffer pagesData;
 
   private final AtomicLong pagesFetchedBytes = new AtomicLong();
   private FileChannel memoryChannel;
@@ -140,7 +141,7 @@ final class LazyFill implements AutoCloseable {
       LocalChunks local,
       SnapshotStore store,
       Optional<PackIndex> pack,
-      CompletableFuture<Optional<SnapshotStore.FetchedChunk>> pagesFetch,
+      CompletableFuture<Optional<SnapshotStore.FetchedPages>> pagesFetch,
       int parallelism,
       Consumer<Duration> onWait)
       throws IOException {
@@ -252,7 +253,7 @@ final class LazyFill implements AutoCloseable {
    * manifest is known (so no request waits for the manifest's); at most {@code maxLength} bytes,
    * the memory file's size. The fill checks their length and digest against the manifest.
    */
-  static CompletableFuture<Optional<SnapshotStore.FetchedChunk>> askForPages(
+  static CompletableFuture<Optional<SnapshotStore.FetchedPages>> askForPages(
       SnapshotStore store, String revision, long maxLength, Executor executor) {
     return CompletableFuture.supplyAsync(
         () -> {
@@ -355,7 +356,7 @@ final class LazyFill implements AutoCloseable {
    * through the server, which then reads them back from the files.
    */
   void preload(FileServer server, String name) throws IOException {
-    byte[] data = pagesData;
+    ByteBuffer data = pagesData;
     pagesData = null;
     try {
       if (data != null && store(server, name, data)) {
@@ -371,10 +372,10 @@ final class LazyFill implements AutoCloseable {
   }
 
   /** Stores the working pages and the first clone's zero chunks; false if the server cannot. */
-  private boolean store(FileServer server, String name, byte[] data) throws IOException {
+  private boolean store(FileServer server, String name, ByteBuffer data) throws IOException {
     int at = 0;
     for (long[] r : pages.orElseThrow().ranges()) {
-      if (!server.store(name, r[0], ByteBuffer.wrap(data, at, (int) r[1]))) {
+      if (!server.store(name, r[0], data.slice(at, (int) r[1]))) {
         return false;
       }
       at += (int) r[1];
@@ -403,11 +404,11 @@ final class LazyFill implements AutoCloseable {
    */
   private void fetchPages(
       WorkingPages wanted,
-      CompletableFuture<Optional<SnapshotStore.FetchedChunk>> asked,
+      CompletableFuture<Optional<SnapshotStore.FetchedPages>> asked,
       int withTouched,
       CompletableFuture<Void> touchedChunks) {
     try {
-      Optional<SnapshotStore.FetchedChunk> got;
+      Optional<SnapshotStore.FetchedPages> got;
       try {
         got = asked.join();
       } catch (CompletionException e) {
@@ -419,14 +420,16 @@ final class LazyFill implements AutoCloseable {
       if (got.isEmpty()) {
         throw new IOException("remote storage has none");
       }
-      byte[] data = got.get().data();
+      ByteBuffer data = got.get().data().slice();
       pagesFetchedBytes.set(got.get().storedBytes());
       fetchedBytes.add(got.get().storedBytes());
-      if (data.length != wanted.bytes()) {
+      if (data.remaining() != wanted.bytes()) {
         throw new IOException(
-            "they are " + data.length + " bytes, the manifest says " + wanted.bytes());
+            "they are " + data.remaining() + " bytes, the manifest says " + wanted.bytes());
       }
-      if (!Digests.sha256(data, 0, data.length).equals(wanted.sha256())) {
+      MessageDigest sha = Digests.newSha256();
+      sha.update(data.duplicate());
+      if (!Digests.hex(sha).equals(wanted.sha256())) {
         throw new IOException("they differ from the manifest's digest");
       }
       int at = 0;
@@ -434,9 +437,9 @@ final class LazyFill implements AutoCloseable {
         if (r[0] + r[1] > memorySize) {
           throw new IOException("they lie beyond the memory file");
         }
-        ByteBuffer b = ByteBuffer.wrap(data, at, (int) r[1]);
-        while (b.hasRemaining()) {
-          memoryChannel.write(b, r[0] + (b.position() - at));
+        ByteBuffer b = data.slice(at, (int) r[1]);
+        for (long to = r[0]; b.hasRemaining(); ) {
+          to += memoryChannel.write(b, to);
         }
         at += (int) r[1];
       }

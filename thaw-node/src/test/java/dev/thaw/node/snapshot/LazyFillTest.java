@@ -98,7 +98,7 @@ class LazyFillTest {
       SnapshotManifest m,
       Path dir,
       Optional<PackIndex> pack,
-      CompletableFuture<Optional<SnapshotStore.FetchedChunk>> pagesFetch)
+      CompletableFuture<Optional<SnapshotStore.FetchedPages>> pagesFetch)
       throws IOException {
     Files.createDirectories(dir);
     ChunkAssembler.allocate(m, dir);
@@ -212,7 +212,7 @@ class LazyFillTest {
     byte[] memory = new byte[48 * CHUNK];
     SnapshotManifest m = withPages(upload(memory), memory);
     // Asked for as a lazy restore does, before the manifest is known: bounded by the memory size.
-    CompletableFuture<Optional<SnapshotStore.FetchedChunk>> early =
+    CompletableFuture<Optional<SnapshotStore.FetchedPages>> early =
         CompletableFuture.completedFuture(store.workingPages("fn", memory.length));
     try (LazyFill fill = fill(m, tmp.resolve("early"), Optional.empty(), early)) {
       fill.priority().get(10, TimeUnit.SECONDS);
@@ -232,9 +232,10 @@ class LazyFillTest {
         .isInstanceOf(SnapshotMismatchException.class)
         .hasMessageContaining("at most");
     // Pages of another length than the manifest's give way to the chunks they lie in.
-    CompletableFuture<Optional<SnapshotStore.FetchedChunk>> wrong =
+    CompletableFuture<Optional<SnapshotStore.FetchedPages>> wrong =
         CompletableFuture.completedFuture(
-            Optional.of(new SnapshotStore.FetchedChunk(new byte[WorkingPages.PAGE], 10, false)));
+            Optional.of(
+                new SnapshotStore.FetchedPages(ByteBuffer.allocate(WorkingPages.PAGE), 10)));
     Path other = tmp.resolve("early-wrong");
     try (LazyFill fill = fill(m, other, Optional.empty(), wrong)) {
       fill.priority().get(10, TimeUnit.SECONDS);
