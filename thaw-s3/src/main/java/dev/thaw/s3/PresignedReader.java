@@ -5,6 +5,9 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.net.HttpURLConnection;
 import java.net.URL;
+import java.nio.ByteBuffer;
+import java.nio.channels.Channels;
+import java.nio.channels.ReadableByteChannel;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -68,10 +71,19 @@ final class PresignedReader {
 
   /** The whole of {@code key}; empty when there is no such object. */
   Optional<byte[]> readAll(String key) throws IOException {
+    return readAll(key, false).map(ByteBuffer::array);
+  }
+
+  /** Like {@link #readAll(String)}, into a direct buffer (off the Java heap). */
+  Optional<ByteBuffer> readAllDirect(String key) throws IOException {
+    return readAll(key, true);
+  }
+
+  private Optional<ByteBuffer> readAll(String key, boolean direct) throws IOException {
     try {
-      return readAll(key, url(key, false));
+      return readAll(key, url(key, false), direct);
     } catch (Forbidden e) {
-      return readAll(key, url(key, true));
+      return readAll(key, url(key, true), direct);
     }
   }
 
@@ -93,7 +105,8 @@ final class PresignedReader {
     return out;
   }
 
-  private Optional<byte[]> readAll(String key, URL url) throws IOException {
+  /** A buffer of exactly the object's bytes, position 0. */
+  private Optional<ByteBuffer> readAll(String key, URL url, boolean direct) throws IOException {
     HttpURLConnection c = get(url, null);
     int status = status(c, key);
     if (status != HttpURLConnection.HTTP_OK) {
@@ -103,30 +116,33 @@ final class PresignedReader {
       }
       throw e;
     }
-    long length = c.getContentLengthLong();
-    if (length > Integer.MAX_VALUE - 8) {
-      throw new IOException(key + " in " + description + " is too large to read: " + length);
+    long announced = c.getContentLengthLong();
+    if (announced > Integer.MAX_VALUE - 8) {
+      throw new IOException(key + " in " + description + " is too large to read: " + announced);
     }
-    byte[] out;
-    int n;
+    ByteBuffer out;
     try (InputStream in = c.getInputStream()) {
-      if (length < 0) {
-        return Optional.of(in.readAllBytes());
+      if (announced < 0) {
+        byte[] all = in.readAllBytes();
+        return Optional.of(
+            direct ? ByteBuffer.allocateDirect(all.length).put(all).flip() : ByteBuffer.wrap(all));
       }
-      out = new byte[(int) length];
-      n = in.readNBytes(out, 0, out.length);
-      if (n == out.length && in.read() != -1) {
-        n = -1;
+      int length = (int) announced;
+      out = direct ? ByteBuffer.allocateDirect(length) : ByteBuffer.allocate(length);
+      ReadableByteChannel body = Channels.newChannel(in);
+      while (out.hasRemaining() && body.read(out) >= 0) {}
+      if (out.hasRemaining() || in.read() != -1) {
+        out = null;
       }
     } catch (IOException e) {
       throw new IOException(
           "cannot read " + key + " from " + description + ": " + e.getMessage(), e);
     }
-    if (n != out.length) {
+    if (out == null) {
       throw new IOException(
-          key + " from " + description + " is not the " + length + " bytes announced");
+          key + " from " + description + " is not the " + announced + " bytes announced");
     }
-    return Optional.of(out);
+    return Optional.of(out.flip());
   }
 
   /** A GET of {@code url}, of {@code range} when not null. */

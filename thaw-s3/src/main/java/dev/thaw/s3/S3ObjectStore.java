@@ -3,6 +3,7 @@ package dev.thaw.s3;
 import dev.thaw.core.store.ObjectStore;
 import java.io.IOException;
 import java.net.URI;
+import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -104,6 +105,11 @@ public final class S3ObjectStore implements ObjectStore {
   @Override
   public Optional<byte[]> get(String key) throws IOException {
     return reader.readAll(prefix + key);
+  }
+
+  @Override
+  public Optional<ByteBuffer> getDirect(String key) throws IOException {
+    return reader.readAllDirect(prefix + key);
   }
 
   @Override

@@ -78,6 +78,12 @@ class PresignedReaderIT {
     s3.putObject(r -> r.bucket("ranges").key("empty"), RequestBody.fromBytes(new byte[0]));
     assertThat(reader.readAll("empty")).hasValue(new byte[0]);
     assertThat(reader.readAll("absent")).isEmpty();
+    java.nio.ByteBuffer direct = reader.readAllDirect("obj").orElseThrow();
+    assertThat(direct.isDirect()).isTrue();
+    byte[] copied = new byte[direct.remaining()];
+    direct.get(copied);
+    assertThat(copied).isEqualTo(object);
+    assertThat(reader.readAllDirect("absent")).isEmpty();
     PresignedReader elsewhere = new PresignedReader(presigner, "no-such-bucket", "test storage");
     assertThatThrownBy(() -> elsewhere.readAll("obj"))
         .isInstanceOf(IOException.class)

@@ -20,6 +20,15 @@ public interface ObjectStore extends AutoCloseable {
   Optional<byte[]> get(String key) throws IOException;
 
   /**
+   * Like {@link #get}, into a direct buffer (off the Java heap, from position 0 to its limit): for
+   * objects of megabytes read on a latency-sensitive path, which on the heap would be humongous
+   * objects for the garbage collector. By default a copy of {@link #get}'s array.
+   */
+  default Optional<java.nio.ByteBuffer> getDirect(String key) throws IOException {
+    return get(key).map(b -> java.nio.ByteBuffer.allocateDirect(b.length).put(b).flip());
+  }
+
+  /**
    * {@code length} bytes of {@code key} starting at {@code offset}.
    *
    * @throws NoSuchObjectException when there is no such object

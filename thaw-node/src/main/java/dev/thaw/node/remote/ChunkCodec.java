@@ -51,13 +51,13 @@ final class ChunkCodec implements AutoCloseable {
   }
 
   /**
-   * Decodes the frame {@code from} into the direct buffer {@code into}, from its position to its
-   * limit.
+   * Decodes the frame in the direct buffer {@code from} (position to limit) into the direct buffer
+   * {@code into}, from its position to its limit.
    *
    * @return the number of bytes decoded
    * @throws com.github.luben.zstd.ZstdException when the frame is not valid
    */
-  long decode(java.nio.ByteBuffer into, byte[] from) {
+  long decode(java.nio.ByteBuffer into, java.nio.ByteBuffer from) {
     ZstdDecompressCtx ctx = decoders.poll();
     if (ctx == null) {
       ctx = new ZstdDecompressCtx();
@@ -65,8 +65,8 @@ final class ChunkCodec implements AutoCloseable {
     long n;
     try {
       n =
-          ctx.decompressByteArrayToDirectByteBuffer(
-              into, into.position(), into.remaining(), from, 0, from.length);
+          ctx.decompressDirectByteBuffer(
+              into, into.position(), into.remaining(), from, from.position(), from.remaining());
     } catch (RuntimeException e) {
       ctx.close(); // not reused after a failure
       throw e;

@@ -63,14 +63,17 @@ final class ChunkReader {
 
   /** See {@link dev.thaw.core.snapshot.SnapshotStore#workingPages}. */
   Optional<FetchedPages> workingPages(String revision, long maxLength) throws IOException {
-    Optional<byte[]> stored = objects.get(RemoteKeys.pages(revision));
+    // Off the heap, as the pages they decode to: megabytes that would be humongous objects for
+    // the garbage collector, whose allocation can start a concurrent cycle amid a restore.
+    Optional<ByteBuffer> stored = objects.getDirect(RemoteKeys.pages(revision));
     if (stored.isEmpty()) {
       return Optional.empty();
     }
-    byte[] frame = stored.get();
-    received.add(frame.length);
+    ByteBuffer frame = stored.get();
+    int frameBytes = frame.remaining();
+    received.add(frameBytes);
     // The upload writes the decoded size into the frame's header.
-    long length = Zstd.getFrameContentSize(frame);
+    long length = Zstd.getDirectByteBufferFrameContentSize(frame, frame.position(), frameBytes);
     if (length < 0 || length > maxLength || length > Integer.MAX_VALUE) {
       throw new SnapshotMismatchException(
           "the working pages of "
@@ -82,8 +85,6 @@ final class ChunkReader {
               + ")",
           null);
     }
-    // Off the heap: several MiB that would be one humongous object for the garbage collector,
-    // whose allocation can start a concurrent cycle in the middle of a restore.
     ByteBuffer data = ByteBuffer.allocateDirect((int) length);
     long n;
     try {
@@ -96,7 +97,7 @@ final class ChunkReader {
       throw new SnapshotMismatchException(
           "the working pages of " + revision + " decode to " + n + " bytes, not " + length, null);
     }
-    return Optional.of(new FetchedPages(data.clear().asReadOnlyBuffer(), frame.length));
+    return Optional.of(new FetchedPages(data.clear().asReadOnlyBuffer(), frameBytes));
   }
 
   /** The pack index of {@code revision}; empty when absent or unreadable (it is optional). */
