@@ -10,6 +10,8 @@
  *
  * Handlers:
  *   hello     answers a fixed JSON greeting.
+ *   probe     GET /?to=IP:PORT[,IP:PORT...] tries to connect to each and reports what it reached:
+ *             the tests of the guest network run it as the hostile function.
  *   stateful  at start fills INIT_MIB MiB with a pseudo-random sequence seeded per boot
  *             and keeps its checksum and an invocation counter in memory; every
  *             invocation increments the counter. GET /verify re-reads the whole buffer.
@@ -26,6 +28,9 @@
  *             server prints "function listens on :PORT" and then "ready on :CONTROL"; if the
  *             function exits first, "function exited" with its status. GET /health answers 500
  *             once the function has exited; GET /_thaw/sync writes every dirty page to disk.
+ *
+ * /_thaw/... requests are served only when they come from the host (source address 10.0.2.2, the
+ * agent through its forwarded port); from anywhere else, a process inside this VM included, 403.
  *
  * Every handler answers GET /health with 200, and /_thaw/mute by closing its listening socket
  * for good after the answer: a snapshot taken afterwards makes clones that never answer (a dead
@@ -48,7 +53,9 @@
 #include <stdarg.h>
 #include <fcntl.h>
 #include <linux/random.h>
+#include <arpa/inet.h>
 #include <netinet/in.h>
+#include <poll.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -251,7 +258,10 @@ static void start_image(void) {
   int argc = 0, envc = 0;
   const char *dir = "/";
   long uid = 0, gid = 0;
-  for (char *p = cfg; p < cfg + len; p += strlen(p) + 1) {
+  for (char *p = cfg, *next; p < cfg + len; p = next) {
+    /* The next entry starts after this one's NUL: found before the '=' below is cut, or an
+     * env=NAME=value entry would be walked into at NAME=value as if that were an entry too. */
+    next = p + strlen(p) + 1;
     char *eq = strchr(p, '=');
     if (eq == NULL) continue;
     *eq = 0;
@@ -317,9 +327,115 @@ static void await_function(void) {
   say("thaw-guest: function listens on :%d\n", fn_port);
 }
 
+/*
+ * Handler probe: tries to connect to each IPv4:PORT of the query's to=A:P,B:Q (at most 16), 1.5 s
+ * each, and reports per target "connected <first bytes the peer sent>", "refused", "timeout",
+ * "unreachable" or another errno text: what a function inside this VM can reach. With via=IP:PORT
+ * it asks the HTTP proxy there instead (CONNECT target), and reports "connected ..." when the
+ * proxy answered 200, else "proxy <its status line>". The tests of the guest network use it.
+ */
+static void probe(const char *query, char *out, size_t outlen) {
+  size_t len = 0;
+  const char *to = query != NULL ? param(query, "to", &len) : NULL;
+  size_t used = (size_t)snprintf(out, outlen, "{\"function\":\"probe\",\"results\":{");
+  char list[1024];
+  if (to == NULL || len == 0 || len >= sizeof list) {
+    snprintf(out, outlen, "{\"error\":\"probe needs to=IP:PORT[,IP:PORT...]\"}");
+    return;
+  }
+  memcpy(list, to, len);
+  list[len] = 0;
+  size_t vlen = 0;
+  const char *via = param(query, "via", &vlen);
+  char proxy[64] = {0};
+  if (via != NULL && vlen > 0 && vlen < sizeof proxy) memcpy(proxy, via, vlen);
+  int n = 0;
+  for (char *save = NULL, *t = strtok_r(list, ",", &save); t != NULL && n < 16;
+       t = strtok_r(NULL, ",", &save), n++) {
+    char host[64] = {0};
+    int port = 0;
+    struct sockaddr_in addr = {.sin_family = AF_INET};
+    char result[160];
+    const char *dial = proxy[0] ? proxy : t;
+    if (sscanf(dial, "%63[0-9.]:%d", host, &port) != 2 || port <= 0 || port > 65535 ||
+        inet_pton(AF_INET, host, &addr.sin_addr) != 1) {
+      snprintf(result, sizeof result, "malformed target");
+    } else {
+      addr.sin_port = htons(port);
+      int s = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+      int rc = connect(s, (struct sockaddr *)&addr, sizeof addr);
+      int err = rc == 0 ? 0 : errno;
+      if (err == EINPROGRESS) {
+        struct pollfd pf = {.fd = s, .events = POLLOUT};
+        if (poll(&pf, 1, 1500) <= 0) {
+          err = ETIMEDOUT;
+        } else {
+          socklen_t el = sizeof err;
+          getsockopt(s, SOL_SOCKET, SO_ERROR, &err, &el);
+        }
+      }
+      char status[64] = {0};
+      if (err == 0 && proxy[0]) {
+        /* Blocking again for the proxy's answer, bounded by a receive timeout. */
+        fcntl(s, F_SETFL, fcntl(s, F_GETFL) & ~O_NONBLOCK);
+        struct timeval limit = {3, 0};
+        setsockopt(s, SOL_SOCKET, SO_RCVTIMEO, &limit, sizeof limit);
+        char ask[256];
+        int n_ask = snprintf(ask, sizeof ask, "CONNECT %s HTTP/1.1\r\nHost: %s\r\n\r\n", t, t);
+        size_t head = 0;
+        char hbuf[512] = {0};
+        if (write(s, ask, n_ask) != n_ask) err = errno ? errno : EIO;
+        /* Byte by byte up to the blank line: what follows is the tunnelled peer's. */
+        while (err == 0 && head < sizeof hbuf - 1 && strstr(hbuf, "\r\n\r\n") == NULL) {
+          ssize_t r = read(s, hbuf + head, 1);
+          if (r <= 0) {
+            err = r < 0 ? errno : ECONNRESET;
+            break;
+          }
+          head++;
+        }
+        sscanf(hbuf, "%63[^\r\n]", status);
+        if (err == 0 && strncmp(status, "HTTP/1.1 200", 12) != 0) err = -1;
+      }
+      if (err == -1) {
+        for (char *c = status; *c; c++)
+          if (*c == '"' || *c == '\\') *c = ' ';
+        snprintf(result, sizeof result, "proxy %s", status);
+      } else if (err == 0) {
+        char got[48] = {0};
+        struct pollfd pf = {.fd = s, .events = POLLIN};
+        if (poll(&pf, 1, 1500) > 0) {
+          ssize_t r = read(s, got, sizeof got - 1);
+          if (r < 0) r = 0;
+          got[r] = 0;
+        }
+        for (char *c = got; *c; c++)
+          if (*c < 0x20 || *c == '"' || *c == '\\') *c = ' ';
+        snprintf(result, sizeof result, "connected %s", got);
+      } else if (err == ECONNREFUSED) {
+        snprintf(result, sizeof result, "refused");
+      } else if (err == ETIMEDOUT) {
+        snprintf(result, sizeof result, "timeout");
+      } else if (err == ENETUNREACH || err == EHOSTUNREACH) {
+        snprintf(result, sizeof result, "unreachable");
+      } else {
+        snprintf(result, sizeof result, "%s", strerror(err));
+      }
+      close(s);
+    }
+    for (char *c = t; *c; c++)
+      if (*c == '"' || *c == '\\') *c = ' ';
+    used += (size_t)snprintf(out + used, used < outlen ? outlen - used : 0, "%s\"%s\":\"%s\"",
+                             n > 0 ? "," : "", t, result);
+    if (used >= outlen) break;
+  }
+  if (used < outlen) snprintf(out + used, outlen - used, "}}");
+}
+
 static void reply(int fd, int status, const char *body) {
   char head[256];
   const char *reason = status == 200   ? "OK"
+                       : status == 403 ? "Forbidden"
                        : status == 404 ? "Not Found"
                        : status == 500 ? "Internal Server Error"
                                        : "Bad Request";
@@ -330,7 +446,14 @@ static void reply(int fd, int status, const char *body) {
   if (write(fd, head, n) < 0 || write(fd, body, strlen(body)) < 0) perror("thaw-guest: write");
 }
 
-static void serve(int fd) {
+/*
+ * QEMU's user network gives connections the host forwards (the agent's, through its forwarded port
+ * on the host's loopback) this source address; a process inside the VM cannot connect from it, and
+ * with the network restricted nothing outside the VM reaches the forwarded port but the host.
+ */
+#define HOST_ADDR "10.0.2.2"
+
+static void serve(int fd, int from_host) {
   char req[8192];
   size_t len = 0;
   char *end = NULL;
@@ -369,6 +492,12 @@ static void serve(int fd) {
     }
   }
   char out[512];
+  if (strncmp(path, "/_thaw/", 7) == 0 && !from_host) {
+    /* Resume, mute, sync and the clock answer the agent only: the function in this VM must not
+     * reseed, mute or reset the clock of its own server behind the host's back. */
+    reply(fd, 403, "{\"error\":\"control requests are taken from the host only\"}");
+    return;
+  }
   if (strcmp(path, "/_thaw/resume") == 0) {
     int status = resume(query, out, sizeof out);
     reply(fd, status, out);
@@ -398,6 +527,11 @@ static void serve(int fd) {
     return;
   } else if (strcmp(path, "/health") == 0) {
     snprintf(out, sizeof out, "{\"status\":\"ok\",\"function\":\"%s\"}", handler);
+  } else if (strcmp(handler, "probe") == 0) {
+    static char big[4096];
+    probe(query, big, sizeof big);
+    reply(fd, strncmp(big, "{\"error", 7) == 0 ? 400 : 200, big);
+    return;
   } else if (strcmp(handler, "hello") == 0) {
     snprintf(out, sizeof out, "{\"function\":\"hello\",\"message\":\"hello from thaw\"}");
   } else if (strcmp(handler, "stateful") == 0 && strcmp(path, "/verify") == 0) {
@@ -442,7 +576,9 @@ int main(int argc, char **argv) {
   printf("thaw-guest: %s ready on :%d (init %ld ms)\n", handler, control_port, init_ms);
   fflush(stdout);
   for (;;) {
-    int c = accept(s, NULL, NULL);
+    struct sockaddr_in peer;
+    socklen_t peer_len = sizeof peer;
+    int c = accept(s, (struct sockaddr *)&peer, &peer_len);
     if (c < 0) {
       if (errno != EINTR) perror("thaw-guest: accept");
       continue;
@@ -452,7 +588,10 @@ int main(int argc, char **argv) {
     struct timeval limit = {2, 0};
     setsockopt(c, SOL_SOCKET, SO_RCVTIMEO, &limit, sizeof limit);
     setsockopt(c, SOL_SOCKET, SO_SNDTIMEO, &limit, sizeof limit);
-    serve(c);
+    struct in_addr host;
+    inet_pton(AF_INET, HOST_ADDR, &host);
+    serve(c, peer_len >= sizeof peer && peer.sin_family == AF_INET &&
+                 peer.sin_addr.s_addr == host.s_addr);
     close(c);
     if (muted) {
       close(s);

@@ -5,6 +5,7 @@ import dev.thaw.core.function.FunctionSpec;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 
 /** QEMU's arguments for one microVM of {@link QemuVmm}: a boot, or a restore waiting for state. */
 final class QemuCommandLine {
@@ -34,7 +35,8 @@ final class QemuCommandLine {
       Path memory,
       Ports ports,
       boolean boot,
-      Path snapshotDisk) {
+      Path snapshotDisk,
+      Optional<String> egress) {
     List<Path> paths = new ArrayList<>(List.of(workDir, memory, image.kernel()));
     paths.add(image.initrd());
     if (function.fromImage()) {
@@ -81,16 +83,7 @@ final class QemuCommandLine {
                 "-serial",
                 "file:" + workDir.resolve("console.log"),
                 "-netdev",
-                "user,id=n0,hostfwd=tcp:127.0.0.1:"
-                    + ports.control()
-                    + "-:"
-                    + controlPort(function)
-                    + (function.fromImage()
-                        ? ",hostfwd=tcp:127.0.0.1:"
-                            + ports.function()
-                            + "-:"
-                            + function.image().port()
-                        : ""),
+                network(function, ports, egress),
                 "-device",
                 "virtio-net-device,netdev=n0"));
     if (function.fromImage()) {
@@ -159,6 +152,30 @@ final class QemuCommandLine {
             "-device",
             "virtio-blk-device,drive=layer,serial=thaw-layer"));
     return args;
+  }
+
+  /**
+   * The VM's network: QEMU's user network, restricted. Unrestricted, it maps the host's loopback to
+   * 10.0.2.2 and connects the guest anywhere the host can: to the gateway, the agents, the storage
+   * server and every other VM's forwarded ports. Restricted, the guest reaches nothing; the host
+   * reaches the guest through the forwards on its own loopback (the control port, and the
+   * function's), and a function with egress rules reaches its {@link EgressProxy} through {@code
+   * egress}, the proxy's forward.
+   */
+  static String network(FunctionSpec function, Ports ports, Optional<String> egress) {
+    StringBuilder net =
+        new StringBuilder("user,id=n0,restrict=on,hostfwd=tcp:127.0.0.1:")
+            .append(ports.control())
+            .append("-:")
+            .append(controlPort(function));
+    if (function.fromImage()) {
+      net.append(",hostfwd=tcp:127.0.0.1:")
+          .append(ports.function())
+          .append("-:")
+          .append(function.image().port());
+    }
+    egress.ifPresent(forward -> net.append(',').append(forward));
+    return net.toString();
   }
 
   /** The guest port of the control requests ({@code /health}, {@code /_thaw/...}). */

@@ -53,6 +53,7 @@ final class QemuMicroVm implements MicroVm {
   private final Path workDir;
   private final boolean ownsMemory;
   private volatile VmState state;
+  private final EgressProxy egress;
 
   QemuMicroVm(
       String id,
@@ -63,7 +64,8 @@ final class QemuMicroVm implements MicroVm {
       int functionPort,
       Path workDir,
       boolean ownsMemory,
-      VmState initial) {
+      VmState initial,
+      EgressProxy egress) {
     this.id = id;
     this.vmm = vmm;
     this.process = process;
@@ -73,6 +75,7 @@ final class QemuMicroVm implements MicroVm {
     this.workDir = workDir;
     this.ownsMemory = ownsMemory;
     this.state = initial;
+    this.egress = egress;
   }
 
   @Override
@@ -465,6 +468,9 @@ final class QemuMicroVm implements MicroVm {
   @Override
   public synchronized void close() {
     process.close();
+    if (egress != null) {
+      egress.close();
+    }
     state = VmState.STOPPED;
     FileTrees.deleteQuietly(workDir);
   }

@@ -27,6 +27,7 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -107,7 +108,7 @@ public final class QemuVmm implements Vmm {
     QemuMicroVm vm;
     try {
       if (function.fromImage()) {
-        prepareBootDisk(function.image(), workDir);
+        prepareBootDisk(function, workDir);
       }
       vm = start(function, workDir, memory, true, null);
     } catch (IOException e) {
@@ -123,12 +124,36 @@ public final class QemuVmm implements Vmm {
   }
 
   /** The boot's writable layer and the function's description for the guest. */
-  private void prepareBootDisk(FunctionImage image, Path workDir) throws IOException {
+  private void prepareBootDisk(FunctionSpec function, Path workDir) throws IOException {
+    FunctionImage image = function.image();
     if (!Files.isRegularFile(image.rootfs())) {
       throw new IOException("root filesystem image " + image.rootfs() + " does not exist");
     }
     layers.newLayer(workDir.resolve(QemuCommandLine.LAYER));
-    Files.write(workDir.resolve(QemuCommandLine.DESCRIPTION), image.guestDescription());
+    Files.write(workDir.resolve(QemuCommandLine.DESCRIPTION), description(function));
+  }
+
+  /**
+   * The guest's description of a function from an image: a function with egress rules also finds
+   * its proxy where programs look for one ({@code HTTP_PROXY}, {@code HTTPS_PROXY} and their
+   * lower-case forms), unless its image or deployment set those itself.
+   */
+  static byte[] description(FunctionSpec function) {
+    FunctionImage image = function.image();
+    if (function.egress().isEmpty()) {
+      return image.guestDescription();
+    }
+    String url = EgressProxy.guestUrl();
+    return image
+        .withDefaultEnv(
+            List.of(
+                "HTTP_PROXY=" + url,
+                "HTTPS_PROXY=" + url,
+                "http_proxy=" + url,
+                "https_proxy=" + url,
+                "NO_PROXY=localhost,127.0.0.1",
+                "no_proxy=localhost,127.0.0.1"))
+        .guestDescription();
   }
 
   @Override
@@ -328,6 +353,40 @@ public final class QemuVmm implements Vmm {
   private QemuMicroVm start(
       FunctionSpec function, Path workDir, Path memory, boolean boot, Path snapshotDisk)
       throws IOException {
+    EgressProxy egress = function.egress().isEmpty() ? null : startEgress(function, workDir);
+    try {
+      return start(function, workDir, memory, boot, snapshotDisk, egress);
+    } catch (IOException | RuntimeException e) {
+      if (egress != null) {
+        egress.close();
+      }
+      throw e;
+    }
+  }
+
+  /** The VM's egress proxy, on a socket in its work directory. */
+  private static EgressProxy startEgress(FunctionSpec function, Path workDir) throws IOException {
+    Path socket = workDir.resolve("egress.sock").toAbsolutePath();
+    // A Unix socket's path holds at most 107 bytes; QEMU's option values hold no ',' or space.
+    if (socket.toString().length() > 100 || socket.toString().matches(".*[, ].*")) {
+      throw new IOException(
+          "the VM work directory "
+              + workDir
+              + " is too long, or holds ',' or a space, for its egress socket: choose a shorter"
+              + " work root");
+    }
+    return EgressProxy.start(
+        workDir.getFileName().toString(), socket, EgressPolicy.of(function.egress()));
+  }
+
+  private QemuMicroVm start(
+      FunctionSpec function,
+      Path workDir,
+      Path memory,
+      boolean boot,
+      Path snapshotDisk,
+      EgressProxy egress)
+      throws IOException {
     IOException last = null;
     for (int attempt = 1; attempt <= START_ATTEMPTS; attempt++) {
       int[] free = freePorts(function.fromImage() ? 2 : 1);
@@ -340,14 +399,15 @@ public final class QemuVmm implements Vmm {
               memory,
               new QemuCommandLine.Ports(port, functionPort),
               boot,
-              snapshotDisk);
+              snapshotDisk,
+              Optional.ofNullable(egress).map(EgressProxy::guestForward));
       try {
         QemuProcess process =
             QemuProcess.start(binary, args, workDir, QMP_TIMEOUT, environment(memory, boot));
         String id = workDir.getFileName().toString();
         VmState initial = boot ? VmState.RUNNING : VmState.PAUSED;
         return new QemuMicroVm(
-            id, this, process, function, port, functionPort, workDir, boot, initial);
+            id, this, process, function, port, functionPort, workDir, boot, initial, egress);
       } catch (IOException e) {
         // QEMU may connect to QMP before it sets up the network and exit just after: then the
         // failure shows as a closed QMP connection, not as a failed start. Its log tells.

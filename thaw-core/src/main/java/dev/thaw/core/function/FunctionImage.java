@@ -117,6 +117,23 @@ public record FunctionImage(
     return new FunctionImage(rootfs, digest, argv, env, workdir, user, port);
   }
 
+  /**
+   * This image with {@code entries} ({@code NAME=value}) added to its environment, each only when
+   * the environment does not name it already.
+   */
+  public FunctionImage withDefaultEnv(List<String> entries) {
+    java.util.Set<String> named = new java.util.HashSet<>();
+    env.forEach(e -> named.add(e.substring(0, e.indexOf('='))));
+    List<String> all = new java.util.ArrayList<>(env);
+    for (String e : entries) {
+      int eq = e.indexOf('=');
+      if (eq > 0 && named.add(e.substring(0, eq))) {
+        all.add(e);
+      }
+    }
+    return new FunctionImage(rootfs, digest, argv, all, workdir, user, port);
+  }
+
   private static void checkText(String what, String value, boolean noNewline) {
     Objects.requireNonNull(value, what);
     if (value.indexOf('\0') >= 0 || (noNewline && (value.contains("\n") || value.contains("\r")))) {

@@ -14,7 +14,41 @@ public final class FunctionPaths {
   /** Longest path and query accepted. */
   public static final int MAX_LENGTH = 8192;
 
+  /**
+   * The prefix of the guest's control requests ({@code /_thaw/resume}, {@code /_thaw/mute}, …),
+   * which only a VM's own agent sends; an invocation never carries one.
+   */
+  public static final String RESERVED = "/_thaw/";
+
   private FunctionPaths() {}
+
+  /**
+   * Whether {@code path} names the guest's control requests: its path (before any query), with its
+   * ASCII percent-escapes decoded as a server might decode them, starts with {@link #RESERVED} (or
+   * is {@code /_thaw}).
+   */
+  public static boolean reserved(String path) {
+    int q = path.indexOf('?');
+    String raw = q < 0 ? path : path.substring(0, q);
+    StringBuilder p = new StringBuilder(raw.length());
+    for (int i = 0; i < raw.length(); i++) {
+      char c = raw.charAt(i);
+      if (c == '%'
+          && i + 2 < raw.length()
+          && hex((byte) raw.charAt(i + 1))
+          && hex((byte) raw.charAt(i + 2))) {
+        int v = Integer.parseInt(raw.substring(i + 1, i + 3), 16);
+        if (v < 0x80) {
+          p.append((char) v);
+          i += 2;
+          continue;
+        }
+      }
+      p.append(c);
+    }
+    String decoded = p.toString();
+    return decoded.startsWith(RESERVED) || decoded.equals(RESERVED.substring(0, 6));
+  }
 
   /**
    * Checks {@code path} is origin-form.

@@ -1,6 +1,8 @@
 package dev.thaw.core.function;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
+import java.util.HashSet;
+import java.util.List;
 import java.util.Objects;
 import java.util.regex.Pattern;
 
@@ -15,12 +17,23 @@ import java.util.regex.Pattern;
  * @param initMib MiB of state the handler computes at start and keeps in memory; 0 for none
  * @param image the root filesystem and program of a function from an image; null for the built-in
  *     handlers (and then left out of JSON, so built-in specs read and write as before)
+ * @param egress the only destinations outside the node the function's VM may connect to; empty (the
+ *     default, and then left out of JSON) for none: the VM answers invocations and reaches nothing
  */
-@JsonInclude(JsonInclude.Include.NON_NULL)
+@JsonInclude(JsonInclude.Include.NON_EMPTY)
 public record FunctionSpec(
-    String id, int memoryMib, int vcpus, String handler, int initMib, FunctionImage image) {
+    String id,
+    int memoryMib,
+    int vcpus,
+    String handler,
+    int initMib,
+    FunctionImage image,
+    List<EgressRule> egress) {
   /** The handler of every function from an image. */
   public static final String IMAGE_HANDLER = "image";
+
+  /** Most destinations one function may reach. */
+  public static final int MAX_EGRESS_RULES = 16;
 
   private static final Pattern ID = Pattern.compile("[a-z0-9][a-z0-9-]{0,62}");
   private static final Pattern HANDLER = Pattern.compile("[a-z][a-z0-9_-]{0,31}");
@@ -28,6 +41,14 @@ public record FunctionSpec(
   public FunctionSpec {
     Objects.requireNonNull(id, "id");
     Objects.requireNonNull(handler, "handler");
+    egress = egress == null ? List.of() : List.copyOf(egress);
+    if (egress.size() > MAX_EGRESS_RULES) {
+      throw new IllegalArgumentException(
+          "a function has at most " + MAX_EGRESS_RULES + " egress rules, not " + egress.size());
+    }
+    if (new HashSet<>(egress).size() != egress.size()) {
+      throw new IllegalArgumentException("egress names a destination twice: " + egress);
+    }
     if (!ID.matcher(id).matches()) {
       throw new IllegalArgumentException("function id must match " + ID + ": '" + id + "'");
     }
@@ -54,7 +75,18 @@ public record FunctionSpec(
 
   /** A function served by one of the guest's built-in handlers. */
   public FunctionSpec(String id, int memoryMib, int vcpus, String handler, int initMib) {
-    this(id, memoryMib, vcpus, handler, initMib, null);
+    this(id, memoryMib, vcpus, handler, initMib, null, List.of());
+  }
+
+  /** A function with no egress: it reaches nothing outside its VM. */
+  public FunctionSpec(
+      String id, int memoryMib, int vcpus, String handler, int initMib, FunctionImage image) {
+    this(id, memoryMib, vcpus, handler, initMib, image, List.of());
+  }
+
+  /** This function, allowed to connect to {@code rules} (and nothing else). */
+  public FunctionSpec withEgress(List<EgressRule> rules) {
+    return new FunctionSpec(id, memoryMib, vcpus, handler, initMib, image, rules);
   }
 
   /** A function that runs the program of {@code image}. */
@@ -71,7 +103,8 @@ public record FunctionSpec(
     if (image == null) {
       throw new IllegalStateException(id + " is a built-in function: it has no root filesystem");
     }
-    return new FunctionSpec(id, memoryMib, vcpus, handler, initMib, image.withRootfs(rootfs));
+    return new FunctionSpec(
+        id, memoryMib, vcpus, handler, initMib, image.withRootfs(rootfs), egress);
   }
 
   /** Whether the function runs from an image (and so has a disk). */

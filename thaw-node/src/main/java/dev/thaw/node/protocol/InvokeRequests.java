@@ -1,6 +1,7 @@
 package dev.thaw.node.protocol;
 
 import dev.thaw.core.function.FunctionHeaders;
+import dev.thaw.core.function.FunctionPaths;
 import dev.thaw.core.function.FunctionRequest;
 import dev.thaw.http.HttpCall;
 import java.util.Map;
@@ -51,6 +52,14 @@ public final class InvokeRequests {
 
   private static FunctionRequest of(
       String method, String path, Map<String, String> headers, byte[] body) {
+    if (FunctionPaths.reserved(path)) {
+      // The guest's control requests (resume with a seed and a clock, mute, sync) are its
+      // agent's alone: a caller of the open invocation routes must not reach them.
+      throw new Refused(
+          Refused.Kind.INVALID,
+          "paths under " + FunctionPaths.RESERVED + " are reserved for the platform",
+          null);
+    }
     try {
       return new FunctionRequest(method, path, headers, body);
     } catch (IllegalArgumentException e) {
