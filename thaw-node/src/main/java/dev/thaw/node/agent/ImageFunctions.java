@@ -71,6 +71,12 @@ public final class ImageFunctions {
    *     fetched or built for reasons not its own (a registry down, a full disk)
    */
   public FunctionSpec resolve(Revision revision, ImageDeployment deployment) {
+    try {
+      deployment.egressRules(); // refused before any image is fetched
+    } catch (IllegalArgumentException e) {
+      throw new Refused(
+          Refused.Kind.INVALID, "cannot run " + deployment.image() + ": " + e.getMessage(), e);
+    }
     long t0 = System.nanoTime();
     RootImage image;
     String how;
@@ -101,10 +107,11 @@ public final class ImageFunctions {
         (System.nanoTime() - t0) / 1_000_000);
     try {
       return FunctionSpec.ofImage(
-          functionId(revision),
-          deployment.memoryMibOrDefault(),
-          deployment.vcpusOrDefault(),
-          functionImage(image, deployment));
+              functionId(revision),
+              deployment.memoryMibOrDefault(),
+              deployment.vcpusOrDefault(),
+              functionImage(image, deployment))
+          .withEgress(deployment.egressRules());
     } catch (IllegalArgumentException e) {
       throw new Refused(
           Refused.Kind.INVALID, "cannot run " + deployment.image() + ": " + e.getMessage(), e);

@@ -1,6 +1,7 @@
 package dev.thaw.node.protocol;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
+import dev.thaw.core.function.EgressRule;
 import java.util.List;
 import java.util.Objects;
 
@@ -11,7 +12,8 @@ import java.util.Objects;
  *
  * <pre>
  * {"image": "127.0.0.1:5000/fn/python:v1", "port": 8080, "env": ["GREETING=hi"],
- *  "command": ["/usr/bin/python3"], "args": ["/app/server.py"], "memoryMib": 256, "vcpus": 1}
+ *  "command": ["/usr/bin/python3"], "args": ["/app/server.py"], "memoryMib": 256, "vcpus": 1,
+ *  "egress": ["api.example.com:443"]}
  * </pre>
  *
  * Every field but {@code image} may be left out. As in Kubernetes, {@code command} replaces the
@@ -27,6 +29,8 @@ import java.util.Objects;
  * @param args replaces the image's cmd; null keeps it (unless {@code command} is given)
  * @param memoryMib guest memory; null: {@value #DEFAULT_MEMORY_MIB}
  * @param vcpus virtual CPUs; null: 1
+ * @param egress the destinations outside the node the function may connect to, {@code HOST:PORT}
+ *     each (see {@code EgressRule}), through the proxy its environment names; null or empty: none
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record ImageDeployment(
@@ -36,7 +40,8 @@ public record ImageDeployment(
     List<String> command,
     List<String> args,
     Integer memoryMib,
-    Integer vcpus) {
+    Integer vcpus,
+    List<String> egress) {
   /** Guest memory of a function that names none: room for an interpreter and its libraries. */
   public static final int DEFAULT_MEMORY_MIB = 256;
 
@@ -48,6 +53,33 @@ public record ImageDeployment(
     env = env == null ? null : List.copyOf(env);
     command = command == null ? null : List.copyOf(command);
     args = args == null ? null : List.copyOf(args);
+    egress = egress == null || egress.isEmpty() ? null : List.copyOf(egress);
+  }
+
+  /** A deployment with no egress. */
+  public ImageDeployment(
+      String image,
+      Integer port,
+      List<String> env,
+      List<String> command,
+      List<String> args,
+      Integer memoryMib,
+      Integer vcpus) {
+    this(image, port, env, command, args, memoryMib, vcpus, null);
+  }
+
+  /** This deployment allowed to connect to {@code egress} ({@code HOST:PORT} each). */
+  public ImageDeployment withEgress(List<String> egress) {
+    return new ImageDeployment(image, port, env, command, args, memoryMib, vcpus, egress);
+  }
+
+  /**
+   * The egress rules, read.
+   *
+   * @throws IllegalArgumentException naming a rule that is not {@code HOST:PORT} or is refused
+   */
+  public List<EgressRule> egressRules() {
+    return egress == null ? List.of() : egress.stream().map(EgressRule::parse).toList();
   }
 
   /** The image with every other setting left to it and the node. */
@@ -57,17 +89,17 @@ public record ImageDeployment(
 
   /** This deployment with {@code port}. */
   public ImageDeployment withPort(int port) {
-    return new ImageDeployment(image, port, env, command, args, memoryMib, vcpus);
+    return new ImageDeployment(image, port, env, command, args, memoryMib, vcpus, egress);
   }
 
   /** This deployment with {@code memoryMib}. */
   public ImageDeployment withMemoryMib(int memoryMib) {
-    return new ImageDeployment(image, port, env, command, args, memoryMib, vcpus);
+    return new ImageDeployment(image, port, env, command, args, memoryMib, vcpus, egress);
   }
 
   /** This deployment with the environment {@code env}. */
   public ImageDeployment withEnv(List<String> env) {
-    return new ImageDeployment(image, port, env, command, args, memoryMib, vcpus);
+    return new ImageDeployment(image, port, env, command, args, memoryMib, vcpus, egress);
   }
 
   /** Guest memory in MiB, the default filled in. */

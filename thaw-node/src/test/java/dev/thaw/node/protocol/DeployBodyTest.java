@@ -47,4 +47,18 @@ class DeployBodyTest {
     }
     assertThatThrownBy(() -> parse("{\"image\":\"\"}")).hasMessageContaining("image is empty");
   }
+
+  @Test
+  void anImageDeploymentCarriesItsEgressRulesAndRefusesOnesThatReachTheNode() {
+    Object image =
+        parse("{\"image\":\"fn:v1\",\"egress\":[\"api.example.com:443\",\"203.0.113.7:5432\"]}");
+    assertThat(((ImageDeployment) image).egressRules())
+        .extracting(Object::toString)
+        .containsExactly("api.example.com:443", "203.0.113.7:5432");
+    assertThat(ImageDeployment.of("fn:v1").egressRules()).isEmpty();
+    for (String bad : new String[] {"127.0.0.1:8080", "localhost:80", "169.254.169.254:80", "x"}) {
+      ImageDeployment d = ImageDeployment.of("fn:v1").withEgress(java.util.List.of(bad));
+      assertThatThrownBy(d::egressRules).as(bad).isInstanceOf(IllegalArgumentException.class);
+    }
+  }
 }
