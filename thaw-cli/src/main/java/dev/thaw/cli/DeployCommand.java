@@ -62,6 +62,15 @@ final class DeployCommand implements Callable<Integer> {
   List<String> env = new ArrayList<>();
 
   @Option(
+      names = "--egress",
+      paramLabel = "HOST:PORT",
+      description = {
+        "A destination outside the node the function may connect to, through the proxy its",
+        "HTTP_PROXY/HTTPS_PROXY name; repeatable. Default: none (the function reaches nothing)."
+      })
+  List<String> egress = new ArrayList<>();
+
+  @Option(
       names = "--memory-mib",
       description = "Guest memory in MiB (default: " + ImageDeployment.DEFAULT_MEMORY_MIB + ").")
   Integer memoryMib;
@@ -113,8 +122,11 @@ final class DeployCommand implements Callable<Integer> {
       if (memoryMib != null && (memoryMib < 64 || memoryMib > 65536)) {
         throw new IllegalArgumentException("--memory-mib must be within 64..65536: " + memoryMib);
       }
-      return new ImageDeployment(
-          image, port, env.isEmpty() ? null : env, null, null, memoryMib, null);
+      ImageDeployment d =
+          new ImageDeployment(image, port, env.isEmpty() ? null : env, null, null, memoryMib, null)
+              .withEgress(egress);
+      d.egressRules(); // a malformed or refused rule is the caller's mistake: say so here
+      return d;
     } catch (IllegalArgumentException e) {
       throw new ParameterException(spec.commandLine(), e.getMessage());
     }
