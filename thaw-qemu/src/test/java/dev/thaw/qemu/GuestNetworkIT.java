@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assumptions.assumeThat;
 import dev.thaw.core.function.BuiltinFunctions;
 import dev.thaw.core.function.EgressRule;
 import dev.thaw.core.function.FunctionClient;
+import dev.thaw.core.function.FunctionImage;
 import dev.thaw.core.function.FunctionSpec;
 import dev.thaw.core.vmm.MicroVm;
 import dev.thaw.core.vmm.VmSnapshot;
@@ -57,6 +58,7 @@ class GuestNetworkIT {
   private final FunctionClient client = new FunctionClient(Duration.ofSeconds(30));
   private final List<Process> outsideListeners = new ArrayList<>();
   private final List<ServerSocket> hostListeners = new ArrayList<>();
+  private final List<Path> answers = new ArrayList<>();
   private String namespace;
   private String hostVeth;
   private String outside;
@@ -82,6 +84,12 @@ class GuestNetworkIT {
     run("ip", "netns", "exec", namespace, "ip", "link", "set", peer, "up");
     run("ip", "netns", "exec", namespace, "ip", "link", "set", "lo", "up");
     for (int port : List.of(ALLOWED_PORT, OTHER_PORT)) {
+      // Each answers every connection with a whole HTTP response: raw readers and HTTP clients.
+      Path answer =
+          Files.writeString(
+              Files.createTempFile("outside-", ".http"),
+              "HTTP/1.0 200 OK\r\n\r\noutside-" + port + "\n");
+      answers.add(answer);
       outsideListeners.add(
           new ProcessBuilder(
                   "ip",
@@ -90,14 +98,14 @@ class GuestNetworkIT {
                   namespace,
                   "socat",
                   "TCP-LISTEN:" + port + ",fork,reuseaddr",
-                  "SYSTEM:echo outside-" + port)
+                  "SYSTEM:cat " + answer)
               .redirectErrorStream(true)
               .redirectOutput(ProcessBuilder.Redirect.DISCARD)
               .start());
     }
     // From the host, the outside answers (so a failure from the guest is the guest's network).
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-    while (!greeting(outside, ALLOWED_PORT).startsWith("outside-")) {
+    while (!greeting(outside, ALLOWED_PORT).contains("outside-")) {
       assertThat(System.nanoTime())
           .as("the outside listener answers the host")
           .isLessThan(deadline);
@@ -114,6 +122,9 @@ class GuestNetworkIT {
     }
     for (ServerSocket s : hostListeners) {
       s.close();
+    }
+    for (Path answer : answers) {
+      Files.deleteIfExists(answer);
     }
     if (namespace != null) {
       run("ip", "netns", "del", namespace);
@@ -160,6 +171,51 @@ class GuestNetworkIT {
     }
   }
 
+  /**
+   * A function from an image gets its environment (the image's, and the proxy the node adds) and
+   * fetches from the allowed destination through the proxy its {@code http_proxy} names; another
+   * destination is refused.
+   */
+  @Test
+  void aFunctionFromAnImageFindsItsProxyInItsEnvironmentAndFetchesThroughIt() throws Exception {
+    Path rootfs = TestRootfs.build(work, work.resolve("rootfs.ext4"));
+    FunctionSpec web =
+        FunctionSpec.ofImage(
+                "web",
+                256,
+                1,
+                new FunctionImage(
+                    rootfs,
+                    TestRootfs.digest(rootfs),
+                    TestRootfs.HTTPD,
+                    List.of("PATH=/bin", "GREETING=hello world=1"),
+                    "/",
+                    "0",
+                    TestRootfs.PORT))
+            .withEgress(List.of(EgressRule.parse(outside + ":" + ALLOWED_PORT)));
+    QemuVmm vmm = TestVms.vmm(work.resolve("image-vms"));
+    try (MicroVm vm = vmm.boot(web, READY)) {
+      String env = client.get(vm.endpoint(), "/cgi-bin/env").body();
+      assertThat(env)
+          .contains("GREETING=hello world=1\n")
+          .contains("PATH=/bin\n")
+          .contains("http_proxy=http://10.0.2.100:3128\n");
+      assertThat(
+              client
+                  .get(vm.endpoint(), "/cgi-bin/fetch?http://" + outside + ":" + ALLOWED_PORT + "/")
+                  .body())
+          .startsWith("HTTP/1.0 200")
+          .endsWith("outside-" + ALLOWED_PORT + "\n");
+      assertThat(
+              client
+                  .get(vm.endpoint(), "/cgi-bin/fetch?http://" + outside + ":" + OTHER_PORT + "/")
+                  .body())
+          .startsWith("HTTP/1.1 403")
+          .contains("not among the function's egress rules")
+          .doesNotContain("outside-");
+    }
+  }
+
   /** Nothing of {@code direct} or {@code proxied} answers; the allowed outside does, proxied. */
   private void assertContained(
       MicroVm vm, Map<String, String> direct, Map<String, String> proxied) {
@@ -182,7 +238,8 @@ class GuestNetworkIT {
                 .startsWith("proxy HTTP/1.1 403"));
     assertThat(viaProxy.get(allowed).asString().strip())
         .as("the allowed outside destination, through the proxy")
-        .isEqualTo("connected outside-" + ALLOWED_PORT);
+        .startsWith("connected HTTP/1.0 200")
+        .contains("outside-" + ALLOWED_PORT);
   }
 
   private JsonNode probe(MicroVm vm, String targets, String via) {
@@ -228,7 +285,7 @@ class GuestNetworkIT {
     try (Socket s = new Socket()) {
       s.connect(new InetSocketAddress(host, port), 1000);
       s.setSoTimeout(1000);
-      byte[] b = s.getInputStream().readNBytes(32);
+      byte[] b = s.getInputStream().readNBytes(256);
       return new String(b, StandardCharsets.US_ASCII);
     } catch (IOException e) {
       return "";

@@ -13,7 +13,9 @@ import java.util.concurrent.TimeUnit;
  * {@code mke2fs -d} over a directory): Debian's static busybox serving HTTP with two CGI programs.
  * {@code /cgi-bin/put?TEXT} writes TEXT to {@code /data/note}; {@code /cgi-bin/get} first drops the
  * guest's clean page cache, so what it answers was read from the disk, and then answers the note
- * ("none" without one).
+ * ("none" without one). {@code /cgi-bin/env} answers the environment the function runs with, and
+ * {@code /cgi-bin/fetch?URL} the whole answer (status line and headers included) to {@code GET URL}
+ * sent to the proxy the environment's {@code http_proxy} names.
  */
 final class TestRootfs {
   /** The port the test function listens on. */
@@ -40,6 +42,12 @@ final class TestRootfs {
     cgi(
         root.resolve("www/cgi-bin/get"),
         "echo 1 > /proc/sys/vm/drop_caches\n/bin/busybox cat /data/note 2>/dev/null || echo none");
+    cgi(root.resolve("www/cgi-bin/env"), "/bin/busybox env");
+    cgi(
+        root.resolve("www/cgi-bin/fetch"),
+        // By hand: busybox's static wget crashes in the C library's name service lookups.
+        "p=${http_proxy#http://}\nprintf 'GET %s HTTP/1.0\\r\\n\\r\\n' \"$QUERY_STRING\""
+            + " | /bin/busybox nc -w 5 ${p%:*} ${p##*:} 2>&1 || echo fetch failed");
     Process p =
         new ProcessBuilder(
                 "mke2fs", "-q", "-F", "-t", "ext4", "-d", root.toString(), image.toString(), "16M")
