@@ -81,9 +81,15 @@ public final class SnapshotManifestCodec {
         }
       }
     }
-    // Built-in functions have no image, and their specs leave it out.
-    if (tree.get("function") instanceof ObjectNode function && !function.has("image")) {
-      function.putNull("image");
+    // Built-in functions have no image, and functions without egress no rules: specs leave them
+    // out.
+    if (tree.get("function") instanceof ObjectNode function) {
+      if (!function.has("image")) {
+        function.putNull("image");
+      }
+      if (!function.has("egress")) {
+        function.putArray("egress");
+      }
     }
     try {
       return JSON.treeToValue(tree, SnapshotManifest.class);

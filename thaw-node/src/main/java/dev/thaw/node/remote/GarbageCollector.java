@@ -2,6 +2,7 @@ package dev.thaw.node.remote;
 
 import dev.thaw.core.snapshot.GcReport;
 import dev.thaw.core.snapshot.SnapshotCollector;
+import dev.thaw.core.snapshot.SnapshotManifest;
 import dev.thaw.core.snapshot.SnapshotManifestCodec;
 import dev.thaw.core.store.ObjectStore;
 import dev.thaw.core.store.ObjectStore.ObjectInfo;
@@ -25,8 +26,8 @@ import java.util.function.Consumer;
  * sweep.
  *
  * <p>Reports its phases in order: {@code "locked"}, {@code "expired N revisions"}, {@code "read N
- * uploads in progress"}, {@code "read N manifests: M chunks referenced"}, {@code "deleted N
- * chunks"}.
+ * uploads in progress"}, {@code "expired N root images"}, {@code "read N manifests: M chunks
+ * referenced"}, {@code "deleted N chunks"}.
  */
 final class GarbageCollector implements SnapshotCollector {
   /** An upload record this old belongs to an uploader that died; collection drops it. */
@@ -62,17 +63,30 @@ final class GarbageCollector implements SnapshotCollector {
       List<String> expired = unusedFor == null ? List.of() : expire(unusedFor);
       progress.accept("expired " + expired.size() + " revisions");
       Set<String> referenced = new HashSet<>();
-      int uploads = readUploads(referenced);
+      Set<String> imagesInUse = new HashSet<>();
+      int uploads = readUploads(referenced, imagesInUse);
       progress.accept("read " + uploads + " uploads in progress");
-      // Root images are kept whole: their chunks are never garbage.
-      referenced.addAll(images.referencedChunks());
       Set<String> names = revisions.manifestTimes().keySet();
       for (String revision : names) {
         Optional<String> json = revisions.manifest(revision);
         if (json.isPresent()) {
-          referenced.addAll(SnapshotManifestCodec.parse(json.get()).chunks().keySet());
+          SnapshotManifest m = SnapshotManifestCodec.parse(json.get());
+          referenced.addAll(m.chunks().keySet());
+          imageOf(m).ifPresent(imagesInUse::add);
         }
       }
+      // Root images are kept whole while a snapshot names them or they are recent: a deleted
+      // function's image goes once no snapshot names it and the grace has passed.
+      Instant imageCutoff =
+          clock
+              .instant()
+              .minus(
+                  unusedFor == null || unusedFor.compareTo(ABANDONED_UPLOAD) < 0
+                      ? ABANDONED_UPLOAD
+                      : unusedFor);
+      RemoteRootImages.Sweep images = this.images.sweep(imagesInUse, imageCutoff);
+      referenced.addAll(images.referencedChunks());
+      progress.accept("expired " + images.expired().size() + " root images");
       progress.accept(
           "read " + names.size() + " manifests: " + referenced.size() + " chunks referenced");
       int kept = 0;
@@ -95,6 +109,11 @@ final class GarbageCollector implements SnapshotCollector {
     } finally {
       lock.release();
     }
+  }
+
+  /** The digest of the root image a snapshot's function runs from, if it runs from one. */
+  private static Optional<String> imageOf(SnapshotManifest m) {
+    return m.function().fromImage() ? Optional.of(m.function().image().digest()) : Optional.empty();
   }
 
   /** Deletes the revisions neither written nor used within {@code unusedFor}. */
@@ -122,7 +141,7 @@ final class GarbageCollector implements SnapshotCollector {
    *
    * @return how many uploads are in progress
    */
-  private int readUploads(Set<String> referenced) throws IOException {
+  private int readUploads(Set<String> referenced, Set<String> imagesInUse) throws IOException {
     int uploads = 0;
     Instant abandoned = clock.instant().minus(ABANDONED_UPLOAD);
     for (ObjectInfo o : objects.list(RemoteKeys.UPLOADS)) {
@@ -134,7 +153,9 @@ final class GarbageCollector implements SnapshotCollector {
       if (json.isPresent()) {
         uploads++;
         String manifest = new String(json.get(), StandardCharsets.UTF_8);
-        referenced.addAll(SnapshotManifestCodec.parse(manifest).chunks().keySet());
+        SnapshotManifest m = SnapshotManifestCodec.parse(manifest);
+        referenced.addAll(m.chunks().keySet());
+        imageOf(m).ifPresent(imagesInUse::add);
       }
       // A record gone since the listing means its manifest is written: read after this.
     }

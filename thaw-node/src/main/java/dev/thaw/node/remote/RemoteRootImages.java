@@ -13,6 +13,7 @@ import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -233,20 +234,40 @@ public final class RemoteRootImages {
     }
   }
 
-  /** The chunks every image record names (complete or not): garbage collection keeps them. */
-  Set<String> referencedChunks() throws IOException {
+  /**
+   * What a garbage collection keeps of root images.
+   *
+   * @param referencedChunks the chunks the remaining records name (complete or not)
+   * @param expired the keys of the records deleted
+   */
+  record Sweep(Set<String> referencedChunks, List<String> expired) {}
+
+  /**
+   * Deletes the records of images that {@code inUse} (image digests) does not name and that were
+   * last written before {@code cutoff}; a record written since (an upload in progress among them)
+   * stays. Their chunks are then garbage unless something else names them.
+   */
+  Sweep sweep(Set<String> inUse, Instant cutoff) throws IOException {
     Set<String> out = new HashSet<>();
+    List<String> expired = new ArrayList<>();
     for (var o : objects.list(IMAGES)) {
       Optional<byte[]> json = objects.get(o.key());
-      if (json.isPresent()) {
-        for (String d : parse(json.get(), o.key()).chunks().sha256()) {
-          if (d != null) {
-            out.add(d);
-          }
+      if (json.isEmpty()) {
+        continue;
+      }
+      Stored s = parse(json.get(), o.key());
+      if (!inUse.contains(s.imageDigest()) && o.lastModified().isBefore(cutoff)) {
+        expired.add(o.key());
+        continue;
+      }
+      for (String d : s.chunks().sha256()) {
+        if (d != null) {
+          out.add(d);
         }
       }
     }
-    return out;
+    objects.delete(expired);
+    return new Sweep(out, expired);
   }
 
   private static void awaitAll(List<Future<Void>> futures, String what) throws IOException {

@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.thaw.core.function.BuiltinFunctions;
+import dev.thaw.core.function.FunctionImage;
+import dev.thaw.core.function.FunctionSpec;
 import dev.thaw.core.io.Digests;
 import dev.thaw.core.snapshot.GcReport;
 import dev.thaw.core.snapshot.SnapshotFile;
@@ -11,12 +13,18 @@ import dev.thaw.core.snapshot.SnapshotFixtures;
 import dev.thaw.core.snapshot.SnapshotManifest;
 import dev.thaw.core.store.InMemoryObjectStore;
 import dev.thaw.core.time.ManualClock;
+import dev.thaw.image.FilesystemFormat;
+import dev.thaw.image.ImageConfig;
+import dev.thaw.image.RootImage;
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
+import java.util.Set;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -303,5 +311,50 @@ class GarbageCollectorTest {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
+  }
+
+  @Test
+  void aRootImageGoesOnceNoSnapshotNamesItAndItsGraceHasPassed() throws Exception {
+    String a = "sha256:" + "aa".repeat(32);
+    String b = "sha256:" + "bb".repeat(32);
+    RemoteRootImages images = store.rootImages();
+    images.upload(rootImage(a, 11));
+    images.upload(rootImage(b, 12));
+    FunctionSpec fromA =
+        FunctionSpec.ofImage(
+            "web", 256, 1, FunctionImage.of(Path.of("/images/a.ext4"), a, List.of("/f"), 8080));
+    SnapshotManifest m =
+        SnapshotFixtures.chunked(tmp.resolve("web-1"), "web-1", fromA, random(2, 13), CHUNK);
+    store.upload(m, tmp.resolve("web-1"));
+
+    // Young images stay whether or not a snapshot names them.
+    collect(null);
+    assertThat(images.find(a, FilesystemFormat.EROFS)).isPresent();
+    assertThat(images.find(b, FilesystemFormat.EROFS)).isPresent();
+
+    clock.advance(GarbageCollector.ABANDONED_UPLOAD.plusHours(1));
+    List<String> phases = new ArrayList<>();
+    store.collectGarbage(null, phases::add);
+    assertThat(phases).contains("expired 1 root images");
+    assertThat(images.find(a, FilesystemFormat.EROFS)).as("named by web-1's snapshot").isPresent();
+    assertThat(images.find(b, FilesystemFormat.EROFS)).as("named by nothing").isEmpty();
+    images.download(images.find(a, FilesystemFormat.EROFS).orElseThrow(), tmp.resolve("a.img"));
+
+    // The function is deleted: its snapshot goes at once, its image at the next collection.
+    store.delete("web-1");
+    collect(null);
+    assertThat(images.find(a, FilesystemFormat.EROFS)).isEmpty();
+    assertThat(objects.keys()).noneMatch(k -> k.startsWith(RemoteKeys.CHUNKS));
+  }
+
+  private RootImage rootImage(String digest, long seed) throws IOException {
+    byte[] content = random(2, seed);
+    Path file = Files.write(tmp.resolve(digest.substring(7, 15) + ".img"), content);
+    return new RootImage(
+        digest,
+        file,
+        content.length,
+        FilesystemFormat.EROFS,
+        new ImageConfig(List.of("/f"), List.of(), List.of(), "/", "", Set.of(8080)));
   }
 }
