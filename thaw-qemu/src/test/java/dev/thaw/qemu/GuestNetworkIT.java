@@ -200,6 +200,13 @@ class GuestNetworkIT {
           .contains("GREETING=hello world=1\n")
           .contains("PATH=/bin\n")
           .contains("http_proxy=http://10.0.2.100:3128\n");
+      // The guest's control requests answer the host, never the function in the VM.
+      assertThat(client.get(vm.endpoint(), "/cgi-bin/control?/_thaw/clock").body())
+          .startsWith("HTTP/1.1 403")
+          .contains("taken from the host only");
+      assertThat(client.get(vm.endpoint(), "/cgi-bin/control?/_thaw/mute").body())
+          .startsWith("HTTP/1.1 403");
+      assertThat(client.get(((QemuMicroVm) vm).control(), "/_thaw/clock").status()).isEqualTo(200);
       assertThat(
               client
                   .get(vm.endpoint(), "/cgi-bin/fetch?http://" + outside + ":" + ALLOWED_PORT + "/")

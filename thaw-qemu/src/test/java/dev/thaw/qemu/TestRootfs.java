@@ -1,5 +1,6 @@
 package dev.thaw.qemu;
 
+import dev.thaw.core.function.FunctionImage;
 import dev.thaw.core.io.Digests;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -15,7 +16,8 @@ import java.util.concurrent.TimeUnit;
  * guest's clean page cache, so what it answers was read from the disk, and then answers the note
  * ("none" without one). {@code /cgi-bin/env} answers the environment the function runs with, and
  * {@code /cgi-bin/fetch?URL} the whole answer (status line and headers included) to {@code GET URL}
- * sent to the proxy the environment's {@code http_proxy} names.
+ * sent to the proxy the environment's {@code http_proxy} names, and {@code /cgi-bin/control?PATH}
+ * the guest control server's answer to {@code GET PATH} asked from inside the VM.
  */
 final class TestRootfs {
   /** The port the test function listens on. */
@@ -43,6 +45,10 @@ final class TestRootfs {
         root.resolve("www/cgi-bin/get"),
         "echo 1 > /proc/sys/vm/drop_caches\n/bin/busybox cat /data/note 2>/dev/null || echo none");
     cgi(root.resolve("www/cgi-bin/env"), "/bin/busybox env");
+    cgi(
+        root.resolve("www/cgi-bin/control"),
+        "printf 'GET %s HTTP/1.0\\r\\n\\r\\n' \"$QUERY_STRING\" | /bin/busybox nc -w 5 127.0.0.1 "
+            + FunctionImage.CONTROL_PORT);
     cgi(
         root.resolve("www/cgi-bin/fetch"),
         // By hand: busybox's static wget crashes in the C library's name service lookups.
