@@ -178,12 +178,12 @@ public final class HttpEdge implements AutoCloseable {
     public boolean handle(Request request, Response response, Callback callback) {
       Routing routing = route(request);
       if (routing instanceof Answered a) {
-        respond(response, callback, a.answer());
+        respond(response, callback, unread(request, a.answer()));
         return true;
       }
       Found found = (Found) routing;
       if (request.getLength() > maxBodyBytes) {
-        respond(response, callback, tooLarge());
+        respond(response, callback, unread(request, tooLarge()));
         return true;
       }
       if (request.getLength() == 0) {
@@ -203,13 +203,22 @@ public final class HttpEdge implements AutoCloseable {
                       .execute(() -> respond(response, callback, answer(request, found, body)));
                 } else if (failure instanceof BoundedSource.TooLarge) {
                   // A chunked body without a length, past the bound as it came.
-                  respond(response, callback, tooLarge());
+                  respond(response, callback, unread(request, tooLarge()));
                 } else {
                   // The client went away or stalled past the read timeout: nobody to answer.
                   callback.failed(failure);
                 }
               }));
       return true;
+    }
+
+    /**
+     * {@code answer} to a request whose body is left unread: the connection closes after it, and
+     * says so, since the rest of the body is still on its way. Without the header a client would
+     * send its next request on a connection the server is closing.
+     */
+    private static HttpAnswer unread(Request request, HttpAnswer answer) {
+      return request.getLength() == 0 ? answer : answer.withHeader("Connection", "close");
     }
 
     private HttpAnswer tooLarge() {

@@ -64,6 +64,8 @@ class HttpEdgeTokenTest {
     assertThat(none.statusCode()).isEqualTo(401);
     assertThat(none.headers().firstValue("WWW-Authenticate")).hasValue("Bearer");
     assertThat(none.body()).startsWith("{\"error\":\"").contains("token");
+    // Its body was left unread: the connection closes, and says so, so it is not reused.
+    assertThat(none.headers().firstValue("Connection")).hasValue("close");
 
     HttpResponse<String> wrong =
         send("DELETE", "/manage/x", BearerToken.generate().authorization());
