@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.thaw.core.snapshot.SnapshotMode;
+import dev.thaw.http.BearerToken;
 import dev.thaw.qemu.GuestImage;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -33,7 +34,9 @@ class LauncherIT {
             URI.create("http://127.0.0.1:9"),
             AwsBasicCredentials.create("unused", "unused"),
             Duration.ofSeconds(120),
-            2));
+            2,
+            // The launcher talks to the agent over its socket, where no token is asked for.
+            BearerToken.generate()));
   }
 
   /** A launcher of {@code revision} on the node's socket, on any free port of 127.0.0.1. */
