@@ -156,12 +156,17 @@ class ClusterIT {
   private static HttpResponse<String> post(URI uri) throws Exception {
     return HttpClient.newHttpClient()
         .send(
-            HttpRequest.newBuilder(uri).POST(HttpRequest.BodyPublishers.noBody()).build(),
+            HttpRequest.newBuilder(uri)
+                .header("Authorization", TOKEN.authorization())
+                .POST(HttpRequest.BodyPublishers.noBody())
+                .build(),
             HttpResponse.BodyHandlers.ofString());
   }
 
   private static HttpResponse<String> get(URI uri) throws Exception {
     return HttpClient.newHttpClient()
-        .send(HttpRequest.newBuilder(uri).build(), HttpResponse.BodyHandlers.ofString());
+        .send(
+            HttpRequest.newBuilder(uri).header("Authorization", TOKEN.authorization()).build(),
+            HttpResponse.BodyHandlers.ofString());
   }
 }

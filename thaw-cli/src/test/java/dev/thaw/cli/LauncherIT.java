@@ -18,6 +18,8 @@ import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
 
 /** The launcher starts a real microVM through a real agent's Unix socket and proxies to it. */
 class LauncherIT {
+  private static final BearerToken TOKEN = BearerToken.generate();
+
   @TempDir Path dir;
 
   /**
@@ -36,7 +38,7 @@ class LauncherIT {
             Duration.ofSeconds(120),
             2,
             // The launcher talks to the agent over its socket, where no token is asked for.
-            BearerToken.generate()));
+            TOKEN));
   }
 
   /** A launcher of {@code revision} on the node's socket, on any free port of 127.0.0.1. */
@@ -147,7 +149,9 @@ class LauncherIT {
   private static String instances(LocalCluster cluster) throws Exception {
     return HttpClient.newHttpClient()
         .send(
-            HttpRequest.newBuilder(cluster.agents().get("node-1").resolve("/instances")).build(),
+            HttpRequest.newBuilder(cluster.agents().get("node-1").resolve("/instances"))
+                .header("Authorization", TOKEN.authorization())
+                .build(),
             HttpResponse.BodyHandlers.ofString())
         .body();
   }
