@@ -9,6 +9,7 @@ import dev.thaw.core.function.Revision;
 import dev.thaw.core.lifecycle.KeepAlivePolicy;
 import dev.thaw.core.snapshot.SnapshotMode;
 import dev.thaw.fuse.FuseFileServer;
+import dev.thaw.http.BearerToken;
 import dev.thaw.kubernetes.KubernetesCacheAdvertiser;
 import dev.thaw.node.agent.AgentServer;
 import dev.thaw.node.agent.ImageFunctions;
@@ -29,7 +30,11 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
 
-/** {@code thaw agent}: the node agent daemon. */
+/**
+ * {@code thaw agent}: the node agent daemon. On TCP it asks for the cluster's management token:
+ * from {@code --token-file} or {@code THAW_TOKEN}, else the default data directory's token file
+ * (made there if missing); on its Unix socket the socket file's mode stands in for it.
+ */
 @Command(
     name = "agent",
     mixinStandardHelpOptions = true,
@@ -134,6 +139,7 @@ final class AgentCommand implements Callable<Integer> {
   boolean lazyRestore;
 
   @Mixin NodeOptions node;
+  @Mixin TokenOptions tokens;
   @Mixin ImageOptions images;
   @Mixin S3Options s3;
 
@@ -151,6 +157,7 @@ final class AgentCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     SnapshotMode snapshotMode = SnapshotMode.parse(mode);
+    BearerToken token = tokens.forServer(TokenOptions.defaultFile(System.getenv()));
     KeepAlivePolicy keepAlives;
     EvictionPolicy evictionPolicy;
     try {
@@ -214,6 +221,7 @@ final class AgentCommand implements Callable<Integer> {
             agent,
             port,
             java.util.Optional.of(socket != null ? socket : node.dataDir().resolve("agent.sock")),
+            token,
             snapshots.cache()::revisions,
             meters::scrape);
     System.out.printf(

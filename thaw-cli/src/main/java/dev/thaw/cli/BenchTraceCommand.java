@@ -11,6 +11,7 @@ import dev.thaw.core.trace.MinuteRange;
 import dev.thaw.core.trace.ReplayPlan;
 import dev.thaw.core.trace.TraceFormatException;
 import dev.thaw.core.trace.TraceFunction;
+import dev.thaw.http.BearerToken;
 import dev.thaw.node.gateway.Gateway;
 import dev.thaw.qemu.GuestImage;
 import dev.thaw.sim.TraceRun;
@@ -349,6 +350,8 @@ final class BenchTraceCommand implements Callable<Integer> {
     Thread cleanup = new Thread(() -> FileTrees.deleteQuietly(root), "thaw-trace-cleanup");
     Runtime.getRuntime().addShutdownHook(cleanup);
     List<TraceFunction> sample = p.sample();
+    // The agents live as long as this run: a token of the run's own, never written down.
+    BearerToken token = BearerToken.generate();
     try (S3Options.Remote s3 = S3Options.embedded(root.resolve("s3"));
         LocalCluster cluster =
             LocalCluster.start(
@@ -360,8 +363,9 @@ final class BenchTraceCommand implements Callable<Integer> {
                     s3.endpoint(),
                     s3.credentials(),
                     keepAlive,
-                    maxInstances))) {
-      Gateway.Builder b = Gateway.builder().scorer(p.scorer()).seed(seed);
+                    maxInstances,
+                    token))) {
+      Gateway.Builder b = Gateway.builder().token(token).scorer(p.scorer()).seed(seed);
       cluster.agents().forEach(b::node);
       try (Gateway gateway = b.build()) {
         for (int i = 0; i < sample.size(); i++) {

@@ -8,6 +8,7 @@ import dev.thaw.core.io.FileTrees;
 import dev.thaw.core.placement.PlacementScorer;
 import dev.thaw.core.snapshot.SnapshotMode;
 import dev.thaw.core.stats.LatencySummary;
+import dev.thaw.http.BearerToken;
 import dev.thaw.node.agent.AgentServer;
 import dev.thaw.node.agent.NodeAgent;
 import dev.thaw.node.gateway.Gateway;
@@ -85,7 +86,8 @@ final class BenchWarmCommand implements Callable<Integer> {
   private final PrintStream out = System.out;
 
   /** One way to reach the function. */
-  private record Path3(String name, URI base, String method, String target) {}
+  /** One path timed; {@code headers} are extra header lines, each ending in CRLF. */
+  private record Path3(String name, URI base, String method, String target, String headers) {}
 
   @Override
   public Integer call() throws Exception {
@@ -113,6 +115,7 @@ final class BenchWarmCommand implements Callable<Integer> {
     GuestImage image = GuestImage.ensure(out::println);
     QemuVmm vmm = QemuVmm.builder().image(image).workRoot(root.resolve("vms")).build();
     Revision revision = Revision.of(function.id());
+    BearerToken token = BearerToken.generate();
     try (SnapshotNode node =
             SnapshotNode.builder(vmm, image.digests(), root.resolve("node"))
                 .manager(b -> b.mode(SnapshotMode.LOCAL))
@@ -124,13 +127,15 @@ final class BenchWarmCommand implements Callable<Integer> {
                 .keepAlive(Duration.ofMinutes(30))
                 .maxInstances(1)
                 .build();
-        AgentServer agentServer = AgentServer.start(agent, 0, node.cache()::revisions, () -> "");
+        AgentServer agentServer =
+            AgentServer.start(agent, 0, token, node.cache()::revisions, () -> "");
         Gateway gateway =
             Gateway.builder()
+                .token(token)
                 .node("node-1", agentServer.uri())
                 .scorer(PlacementScorer.named("default"))
                 .build();
-        GatewayServer gatewayServer = GatewayServer.start(gateway, 0)) {
+        GatewayServer gatewayServer = GatewayServer.start(gateway, 0, token)) {
       agent.deploy(revision, function);
       out.printf(
           "thaw bench warm: %s on %s; %d requests per path and connection kind%n",
@@ -149,9 +154,15 @@ final class BenchWarmCommand implements Callable<Integer> {
       String invoke = "/functions/" + revision + "/invoke";
       List<Path3> paths =
           List.of(
-              new Path3("guest", URI.create(instance.endpoint()), "GET", "/"),
-              new Path3("agent", agentServer.uri(), "POST", invoke),
-              new Path3("gateway", gatewayServer.uri(), "POST", invoke));
+              new Path3("guest", URI.create(instance.endpoint()), "GET", "/", ""),
+              // The agent asks every caller for the token; the gateway's invocations are open.
+              new Path3(
+                  "agent",
+                  agentServer.uri(),
+                  "POST",
+                  invoke,
+                  "Authorization: " + token.authorization() + "\r\n"),
+              new Path3("gateway", gatewayServer.uri(), "POST", invoke, ""));
       Map<String, List<Double>> ms = new LinkedHashMap<>();
       // One client per path, so that no path's connections wait behind another's.
       Map<String, HttpClient> clients = new LinkedHashMap<>();
@@ -226,11 +237,18 @@ final class BenchWarmCommand implements Callable<Integer> {
   }
 
   private static double timeKeptAlive(HttpClient http, Path3 p) throws Exception {
-    HttpRequest r =
+    HttpRequest.Builder b =
         HttpRequest.newBuilder(p.base().resolve(p.target()))
             .method(p.method(), HttpRequest.BodyPublishers.noBody())
-            .timeout(Duration.ofSeconds(30))
-            .build();
+            .timeout(Duration.ofSeconds(30));
+    p.headers()
+        .lines()
+        .forEach(
+            h -> {
+              int colon = h.indexOf(':');
+              b.header(h.substring(0, colon), h.substring(colon + 1).strip());
+            });
+    HttpRequest r = b.build();
     long t0 = System.nanoTime();
     HttpResponse<byte[]> answer = http.send(r, HttpResponse.BodyHandlers.ofByteArray());
     double ms = (System.nanoTime() - t0) / 1e6;
@@ -253,7 +271,9 @@ final class BenchWarmCommand implements Callable<Integer> {
                   + p.target()
                   + " HTTP/1.1\r\nHost: "
                   + p.base().getHost()
-                  + "\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
+                  + "\r\n"
+                  + p.headers()
+                  + "Content-Length: 0\r\nConnection: close\r\n\r\n")
               .getBytes(StandardCharsets.US_ASCII));
       o.flush();
       InputStream in = s.getInputStream();

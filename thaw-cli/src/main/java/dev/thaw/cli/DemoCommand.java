@@ -10,6 +10,7 @@ import dev.thaw.core.placement.PlacementScorer;
 import dev.thaw.core.snapshot.SnapshotMode;
 import dev.thaw.core.snapshot.SnapshotStore;
 import dev.thaw.core.stats.LatencySummary;
+import dev.thaw.http.BearerToken;
 import dev.thaw.image.ExampleImages;
 import dev.thaw.node.gateway.Gateway;
 import dev.thaw.node.protocol.ColdStartReport;
@@ -154,6 +155,8 @@ final class DemoCommand implements Callable<Integer> {
     Thread cleanup = new Thread(() -> FileTrees.deleteQuietly(root), "thaw-demo-cleanup");
     Runtime.getRuntime().addShutdownHook(cleanup);
     List<Row> rows = new ArrayList<>();
+    // The agents' management token, in the demo's data directory (0600), gone with it.
+    BearerToken token = TokenFile.readOrCreate(root.resolve("token"));
     try (S3Options.Remote s3 = S3Options.embedded(root.resolve("s3"))) {
       SnapshotStore store = s3.store();
       console.printf(
@@ -177,8 +180,9 @@ final class DemoCommand implements Callable<Integer> {
                         s3.endpoint(),
                         s3.credentials(),
                         keepAlive,
-                        8));
-            Gateway gateway = gateway(cluster, c.scorer())) {
+                        8,
+                        token));
+            Gateway gateway = gateway(cluster, c.scorer(), token)) {
           replay(c, gateway, rows, t0);
         }
       }
@@ -207,9 +211,13 @@ final class DemoCommand implements Callable<Integer> {
     return rows.stream().anyMatch(r -> !r.error().isEmpty()) ? 1 : 0;
   }
 
-  private Gateway gateway(LocalCluster cluster, PlacementScorer scorer) {
+  private Gateway gateway(LocalCluster cluster, PlacementScorer scorer, BearerToken token) {
     Gateway.Builder b =
-        Gateway.builder().scorer(scorer).seed(seed).healthInterval(Duration.ofMillis(200));
+        Gateway.builder()
+            .token(token)
+            .scorer(scorer)
+            .seed(seed)
+            .healthInterval(Duration.ofMillis(200));
     cluster.agents().forEach(b::node);
     Gateway g = b.build();
     FUNCTIONS.forEach((name, f) -> g.deploy(Revision.of(name), f));

@@ -1,5 +1,6 @@
 package dev.thaw.cli;
 
+import dev.thaw.http.BearerToken;
 import dev.thaw.node.protocol.AgentClient;
 import dev.thaw.node.protocol.FunctionInfo;
 import dev.thaw.node.protocol.ImageDeployment;
@@ -14,6 +15,7 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
+import java.util.Optional;
 import tools.jackson.core.JacksonException;
 import tools.jackson.core.type.TypeReference;
 import tools.jackson.databind.JsonNode;
@@ -32,14 +34,20 @@ final class GatewayClient {
   }
 
   private final URI base;
+  private final Optional<BearerToken> token;
   private final HttpClient http =
       HttpClient.newBuilder()
           .connectTimeout(Duration.ofSeconds(5))
           .followRedirects(HttpClient.Redirect.NEVER)
           .build();
 
-  GatewayClient(URI base) {
+  /**
+   * @param base the gateway's address
+   * @param token the management token, sent with every request; empty for invocations only
+   */
+  GatewayClient(URI base, Optional<BearerToken> token) {
     this.base = base;
+    this.token = token;
   }
 
   /** Deploys {@code deployment} as {@code name}; the gateway's JSON answer. */
@@ -94,7 +102,9 @@ final class GatewayClient {
   }
 
   private HttpRequest.Builder request(String path, Duration timeout) {
-    return HttpRequest.newBuilder(base.resolve(path)).timeout(timeout);
+    HttpRequest.Builder b = HttpRequest.newBuilder(base.resolve(path)).timeout(timeout);
+    token.ifPresent(t -> b.header("Authorization", t.authorization()));
+    return b;
   }
 
   private static String segment(String name) {
@@ -139,6 +149,11 @@ final class GatewayClient {
 
   /** The gateway's {@code {"error": …}}, or what it answered. */
   private static String errorOf(HttpResponse<byte[]> r) {
+    if (r.statusCode() == 401) {
+      return "the gateway refused the management token (401); give the one its thaw serve wrote"
+          + " with --token-file FILE or "
+          + TokenOptions.ENV;
+    }
     String body = new String(r.body(), StandardCharsets.UTF_8);
     try {
       JsonNode error = AgentClient.JSON.readTree(body).get("error");

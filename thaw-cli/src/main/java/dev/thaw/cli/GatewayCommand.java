@@ -1,15 +1,21 @@
 package dev.thaw.cli;
 
 import dev.thaw.core.placement.PlacementScorer;
+import dev.thaw.http.BearerToken;
 import dev.thaw.node.gateway.Gateway;
 import dev.thaw.node.gateway.GatewayServer;
 import java.net.URI;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
-/** {@code thaw gateway}: the front door in front of node agents. */
+/**
+ * {@code thaw gateway}: the front door in front of node agents. Its management routes and the
+ * agents ask for one token: from {@code --token-file} or {@code THAW_TOKEN}, else the default data
+ * directory's token file (made there if missing).
+ */
 @Command(
     name = "gateway",
     mixinStandardHelpOptions = true,
@@ -33,12 +39,15 @@ final class GatewayCommand implements Callable<Integer> {
       description = "default (spread by load) or snapshot-aware (default: ${DEFAULT-VALUE}).")
   String placement;
 
+  @Mixin TokenOptions tokens;
+
   @Override
   public Integer call() throws Exception {
-    Gateway.Builder b = Gateway.builder().scorer(PlacementScorer.named(placement));
+    BearerToken token = tokens.forServer(TokenOptions.defaultFile(System.getenv()));
+    Gateway.Builder b = Gateway.builder().token(token).scorer(PlacementScorer.named(placement));
     nodes.forEach(b::node);
     Gateway gateway = b.build();
-    GatewayServer server = GatewayServer.start(gateway, port);
+    GatewayServer server = GatewayServer.start(gateway, port, token);
     System.out.printf(
         "thaw gateway: %s placement over %s, listening on %s%n",
         placement, nodes.keySet(), server.uri());

@@ -77,7 +77,7 @@ final class InvokeCommand implements Callable<Integer> {
         contentType != null || body.length == 0 ? contentType : "application/octet-stream";
     HttpResponse<byte[]> r;
     try {
-      r = gateway.client().invoke(name, m, path, body, type);
+      r = gateway.invoker().invoke(name, m, path, body, type);
     } catch (GatewayClient.Failure e) {
       System.err.println("thaw invoke: " + e.getMessage());
       return 1;

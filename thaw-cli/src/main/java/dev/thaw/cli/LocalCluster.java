@@ -1,6 +1,7 @@
 package dev.thaw.cli;
 
 import dev.thaw.core.snapshot.SnapshotMode;
+import dev.thaw.http.BearerToken;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
@@ -28,6 +29,9 @@ import software.amazon.awssdk.auth.credentials.AwsCredentials;
  * root, each agent also gets its own mount namespace ({@code unshare --mount}), as a container
  * would: the file server it mounts for lazy restores is seen only by it and its VMs, and goes away
  * with them even when the agent is killed and cannot unmount it.
+ *
+ * <p>The agents ask for the cluster's management token ({@link Config#token}), which each is given
+ * in its environment ({@code THAW_TOKEN}), never on its command line.
  */
 final class LocalCluster implements AutoCloseable {
   private final Map<String, Process> processes = new LinkedHashMap<>();
@@ -42,7 +46,8 @@ final class LocalCluster implements AutoCloseable {
       URI s3Endpoint,
       AwsCredentials credentials,
       Duration keepAlive,
-      int maxInstances) {}
+      int maxInstances,
+      BearerToken token) {}
 
   private LocalCluster() {}
 
@@ -99,6 +104,8 @@ final class LocalCluster implements AutoCloseable {
     pb.environment().put("AWS_SECRET_ACCESS_KEY", c.credentials().secretAccessKey());
     pb.environment().put("AWS_REGION", "us-east-1");
     pb.environment().put("THAW_LOG_LEVEL", "INFO");
+    // In the environment, which only this user can read; a command line is every user's (ps).
+    pb.environment().put(TokenOptions.ENV, c.token().value());
     processes.put(name, pb.start());
     agents.put(name, URI.create("http://127.0.0.1:" + port));
   }

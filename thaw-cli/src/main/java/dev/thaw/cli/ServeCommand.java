@@ -2,6 +2,7 @@ package dev.thaw.cli;
 
 import dev.thaw.core.placement.PlacementScorer;
 import dev.thaw.core.snapshot.SnapshotMode;
+import dev.thaw.http.BearerToken;
 import dev.thaw.node.gateway.Deployments;
 import dev.thaw.node.gateway.Gateway;
 import dev.thaw.node.gateway.GatewayServer;
@@ -20,6 +21,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
@@ -31,6 +33,10 @@ import picocli.CommandLine.Spec;
  * SIGTERM. Its state lives under {@code --data-dir}: the deployments the gateway recorded, the
  * embedded store's snapshots, each node's snapshot cache and the shared root images; a restart
  * deploys the recorded functions again and restores them from their snapshots.
+ *
+ * <p>The management token lives in {@code <data-dir>/token} (0600, made on the first start, kept
+ * afterwards) unless {@code --token-file} or {@code THAW_TOKEN} gives one; the agents get it in
+ * their environment.
  */
 @Command(
     name = "serve",
@@ -83,6 +89,8 @@ final class ServeCommand implements Callable<Integer> {
       description = "How long an idle instance stays warm (default: ${DEFAULT-VALUE}).")
   Duration keepAlive;
 
+  @Mixin TokenOptions tokens;
+
   @Option(
       names = "--max-instances",
       defaultValue = "8",
@@ -107,9 +115,7 @@ final class ServeCommand implements Callable<Integer> {
     }
     Path dir =
         Files.createDirectories(
-                dataDir != null
-                    ? dataDir
-                    : Path.of(System.getProperty("user.home"), ".local", "share", "thaw", "serve"))
+                dataDir != null ? dataDir : TokenOptions.defaultDataDir(System.getenv()))
             .toAbsolutePath();
     FileChannel lockFile =
         FileChannel.open(
@@ -122,6 +128,13 @@ final class ServeCommand implements Callable<Integer> {
     Optional<String> busy = portTaken(port);
     if (busy.isPresent()) {
       System.err.println("thaw serve: " + busy.get());
+      return 1;
+    }
+    BearerToken token;
+    try {
+      token = tokens.forServer(dir.resolve("token"));
+    } catch (IOException e) {
+      System.err.println("thaw serve: " + e.getMessage());
       return 1;
     }
     GuestImage.ensure(System.out::println);
@@ -140,14 +153,16 @@ final class ServeCommand implements Callable<Integer> {
                   s3.endpoint(),
                   s3.credentials(),
                   keepAlive,
-                  maxInstances));
+                  maxInstances,
+                  token));
       Gateway.Builder b =
           Gateway.builder()
+              .token(token)
               .scorer(scorer)
               .deployments(Deployments.at(dir.resolve("deployments.json")));
       cluster.agents().forEach(b::node);
       gateway = b.build();
-      server = GatewayServer.start(gateway, port);
+      server = GatewayServer.start(gateway, port, token);
     } catch (IOException | RuntimeException e) {
       stop(null, gateway, cluster, s3);
       System.err.println("thaw serve: cannot start: " + e.getMessage());
@@ -161,6 +176,13 @@ final class ServeCommand implements Callable<Integer> {
       System.out.printf("  %-8s %s%n", a.getKey() + ":", a.getValue());
     }
     System.out.printf("  gateway: %s%n", server.uri());
+    System.out.printf(
+        "  token:   %s%n",
+        tokens.tokenFile != null
+            ? tokens.tokenFile
+            : System.getenv(TokenOptions.ENV) != null
+                ? "$" + TokenOptions.ENV
+                : dir.resolve("token"));
     gateway
         .redeployRecorded(Duration.ofMinutes(10))
         .forEach(

@@ -9,6 +9,7 @@ import dev.thaw.core.function.Revision;
 import dev.thaw.core.placement.PlacementScorer;
 import dev.thaw.core.snapshot.SnapshotMode;
 import dev.thaw.fuse.FuseFileServer;
+import dev.thaw.http.BearerToken;
 import dev.thaw.node.gateway.Gateway;
 import dev.thaw.node.protocol.AgentClient;
 import dev.thaw.node.protocol.Refused;
@@ -30,6 +31,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** Two `thaw agent` processes, the gateway and the embedded S3 server on this machine. */
 class ClusterIT {
+  private static final BearerToken TOKEN = BearerToken.generate();
+
   @TempDir Path dir;
 
   @Test
@@ -49,7 +52,8 @@ class ClusterIT {
                     s3.endpoint(),
                     s3.credentials().resolveCredentials(),
                     Duration.ofSeconds(2),
-                    4));
+                    4,
+                    TOKEN));
         Gateway gateway = gateway(cluster.agents(), PlacementScorer.snapshotAware(0.5))) {
       // First invocation: a cold boot on some node A, snapshotted and uploaded.
       Gateway.Result first = gateway.invoke(Revision.of("stateful"), "/");
@@ -109,7 +113,8 @@ class ClusterIT {
   }
 
   private static Gateway gateway(Map<String, URI> agents, PlacementScorer scorer) {
-    Gateway.Builder b = Gateway.builder().scorer(scorer).healthInterval(Duration.ofMillis(200));
+    Gateway.Builder b =
+        Gateway.builder().token(TOKEN).scorer(scorer).healthInterval(Duration.ofMillis(200));
     agents.forEach(b::node);
     Gateway g = b.build();
     g.deploy(Revision.of("stateful"), BuiltinFunctions.STATEFUL);
@@ -122,7 +127,7 @@ class ClusterIT {
     var http = AgentClient.newHttp();
     try {
       for (URI agent : agents.values()) {
-        if (new AgentClient(agent, http).status().activeInstances() != 0) {
+        if (new AgentClient(agent, http, TOKEN).status().activeInstances() != 0) {
           return false;
         }
       }
@@ -151,12 +156,17 @@ class ClusterIT {
   private static HttpResponse<String> post(URI uri) throws Exception {
     return HttpClient.newHttpClient()
         .send(
-            HttpRequest.newBuilder(uri).POST(HttpRequest.BodyPublishers.noBody()).build(),
+            HttpRequest.newBuilder(uri)
+                .header("Authorization", TOKEN.authorization())
+                .POST(HttpRequest.BodyPublishers.noBody())
+                .build(),
             HttpResponse.BodyHandlers.ofString());
   }
 
   private static HttpResponse<String> get(URI uri) throws Exception {
     return HttpClient.newHttpClient()
-        .send(HttpRequest.newBuilder(uri).build(), HttpResponse.BodyHandlers.ofString());
+        .send(
+            HttpRequest.newBuilder(uri).header("Authorization", TOKEN.authorization()).build(),
+            HttpResponse.BodyHandlers.ofString());
   }
 }

@@ -9,6 +9,7 @@ import dev.thaw.core.placement.PlacementScorer;
 import dev.thaw.core.snapshot.SnapshotManifest;
 import dev.thaw.core.snapshot.SnapshotMode;
 import dev.thaw.core.vmm.FakeVmm;
+import dev.thaw.http.BearerToken;
 import dev.thaw.node.agent.AgentServer;
 import dev.thaw.node.agent.NodeAgent;
 import dev.thaw.node.gateway.Gateway;
@@ -31,6 +32,7 @@ import org.junit.jupiter.api.io.TempDir;
  * against nothing at all.
  */
 class GatewayCommandsTest {
+  private static final BearerToken TOKEN = BearerToken.generate();
   private static final SnapshotManifest.Guest GUEST =
       new SnapshotManifest.Guest("a".repeat(64), "b".repeat(64));
 
@@ -81,10 +83,10 @@ class GatewayCommandsTest {
     String at = "http://127.0.0.1:" + port;
     for (String[] args :
         new String[][] {
-          {"functions", "--gateway", at},
+          {"functions", "--gateway", at, "--token-file", tokenFile()},
           {"invoke", "fn-1", "--gateway", at},
-          {"delete", "fn-1", "--gateway", at},
-          {"deploy", "fn-1", "--image", "x", "--gateway", at}
+          {"delete", "fn-1", "--gateway", at, "--token-file", tokenFile()},
+          {"deploy", "fn-1", "--image", "x", "--gateway", at, "--token-file", tokenFile()}
         }) {
       Run r = thaw(args);
       assertThat(r.code()).as(String.join(" ", args)).isEqualTo(1);
@@ -93,6 +95,15 @@ class GatewayCommandsTest {
           .doesNotContain("\n")
           .doesNotContain("Exception");
     }
+  }
+
+  /** The test gateway's token in a file, as {@code thaw serve} writes it. */
+  private String tokenFile() throws java.io.IOException {
+    Path file = dir.resolve("token");
+    if (!Files.exists(file)) {
+      Files.writeString(file, TOKEN.value() + "\n");
+    }
+    return file.toString();
   }
 
   @Test
@@ -118,14 +129,16 @@ class GatewayCommandsTest {
                 .manager(b -> b.mode(SnapshotMode.LOCAL))
                 .build();
         NodeAgent agent = NodeAgent.builder().name("n1").manager(node.manager()).build();
-        AgentServer agentServer = AgentServer.start(agent, 0, node.cache()::revisions, () -> "");
+        AgentServer agentServer =
+            AgentServer.start(agent, 0, TOKEN, node.cache()::revisions, () -> "");
         Gateway gateway =
             Gateway.builder()
+                .token(TOKEN)
                 .node("n1", agentServer.uri())
                 .scorer(PlacementScorer.named("default"))
                 .healthInterval(Duration.ofMillis(100))
                 .build();
-        GatewayServer server = GatewayServer.start(gateway, 0)) {
+        GatewayServer server = GatewayServer.start(gateway, 0, TOKEN)) {
       gateway.deployEverywhere(
           Revision.of("fn-1"), new FunctionSpec("fn", 64, 1, "hello", 0), Duration.ofSeconds(5));
       String at = server.uri().toString();
@@ -143,8 +156,12 @@ class GatewayCommandsTest {
 
       await()
           .atMost(Duration.ofSeconds(10))
-          .until(() -> thaw("functions", "--gateway", at).text().contains(" n1 "));
-      Run listed = thaw("functions", "--gateway", at);
+          .until(
+              () ->
+                  thaw("functions", "--gateway", at, "--token-file", tokenFile())
+                      .text()
+                      .contains(" n1 "));
+      Run listed = thaw("functions", "--gateway", at, "--token-file", tokenFile());
       assertThat(listed.text().lines().filter(l -> l.startsWith("fn-1 ")))
           .singleElement()
           .satisfies(
@@ -156,12 +173,25 @@ class GatewayCommandsTest {
       assertThat(get.text()).contains("booted fn");
       assertThat(vmm.lastRequest()).startsWith("GET /x ");
 
-      assertThat(thaw("delete", "fn-1", "--gateway", at).text())
+      assertThat(thaw("delete", "fn-1", "--gateway", at, "--token-file", tokenFile()).text())
           .contains("deleted fn-1 (n1: deleted)\n");
+      // The management commands need the gateway's token; an invocation does not.
+      Path wrong = Files.writeString(dir.resolve("wrong"), BearerToken.generate().value());
+      Run refused = thaw("functions", "--gateway", at, "--token-file", wrong.toString());
+      assertThat(refused.code()).isEqualTo(1);
+      assertThat(refused.err().strip())
+          .contains("refused the management token (401)")
+          .contains("--token-file")
+          .doesNotContain("\n");
+      Run noFile =
+          thaw("delete", "fn-1", "--gateway", at, "--token-file", dir.resolve("nope").toString());
+      assertThat(noFile.code()).isEqualTo(1);
+      assertThat(noFile.err()).startsWith("thaw delete: ").contains("nope");
       Run gone = thaw("invoke", "fn-1", "--gateway", at);
       assertThat(gone.code()).isEqualTo(1);
       assertThat(gone.err()).contains("no function deployed as revision fn-1");
-      assertThat(thaw("delete", "fn-1", "--gateway", at).code()).isEqualTo(1);
+      assertThat(thaw("delete", "fn-1", "--gateway", at, "--token-file", tokenFile()).code())
+          .isEqualTo(1);
     }
     await().atMost(Duration.ofSeconds(10)).until(() -> vmm.running() == 0);
   }

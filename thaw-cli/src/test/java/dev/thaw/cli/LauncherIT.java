@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.thaw.core.snapshot.SnapshotMode;
+import dev.thaw.http.BearerToken;
 import dev.thaw.qemu.GuestImage;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -17,6 +18,8 @@ import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
 
 /** The launcher starts a real microVM through a real agent's Unix socket and proxies to it. */
 class LauncherIT {
+  private static final BearerToken TOKEN = BearerToken.generate();
+
   @TempDir Path dir;
 
   /**
@@ -33,7 +36,9 @@ class LauncherIT {
             URI.create("http://127.0.0.1:9"),
             AwsBasicCredentials.create("unused", "unused"),
             Duration.ofSeconds(120),
-            2));
+            2,
+            // The launcher talks to the agent over its socket, where no token is asked for.
+            TOKEN));
   }
 
   /** A launcher of {@code revision} on the node's socket, on any free port of 127.0.0.1. */
@@ -144,7 +149,9 @@ class LauncherIT {
   private static String instances(LocalCluster cluster) throws Exception {
     return HttpClient.newHttpClient()
         .send(
-            HttpRequest.newBuilder(cluster.agents().get("node-1").resolve("/instances")).build(),
+            HttpRequest.newBuilder(cluster.agents().get("node-1").resolve("/instances"))
+                .header("Authorization", TOKEN.authorization())
+                .build(),
             HttpResponse.BodyHandlers.ofString())
         .body();
   }

@@ -43,8 +43,15 @@ class ServeIT {
 
     Serve serve = start(data, 1);
     final String at = serve.gateway();
+    // The management token, made on the first start, readable by its owner only.
+    assertThat(
+            java.nio.file.attribute.PosixFilePermissions.toString(
+                Files.getPosixFilePermissions(data.resolve("token"))))
+        .isEqualTo("rw-------");
+    String firstToken = Files.readString(data.resolve("token"));
     try {
-      GatewayCommandsTest.Run deployed = thaw("deploy", "py", "--image", image, "--gateway", at);
+      GatewayCommandsTest.Run deployed =
+          thaw("deploy", "py", "--image", image, "--gateway", at, "--token-file", token(data));
       assertThat(deployed.code()).as(deployed.err()).isZero();
       assertThat(deployed.text()).contains("deployed py (sha256:").contains("on node-1");
 
@@ -87,6 +94,13 @@ class ServeIT {
     final String again = serve.gateway();
     try {
       assertThat(Files.readString(serve.log())).contains("redeployed py");
+      assertThat(Files.readString(data.resolve("token"))).isEqualTo(firstToken);
+      // Without the token the management API refuses; invocations stay open (below).
+      GatewayCommandsTest.Run noToken =
+          thaw("functions", "--gateway", again, "--token-file", dir.resolve("none").toString());
+      assertThat(noToken.code()).isEqualTo(1);
+      assertThat(curl("-s", "-o", "/dev/null", "-w", "%{http_code}", again + "/functions"))
+          .isEqualTo("401");
       assertThat(functionsLine(again)).startsWith("py ").contains("sha256:");
       GatewayCommandsTest.Run restoredAgain = thaw("invoke", "py", "-v", "--gateway", again);
       assertThat(restoredAgain.text()).isEqualTo("hello from python\n");
@@ -95,8 +109,10 @@ class ServeIT {
           .doesNotContain("(none)")
           .contains("cold (");
 
-      assertThat(thaw("delete", "py", "--gateway", again).code()).isZero();
-      assertThat(thaw("functions", "--gateway", again).text()).doesNotContain("py ");
+      assertThat(thaw("delete", "py", "--gateway", again, "--token-file", token(data)).code())
+          .isZero();
+      assertThat(thaw("functions", "--gateway", again, "--token-file", token(data)).text())
+          .doesNotContain("py ");
       assertThat(curl("-s", "-o", "/dev/null", "-w", "%{http_code}", again + "/py/"))
           .isEqualTo("404");
     } finally {
@@ -104,9 +120,14 @@ class ServeIT {
     }
   }
 
+  /** The token file {@code thaw serve} keeps in {@code data}. */
+  private static String token(Path data) {
+    return data.resolve("token").toString();
+  }
+
   /** The function's line of {@code thaw functions}, its columns single-spaced. */
-  private static String functionsLine(String at) {
-    return thaw("functions", "--gateway", at)
+  private String functionsLine(String at) {
+    return thaw("functions", "--gateway", at, "--token-file", token(dir.resolve("serve")))
         .text()
         .lines()
         .filter(l -> l.startsWith("py "))

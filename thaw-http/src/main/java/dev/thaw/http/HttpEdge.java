@@ -5,6 +5,8 @@ import java.net.URI;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermission;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -14,8 +16,9 @@ import java.util.function.Function;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.eclipse.jetty.http.HttpHeader;
+import org.eclipse.jetty.http.UriCompliance;
 import org.eclipse.jetty.io.Content;
-import org.eclipse.jetty.server.Handler;
+import org.eclipse.jetty.server.Connector;
 import org.eclipse.jetty.server.HttpConfiguration;
 import org.eclipse.jetty.server.HttpConnectionFactory;
 import org.eclipse.jetty.server.Request;
@@ -38,6 +41,12 @@ import org.slf4j.LoggerFactory;
  * here: {@link HttpRefusal} with its status, what the error mapper turns into an answer, 404 and
  * 405 for unknown routes, 500 for anything unexpected (logged). Headers and body go out in one
  * write.
+ *
+ * <p>Given a {@link BearerToken} ({@link Builder#token}), the edge refuses every request on TCP to
+ * a route not declared open ({@link Builder#openRoute}) unless it carries the token: 401 with
+ * {@code WWW-Authenticate: Bearer} and a JSON reason, before its body is read. Requests on the
+ * Unix-domain socket are not asked for it: the socket file's mode (0660, set here) already limits
+ * who may connect, which is the credential there.
  */
 public final class HttpEdge implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(HttpEdge.class);
@@ -48,7 +57,18 @@ public final class HttpEdge implements AutoCloseable {
     HttpAnswer handle(HttpCall call) throws Exception;
   }
 
-  private record Route(String method, Pattern path, Handler handler) {}
+  private record Route(String method, Pattern path, Handler handler, boolean open) {}
+
+  /** Where a request goes: a route, or an answer given before any route runs. */
+  private sealed interface Routing {}
+
+  private record Found(Route route, Matcher path) implements Routing {}
+
+  private record Answered(HttpAnswer answer) implements Routing {}
+
+  /** Owner and group may read and write: who may connect to the Unix-domain socket. */
+  private static final java.util.Set<PosixFilePermission> SOCKET_MODE =
+      PosixFilePermissions.fromString("rw-rw----");
 
   private final Server server;
   private final ServerConnector tcp;
@@ -63,6 +83,10 @@ public final class HttpEdge implements AutoCloseable {
     config.setSendServerVersion(false);
     config.setSendDateHeader(false);
     config.setRequestHeaderSize(16 << 10);
+    // Paths pass as sent: an empty segment (/fn/a//b) is the function's business. Jetty's other
+    // ambiguities (encoded separators and dot segments) stay refused.
+    config.setUriCompliance(
+        UriCompliance.DEFAULT.with("thaw", UriCompliance.Violation.AMBIGUOUS_EMPTY_SEGMENT));
     tcp = new ServerConnector(server, 1, 1, new HttpConnectionFactory(config));
     tcp.setHost(b.host);
     tcp.setPort(b.port);
@@ -79,9 +103,14 @@ public final class HttpEdge implements AutoCloseable {
       u.setIdleTimeout(b.idleTimeout.toMillis());
       server.addConnector(u);
     }
-    server.setHandler(new Dispatcher(List.copyOf(b.routes), b.errors, b.maxBodyBytes));
+    server.setHandler(
+        new Dispatcher(
+            List.copyOf(b.routes), b.errors, b.maxBodyBytes, Optional.ofNullable(b.token), tcp));
     try {
       server.start();
+      if (b.unixSocket != null) {
+        Files.setPosixFilePermissions(b.unixSocket, SOCKET_MODE);
+      }
     } catch (Exception e) {
       close();
       throw new IOException(
@@ -123,16 +152,22 @@ public final class HttpEdge implements AutoCloseable {
     private final List<Route> routes;
     private final Function<RuntimeException, Optional<HttpAnswer>> errors;
     private final long maxBodyBytes;
+    private final Optional<BearerToken> token;
+    private final Connector guarded;
 
     Dispatcher(
         List<Route> routes,
         Function<RuntimeException, Optional<HttpAnswer>> errors,
-        long maxBodyBytes) {
+        long maxBodyBytes,
+        Optional<BearerToken> token,
+        Connector guarded) {
       // Blocking: Jetty calls it on a pool thread, where a route may block (a cold start).
       super(InvocationType.BLOCKING);
       this.routes = routes;
       this.errors = errors;
       this.maxBodyBytes = maxBodyBytes;
+      this.token = token;
+      this.guarded = guarded;
     }
 
     /**
@@ -141,28 +176,34 @@ public final class HttpEdge implements AutoCloseable {
      */
     @Override
     public boolean handle(Request request, Response response, Callback callback) {
+      Routing routing = route(request);
+      if (routing instanceof Answered a) {
+        respond(response, callback, unread(request, a.answer()));
+        return true;
+      }
+      Found found = (Found) routing;
       if (request.getLength() > maxBodyBytes) {
-        respond(response, callback, tooLarge());
+        respond(response, callback, unread(request, tooLarge()));
         return true;
       }
       if (request.getLength() == 0) {
         // No body to wait for (most calls): the route runs on this thread, one handoff fewer.
-        respond(response, callback, answer(request, new byte[0]));
+        respond(response, callback, answer(request, found, new byte[0]));
         return true;
       }
       Content.Source.asByteArrayAsync(
-          request,
-          (int) Math.min(Integer.MAX_VALUE - 8, maxBodyBytes),
+          new BoundedSource(request, maxBodyBytes),
+          (int) Math.min(Integer.MAX_VALUE - 8, maxBodyBytes + 1),
           Promise.Invocable.from(
               InvocationType.NON_BLOCKING,
               (byte[] body, Throwable failure) -> {
                 if (failure == null) {
                   request
                       .getContext()
-                      .execute(() -> respond(response, callback, answer(request, body)));
-                } else if (failure instanceof IllegalArgumentException
-                    || failure.getCause() instanceof IllegalArgumentException) {
-                  respond(response, callback, tooLarge());
+                      .execute(() -> respond(response, callback, answer(request, found, body)));
+                } else if (failure instanceof BoundedSource.TooLarge) {
+                  // A chunked body without a length, past the bound as it came.
+                  respond(response, callback, unread(request, tooLarge()));
                 } else {
                   // The client went away or stalled past the read timeout: nobody to answer.
                   callback.failed(failure);
@@ -171,13 +212,22 @@ public final class HttpEdge implements AutoCloseable {
       return true;
     }
 
+    /**
+     * {@code answer} to a request whose body is left unread: the connection closes after it, and
+     * says so, since the rest of the body is still on its way. Without the header a client would
+     * send its next request on a connection the server is closing.
+     */
+    private static HttpAnswer unread(Request request, HttpAnswer answer) {
+      return request.getLength() == 0 ? answer : answer.withHeader("Connection", "close");
+    }
+
     private HttpAnswer tooLarge() {
       return HttpAnswer.error(413, "request body larger than " + maxBodyBytes + " bytes");
     }
 
-    private HttpAnswer answer(Request request, byte[] body) {
+    private HttpAnswer answer(Request request, Found found, byte[] body) {
       try {
-        return dispatch(request, body);
+        return found.route().handler().handle(new HttpCall(request, found.path(), body));
       } catch (HttpRefusal e) {
         return HttpAnswer.error(e.status(), e.getMessage());
       } catch (RuntimeException e) {
@@ -197,7 +247,8 @@ public final class HttpEdge implements AutoCloseable {
       response.write(true, ByteBuffer.wrap(answer.body()), callback);
     }
 
-    private HttpAnswer dispatch(Request request, byte[] body) throws Exception {
+    /** The route that serves {@code request}, or the refusal it gets before any route runs. */
+    private Routing route(Request request) {
       String path = request.getHttpURI().getDecodedPath();
       boolean pathKnown = false;
       for (Route r : routes) {
@@ -205,13 +256,35 @@ public final class HttpEdge implements AutoCloseable {
         if (m.matches()) {
           pathKnown = true;
           if (r.method().equals("*") || r.method().equals(request.getMethod())) {
-            return r.handler().handle(new HttpCall(request, m, body));
+            return admit(request, r) ? new Found(r, m) : new Answered(unauthorized(request));
           }
         }
       }
-      return pathKnown
-          ? HttpAnswer.error(405, "method " + request.getMethod() + " not allowed on " + path)
-          : HttpAnswer.error(404, "no such endpoint: " + request.getMethod() + " " + path);
+      return new Answered(
+          pathKnown
+              ? HttpAnswer.error(405, "method " + request.getMethod() + " not allowed on " + path)
+              : HttpAnswer.error(404, "no such endpoint: " + request.getMethod() + " " + path));
+    }
+
+    private boolean admit(Request request, Route route) {
+      return route.open()
+          || token.isEmpty()
+          || request.getConnectionMetaData().getConnector() != guarded
+          || verdict(request) == BearerToken.Verdict.ACCEPTED;
+    }
+
+    private BearerToken.Verdict verdict(Request request) {
+      return token
+          .orElseThrow()
+          .judge(Optional.ofNullable(request.getHeaders().get(HttpHeader.AUTHORIZATION)));
+    }
+
+    private HttpAnswer unauthorized(Request request) {
+      return verdict(request) == BearerToken.Verdict.MISSING
+          ? HttpAnswer.error(401, "this route needs the management token (Authorization: Bearer)")
+              .withHeader("WWW-Authenticate", "Bearer")
+          : HttpAnswer.error(401, "wrong token")
+              .withHeader("WWW-Authenticate", "Bearer error=\"invalid_token\"");
     }
 
     private static HttpAnswer unexpected(Request request, Exception e) {
@@ -230,6 +303,7 @@ public final class HttpEdge implements AutoCloseable {
     private Duration idleTimeout = Duration.ofSeconds(30);
     private int maxThreads = 64;
     private final List<Route> routes = new ArrayList<>();
+    private BearerToken token;
     private Function<RuntimeException, Optional<HttpAnswer>> errors = e -> Optional.empty();
 
     private Builder(String name) {
@@ -246,7 +320,11 @@ public final class HttpEdge implements AutoCloseable {
       return this;
     }
 
-    /** Also serve on this Unix-domain socket (its path must be under 108 bytes). */
+    /**
+     * Also serve on this Unix-domain socket (its path must be under 108 bytes). The socket file is
+     * made readable and writable by its owner and group only (0660): that mode is what lets a
+     * client in there, the {@link #token} is not asked for.
+     */
     public Builder unix(Path socket) {
       this.unixSocket = socket;
       return this;
@@ -280,7 +358,24 @@ public final class HttpEdge implements AutoCloseable {
      * pathRegex}; the first route that matches serves.
      */
     public Builder route(String method, String pathRegex, Handler handler) {
-      routes.add(new Route(method, Pattern.compile(pathRegex), Objects.requireNonNull(handler)));
+      routes.add(
+          new Route(method, Pattern.compile(pathRegex), Objects.requireNonNull(handler), false));
+      return this;
+    }
+
+    /** As {@link #route}, but served without the {@link #token} too. */
+    public Builder openRoute(String method, String pathRegex, Handler handler) {
+      routes.add(
+          new Route(method, Pattern.compile(pathRegex), Objects.requireNonNull(handler), true));
+      return this;
+    }
+
+    /**
+     * Requires {@code token} (as {@code Authorization: Bearer}) on TCP for every route but the
+     * {@link #openRoute open} ones. Without it every route is open.
+     */
+    public Builder token(BearerToken token) {
+      this.token = Objects.requireNonNull(token);
       return this;
     }
 

@@ -113,6 +113,51 @@ class HttpEdgeTest {
   }
 
   @Test
+  void aChunkedBodyBeyondTheBoundIsRefusedWith413Too() throws Exception {
+    // No length: the JDK client sends an InputStream's body chunked.
+    HttpResponse<String> big =
+        http.send(
+            HttpRequest.newBuilder(edge.uri().resolve("/echo"))
+                .POST(
+                    HttpRequest.BodyPublishers.ofInputStream(
+                        () -> new java.io.ByteArrayInputStream(new byte[101])))
+                .build(),
+            HttpResponse.BodyHandlers.ofString());
+    assertThat(big.statusCode()).isEqualTo(413);
+    assertThat(big.body()).contains("larger than 100 bytes");
+    HttpResponse<String> fits =
+        http.send(
+            HttpRequest.newBuilder(edge.uri().resolve("/echo"))
+                .POST(
+                    HttpRequest.BodyPublishers.ofInputStream(
+                        () -> new java.io.ByteArrayInputStream("y".repeat(100).getBytes())))
+                .build(),
+            HttpResponse.BodyHandlers.ofString());
+    assertThat(fits.statusCode()).isEqualTo(200);
+    assertThat(fits.body()).isEqualTo("y".repeat(100));
+  }
+
+  @Test
+  void emptyPathSegmentsPassAsSentButEncodedDotSegmentsAreRefused() throws Exception {
+    try (HttpEdge paths =
+        HttpEdge.builder("paths")
+            .route("GET", "/p/.*", c -> HttpAnswer.text(200, "text/plain", c.rawPath()))
+            .start()) {
+      HttpResponse<String> r =
+          http.send(
+              HttpRequest.newBuilder(paths.uri().resolve("/p/a//b")).build(),
+              HttpResponse.BodyHandlers.ofString());
+      assertThat(r.statusCode()).isEqualTo(200);
+      assertThat(r.body()).isEqualTo("/p/a//b");
+      HttpResponse<String> dots =
+          http.send(
+              HttpRequest.newBuilder(paths.uri().resolve("/p/a/%2e%2e/b")).build(),
+              HttpResponse.BodyHandlers.ofString());
+      assertThat(dots.statusCode()).isEqualTo(400);
+    }
+  }
+
+  @Test
   void theSameRoutesAnswerOnTheUnixSocket() throws Exception {
     try (UnixSocketClient unix = new UnixSocketClient(edge.unixSocket().orElseThrow())) {
       HttpAnswer a = unix.send("GET", "/hello/unix", new byte[0], Duration.ofSeconds(5));

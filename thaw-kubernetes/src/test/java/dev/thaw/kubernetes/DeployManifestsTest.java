@@ -103,6 +103,15 @@ class DeployManifestsTest {
             e ->
                 assertThat(e.getValueFrom().getFieldRef().getFieldPath())
                     .isEqualTo("spec.nodeName"));
+    // The management token comes from a Secret into the environment, never into the arguments.
+    assertThat(container.getEnv())
+        .anySatisfy(
+            e -> {
+              assertThat(e.getName()).isEqualTo("THAW_TOKEN");
+              assertThat(e.getValueFrom().getSecretKeyRef().getName()).isEqualTo("thaw-token");
+              assertThat(e.getValueFrom().getSecretKeyRef().getKey()).isEqualTo("token");
+            });
+    assertThat(container.getArgs()).noneMatch(a -> a.contains("token"));
     assertThat(load("extender.yaml")).hasSize(2).first().isInstanceOf(Deployment.class);
     assertThat(load("minio.yaml")).hasSize(3);
     HasMetadata knative = load("knative-service.yaml").get(0);

@@ -2,6 +2,7 @@ package dev.thaw.node.agent;
 
 import dev.thaw.core.function.FunctionSpec;
 import dev.thaw.core.function.Revision;
+import dev.thaw.http.BearerToken;
 import dev.thaw.http.HttpAnswer;
 import dev.thaw.http.HttpCall;
 import dev.thaw.http.HttpEdge;
@@ -23,6 +24,16 @@ import java.util.function.Supplier;
  * served by the {@link HttpEdge}. The HTTP layer only translates; {@link NodeAgent} decides. The
  * records it serves are those of {@code dev.thaw.node.protocol}, which {@link AgentClient} reads; a
  * refusal's kind becomes its status here.
+ *
+ * <p>Only the gateway and the node's own launchers talk to it. On TCP every route but {@code GET
+ * /health} needs the cluster's management token ({@code Authorization: Bearer}); on the Unix-domain
+ * socket none does, because the socket file's mode (0660, see {@link HttpEdge.Builder#unix}) lets
+ * only the agent's user and group connect: on a node, reaching the socket is the credential.
+ *
+ * <p>A function from an image comes as an {@code ImageDeployment} only: a {@code FunctionSpec} with
+ * an image names a root filesystem by host path, and a request must not choose which host file a
+ * guest gets as its disk. Such a spec is refused (400); the agent builds or finds the root image in
+ * its own cache from the image reference instead.
  *
  * <pre>
  *   GET  /health                              a NodeStatus
@@ -53,6 +64,7 @@ public final class AgentServer implements AutoCloseable {
       NodeAgent agent,
       int port,
       Optional<Path> socket,
+      BearerToken token,
       Supplier<Object> snapshots,
       Supplier<String> metrics)
       throws IOException {
@@ -64,7 +76,8 @@ public final class AgentServer implements AutoCloseable {
             // silent meanwhile.
             .idleTimeout(Duration.ofMinutes(5))
             .maxBodyBytes(InvokeRequests.MAX_BODY_BYTES)
-            .route("GET", "/health", c -> HttpAnswer.json(200, agent.status()))
+            .token(token)
+            .openRoute("GET", "/health", c -> HttpAnswer.json(200, agent.status()))
             .route("POST", REVISION + "/invoke", this::invoke)
             .route(
                 "POST",
@@ -95,24 +108,29 @@ public final class AgentServer implements AutoCloseable {
   }
 
   /**
-   * Starts serving {@code agent} on 127.0.0.1:{@code port} (0: any free port) and, when given, on
-   * the Unix-domain socket {@code socket}.
+   * Starts serving {@code agent} on 127.0.0.1:{@code port} (0: any free port), where {@code token}
+   * is asked for, and, when given, on the Unix-domain socket {@code socket}.
    */
   public static AgentServer start(
       NodeAgent agent,
       int port,
       Optional<Path> socket,
+      BearerToken token,
       Supplier<Object> snapshots,
       Supplier<String> metrics)
       throws IOException {
-    return new AgentServer(agent, port, socket, snapshots, metrics);
+    return new AgentServer(agent, port, socket, token, snapshots, metrics);
   }
 
   /** Starts serving on 127.0.0.1 only. */
   public static AgentServer start(
-      NodeAgent agent, int port, Supplier<Object> snapshots, Supplier<String> metrics)
+      NodeAgent agent,
+      int port,
+      BearerToken token,
+      Supplier<Object> snapshots,
+      Supplier<String> metrics)
       throws IOException {
-    return start(agent, port, Optional.empty(), snapshots, metrics);
+    return start(agent, port, Optional.empty(), token, snapshots, metrics);
   }
 
   public URI uri() {
@@ -135,7 +153,7 @@ public final class AgentServer implements AutoCloseable {
   private HttpAnswer deploy(HttpCall call) {
     Revision revision = Edges.revision(call.group(1));
     FunctionSpec spec;
-    Object body = DeployBody.parse(call.body());
+    Object body = DeployBody.parseRequest(call.body());
     if (body instanceof ImageDeployment image) {
       spec = agent.deploy(revision, image);
     } else {

@@ -8,6 +8,7 @@ import dev.thaw.image.ImageConfig;
 import dev.thaw.image.ImageException;
 import dev.thaw.image.ImageSource;
 import dev.thaw.image.ImageSources;
+import dev.thaw.image.RegistryException;
 import dev.thaw.image.ResolvedImage;
 import dev.thaw.image.RootImage;
 import dev.thaw.image.RootImageBuilder;
@@ -90,7 +91,16 @@ public final class ImageFunctions {
         image = o.image();
         how = o.how();
       }
-    } catch (ImageException | IllegalArgumentException e) {
+    } catch (ImageException e) {
+      Refused.Kind kind = refusalOf(e);
+      throw new Refused(
+          kind,
+          (kind == Refused.Kind.INVALID
+                  ? "image " + deployment.image() + " refused: "
+                  : "cannot get image " + deployment.image() + ": ")
+              + e.getMessage(),
+          e);
+    } catch (IllegalArgumentException e) {
       throw new Refused(
           Refused.Kind.INVALID, "image " + deployment.image() + " refused: " + e.getMessage(), e);
     } catch (IOException e) {
@@ -199,6 +209,19 @@ public final class ImageFunctions {
       }
     }
     return new Obtained(built.image(), built.built() ? "built and stored remotely" : "found");
+  }
+
+  /**
+   * Whose fault a refused image is: the deployment's (INVALID, 400: not an image, an unknown tag,
+   * credentials refused, unsafe layers), or the registry's (FAILED, 502: unreachable, or an error
+   * of its own, 5xx or 429), which the same deployment may get past later.
+   */
+  static Refused.Kind refusalOf(ImageException e) {
+    if (e instanceof RegistryException r
+        && (r.status() == 0 || r.status() == 429 || r.status() >= 500)) {
+      return Refused.Kind.FAILED;
+    }
+    return Refused.Kind.INVALID;
   }
 
   /** What the guest starts: the image's config with the deployment's overrides. */

@@ -7,6 +7,7 @@ import dev.thaw.core.function.Revision;
 import dev.thaw.core.placement.NodeScore;
 import dev.thaw.core.placement.NodeState;
 import dev.thaw.core.placement.PlacementScorer;
+import dev.thaw.http.BearerToken;
 import dev.thaw.node.protocol.AgentClient;
 import dev.thaw.node.protocol.FunctionInfo;
 import dev.thaw.node.protocol.ImageDeployment;
@@ -92,7 +93,7 @@ public final class Gateway implements AutoCloseable {
   private Gateway(Builder b) {
     this.http = AgentClient.newHttp();
     Map<String, AgentClient> clients = new LinkedHashMap<>();
-    b.nodes.forEach((name, uri) -> clients.put(name, new AgentClient(uri, this.http)));
+    b.nodes.forEach((name, uri) -> clients.put(name, new AgentClient(uri, this.http, b.token)));
     this.nodes = Map.copyOf(clients);
     this.scorer = b.scorer;
     this.invokeTimeout = b.invokeTimeout;
@@ -441,8 +442,15 @@ public final class Gateway implements AutoCloseable {
     private Duration queueTimeout = Duration.ofSeconds(60);
     private MeterRegistry meters = new SimpleMeterRegistry();
     private Deployments deployments = Deployments.inMemory();
+    private BearerToken token;
 
     private Builder() {}
+
+    /** The agents' management token, sent with every request to them (required). */
+    public Builder token(BearerToken token) {
+      this.token = Objects.requireNonNull(token);
+      return this;
+    }
 
     /** Where deployments are recorded (default: in memory only). */
     public Builder deployments(Deployments deployments) {
@@ -507,6 +515,9 @@ public final class Gateway implements AutoCloseable {
     public Gateway build() {
       if (nodes.isEmpty()) {
         throw new IllegalArgumentException("a gateway needs at least one node");
+      }
+      if (token == null) {
+        throw new IllegalArgumentException("a gateway needs the agents' token");
       }
       return new Gateway(this);
     }

@@ -2,6 +2,7 @@ package dev.thaw.node.gateway;
 
 import dev.thaw.core.function.FunctionRequest;
 import dev.thaw.core.function.Revision;
+import dev.thaw.http.BearerToken;
 import dev.thaw.http.HttpAnswer;
 import dev.thaw.http.HttpCall;
 import dev.thaw.http.HttpEdge;
@@ -39,6 +40,12 @@ import java.util.Map;
  *
  * The API's routes come first: a revision named {@code functions}, {@code nodes} or {@code health}
  * is reachable through {@code /functions/{revision}/invoke} only, never as plain HTTP.
+ *
+ * <p>Invocations (the {@code invoke} route and plain HTTP) and {@code GET /health} are open to any
+ * client, as a function's own URL is; every other route manages the cluster and needs the
+ * management token ({@code Authorization: Bearer}, 401 without it). Paths are matched as Jetty
+ * resolves them (dot segments removed, encoded ones refused), so {@code /fn/../functions} is the
+ * management route {@code /functions}, with its token, never a function's path.
  */
 public final class GatewayServer implements AutoCloseable {
   /** How long a node may take to deploy: pulling and building a large image takes minutes. */
@@ -53,7 +60,7 @@ public final class GatewayServer implements AutoCloseable {
   private final Gateway gateway;
   private final HttpEdge edge;
 
-  private GatewayServer(Gateway gateway, int port) throws IOException {
+  private GatewayServer(Gateway gateway, int port, BearerToken token) throws IOException {
     this.gateway = gateway;
     this.edge =
         Edges.builder("thaw-gateway")
@@ -63,18 +70,24 @@ public final class GatewayServer implements AutoCloseable {
             // silent meanwhile.
             .idleTimeout(Duration.ofMinutes(5))
             .maxBodyBytes(InvokeRequests.MAX_BODY_BYTES)
-            .route("POST", "/functions/([^/]+)/invoke", c -> invoke(c, InvokeRequests.read(c)))
+            .token(token)
+            .openRoute("POST", "/functions/([^/]+)/invoke", c -> invoke(c, InvokeRequests.read(c)))
             .route("PUT", "/functions/([^/]+)", this::deploy)
             .route("DELETE", "/functions/([^/]+)", this::delete)
             .route("GET", "/functions", c -> HttpAnswer.json(200, gateway.functions()))
             .route("GET", "/nodes", c -> HttpAnswer.json(200, gateway.nodes()))
-            .route("GET", "/health", c -> HttpAnswer.json(200, Map.of("status", "ok")))
-            .route("*", PLAIN, c -> invoke(c, InvokeRequests.plain(c, functionPath(c))))
+            .openRoute("GET", "/health", c -> HttpAnswer.json(200, Map.of("status", "ok")))
+            .openRoute("*", PLAIN, c -> invoke(c, InvokeRequests.plain(c, functionPath(c))))
             .start();
   }
 
-  public static GatewayServer start(Gateway gateway, int port) throws IOException {
-    return new GatewayServer(gateway, port);
+  /**
+   * Serves {@code gateway} on 127.0.0.1:{@code port} (0: any free port); its management routes need
+   * {@code token}.
+   */
+  public static GatewayServer start(Gateway gateway, int port, BearerToken token)
+      throws IOException {
+    return new GatewayServer(gateway, port, token);
   }
 
   public URI uri() {
@@ -106,7 +119,7 @@ public final class GatewayServer implements AutoCloseable {
 
   private HttpAnswer deploy(HttpCall call) {
     Revision revision = Edges.revision(call.group(1));
-    Object deployment = DeployBody.parse(call.body());
+    Object deployment = DeployBody.parseRequest(call.body());
     Map<String, Gateway.Deployed> nodes =
         gateway.deployEverywhere(revision, deployment, DEPLOY_TIMEOUT);
     Map<String, Object> answer = new LinkedHashMap<>();

@@ -3,6 +3,7 @@ package dev.thaw.node.protocol;
 import dev.thaw.core.function.FunctionRequest;
 import dev.thaw.core.function.FunctionSpec;
 import dev.thaw.core.function.Revision;
+import dev.thaw.http.BearerToken;
 import dev.thaw.http.HttpAnswer;
 import java.io.IOException;
 import java.net.URI;
@@ -40,14 +41,17 @@ public final class AgentClient {
 
   private final URI base;
   private final HttpClient http;
+  private final String authorization;
 
   /**
    * @param base the agent's address, e.g. {@code http://127.0.0.1:8700}
    * @param http the client to send with (shared by a gateway's clients; see {@link #newHttp})
+   * @param token the cluster's management token, sent with every request
    */
-  public AgentClient(URI base, HttpClient http) {
+  public AgentClient(URI base, HttpClient http, BearerToken token) {
     this.base = Objects.requireNonNull(base);
     this.http = Objects.requireNonNull(http);
+    this.authorization = token.authorization();
   }
 
   /**
@@ -148,7 +152,8 @@ public final class AgentClient {
       throw new Refused(Refused.Kind.INVALID, errorOf(body), null);
     }
     if (r.getStatus() != 200) {
-      throw new IOException("deploy of " + revision + " answered " + r.getStatus() + ": " + body);
+      throw new IOException(
+          "deploy of " + revision + " answered " + r.getStatus() + ": " + errorOf(body));
     }
     try {
       return JSON.treeToValue(JSON.readTree(body).get("function"), FunctionSpec.class);
@@ -261,6 +266,7 @@ public final class AgentClient {
 
   private Request request(String path, String method, Duration timeout) {
     return http.newRequest(base.resolve(path))
+        .headers(h -> h.put(HttpHeader.AUTHORIZATION, authorization))
         .method(method)
         .timeout(timeout.toMillis(), TimeUnit.MILLISECONDS);
   }

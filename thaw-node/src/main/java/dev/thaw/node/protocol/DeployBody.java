@@ -13,6 +13,25 @@ public final class DeployBody {
   private DeployBody() {}
 
   /**
+   * The deployment a request asks for, as {@link #parse} reads it, except that a {@link
+   * FunctionSpec} from an image is refused: it names its root filesystem by host path, and which
+   * host file becomes a guest's disk is the node's choice (its image cache), never a request's.
+   *
+   * @throws Refused INVALID for a body that is neither, or a function spec with an image
+   */
+  public static Object parseRequest(byte[] body) {
+    Object deployment = parse(body);
+    if (deployment instanceof FunctionSpec f && f.fromImage()) {
+      throw new Refused(
+          Refused.Kind.INVALID,
+          "a function from an image is deployed as {\"image\": REF, …} (an ImageDeployment); a"
+              + " function spec naming a root filesystem path is not accepted over HTTP",
+          null);
+    }
+    return deployment;
+  }
+
+  /**
    * The deployment in {@code body}: an {@link ImageDeployment} or a {@link FunctionSpec}.
    *
    * @throws Refused INVALID for a body that is neither

@@ -7,6 +7,7 @@ import dev.thaw.core.cache.InMemoryCacheAdvertiser;
 import dev.thaw.core.function.BuiltinFunctions;
 import dev.thaw.core.function.Revision;
 import dev.thaw.core.snapshot.SnapshotMode;
+import dev.thaw.http.BearerToken;
 import dev.thaw.node.snapshot.SnapshotNode;
 import dev.thaw.qemu.GuestImage;
 import dev.thaw.qemu.QemuVmm;
@@ -24,6 +25,7 @@ import tools.jackson.databind.json.JsonMapper;
 
 /** The agent over its real HTTP API, with real microVMs and a real cache directory. */
 class AgentIT {
+  private static final BearerToken TOKEN = BearerToken.generate();
   private static final GuestImage IMAGE = GuestImage.ensure(System.out::println);
   private static final JsonMapper JSON = JsonMapper.builder().build();
 
@@ -65,6 +67,7 @@ class AgentIT {
                 agent,
                 0,
                 java.util.Optional.of(dir.resolve("agent.sock")),
+                TOKEN,
                 node.cache()::revisions,
                 () -> ""),
             node);
@@ -82,6 +85,7 @@ class AgentIT {
     URI uri = running.server().uri().resolve(path);
     HttpRequest request =
         HttpRequest.newBuilder(uri)
+            .header("Authorization", TOKEN.authorization())
             .method(method, HttpRequest.BodyPublishers.ofString(body))
             .timeout(Duration.ofSeconds(150))
             .build();

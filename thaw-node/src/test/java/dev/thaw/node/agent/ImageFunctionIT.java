@@ -7,6 +7,7 @@ import dev.thaw.core.function.FunctionSpec;
 import dev.thaw.core.io.Digests;
 import dev.thaw.core.snapshot.SnapshotMode;
 import dev.thaw.fuse.FuseFileServer;
+import dev.thaw.http.BearerToken;
 import dev.thaw.image.ExampleImages;
 import dev.thaw.image.FilesystemFormat;
 import dev.thaw.image.ImageSources;
@@ -50,6 +51,7 @@ import tools.jackson.databind.json.JsonMapper;
  * snapshot's layer does not change.
  */
 class ImageFunctionIT {
+  private static final BearerToken TOKEN = BearerToken.generate();
   private static final GuestImage IMAGE = GuestImage.ensure(System.out::println);
   private static final JsonMapper JSON = JsonMapper.builder().build();
 
@@ -103,7 +105,8 @@ class ImageFunctionIT {
                 .keepAlive(Duration.ofMinutes(5))
                 .images(images)
                 .build());
-    AgentServer server = keep(AgentServer.start(agent, 0, snapshots.cache()::revisions, () -> ""));
+    AgentServer server =
+        keep(AgentServer.start(agent, 0, TOKEN, snapshots.cache()::revisions, () -> ""));
     return new Node(agent, server, snapshots);
   }
 
@@ -111,6 +114,7 @@ class ImageFunctionIT {
       throws Exception {
     return http.send(
         HttpRequest.newBuilder(base.resolve(path))
+            .header("Authorization", TOKEN.authorization())
             .method(method, HttpRequest.BodyPublishers.ofString(body))
             .timeout(Duration.ofMinutes(5))
             .build(),
@@ -145,8 +149,13 @@ class ImageFunctionIT {
     Node n1 = node("n1", remote);
     Node n2 = node("n2", remote);
     Gateway gateway =
-        keep(Gateway.builder().node("n1", n1.server().uri()).node("n2", n2.server().uri()).build());
-    GatewayServer gatewayServer = keep(GatewayServer.start(gateway, 0));
+        keep(
+            Gateway.builder()
+                .token(TOKEN)
+                .node("n1", n1.server().uri())
+                .node("n2", n2.server().uri())
+                .build());
+    GatewayServer gatewayServer = keep(GatewayServer.start(gateway, 0, TOKEN));
 
     // A bad reference is refused with its reason, and nothing is deployed.
     HttpResponse<String> bad =

@@ -8,6 +8,7 @@ import dev.thaw.core.placement.PlacementScorer;
 import dev.thaw.core.snapshot.SnapshotManifest;
 import dev.thaw.core.snapshot.SnapshotMode;
 import dev.thaw.core.vmm.FakeVmm;
+import dev.thaw.http.BearerToken;
 import dev.thaw.node.agent.AgentServer;
 import dev.thaw.node.agent.NodeAgent;
 import dev.thaw.node.protocol.AgentClient;
@@ -31,6 +32,7 @@ import tools.jackson.core.type.TypeReference;
  * {@link FakeVmm} whose guests echo POST and PUT): what reaches the function and what comes back.
  */
 class PlainHttpTest {
+  private static final BearerToken TOKEN = BearerToken.generate();
   private static final SnapshotManifest.Guest GUEST =
       new SnapshotManifest.Guest("a".repeat(64), "b".repeat(64));
   private static final String FN =
@@ -52,16 +54,17 @@ class PlainHttpTest {
             .manager(b -> b.mode(SnapshotMode.LOCAL))
             .build();
     agent = NodeAgent.builder().name("n1").manager(node.manager()).maxInstances(2).build();
-    agentServer = AgentServer.start(agent, 0, node.cache()::revisions, () -> "");
+    agentServer = AgentServer.start(agent, 0, TOKEN, node.cache()::revisions, () -> "");
     gateway =
         Gateway.builder()
+            .token(TOKEN)
             .node("n1", agentServer.uri())
             .scorer(PlacementScorer.named("default"))
             .healthInterval(Duration.ofMillis(100))
             .deployments(Deployments.at(dir.resolve("deployments.json")))
             .build();
-    server = GatewayServer.start(gateway, 0);
-    assertThat(send("PUT", "/functions/fn-1", FN.getBytes(), "application/json").statusCode())
+    server = GatewayServer.start(gateway, 0, TOKEN);
+    assertThat(manage("PUT", "/functions/fn-1", FN.getBytes(), "application/json").statusCode())
         .isEqualTo(200);
   }
 
@@ -75,11 +78,26 @@ class PlainHttpTest {
     assertThat(vmm.running()).as("VMs left running").isZero();
   }
 
+  /** A request as any client sends it: no token. */
   private HttpResponse<byte[]> send(String method, String target, byte[] body, String type)
       throws Exception {
-    HttpRequest.Builder b =
+    return send(HttpRequest.newBuilder(server.uri().resolve(target)), method, body, type);
+  }
+
+  /** A request to a management route, with the token. */
+  private HttpResponse<byte[]> manage(String method, String target, byte[] body, String type)
+      throws Exception {
+    return send(
         HttpRequest.newBuilder(server.uri().resolve(target))
-            .method(method, HttpRequest.BodyPublishers.ofByteArray(body));
+            .header("Authorization", TOKEN.authorization()),
+        method,
+        body,
+        type);
+  }
+
+  private HttpResponse<byte[]> send(HttpRequest.Builder b, String method, byte[] body, String type)
+      throws Exception {
+    b.method(method, HttpRequest.BodyPublishers.ofByteArray(body));
     if (type != null) {
       b.header("Content-Type", type);
     }
@@ -160,18 +178,18 @@ class PlainHttpTest {
         .extracting(Deployments.Entry::revision)
         .containsExactly("fn-1");
 
-    assertThat(send("DELETE", "/functions/fn-1", new byte[0], null).statusCode()).isEqualTo(200);
+    assertThat(manage("DELETE", "/functions/fn-1", new byte[0], null).statusCode()).isEqualTo(200);
     assertThat(functions()).isEmpty();
     assertThat(agent.functions()).isEmpty();
     assertThat(node.cache().revisions()).as("its snapshot is gone too").doesNotContain("fn-1");
     await().atMost(Duration.ofSeconds(10)).until(() -> agent.instances().isEmpty());
     assertThat(send("GET", "/fn-1/", new byte[0], null).statusCode()).isEqualTo(404);
-    assertThat(send("DELETE", "/functions/fn-1", new byte[0], null).statusCode()).isEqualTo(404);
+    assertThat(manage("DELETE", "/functions/fn-1", new byte[0], null).statusCode()).isEqualTo(404);
     assertThat(Deployments.at(dir.resolve("deployments.json")).all()).isEmpty();
   }
 
   private List<FunctionInfo> functions() throws Exception {
-    HttpResponse<byte[]> r = send("GET", "/functions", new byte[0], null);
+    HttpResponse<byte[]> r = manage("GET", "/functions", new byte[0], null);
     assertThat(r.statusCode()).isEqualTo(200);
     return AgentClient.JSON.readValue(r.body(), new TypeReference<List<FunctionInfo>>() {});
   }
@@ -181,7 +199,7 @@ class PlainHttpTest {
       throws Exception {
     assertThat(send("GET", "/fn-1/", new byte[0], null).statusCode()).isEqualTo(200);
     await().atMost(Duration.ofSeconds(10)).until(() -> functions().get(0).warm() == 1);
-    assertThat(send("PUT", "/functions/fn-1", FN.getBytes(), "application/json").statusCode())
+    assertThat(manage("PUT", "/functions/fn-1", FN.getBytes(), "application/json").statusCode())
         .isEqualTo(200);
     HttpResponse<byte[]> same = send("GET", "/fn-1/", new byte[0], null);
     assertThat(same.headers().firstValue("X-Thaw-Start")).hasValue("warm");
@@ -191,7 +209,7 @@ class PlainHttpTest {
 
     await().atMost(Duration.ofSeconds(10)).until(() -> functions().get(0).warm() == 1);
     String bigger = FN.replace("\"memoryMib\":64", "\"memoryMib\":128");
-    assertThat(send("PUT", "/functions/fn-1", bigger.getBytes(), "application/json").statusCode())
+    assertThat(manage("PUT", "/functions/fn-1", bigger.getBytes(), "application/json").statusCode())
         .isEqualTo(200);
     assertThat(agent.instances()).as("the old function's idle instance stopped").isEmpty();
     assertThat(node.cache().revisions()).as("and its snapshot is gone").doesNotContain("fn-1");
@@ -207,6 +225,7 @@ class PlainHttpTest {
     agent.undeploy(dev.thaw.core.function.Revision.of("fn-1"));
     try (Gateway again =
         Gateway.builder()
+            .token(TOKEN)
             .node("n1", agentServer.uri())
             .deployments(Deployments.at(dir.resolve("deployments.json")))
             .build()) {
@@ -214,7 +233,7 @@ class PlainHttpTest {
           .containsEntry("fn-1", java.util.Optional.empty());
       assertThat(agent.functions()).containsOnlyKeys("fn-1");
     }
-    server = GatewayServer.start(gateway, 0); // closed again by stop()
+    server = GatewayServer.start(gateway, 0, TOKEN); // closed again by stop()
   }
 
   @Test

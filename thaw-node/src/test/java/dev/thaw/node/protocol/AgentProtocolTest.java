@@ -10,6 +10,7 @@ import dev.thaw.core.placement.PlacementScorer;
 import dev.thaw.core.snapshot.SnapshotManifest;
 import dev.thaw.core.snapshot.SnapshotMode;
 import dev.thaw.core.vmm.FakeVmm;
+import dev.thaw.http.BearerToken;
 import dev.thaw.node.agent.AgentServer;
 import dev.thaw.node.agent.NodeAgent;
 import dev.thaw.node.gateway.Gateway;
@@ -29,6 +30,7 @@ import org.junit.jupiter.api.io.TempDir;
  * travel.
  */
 class AgentProtocolTest {
+  private static final BearerToken TOKEN = BearerToken.generate();
   private static final FunctionSpec FN = new FunctionSpec("fn", 64, 1, "hello", 0);
   private static final SnapshotManifest.Guest GUEST =
       new SnapshotManifest.Guest("a".repeat(64), "b".repeat(64));
@@ -45,9 +47,9 @@ class AgentProtocolTest {
   void start() throws Exception {
     node = SnapshotNode.builder(vmm, GUEST, dir).manager(b -> b.mode(SnapshotMode.LOCAL)).build();
     agent = NodeAgent.builder().name("n1").manager(node.manager()).maxInstances(2).build();
-    server = AgentServer.start(agent, 0, node.cache()::revisions, () -> "");
+    server = AgentServer.start(agent, 0, TOKEN, node.cache()::revisions, () -> "");
     http = AgentClient.newHttp();
-    client = new AgentClient(server.uri(), http);
+    client = new AgentClient(server.uri(), http, TOKEN);
     client.deploy(Revision.of("fn-1"), FN, Duration.ofSeconds(5));
   }
 
@@ -101,6 +103,7 @@ class AgentProtocolTest {
   void theGatewayReturnsTheTypedReportAndPassesRefusalsOn() throws Exception {
     try (Gateway gateway =
         Gateway.builder()
+            .token(TOKEN)
             .node("n1", server.uri())
             .scorer(PlacementScorer.named("default"))
             .healthInterval(Duration.ofMillis(50))

@@ -10,6 +10,7 @@ import dev.thaw.core.placement.PlacementScorer;
 import dev.thaw.core.snapshot.SnapshotManifest;
 import dev.thaw.core.snapshot.SnapshotMode;
 import dev.thaw.core.vmm.FakeVmm;
+import dev.thaw.http.BearerToken;
 import dev.thaw.node.agent.AgentServer;
 import dev.thaw.node.agent.NodeAgent;
 import dev.thaw.node.gateway.Gateway;
@@ -36,6 +37,7 @@ import org.junit.jupiter.api.io.TempDir;
  * FakeVmm} under the agent.
  */
 class HostileRequestsTest {
+  private static final BearerToken TOKEN = BearerToken.generate();
   private static final FunctionSpec FN = new FunctionSpec("fn", 64, 1, "hello", 0);
   private static final FunctionSpec OTHER = new FunctionSpec("other", 64, 1, "hello", 0);
   private static final SnapshotManifest.Guest GUEST =
@@ -59,7 +61,7 @@ class HostileRequestsTest {
             .build();
     agent.deploy(Revision.of("fn-1"), FN);
     agent.deploy(Revision.of("other-1"), OTHER);
-    server = AgentServer.start(agent, 0, node.cache()::revisions, () -> "");
+    server = AgentServer.start(agent, 0, TOKEN, node.cache()::revisions, () -> "");
     return server.uri();
   }
 
@@ -76,6 +78,7 @@ class HostileRequestsTest {
   private HttpResponse<String> send(String method, String target, String body) throws Exception {
     return http.send(
         HttpRequest.newBuilder(server.uri().resolve(target))
+            .header("Authorization", TOKEN.authorization())
             .method(method, HttpRequest.BodyPublishers.ofString(body))
             .build(),
         HttpResponse.BodyHandlers.ofString());
@@ -168,6 +171,41 @@ class HostileRequestsTest {
   }
 
   @Test
+  void aDeployCannotNameAHostFileAsAGuestsDisk() throws Exception {
+    start(1);
+    java.nio.file.Path outside = java.nio.file.Files.writeString(dir.resolve("secret"), "s3cr3t");
+    for (String rootfs : List.of("/etc/shadow", outside.toString())) {
+      String spec =
+          AgentClient.JSON.writeValueAsString(
+              FunctionSpec.ofImage(
+                  "evil",
+                  64,
+                  1,
+                  dev.thaw.core.function.FunctionImage.of(
+                      java.nio.file.Path.of(rootfs),
+                      "sha256:" + "ab".repeat(32),
+                      List.of("x"),
+                      80)));
+      HttpResponse<String> r = send("PUT", "/functions/evil", spec);
+      assertThat(r.statusCode()).as(r.body()).isEqualTo(400);
+      assertThat(r.body()).contains("ImageDeployment").contains("not accepted over HTTP");
+      try (Gateway gateway = Gateway.builder().token(TOKEN).node("n1", server.uri()).build()) {
+        org.assertj.core.api.Assertions.assertThatThrownBy(
+                () ->
+                    gateway.deployEverywhere(
+                        Revision.of("evil"),
+                        AgentClient.JSON.readValue(spec, FunctionSpec.class),
+                        Duration.ofSeconds(5)))
+            .isInstanceOfSatisfying(
+                Refused.class, e -> assertThat(e.kind()).isEqualTo(Refused.Kind.INVALID));
+      }
+    }
+    assertThat(agent.functions()).containsOnlyKeys("fn-1", "other-1");
+    assertThat(send("POST", "/functions/evil/invoke", "").statusCode()).isEqualTo(404);
+    assertThat(vmm.boots() + vmm.restores()).isZero();
+  }
+
+  @Test
   void aFullNodeMakesRoomFromIdleInstancesAndRefusesOnlyWhenAllAreBusy() throws Exception {
     start(1);
     assertThat(send("POST", "/functions/fn-1/invoke", "").statusCode()).isEqualTo(200);
@@ -200,6 +238,7 @@ class HostileRequestsTest {
     start(4);
     try (Gateway gateway =
         Gateway.builder()
+            .token(TOKEN)
             .node("n1", server.uri())
             .scorer(PlacementScorer.named("default"))
             .healthInterval(Duration.ofMillis(100))
@@ -221,6 +260,7 @@ class HostileRequestsTest {
     SimpleMeterRegistry meters = new SimpleMeterRegistry();
     try (Gateway gateway =
         Gateway.builder()
+            .token(TOKEN)
             .node("n1", server.uri())
             .scorer(PlacementScorer.named("default"))
             .queueLength(2)
