@@ -22,9 +22,10 @@
  *             through this server on the warm path). The function is described by the QEMU
  *             fw_cfg file opt/thaw/fn: NUL-terminated "key=value" strings, keys arg (one per
  *             argv entry, in order), env (one per NAME=value), dir (working directory), user
- *             (uid or uid:gid), port (the function's) and control (this server's port). The
- *             function runs chrooted in /thaw/root with exactly that argv, environment, directory
- *             and user; its output goes to the console. Once its port accepts connections the
+ *             (uid or uid:gid), groups (optional: up to 64 supplementary gids, comma-separated),
+ *             port (the function's) and control (this server's port). The function runs chrooted
+ *             in /thaw/root with exactly that argv, environment, directory, user and groups (none
+ *             without a groups entry); its output goes to the console. Once its port accepts connections the
  *             server prints "function listens on :PORT" and then "ready on :CONTROL"; if the
  *             function exits first, "function exited" with its status. GET /health answers 500
  *             once the function has exited; GET /_thaw/sync writes every dirty page to disk.
@@ -90,6 +91,7 @@ static pid_t fn_pid;
 #define FN_ROOT "/thaw/root"
 #define FN_MAX_CONFIG (64 * 1024)
 #define FN_MAX_ITEMS 256
+#define FN_MAX_GROUPS 64
 
 static long now_ms(void) {
   struct timespec ts;
@@ -249,6 +251,23 @@ static int port_accepts(int port) {
   return ok;
 }
 
+/* Reads "1,2,3" (at most FN_MAX_GROUPS gids) into out; returns nonzero if it is not that. */
+static int parse_groups(const char *v, gid_t *out, size_t *n) {
+  *n = 0;
+  if (*v == 0) return 0;
+  for (const char *p = v;;) {
+    if (*p < '0' || *p > '9' || *n == FN_MAX_GROUPS) return 1;
+    char *end;
+    errno = 0;
+    unsigned long g = strtoul(p, &end, 10);
+    if (errno != 0 || g > 0x7fffffffUL) return 1;
+    out[(*n)++] = (gid_t)g;
+    if (*end == 0) return 0;
+    if (*end != ',') return 1;
+    p = end + 1;
+  }
+}
+
 /* Starts the function from the image (see the top of this file); returns once it is forked. */
 static void start_image(void) {
   size_t len = 0;
@@ -258,6 +277,9 @@ static void start_image(void) {
   int argc = 0, envc = 0;
   const char *dir = "/";
   long uid = 0, gid = 0;
+  static gid_t groups[FN_MAX_GROUPS];
+  size_t ngroups = 0;
+  int bad_groups = 0;
   for (char *p = cfg, *next; p < cfg + len; p = next) {
     /* The next entry starts after this one's NUL: found before the '=' below is cut, or an
      * env=NAME=value entry would be walked into at NAME=value as if that were an entry too. */
@@ -275,7 +297,14 @@ static void start_image(void) {
       char *colon = NULL;
       uid = strtol(v, &colon, 10);
       gid = *colon == ':' ? strtol(colon + 1, NULL, 10) : uid;
+    } else if (strcmp(p, "groups") == 0) {
+      bad_groups = parse_groups(v, groups, &ngroups);
     }
+  }
+  if (bad_groups) {
+    say("thaw-guest: function exited: its groups are not up to %d comma-separated gids\n",
+        FN_MAX_GROUPS);
+    park();
   }
   if (argc == 0 || fn_port <= 0 || fn_port > 65535 || control_port <= 0 || control_port > 65535) {
     say("thaw-guest: function exited: its description lacks argv or a port\n");
@@ -291,7 +320,9 @@ static void start_image(void) {
       fprintf(stderr, "thaw-guest: cannot enter %s in the image: %s\n", dir, strerror(errno));
       _exit(127);
     }
-    if (setgroups(0, NULL) != 0 || setgid((gid_t)gid) != 0 || setuid((uid_t)uid) != 0) {
+    /* Groups first: setgroups and setgid need the privilege that setuid gives up. */
+    if (setgroups(ngroups, ngroups ? groups : NULL) != 0 || setgid((gid_t)gid) != 0 ||
+        setuid((uid_t)uid) != 0) {
       fprintf(stderr, "thaw-guest: cannot become %ld:%ld: %s\n", uid, gid, strerror(errno));
       _exit(127);
     }

@@ -207,7 +207,18 @@ final class ImageCommand {
       out.println("  command  " + c.command());
       out.println("  env      " + c.env());
       out.println("  workdir  " + c.workingDir());
-      out.println("  user     " + (c.user().isEmpty() ? "root" : c.user()));
+      out.println(
+          "  user     "
+              + (c.user().isEmpty() ? "root" : c.user())
+              + (c.resolvedUser() == null
+                  ? ""
+                  : " (uid:gid "
+                      + c.resolvedUser().uidGid()
+                      + ", groups "
+                      + c.resolvedUser().groups()
+                      + ", home "
+                      + c.resolvedUser().home()
+                      + ")"));
       out.println("  ports    " + c.exposedPorts().stream().sorted().toList());
       out.println("  modules  " + String.join(" ", image.format().guestModules()));
       out.printf(Locale.ROOT, "  took     %.2f s%n", r.took().toNanos() / 1e9);

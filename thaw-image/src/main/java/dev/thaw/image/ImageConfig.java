@@ -18,6 +18,9 @@ import java.util.Set;
  *     means root (names resolve against the image's own /etc/passwd and /etc/group)
  * @param exposedPorts {@code ExposedPorts}: the TCP ports the image declares ({@code 8080/tcp});
  *     UDP ports are left out
+ * @param resolvedUser {@link #user} as the image's own /etc/passwd and /etc/group resolve it
+ *     ({@link ImageUsers}), once a build has read them; null in a config read from the image alone
+ *     and in records written before users were resolved
  */
 public record ImageConfig(
     List<String> entrypoint,
@@ -25,7 +28,8 @@ public record ImageConfig(
     List<String> env,
     String workingDir,
     String user,
-    Set<Integer> exposedPorts) {
+    Set<Integer> exposedPorts,
+    ResolvedUser resolvedUser) {
   public ImageConfig {
     entrypoint = List.copyOf(Objects.requireNonNull(entrypoint, "entrypoint"));
     cmd = List.copyOf(Objects.requireNonNull(cmd, "cmd"));
@@ -41,6 +45,29 @@ public record ImageConfig(
         throw new IllegalArgumentException("exposed port out of range: " + port);
       }
     }
+  }
+
+  /** A config as the image gives it, its user not resolved yet. */
+  public ImageConfig(
+      List<String> entrypoint,
+      List<String> cmd,
+      List<String> env,
+      String workingDir,
+      String user,
+      Set<Integer> exposedPorts) {
+    this(entrypoint, cmd, env, workingDir, user, exposedPorts, null);
+  }
+
+  /** This config with its user resolved as {@code resolved}. */
+  public ImageConfig withResolvedUser(ResolvedUser resolved) {
+    return new ImageConfig(
+        entrypoint,
+        cmd,
+        env,
+        workingDir,
+        user,
+        exposedPorts,
+        Objects.requireNonNull(resolved, "resolved"));
   }
 
   /** The command line to start: entrypoint then cmd, as container runtimes join them. */

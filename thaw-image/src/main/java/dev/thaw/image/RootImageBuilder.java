@@ -14,8 +14,10 @@ import java.util.function.LongSupplier;
  * Turns an image into a {@link RootImage}, once per image digest and format: resolves it, refuses
  * one with nothing to run, fetches its layers (each checked against its digest as it streams),
  * applies them in order into a scratch tree ({@link LayerApplier}), writes the tree into a
- * filesystem image ({@link FilesystemFormat}) and keeps it in the {@link RootImageCache}. A failed
- * build leaves nothing behind but the cache's scratch directory, cleared at once.
+ * filesystem image ({@link FilesystemFormat}) and keeps it in the {@link RootImageCache}. The
+ * config's {@code User} is resolved against the tree's own /etc/passwd and /etc/group ({@link
+ * ImageUsers}) and kept with the config; an image whose user they lack is refused. A failed build
+ * leaves nothing behind but the cache's scratch directory, cleared at once.
  */
 public final class RootImageBuilder {
   private final RootImageCache cache;
@@ -75,6 +77,7 @@ public final class RootImageBuilder {
    *
    * @throws NotAnImageException when it is no image Thaw can run
    * @throws MissingCommandException when it has neither entrypoint nor cmd
+   * @throws UnknownUserException when its user or group is not in its /etc/passwd or /etc/group
    * @throws DigestMismatchException when a manifest or blob does not match its digest
    * @throws UnsafeLayerEntryException for a layer entry refused
    * @throws LayerTooLargeException for a layer or image over the limits
@@ -178,6 +181,7 @@ public final class RootImageBuilder {
     }
     applier.finish();
     notes.addAll(applier.notes());
+    ResolvedUser user = resolveUser(tree, source, image.config());
     if (!setOwners) {
       notes.add(
           "not run as root: the layers' owners are not kept (erofs and squashfs make every"
@@ -187,7 +191,21 @@ public final class RootImageBuilder {
     FilesystemWriter.write(format, tree, work.resolve("rootfs.img"), image.digest(), !setOwners);
     mkfsNanos[0] = nanoTime.getAsLong() - mkfsStart;
     dev.thaw.core.io.FileTrees.deleteRecursively(tree);
-    return image.config();
+    return image.config().withResolvedUser(user);
+  }
+
+  /** Largest /etc/passwd or /etc/group read. */
+  private static final int MAX_USER_FILE_BYTES = 4 << 20;
+
+  private static ResolvedUser resolveUser(Path tree, ImageSource source, ImageConfig config)
+      throws IOException {
+    String passwd = TreeFiles.read(tree, "/etc/passwd", MAX_USER_FILE_BYTES).orElse("");
+    String group = TreeFiles.read(tree, "/etc/group", MAX_USER_FILE_BYTES).orElse("");
+    ImageUsers.Result result = ImageUsers.resolve(config.user(), passwd, group);
+    if (result instanceof ImageUsers.Refusal refusal) {
+      throw new UnknownUserException(source.describe(), refusal.message());
+    }
+    return ((ImageUsers.Resolved) result).user();
   }
 
   /** Whether this process may give files any owner (it runs as root). */

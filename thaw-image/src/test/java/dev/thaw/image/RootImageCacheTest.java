@@ -66,6 +66,32 @@ class RootImageCacheTest {
   }
 
   @Test
+  void anEntryWrittenBeforeUsersWereResolvedReadsWithoutAResolution() throws Exception {
+    RootImageCache cache = cache(1 << 20);
+    ImageConfig resolved = CONFIG.withResolvedUser(new ResolvedUser(0, 0, List.of(1, 2), "/root"));
+    Path entry =
+        cache
+            .getOrBuild(
+                digest(1),
+                FilesystemFormat.EROFS,
+                work -> {
+                  Files.write(work.resolve("rootfs.img"), new byte[10]);
+                  return resolved;
+                })
+            .image()
+            .file()
+            .getParent();
+    assertThat(cache(1 << 20).get(digest(1), FilesystemFormat.EROFS).orElseThrow().config())
+        .isEqualTo(resolved);
+    Path json = entry.resolve("image.json");
+    String old = Files.readString(json).replaceAll(",\\s*\"resolvedUser\"\\s*:\\s*\\{[^}]*\\}", "");
+    assertThat(old).doesNotContain("resolvedUser");
+    Files.writeString(json, old);
+    assertThat(cache(1 << 20).get(digest(1), FilesystemFormat.EROFS).orElseThrow().config())
+        .isEqualTo(CONFIG);
+  }
+
+  @Test
   void aFailedBuildLeavesNoEntryAndNoScratch() throws Exception {
     RootImageCache cache = cache(1 << 20);
     assertThatThrownBy(

@@ -87,6 +87,30 @@ class QemuImageIT {
   }
 
   @Test
+  void theFunctionRunsAsItsUserWithItsSupplementaryGroupsAndHome() throws Exception {
+    FunctionSpec app =
+        FunctionSpec.ofImage(
+            "app",
+            256,
+            1,
+            new FunctionImage(
+                rootfs,
+                TestRootfs.digest(rootfs),
+                TestRootfs.HTTPD,
+                List.of("PATH=/bin", "HOME=/home/app"),
+                "/",
+                "1000:1000",
+                List.of(1000, 2000, 3000),
+                TestRootfs.PORT));
+    try (MicroVm vm = vmm.boot(app, READY)) {
+      List<String> id = get(vm, "/cgi-bin/id").lines().toList();
+      assertThat(id.get(0)).isEqualTo("uid 1000 gid 1000");
+      assertThat(id.get(1).split("\\s+")).containsExactly("Groups:", "1000", "2000", "3000");
+      assertThat(get(vm, "/cgi-bin/env").lines()).contains("HOME=/home/app");
+    }
+  }
+
+  @Test
   void everyCloneReadsTheFirstInvocationsWriteAndKeepsItsOwnWritesToItself() throws Exception {
     String rootfsBefore = Digests.sha256(rootfs);
     String layerAtSnapshot = Digests.sha256(snapshot.diskFile());

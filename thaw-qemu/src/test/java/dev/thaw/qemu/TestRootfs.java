@@ -17,7 +17,8 @@ import java.util.concurrent.TimeUnit;
  * ("none" without one). {@code /cgi-bin/env} answers the environment the function runs with, and
  * {@code /cgi-bin/fetch?URL} the whole answer (status line and headers included) to {@code GET URL}
  * sent to the proxy the environment's {@code http_proxy} names, and {@code /cgi-bin/control?PATH}
- * the guest control server's answer to {@code GET PATH} asked from inside the VM.
+ * the guest control server's answer to {@code GET PATH} asked from inside the VM; {@code
+ * /cgi-bin/id} answers the uid, gid and supplementary groups the function runs with.
  */
 final class TestRootfs {
   /** The port the test function listens on. */
@@ -45,6 +46,12 @@ final class TestRootfs {
         root.resolve("www/cgi-bin/get"),
         "echo 1 > /proc/sys/vm/drop_caches\n/bin/busybox cat /data/note 2>/dev/null || echo none");
     cgi(root.resolve("www/cgi-bin/env"), "/bin/busybox env");
+    // Numbers only: the image has no passwd or group file, and the static busybox's name service
+    // lookups are not to be trusted (see fetch below).
+    cgi(
+        root.resolve("www/cgi-bin/id"),
+        "echo \"uid $(/bin/busybox id -u) gid $(/bin/busybox id -g)\"\n"
+            + "/bin/busybox grep '^Groups:' /proc/self/status");
     cgi(
         root.resolve("www/cgi-bin/control"),
         "printf 'GET %s HTTP/1.0\\r\\n\\r\\n' \"$QUERY_STRING\" | /bin/busybox nc -w 5 127.0.0.1 "

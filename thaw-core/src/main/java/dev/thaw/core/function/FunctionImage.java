@@ -21,6 +21,8 @@ import java.util.regex.Pattern;
  * @param env the environment, {@code NAME=value} each, names unique
  * @param workdir the absolute working directory inside the image
  * @param user the numeric {@code uid} or {@code uid:gid} the program runs as
+ * @param groups the supplementary group ids the program runs with, at most {@link #MAX_GROUPS};
+ *     empty (or null, as manifests written before groups were carried read) for none
  * @param port the TCP port the program listens on; invocations are sent there
  */
 public record FunctionImage(
@@ -30,12 +32,16 @@ public record FunctionImage(
     List<String> env,
     String workdir,
     String user,
+    List<Integer> groups,
     int port) {
   /** The guest's own control server listens here (Knative reserves it too): no function may. */
   public static final int CONTROL_PORT = 8022;
 
   /** Most entries {@code argv} and {@code env} may each hold. */
   public static final int MAX_ENTRIES = 256;
+
+  /** Most supplementary groups the guest sets. */
+  public static final int MAX_GROUPS = 64;
 
   /** Longest encoded description of the function the guest accepts. */
   public static final int MAX_DESCRIPTION_BYTES = 64 * 1024;
@@ -51,6 +57,7 @@ public record FunctionImage(
     env = List.copyOf(Objects.requireNonNull(env, "env"));
     Objects.requireNonNull(workdir, "workdir");
     Objects.requireNonNull(user, "user");
+    groups = groups == null ? List.of() : List.copyOf(groups);
     if (!rootfs.isAbsolute()) {
       throw new IllegalArgumentException("rootfs must be an absolute path: " + rootfs);
     }
@@ -87,6 +94,15 @@ public record FunctionImage(
     if (!USER.matcher(user).matches()) {
       throw new IllegalArgumentException("user must be numeric, uid or uid:gid: '" + user + "'");
     }
+    if (groups.size() > MAX_GROUPS) {
+      throw new IllegalArgumentException(
+          "at most " + MAX_GROUPS + " supplementary groups: " + groups.size() + " given");
+    }
+    for (int g : groups) {
+      if (g < 0) {
+        throw new IllegalArgumentException("group ids are not negative: " + g);
+      }
+    }
     if (port < 1 || port > 65535) {
       throw new IllegalArgumentException("port must be within 1..65535: " + port);
     }
@@ -94,7 +110,7 @@ public record FunctionImage(
       throw new IllegalArgumentException(
           "port " + CONTROL_PORT + " is the guest's control port; the function must use another");
     }
-    int bytes = description(argv, env, workdir, user, port).length;
+    int bytes = description(argv, env, workdir, user, groups, port).length;
     if (bytes > MAX_DESCRIPTION_BYTES) {
       throw new IllegalArgumentException(
           "argv, env and workdir take "
@@ -102,6 +118,18 @@ public record FunctionImage(
               + " bytes; the guest accepts at most "
               + MAX_DESCRIPTION_BYTES);
     }
+  }
+
+  /** A function whose program runs without supplementary groups. */
+  public FunctionImage(
+      Path rootfs,
+      String digest,
+      List<String> argv,
+      List<String> env,
+      String workdir,
+      String user,
+      int port) {
+    this(rootfs, digest, argv, env, workdir, user, List.of(), port);
   }
 
   /** A function that runs {@code argv} as root in {@code /} with no environment of its own. */
@@ -114,7 +142,7 @@ public record FunctionImage(
    * snapshot's manifest names the path of the node that made it.
    */
   public FunctionImage withRootfs(Path rootfs) {
-    return new FunctionImage(rootfs, digest, argv, env, workdir, user, port);
+    return new FunctionImage(rootfs, digest, argv, env, workdir, user, groups, port);
   }
 
   /**
@@ -131,7 +159,7 @@ public record FunctionImage(
         all.add(e);
       }
     }
-    return new FunctionImage(rootfs, digest, argv, all, workdir, user, port);
+    return new FunctionImage(rootfs, digest, argv, all, workdir, user, groups, port);
   }
 
   private static void checkText(String what, String value, boolean noNewline) {
@@ -145,20 +173,31 @@ public record FunctionImage(
   /**
    * The description the guest reads (see {@code guest/thaw-guest.c}): UTF-8 {@code key=value}
    * strings, each ended by a NUL: {@code arg} once per argv entry in order, {@code env} once per
-   * entry, then {@code dir}, {@code user}, {@code port} and {@code control} ({@link
-   * #CONTROL_PORT}).
+   * entry, then {@code dir}, {@code user}, {@code groups} (comma-separated gids; left out when
+   * there are none, so the description is the one older guests read), {@code port} and {@code
+   * control} ({@link #CONTROL_PORT}).
    */
   public byte[] guestDescription() {
-    return description(argv, env, workdir, user, port);
+    return description(argv, env, workdir, user, groups, port);
   }
 
   private static byte[] description(
-      List<String> argv, List<String> env, String workdir, String user, int port) {
+      List<String> argv,
+      List<String> env,
+      String workdir,
+      String user,
+      List<Integer> groups,
+      int port) {
     StringBuilder s = new StringBuilder();
     argv.forEach(a -> s.append("arg=").append(a).append('\0'));
     env.forEach(e -> s.append("env=").append(e).append('\0'));
     s.append("dir=").append(workdir).append('\0');
     s.append("user=").append(user).append('\0');
+    if (!groups.isEmpty()) {
+      s.append("groups=");
+      s.append(String.join(",", groups.stream().map(String::valueOf).toList()));
+      s.append('\0');
+    }
     s.append("port=").append(port).append('\0');
     s.append("control=").append(CONTROL_PORT).append('\0');
     return s.toString().getBytes(StandardCharsets.UTF_8);

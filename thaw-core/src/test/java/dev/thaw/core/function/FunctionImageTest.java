@@ -46,6 +46,55 @@ class FunctionImageTest {
   }
 
   @Test
+  void carriesSupplementaryGroupsAfterTheUserOnlyWhenThereAreSome() {
+    FunctionImage image =
+        new FunctionImage(
+            ROOTFS, DIGEST, List.of("/f"), List.of(), "/", "1000:1000", List.of(2000, 3000), 81);
+    assertThat(new String(image.guestDescription(), StandardCharsets.UTF_8).split("\0", -1))
+        .containsExactly(
+            "arg=/f",
+            "dir=/",
+            "user=1000:1000",
+            "groups=2000,3000",
+            "port=81",
+            "control=" + FunctionImage.CONTROL_PORT,
+            "");
+    assertThat(new String(image(List.of("/f"), List.of(), "/", 81).guestDescription()))
+        .doesNotContain("groups");
+    assertThat(image.withRootfs(Path.of("/b.img")).groups()).containsExactly(2000, 3000);
+    assertThat(image.withDefaultEnv(List.of("HOME=/")).groups()).containsExactly(2000, 3000);
+  }
+
+  @Test
+  void boundsTheGroups() {
+    List<Integer> most = Collections.nCopies(FunctionImage.MAX_GROUPS, 7);
+    assertThat(
+            new FunctionImage(ROOTFS, DIGEST, List.of("x"), List.of(), "/", "1", most, 80).groups())
+        .hasSize(FunctionImage.MAX_GROUPS);
+    List<Integer> over = Collections.nCopies(FunctionImage.MAX_GROUPS + 1, 7);
+    assertThatThrownBy(
+            () -> new FunctionImage(ROOTFS, DIGEST, List.of("x"), List.of(), "/", "1", over, 80))
+        .hasMessageContaining("at most " + FunctionImage.MAX_GROUPS);
+    assertThatThrownBy(
+            () ->
+                new FunctionImage(
+                    ROOTFS, DIGEST, List.of("x"), List.of(), "/", "1", List.of(-1), 80))
+        .hasMessageContaining("not negative");
+  }
+
+  @Test
+  void aSpecWrittenBeforeGroupsReadsWithNone() {
+    FunctionImage image =
+        new FunctionImage(
+            ROOTFS, DIGEST, List.of("/f"), List.of(), "/", "1000:1000", List.of(2000), 81);
+    FunctionSpec spec = FunctionSpec.ofImage("web", 256, 1, image);
+    assertThat(JSON.readValue(JSON.writeValueAsString(spec), FunctionSpec.class)).isEqualTo(spec);
+    String old = JSON.writeValueAsString(spec).replace(",\"groups\":[2000]", "");
+    assertThat(old).doesNotContain("groups");
+    assertThat(JSON.readValue(old, FunctionSpec.class).image().groups()).isEmpty();
+  }
+
+  @Test
   void refusesWhatTheGuestCouldNotStart() {
     assertThatThrownBy(() -> image(List.of(), List.of(), "/", 8080))
         .hasMessageContaining("argv is empty");

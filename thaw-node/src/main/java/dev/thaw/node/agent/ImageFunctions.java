@@ -10,6 +10,7 @@ import dev.thaw.image.ImageSource;
 import dev.thaw.image.ImageSources;
 import dev.thaw.image.RegistryException;
 import dev.thaw.image.ResolvedImage;
+import dev.thaw.image.ResolvedUser;
 import dev.thaw.image.RootImage;
 import dev.thaw.image.RootImageBuilder;
 import dev.thaw.image.RootImageCache;
@@ -224,7 +225,12 @@ public final class ImageFunctions {
     return Refused.Kind.INVALID;
   }
 
-  /** What the guest starts: the image's config with the deployment's overrides. */
+  /**
+   * What the guest starts: the image's config with the deployment's overrides. The program runs as
+   * the config's user resolved against the image's own passwd and group files (uid, gid,
+   * supplementary groups), with {@code HOME} set to that user's home unless the image or the
+   * deployment sets it (Docker's rule).
+   */
   static FunctionImage functionImage(RootImage image, ImageDeployment d) {
     ImageConfig c = image.config();
     List<String> argv = new ArrayList<>(d.command() != null ? d.command() : c.entrypoint());
@@ -247,13 +253,18 @@ public final class ImageFunctions {
         env.put(e.substring(0, eq), e);
       }
     }
+    ResolvedUser user = c.resolvedUser();
+    if (user != null) {
+      env.putIfAbsent("HOME", "HOME=" + user.home());
+    }
     return new FunctionImage(
         image.file().toAbsolutePath(),
         image.imageDigest(),
         argv,
         List.copyOf(env.values()),
         c.workingDir(),
-        user(c.user()),
+        user == null ? unresolvedUser(c.user()) : user.uidGid(),
+        user == null ? List.of() : user.groups(),
         port(c, d));
   }
 
@@ -273,7 +284,11 @@ public final class ImageFunctions {
     return DEFAULT_PORT;
   }
 
-  private static String user(String user) {
+  /**
+   * The user of a root image recorded before users were resolved at build time: numeric users run
+   * as they always did; a name cannot be looked up any more, so it is refused.
+   */
+  private static String unresolvedUser(String user) {
     if (user.isEmpty()) {
       return "0";
     }
@@ -281,7 +296,8 @@ public final class ImageFunctions {
       throw new IllegalArgumentException(
           "the image runs as user '"
               + user
-              + "': only numeric users (uid or uid:gid) are supported; rebuild the image with one");
+              + "', but its root image was built before named users were resolved; delete it"
+              + " from the image cache (and remote storage) so that it is built again");
     }
     return user;
   }

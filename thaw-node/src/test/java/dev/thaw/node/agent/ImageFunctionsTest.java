@@ -10,6 +10,7 @@ import dev.thaw.image.ImageConfig;
 import dev.thaw.image.ImageException;
 import dev.thaw.image.ImageSources;
 import dev.thaw.image.RegistryException;
+import dev.thaw.image.ResolvedUser;
 import dev.thaw.image.RootImage;
 import dev.thaw.image.RootImageBuilder;
 import dev.thaw.image.RootImageCache;
@@ -94,10 +95,34 @@ class ImageFunctionsTest {
   }
 
   @Test
-  void refusesNamedUsersImagesWithoutCommandAndMalformedEnv() {
+  void aResolvedUserRunsWithItsIdsGroupsAndHomeUnlessHomeIsSet() {
+    ImageConfig app =
+        new ImageConfig(List.of("/f"), List.of(), List.of("A=1"), "/", "app", Set.of())
+            .withResolvedUser(new ResolvedUser(1000, 1000, List.of(2000, 3000), "/home/app"));
+    FunctionImage f = ImageFunctions.functionImage(image(app), ImageDeployment.of("x"));
+    assertThat(f.user()).isEqualTo("1000:1000");
+    assertThat(f.groups()).containsExactly(2000, 3000);
+    assertThat(f.env()).containsExactly("A=1", "HOME=/home/app");
+
+    FunctionImage deployed =
+        ImageFunctions.functionImage(image(app), deploy(null, List.of("HOME=/tmp"), null, null));
+    assertThat(deployed.env()).containsExactly("A=1", "HOME=/tmp");
+    ImageConfig ownHome =
+        new ImageConfig(List.of("/f"), List.of(), List.of("HOME=/srv"), "/", "7", Set.of())
+            .withResolvedUser(new ResolvedUser(7, 0, List.of(), "/"));
+    FunctionImage f2 = ImageFunctions.functionImage(image(ownHome), ImageDeployment.of("x"));
+    assertThat(f2.env()).containsExactly("HOME=/srv");
+    assertThat(f2.user()).isEqualTo("7:0");
+    assertThat(f2.groups()).isEmpty();
+  }
+
+  @Test
+  void refusesNamedUsersOfOldRecordsImagesWithoutCommandAndMalformedEnv() {
+    // a root image recorded before users were resolved: names cannot be looked up any more
     ImageConfig named = new ImageConfig(List.of("/f"), List.of(), List.of(), "/", "app", Set.of());
     assertThatThrownBy(() -> ImageFunctions.functionImage(image(named), ImageDeployment.of("x")))
-        .hasMessageContaining("user 'app'");
+        .hasMessageContaining("user 'app'")
+        .hasMessageContaining("built again");
     assertThat(
             ImageFunctions.functionImage(
                     image(
