@@ -147,6 +147,32 @@ class PlainHttpTest {
   }
 
   @Test
+  void noInvocationReachesTheGuestsControlRequests() throws Exception {
+    for (String target :
+        List.of(
+            "/fn-1/_thaw/resume?seed=00&t=1",
+            "/fn-1/_thaw/mute",
+            "/fn-1/%5Fthaw/mute",
+            "/functions/fn-1/invoke?path=%2F_thaw%2Fmute",
+            "/functions/fn-1/invoke?path=/%255Fthaw/mute")) {
+      HttpResponse<byte[]> r = send("POST", target, new byte[0], null);
+      assertThat(r.statusCode()).as(target).isEqualTo(400);
+      assertThat(new String(r.body())).as(target).contains("reserved for the platform");
+    }
+    // Through the agent's own route as the gateway calls it, with the token, too.
+    HttpResponse<byte[]> agentSide =
+        send(
+            HttpRequest.newBuilder(
+                    agentServer.uri().resolve("/functions/fn-1/invoke?path=/_thaw/sync"))
+                .header("Authorization", TOKEN.authorization()),
+            "POST",
+            new byte[0],
+            null);
+    assertThat(agentSide.statusCode()).isEqualTo(400);
+    assertThat(vmm.lastRequest()).as("nothing reached a guest").isEmpty();
+  }
+
+  @Test
   void theApiInvokeCarriesTheMethodInAHeader() throws Exception {
     HttpResponse<byte[]> r =
         http.send(
