@@ -192,25 +192,28 @@ public final class LocalSnapshotCache implements AutoCloseable {
       return Optional.empty();
     }
     Path dir = entries.resolve(revision);
+    EntryFingerprint seen;
+    EntryFingerprint.Change changed;
     try {
       SnapshotManifest m =
           Objects.requireNonNull(manifests.get(revision), "no manifest held for it");
-      EntryFingerprint seen =
-          Objects.requireNonNull(fingerprints.get(revision), "no fingerprint held for it");
-      Optional<EntryFingerprint.Change> changed = seen.check(dir);
-      if (changed.isPresent()) {
-        index.release(lease.get());
-        condemn(revision, seen, changed.get() + " since it was verified", changedByStat);
-        return Optional.empty();
+      seen = Objects.requireNonNull(fingerprints.get(revision), "no fingerprint held for it");
+      Optional<EntryFingerprint.Change> change = seen.check(dir);
+      if (change.isEmpty()) {
+        // The manifest's time is the entry's last use, for LRU order after a restart.
+        Files.setLastModifiedTime(
+            dir.resolve(SnapshotManifest.FILE_NAME),
+            FileTime.fromMillis(System.currentTimeMillis()));
+        return Optional.of(new CachedSnapshot(m, dir, () -> index.release(lease.get())));
       }
-      // The manifest's time is the entry's last use, for LRU order after a restart.
-      Files.setLastModifiedTime(
-          dir.resolve(SnapshotManifest.FILE_NAME), FileTime.fromMillis(System.currentTimeMillis()));
-      return Optional.of(new CachedSnapshot(m, dir, () -> index.release(lease.get())));
+      changed = change.get();
     } catch (IOException | RuntimeException e) {
       index.release(lease.get());
       throw new IllegalStateException("cached snapshot " + revision + " is unreadable", e);
     }
+    index.release(lease.get());
+    condemn(revision, seen, changed + " since it was verified", changedByStat);
+    return Optional.empty();
   }
 
   /** A verified entry as a scrub reads it, with the fingerprint that tells it from a later one. */
