@@ -22,10 +22,14 @@ import java.util.Optional;
  * <p>A file is the same when its size, its file key (device and inode), its modification time and
  * its status-change time ({@code ctime}) all are. The {@code ctime} is what makes the check hard to
  * fool: user space can set a file's modification time back after writing into it, but the kernel
- * sets {@code ctime} to now on every write and on every change of the modification time. Not seen:
- * a change that keeps all four (bit rot on the disk, a raw write to the device, a write within the
- * kernel's timestamp tick of the verification) — the scrub ({@link CacheScrubber}) re-hashes for
- * those.
+ * sets {@code ctime} to now on every write and on every change of the modification time. It also
+ * sets it when a name of the file is removed, and the cache does that itself: a fetched memory file
+ * keeps the second name QEMU was started on until QEMU has opened it, which may be after the
+ * commit. So a new {@code ctime} with fewer names and nothing else changed is no change ({@link
+ * Check.Unlinked}), and the fingerprint taken then is the one to compare with from then on. Not
+ * seen: a change that keeps all four (bit rot on the disk, a raw write to the device, a write
+ * within the kernel's timestamp tick of the verification) — the scrub ({@link CacheScrubber})
+ * re-hashes for those.
  *
  * @param files one fingerprint per file of the manifest, in its order
  */
@@ -40,11 +44,12 @@ record EntryFingerprint(List<FileFingerprint> files) {
    * @param name the file's name in the entry
    * @param size its length in bytes
    * @param fileKey what identifies the file on its file system (device and inode)
+   * @param links its number of names (hard links)
    * @param modified its modification time
    * @param changed its status-change time ({@code ctime})
    */
   record FileFingerprint(
-      String name, long size, Object fileKey, FileTime modified, FileTime changed) {
+      String name, long size, Object fileKey, int links, FileTime modified, FileTime changed) {
     FileFingerprint {
       Objects.requireNonNull(name, "name");
       Objects.requireNonNull(fileKey, "fileKey");
@@ -56,16 +61,20 @@ record EntryFingerprint(List<FileFingerprint> files) {
     static FileFingerprint of(Path file) throws IOException {
       Map<String, Object> a =
           Files.readAttributes(
-              file, "unix:size,fileKey,lastModifiedTime,ctime", LinkOption.NOFOLLOW_LINKS);
+              file, "unix:size,fileKey,nlink,lastModifiedTime,ctime", LinkOption.NOFOLLOW_LINKS);
       return new FileFingerprint(
           file.getFileName().toString(),
           (Long) a.get("size"),
           a.get("fileKey"),
+          (Integer) a.get("nlink"),
           (FileTime) a.get("lastModifiedTime"),
           (FileTime) a.get("ctime"));
     }
 
-    /** How this file (as it is now) differs from {@code then}; empty when it is the same. */
+    /**
+     * How this file (as it is now) differs from {@code then}; empty when it is the same, or only
+     * lost names since (a new ctime, fewer links, everything else kept).
+     */
     Optional<String> differenceFrom(FileFingerprint then) {
       if (!fileKey.equals(then.fileKey)) {
         return Optional.of(
@@ -77,7 +86,7 @@ record EntryFingerprint(List<FileFingerprint> files) {
       if (!modified.equals(then.modified)) {
         return Optional.of("modified at " + modified + " (was " + then.modified + ")");
       }
-      if (!changed.equals(then.changed)) {
+      if (!changed.equals(then.changed) && links >= then.links) {
         return Optional.of(
             "changed at "
                 + changed
@@ -111,11 +120,26 @@ record EntryFingerprint(List<FileFingerprint> files) {
     return new EntryFingerprint(out);
   }
 
+  /** What a check found. */
+  sealed interface Check {}
+
+  /** The files are as they were verified. */
+  record Same() implements Check {}
+
   /**
-   * The first file whose fingerprint in {@code now} differs from this one (or is missing); empty
-   * when every file is as it was.
+   * The files are as they were verified but for names of theirs removed; {@code now} is their
+   * fingerprint to compare with from now on.
    */
-  Optional<Change> changeIn(List<Optional<FileFingerprint>> now) {
+  record Unlinked(EntryFingerprint now) implements Check {}
+
+  /** A file differs from when it was verified: the entry must not be served. */
+  record Changed(Change change) implements Check {}
+
+  /**
+   * Compares {@code now} (each file's fingerprint as it is, empty when it cannot be had) with this
+   * one: the first file that differs or is missing, else whether names were removed, else the same.
+   */
+  Check compareWith(List<Optional<FileFingerprint>> now) {
     if (now.size() != files.size()) {
       throw new IllegalArgumentException(now.size() + " files for " + files.size());
     }
@@ -123,18 +147,19 @@ record EntryFingerprint(List<FileFingerprint> files) {
       FileFingerprint then = files.get(i);
       Optional<FileFingerprint> current = now.get(i);
       if (current.isEmpty()) {
-        return Optional.of(new Change(then.name(), "is gone or unreadable"));
+        return new Changed(new Change(then.name(), "is gone or unreadable"));
       }
       Optional<String> how = current.get().differenceFrom(then);
       if (how.isPresent()) {
-        return Optional.of(new Change(then.name(), how.get()));
+        return new Changed(new Change(then.name(), how.get()));
       }
     }
-    return Optional.empty();
+    List<FileFingerprint> current = now.stream().map(Optional::orElseThrow).toList();
+    return current.equals(files) ? new Same() : new Unlinked(new EntryFingerprint(current));
   }
 
-  /** Stats the files in {@code dir} again and compares: {@link #changeIn} of what they are now. */
-  Optional<Change> check(Path dir) {
+  /** Stats the files in {@code dir} again and compares: {@link #compareWith} what they are now. */
+  Check check(Path dir) {
     List<Optional<FileFingerprint>> now = new ArrayList<>(files.size());
     for (FileFingerprint f : files) {
       try {
@@ -143,6 +168,6 @@ record EntryFingerprint(List<FileFingerprint> files) {
         now.add(Optional.empty());
       }
     }
-    return changeIn(now);
+    return compareWith(now);
   }
 }

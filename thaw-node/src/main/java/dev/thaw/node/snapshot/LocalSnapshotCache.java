@@ -198,15 +198,19 @@ public final class LocalSnapshotCache implements AutoCloseable {
       SnapshotManifest m =
           Objects.requireNonNull(manifests.get(revision), "no manifest held for it");
       seen = Objects.requireNonNull(fingerprints.get(revision), "no fingerprint held for it");
-      Optional<EntryFingerprint.Change> change = seen.check(dir);
-      if (change.isEmpty()) {
+      EntryFingerprint.Check check = seen.check(dir);
+      if (check instanceof EntryFingerprint.Changed c) {
+        changed = c.change();
+      } else {
+        if (check instanceof EntryFingerprint.Unlinked u) {
+          fingerprints.replace(revision, seen, u.now());
+        }
         // The manifest's time is the entry's last use, for LRU order after a restart.
         Files.setLastModifiedTime(
             dir.resolve(SnapshotManifest.FILE_NAME),
             FileTime.fromMillis(System.currentTimeMillis()));
         return Optional.of(new CachedSnapshot(m, dir, () -> index.release(lease.get())));
       }
-      changed = change.get();
     } catch (IOException | RuntimeException e) {
       index.release(lease.get());
       throw new IllegalStateException("cached snapshot " + revision + " is unreadable", e);
@@ -216,8 +220,8 @@ public final class LocalSnapshotCache implements AutoCloseable {
     return Optional.empty();
   }
 
-  /** A verified entry as a scrub reads it, with the fingerprint that tells it from a later one. */
-  record Scrubbable(String revision, SnapshotManifest manifest, Path dir, EntryFingerprint seen) {}
+  /** A verified entry as a scrub reads it; its manifest (the object) tells it from a later one. */
+  record Scrubbable(String revision, SnapshotManifest manifest, Path dir) {}
 
   /**
    * The entry of {@code revision} for a scrub, unpinned (a scrub must not hold off eviction): empty
@@ -225,11 +229,10 @@ public final class LocalSnapshotCache implements AutoCloseable {
    */
   Optional<Scrubbable> scrubbable(String revision) {
     SnapshotManifest m = manifests.get(revision);
-    EntryFingerprint seen = fingerprints.get(revision);
-    if (m == null || seen == null || verifier.pending(revision)) {
+    if (m == null || !fingerprints.containsKey(revision) || verifier.pending(revision)) {
       return Optional.empty();
     }
-    return Optional.of(new Scrubbable(revision, m, entries.resolve(revision), seen));
+    return Optional.of(new Scrubbable(revision, m, entries.resolve(revision)));
   }
 
   /**
@@ -239,7 +242,11 @@ public final class LocalSnapshotCache implements AutoCloseable {
    * @return whether it was dropped (or will be once unpinned)
    */
   boolean scrubFailed(Scrubbable entry, String why) {
-    return condemn(entry.revision(), entry.seen(), why, changedByScrub);
+    EntryFingerprint current = fingerprints.get(entry.revision());
+    if (current == null || manifests.get(entry.revision()) != entry.manifest()) {
+      return false;
+    }
+    return condemn(entry.revision(), current, why, changedByScrub);
   }
 
   /**

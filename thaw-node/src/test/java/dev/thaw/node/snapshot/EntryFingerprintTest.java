@@ -21,58 +21,88 @@ class EntryFingerprintTest {
   private static final FileTime T0 = FileTime.fromMillis(1_700_000_000_000L);
   private static final FileTime T1 = FileTime.fromMillis(1_700_000_000_001L);
 
-  private static final FileFingerprint MEMORY = new FileFingerprint("memory", 100, "ino:7", T0, T0);
-  private static final FileFingerprint STATE = new FileFingerprint("state", 10, "ino:8", T0, T0);
+  private static final FileFingerprint MEMORY =
+      new FileFingerprint("memory", 100, "ino:7", 1, T0, T0);
+  private static final FileFingerprint STATE = new FileFingerprint("state", 10, "ino:8", 1, T0, T0);
   private static final EntryFingerprint THEN = new EntryFingerprint(List.of(MEMORY, STATE));
 
   @TempDir Path dir;
 
-  private static Optional<EntryFingerprint.Change> memoryNow(FileFingerprint memory) {
-    return THEN.changeIn(List.of(Optional.of(memory), Optional.of(STATE)));
+  private static EntryFingerprint.Check memoryNow(FileFingerprint memory) {
+    return THEN.compareWith(List.of(Optional.of(memory), Optional.of(STATE)));
+  }
+
+  /** The change a check found; fails when it found none. */
+  private static EntryFingerprint.Change change(EntryFingerprint.Check check) {
+    assertThat(check).isInstanceOf(EntryFingerprint.Changed.class);
+    return ((EntryFingerprint.Changed) check).change();
   }
 
   @Test
   void theSameFilesAreNoChange() {
-    assertThat(memoryNow(MEMORY)).isEmpty();
+    assertThat(memoryNow(MEMORY)).isEqualTo(new EntryFingerprint.Same());
   }
 
   @Test
   void aNewSizeIsAChange() {
-    assertThat(memoryNow(new FileFingerprint("memory", 99, "ino:7", T0, T0)))
-        .hasValueSatisfying(
-            c -> {
-              assertThat(c.file()).isEqualTo("memory");
-              assertThat(c.how()).contains("resized to 99 bytes (was 100)");
-            });
+    EntryFingerprint.Change c =
+        change(memoryNow(new FileFingerprint("memory", 99, "ino:7", 1, T0, T0)));
+    assertThat(c.file()).isEqualTo("memory");
+    assertThat(c.how()).contains("resized to 99 bytes (was 100)");
   }
 
   @Test
   void aNewModificationTimeIsAChange() {
-    assertThat(memoryNow(new FileFingerprint("memory", 100, "ino:7", T1, T1)))
-        .hasValueSatisfying(c -> assertThat(c.how()).startsWith("modified at"));
+    assertThat(change(memoryNow(new FileFingerprint("memory", 100, "ino:7", 1, T1, T1))).how())
+        .startsWith("modified at");
   }
 
   @Test
   void aNewCtimeUnderTheOldModificationTimeIsAChange() {
-    assertThat(memoryNow(new FileFingerprint("memory", 100, "ino:7", T0, T1)))
-        .hasValueSatisfying(
-            c -> assertThat(c.how()).contains("ctime").contains("modification time kept"));
+    assertThat(change(memoryNow(new FileFingerprint("memory", 100, "ino:7", 1, T0, T1))).how())
+        .contains("ctime")
+        .contains("modification time kept");
+    assertThat(change(memoryNow(new FileFingerprint("memory", 100, "ino:7", 2, T0, T1))).how())
+        .as("a name added as well")
+        .contains("ctime");
+  }
+
+  @Test
+  void aNewCtimeWithANameFewerIsNoChangeButTheNewBaseline() {
+    FileFingerprint twoNames = new FileFingerprint("memory", 100, "ino:7", 2, T0, T0);
+    FileFingerprint oneName = new FileFingerprint("memory", 100, "ino:7", 1, T0, T1);
+    EntryFingerprint fetched = new EntryFingerprint(List.of(twoNames, STATE));
+    EntryFingerprint.Check check =
+        fetched.compareWith(List.of(Optional.of(oneName), Optional.of(STATE)));
+    assertThat(check)
+        .isEqualTo(new EntryFingerprint.Unlinked(new EntryFingerprint(List.of(oneName, STATE))));
+    FileFingerprint writtenLater =
+        new FileFingerprint("memory", 100, "ino:7", 1, T0, FileTime.fromMillis(1_700_000_000_002L));
+    assertThat(
+            change(
+                    ((EntryFingerprint.Unlinked) check)
+                        .now()
+                        .compareWith(List.of(Optional.of(writtenLater), Optional.of(STATE))))
+                .how())
+        .contains("ctime");
   }
 
   @Test
   void anotherInodeIsAChangeEvenWithEverythingElseKept() {
-    assertThat(memoryNow(new FileFingerprint("memory", 100, "ino:9", T0, T0)))
-        .hasValueSatisfying(c -> assertThat(c.how()).startsWith("replaced by another file"));
+    assertThat(change(memoryNow(new FileFingerprint("memory", 100, "ino:9", 1, T0, T0))).how())
+        .startsWith("replaced by another file");
   }
 
   @Test
   void aMissingFileIsAChangeAndTheFirstChangedFileIsNamed() {
-    assertThat(THEN.changeIn(List.of(Optional.of(MEMORY), Optional.empty())))
-        .hasValueSatisfying(c -> assertThat(c.file()).isEqualTo("state"));
-    FileFingerprint resizedState = new FileFingerprint("state", 11, "ino:8", T0, T0);
-    FileFingerprint resizedMemory = new FileFingerprint("memory", 101, "ino:7", T0, T0);
-    assertThat(THEN.changeIn(List.of(Optional.of(resizedMemory), Optional.of(resizedState))))
-        .hasValueSatisfying(c -> assertThat(c.file()).isEqualTo("memory"));
+    assertThat(change(THEN.compareWith(List.of(Optional.of(MEMORY), Optional.empty()))).file())
+        .isEqualTo("state");
+    FileFingerprint resizedState = new FileFingerprint("state", 11, "ino:8", 1, T0, T0);
+    FileFingerprint resizedMemory = new FileFingerprint("memory", 101, "ino:7", 1, T0, T0);
+    assertThat(
+            change(THEN.compareWith(List.of(Optional.of(resizedMemory), Optional.of(resizedState))))
+                .file())
+        .isEqualTo("memory");
   }
 
   // The same decisions on real files, as a stat sees them.
@@ -92,17 +122,14 @@ class EntryFingerprintTest {
   void anInPlaceWriteWithItsModificationTimeSetBackShowsInTheCtime() throws Exception {
     SnapshotManifest m = written();
     EntryFingerprint then = EntryFingerprint.take(m, dir);
-    assertThat(then.check(dir)).isEmpty();
+    assertThat(then.check(dir)).isEqualTo(new EntryFingerprint.Same());
     Path memory = dir.resolve("memory");
     Tampering.rewriteInPlace(memory, "v1", "v2");
 
     assertThat(Files.size(memory)).isEqualTo(m.files().get(0).size());
-    assertThat(then.check(dir))
-        .hasValueSatisfying(
-            c -> {
-              assertThat(c.file()).isEqualTo("memory");
-              assertThat(c.how()).contains("ctime");
-            });
+    EntryFingerprint.Change c = change(then.check(dir));
+    assertThat(c.file()).isEqualTo("memory");
+    assertThat(c.how()).contains("ctime");
   }
 
   @Test
@@ -115,8 +142,7 @@ class EntryFingerprintTest {
     Files.setLastModifiedTime(other, mtime);
     Files.move(other, memory, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
 
-    assertThat(then.check(dir))
-        .hasValueSatisfying(c -> assertThat(c.how()).startsWith("replaced by another file"));
+    assertThat(change(then.check(dir)).how()).startsWith("replaced by another file");
   }
 
   @Test
@@ -124,7 +150,20 @@ class EntryFingerprintTest {
     SnapshotManifest m = written();
     EntryFingerprint then = EntryFingerprint.take(m, dir);
     Files.delete(dir.resolve("memory"));
-    assertThat(then.check(dir))
-        .hasValueSatisfying(c -> assertThat(c.how()).isEqualTo("is gone or unreadable"));
+    assertThat(change(then.check(dir)).how()).isEqualTo("is gone or unreadable");
+  }
+
+  @Test
+  void aSecondNameRemovedAfterTheFingerprintIsNoChange() throws Exception {
+    SnapshotManifest m = written();
+    Path early = Files.createLink(dir.resolve("memory.early"), dir.resolve("memory"));
+    EntryFingerprint then = EntryFingerprint.take(m, dir);
+    Files.delete(early);
+    assertThat(then.check(dir)).isInstanceOf(EntryFingerprint.Unlinked.class);
+    EntryFingerprint now = ((EntryFingerprint.Unlinked) then.check(dir)).now();
+    assertThat(now.check(dir)).isEqualTo(new EntryFingerprint.Same());
+
+    Tampering.rewriteInPlace(dir.resolve("memory"), "v1", "v2");
+    assertThat(change(now.check(dir)).how()).contains("ctime");
   }
 }

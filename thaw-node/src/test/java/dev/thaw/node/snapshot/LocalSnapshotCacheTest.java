@@ -293,4 +293,28 @@ class LocalSnapshotCacheTest {
     assertThat(corrupt("stat")).as("counted once").isEqualTo(1);
     cache.close();
   }
+
+  @Test
+  void aSecondNameOfAFileRemovedAfterTheCommitLeavesTheEntryServed() throws Exception {
+    LocalSnapshotCache cache = open(1 << 20);
+    // As a fetch does when QEMU was started on the memory file under an early name.
+    byte[] memory = new byte[64 << 10];
+    memory[4096] = 'h';
+    var w = cache.begin("r1", memory.length + 100).orElseThrow();
+    SnapshotManifest m =
+        SnapshotFixtures.chunked(w.dir(), "r1", BuiltinFunctions.HELLO, memory, 4096);
+    Path early = Files.createLink(root.resolve("incoming/r1.early"), w.dir().resolve("memory"));
+    w.commitChecked(m).orElseThrow().close();
+    Tampering.awaitTimestampTick(early);
+    Files.delete(early);
+
+    cache.acquire("r1").orElseThrow().close();
+    cache.acquire("r1").orElseThrow().close();
+    assertThat(corrupt("stat")).isZero();
+
+    Tampering.rewriteInPlace(root.resolve("entries/r1/memory"), "h", "H");
+    assertThat(cache.acquire("r1")).as("a write after that still shows").isEmpty();
+    assertThat(corrupt("stat")).isEqualTo(1);
+    cache.close();
+  }
 }

@@ -64,7 +64,8 @@ final class Tampering {
     throw new IllegalArgumentException(file + " does not hold the string");
   }
 
-  private static void awaitTimestampTick(Path file) throws IOException {
+  /** Waits until the file system's clock has passed {@code file}'s ctime. */
+  static void awaitTimestampTick(Path file) throws IOException {
     FileTime ctime = (FileTime) Files.getAttribute(file, "unix:ctime");
     Path probe = Files.createTempFile(file.getParent(), "tick", ".probe");
     try {
