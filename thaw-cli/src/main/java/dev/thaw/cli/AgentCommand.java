@@ -102,6 +102,14 @@ final class AgentCommand implements Callable<Integer> {
   String eviction;
 
   @Option(
+      names = "--scrub-rate",
+      defaultValue = "${env:THAW_SCRUB_RATE:-64MiB}",
+      description =
+          "Bytes per second the background scrub may read to re-hash cached snapshots against"
+              + " their manifests, e.g. 64MiB; 0 turns it off (default: ${DEFAULT-VALUE}).")
+  String scrubRate;
+
+  @Option(
       names = "--max-instances",
       defaultValue = "8",
       description = "Instances this node runs at once (default: ${DEFAULT-VALUE}).")
@@ -160,9 +168,11 @@ final class AgentCommand implements Callable<Integer> {
     BearerToken token = tokens.forServer(TokenOptions.defaultFile(System.getenv()));
     KeepAlivePolicy keepAlives;
     EvictionPolicy evictionPolicy;
+    long scrubBytesPerSecond;
     try {
       keepAlives = KeepAlivePolicy.named(keepAlivePolicy, keepAlive);
       evictionPolicy = EvictionPolicy.named(eviction);
+      scrubBytesPerSecond = ByteSize.parse(scrubRate);
     } catch (IllegalArgumentException e) {
       throw new ParameterException(spec.commandLine(), e.getMessage());
     }
@@ -190,6 +200,7 @@ final class AgentCommand implements Callable<Integer> {
         SnapshotNode.builder(vmm, image.digests(), node.dataDir())
             .cacheCapacity(node.cacheCapacityBytes())
             .eviction(evictionPolicy)
+            .scrubRate(scrubBytesPerSecond)
             .advertiser(advertiser())
             .meters(meters)
             .manager(

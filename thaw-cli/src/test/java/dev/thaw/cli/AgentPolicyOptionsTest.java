@@ -37,4 +37,11 @@ class AgentPolicyOptionsTest {
     assertThat(r[0]).isEqualTo("2");
     assertThat(r[1]).contains("keep-alive policy must be fixed or hybrid").doesNotContain("\tat ");
   }
+
+  @Test
+  void aScrubRateThatIsNoSizeIsAUsageError() {
+    String[] r = run("agent", "--scrub-rate", "fast");
+    assertThat(r[0]).isEqualTo("2");
+    assertThat(r[1]).contains("not a size: 'fast'").doesNotContain("\tat ");
+  }
 }

@@ -21,11 +21,17 @@ public final class Digests {
   }
 
   public static String sha256(Path file) throws IOException {
+    return sha256(file, ReadPacer.UNPACED);
+  }
+
+  /** SHA-256 of {@code file}, telling {@code pacer} of every block read. */
+  public static String sha256(Path file, ReadPacer pacer) throws IOException {
     MessageDigest sha = newSha256();
     byte[] buffer = new byte[1 << 20];
     try (InputStream in = Files.newInputStream(file)) {
       for (int n; (n = in.read(buffer)) > 0; ) {
         sha.update(buffer, 0, n);
+        pacer.read(n);
       }
     }
     return hex(sha);

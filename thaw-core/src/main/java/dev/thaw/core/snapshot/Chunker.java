@@ -2,6 +2,7 @@ package dev.thaw.core.snapshot;
 
 import dev.thaw.core.io.Digests;
 import dev.thaw.core.io.FileTrees;
+import dev.thaw.core.io.ReadPacer;
 import java.io.EOFException;
 import java.io.IOException;
 import java.nio.channels.FileChannel;
@@ -39,6 +40,11 @@ public final class Chunker {
    * @throws SnapshotMismatchException naming the first chunk that differs
    */
   public static void verify(Path dir, SnapshotFile f) throws IOException {
+    verify(dir, f, ReadPacer.UNPACED);
+  }
+
+  /** Like {@link #verify(Path, SnapshotFile)}, telling {@code pacer} of every chunk read. */
+  public static void verify(Path dir, SnapshotFile f, ReadPacer pacer) throws IOException {
     ChunkList chunks = f.chunks();
     try (FileChannel in = FileChannel.open(dir.resolve(f.name()), StandardOpenOption.READ)) {
       byte[] chunk = new byte[(int) Math.min(chunks.size(), Math.max(f.size(), 1))];
@@ -49,6 +55,7 @@ public final class Chunker {
         } catch (EOFException e) {
           throw new SnapshotMismatchException(f.name() + ": " + e.getMessage(), e);
         }
+        pacer.read(n);
         String expected = chunks.sha256().get(i);
         if (expected == null) {
           if (!isZero(chunk, 0, n)) {

@@ -1,6 +1,7 @@
 package dev.thaw.core.snapshot;
 
 import dev.thaw.core.io.Digests;
+import dev.thaw.core.io.ReadPacer;
 import dev.thaw.core.vmm.VmmIdentity;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -116,13 +117,22 @@ public final class SnapshotManifestCodec {
    * @throws SnapshotMismatchException naming the first file that differs
    */
   public static void verifyFiles(SnapshotManifest manifest, Path dir) throws IOException {
+    verifyFiles(manifest, dir, ReadPacer.UNPACED);
+  }
+
+  /**
+   * Like {@link #verifyFiles(SnapshotManifest, Path)}, telling {@code pacer} of every block read (a
+   * background check paces itself so).
+   */
+  public static void verifyFiles(SnapshotManifest manifest, Path dir, ReadPacer pacer)
+      throws IOException {
     verifySizes(manifest, dir);
     for (SnapshotFile f : manifest.files()) {
       if (f.chunks() != null) {
-        Chunker.verify(dir, f);
+        Chunker.verify(dir, f, pacer);
         continue;
       }
-      String actual = Digests.sha256(dir.resolve(f.name()));
+      String actual = Digests.sha256(dir.resolve(f.name()), pacer);
       if (!actual.equals(f.sha256())) {
         throw new SnapshotMismatchException(
             f.name() + " has sha256 " + actual + "; the manifest says " + f.sha256(), null);

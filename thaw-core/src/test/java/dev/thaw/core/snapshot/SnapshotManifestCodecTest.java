@@ -239,4 +239,35 @@ class SnapshotManifestCodecTest {
         .isInstanceOf(SnapshotMismatchException.class)
         .hasMessageContaining("missing");
   }
+
+  @Test
+  void aPacedCheckIsToldOfEveryByteAndStopsWhenThePacerSaysSo() throws Exception {
+    byte[] content = new byte[3 * ChunkList.MIN_SIZE - 100];
+    new Random(9).nextBytes(content);
+    Path f = Files.write(dir.resolve("memory"), content);
+    SnapshotManifest m =
+        manifest(
+            List.of(
+                SnapshotFile.chunked(
+                    "memory",
+                    SnapshotFile.Role.MEMORY,
+                    content.length,
+                    Chunker.describe(f, ChunkList.MIN_SIZE))));
+    java.util.concurrent.atomic.AtomicLong told = new java.util.concurrent.atomic.AtomicLong();
+    SnapshotManifestCodec.verifyFiles(m, dir, told::addAndGet);
+    assertThat(told.get()).as("chunks").isEqualTo(content.length);
+    told.set(0);
+    SnapshotManifestCodec.verifyFiles(withFile("device state"), dir, told::addAndGet);
+    assertThat(told.get()).as("a whole file").isEqualTo(12);
+
+    assertThatThrownBy(
+            () ->
+                SnapshotManifestCodec.verifyFiles(
+                    m,
+                    dir,
+                    bytes -> {
+                      throw new java.io.InterruptedIOException("stopped");
+                    }))
+        .isInstanceOf(java.io.InterruptedIOException.class);
+  }
 }

@@ -12,6 +12,7 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.function.BiConsumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -21,7 +22,9 @@ import org.slf4j.LoggerFactory;
  * other, and at once for an entry a restore asks for before the background got to it. (At start the
  * cache checks only what is cheap: that the manifest is readable, names the entry's own revision,
  * and lists files of the right sizes.) Entries committed by this process were checked as they were
- * written and are never checked again.
+ * written. An entry that passes is fingerprinted ({@link EntryFingerprint}, taken before the hash
+ * so that a write during it shows later); one found changed later is marked {@link #failed} here
+ * too.
  */
 final class EntryVerifier implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(EntryVerifier.class);
@@ -35,9 +38,15 @@ final class EntryVerifier implements AutoCloseable {
   private final ExecutorService background =
       Executors.newSingleThreadExecutor(DaemonThreads.named("thaw-cache-verifier"));
   private final Timer timer;
+  private final BiConsumer<String, EntryFingerprint> sound;
 
-  EntryVerifier(MeterRegistry meters) {
+  /**
+   * @param sound told of each entry that passed its check, with its files' fingerprint as they were
+   *     before the check read them
+   */
+  EntryVerifier(MeterRegistry meters, BiConsumer<String, EntryFingerprint> sound) {
     this.timer = meters.timer("thaw.snapshot.cache.verify");
+    this.sound = sound;
   }
 
   /** An entry found at start: to be checked before it is served. */
@@ -48,6 +57,14 @@ final class EntryVerifier implements AutoCloseable {
   /** Whether {@code revision} still awaits its check, or failed it (and is not dropped yet). */
   boolean pending(String revision) {
     return pending.contains(revision) || bad.containsKey(revision);
+  }
+
+  /**
+   * The entry of {@code revision} was found not to match what was verified: it is not served (nor
+   * lends chunks) until it is dropped.
+   */
+  void failed(String revision, String why) {
+    bad.put(revision, why);
   }
 
   /** The entry of {@code revision} is gone from the cache: forget what was known of it. */
@@ -74,7 +91,9 @@ final class EntryVerifier implements AutoCloseable {
       }
       long t0 = System.nanoTime();
       try {
+        EntryFingerprint seen = EntryFingerprint.take(manifest, dir);
         SnapshotManifestCodec.verifyFiles(manifest, dir);
+        sound.accept(revision, seen);
         return java.util.Optional.empty();
       } catch (IOException | SnapshotFormatException e) {
         bad.put(revision, e.getMessage());

@@ -36,6 +36,12 @@ import org.slf4j.LoggerFactory;
  * atomic rename of a verified directory, so a reader never sees a half-written entry; at start
  * everything under {@code incoming/} is deleted, as is any entry whose manifest is missing,
  * unreadable, or does not match its files' sizes.
+ *
+ * <p>An entry is served only as it was verified: its files' {@link EntryFingerprint} is recorded
+ * when their content is checked (at commit, or by the check of entries found at start) and compared
+ * before every restore from it; a {@link CacheScrubber} re-hashes entries in the background for
+ * what a stat cannot see. An entry found changed either way is dropped ({@code
+ * thaw.snapshot.cache.corrupt{found=stat|scrub}}), and the cold start goes on as on a miss.
  */
 public final class LocalSnapshotCache implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(LocalSnapshotCache.class);
@@ -51,6 +57,12 @@ public final class LocalSnapshotCache implements AutoCloseable {
   /** Manifests of committed entries, read once (at commit or recovery), not per restore. */
   private final Map<String, SnapshotManifest> manifests = new ConcurrentHashMap<>();
 
+  /** Of each entry whose content was checked: its files as they were then. */
+  private final Map<String, EntryFingerprint> fingerprints = new ConcurrentHashMap<>();
+
+  private final Counter changedByStat;
+  private final Counter changedByScrub;
+
   private CacheDirectory.Lock lock;
 
   private LocalSnapshotCache(
@@ -65,7 +77,9 @@ public final class LocalSnapshotCache implements AutoCloseable {
     this.advertiser = advertiser;
     this.host = host;
     this.evictions = meters.counter("thaw.snapshot.evictions");
-    this.verifier = new EntryVerifier(meters);
+    this.verifier = new EntryVerifier(meters, fingerprints::put);
+    this.changedByStat = meters.counter("thaw.snapshot.cache.corrupt", "found", "stat");
+    this.changedByScrub = meters.counter("thaw.snapshot.cache.corrupt", "found", "scrub");
     meters.gauge("thaw.snapshot.cache.used.bytes", index, CacheIndex::usedBytes);
     meters.gauge("thaw.snapshot.cache.capacity.bytes", index, CacheIndex::capacityBytes);
   }
@@ -164,30 +178,92 @@ public final class LocalSnapshotCache implements AutoCloseable {
     return Files.createTempFile(incoming, revision + ".", ".part");
   }
 
-  /** Pins a cached snapshot for a restore; close the result once the VMM has opened it. */
+  /**
+   * Pins a cached snapshot for a restore; close the result once the VMM has opened it. Empty when
+   * the cache has no entry of {@code revision} fit to serve: none, one still being checked and
+   * found unsound, or one whose files changed since they were verified (then it is dropped).
+   */
   public Optional<CachedSnapshot> acquire(String revision) {
     if (verifier.pending(revision) && !verifyFound(revision)) {
       return Optional.empty();
     }
-    return index
-        .acquire(revision)
-        .map(
-            lease -> {
-              Path dir = entries.resolve(revision);
-              try {
-                SnapshotManifest m =
-                    Objects.requireNonNull(manifests.get(revision), "no manifest held for it");
-                // The manifest's time is the entry's last use, for LRU order after a restart.
-                Files.setLastModifiedTime(
-                    dir.resolve(SnapshotManifest.FILE_NAME),
-                    FileTime.fromMillis(System.currentTimeMillis()));
-                return new CachedSnapshot(m, dir, () -> index.release(lease));
-              } catch (IOException | RuntimeException e) {
-                index.release(lease);
-                throw new IllegalStateException(
-                    "cached snapshot " + revision + " is unreadable", e);
-              }
-            });
+    Optional<CacheIndex.Lease> lease = index.acquire(revision);
+    if (lease.isEmpty()) {
+      return Optional.empty();
+    }
+    Path dir = entries.resolve(revision);
+    EntryFingerprint seen;
+    EntryFingerprint.Change changed;
+    try {
+      SnapshotManifest m =
+          Objects.requireNonNull(manifests.get(revision), "no manifest held for it");
+      seen = Objects.requireNonNull(fingerprints.get(revision), "no fingerprint held for it");
+      EntryFingerprint.Check check = seen.check(dir);
+      if (check instanceof EntryFingerprint.Changed c) {
+        changed = c.change();
+      } else {
+        if (check instanceof EntryFingerprint.Unlinked u) {
+          fingerprints.replace(revision, seen, u.now());
+        }
+        // The manifest's time is the entry's last use, for LRU order after a restart.
+        Files.setLastModifiedTime(
+            dir.resolve(SnapshotManifest.FILE_NAME),
+            FileTime.fromMillis(System.currentTimeMillis()));
+        return Optional.of(new CachedSnapshot(m, dir, () -> index.release(lease.get())));
+      }
+    } catch (IOException | RuntimeException e) {
+      index.release(lease.get());
+      throw new IllegalStateException("cached snapshot " + revision + " is unreadable", e);
+    }
+    index.release(lease.get());
+    condemn(revision, seen, changed + " since it was verified", changedByStat);
+    return Optional.empty();
+  }
+
+  /** A verified entry as a scrub reads it; its manifest (the object) tells it from a later one. */
+  record Scrubbable(String revision, SnapshotManifest manifest, Path dir) {}
+
+  /**
+   * The entry of {@code revision} for a scrub, unpinned (a scrub must not hold off eviction): empty
+   * when there is none, or it still awaits its check at start (the start's check reads it then).
+   */
+  Optional<Scrubbable> scrubbable(String revision) {
+    SnapshotManifest m = manifests.get(revision);
+    if (m == null || !fingerprints.containsKey(revision) || verifier.pending(revision)) {
+      return Optional.empty();
+    }
+    return Optional.of(new Scrubbable(revision, m, entries.resolve(revision)));
+  }
+
+  /**
+   * A scrub found {@code entry}'s content not to match its manifest: drops it, unless it is no
+   * longer the entry the scrub read (evicted meanwhile, or replaced by a new one).
+   *
+   * @return whether it was dropped (or will be once unpinned)
+   */
+  boolean scrubFailed(Scrubbable entry, String why) {
+    EntryFingerprint current = fingerprints.get(entry.revision());
+    if (current == null || manifests.get(entry.revision()) != entry.manifest()) {
+      return false;
+    }
+    return condemn(entry.revision(), current, why, changedByScrub);
+  }
+
+  /**
+   * Drops the entry of {@code revision} whose files, fingerprinted {@code seen}, no longer match:
+   * it is served no more, and deleted now or, while a restore still pins it, by the next cold start
+   * that asks for it. Only the first to find it so (the fingerprint is still {@code seen}) logs and
+   * counts it.
+   */
+  private boolean condemn(String revision, EntryFingerprint seen, String why, Counter found) {
+    if (!fingerprints.remove(revision, seen)) {
+      return false;
+    }
+    verifier.failed(revision, why);
+    found.increment();
+    log.warn("dropping cache entry {}: {}", revision, why);
+    remove(revision);
+    return true;
   }
 
   /**
@@ -259,11 +335,14 @@ public final class LocalSnapshotCache implements AutoCloseable {
       if (!manifest.revision().equals(admission.revision())) {
         throw new IllegalArgumentException("manifest is for " + manifest.revision());
       }
+      EntryFingerprint seen;
       try {
+        SnapshotManifestCodec.verifySizes(manifest, dir);
+        // Before the hash, so that a write during it shows at the first restore. The files keep
+        // their inode and times when their directory is renamed into entries/.
+        seen = EntryFingerprint.take(manifest, dir);
         if (hash) {
           SnapshotManifestCodec.verifyFiles(manifest, dir);
-        } else {
-          SnapshotManifestCodec.verifySizes(manifest, dir);
         }
         Path file = dir.resolve(SnapshotManifest.FILE_NAME);
         try {
@@ -293,6 +372,7 @@ public final class LocalSnapshotCache implements AutoCloseable {
         FileTrees.deleteQuietly(dir);
         throw e;
       }
+      fingerprints.put(manifest.revision(), seen);
       manifests.put(manifest.revision(), manifest);
       announce();
       CacheIndex.Lease lease = committed.get().lease();
@@ -354,6 +434,7 @@ public final class LocalSnapshotCache implements AutoCloseable {
 
   private void delete(String revision) {
     manifests.remove(revision);
+    fingerprints.remove(revision);
     verifier.forget(revision);
     try {
       FileTrees.deleteRecursively(entries.resolve(revision));

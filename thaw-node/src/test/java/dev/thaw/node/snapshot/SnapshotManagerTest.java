@@ -141,6 +141,26 @@ class SnapshotManagerTest {
   }
 
   @Test
+  void aCachedSnapshotWrittenInPlaceIsNotRestoredButBootedAndDropped() throws Exception {
+    node(SnapshotMode.LOCAL);
+    bootAndSnapshot("r1", "the answer is 42");
+    ColdStart before = start("r1");
+    assertThat(body(before.vm())).isEqualTo("the answer is 42");
+    Path memory = node.cache().entryDir("r1").resolve("memory");
+
+    Tampering.rewriteInPlace(memory, "42", "43");
+
+    ColdStart after = start("r1");
+    assertThat(after).isInstanceOf(ColdStart.Booted.class);
+    assertThat(body(after.vm())).isNotEqualTo("the answer is 43");
+    assertThat(node.cache().revisions()).isEmpty();
+    assertThat(counter("thaw.snapshot.cache.corrupt", "found", "stat")).isEqualTo(1);
+    assertThat(node.meters().counter("thaw.snapshot.cache.misses").count())
+        .as("the cold start went on as on a miss")
+        .isEqualTo(2);
+  }
+
+  @Test
   void aRevisionAlreadyCachedIsNotSnapshottedTwice() throws Exception {
     node(SnapshotMode.LOCAL);
     bootAndSnapshot("r1", "first");
