@@ -398,6 +398,17 @@ public final class LocalSnapshotCache implements AutoCloseable {
     return entries.resolve(revision);
   }
 
+  /**
+   * Drops the entry of {@code revision}, which will never restore here ({@code why}): now, or,
+   * while something pins it (a restore, the check at start), it is served no more and deleted by
+   * the next cold start that asks for it.
+   */
+  public void drop(String revision, String why) {
+    if (!remove(revision) && manifests.containsKey(revision)) {
+      verifier.failed(revision, why);
+    }
+  }
+
   /** Deletes an unpinned snapshot on request; false when absent or in use. */
   public boolean remove(String revision) {
     if (!index.remove(revision)) {

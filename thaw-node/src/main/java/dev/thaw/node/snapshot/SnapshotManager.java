@@ -231,13 +231,13 @@ public final class SnapshotManager implements AutoCloseable {
       fallback = Optional.of("snapshot refused: " + e.getMessage());
       if (e instanceof GuestMismatchException) {
         // Made for another guest image (this node was upgraded): it will never restore here.
-        cache.remove(revision);
+        cache.drop(revision, e.getMessage());
       }
     } catch (VmmException e) {
       fallback = Optional.of("restore failed: " + e.getMessage().lines().findFirst().orElse(""));
       if (e instanceof RestoreCorruptException || e instanceof RestoreIncompatibleException) {
         // The cached copy will never restore: drop it so the next cold start refetches.
-        cache.remove(revision);
+        cache.drop(revision, e.getMessage().lines().findFirst().orElse("restore failed"));
       }
     } catch (RuntimeException e) {
       log.error("unexpected failure on the snapshot path of {}", revision, e);
