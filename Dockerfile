@@ -13,6 +13,7 @@ RUN apt-get update \
  && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
       openjdk-17-jre-headless \
       qemu-system-x86 qemu-utils \
+      socat \
       util-linux \
       libfuse2 \
       kmod cpio gzip xz-utils zstd gcc libc6-dev \

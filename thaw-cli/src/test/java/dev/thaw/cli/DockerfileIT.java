@@ -89,8 +89,9 @@ class DockerfileIT {
       needed.addAll(
           Arrays.stream(packages.trim().split("\\s+")).filter(s -> !s.isEmpty()).toList());
     }
-    // Building Thaw needs a JDK and Maven; busybox-static, the registry server, htpasswd and
-    // openssl only serve the tests: the image runs the packaged jar on a JRE.
+    // Building Thaw needs a JDK and Maven; busybox-static, the registry server, htpasswd,
+    // openssl and iproute2 (the guest network test's namespace) only serve the tests: the image
+    // runs the packaged jar on a JRE.
     needed.removeAll(
         List.of(
             "openjdk-17-jdk-headless",
@@ -98,7 +99,8 @@ class DockerfileIT {
             "busybox-static",
             "docker-registry",
             "apache2-utils",
-            "openssl"));
+            "openssl",
+            "iproute2"));
     assertThat(needed).contains("qemu-system-x86", "gcc");
     assertThat(text).contains("openjdk-17-jre-headless");
     for (String p : needed) {
