@@ -179,7 +179,9 @@ final class EgressProxy implements AutoCloseable {
       return;
     }
     InetSocketAddress to = ((EgressPolicy.Decision.Connect) decision).to();
-    try (SocketChannel remote = SocketChannel.open()) {
+    SocketChannel remote = null;
+    try {
+      remote = SocketChannel.open();
       open.add(remote);
       try {
         remote.socket().connect(to, CONNECT_TIMEOUT_MS);
@@ -195,6 +197,11 @@ final class EgressProxy implements AutoCloseable {
       relay(guest, remote);
     } catch (IOException e) {
       log.debug("egress of {} to {}: {}", vm, to, e.toString());
+    } finally {
+      if (remote != null) {
+        open.remove(remote);
+        closeQuietly(remote);
+      }
     }
   }
 
