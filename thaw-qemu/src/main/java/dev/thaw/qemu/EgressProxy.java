@@ -1,5 +1,7 @@
 package dev.thaw.qemu;
 
+import dev.thaw.core.function.FunctionImage;
+import dev.thaw.core.function.FunctionSpec;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -81,6 +83,43 @@ final class EgressProxy implements AutoCloseable {
   /** Starts serving {@code vm}'s egress on {@code socket}. */
   static EgressProxy start(String vm, Path socket, EgressPolicy policy) throws IOException {
     return new EgressProxy(vm, socket, policy);
+  }
+
+  /** The VM's egress proxy, on a socket in its work directory. */
+  static EgressProxy forVm(FunctionSpec function, Path workDir) throws IOException {
+    Path socket = workDir.resolve("egress.sock").toAbsolutePath();
+    // A Unix socket's path holds at most 107 bytes; QEMU's option values hold no ',' or space.
+    if (socket.toString().length() > 100 || socket.toString().matches(".*[, ].*")) {
+      throw new IOException(
+          "the VM work directory "
+              + workDir
+              + " is too long, or holds ',' or a space, for its egress socket: choose a shorter"
+              + " work root");
+    }
+    return start(workDir.getFileName().toString(), socket, EgressPolicy.of(function.egress()));
+  }
+
+  /**
+   * The guest's description of a function from an image: a function with egress rules also finds
+   * its proxy where programs look for one ({@code HTTP_PROXY}, {@code HTTPS_PROXY} and their
+   * lower-case forms), unless its image or deployment set those itself.
+   */
+  static byte[] guestDescription(FunctionSpec function) {
+    FunctionImage image = function.image();
+    if (function.egress().isEmpty()) {
+      return image.guestDescription();
+    }
+    String url = guestUrl();
+    return image
+        .withDefaultEnv(
+            List.of(
+                "HTTP_PROXY=" + url,
+                "HTTPS_PROXY=" + url,
+                "http_proxy=" + url,
+                "https_proxy=" + url,
+                "NO_PROXY=localhost,127.0.0.1",
+                "no_proxy=localhost,127.0.0.1"))
+        .guestDescription();
   }
 
   /** QEMU's network option that sends the guest's connections to the proxy to this socket. */

@@ -130,30 +130,8 @@ public final class QemuVmm implements Vmm {
       throw new IOException("root filesystem image " + image.rootfs() + " does not exist");
     }
     layers.newLayer(workDir.resolve(QemuCommandLine.LAYER));
-    Files.write(workDir.resolve(QemuCommandLine.DESCRIPTION), description(function));
-  }
-
-  /**
-   * The guest's description of a function from an image: a function with egress rules also finds
-   * its proxy where programs look for one ({@code HTTP_PROXY}, {@code HTTPS_PROXY} and their
-   * lower-case forms), unless its image or deployment set those itself.
-   */
-  static byte[] description(FunctionSpec function) {
-    FunctionImage image = function.image();
-    if (function.egress().isEmpty()) {
-      return image.guestDescription();
-    }
-    String url = EgressProxy.guestUrl();
-    return image
-        .withDefaultEnv(
-            List.of(
-                "HTTP_PROXY=" + url,
-                "HTTPS_PROXY=" + url,
-                "http_proxy=" + url,
-                "https_proxy=" + url,
-                "NO_PROXY=localhost,127.0.0.1",
-                "no_proxy=localhost,127.0.0.1"))
-        .guestDescription();
+    Files.write(
+        workDir.resolve(QemuCommandLine.DESCRIPTION), EgressProxy.guestDescription(function));
   }
 
   @Override
@@ -353,7 +331,7 @@ public final class QemuVmm implements Vmm {
   private QemuMicroVm start(
       FunctionSpec function, Path workDir, Path memory, boolean boot, Path snapshotDisk)
       throws IOException {
-    EgressProxy egress = function.egress().isEmpty() ? null : startEgress(function, workDir);
+    EgressProxy egress = function.egress().isEmpty() ? null : EgressProxy.forVm(function, workDir);
     try {
       return start(function, workDir, memory, boot, snapshotDisk, egress);
     } catch (IOException | RuntimeException e) {
@@ -362,21 +340,6 @@ public final class QemuVmm implements Vmm {
       }
       throw e;
     }
-  }
-
-  /** The VM's egress proxy, on a socket in its work directory. */
-  private static EgressProxy startEgress(FunctionSpec function, Path workDir) throws IOException {
-    Path socket = workDir.resolve("egress.sock").toAbsolutePath();
-    // A Unix socket's path holds at most 107 bytes; QEMU's option values hold no ',' or space.
-    if (socket.toString().length() > 100 || socket.toString().matches(".*[, ].*")) {
-      throw new IOException(
-          "the VM work directory "
-              + workDir
-              + " is too long, or holds ',' or a space, for its egress socket: choose a shorter"
-              + " work root");
-    }
-    return EgressProxy.start(
-        workDir.getFileName().toString(), socket, EgressPolicy.of(function.egress()));
   }
 
   private QemuMicroVm start(

@@ -52,12 +52,12 @@ class QemuNetworkOptionTest {
             "0",
             80);
     FunctionSpec spec = FunctionSpec.ofImage("web", 256, 1, image);
-    assertThat(text(QemuVmm.description(spec)))
+    assertThat(text(EgressProxy.guestDescription(spec)))
         .doesNotContain("HTTP_PROXY")
         .doesNotContain("10.0.2.100");
     String withEgress =
         text(
-            QemuVmm.description(
+            EgressProxy.guestDescription(
                 spec.withEgress(List.of(dev.thaw.core.function.EgressRule.parse("a.b:443")))));
     assertThat(withEgress)
         .contains("env=HTTP_PROXY=http://10.0.2.100:3128\0")
