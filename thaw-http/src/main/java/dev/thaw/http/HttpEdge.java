@@ -155,6 +155,12 @@ public final class HttpEdge implements AutoCloseable {
     private final Optional<BearerToken> token;
     private final Connector guarded;
 
+    /**
+     * The longest refused body read to its end before the answer (costs the caller's upload time
+     * and no memory: each chunk is dropped as it comes).
+     */
+    static final long DRAIN_BYTES = 64L << 20;
+
     Dispatcher(
         List<Route> routes,
         Function<RuntimeException, Optional<HttpAnswer>> errors,
@@ -178,12 +184,12 @@ public final class HttpEdge implements AutoCloseable {
     public boolean handle(Request request, Response response, Callback callback) {
       Routing routing = route(request);
       if (routing instanceof Answered a) {
-        respond(response, callback, unread(request, a.answer()));
+        refuse(request, response, callback, a.answer());
         return true;
       }
       Found found = (Found) routing;
       if (request.getLength() > maxBodyBytes) {
-        respond(response, callback, unread(request, tooLarge()));
+        refuse(request, response, callback, tooLarge());
         return true;
       }
       if (request.getLength() == 0) {
@@ -210,6 +216,27 @@ public final class HttpEdge implements AutoCloseable {
                 }
               }));
       return true;
+    }
+
+    /**
+     * Answers a request refused before its body was read. A body of a declared length up to {@link
+     * #DRAIN_BYTES} is read to its end first and dropped, so the client, still sending, reads the
+     * answer rather than a reset (closing a socket with unread bytes resets it) and keeps its
+     * connection. A longer or unsized body is not waited for: the connection closes after the
+     * answer.
+     */
+    private static void refuse(
+        Request request, Response response, Callback callback, HttpAnswer answer) {
+      long length = request.getLength();
+      if (length <= 0 || length > DRAIN_BYTES) {
+        respond(response, callback, unread(request, answer));
+        return;
+      }
+      Content.Source.consumeAll(
+          request,
+          Callback.from(
+              () -> respond(response, callback, answer),
+              failure -> respond(response, callback, unread(request, answer))));
     }
 
     /**

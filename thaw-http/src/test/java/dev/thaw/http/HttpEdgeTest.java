@@ -113,6 +113,30 @@ class HttpEdgeTest {
   }
 
   @Test
+  void aLargeSizedBodyStillSendingWhenRefusedReadsItsAnswerNotAReset() throws Exception {
+    // 8 MiB against a 100-byte bound: more than the socket buffers hold, so the client is still
+    // writing when the answer is ready. Closing with its bytes unread would reset the connection.
+    byte[] body = new byte[8 << 20];
+    for (int i = 0; i < 5; i++) {
+      HttpResponse<String> big =
+          http.send(
+              HttpRequest.newBuilder(edge.uri().resolve("/echo"))
+                  .POST(HttpRequest.BodyPublishers.ofByteArray(body))
+                  .build(),
+              HttpResponse.BodyHandlers.ofString());
+      assertThat(big.statusCode()).isEqualTo(413);
+      assertThat(big.headers().firstValue("Connection")).isEmpty();
+      HttpResponse<String> nowhere =
+          http.send(
+              HttpRequest.newBuilder(edge.uri().resolve("/nowhere"))
+                  .POST(HttpRequest.BodyPublishers.ofByteArray(body))
+                  .build(),
+              HttpResponse.BodyHandlers.ofString());
+      assertThat(nowhere.statusCode()).isEqualTo(404);
+    }
+  }
+
+  @Test
   void aChunkedBodyBeyondTheBoundIsRefusedWith413Too() throws Exception {
     // No length: the JDK client sends an InputStream's body chunked.
     HttpResponse<String> big =
