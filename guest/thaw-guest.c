@@ -25,7 +25,10 @@
  *             (uid or uid:gid), groups (optional: up to 64 supplementary gids, comma-separated),
  *             port (the function's) and control (this server's port). The function runs chrooted
  *             in /thaw/root with exactly that argv, environment, directory, user and groups (none
- *             without a groups entry); its output goes to the console. Once its port accepts connections the
+ *             without a groups entry); stdin is /dev/null, stdout and stderr pipes that a relay
+ *             process copies to the virtio serial ports the host names thaw.stdout and
+ *             thaw.stderr (the function's logs; the console when the host gives none). Once its
+ *             port accepts connections the
  *             server prints "function listens on :PORT" and then "ready on :CONTROL"; if the
  *             function exits first, "function exited" with its status. GET /health answers 500
  *             once the function has exited; GET /_thaw/sync writes every dirty page to disk.
@@ -268,6 +271,73 @@ static int parse_groups(const char *v, gid_t *out, size_t *n) {
   }
 }
 
+/*
+ * Opens the virtio serial port the host named NAME (/sys/class/virtio-ports/vportXpY/name), for
+ * writing; -1 when there is none. The ports are announced by the host after the driver loads, so
+ * this waits for them a little (up to 2 s).
+ */
+static int open_port(const char *name) {
+  struct timespec pause10 = {0, 10 * 1000000L};
+  for (int tries = 0; tries < 200; tries++) {
+    for (int dev = 0; dev < 4; dev++) {
+      for (int nr = 0; nr < 8; nr++) {
+        char path[96], found[64] = {0};
+        snprintf(path, sizeof path, "/sys/class/virtio-ports/vport%dp%d/name", dev, nr);
+        int fd = open(path, O_RDONLY | O_CLOEXEC);
+        if (fd < 0) continue;
+        ssize_t n = read(fd, found, sizeof found - 1);
+        close(fd);
+        if (n > 0 && found[n - 1] == '\n') found[n - 1] = 0;
+        if (n <= 0 || strcmp(found, name) != 0) continue;
+        snprintf(path, sizeof path, "/dev/vport%dp%d", dev, nr);
+        return open(path, O_WRONLY | O_CLOEXEC);
+      }
+    }
+    nanosleep(&pause10, NULL);
+  }
+  return -1;
+}
+
+/* Writes all of buf to fd (blocking: a host that reads slowly holds the function back). */
+static int write_all(int fd, const char *buf, size_t n) {
+  while (n > 0) {
+    ssize_t w = write(fd, buf, n);
+    if (w < 0 && errno == EINTR) continue;
+    if (w <= 0) return -1;
+    buf += w;
+    n -= (size_t)w;
+  }
+  return 0;
+}
+
+/*
+ * The relay process: copies the function's stdout and stderr pipes to their ports until both end.
+ * Pipes, not the ports themselves, are the function's file descriptors because a port opens only
+ * once: a function that reopens /dev/stdout (/proc/self/fd/1), as many images' log paths do, would
+ * get EBUSY from a port and gets its pipe again from a pipe.
+ */
+static void __attribute__((noreturn)) relay(int out_pipe, int out_port, int err_pipe, int err_port) {
+  static char buf[64 * 1024];
+  struct pollfd fds[2] = {{.fd = out_pipe, .events = POLLIN}, {.fd = err_pipe, .events = POLLIN}};
+  int ports[2] = {out_port, err_port};
+  while (fds[0].fd >= 0 || fds[1].fd >= 0) {
+    if (poll(fds, 2, -1) < 0) {
+      if (errno == EINTR) continue;
+      _exit(1);
+    }
+    for (int i = 0; i < 2; i++) {
+      if (fds[i].fd < 0 || fds[i].revents == 0) continue;
+      ssize_t n = read(fds[i].fd, buf, sizeof buf);
+      if (n < 0 && errno == EINTR) continue;
+      if (n <= 0 || write_all(ports[i], buf, (size_t)n) != 0) {
+        close(fds[i].fd);
+        fds[i].fd = -1;
+      }
+    }
+  }
+  _exit(0);
+}
+
 /* Starts the function from the image (see the top of this file); returns once it is forked. */
 static void start_image(void) {
   size_t len = 0;
@@ -310,12 +380,51 @@ static void start_image(void) {
     say("thaw-guest: function exited: its description lacks argv or a port\n");
     park();
   }
+  /* The function's stdout and stderr: the host's two output ports, read line by line there and
+   * kept as the function's logs; the console (kernel and this server) stays apart. Without them
+   * (a host that made none), the console. */
+  int out = -1, err = -1, out_port = open_port("thaw.stdout"), err_port = open_port("thaw.stderr");
+  int out_pipe[2], err_pipe[2];
+  if (out_port >= 0 && err_port >= 0 && pipe2(out_pipe, O_CLOEXEC) == 0) {
+    if (pipe2(err_pipe, O_CLOEXEC) == 0) {
+      pid_t relay_pid = fork();
+      if (relay_pid == 0) {
+        close(out_pipe[1]);
+        close(err_pipe[1]);
+        relay(out_pipe[0], out_port, err_pipe[0], err_port);
+      }
+      close(err_pipe[0]);
+      if (relay_pid > 0) {
+        err = err_pipe[1];
+      } else {
+        close(err_pipe[1]);
+      }
+    }
+    close(out_pipe[0]);
+    if (err >= 0) {
+      out = out_pipe[1];
+    } else {
+      close(out_pipe[1]);
+    }
+  }
+  if (out_port >= 0) close(out_port);
+  if (err_port >= 0) close(err_port);
+  if (out < 0 || err < 0) say("thaw-guest: no output ports: the function writes to the console\n");
   fn_pid = fork();
   if (fn_pid < 0) {
     say("thaw-guest: function exited: fork: %s\n", strerror(errno));
     park();
   }
   if (fn_pid == 0) {
+    int null = open("/dev/null", O_RDONLY);
+    if (null >= 0 && null != 0) {
+      dup2(null, 0);
+      close(null);
+    }
+    if (out >= 0 && err >= 0) {
+      dup2(out, 1);
+      dup2(err, 2);
+    }
     if (chroot(FN_ROOT) != 0 || chdir(dir) != 0) {
       fprintf(stderr, "thaw-guest: cannot enter %s in the image: %s\n", dir, strerror(errno));
       _exit(127);
@@ -332,6 +441,8 @@ static void start_image(void) {
     fprintf(stderr, "thaw-guest: cannot start %s: %s\n", argv[0], strerror(errno));
     _exit(127);
   }
+  if (out >= 0) close(out);
+  if (err >= 0) close(err);
   say("thaw-guest: started %s (pid %d), waiting for port %d\n", argv[0], fn_pid, fn_port);
 }
 

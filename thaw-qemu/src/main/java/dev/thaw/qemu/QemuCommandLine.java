@@ -36,7 +36,7 @@ final class QemuCommandLine {
       Ports ports,
       boolean boot,
       Path snapshotDisk,
-      Optional<String> egress) {
+      VmChannels channels) {
     List<Path> paths = new ArrayList<>(List.of(workDir, memory, image.kernel()));
     paths.add(image.initrd());
     if (function.fromImage()) {
@@ -83,12 +83,13 @@ final class QemuCommandLine {
                 "-serial",
                 "file:" + workDir.resolve("console.log"),
                 "-netdev",
-                network(function, ports, egress),
+                network(function, ports, channels.egress().map(EgressProxy::guestForward)),
                 "-device",
                 "virtio-net-device,netdev=n0"));
     if (function.fromImage()) {
       args.addAll(disks(function.image(), workDir, snapshotDisk));
     }
+    args.addAll(channels.outputArgs());
     if (boot) {
       args.addAll(
           List.of(

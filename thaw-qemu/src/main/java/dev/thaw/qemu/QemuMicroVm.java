@@ -53,7 +53,7 @@ final class QemuMicroVm implements MicroVm {
   private final Path workDir;
   private final boolean ownsMemory;
   private volatile VmState state;
-  private final EgressProxy egress;
+  private final VmChannels channels;
 
   QemuMicroVm(
       String id,
@@ -65,7 +65,7 @@ final class QemuMicroVm implements MicroVm {
       Path workDir,
       boolean ownsMemory,
       VmState initial,
-      EgressProxy egress) {
+      VmChannels channels) {
     this.id = id;
     this.vmm = vmm;
     this.process = process;
@@ -75,7 +75,7 @@ final class QemuMicroVm implements MicroVm {
     this.workDir = workDir;
     this.ownsMemory = ownsMemory;
     this.state = initial;
-    this.egress = egress;
+    this.channels = channels;
   }
 
   @Override
@@ -468,9 +468,7 @@ final class QemuMicroVm implements MicroVm {
   @Override
   public synchronized void close() {
     process.close();
-    if (egress != null) {
-      egress.close();
-    }
+    channels.close();
     state = VmState.STOPPED;
     FileTrees.deleteQuietly(workDir);
   }

@@ -105,7 +105,7 @@ final class QemuProcess implements AutoCloseable {
    * One short directory for every QMP socket of this user (each socket is deleted once QEMU has
    * connected), so nothing accumulates however processes end.
    */
-  private static synchronized Path socketDir() throws IOException {
+  static synchronized Path socketDir() throws IOException {
     if (socketDir == null || !Files.isWritable(socketDir)) {
       Path shared =
           Path.of(

@@ -3,6 +3,7 @@ package dev.thaw.qemu;
 import dev.thaw.core.function.FunctionImage;
 import dev.thaw.core.function.FunctionSpec;
 import dev.thaw.core.io.FileTrees;
+import dev.thaw.core.logs.LogSink;
 import dev.thaw.core.vmm.BootException;
 import dev.thaw.core.vmm.MicroVm;
 import dev.thaw.core.vmm.PreparedRestore;
@@ -75,6 +76,8 @@ public final class QemuVmm implements Vmm {
   private final SecureRandom seeds = new SecureRandom();
   private final DiskLayers layers;
   private final QemuCommandLine commandLines;
+  private final LogSink logs;
+  private final long logRate;
 
   private QemuVmm(Builder b) {
     this.binary = b.binary;
@@ -83,6 +86,8 @@ public final class QemuVmm implements Vmm {
     this.layers = new DiskLayers(workRoot.resolve("layers"), b.layerSize, b.qemuImg);
     this.image = Objects.requireNonNull(b.image, "image");
     this.commandLines = new QemuCommandLine(image, accelerator);
+    this.logs = b.logs;
+    this.logRate = b.logRate;
     this.reseedClones = b.reseedClones;
     this.identity = probe(binary, accelerator);
   }
@@ -331,9 +336,29 @@ public final class QemuVmm implements Vmm {
   private QemuMicroVm start(
       FunctionSpec function, Path workDir, Path memory, boolean boot, Path snapshotDisk)
       throws IOException {
+    VmChannels channels = channels(function, workDir);
+    try {
+      return start(function, workDir, memory, boot, snapshotDisk, channels);
+    } catch (IOException | RuntimeException e) {
+      channels.close();
+      throw e;
+    }
+  }
+
+  /** The host ends of the VM's egress (with egress rules) and outputs (from an image). */
+  private VmChannels channels(FunctionSpec function, Path workDir) throws IOException {
     EgressProxy egress = function.egress().isEmpty() ? null : EgressProxy.forVm(function, workDir);
     try {
-      return start(function, workDir, memory, boot, snapshotDisk, egress);
+      FunctionOutput output =
+          function.fromImage()
+              ? FunctionOutput.listen(
+                  function.id(),
+                  workDir.getFileName().toString(),
+                  logs,
+                  logRate,
+                  QemuProcess.socketDir())
+              : null;
+      return new VmChannels(Optional.ofNullable(egress), Optional.ofNullable(output));
     } catch (IOException | RuntimeException e) {
       if (egress != null) {
         egress.close();
@@ -348,7 +373,7 @@ public final class QemuVmm implements Vmm {
       Path memory,
       boolean boot,
       Path snapshotDisk,
-      EgressProxy egress)
+      VmChannels channels)
       throws IOException {
     IOException last = null;
     for (int attempt = 1; attempt <= START_ATTEMPTS; attempt++) {
@@ -363,14 +388,14 @@ public final class QemuVmm implements Vmm {
               new QemuCommandLine.Ports(port, functionPort),
               boot,
               snapshotDisk,
-              Optional.ofNullable(egress).map(EgressProxy::guestForward));
+              channels);
       try {
         QemuProcess process =
             QemuProcess.start(binary, args, workDir, QMP_TIMEOUT, environment(memory, boot));
         String id = workDir.getFileName().toString();
         VmState initial = boot ? VmState.RUNNING : VmState.PAUSED;
         return new QemuMicroVm(
-            id, this, process, function, port, functionPort, workDir, boot, initial, egress);
+            id, this, process, function, port, functionPort, workDir, boot, initial, channels);
       } catch (IOException e) {
         // QEMU may connect to QMP before it sets up the network and exit just after: then the
         // failure shows as a closed QMP connection, not as a failed start. Its log tells.
@@ -494,8 +519,28 @@ public final class QemuVmm implements Vmm {
     private boolean reseedClones = true;
     private long layerSize = 1L << 30;
     private String qemuImg = "qemu-img";
+    private LogSink logs = LogSink.DISCARD;
+    private long logRate = 1L << 20;
 
     private Builder() {}
+
+    /** Where the lines functions from images write go (default: dropped). */
+    public Builder logs(LogSink logs) {
+      this.logs = Objects.requireNonNull(logs);
+      return this;
+    }
+
+    /**
+     * The most bytes per second one VM's output is read at (default 1 MiB/s); a function writing
+     * faster waits in its writes.
+     */
+    public Builder logRate(long bytesPerSecond) {
+      if (bytesPerSecond < 1024) {
+        throw new IllegalArgumentException("the log rate is 1 KiB/s or more: " + bytesPerSecond);
+      }
+      this.logRate = bytesPerSecond;
+      return this;
+    }
 
     /**
      * The virtual size of the writable layer of a booted function from an image (default 1 GiB;

@@ -18,7 +18,8 @@ import java.util.concurrent.TimeUnit;
  * {@code /cgi-bin/fetch?URL} the whole answer (status line and headers included) to {@code GET URL}
  * sent to the proxy the environment's {@code http_proxy} names, and {@code /cgi-bin/control?PATH}
  * the guest control server's answer to {@code GET PATH} asked from inside the VM; {@code
- * /cgi-bin/id} answers the uid, gid and supplementary groups the function runs with.
+ * /cgi-bin/id} answers the uid, gid and supplementary groups the function runs with, and {@code
+ * /cgi-bin/say?TEXT} writes "out TEXT" to the server's stdout and "err TEXT" to its stderr.
  */
 final class TestRootfs {
   /** The port the test function listens on. */
@@ -46,6 +47,13 @@ final class TestRootfs {
         root.resolve("www/cgi-bin/get"),
         "echo 1 > /proc/sys/vm/drop_caches\n/bin/busybox cat /data/note 2>/dev/null || echo none");
     cgi(root.resolve("www/cgi-bin/env"), "/bin/busybox env");
+    // The stdout of httpd's main process (a CGI's is the answer, and so is that of the process
+    // serving the connection, its parent), reopened through /proc as log paths often are.
+    cgi(
+        root.resolve("www/cgi-bin/say"),
+        "main=$(/bin/busybox awk '/^PPid/ {print $2}' /proc/$PPID/status)\n"
+            + "echo \"out $QUERY_STRING\" > /proc/$main/fd/1\n"
+            + "echo \"err $QUERY_STRING\" >&2\necho said");
     // Numbers only: the image has no passwd or group file, and the static busybox's name service
     // lookups are not to be trusted (see fetch below).
     cgi(
