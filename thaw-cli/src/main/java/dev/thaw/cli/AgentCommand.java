@@ -14,6 +14,7 @@ import dev.thaw.kubernetes.KubernetesCacheAdvertiser;
 import dev.thaw.node.agent.AgentServer;
 import dev.thaw.node.agent.ImageFunctions;
 import dev.thaw.node.agent.NodeAgent;
+import dev.thaw.node.logs.LogStore;
 import dev.thaw.node.snapshot.SnapshotNode;
 import dev.thaw.qemu.GuestImage;
 import dev.thaw.qemu.QemuVmm;
@@ -110,6 +111,22 @@ final class AgentCommand implements Callable<Integer> {
   String scrubRate;
 
   @Option(
+      names = "--log-bytes",
+      defaultValue = "${env:THAW_LOG_BYTES:-8MiB}",
+      description =
+          "Most disk one function's logs take on this node, old instances' lines included"
+              + " (default: ${DEFAULT-VALUE}).")
+  String logBytes;
+
+  @Option(
+      names = "--log-rate",
+      defaultValue = "${env:THAW_LOG_RATE:-1MiB}",
+      description =
+          "Most bytes per second one instance's output is read at; a function writing faster"
+              + " waits in its writes (default: ${DEFAULT-VALUE}).")
+  String logRate;
+
+  @Option(
       names = "--max-instances",
       defaultValue = "8",
       description = "Instances this node runs at once (default: ${DEFAULT-VALUE}).")
@@ -169,7 +186,16 @@ final class AgentCommand implements Callable<Integer> {
     KeepAlivePolicy keepAlives;
     EvictionPolicy evictionPolicy;
     long scrubBytesPerSecond;
+    LogStore logs;
+    long logBytesPerSecond;
     try {
+      logs =
+          new LogStore(
+              node.dataDir().resolve("logs").resolve(name), name, ByteSize.parse(logBytes));
+      logBytesPerSecond = ByteSize.parse(logRate);
+      if (logBytesPerSecond < 1024) {
+        throw new IllegalArgumentException("--log-rate is 1KiB or more: " + logRate);
+      }
       keepAlives = KeepAlivePolicy.named(keepAlivePolicy, keepAlive);
       evictionPolicy = EvictionPolicy.named(eviction);
       scrubBytesPerSecond = ByteSize.parse(scrubRate);
@@ -182,6 +208,8 @@ final class AgentCommand implements Callable<Integer> {
     QemuVmm vmm =
         QemuVmm.builder()
             .image(image)
+            .logs(logs)
+            .logRate(logBytesPerSecond)
             .workRoot(node.dataDir().resolve("vms").resolve(name))
             .build();
     S3Options.Remote remote = snapshotMode == SnapshotMode.REMOTE ? s3.open(node.dataDir()) : null;
@@ -217,6 +245,7 @@ final class AgentCommand implements Callable<Integer> {
     NodeAgent agent =
         NodeAgent.builder()
             .name(name)
+            .logs(logs)
             .manager(snapshots.manager())
             .keepAlivePolicy(keepAlives)
             .maxInstances(maxInstances)

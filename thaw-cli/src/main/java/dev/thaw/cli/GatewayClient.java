@@ -5,6 +5,7 @@ import dev.thaw.node.protocol.AgentClient;
 import dev.thaw.node.protocol.FunctionInfo;
 import dev.thaw.node.protocol.ImageDeployment;
 import dev.thaw.node.protocol.InvokeRequests;
+import dev.thaw.node.protocol.LogLine;
 import java.io.IOException;
 import java.net.ConnectException;
 import java.net.URI;
@@ -15,15 +16,16 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import tools.jackson.core.JacksonException;
 import tools.jackson.core.type.TypeReference;
 import tools.jackson.databind.JsonNode;
 
 /**
- * The gateway's API as {@code thaw deploy}, {@code invoke}, {@code functions} and {@code delete}
- * use it, reading the records the gateway writes. Every failure is a {@link Failure} with a message
- * fit for one line.
+ * The gateway's API as {@code thaw deploy}, {@code invoke}, {@code functions}, {@code logs} and
+ * {@code delete} use it, reading the records the gateway writes. Every failure is a {@link Failure}
+ * with a message fit for one line.
  */
 final class GatewayClient {
   /** What went wrong, in words for the user. */
@@ -93,6 +95,31 @@ final class GatewayClient {
       return AgentClient.JSON.readValue(r.body(), new TypeReference<List<FunctionInfo>>() {});
     } catch (JacksonException e) {
       throw new Failure(base + " answered something other than a list of functions");
+    }
+  }
+
+  /** One page of logs: the lines, the cursor for what comes next, the nodes not asked and why. */
+  record Logs(List<LogLine> lines, String cursor, Map<String, String> unreachable) {}
+
+  /**
+   * {@code name}'s logs from every node: since {@code since} (epoch ns, 0 for all), after {@code
+   * cursor}, at most the last {@code tail}.
+   */
+  Logs logs(String name, long since, Optional<Integer> tail, String cursor) throws Failure {
+    StringBuilder path = new StringBuilder("/functions/" + segment(name) + "/logs?cursor=");
+    path.append(URLEncoder.encode(cursor, StandardCharsets.UTF_8));
+    if (since > 0) {
+      path.append("&since=").append(since);
+    }
+    tail.ifPresent(t -> path.append("&tail=").append(t));
+    HttpResponse<byte[]> r = send(request(path.toString(), Duration.ofSeconds(60)).GET().build());
+    if (r.statusCode() != 200) {
+      throw new Failure(errorOf(r));
+    }
+    try {
+      return AgentClient.JSON.readValue(r.body(), Logs.class);
+    } catch (JacksonException e) {
+      throw new Failure(base + " answered something other than logs");
     }
   }
 

@@ -15,6 +15,7 @@ import picocli.CommandLine.Command;
       DeployCommand.class,
       InvokeCommand.class,
       FunctionsCommand.class,
+      LogsCommand.class,
       DeleteCommand.class,
       AgentCommand.class,
       GatewayCommand.class,

@@ -10,6 +10,8 @@ import dev.thaw.node.http.Edges;
 import dev.thaw.node.protocol.DeployBody;
 import dev.thaw.node.protocol.ImageDeployment;
 import dev.thaw.node.protocol.InvokeRequests;
+import dev.thaw.node.protocol.LogQuery;
+import dev.thaw.node.protocol.Refused;
 import java.io.IOException;
 import java.net.URI;
 import java.nio.file.Path;
@@ -96,6 +98,7 @@ public final class AgentServer implements AutoCloseable {
                 c ->
                     HttpAnswer.json(
                         200, Map.of("deleted", agent.undeploy(Edges.revision(c.group(1))))))
+            .route("GET", REVISION + "/logs", this::logs)
             .route("GET", "/functions", c -> HttpAnswer.json(200, agent.functions()))
             .route("GET", "/instances", c -> HttpAnswer.json(200, agent.instances()))
             .route("GET", "/snapshots", c -> HttpAnswer.json(200, snapshots.get()))
@@ -144,6 +147,17 @@ public final class AgentServer implements AutoCloseable {
   private HttpAnswer invoke(HttpCall call) {
     Revision revision = Edges.revision(call.group(1));
     return answer(agent.invoke(revision, InvokeRequests.read(call)));
+  }
+
+  /** {@code GET /functions/REV/logs?after=&since=&tail=}: this node's lines, oldest first. */
+  private HttpAnswer logs(HttpCall call) {
+    LogQuery query;
+    try {
+      query = LogQuery.from(call::query);
+    } catch (IllegalArgumentException e) {
+      throw new Refused(Refused.Kind.INVALID, e.getMessage(), e);
+    }
+    return HttpAnswer.json(200, agent.logs(Edges.revision(call.group(1)), query));
   }
 
   private static HttpAnswer answer(Invocation result) {

@@ -8,9 +8,12 @@ import dev.thaw.core.function.Revision;
 import dev.thaw.core.lifecycle.KeepAlivePolicy;
 import dev.thaw.core.vmm.MicroVm;
 import dev.thaw.node.agent.InstancePool.Instance;
+import dev.thaw.node.logs.LogStore;
 import dev.thaw.node.protocol.ColdStartReport;
 import dev.thaw.node.protocol.ImageDeployment;
 import dev.thaw.node.protocol.InstanceInfo;
+import dev.thaw.node.protocol.LogLine;
+import dev.thaw.node.protocol.LogQuery;
 import dev.thaw.node.protocol.NodeStatus;
 import dev.thaw.node.protocol.Refused;
 import dev.thaw.node.protocol.Served;
@@ -50,6 +53,7 @@ public final class NodeAgent implements AutoCloseable {
   private final LongSupplier ticker;
   private final FunctionClient client;
   private final ImageFunctions images;
+  private final Optional<LogStore> logs;
   private final Map<Revision, FunctionSpec> functions = new ConcurrentHashMap<>();
   private final InstancePool pool;
   private final ScheduledExecutorService reaper =
@@ -58,6 +62,7 @@ public final class NodeAgent implements AutoCloseable {
 
   private NodeAgent(Builder b) {
     this.name = b.name;
+    this.logs = Optional.ofNullable(b.logs);
     this.manager = Objects.requireNonNull(b.manager, "manager");
     this.keepAlives = new KeepAlives(b.keepAlivePolicy, b.ticker);
     this.maxInstances = b.maxInstances;
@@ -308,14 +313,32 @@ public final class NodeAgent implements AutoCloseable {
    * @return whether it was deployed
    */
   public boolean undeploy(Revision revision) {
-    boolean was = functions.remove(revision) != null;
+    FunctionSpec was = functions.remove(revision);
     pool.stopIdle(revision);
+    if (was != null) {
+      logs.ifPresent(l -> l.delete(was.id()));
+    }
     try {
       manager.forget(revision);
     } catch (java.io.IOException | RuntimeException e) {
       log.warn("could not remove the snapshot of {}: {}", revision, e.getMessage());
     }
-    return was;
+    return was != null;
+  }
+
+  /**
+   * The lines {@code revision}'s instances on this node wrote that {@code query} asks for, oldest
+   * first; none when this node keeps no logs.
+   *
+   * @throws Refused UNKNOWN_REVISION when the revision is not deployed here
+   */
+  public List<LogLine> logs(Revision revision, LogQuery query) {
+    FunctionSpec function = functions.get(revision);
+    if (function == null) {
+      throw new Refused(
+          Refused.Kind.UNKNOWN_REVISION, "no function " + revision + " on " + name, null);
+    }
+    return logs.map(l -> l.read(function.id(), query)).orElse(List.of());
   }
 
   /** Stops every idle instance of {@code revision} now (a launcher pod going away). */
@@ -364,8 +387,15 @@ public final class NodeAgent implements AutoCloseable {
     private Duration invokeTimeout = Duration.ofSeconds(30);
     private LongSupplier ticker = System::nanoTime;
     private ImageFunctions images;
+    private LogStore logs;
 
     private Builder() {}
+
+    /** Where this node's functions' output is kept; without it, the agent serves no logs. */
+    public Builder logs(LogStore logs) {
+      this.logs = logs;
+      return this;
+    }
 
     /** How this node turns images into functions; without it, it runs the built-ins only. */
     public Builder images(ImageFunctions images) {

@@ -12,6 +12,7 @@ import dev.thaw.node.protocol.AgentClient;
 import dev.thaw.node.protocol.FunctionInfo;
 import dev.thaw.node.protocol.ImageDeployment;
 import dev.thaw.node.protocol.InstanceInfo;
+import dev.thaw.node.protocol.LogQuery;
 import dev.thaw.node.protocol.NodeStatus;
 import dev.thaw.node.protocol.Refused;
 import dev.thaw.node.protocol.Served;
@@ -47,6 +48,7 @@ public final class Gateway implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(Gateway.class);
 
   private final Map<String, AgentClient> nodes;
+  private final ClusterLogs logs;
   private final HttpClient http;
   private final PlacementScorer scorer;
   private final Duration invokeTimeout;
@@ -95,6 +97,7 @@ public final class Gateway implements AutoCloseable {
     Map<String, AgentClient> clients = new LinkedHashMap<>();
     b.nodes.forEach((name, uri) -> clients.put(name, new AgentClient(uri, this.http, b.token)));
     this.nodes = Map.copyOf(clients);
+    this.logs = new ClusterLogs(clients);
     this.scorer = b.scorer;
     this.invokeTimeout = b.invokeTimeout;
     this.random = new java.util.Random(b.seed);
@@ -390,6 +393,14 @@ public final class Gateway implements AutoCloseable {
   }
 
   /** The current view of every node, for the gateway's API and tests. */
+  /**
+   * {@code revision}'s lines from every node that {@code query} asks for, after {@code cursor} (per
+   * node; see {@link ClusterLogs}).
+   */
+  public ClusterLogs.Answer logs(Revision revision, LogQuery query, Map<String, Long> cursor) {
+    return logs.read(revision, query, cursor);
+  }
+
   public List<NodeState> nodes() {
     return states();
   }

@@ -9,6 +9,8 @@ import dev.thaw.http.HttpEdge;
 import dev.thaw.node.http.Edges;
 import dev.thaw.node.protocol.DeployBody;
 import dev.thaw.node.protocol.InvokeRequests;
+import dev.thaw.node.protocol.LogQuery;
+import dev.thaw.node.protocol.Refused;
 import java.io.IOException;
 import java.net.URI;
 import java.time.Duration;
@@ -74,6 +76,7 @@ public final class GatewayServer implements AutoCloseable {
             .openRoute("POST", "/functions/([^/]+)/invoke", c -> invoke(c, InvokeRequests.read(c)))
             .route("PUT", "/functions/([^/]+)", this::deploy)
             .route("DELETE", "/functions/([^/]+)", this::delete)
+            .route("GET", "/functions/([^/]+)/logs", this::logs)
             .route("GET", "/functions", c -> HttpAnswer.json(200, gateway.functions()))
             .route("GET", "/nodes", c -> HttpAnswer.json(200, gateway.nodes()))
             .openRoute("GET", "/health", c -> HttpAnswer.json(200, Map.of("status", "ok")))
@@ -99,6 +102,23 @@ public final class GatewayServer implements AutoCloseable {
     String raw = call.rawPath();
     int slash = raw.indexOf('/', 1);
     return slash < 0 ? "" : raw.substring(slash);
+  }
+
+  /**
+   * {@code GET /functions/NAME/logs?since=&tail=&cursor=}: the function's lines from every node,
+   * oldest first, with the cursor to ask for what comes next.
+   */
+  private HttpAnswer logs(HttpCall call) {
+    Revision revision = Edges.revision(call.group(1));
+    LogQuery query;
+    Map<String, Long> cursor;
+    try {
+      query = LogQuery.from(call::query);
+      cursor = ClusterLogs.cursor(call.query("cursor").orElse(""));
+    } catch (IllegalArgumentException e) {
+      throw new Refused(Refused.Kind.INVALID, e.getMessage(), e);
+    }
+    return HttpAnswer.json(200, gateway.logs(revision, query, cursor));
   }
 
   private HttpAnswer delete(HttpCall call) {

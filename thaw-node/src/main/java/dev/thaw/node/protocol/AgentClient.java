@@ -11,6 +11,7 @@ import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.ExecutionException;
@@ -124,6 +125,37 @@ public final class AgentClient {
   /** Revisions in the agent's snapshot cache. */
   public List<String> snapshots() throws IOException {
     return get("/snapshots", new TypeReference<List<String>>() {});
+  }
+
+  /**
+   * The lines of {@code revision} this node kept that {@code query} asks for, oldest first; empty
+   * when the revision is not deployed there.
+   */
+  public Optional<List<LogLine>> logs(Revision revision, LogQuery query, Duration timeout)
+      throws IOException {
+    StringBuilder path = new StringBuilder("/functions/" + revision + "/logs");
+    char sep = '?';
+    for (Map.Entry<String, String> p : query.params().entrySet()) {
+      path.append(sep).append(p.getKey()).append('=').append(p.getValue());
+      sep = '&';
+    }
+    ContentResponse r = send(request(path.toString(), "GET", timeout), 32 << 20);
+    if (r.getStatus() == 404) {
+      return Optional.empty();
+    }
+    if (r.getStatus() != 200) {
+      throw new IOException(
+          base.resolve(path.toString())
+              + " answered "
+              + r.getStatus()
+              + ": "
+              + errorOf(r.getContentAsString()));
+    }
+    try {
+      return Optional.of(JSON.readValue(r.getContent(), new TypeReference<List<LogLine>>() {}));
+    } catch (JacksonException e) {
+      throw new IOException(base + " answered malformed logs: " + e.getMessage(), e);
+    }
   }
 
   /** Deploys (or redeploys) {@code function} as {@code revision}. */
