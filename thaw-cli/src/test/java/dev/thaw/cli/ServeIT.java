@@ -12,10 +12,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.TimeUnit;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -27,12 +26,7 @@ import org.junit.jupiter.api.io.TempDir;
  * restores it from its snapshot; then delete.
  */
 class ServeIT {
-  private static final Pattern GATEWAY = Pattern.compile("gateway: (http://\\S+)");
-
   @TempDir Path dir;
-
-  /** A running {@code thaw serve}, with every process it started. */
-  private record Serve(Process process, String gateway, Path log) {}
 
   @Test
   @Timeout(value = 5, unit = TimeUnit.MINUTES)
@@ -41,7 +35,7 @@ class ServeIT {
     String image = ExampleImages.ensure(System.out::println).python().toString();
     Path data = dir.resolve("serve");
 
-    Serve serve = start(data, 1);
+    ServeProcess serve = start(data, 1);
     final String at = serve.gateway();
     // The management token, made on the first start, readable by its owner only.
     assertThat(
@@ -137,62 +131,12 @@ class ServeIT {
         .strip();
   }
 
-  private Serve start(Path data, int nodes) throws Exception {
-    Path log = Files.createTempFile(dir, "serve", ".log");
-    Process p =
-        new ProcessBuilder(
-                LocalCluster.childCommand(
-                    List.of(
-                        "serve",
-                        "--port",
-                        "0",
-                        "--nodes",
-                        Integer.toString(nodes),
-                        "--keep-alive",
-                        "3s",
-                        "--data-dir",
-                        data.toString())))
-            .redirectErrorStream(true)
-            .redirectOutput(log.toFile())
-            .start();
-    String[] gateway = new String[1];
-    await()
-        .atMost(Duration.ofMinutes(3))
-        .until(
-            () -> {
-              if (!p.isAlive()) {
-                throw new IllegalStateException("thaw serve exited:\n" + Files.readString(log));
-              }
-              String text = Files.readString(log);
-              Matcher m = GATEWAY.matcher(text);
-              if (text.contains("ready:") && m.find()) {
-                gateway[0] = m.group(1);
-                return true;
-              }
-              return false;
-            });
-    return new Serve(p, gateway[0], log);
+  private ServeProcess start(Path data, int nodes) throws Exception {
+    return ServeProcess.start(dir, data, nodes, List.of(), Map.of());
   }
 
-  /** SIGTERM, as Ctrl-C would; then nothing it started may be left running. */
-  private static void stop(Serve serve) throws Exception {
-    List<ProcessHandle> started = serve.process().descendants().toList();
-    assertThat(started).as("agents and their VMs").isNotEmpty();
-    serve.process().destroy();
-    boolean exited = serve.process().waitFor(90, TimeUnit.SECONDS);
-    if (!exited) {
-      serve.process().destroyForcibly();
-      started.forEach(ProcessHandle::destroyForcibly);
-    }
-    assertThat(exited).as("thaw serve stops on SIGTERM").isTrue();
-    await()
-        .atMost(Duration.ofSeconds(30))
-        .untilAsserted(
-            () ->
-                assertThat(started.stream().filter(ProcessHandle::isAlive).map(ProcessHandle::info))
-                    .as("processes left running")
-                    .isEmpty());
-    assertThat(Files.readString(serve.log())).contains("thaw serve: stopped");
+  private static void stop(ServeProcess serve) throws Exception {
+    serve.stop();
   }
 
   private static String curl(String... args) throws IOException, InterruptedException {
