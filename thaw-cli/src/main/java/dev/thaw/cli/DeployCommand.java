@@ -1,5 +1,6 @@
 package dev.thaw.cli;
 
+import dev.thaw.core.function.FunctionSpec;
 import dev.thaw.core.function.Revision;
 import dev.thaw.image.ExampleImages;
 import dev.thaw.node.protocol.ImageDeployment;
@@ -75,6 +76,15 @@ final class DeployCommand implements Callable<Integer> {
       description = "Guest memory in MiB (default: " + ImageDeployment.DEFAULT_MEMORY_MIB + ").")
   Integer memoryMib;
 
+  @Option(
+      names = "--timeout",
+      paramLabel = "SECONDS",
+      description = {
+        "How long an invocation may wait for the function's answer: seconds, as 30, 30s or 2m,",
+        "up to 15m (default: 60s). Past it the caller gets 504 and the instance is replaced."
+      })
+  String timeout;
+
   @Override
   public Integer call() {
     ImageDeployment deployment = deployment();
@@ -99,7 +109,23 @@ final class DeployCommand implements Callable<Integer> {
     }
   }
 
-  private ImageDeployment deployment() {
+  /**
+   * Whole seconds from {@code 30}, {@code 30s} or {@code 2m}.
+   *
+   * @throws IllegalArgumentException for anything else, or a timeout out of a function's bounds
+   */
+  static int timeoutSeconds(String value) {
+    java.util.regex.Matcher m =
+        java.util.regex.Pattern.compile("(\\d{1,6})([sm]?)").matcher(value.strip());
+    if (!m.matches()) {
+      throw new IllegalArgumentException(
+          "--timeout takes seconds, as 30, 30s or 2m, not '" + value + "'");
+    }
+    int n = Integer.parseInt(m.group(1));
+    return FunctionSpec.checkTimeoutSeconds(m.group(2).equals("m") ? n * 60 : n);
+  }
+
+  ImageDeployment deployment() {
     String image = source.image;
     if (source.example != null) {
       if (!source.example.equals("python")) {
@@ -124,7 +150,8 @@ final class DeployCommand implements Callable<Integer> {
       }
       ImageDeployment d =
           new ImageDeployment(image, port, env.isEmpty() ? null : env, null, null, memoryMib, null)
-              .withEgress(egress);
+              .withEgress(egress)
+              .withTimeoutSeconds(timeout == null ? null : timeoutSeconds(timeout));
       d.egressRules(); // a malformed or refused rule is the caller's mistake: say so here
       return d;
     } catch (IllegalArgumentException e) {

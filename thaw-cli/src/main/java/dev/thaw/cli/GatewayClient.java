@@ -72,7 +72,7 @@ final class GatewayClient {
                     + segment(name)
                     + "/invoke?path="
                     + URLEncoder.encode(path, StandardCharsets.UTF_8).replace("+", "%20"),
-                Duration.ofMinutes(5))
+                InvokeRequests.SILENCE)
             .header(InvokeRequests.METHOD, method)
             .POST(HttpRequest.BodyPublishers.ofByteArray(body));
     if (contentType != null) {

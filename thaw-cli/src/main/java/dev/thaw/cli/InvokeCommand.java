@@ -50,7 +50,12 @@ final class InvokeCommand implements Callable<Integer> {
       description = "Path and query to invoke (default: ${DEFAULT-VALUE}).")
   String path;
 
-  @Option(names = "--method", description = "HTTP method (default: POST with a body, else GET).")
+  @Option(
+      names = "--method",
+      description = {
+        "HTTP method: GET, HEAD, POST, PUT, PATCH, DELETE or OPTIONS",
+        "(default: POST with a body, else GET)."
+      })
   String method;
 
   @Option(

@@ -119,6 +119,27 @@ class GatewayCommandsTest {
     assertThat(thaw("deploy", "fn-1", "--image", "i", "--env", "NOEQUALS").err())
         .contains("--env takes NAME=value");
     assertThat(thaw("serve", "--mode", "sometimes").code()).isEqualTo(2);
+    assertThat(thaw("invoke", "fn-1", "--method", "TRACE").err())
+        .contains("TRACE is not one a function is invoked with");
+    for (String bad : new String[] {"0", "901", "16m", "1h", "30ms", "-5", "x", "1.5"}) {
+      Run r = thaw("deploy", "fn-1", "--image", "i", "--timeout", bad);
+      assertThat(r.code()).as(bad).isEqualTo(2);
+      assertThat(r.err()).as(bad).containsAnyOf("--timeout takes seconds", "within 1..900 s");
+    }
+  }
+
+  @Test
+  void deployTakesATimeoutInSecondsOrMinutes() {
+    assertThat(DeployCommand.timeoutSeconds("30")).isEqualTo(30);
+    assertThat(DeployCommand.timeoutSeconds("30s")).isEqualTo(30);
+    assertThat(DeployCommand.timeoutSeconds("2m")).isEqualTo(120);
+    assertThat(DeployCommand.timeoutSeconds("15m")).isEqualTo(900);
+    DeployCommand deploy = new DeployCommand();
+    new picocli.CommandLine(deploy).parseArgs("fn-1", "--image", "i", "--timeout", "2m");
+    assertThat(deploy.deployment().timeoutSeconds()).isEqualTo(120);
+    DeployCommand plain = new DeployCommand();
+    new picocli.CommandLine(plain).parseArgs("fn-1", "--image", "i");
+    assertThat(plain.deployment().timeoutSeconds()).as("the default, left to the node").isNull();
   }
 
   @Test
@@ -168,6 +189,22 @@ class GatewayCommandsTest {
               l ->
                   assertThat(l.split("\\s+"))
                       .containsExactly("fn-1", "(built-in)", "1", "n1", "-"));
+
+      Run patch =
+          thaw(
+              "invoke",
+              "fn-1",
+              "--method",
+              "PATCH",
+              "--data",
+              "{}",
+              "--path",
+              "/p",
+              "--gateway",
+              at);
+      assertThat(patch.code()).as(patch.err()).isZero();
+      assertThat(patch.text()).contains("{}");
+      assertThat(vmm.lastRequest()).startsWith("PATCH /p ");
 
       Run get = thaw("invoke", "fn-1", "--path", "/x?y=1", "--gateway", at);
       assertThat(get.text()).contains("booted fn");

@@ -12,8 +12,8 @@ import java.util.TreeMap;
  * FunctionPaths}), the headers that travel to it (see {@link FunctionHeaders}) and a body, bytes
  * passed unchanged.
  *
- * @param method {@code GET}, {@code HEAD}, {@code POST}, {@code PUT}, {@code DELETE} or {@code
- *     OPTIONS}
+ * @param method one of {@link #METHODS}: {@code GET}, {@code HEAD}, {@code POST}, {@code PUT},
+ *     {@code PATCH}, {@code DELETE} or {@code OPTIONS}
  * @param path the path and query, origin-form
  * @param headers request headers for the function, already filtered (names case-insensitive)
  * @param body the body; empty for none, and empty for {@code GET} and {@code HEAD}
@@ -23,9 +23,13 @@ public record FunctionRequest(
   /** Longest body an invocation carries, in either direction: Lambda's synchronous bound. */
   public static final int MAX_BODY_BYTES = 6 << 20;
 
-  /** The methods a function can be invoked with (what the JDK's HTTP client can send). */
+  /**
+   * The methods a function can be invoked with: those a REST API uses. {@code CONNECT} and {@code
+   * TRACE} are not among them: one asks for a tunnel, the other echoes the request (headers a proxy
+   * added included) back to the caller.
+   */
   public static final Set<String> METHODS =
-      Set.of("GET", "HEAD", "POST", "PUT", "DELETE", "OPTIONS");
+      Set.of("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS");
 
   /**
    * @throws IllegalArgumentException naming what is wrong: an unsupported method, a path that is

@@ -19,6 +19,10 @@ import java.util.regex.Pattern;
  *     handlers (and then left out of JSON, so built-in specs read and write as before)
  * @param egress the only destinations outside the node the function's VM may connect to; empty (the
  *     default, and then left out of JSON) for none: the VM answers invocations and reaches nothing
+ * @param timeoutSeconds how long an invocation may wait for the function's answer, in seconds,
+ *     within 1..{@value #MAX_TIMEOUT_SECONDS}; 0 (and then left out of JSON, so specs written
+ *     before it read and write as before) for the default, {@value #DEFAULT_TIMEOUT_SECONDS}: see
+ *     {@link #timeout()}
  */
 @JsonInclude(JsonInclude.Include.NON_EMPTY)
 public record FunctionSpec(
@@ -28,12 +32,19 @@ public record FunctionSpec(
     String handler,
     int initMib,
     FunctionImage image,
-    List<EgressRule> egress) {
+    List<EgressRule> egress,
+    @JsonInclude(JsonInclude.Include.NON_DEFAULT) int timeoutSeconds) {
   /** The handler of every function from an image. */
   public static final String IMAGE_HANDLER = "image";
 
   /** Most destinations one function may reach. */
   public static final int MAX_EGRESS_RULES = 16;
+
+  /** The timeout of a function that names none: Knative's and Lambda's console's default. */
+  public static final int DEFAULT_TIMEOUT_SECONDS = 60;
+
+  /** The longest timeout a function may have: Lambda's bound. */
+  public static final int MAX_TIMEOUT_SECONDS = 900;
 
   private static final Pattern ID = Pattern.compile("[a-z0-9][a-z0-9-]{0,62}");
   private static final Pattern HANDLER = Pattern.compile("[a-z][a-z0-9_-]{0,31}");
@@ -65,12 +76,39 @@ public record FunctionSpec(
       throw new IllegalArgumentException(
           "initMib must be within 0..memoryMib/2 (" + memoryMib / 2 + "): " + initMib);
     }
+    checkTimeoutSeconds(timeoutSeconds == 0 ? DEFAULT_TIMEOUT_SECONDS : timeoutSeconds);
     if (handler.equals(IMAGE_HANDLER) != (image != null)) {
       throw new IllegalArgumentException(
           image == null
               ? "handler " + IMAGE_HANDLER + " needs an image"
               : "a function from an image has handler " + IMAGE_HANDLER + ", not " + handler);
     }
+  }
+
+  /** A function with the default timeout. */
+  public FunctionSpec(
+      String id,
+      int memoryMib,
+      int vcpus,
+      String handler,
+      int initMib,
+      FunctionImage image,
+      List<EgressRule> egress) {
+    this(id, memoryMib, vcpus, handler, initMib, image, egress, 0);
+  }
+
+  /**
+   * Checks a timeout in seconds.
+   *
+   * @return {@code seconds}
+   * @throws IllegalArgumentException when it is not within 1..{@value #MAX_TIMEOUT_SECONDS}
+   */
+  public static int checkTimeoutSeconds(int seconds) {
+    if (seconds < 1 || seconds > MAX_TIMEOUT_SECONDS) {
+      throw new IllegalArgumentException(
+          "a function's timeout must be within 1.." + MAX_TIMEOUT_SECONDS + " s, not " + seconds);
+    }
+    return seconds;
   }
 
   /** A function served by one of the guest's built-in handlers. */
@@ -86,7 +124,21 @@ public record FunctionSpec(
 
   /** This function, allowed to connect to {@code rules} (and nothing else). */
   public FunctionSpec withEgress(List<EgressRule> rules) {
-    return new FunctionSpec(id, memoryMib, vcpus, handler, initMib, image, rules);
+    return new FunctionSpec(id, memoryMib, vcpus, handler, initMib, image, rules, timeoutSeconds);
+  }
+
+  /** This function with a timeout of {@code seconds} (0: the default). */
+  public FunctionSpec withTimeoutSeconds(int seconds) {
+    return new FunctionSpec(id, memoryMib, vcpus, handler, initMib, image, egress, seconds);
+  }
+
+  /**
+   * How long an invocation waits for this function's answer, once its instance is running (a cold
+   * start is not counted): when it passes, the caller gets 504 and the instance is stopped.
+   */
+  public java.time.Duration timeout() {
+    return java.time.Duration.ofSeconds(
+        timeoutSeconds == 0 ? DEFAULT_TIMEOUT_SECONDS : timeoutSeconds);
   }
 
   /** A function that runs the program of {@code image}. */
@@ -104,7 +156,7 @@ public record FunctionSpec(
       throw new IllegalStateException(id + " is a built-in function: it has no root filesystem");
     }
     return new FunctionSpec(
-        id, memoryMib, vcpus, handler, initMib, image.withRootfs(rootfs), egress);
+        id, memoryMib, vcpus, handler, initMib, image.withRootfs(rootfs), egress, timeoutSeconds);
   }
 
   /** Whether the function runs from an image (and so has a disk). */

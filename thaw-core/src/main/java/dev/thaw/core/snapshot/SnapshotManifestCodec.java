@@ -82,7 +82,8 @@ public final class SnapshotManifestCodec {
         }
       }
     }
-    // Built-in functions have no image, and functions without egress no rules: specs leave them
+    // Built-in functions have no image, functions without egress no rules, and functions with the
+    // default timeout none (nor do manifests written before functions had one): specs leave them
     // out.
     if (tree.get("function") instanceof ObjectNode function) {
       if (!function.has("image")) {
@@ -90,6 +91,9 @@ public final class SnapshotManifestCodec {
       }
       if (!function.has("egress")) {
         function.putArray("egress");
+      }
+      if (!function.has("timeoutSeconds")) {
+        function.put("timeoutSeconds", 0);
       }
     }
     try {

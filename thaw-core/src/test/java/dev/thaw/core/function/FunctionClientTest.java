@@ -76,6 +76,71 @@ class FunctionClientTest {
   }
 
   @Test
+  void aPatchArrivesWithItsBody_asEveryOtherMethodARestApiUses() {
+    FunctionClient.Response r =
+        client.call(
+            endpoint,
+            new FunctionRequest(
+                "patch",
+                "/items/1?x=1",
+                Map.of("Content-Type", "application/json-patch+json"),
+                "[{}]".getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+    assertThat(r.status()).isEqualTo(201);
+    assertThat(r.contentType()).isEqualTo("application/x-echo");
+    assertThat(r.body()).isEqualTo("[{}]");
+    assertThat(seen.get())
+        .isEqualTo("PATCH /items/1?x=1 type=application/json-patch+json custom=null");
+    for (String method : FunctionRequest.METHODS) {
+      byte[] body = method.equals("GET") || method.equals("HEAD") ? new byte[0] : new byte[] {1};
+      client.call(endpoint, new FunctionRequest(method, "/m", Map.of(), body));
+      assertThat(seen.get()).startsWith(method + " /m ");
+    }
+  }
+
+  @Test
+  void aFunctionSilentPastTheTimeoutTimesOut_whateverTheMethod() {
+    server.createContext(
+        "/slow",
+        e -> {
+          try {
+            Thread.sleep(2000);
+          } catch (InterruptedException x) {
+            Thread.currentThread().interrupt();
+          }
+          e.sendResponseHeaders(200, -1);
+          e.close();
+        });
+    for (String method : new String[] {"GET", "PATCH"}) {
+      long t0 = System.nanoTime();
+      assertThatThrownBy(
+              () ->
+                  client.call(
+                      endpoint,
+                      new FunctionRequest(method, "/slow", Map.of(), new byte[0]),
+                      Duration.ofMillis(300)))
+          .isInstanceOf(FunctionClient.TimedOut.class)
+          .hasMessageContaining("did not answer within 300 ms")
+          .satisfies(
+              e ->
+                  assertThat(((FunctionClient.TimedOut) e).timeout())
+                      .isEqualTo(Duration.ofMillis(300)));
+      assertThat(Duration.ofNanos(System.nanoTime() - t0)).isLessThan(Duration.ofMillis(1900));
+    }
+  }
+
+  @Test
+  void aRefusedConnectionIsAFailureNotATimeout() throws Exception {
+    int closed;
+    try (java.net.ServerSocket s = new java.net.ServerSocket(0, 1, null)) {
+      closed = s.getLocalPort();
+    }
+    URI nobody = URI.create("http://127.0.0.1:" + closed);
+    assertThatThrownBy(() -> client.get(nobody, "/"))
+        .isInstanceOf(UncheckedIOException.class)
+        .isNotInstanceOf(FunctionClient.TimedOut.class);
+  }
+
+  @Test
   void escapesInThePathAndQueryGoAsSent_illegalCharactersAreEncoded() {
     client.get(endpoint, "/a%2Fb/c d?q=x%20y&r=100%");
     assertThat(seen.get()).startsWith("GET /a%2Fb/c%20d?q=x%20y&r=100%25 ");
@@ -93,8 +158,10 @@ class FunctionClientTest {
 
   @Test
   void requestsAreValidated() {
-    assertThatThrownBy(() -> new FunctionRequest("PATCH", "/", Map.of(), new byte[0]))
-        .hasMessageContaining("not one a function is invoked with");
+    for (String refused : new String[] {"CONNECT", "TRACE", "PROPFIND"}) {
+      assertThatThrownBy(() -> new FunctionRequest(refused, "/", Map.of(), new byte[0]))
+          .hasMessageContaining(refused + " is not one a function is invoked with");
+    }
     assertThatThrownBy(() -> new FunctionRequest("GET", "/", Map.of(), new byte[1]))
         .hasMessageContaining("carries no body");
     assertThatThrownBy(() -> new FunctionRequest("POST", "//evil/", Map.of(), new byte[0]))

@@ -108,6 +108,33 @@ class SnapshotManifestCodecTest {
   }
 
   @Test
+  void aFunctionsTimeoutIsWrittenOnlyWhenItIsNotTheDefault_andOlderManifestsRead() {
+    String json = SnapshotManifestCodec.write(manifest(List.of()));
+    assertThat(json).doesNotContain("timeoutSeconds");
+    assertThat(SnapshotManifestCodec.read(json, HOST).function().timeout()).hasSeconds(60);
+
+    FunctionSpec timed = BuiltinFunctions.STATEFUL.withTimeoutSeconds(5);
+    SnapshotManifest m =
+        new SnapshotManifest(
+            SnapshotManifest.FORMAT_VERSION,
+            "stateful-1",
+            timed,
+            HOST,
+            new SnapshotManifest.Guest(ZEROS, ZEROS),
+            Instant.parse("2026-11-26T14:00:00Z"),
+            List.of());
+    String written = SnapshotManifestCodec.write(m);
+    assertThat(written).contains("\"timeoutSeconds\" : 5");
+    assertThat(SnapshotManifestCodec.read(written, HOST)).isEqualTo(m);
+    assertThatThrownBy(
+            () ->
+                SnapshotManifestCodec.read(
+                    written.replace("\"timeoutSeconds\" : 5", "\"timeoutSeconds\" : 5000"), HOST))
+        .isInstanceOf(MalformedManifestException.class)
+        .hasMessageContaining("timeout must be within 1..900 s");
+  }
+
+  @Test
   void readsTheWholeFileFormatStill() {
     SnapshotManifest m =
         manifest(

@@ -152,7 +152,7 @@ public final class FakeVmm implements Vmm {
     return out.toString();
   }
 
-  /** One fake VM: an HTTP server answering with its memory, or echoing a POST or PUT. */
+  /** One fake VM: an HTTP server answering with its memory, or echoing a POST, PUT or PATCH. */
   public final class FakeVm implements MicroVm {
     private final String id = "fake-" + ids.incrementAndGet();
     private final FunctionSpec function;
@@ -187,7 +187,7 @@ public final class FakeVmm implements Vmm {
             String method = exchange.getRequestMethod();
             lastRequest.set(
                 method + " " + exchange.getRequestURI().getRawPath() + headersOf(exchange));
-            if (method.equals("POST") || method.equals("PUT")) {
+            if (method.equals("POST") || method.equals("PUT") || method.equals("PATCH")) {
               // Echoes the body and its type, as the Python function does.
               body = sent;
               String type = exchange.getRequestHeaders().getFirst("Content-Type");

@@ -15,7 +15,6 @@ import dev.thaw.node.protocol.Refused;
 import java.io.IOException;
 import java.net.URI;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
@@ -74,9 +73,9 @@ public final class AgentServer implements AutoCloseable {
     HttpEdge.Builder b =
         Edges.builder("thaw-agent")
             .tcp("127.0.0.1", port)
-            // An invocation that cold-starts (a boot under load: minutes) keeps its connection
-            // silent meanwhile.
-            .idleTimeout(Duration.ofMinutes(5))
+            // An invocation that cold-starts (a boot under load: minutes) and then waits for its
+            // function keeps its connection silent meanwhile.
+            .idleTimeout(InvokeRequests.SILENCE)
             .maxBodyBytes(InvokeRequests.MAX_BODY_BYTES)
             .token(token)
             .openRoute("GET", "/health", c -> HttpAnswer.json(200, agent.status()))

@@ -122,7 +122,9 @@ public final class ImageFunctions {
               deployment.memoryMibOrDefault(),
               deployment.vcpusOrDefault(),
               functionImage(image, deployment))
-          .withEgress(deployment.egressRules());
+          .withEgress(deployment.egressRules())
+          .withTimeoutSeconds(
+              deployment.timeoutSeconds() == null ? 0 : deployment.timeoutSeconds());
     } catch (IllegalArgumentException e) {
       throw new Refused(
           Refused.Kind.INVALID, "cannot run " + deployment.image() + ": " + e.getMessage(), e);

@@ -41,6 +41,15 @@ import org.slf4j.LoggerFactory;
  * snapshotted after its first answer (the answer is not delayed): the snapshot consumes it, and a
  * clone restored from the new snapshot joins the idle pool in its place. Idle instances stop after
  * the keep-alive window, so an unused function scales to zero.
+ *
+ * <p>An invocation waits for its instance's answer for the function's {@linkplain
+ * FunctionSpec#timeout() timeout}, counted once the instance runs (a cold start is not the
+ * function's time). When it passes, the caller is refused with TIMED_OUT and the instance is
+ * stopped, as Lambda ends a timed-out execution environment: its guest may still be working on the
+ * abandoned request (the built-in server answers one request at a time, so it could not even answer
+ * a health check; a function's own server may answer one while it keeps computing), and restoring a
+ * fresh clone from the snapshot costs a cold start of milliseconds, where a stuck instance handed
+ * the next request would cost that request its timeout too.
  */
 public final class NodeAgent implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(NodeAgent.class);
@@ -68,7 +77,7 @@ public final class NodeAgent implements AutoCloseable {
     this.maxInstances = b.maxInstances;
     this.memoryBytes = b.memoryBytes;
     this.ticker = b.ticker;
-    this.client = new FunctionClient(b.invokeTimeout);
+    this.client = new FunctionClient(Duration.ofSeconds(FunctionSpec.DEFAULT_TIMEOUT_SECONDS));
     this.images = b.images;
     this.pool = new InstancePool(name, maxInstances, ticker);
     long period = Math.max(100, Math.min(1000, b.keepAlivePolicy.tracker().keepAliveMillis() / 4));
@@ -173,7 +182,8 @@ public final class NodeAgent implements AutoCloseable {
    * revision}.
    *
    * @throws Refused UNKNOWN_REVISION when nothing is deployed under {@code revision}, NO_CAPACITY
-   *     at capacity or while shutting down, FAILED when the cold start or the instance fails
+   *     at capacity or while shutting down, FAILED when the cold start or the instance fails,
+   *     TIMED_OUT when the function does not answer within its timeout (the instance is stopped)
    */
   public Invocation invoke(Revision revision, FunctionRequest request) {
     long t0 = System.nanoTime();
@@ -200,7 +210,8 @@ public final class NodeAgent implements AutoCloseable {
     // The instance goes back to the pool, or is stopped: whatever becomes of this request.
     boolean answered = false;
     try {
-      FunctionClient.Response response = client.call(instance.vm.endpoint(), request);
+      FunctionClient.Response response =
+          client.call(instance.vm.endpoint(), request, function.timeout());
       answered = true;
       Duration latency = Duration.ofNanos(System.nanoTime() - t0);
       return new Invocation(
@@ -208,6 +219,15 @@ public final class NodeAgent implements AutoCloseable {
           response.contentType(),
           response.content(),
           new Served(name, instance.id, cold, latency));
+    } catch (FunctionClient.TimedOut e) {
+      throw new Refused(
+          Refused.Kind.TIMED_OUT,
+          "function "
+              + revision
+              + " did not answer within "
+              + function.timeout().toSeconds()
+              + " s",
+          e);
     } catch (RuntimeException e) {
       throw new Refused(
           Refused.Kind.FAILED, "instance " + instance.id + " failed: " + e.getMessage(), e);
@@ -219,6 +239,7 @@ public final class NodeAgent implements AutoCloseable {
       if (answered) {
         release(instance, function, Optional.of(request));
       } else {
+        // Timed out or failed: never handed another request (see the class comment).
         pool.stop(instance);
       }
     }
@@ -377,14 +398,16 @@ public final class NodeAgent implements AutoCloseable {
     pool.stopAll();
   }
 
-  /** Builder; defaults: keep-alive fixed at 60 s, 8 instances, invocation timeout 30 s. */
+  /**
+   * Builder; defaults: keep-alive fixed at 60 s, 8 instances. Each function has its own invocation
+   * timeout ({@link FunctionSpec#timeout()}).
+   */
   public static final class Builder {
     private String name = "node";
     private SnapshotManager manager;
     private KeepAlivePolicy keepAlivePolicy = KeepAlivePolicy.fixed(Duration.ofSeconds(60));
     private int maxInstances = 8;
     private long memoryBytes = hostMemoryBytes();
-    private Duration invokeTimeout = Duration.ofSeconds(30);
     private LongSupplier ticker = System::nanoTime;
     private ImageFunctions images;
     private LogStore logs;
@@ -449,11 +472,6 @@ public final class NodeAgent implements AutoCloseable {
       return ((com.sun.management.OperatingSystemMXBean)
               java.lang.management.ManagementFactory.getOperatingSystemMXBean())
           .getTotalMemorySize();
-    }
-
-    public Builder invokeTimeout(Duration invokeTimeout) {
-      this.invokeTimeout = Objects.requireNonNull(invokeTimeout);
-      return this;
     }
 
     /** Monotonic nanoseconds; injectable for tests of the keep-alive window. */

@@ -268,7 +268,8 @@ public final class Gateway implements AutoCloseable {
    * timeout passes.
    *
    * @throws Refused NO_CAPACITY when the revision's queue is full or the queue timeout passed;
-   *     FAILED when the chosen node fails; the agent's own refusal otherwise (an unknown revision)
+   *     FAILED when the chosen node fails; TIMED_OUT when the function did not answer within its
+   *     timeout; the agent's own refusal otherwise (an unknown revision)
    */
   public Result invoke(Revision revision, String path) {
     FunctionRequest request;
@@ -326,7 +327,7 @@ public final class Gateway implements AutoCloseable {
     for (String node : order) {
       AgentClient.Answer answer;
       try {
-        answer = nodes.get(node).invoke(revision, request, invokeTimeout);
+        answer = nodes.get(node).invoke(revision, request, agentTimeout(revision));
       } catch (IOException e) {
         views.put(node, View.DOWN);
         throw new Refused(
@@ -344,6 +345,12 @@ public final class Gateway implements AutoCloseable {
             answer.served().orElseThrow(),
             placement);
       }
+      if (refusal.get() == Refused.Kind.TIMED_OUT) {
+        // The agent measured the function's timeout and stopped the instance: its reason is the
+        // caller's answer as it stands, and the freed slot may serve whoever waits.
+        queue.wake();
+        throw new Refused(Refused.Kind.TIMED_OUT, answer.error(), null);
+      }
       if (refusal.get() != Refused.Kind.NO_CAPACITY) {
         throw new Refused(refusal.get(), "node " + node + ": " + answer.error(), null);
       }
@@ -351,6 +358,21 @@ public final class Gateway implements AutoCloseable {
     }
     throw new Refused(
         Refused.Kind.NO_CAPACITY, "no node can take " + revision + ": " + lastRefusal, null);
+  }
+
+  /**
+   * How long to wait for an agent's answer: a cold start there ({@link Builder#invokeTimeout}),
+   * then the function's own timeout, so that a function's timeout is reported by the agent that
+   * measures it (504), never cut short here. A revision this gateway did not deploy may have any
+   * timeout.
+   */
+  private Duration agentTimeout(Revision revision) {
+    Duration function =
+        deployments
+            .get(revision)
+            .map(e -> e.function().timeout())
+            .orElse(Duration.ofSeconds(FunctionSpec.MAX_TIMEOUT_SECONDS));
+    return invokeTimeout.plus(function);
   }
 
   /**
@@ -440,7 +462,7 @@ public final class Gateway implements AutoCloseable {
   }
 
   /**
-   * Builder; defaults: snapshot-aware placement, health every 500 ms, 150 s invocations, queues of
+   * Builder; defaults: snapshot-aware placement, health every 500 ms, 150 s cold starts, queues of
    * 100 invocations per revision waiting up to 60 s.
    */
   public static final class Builder {
@@ -517,7 +539,10 @@ public final class Gateway implements AutoCloseable {
       return this;
     }
 
-    /** Upper bound of one invocation including a cold start; a dead node fails sooner. */
+    /**
+     * How long a node may take to start an instance for an invocation; the gateway waits that long
+     * plus the function's own timeout for the answer. A dead node fails sooner.
+     */
     public Builder invokeTimeout(Duration invokeTimeout) {
       this.invokeTimeout = Objects.requireNonNull(invokeTimeout);
       return this;

@@ -68,9 +68,9 @@ public final class GatewayServer implements AutoCloseable {
         Edges.builder("thaw-gateway")
             .tcp("127.0.0.1", port)
             .maxThreads(256)
-            // An invocation may wait in a queue and then for a cold start: its connection stays
-            // silent meanwhile.
-            .idleTimeout(Duration.ofMinutes(5))
+            // An invocation may wait in a queue, then for a cold start and its function: its
+            // connection stays silent meanwhile.
+            .idleTimeout(InvokeRequests.SILENCE)
             .maxBodyBytes(InvokeRequests.MAX_BODY_BYTES)
             .token(token)
             .openRoute("POST", "/functions/([^/]+)/invoke", c -> invoke(c, InvokeRequests.read(c)))

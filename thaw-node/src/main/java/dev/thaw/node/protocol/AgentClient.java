@@ -64,8 +64,9 @@ public final class AgentClient {
   public static HttpClient newHttp() {
     HttpClient http = new HttpClient();
     http.setConnectTimeout(2000);
-    // A cold start can keep a connection silent for minutes; each request has its own timeout.
-    http.setIdleTimeout(Duration.ofMinutes(5).toMillis());
+    // A cold start and a function can keep a connection silent for minutes; each request has its
+    // own timeout.
+    http.setIdleTimeout(InvokeRequests.SILENCE.toMillis());
     http.setFollowRedirects(false);
     http.setName("thaw-agent-client");
     try {

@@ -2,6 +2,7 @@ package dev.thaw.node.protocol;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
 import dev.thaw.core.function.EgressRule;
+import dev.thaw.core.function.FunctionSpec;
 import java.util.List;
 import java.util.Objects;
 
@@ -13,7 +14,7 @@ import java.util.Objects;
  * <pre>
  * {"image": "127.0.0.1:5000/fn/python:v1", "port": 8080, "env": ["GREETING=hi"],
  *  "command": ["/usr/bin/python3"], "args": ["/app/server.py"], "memoryMib": 256, "vcpus": 1,
- *  "egress": ["api.example.com:443"]}
+ *  "egress": ["api.example.com:443"], "timeoutSeconds": 30}
  * </pre>
  *
  * Every field but {@code image} may be left out. As in Kubernetes, {@code command} replaces the
@@ -31,6 +32,8 @@ import java.util.Objects;
  * @param vcpus virtual CPUs; null: 1
  * @param egress the destinations outside the node the function may connect to, {@code HOST:PORT}
  *     each (see {@code EgressRule}), through the proxy its environment names; null or empty: none
+ * @param timeoutSeconds how long an invocation waits for the function's answer (see {@code
+ *     FunctionSpec#timeout}), 1..900; null: 60
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record ImageDeployment(
@@ -41,7 +44,8 @@ public record ImageDeployment(
     List<String> args,
     Integer memoryMib,
     Integer vcpus,
-    List<String> egress) {
+    List<String> egress,
+    Integer timeoutSeconds) {
   /** Guest memory of a function that names none: room for an interpreter and its libraries. */
   public static final int DEFAULT_MEMORY_MIB = 256;
 
@@ -54,6 +58,22 @@ public record ImageDeployment(
     command = command == null ? null : List.copyOf(command);
     args = args == null ? null : List.copyOf(args);
     egress = egress == null || egress.isEmpty() ? null : List.copyOf(egress);
+    if (timeoutSeconds != null) {
+      FunctionSpec.checkTimeoutSeconds(timeoutSeconds);
+    }
+  }
+
+  /** A deployment with the default timeout. */
+  public ImageDeployment(
+      String image,
+      Integer port,
+      List<String> env,
+      List<String> command,
+      List<String> args,
+      Integer memoryMib,
+      Integer vcpus,
+      List<String> egress) {
+    this(image, port, env, command, args, memoryMib, vcpus, egress, null);
   }
 
   /** A deployment with no egress. */
@@ -70,7 +90,8 @@ public record ImageDeployment(
 
   /** This deployment allowed to connect to {@code egress} ({@code HOST:PORT} each). */
   public ImageDeployment withEgress(List<String> egress) {
-    return new ImageDeployment(image, port, env, command, args, memoryMib, vcpus, egress);
+    return new ImageDeployment(
+        image, port, env, command, args, memoryMib, vcpus, egress, timeoutSeconds);
   }
 
   /**
@@ -89,17 +110,25 @@ public record ImageDeployment(
 
   /** This deployment with {@code port}. */
   public ImageDeployment withPort(int port) {
-    return new ImageDeployment(image, port, env, command, args, memoryMib, vcpus, egress);
+    return new ImageDeployment(
+        image, port, env, command, args, memoryMib, vcpus, egress, timeoutSeconds);
   }
 
   /** This deployment with {@code memoryMib}. */
   public ImageDeployment withMemoryMib(int memoryMib) {
-    return new ImageDeployment(image, port, env, command, args, memoryMib, vcpus, egress);
+    return new ImageDeployment(
+        image, port, env, command, args, memoryMib, vcpus, egress, timeoutSeconds);
   }
 
   /** This deployment with the environment {@code env}. */
   public ImageDeployment withEnv(List<String> env) {
-    return new ImageDeployment(image, port, env, command, args, memoryMib, vcpus, egress);
+    return new ImageDeployment(
+        image, port, env, command, args, memoryMib, vcpus, egress, timeoutSeconds);
+  }
+
+  /** This deployment with a timeout of {@code seconds}; null for the default. */
+  public ImageDeployment withTimeoutSeconds(Integer seconds) {
+    return new ImageDeployment(image, port, env, command, args, memoryMib, vcpus, egress, seconds);
   }
 
   /** Guest memory in MiB, the default filled in. */

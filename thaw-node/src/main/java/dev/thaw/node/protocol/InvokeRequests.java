@@ -3,7 +3,9 @@ package dev.thaw.node.protocol;
 import dev.thaw.core.function.FunctionHeaders;
 import dev.thaw.core.function.FunctionPaths;
 import dev.thaw.core.function.FunctionRequest;
+import dev.thaw.core.function.FunctionSpec;
 import dev.thaw.http.HttpCall;
+import java.time.Duration;
 import java.util.Map;
 
 /**
@@ -16,6 +18,13 @@ import java.util.Map;
 public final class InvokeRequests {
   /** The header naming the method the function is invoked with. */
   public static final String METHOD = "X-Thaw-Method";
+
+  /**
+   * How long an invocation's connection may stay silent, at the gateway, the agent and their
+   * clients: a cold start under load (minutes), then the longest timeout a function may have.
+   */
+  public static final Duration SILENCE =
+      Duration.ofMinutes(5).plusSeconds(FunctionSpec.MAX_TIMEOUT_SECONDS);
 
   /** Request bodies the agent and the gateway accept: an invocation's, and room to spare. */
   public static final long MAX_BODY_BYTES = FunctionRequest.MAX_BODY_BYTES;

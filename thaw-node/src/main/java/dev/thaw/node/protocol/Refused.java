@@ -19,7 +19,9 @@ public final class Refused extends RuntimeException {
     /** No room now (capacity, shutting down): the same request may succeed later or elsewhere. */
     NO_CAPACITY,
     /** What should have answered failed: a cold start, an instance, a node. */
-    FAILED
+    FAILED,
+    /** The function did not answer within its timeout. */
+    TIMED_OUT
   }
 
   private final Kind kind;
@@ -33,13 +35,14 @@ public final class Refused extends RuntimeException {
     return kind;
   }
 
-  /** The HTTP status that carries {@code kind}: 400, 404, 503 or 502. */
+  /** The HTTP status that carries {@code kind}: 400, 404, 503, 502 or 504. */
   public static int httpStatus(Kind kind) {
     return switch (kind) {
       case INVALID -> 400;
       case UNKNOWN_REVISION -> 404;
       case NO_CAPACITY -> 503;
       case FAILED -> 502;
+      case TIMED_OUT -> 504;
     };
   }
 
@@ -49,6 +52,7 @@ public final class Refused extends RuntimeException {
       case 400 -> Kind.INVALID;
       case 404 -> Kind.UNKNOWN_REVISION;
       case 429, 503 -> Kind.NO_CAPACITY;
+      case 504 -> Kind.TIMED_OUT;
       default -> Kind.FAILED;
     };
   }

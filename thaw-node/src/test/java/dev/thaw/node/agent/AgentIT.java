@@ -82,14 +82,21 @@ class AgentIT {
   }
 
   private HttpResponse<String> send(String method, String path, String body) throws Exception {
+    return send(method, path, body, null, null);
+  }
+
+  private HttpResponse<String> send(
+      String method, String path, String body, String header, String value) throws Exception {
     URI uri = running.server().uri().resolve(path);
-    HttpRequest request =
+    HttpRequest.Builder request =
         HttpRequest.newBuilder(uri)
             .header("Authorization", TOKEN.authorization())
             .method(method, HttpRequest.BodyPublishers.ofString(body))
-            .timeout(Duration.ofSeconds(150))
-            .build();
-    return http.send(request, HttpResponse.BodyHandlers.ofString());
+            .timeout(Duration.ofSeconds(150));
+    if (header != null) {
+      request.header(header, value);
+    }
+    return http.send(request.build(), HttpResponse.BodyHandlers.ofString());
   }
 
   private HttpResponse<String> invoke(String revision) throws Exception {
@@ -180,5 +187,45 @@ class AgentIT {
       assertThat(new String(answer.body(), java.nio.charset.StandardCharsets.UTF_8))
           .contains("\"node\":\"n1\"");
     }
+  }
+
+  @Test
+  void aPatchIsServed_andAFunctionPastItsTimeoutGets504WhileTheNodeKeepsServing() throws Exception {
+    start(Duration.ofSeconds(60), 2);
+    HttpResponse<String> deployed =
+        send(
+            "PUT",
+            "/functions/hello-t",
+            "{\"id\":\"hello\",\"memoryMib\":256,\"vcpus\":1,\"handler\":\"hello\",\"initMib\":0,"
+                + "\"timeoutSeconds\":2}");
+    assertThat(deployed.statusCode()).as(deployed.body()).isEqualTo(200);
+    HttpResponse<String> patch =
+        send("POST", "/functions/hello-t/invoke?path=%2Fitems", "{}", "X-Thaw-Method", "PATCH");
+    assertThat(patch.statusCode()).as(patch.body()).isEqualTo(200);
+    assertThat(header(patch, "X-Thaw-Start")).isEqualTo("cold");
+
+    // The booted instance is snapshotted; its clone waits, idle.
+    await()
+        .atMost(Duration.ofSeconds(60))
+        .until(() -> send("GET", "/instances", "").body().contains("\"busy\":false"));
+    String idle = send("GET", "/instances", "").body();
+    long t0 = System.nanoTime();
+    HttpResponse<String> late = send("POST", "/functions/hello-t/invoke?path=%2F%3Fms%3D5000", "");
+    Duration waited = Duration.ofNanos(System.nanoTime() - t0);
+    assertThat(late.statusCode()).as(late.body()).isEqualTo(504);
+    assertThat(late.body()).isEqualTo("{\"error\":\"function hello-t did not answer within 2 s\"}");
+    assertThat(waited)
+        .as("the caller did not wait for the function")
+        .isLessThan(Duration.ofMillis(4500));
+    String id = JSON.readTree(idle).get(0).get("id").asString();
+    assertThat(send("GET", "/instances", "").body())
+        .as("the timed-out instance was stopped")
+        .doesNotContain(id);
+
+    HttpResponse<String> next = invoke("hello-t");
+    assertThat(next.statusCode()).as(next.body()).isEqualTo(200);
+    assertThat(header(next, "X-Thaw-Source"))
+        .as("a fresh clone of the snapshot")
+        .isEqualTo("local");
   }
 }

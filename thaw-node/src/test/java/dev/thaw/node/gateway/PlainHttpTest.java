@@ -13,6 +13,7 @@ import dev.thaw.node.agent.AgentServer;
 import dev.thaw.node.agent.NodeAgent;
 import dev.thaw.node.protocol.AgentClient;
 import dev.thaw.node.protocol.FunctionInfo;
+import dev.thaw.node.protocol.InstanceInfo;
 import dev.thaw.node.snapshot.SnapshotNode;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -29,7 +30,8 @@ import tools.jackson.core.type.TypeReference;
 
 /**
  * The gateway's plain HTTP and function API over real HTTP on 127.0.0.1 (gateway, agent, and a
- * {@link FakeVmm} whose guests echo POST and PUT): what reaches the function and what comes back.
+ * {@link FakeVmm} whose guests echo POST, PUT and PATCH): what reaches the function and what comes
+ * back.
  */
 class PlainHttpTest {
   private static final BearerToken TOKEN = BearerToken.generate();
@@ -138,9 +140,9 @@ class PlainHttpTest {
     assertThat(send("DELETE", "/health", new byte[0], null).statusCode()).isEqualTo(405);
     assertThat(send("POST", "/nodes", new byte[0], null).statusCode()).isEqualTo(405);
     assertThat(send("GET", "/nope-1/", new byte[0], null).statusCode()).isEqualTo(404);
-    HttpResponse<byte[]> patch = send("PATCH", "/fn-1/", new byte[1], null);
-    assertThat(patch.statusCode()).isEqualTo(400);
-    assertThat(new String(patch.body())).contains("PATCH is not one a function is invoked with");
+    HttpResponse<byte[]> trace = send("TRACE", "/fn-1/", new byte[0], null);
+    assertThat(trace.statusCode()).isEqualTo(400);
+    assertThat(new String(trace.body())).contains("TRACE is not one a function is invoked with");
     HttpResponse<byte[]> big =
         send("POST", "/fn-1/", new byte[FunctionRequest.MAX_BODY_BYTES + 1], null);
     assertThat(big.statusCode()).isEqualTo(413);
@@ -170,6 +172,83 @@ class PlainHttpTest {
             null);
     assertThat(agentSide.statusCode()).isEqualTo(400);
     assertThat(vmm.lastRequest()).as("nothing reached a guest").isEmpty();
+  }
+
+  @Test
+  void aPatchReachesTheFunction_asPlainHttpAndThroughTheApi() throws Exception {
+    HttpResponse<byte[]> r =
+        send("PATCH", "/fn-1/items/7?x=1", "{\"a\":1}".getBytes(), "application/merge-patch+json");
+    assertThat(r.statusCode()).as(new String(r.body())).isEqualTo(200);
+    assertThat(new String(r.body())).isEqualTo("{\"a\":1}");
+    assertThat(r.headers().firstValue("Content-Type")).hasValue("application/merge-patch+json");
+    assertThat(vmm.lastRequest())
+        .startsWith("PATCH /items/7 ")
+        .contains(" content-type=application/merge-patch+json")
+        .contains(" x-custom=yes");
+
+    HttpResponse<byte[]> api =
+        http.send(
+            HttpRequest.newBuilder(server.uri().resolve("/functions/fn-1/invoke?path=%2Fp"))
+                .header("X-Thaw-Method", "PATCH")
+                .header("Content-Type", "text/plain")
+                .POST(HttpRequest.BodyPublishers.ofString("patch me"))
+                .build(),
+            HttpResponse.BodyHandlers.ofByteArray());
+    assertThat(api.statusCode()).isEqualTo(200);
+    assertThat(new String(api.body())).isEqualTo("patch me");
+    assertThat(vmm.lastRequest()).startsWith("PATCH /p ");
+  }
+
+  @Test
+  void aFunctionSilentPastItsTimeoutGets504_andItsInstanceMakesWayForAFreshOne() throws Exception {
+    String slow = FN.replace("}", ",\"timeoutSeconds\":1}");
+    assertThat(
+            manage("PUT", "/functions/fn-slow", slow.getBytes(), "application/json").statusCode())
+        .isEqualTo(200);
+    assertThat(send("GET", "/fn-slow/", new byte[0], null).statusCode()).isEqualTo(200);
+    await().atMost(Duration.ofSeconds(10)).until(() -> idleInstance().isPresent());
+    String timedOut = idleInstance().orElseThrow();
+    String reason = "{\"error\":\"function fn-slow did not answer within 1 s\"}";
+
+    long t0 = System.nanoTime();
+    HttpResponse<byte[]> late = send("GET", "/fn-slow/?ms=5000", new byte[0], null);
+    assertThat(late.statusCode()).isEqualTo(504);
+    assertThat(new String(late.body())).isEqualTo(reason);
+    assertThat(late.headers().firstValue("Content-Type").orElse("")).startsWith("application/json");
+    assertThat(Duration.ofNanos(System.nanoTime() - t0))
+        .as("the caller did not wait for the function")
+        .isLessThan(Duration.ofSeconds(4));
+    assertThat(agent.instances())
+        .as("the timed-out instance was stopped")
+        .extracting(InstanceInfo::id)
+        .doesNotContain(timedOut);
+    assertThat(vmm.running()).isZero();
+
+    HttpResponse<byte[]> next = send("GET", "/fn-slow/", new byte[0], null);
+    assertThat(next.statusCode()).isEqualTo(200);
+    assertThat(next.headers().firstValue("X-Thaw-Source")).as("a fresh clone").hasValue("local");
+
+    // The agent's own API answers the same way.
+    await().atMost(Duration.ofSeconds(10)).until(() -> idleInstance().isPresent());
+    HttpResponse<byte[]> agentSide =
+        send(
+            HttpRequest.newBuilder(
+                    agentServer.uri().resolve("/functions/fn-slow/invoke?path=%2F%3Fms%3D5000"))
+                .header("Authorization", TOKEN.authorization()),
+            "POST",
+            new byte[0],
+            null);
+    assertThat(agentSide.statusCode()).isEqualTo(504);
+    assertThat(new String(agentSide.body())).isEqualTo(reason);
+    assertThat(send("GET", "/fn-slow/?ms=100", new byte[0], null).statusCode()).isEqualTo(200);
+  }
+
+  /** The id of the agent's one idle instance, if it has exactly one and it is idle. */
+  private java.util.Optional<String> idleInstance() {
+    List<InstanceInfo> all = agent.instances();
+    return all.size() == 1 && !all.get(0).busy()
+        ? java.util.Optional.of(all.get(0).id())
+        : java.util.Optional.empty();
   }
 
   @Test

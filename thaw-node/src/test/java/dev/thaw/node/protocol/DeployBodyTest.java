@@ -61,4 +61,34 @@ class DeployBodyTest {
       assertThatThrownBy(d::egressRules).as(bad).isInstanceOf(IllegalArgumentException.class);
     }
   }
+
+  @Test
+  void aTimeoutTravelsInBothBodies_leftOutWhenDefault() throws Exception {
+    ImageDeployment image = (ImageDeployment) parse("{\"image\":\"fn:v1\",\"timeoutSeconds\":30}");
+    assertThat(image.timeoutSeconds()).isEqualTo(30);
+    assertThat(image).isEqualTo(ImageDeployment.of("fn:v1").withTimeoutSeconds(30));
+    // Every copy keeps it.
+    assertThat(image.withPort(1).withEnv(null).withMemoryMib(64).withEgress(null).timeoutSeconds())
+        .isEqualTo(30);
+    assertThat(AgentClient.JSON.writeValueAsString(image))
+        .isEqualTo("{\"image\":\"fn:v1\",\"timeoutSeconds\":30}");
+    assertThat(AgentClient.JSON.writeValueAsString(ImageDeployment.of("fn:v1")))
+        .isEqualTo("{\"image\":\"fn:v1\"}");
+    assertThat(((ImageDeployment) parse("{\"image\":\"fn:v1\"}")).timeoutSeconds()).isNull();
+
+    FunctionSpec spec =
+        (FunctionSpec)
+            parse(
+                AgentClient.JSON.writeValueAsString(BuiltinFunctions.HELLO.withTimeoutSeconds(5)));
+    assertThat(spec.timeout()).hasSeconds(5);
+
+    for (String bad : new String[] {"0", "-1", "901", "\"x\""}) {
+      assertThatThrownBy(() -> parse("{\"image\":\"fn:v1\",\"timeoutSeconds\":" + bad + "}"))
+          .as(bad)
+          .isInstanceOf(Refused.class)
+          .hasMessageContaining("invalid function spec");
+    }
+    assertThatThrownBy(() -> parse("{\"image\":\"fn:v1\",\"timeoutSeconds\":901}"))
+        .hasMessageContaining("timeout must be within 1..900 s, not 901");
+  }
 }
