@@ -6,7 +6,7 @@ answers it (404 when there is none): state a snapshot carries to its clones.
 Output, for the function's logs: a line on stdout when it starts; GET /log?text=T writes T to
 stdout (&stream=stderr: to stderr), after &ms=N milliseconds; GET /flood?mb=N writes N MB of
 numbered lines to stdout from a background thread, as fast as they are taken, and answers after
-&ms=N milliseconds (an instance is kept while it answers).
+&ms=N milliseconds, or with &wait=1 once all are written (an instance is kept while it answers).
 """
 import http.server
 import os
@@ -33,7 +33,10 @@ class Handler(http.server.BaseHTTPRequestHandler):
             self.answer(b"logged\n")
         elif url.path == "/flood":
             mb = int(query.get("mb", ["1"])[0])
-            threading.Thread(target=flood, args=(mb,), daemon=True).start()
+            writer = threading.Thread(target=flood, args=(mb,), daemon=True)
+            writer.start()
+            if query.get("wait") == ["1"]:
+                writer.join()
             time.sleep(int(query.get("ms", ["0"])[0]) / 1000)
             self.answer(b"flooding\n")
         else:

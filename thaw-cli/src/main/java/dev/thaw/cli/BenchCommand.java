@@ -15,6 +15,7 @@ import picocli.CommandLine.Command;
       BenchSoakCommand.class,
       BenchWarmCommand.class,
       BenchImagesCommand.class,
+      BenchLogsCommand.class,
       BenchGenTraceCommand.class
     })
 final class BenchCommand {}

@@ -52,10 +52,16 @@ final class LocalCluster implements AutoCloseable {
   private LocalCluster() {}
 
   static LocalCluster start(Config c) throws IOException, InterruptedException {
+    return start(c, Map.of());
+  }
+
+  /** Starts the agents with {@code env} added to their environment (their option defaults). */
+  static LocalCluster start(Config c, Map<String, String> env)
+      throws IOException, InterruptedException {
     LocalCluster cluster = new LocalCluster();
     try {
       for (int i = 1; i <= c.nodes(); i++) {
-        cluster.startAgent("node-" + i, c);
+        cluster.startAgent("node-" + i, c, env);
       }
       for (var e : cluster.agents.entrySet()) {
         cluster.awaitHealthy(e.getKey(), e.getValue(), Duration.ofSeconds(180));
@@ -67,7 +73,7 @@ final class LocalCluster implements AutoCloseable {
     }
   }
 
-  private void startAgent(String name, Config c) throws IOException {
+  private void startAgent(String name, Config c, Map<String, String> env) throws IOException {
     int port = freePort();
     Path dir = Files.createDirectories(c.root().resolve(name));
     List<String> cmd =
@@ -104,6 +110,7 @@ final class LocalCluster implements AutoCloseable {
     pb.environment().put("AWS_SECRET_ACCESS_KEY", c.credentials().secretAccessKey());
     pb.environment().put("AWS_REGION", "us-east-1");
     pb.environment().put("THAW_LOG_LEVEL", "INFO");
+    pb.environment().putAll(env);
     // In the environment, which only this user can read; a command line is every user's (ps).
     pb.environment().put(TokenOptions.ENV, c.token().value());
     processes.put(name, pb.start());

@@ -86,6 +86,49 @@ class FunctionOutputIT {
     }
   }
 
+  @Test
+  void aFloodIsReadAtTheRateAndNothingIsLost() throws Exception {
+    Path rootfs = TestRootfs.build(work, work.resolve("web.ext4"));
+    java.util.concurrent.atomic.AtomicLong bytes = new java.util.concurrent.atomic.AtomicLong();
+    QemuVmm vmm =
+        QemuVmm.builder()
+            .image(TestVms.image())
+            .workRoot(work.resolve("vms"))
+            .logRate(1 << 20)
+            .logs((f, i, s, t) -> bytes.addAndGet(t.length() + 1))
+            .build();
+    FunctionSpec fn =
+        FunctionSpec.ofImage(
+            "flood",
+            256,
+            1,
+            new FunctionImage(
+                rootfs,
+                TestRootfs.digest(rootfs),
+                TestRootfs.HTTPD,
+                List.of("PATH=/bin"),
+                "/",
+                "0",
+                TestRootfs.PORT));
+    VmSnapshot snap;
+    try (MicroVm booted = vmm.boot(fn, READY)) {
+      booted.pause();
+      snap = booted.snapshot(Files.createDirectories(work.resolve("snap")));
+    }
+    try (MicroVm vm = vmm.restore(snap, Duration.ofSeconds(30))) {
+      long t0 = System.nanoTime();
+      FunctionClient.Response r =
+          new FunctionClient(Duration.ofSeconds(120)).get(vm.endpoint(), "/cgi-bin/flood?6");
+      double answered = (System.nanoTime() - t0) / 1e9;
+      await().atMost(Duration.ofSeconds(60)).until(() -> bytes.get() >= 6_000_000);
+      double read = (System.nanoTime() - t0) / 1e9;
+      System.out.printf(
+          "flood answered after %.1f s, all read after %.1f s, bytes %d%n",
+          answered, read, bytes.get());
+      assertThat(r.body()).contains("flooded");
+    }
+  }
+
   private String say(MicroVm vm, String text) {
     FunctionClient.Response r = client.get(vm.endpoint(), "/cgi-bin/say?" + text);
     assertThat(r.status()).as(r.body()).isEqualTo(200);

@@ -56,4 +56,42 @@ class FunctionOutputTest {
     assertThat(rate.debit(1000)).isZero();
     assertThat(rate.debit(1000)).isEqualTo(1_000_000_000L);
   }
+
+  @Test
+  void aWriterFasterThanTheRateIsHeldToIt() throws Exception {
+    java.util.concurrent.atomic.AtomicLong bytes = new java.util.concurrent.atomic.AtomicLong();
+    java.nio.file.Path dir = java.nio.file.Files.createTempDirectory("out-test");
+    try (FunctionOutput out =
+        FunctionOutput.listen(
+            "fn", "vm", (f, i, s, t) -> bytes.addAndGet(t.length() + 1), 1 << 20, dir)) {
+      String path =
+          out.qemuArgs().stream()
+              .filter(a -> a.startsWith("socket,id=fnstdout"))
+              .findFirst()
+              .orElseThrow()
+              .replaceAll(".*path=", "");
+      byte[] line = ("x".repeat(99) + "\n").getBytes(StandardCharsets.UTF_8);
+      long t0 = System.nanoTime();
+      try (java.nio.channels.SocketChannel c =
+          java.nio.channels.SocketChannel.open(java.net.UnixDomainSocketAddress.of(path))) {
+        java.nio.ByteBuffer block = java.nio.ByteBuffer.allocate(100 * 1000);
+        for (int i = 0; i < 1000; i++) {
+          block.put(line);
+        }
+        for (int i = 0; i < 40; i++) {
+          block.flip();
+          while (block.hasRemaining()) {
+            c.write(block);
+          }
+        }
+      }
+      org.awaitility.Awaitility.await()
+          .atMost(java.time.Duration.ofSeconds(30))
+          .until(() -> bytes.get() == 4_000_000);
+      // 4 MB at 1 MiB/s, one second's worth let through at once: 2.8 s at least.
+      assertThat((System.nanoTime() - t0) / 1e9).isGreaterThan(2.7);
+    } finally {
+      dev.thaw.core.io.FileTrees.deleteQuietly(dir);
+    }
+  }
 }

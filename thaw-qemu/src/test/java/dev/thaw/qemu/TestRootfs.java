@@ -54,6 +54,14 @@ final class TestRootfs {
         "main=$(/bin/busybox awk '/^PPid/ {print $2}' /proc/$PPID/status)\n"
             + "echo \"out $QUERY_STRING\" > /proc/$main/fd/1\n"
             + "echo \"err $QUERY_STRING\" >&2\necho said");
+    // QUERY_STRING MB of 100-byte lines on the stdout of httpd's main process; answers once
+    // written.
+    cgi(
+        root.resolve("www/cgi-bin/flood"),
+        "main=$(/bin/busybox awk '/^PPid/ {print $2}' /proc/$PPID/status)\n"
+            + "/bin/busybox yes 0123456789012345678901234567890123456789012345678901234567890123456789012345678901234567890123456789"
+            + " | /bin/busybox cut -c1-99 | /bin/busybox head -c $((QUERY_STRING * 1000000))"
+            + " > /proc/$main/fd/1\necho flooded");
     // Numbers only: the image has no passwd or group file, and the static busybox's name service
     // lookups are not to be trusted (see fetch below).
     cgi(
