@@ -151,7 +151,7 @@ final class BenchLogsCommand implements Callable<Integer> {
         return 0;
       }
     } finally {
-      if (System.getenv("THAW_BENCH_KEEP") == null) FileTrees.deleteQuietly(root); else System.out.println("kept " + root);
+      FileTrees.deleteQuietly(root);
     }
   }
 
