@@ -91,6 +91,10 @@ public final class SnapshotManifestCodec {
       if (!function.has("egress")) {
         function.putArray("egress");
       }
+      // Functions without snapshot hooks leave them out too (and manifests from before hooks).
+      if (function.get("image") instanceof ObjectNode image && !image.has("hooks")) {
+        image.putNull("hooks");
+      }
     }
     try {
       return JSON.treeToValue(tree, SnapshotManifest.class);
