@@ -2,6 +2,7 @@ package dev.thaw.node.protocol;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
 import dev.thaw.core.function.EgressRule;
+import dev.thaw.core.function.FunctionHooks;
 import java.util.List;
 import java.util.Objects;
 
@@ -13,7 +14,8 @@ import java.util.Objects;
  * <pre>
  * {"image": "127.0.0.1:5000/fn/python:v1", "port": 8080, "env": ["GREETING=hi"],
  *  "command": ["/usr/bin/python3"], "args": ["/app/server.py"], "memoryMib": 256, "vcpus": 1,
- *  "egress": ["api.example.com:443"]}
+ *  "egress": ["api.example.com:443"],
+ *  "hooks": {"beforeSnapshot": "/prepare", "afterRestore": "/renew"}}
  * </pre>
  *
  * Every field but {@code image} may be left out. As in Kubernetes, {@code command} replaces the
@@ -31,6 +33,8 @@ import java.util.Objects;
  * @param vcpus virtual CPUs; null: 1
  * @param egress the destinations outside the node the function may connect to, {@code HOST:PORT}
  *     each (see {@code EgressRule}), through the proxy its environment names; null or empty: none
+ * @param hooks the paths asked around the function's snapshot (see {@link FunctionHooks}); each
+ *     left out is the image's label's, if it has one; null: the image's
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record ImageDeployment(
@@ -41,7 +45,8 @@ public record ImageDeployment(
     List<String> args,
     Integer memoryMib,
     Integer vcpus,
-    List<String> egress) {
+    List<String> egress,
+    FunctionHooks hooks) {
   /** Guest memory of a function that names none: room for an interpreter and its libraries. */
   public static final int DEFAULT_MEMORY_MIB = 256;
 
@@ -54,6 +59,20 @@ public record ImageDeployment(
     command = command == null ? null : List.copyOf(command);
     args = args == null ? null : List.copyOf(args);
     egress = egress == null || egress.isEmpty() ? null : List.copyOf(egress);
+    hooks = hooks == null || hooks.isNone() ? null : hooks;
+  }
+
+  /** A deployment whose hooks are the image's. */
+  public ImageDeployment(
+      String image,
+      Integer port,
+      List<String> env,
+      List<String> command,
+      List<String> args,
+      Integer memoryMib,
+      Integer vcpus,
+      List<String> egress) {
+    this(image, port, env, command, args, memoryMib, vcpus, egress, null);
   }
 
   /** A deployment with no egress. */
@@ -65,12 +84,12 @@ public record ImageDeployment(
       List<String> args,
       Integer memoryMib,
       Integer vcpus) {
-    this(image, port, env, command, args, memoryMib, vcpus, null);
+    this(image, port, env, command, args, memoryMib, vcpus, null, null);
   }
 
   /** This deployment allowed to connect to {@code egress} ({@code HOST:PORT} each). */
   public ImageDeployment withEgress(List<String> egress) {
-    return new ImageDeployment(image, port, env, command, args, memoryMib, vcpus, egress);
+    return new ImageDeployment(image, port, env, command, args, memoryMib, vcpus, egress, hooks);
   }
 
   /**
@@ -89,17 +108,27 @@ public record ImageDeployment(
 
   /** This deployment with {@code port}. */
   public ImageDeployment withPort(int port) {
-    return new ImageDeployment(image, port, env, command, args, memoryMib, vcpus, egress);
+    return new ImageDeployment(image, port, env, command, args, memoryMib, vcpus, egress, hooks);
   }
 
   /** This deployment with {@code memoryMib}. */
   public ImageDeployment withMemoryMib(int memoryMib) {
-    return new ImageDeployment(image, port, env, command, args, memoryMib, vcpus, egress);
+    return new ImageDeployment(image, port, env, command, args, memoryMib, vcpus, egress, hooks);
   }
 
   /** This deployment with the environment {@code env}. */
   public ImageDeployment withEnv(List<String> env) {
-    return new ImageDeployment(image, port, env, command, args, memoryMib, vcpus, egress);
+    return new ImageDeployment(image, port, env, command, args, memoryMib, vcpus, egress, hooks);
+  }
+
+  /** This deployment with {@code hooks}, which come before the image's labels. */
+  public ImageDeployment withHooks(FunctionHooks hooks) {
+    return new ImageDeployment(image, port, env, command, args, memoryMib, vcpus, egress, hooks);
+  }
+
+  /** The hooks this deployment names; {@link FunctionHooks#NONE} for none. */
+  public FunctionHooks hooksOrNone() {
+    return hooks == null ? FunctionHooks.NONE : hooks;
   }
 
   /** Guest memory in MiB, the default filled in. */
