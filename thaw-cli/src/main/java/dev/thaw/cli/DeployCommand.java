@@ -1,5 +1,6 @@
 package dev.thaw.cli;
 
+import dev.thaw.core.function.FunctionHooks;
 import dev.thaw.core.function.Revision;
 import dev.thaw.image.ExampleImages;
 import dev.thaw.node.protocol.ImageDeployment;
@@ -75,6 +76,27 @@ final class DeployCommand implements Callable<Integer> {
       description = "Guest memory in MiB (default: " + ImageDeployment.DEFAULT_MEMORY_MIB + ").")
   Integer memoryMib;
 
+  @Option(
+      names = "--before-snapshot",
+      paramLabel = "PATH",
+      description = {
+        "A path on the function's port the node GETs before it pauses the function for its",
+        "snapshot; a failure (not 2xx, or no answer within 10 s) means no snapshot this time.",
+        "Default: the image's label " + FunctionHooks.BEFORE_SNAPSHOT_LABEL + ", else none."
+      })
+  String beforeSnapshot;
+
+  @Option(
+      names = "--after-restore",
+      paramLabel = "PATH",
+      description = {
+        "A path on the function's port the node GETs on every clone restored from its snapshot,",
+        "before the clone's first request; a failure (not 2xx, or no answer within 10 s) stops",
+        "the clone and the cold start boots. Default: the image's label",
+        FunctionHooks.AFTER_RESTORE_LABEL + ", else none."
+      })
+  String afterRestore;
+
   @Override
   public Integer call() {
     ImageDeployment deployment = deployment();
@@ -124,7 +146,8 @@ final class DeployCommand implements Callable<Integer> {
       }
       ImageDeployment d =
           new ImageDeployment(image, port, env.isEmpty() ? null : env, null, null, memoryMib, null)
-              .withEgress(egress);
+              .withEgress(egress)
+              .withHooks(new FunctionHooks(beforeSnapshot, afterRestore));
       d.egressRules(); // a malformed or refused rule is the caller's mistake: say so here
       return d;
     } catch (IllegalArgumentException e) {
