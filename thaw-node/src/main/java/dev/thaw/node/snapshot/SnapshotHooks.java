@@ -1,29 +1,29 @@
 package dev.thaw.node.snapshot;
 
-import dev.thaw.core.concurrent.DaemonThreads;
-import dev.thaw.core.function.FunctionClient;
 import dev.thaw.core.function.FunctionHooks;
 import dev.thaw.core.function.FunctionSpec;
 import dev.thaw.core.vmm.MicroVm;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.net.SocketTimeoutException;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 
 /**
  * Asks a function's {@link FunctionHooks} on its VM: {@code GET} of the hook's path on the
- * function's own port, through the VM's endpoint as an invocation goes. A hook passes when it
- * answers 2xx within its timeout; anything else (another status, no answer, a refused connection)
- * is a {@link Failure}, which the caller acts on. A function without the hook passes at once.
+ * function's own port, through the VM's endpoint as an invocation goes, on a connection of its own
+ * that the function closes after answering. A hook passes when its status line says 2xx within its
+ * timeout (the rest of the answer is not read); anything else (another status, no answer by then, a
+ * refused connection) is a {@link Failure}, which the caller acts on. A function without the hook
+ * passes at once.
  */
 final class SnapshotHooks {
-  private static final ExecutorService CALLS =
-      Executors.newCachedThreadPool(DaemonThreads.named("thaw-snapshot-hook"));
+  private static final int MAX_STATUS_LINE = 1024;
 
   private final Duration beforeSnapshotTimeout;
   private final Duration afterRestoreTimeout;
@@ -77,25 +77,65 @@ final class SnapshotHooks {
   }
 
   private static Optional<Failure> ask(MicroVm vm, String hook, String path, Duration timeout) {
-    // The client's read timeout bounds each read; the wait below bounds the whole answer. A call
-    // left behind ends when its VM is stopped, which is what a failed hook leads to.
-    CompletableFuture<FunctionClient.Response> call =
-        CompletableFuture.supplyAsync(
-            () -> new FunctionClient(timeout).get(vm.endpoint(), path), CALLS);
-    try {
-      int status = call.get(timeout.toMillis(), TimeUnit.MILLISECONDS).status();
+    long deadline = System.nanoTime() + timeout.toNanos();
+    URI endpoint = vm.endpoint();
+    try (Socket socket = new Socket()) {
+      socket.connect(
+          new InetSocketAddress(endpoint.getHost(), endpoint.getPort()), millisLeft(deadline));
+      socket.getOutputStream().write(request(endpoint, path));
+      socket.getOutputStream().flush();
+      int status = status(socket, deadline);
       return status >= 200 && status < 300
           ? Optional.empty()
           : Optional.of(new Failure(hook, path, "answered HTTP " + status));
-    } catch (TimeoutException e) {
-      call.cancel(true);
+    } catch (SocketTimeoutException e) {
       return Optional.of(new Failure(hook, path, "no answer within " + timeout.toMillis() + " ms"));
-    } catch (ExecutionException e) {
-      Throwable cause = e.getCause().getCause() != null ? e.getCause().getCause() : e.getCause();
-      return Optional.of(new Failure(hook, path, String.valueOf(cause)));
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      return Optional.of(new Failure(hook, path, "interrupted"));
+    } catch (IOException e) {
+      return Optional.of(new Failure(hook, path, e.toString()));
     }
+  }
+
+  /**
+   * The request, which asks the function to close the connection after its answer: a connection the
+   * guest still holds when the VM is paused would be open in every clone, to a peer that no clone's
+   * network knows (see {@code QemuMicroVm.pause}).
+   */
+  private static byte[] request(URI endpoint, String path) {
+    return ("GET "
+            + path
+            + " HTTP/1.1\r\nHost: "
+            + endpoint.getHost()
+            + ":"
+            + endpoint.getPort()
+            + "\r\nUser-Agent: thaw-node\r\nConnection: close\r\n\r\n")
+        .getBytes(StandardCharsets.US_ASCII);
+  }
+
+  /** The status of the answer's status line ({@code HTTP/1.x NNN ...}), read by the deadline. */
+  private static int status(Socket socket, long deadline) throws IOException {
+    InputStream in = socket.getInputStream();
+    StringBuilder line = new StringBuilder();
+    while (line.length() < MAX_STATUS_LINE) {
+      socket.setSoTimeout(millisLeft(deadline));
+      int b = in.read();
+      if (b < 0 || b == '\n') {
+        break;
+      }
+      line.append((char) b);
+    }
+    String[] parts = line.toString().strip().split(" ", 3);
+    if (parts.length < 2 || !parts[0].startsWith("HTTP/") || !parts[1].matches("\\d{3}")) {
+      throw new IOException("not an HTTP answer: '" + line.toString().strip() + "'");
+    }
+    return Integer.parseInt(parts[1]);
+  }
+
+  /** Milliseconds until {@code deadline}, at least 1; a past deadline is a timeout. */
+  private static int millisLeft(long deadline) throws SocketTimeoutException {
+    long left = (deadline - System.nanoTime()) / 1_000_000;
+    if (left <= 0) {
+      throw new SocketTimeoutException();
+    }
+    return (int) Math.min(Integer.MAX_VALUE, left);
   }
 }
