@@ -102,7 +102,7 @@ final class Restorer {
    * @throws AfterRestoreFailedException when it failed; {@code vm} is stopped then
    */
   void afterRestore(MicroVm vm, FunctionSpec function) {
-    java.util.Optional<SnapshotHooks.Failure> failed = hooks.afterRestore(vm, function);
+    Optional<SnapshotHooks.Failure> failed = hooks.afterRestore(vm, function);
     if (failed.isPresent()) {
       vm.close();
       throw new AfterRestoreFailedException(failed.get());
