@@ -3,13 +3,18 @@
 #
 #   images/build.sh OUTDIR
 #
-# Writes OUTDIR/python and OUTDIR/static, each an OCI image layout directory (oci-layout,
-# index.json, blobs/sha256/...) holding one linux/amd64 image of one gzip layer:
+# Writes OUTDIR/python, OUTDIR/static and OUTDIR/contract, each an OCI image layout directory
+# (oci-layout, index.json, blobs/sha256/...) holding one linux/amd64 image of one gzip layer:
 #   python  Debian's python3 packages (fetched with `apt-get download`, unpacked with
 #           `dpkg-deb -x`, never installed on the host) and python/server.py, an HTTP server on
 #           $PORT (8080) that answers GET with "hello from python" and echoes POST bodies.
 #   static  busybox-static's httpd on port 8080: GET / answers "hello from busybox", POST
 #           /cgi-bin/echo echoes the body.
+#   contract  python's packages and contract/contract.py, which reports as JSON what it was started
+#           with (environment, ids and groups, directory, argv, hostname, limits, stdout/stderr,
+#           a random token); its config sets Entrypoint, Cmd, Env, WorkingDir /srv/work, the
+#           named User fn (uid 1000, primary group 1000, supplementary group contract, 2000) and
+#           the label dev.thaw.hooks.before-snapshot (see docs/function-contract.md).
 # Layers are reproducible (sorted names, owner root, fixed times), so equal inputs give equal
 # digests. Host tools: apt-get, dpkg-deb, tar, gzip, sha256sum. Each image is written to a
 # temporary directory and renamed into place when complete.
@@ -79,6 +84,15 @@ cp "$here/python/server.py" "$root/app/server.py"
 printf 'root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/nonexistent:/usr/sbin/nologin\n' > "$root/etc/passwd"
 printf 'root:x:0:\nnogroup:x:65534:\n' > "$root/etc/group"
 oci_layout python "$root" "$(printf '{"Entrypoint":["/usr/bin/python%s","/app/server.py"],"Env":["PATH=/usr/local/bin:/usr/bin:/bin","PORT=8080","PYTHONUNBUFFERED=1","PYTHONDONTWRITEBYTECODE=1"],"WorkingDir":"/app","ExposedPorts":{"8080/tcp":{}}}' "$v")"
+
+root=$work/contract.root
+cp -a "$work/python.root" "$root"
+rm "$root/app/server.py"
+cp "$here/contract/contract.py" "$root/app/contract.py"
+mkdir -p "$root/srv/work" "$root/home/fn"
+printf 'root:x:0:0:root:/root:/bin/sh\nfn:x:1000:1000:contract function:/home/fn:/usr/sbin/nologin\nnobody:x:65534:65534:nobody:/nonexistent:/usr/sbin/nologin\n' > "$root/etc/passwd"
+printf 'root:x:0:\nfn:x:1000:\ncontract:x:2000:fn\nnogroup:x:65534:\n' > "$root/etc/group"
+oci_layout contract "$root" '{"Entrypoint":["/usr/bin/python3","/app/contract.py"],"Cmd":["--from-image"],"Env":["PATH=/usr/local/bin:/usr/bin:/bin","PORT=8080","PYTHONUNBUFFERED=1","PYTHONDONTWRITEBYTECODE=1","CONTRACT_A=image-a","CONTRACT_B=image-b"],"WorkingDir":"/srv/work","User":"fn","ExposedPorts":{"8080/tcp":{}},"Labels":{"dev.thaw.hooks.before-snapshot":"/before-snapshot","org.opencontainers.image.title":"thaw-contract"}}'
 
 root=$work/static.root
 mkdir -p "$root"/{bin,www/cgi-bin,tmp}

@@ -88,7 +88,7 @@ final class BenchLogsCommand implements Callable<Integer> {
         Revision quiet = Revision.of("quiet");
         Revision noisy = Revision.of("noisy");
         ImageDeployment d =
-            new ImageDeployment(image, null, null, null, null, null, null, null, 900);
+            new ImageDeployment(image, null, null, null, null, null, null, null, 900, null);
         gateway.deployEverywhere(quiet, d, Duration.ofMinutes(10));
         gateway.deployEverywhere(noisy, d, Duration.ofMinutes(10));
         System.out.println("warming both functions up (a boot, a snapshot, a warm clone each)");

@@ -1,5 +1,6 @@
 package dev.thaw.cli;
 
+import dev.thaw.core.function.FunctionHooks;
 import dev.thaw.core.function.FunctionSpec;
 import dev.thaw.core.function.Revision;
 import dev.thaw.image.ExampleImages;
@@ -85,6 +86,27 @@ final class DeployCommand implements Callable<Integer> {
       })
   String timeout;
 
+  @Option(
+      names = "--before-snapshot",
+      paramLabel = "PATH",
+      description = {
+        "A path on the function's port the node GETs before it pauses the function for its",
+        "snapshot; a failure (not 2xx, or no answer within 10 s) means no snapshot this time.",
+        "Default: the image's label " + FunctionHooks.BEFORE_SNAPSHOT_LABEL + ", else none."
+      })
+  String beforeSnapshot;
+
+  @Option(
+      names = "--after-restore",
+      paramLabel = "PATH",
+      description = {
+        "A path on the function's port the node GETs on every clone restored from its snapshot,",
+        "before the clone's first request; a failure (not 2xx, or no answer within 10 s) stops",
+        "the clone and the cold start boots. Default: the image's label",
+        FunctionHooks.AFTER_RESTORE_LABEL + ", else none."
+      })
+  String afterRestore;
+
   @Override
   public Integer call() {
     ImageDeployment deployment = deployment();
@@ -151,7 +173,8 @@ final class DeployCommand implements Callable<Integer> {
       ImageDeployment d =
           new ImageDeployment(image, port, env.isEmpty() ? null : env, null, null, memoryMib, null)
               .withEgress(egress)
-              .withTimeoutSeconds(timeout == null ? null : timeoutSeconds(timeout));
+              .withTimeoutSeconds(timeout == null ? null : timeoutSeconds(timeout))
+              .withHooks(new FunctionHooks(beforeSnapshot, afterRestore));
       d.egressRules(); // a malformed or refused rule is the caller's mistake: say so here
       return d;
     } catch (IllegalArgumentException e) {

@@ -118,6 +118,9 @@ class GatewayCommandsTest {
         .contains("carries no body");
     assertThat(thaw("deploy", "fn-1", "--image", "i", "--env", "NOEQUALS").err())
         .contains("--env takes NAME=value");
+    Run badHook = thaw("deploy", "fn-1", "--image", "i", "--after-restore", "renew");
+    assertThat(badHook.code()).isEqualTo(2);
+    assertThat(badHook.err()).contains("afterRestore must be a path on the function's port");
     assertThat(thaw("serve", "--mode", "sometimes").code()).isEqualTo(2);
     assertThat(thaw("invoke", "fn-1", "--method", "TRACE").err())
         .contains("TRACE is not one a function is invoked with");

@@ -13,19 +13,29 @@ import java.util.function.Consumer;
  * packages by {@code images/build.sh}, without a container engine; built once per distinct recipe
  * (see {@link Recipe}).
  *
- * @param dir the directory holding one OCI image layout per image ({@code python}, {@code static})
+ * @param dir the directory holding one OCI image layout per image ({@code python}, {@code static},
+ *     {@code contract})
  */
 public record ExampleImages(Path dir) {
   private static final Recipe RECIPE =
       new Recipe(
           ExampleImages.class,
           "/dev/thaw/image/examples/",
-          List.of("build.sh", "python/server.py"),
+          List.of("build.sh", "python/server.py", "contract/contract.py"),
           "the example function images");
 
   /** The Python function's OCI layout: GET answers a greeting, POST echoes, /files keeps state. */
   public Path python() {
     return dir.resolve("python");
+  }
+
+  /**
+   * The contract function's OCI layout: GET / reports as JSON what it was started with (see {@code
+   * docs/function-contract.md}); it runs as the named user {@code fn} in {@code /srv/work} and its
+   * label names a {@code beforeSnapshot} hook.
+   */
+  public Path contract() {
+    return dir.resolve("contract");
   }
 
   /** The static busybox httpd function's OCI layout. */

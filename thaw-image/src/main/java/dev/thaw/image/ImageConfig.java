@@ -2,6 +2,7 @@ package dev.thaw.image;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 
@@ -21,6 +22,8 @@ import java.util.Set;
  * @param resolvedUser {@link #user} as the image's own /etc/passwd and /etc/group resolve it
  *     ({@link ImageUsers}), once a build has read them; null in a config read from the image alone
  *     and in records written before users were resolved
+ * @param labels {@code Labels}: the image's labels (Thaw reads its snapshot hooks from them); empty
+ *     (or null, as records written before labels were read) for none
  */
 public record ImageConfig(
     List<String> entrypoint,
@@ -29,8 +32,10 @@ public record ImageConfig(
     String workingDir,
     String user,
     Set<Integer> exposedPorts,
-    ResolvedUser resolvedUser) {
+    ResolvedUser resolvedUser,
+    Map<String, String> labels) {
   public ImageConfig {
+    labels = labels == null ? Map.of() : Map.copyOf(labels);
     entrypoint = List.copyOf(Objects.requireNonNull(entrypoint, "entrypoint"));
     cmd = List.copyOf(Objects.requireNonNull(cmd, "cmd"));
     env = List.copyOf(Objects.requireNonNull(env, "env"));
@@ -47,7 +52,19 @@ public record ImageConfig(
     }
   }
 
-  /** A config as the image gives it, its user not resolved yet. */
+  /** A config without labels. */
+  public ImageConfig(
+      List<String> entrypoint,
+      List<String> cmd,
+      List<String> env,
+      String workingDir,
+      String user,
+      Set<Integer> exposedPorts,
+      ResolvedUser resolvedUser) {
+    this(entrypoint, cmd, env, workingDir, user, exposedPorts, resolvedUser, Map.of());
+  }
+
+  /** A config without labels as the image gives it, its user not resolved yet. */
   public ImageConfig(
       List<String> entrypoint,
       List<String> cmd,
@@ -55,7 +72,7 @@ public record ImageConfig(
       String workingDir,
       String user,
       Set<Integer> exposedPorts) {
-    this(entrypoint, cmd, env, workingDir, user, exposedPorts, null);
+    this(entrypoint, cmd, env, workingDir, user, exposedPorts, null, Map.of());
   }
 
   /** This config with its user resolved as {@code resolved}. */
@@ -67,7 +84,8 @@ public record ImageConfig(
         workingDir,
         user,
         exposedPorts,
-        Objects.requireNonNull(resolved, "resolved"));
+        Objects.requireNonNull(resolved, "resolved"),
+        labels);
   }
 
   /** The command line to start: entrypoint then cmd, as container runtimes join them. */

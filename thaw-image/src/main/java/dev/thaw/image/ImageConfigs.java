@@ -1,8 +1,10 @@
 package dev.thaw.image;
 
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import tools.jackson.databind.JsonNode;
 
@@ -49,7 +51,9 @@ final class ImageConfigs {
           strings(c.path("Env")),
           c.path("WorkingDir").asString(""),
           c.path("User").asString(""),
-          ports);
+          ports,
+          null,
+          labels(c.path("Labels")));
     } catch (IllegalArgumentException e) {
       throw new NotAnImageException(what + ": " + e.getMessage());
     }
@@ -63,6 +67,17 @@ final class ImageConfigs {
       ids.add(id.asString(""));
     }
     return ids;
+  }
+
+  /** {@code Labels}: string values only (a label is a string in both specs). */
+  private static Map<String, String> labels(JsonNode labels) {
+    Map<String, String> out = new LinkedHashMap<>();
+    for (Map.Entry<String, JsonNode> e : labels.properties()) {
+      if (e.getValue().isString()) {
+        out.put(e.getKey(), e.getValue().asString());
+      }
+    }
+    return out;
   }
 
   private static List<String> strings(JsonNode array) {

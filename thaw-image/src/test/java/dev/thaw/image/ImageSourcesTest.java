@@ -76,6 +76,18 @@ class ImageSourcesTest {
   }
 
   @Test
+  void theConfigsStringLabelsAreRead() throws Exception {
+    String config =
+        CONFIG.substring(0, CONFIG.length() - 1)
+            + ",\"Labels\":{\"dev.thaw.hooks.after-restore\":\"/renew\",\"odd\":7}}";
+    Layouts.Written w = Layouts.layout(tmp.resolve("layout"), config, layer);
+    assertThat(resolve(w.dir().toString()).config().labels())
+        .containsExactlyEntriesOf(java.util.Map.of("dev.thaw.hooks.after-restore", "/renew"));
+    Layouts.Written none = Layouts.layout(tmp.resolve("plain"), CONFIG, layer);
+    assertThat(resolve(none.dir().toString()).config().labels()).isEmpty();
+  }
+
+  @Test
   void anOciArchiveIsTheSameImage() throws Exception {
     Layouts.Written w = Layouts.layout(tmp.resolve("layout"), CONFIG, layer);
     Path tar = Layouts.archive(w.dir(), tmp.resolve("image.tar"));

@@ -92,6 +92,40 @@ class RootImageCacheTest {
   }
 
   @Test
+  void anEntryWrittenBeforeLabelsWereReadReadsWithNone() throws Exception {
+    ImageConfig labelled =
+        new ImageConfig(
+            List.of("/app"),
+            List.of(),
+            List.of(),
+            "/",
+            "",
+            Set.of(8080),
+            null,
+            java.util.Map.of("dev.thaw.hooks.after-restore", "/renew"));
+    Path entry =
+        cache(1 << 20)
+            .getOrBuild(
+                digest(1),
+                FilesystemFormat.EROFS,
+                work -> {
+                  Files.write(work.resolve("rootfs.img"), new byte[10]);
+                  return labelled;
+                })
+            .image()
+            .file()
+            .getParent();
+    assertThat(cache(1 << 20).get(digest(1), FilesystemFormat.EROFS).orElseThrow().config())
+        .isEqualTo(labelled);
+    Path json = entry.resolve("image.json");
+    String old = Files.readString(json).replaceAll(",\\s*\"labels\"\\s*:\\s*\\{[^}]*\\}", "");
+    assertThat(old).doesNotContain("labels");
+    Files.writeString(json, old);
+    assertThat(cache(1 << 20).get(digest(1), FilesystemFormat.EROFS).orElseThrow().config())
+        .isEqualTo(CONFIG);
+  }
+
+  @Test
   void aFailedBuildLeavesNoEntryAndNoScratch() throws Exception {
     RootImageCache cache = cache(1 << 20);
     assertThatThrownBy(

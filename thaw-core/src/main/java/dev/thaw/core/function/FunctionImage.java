@@ -1,5 +1,6 @@
 package dev.thaw.core.function;
 
+import com.fasterxml.jackson.annotation.JsonInclude;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.List;
@@ -24,6 +25,8 @@ import java.util.regex.Pattern;
  * @param groups the supplementary group ids the program runs with, at most {@link #MAX_GROUPS};
  *     empty (or null, as manifests written before groups were carried read) for none
  * @param port the TCP port the program listens on; invocations are sent there
+ * @param hooks the paths on {@code port} the node asks around the function's snapshot; {@link
+ *     FunctionHooks#NONE} (or null, and then left out of JSON) for none
  */
 public record FunctionImage(
     Path rootfs,
@@ -33,7 +36,9 @@ public record FunctionImage(
     String workdir,
     String user,
     List<Integer> groups,
-    int port) {
+    int port,
+    @JsonInclude(value = JsonInclude.Include.CUSTOM, valueFilter = FunctionHooks.NoneFilter.class)
+        FunctionHooks hooks) {
   /** The guest's own control server listens here (Knative reserves it too): no function may. */
   public static final int CONTROL_PORT = 8022;
 
@@ -58,6 +63,7 @@ public record FunctionImage(
     Objects.requireNonNull(workdir, "workdir");
     Objects.requireNonNull(user, "user");
     groups = groups == null ? List.of() : List.copyOf(groups);
+    hooks = hooks == null ? FunctionHooks.NONE : hooks;
     if (!rootfs.isAbsolute()) {
       throw new IllegalArgumentException("rootfs must be an absolute path: " + rootfs);
     }
@@ -120,6 +126,19 @@ public record FunctionImage(
     }
   }
 
+  /** A function without snapshot hooks. */
+  public FunctionImage(
+      Path rootfs,
+      String digest,
+      List<String> argv,
+      List<String> env,
+      String workdir,
+      String user,
+      List<Integer> groups,
+      int port) {
+    this(rootfs, digest, argv, env, workdir, user, groups, port, FunctionHooks.NONE);
+  }
+
   /** A function whose program runs without supplementary groups. */
   public FunctionImage(
       Path rootfs,
@@ -142,7 +161,12 @@ public record FunctionImage(
    * snapshot's manifest names the path of the node that made it.
    */
   public FunctionImage withRootfs(Path rootfs) {
-    return new FunctionImage(rootfs, digest, argv, env, workdir, user, groups, port);
+    return new FunctionImage(rootfs, digest, argv, env, workdir, user, groups, port, hooks);
+  }
+
+  /** This image with {@code hooks} asked around its snapshot. */
+  public FunctionImage withHooks(FunctionHooks hooks) {
+    return new FunctionImage(rootfs, digest, argv, env, workdir, user, groups, port, hooks);
   }
 
   /**
@@ -159,7 +183,7 @@ public record FunctionImage(
         all.add(e);
       }
     }
-    return new FunctionImage(rootfs, digest, argv, all, workdir, user, groups, port);
+    return new FunctionImage(rootfs, digest, argv, all, workdir, user, groups, port, hooks);
   }
 
   private static void checkText(String what, String value, boolean noNewline) {

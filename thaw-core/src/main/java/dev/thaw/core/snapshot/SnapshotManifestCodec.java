@@ -95,6 +95,10 @@ public final class SnapshotManifestCodec {
       if (!function.has("timeoutSeconds")) {
         function.put("timeoutSeconds", 0);
       }
+      // Functions without snapshot hooks leave them out too (and manifests from before hooks).
+      if (function.get("image") instanceof ObjectNode image && !image.has("hooks")) {
+        image.putNull("hooks");
+      }
     }
     try {
       return JSON.treeToValue(tree, SnapshotManifest.class);

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.thaw.core.function.BuiltinFunctions;
+import dev.thaw.core.function.FunctionHooks;
 import dev.thaw.core.function.FunctionImage;
 import dev.thaw.core.function.FunctionSpec;
 import dev.thaw.core.io.Digests;
@@ -95,8 +96,19 @@ class SnapshotManifestCodecTest {
                     10,
                     new ChunkList(ChunkList.MIN_SIZE, List.of(ONES)))));
     String json = SnapshotManifestCodec.write(m);
-    assertThat(json).contains("\"image\"", "\"DISK\"");
+    assertThat(json).contains("\"image\"", "\"DISK\"").doesNotContain("hooks");
     assertThat(SnapshotManifestCodec.read(json, HOST)).isEqualTo(m);
+
+    // Hooks travel with the function, so that every node that restores it asks them.
+    FunctionSpec hooked =
+        FunctionSpec.ofImage(
+            "web", 256, 1, web.image().withHooks(new FunctionHooks("/prepare", "/renew?all=1")));
+    SnapshotManifest withHooks =
+        new SnapshotManifest(
+            m.formatVersion(), m.revision(), hooked, HOST, m.guest(), m.createdAt(), m.files());
+    String hookedJson = SnapshotManifestCodec.write(withHooks);
+    assertThat(hookedJson).contains("\"beforeSnapshot\" : \"/prepare\"");
+    assertThat(SnapshotManifestCodec.read(hookedJson, HOST)).isEqualTo(withHooks);
   }
 
   @Test

@@ -33,6 +33,9 @@ public final class FakeVmm implements Vmm {
   /** Memory contents whose restores fail as damaged files do. */
   public final Set<String> corrupt = ConcurrentHashMap.newKeySet();
 
+  /** Request paths (with their query) that every fake VM answers with 500. */
+  public final Set<String> failing = ConcurrentHashMap.newKeySet();
+
   private final AtomicInteger boots = new AtomicInteger();
   private final AtomicInteger restores = new AtomicInteger();
   private final AtomicInteger running = new AtomicInteger();
@@ -195,7 +198,8 @@ public final class FakeVmm implements Vmm {
                 exchange.getResponseHeaders().set("Content-Type", type);
               }
             }
-            exchange.sendResponseHeaders(200, body.length == 0 ? -1 : body.length);
+            int status = failing.contains(exchange.getRequestURI().toString()) ? 500 : 200;
+            exchange.sendResponseHeaders(status, body.length == 0 ? -1 : body.length);
             exchange.getResponseBody().write(body);
             exchange.close();
           });
@@ -251,9 +255,18 @@ public final class FakeVmm implements Vmm {
       } catch (IOException e) {
         throw new UncheckedIOException(e);
       }
+      // A function from an image has a disk layer; the fake's is a line of text.
+      Path diskFile = function.fromImage() ? dir.resolve("disk") : null;
+      if (diskFile != null) {
+        try {
+          Files.writeString(diskFile, "fake disk layer of " + id + "\n");
+        } catch (IOException e) {
+          throw new UncheckedIOException(e);
+        }
+      }
       state = VmState.SNAPSHOTTED;
       close();
-      return new VmSnapshot(function, IDENTITY, memoryFile, stateFile);
+      return new VmSnapshot(function, IDENTITY, memoryFile, stateFile, diskFile);
     }
 
     @Override

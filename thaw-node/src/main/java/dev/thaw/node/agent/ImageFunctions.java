@@ -1,5 +1,6 @@
 package dev.thaw.node.agent;
 
+import dev.thaw.core.function.FunctionHooks;
 import dev.thaw.core.function.FunctionImage;
 import dev.thaw.core.function.FunctionSpec;
 import dev.thaw.core.function.Revision;
@@ -231,7 +232,8 @@ public final class ImageFunctions {
    * What the guest starts: the image's config with the deployment's overrides. The program runs as
    * the config's user resolved against the image's own passwd and group files (uid, gid,
    * supplementary groups), with {@code HOME} set to that user's home unless the image or the
-   * deployment sets it (Docker's rule).
+   * deployment sets it (Docker's rule). Its snapshot hooks are the deployment's, each it leaves out
+   * taken from the image's labels.
    */
   static FunctionImage functionImage(RootImage image, ImageDeployment d) {
     ImageConfig c = image.config();
@@ -267,7 +269,8 @@ public final class ImageFunctions {
         c.workingDir(),
         user == null ? unresolvedUser(c.user()) : user.uidGid(),
         user == null ? List.of() : user.groups(),
-        port(c, d));
+        port(c, d),
+        d.hooksOrNone().orElse(FunctionHooks.fromLabels(c.labels())));
   }
 
   private static int port(ImageConfig c, ImageDeployment d) {

@@ -2,6 +2,7 @@ package dev.thaw.node.protocol;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
 import dev.thaw.core.function.EgressRule;
+import dev.thaw.core.function.FunctionHooks;
 import dev.thaw.core.function.FunctionSpec;
 import java.util.List;
 import java.util.Objects;
@@ -14,7 +15,8 @@ import java.util.Objects;
  * <pre>
  * {"image": "127.0.0.1:5000/fn/python:v1", "port": 8080, "env": ["GREETING=hi"],
  *  "command": ["/usr/bin/python3"], "args": ["/app/server.py"], "memoryMib": 256, "vcpus": 1,
- *  "egress": ["api.example.com:443"], "timeoutSeconds": 30}
+ *  "egress": ["api.example.com:443"], "timeoutSeconds": 30,
+ *  "hooks": {"beforeSnapshot": "/prepare", "afterRestore": "/renew"}}
  * </pre>
  *
  * Every field but {@code image} may be left out. As in Kubernetes, {@code command} replaces the
@@ -34,6 +36,8 @@ import java.util.Objects;
  *     each (see {@code EgressRule}), through the proxy its environment names; null or empty: none
  * @param timeoutSeconds how long an invocation waits for the function's answer (see {@code
  *     FunctionSpec#timeout}), 1..900; null: 60
+ * @param hooks the paths asked around the function's snapshot (see {@link FunctionHooks}); each
+ *     left out is the image's label's, if it has one; null: the image's
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record ImageDeployment(
@@ -45,7 +49,8 @@ public record ImageDeployment(
     Integer memoryMib,
     Integer vcpus,
     List<String> egress,
-    Integer timeoutSeconds) {
+    Integer timeoutSeconds,
+    FunctionHooks hooks) {
   /** Guest memory of a function that names none: room for an interpreter and its libraries. */
   public static final int DEFAULT_MEMORY_MIB = 256;
 
@@ -61,9 +66,10 @@ public record ImageDeployment(
     if (timeoutSeconds != null) {
       FunctionSpec.checkTimeoutSeconds(timeoutSeconds);
     }
+    hooks = hooks == null || hooks.isNone() ? null : hooks;
   }
 
-  /** A deployment with the default timeout. */
+  /** A deployment with the default timeout, whose hooks are the image's. */
   public ImageDeployment(
       String image,
       Integer port,
@@ -73,7 +79,7 @@ public record ImageDeployment(
       Integer memoryMib,
       Integer vcpus,
       List<String> egress) {
-    this(image, port, env, command, args, memoryMib, vcpus, egress, null);
+    this(image, port, env, command, args, memoryMib, vcpus, egress, null, null);
   }
 
   /** A deployment with no egress. */
@@ -85,13 +91,13 @@ public record ImageDeployment(
       List<String> args,
       Integer memoryMib,
       Integer vcpus) {
-    this(image, port, env, command, args, memoryMib, vcpus, null);
+    this(image, port, env, command, args, memoryMib, vcpus, null, null, null);
   }
 
   /** This deployment allowed to connect to {@code egress} ({@code HOST:PORT} each). */
   public ImageDeployment withEgress(List<String> egress) {
     return new ImageDeployment(
-        image, port, env, command, args, memoryMib, vcpus, egress, timeoutSeconds);
+        image, port, env, command, args, memoryMib, vcpus, egress, timeoutSeconds, hooks);
   }
 
   /**
@@ -111,24 +117,36 @@ public record ImageDeployment(
   /** This deployment with {@code port}. */
   public ImageDeployment withPort(int port) {
     return new ImageDeployment(
-        image, port, env, command, args, memoryMib, vcpus, egress, timeoutSeconds);
+        image, port, env, command, args, memoryMib, vcpus, egress, timeoutSeconds, hooks);
   }
 
   /** This deployment with {@code memoryMib}. */
   public ImageDeployment withMemoryMib(int memoryMib) {
     return new ImageDeployment(
-        image, port, env, command, args, memoryMib, vcpus, egress, timeoutSeconds);
+        image, port, env, command, args, memoryMib, vcpus, egress, timeoutSeconds, hooks);
   }
 
   /** This deployment with the environment {@code env}. */
   public ImageDeployment withEnv(List<String> env) {
     return new ImageDeployment(
-        image, port, env, command, args, memoryMib, vcpus, egress, timeoutSeconds);
+        image, port, env, command, args, memoryMib, vcpus, egress, timeoutSeconds, hooks);
   }
 
   /** This deployment with a timeout of {@code seconds}; null for the default. */
   public ImageDeployment withTimeoutSeconds(Integer seconds) {
-    return new ImageDeployment(image, port, env, command, args, memoryMib, vcpus, egress, seconds);
+    return new ImageDeployment(
+        image, port, env, command, args, memoryMib, vcpus, egress, seconds, hooks);
+  }
+
+  /** This deployment with {@code hooks}, which come before the image's labels. */
+  public ImageDeployment withHooks(FunctionHooks hooks) {
+    return new ImageDeployment(
+        image, port, env, command, args, memoryMib, vcpus, egress, timeoutSeconds, hooks);
+  }
+
+  /** The hooks this deployment names; {@link FunctionHooks#NONE} for none. */
+  public FunctionHooks hooksOrNone() {
+    return hooks == null ? FunctionHooks.NONE : hooks;
   }
 
   /** Guest memory in MiB, the default filled in. */

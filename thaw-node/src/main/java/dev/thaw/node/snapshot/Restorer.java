@@ -16,7 +16,9 @@ import java.util.function.UnaryOperator;
 /**
  * Restores clones from snapshot files at hand — a cache entry, a fetched snapshot, a new snapshot
  * being verified — each within the {@link RestoreDeadline}, which the time each took then feeds. A
- * clone that misses the deadline makes its snapshot dead ({@link DeadSnapshotException}).
+ * clone that misses the deadline makes its snapshot dead ({@link DeadSnapshotException}). Every
+ * clone that answered is then asked its function's {@code afterRestore} hook (outside the deadline:
+ * the hook has its own timeout) before anyone else sends it a request.
  */
 final class Restorer {
   private final Vmm vmm;
@@ -25,6 +27,7 @@ final class Restorer {
   private final RestoreDeadline deadline;
   private final DeadSnapshots dead;
   private final SnapshotMetrics metrics;
+  private final SnapshotHooks hooks;
 
   /** A snapshot's function as this node runs it (its root image where this node keeps it). */
   private final UnaryOperator<FunctionSpec> localFunction;
@@ -36,8 +39,10 @@ final class Restorer {
       RestoreDeadline deadline,
       DeadSnapshots dead,
       SnapshotMetrics metrics,
-      UnaryOperator<FunctionSpec> localFunction) {
+      UnaryOperator<FunctionSpec> localFunction,
+      SnapshotHooks hooks) {
     this.localFunction = localFunction;
+    this.hooks = hooks;
     this.vmm = vmm;
     this.cache = cache;
     this.guest = guest;
@@ -73,17 +78,34 @@ final class Restorer {
    *
    * @throws GuestMismatchException when the snapshot was made for another guest image
    * @throws DeadSnapshotException when the clone did not answer in time
+   * @throws AfterRestoreFailedException when the clone's {@code afterRestore} hook failed (the
+   *     clone is stopped)
    */
   MicroVm within(SnapshotManifest manifest, DeadSnapshot.Phase phase, RestoreCall call, long t0) {
     GuestMismatchException.check(manifest, guest);
     Duration limit = deadline.current();
+    MicroVm vm;
     try {
-      MicroVm vm = call.restore(limit);
+      vm = call.restore(limit);
       deadline.restored(since(t0));
-      return vm;
     } catch (GuestTimeoutException e) {
       throw new DeadSnapshotException(
           new DeadSnapshot(manifest.revision(), manifest.createdAt(), phase, limit, e));
+    }
+    afterRestore(vm, manifest.function());
+    return vm;
+  }
+
+  /**
+   * Asks the clone {@code vm} of {@code function} its {@code afterRestore} hook.
+   *
+   * @throws AfterRestoreFailedException when it failed; {@code vm} is stopped then
+   */
+  void afterRestore(MicroVm vm, FunctionSpec function) {
+    Optional<SnapshotHooks.Failure> failed = hooks.afterRestore(vm, function);
+    if (failed.isPresent()) {
+      vm.close();
+      throw new AfterRestoreFailedException(failed.get());
     }
   }
 

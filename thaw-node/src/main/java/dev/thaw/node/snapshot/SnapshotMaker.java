@@ -34,9 +34,11 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Makes a snapshot of a booted instance (the thesis' algorithm 4.1) and publishes it only once a
- * clone of it has answered: pause, save memory and device state into an uncommitted cache entry,
- * restore a clone from those files, then commit the entry and, when a store is given, upload it
- * (payloads first, manifest last). The instance is stopped either way.
+ * clone of it has answered: ask the function's {@code beforeSnapshot} hook, pause, save memory and
+ * device state into an uncommitted cache entry, restore a clone from those files (which answers its
+ * {@code afterRestore} hook), then commit the entry and, when a store is given, upload it (payloads
+ * first, manifest last). The instance is stopped either way; a failed hook means no snapshot this
+ * time (the instance may have half-prepared for one: it does not serve again).
  */
 final class SnapshotMaker {
   private static final Logger log = LoggerFactory.getLogger(SnapshotMaker.class);
@@ -54,6 +56,7 @@ final class SnapshotMaker {
   private final DeadSnapshots dead;
   private final SnapshotMetrics metrics;
   private final Optional<FileServer> files;
+  private final SnapshotHooks hooks;
   private final AtomicLong served = new AtomicLong();
 
   /** A new snapshot's first clone, and what of its memory it read. */
@@ -81,7 +84,9 @@ final class SnapshotMaker {
       Restorer restorer,
       DeadSnapshots dead,
       SnapshotMetrics metrics,
-      Optional<FileServer> files) {
+      Optional<FileServer> files,
+      SnapshotHooks hooks) {
+    this.hooks = hooks;
     this.vmm = vmm;
     this.cache = cache;
     this.publishTo = publishTo;
@@ -98,10 +103,16 @@ final class SnapshotMaker {
    * Snapshots {@code vm} and verifies the snapshot with a clone.
    *
    * @return the committed manifest and the verified clone; neither when the revision was cached
-   *     meanwhile, does not fit, or its snapshot is dead (its clone did not answer)
+   *     meanwhile, does not fit, its snapshot is dead (its clone did not answer), or a hook failed
    */
   SnapshotManager.Snapshotted snapshot(
       MicroVm vm, FunctionSpec function, String revision, Optional<FunctionRequest> first) {
+    Optional<SnapshotHooks.Failure> refused = hooks.beforeSnapshot(vm, function);
+    if (refused.isPresent()) {
+      log.warn("no snapshot of {} this time: {}", revision, refused.get().message());
+      vm.close();
+      return SnapshotManager.Snapshotted.none();
+    }
     Optional<LocalSnapshotCache.Writer> writer;
     try {
       writer = cache.begin(revision, function.memoryBytes() + STATE_ALLOWANCE);
@@ -212,11 +223,12 @@ final class SnapshotMaker {
 
   /**
    * Restores the first clone of a new snapshot from its uncommitted files; empty when the clone did
-   * not answer within the restore deadline (the snapshot is dead). With a file server, the clone
-   * maps its memory through it, which records what it reads until it has answered and, when {@code
-   * first} is a safe request (GET or HEAD: HTTP lets a client repeat those), until it has answered
-   * that too: the working set a lazy restore fetches first. A request that is not safe is not
-   * repeated; the working set then ends at the resume answer.
+   * not answer within the restore deadline (the snapshot is dead) or failed its {@code
+   * afterRestore} hook (the snapshot is not committed). With a file server, the clone maps its
+   * memory through it, which records what it reads until it has answered and, when {@code first} is
+   * a safe request (GET or HEAD: HTTP lets a client repeat those), until it has answered that too:
+   * the working set a lazy restore fetches first. A request that is not safe is not repeated; the
+   * working set then ends at the resume answer.
    */
   private Optional<Verified> verify(
       SnapshotManifest manifest, VmSnapshot snapshot, Optional<FunctionRequest> first)
@@ -268,6 +280,7 @@ final class SnapshotMaker {
     try (TouchRecorder recorder = new TouchRecorder(snapshot.memoryFile(), chunkSize)) {
       Path path = files.orElseThrow().publish(name, recorder);
       try (MicroVm clone = vmm.restore(servedAt(snapshot, path), SECOND_CLONE_TIMEOUT)) {
+        restorer.afterRestore(clone, manifest.function());
         replayIfSafe(clone, first, manifest.revision());
         return recorder.stop();
       } catch (RuntimeException e) {
@@ -312,6 +325,9 @@ final class SnapshotMaker {
               System.nanoTime()));
     } catch (Restorer.DeadSnapshotException e) {
       dead.foundWhenVerifying(e.dead());
+      return Optional.empty();
+    } catch (AfterRestoreFailedException e) {
+      log.warn("snapshot of {} not committed: its clone's {}", manifest.revision(), e.getMessage());
       return Optional.empty();
     }
   }

@@ -42,7 +42,9 @@ import org.slf4j.LoggerFactory;
  * <p>Restore (the thesis' algorithm 4.2): the local cache first ({@link Restorer}); in remote mode,
  * else the remote manifest and files ({@link RemoteRestore}); else a fresh boot. Any failure of a
  * snapshot path — storage unreachable, a corrupt or incompatible snapshot, a failed restore — falls
- * back to a fresh boot with one log line saying why; the cold start itself never fails for it.
+ * back to a fresh boot with one log line saying why; the cold start itself never fails for it. A
+ * clone whose function's {@code afterRestore} hook fails is such a failure (see {@link
+ * dev.thaw.core.function.FunctionHooks}).
  *
  * <p>A restored clone gets the {@link RestoreDeadline} (ten times the median restore, a few
  * seconds) to answer, not the boot timeout. A snapshot whose clone misses it is dead: it is dropped
@@ -50,11 +52,11 @@ import org.slf4j.LoggerFactory;
  * that other nodes stop fetching it; a snapshot costs the deadline at most once per node.
  *
  * <p>Create (algorithm 4.1, {@link SnapshotMaker}): after a booted instance's first invocation,
- * {@link #snapshotAfterFirstInvocation} pauses it and saves it into an uncommitted cache entry, off
- * the caller's thread; then restores a clone from it. Only once that clone has answered is the
- * snapshot committed and, in remote mode, uploaded: a node never publishes a snapshot nobody saw
- * answer. The instance is consumed (a snapshotted VM never runs again); the verified clone takes
- * its place.
+ * {@link #snapshotAfterFirstInvocation} asks its function's {@code beforeSnapshot} hook (a failure:
+ * no snapshot this time), pauses it and saves it into an uncommitted cache entry, off the caller's
+ * thread; then restores a clone from it. Only once that clone has answered is the snapshot
+ * committed and, in remote mode, uploaded: a node never publishes a snapshot nobody saw answer. The
+ * instance is consumed (a snapshotted VM never runs again); the verified clone takes its place.
  */
 public final class SnapshotManager implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(SnapshotManager.class);
@@ -115,7 +117,9 @@ public final class SnapshotManager implements AutoCloseable {
     this.readyTimeout = b.readyTimeout;
     this.metrics = new SnapshotMetrics(b.meters);
     this.dead = new DeadSnapshots(cache, remote, starter, metrics, b.onDead);
-    this.restorer = new Restorer(vmm, cache, b.guest, b.deadline, dead, metrics, b.localFunction);
+    SnapshotHooks hooks = new SnapshotHooks();
+    this.restorer =
+        new Restorer(vmm, cache, b.guest, b.deadline, dead, metrics, b.localFunction, hooks);
     this.assembler = remote.map(r -> new ChunkAssembler(r, b.fetchParallelism)).orElse(null);
     this.remoteRestore =
         remote
@@ -147,7 +151,8 @@ public final class SnapshotManager implements AutoCloseable {
             restorer,
             dead,
             metrics,
-            Optional.ofNullable(b.files));
+            Optional.ofNullable(b.files),
+            hooks);
   }
 
   public static Builder builder() {
@@ -223,6 +228,8 @@ public final class SnapshotManager implements AutoCloseable {
       }
     } catch (Restorer.DeadSnapshotException e) {
       fallback = Optional.of(dead.foundWhenRestoring(e.dead()));
+    } catch (AfterRestoreFailedException e) {
+      fallback = Optional.of("the clone was stopped: " + e.getMessage());
     } catch (CacheWriteException e) {
       fallback = Optional.of("local cache unusable: " + e.getMessage());
     } catch (IOException e) {

@@ -3,6 +3,7 @@ package dev.thaw.node.agent;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.thaw.core.function.FunctionHooks;
 import dev.thaw.core.function.FunctionImage;
 import dev.thaw.core.function.Revision;
 import dev.thaw.image.FilesystemFormat;
@@ -58,6 +59,31 @@ class ImageFunctionsTest {
     assertThat(f.user()).isEqualTo("0");
     assertThat(f.port()).isEqualTo(8080);
     assertThat(f.digest()).isEqualTo(DIGEST);
+  }
+
+  @Test
+  void hooksComeFromTheDeploymentElseFromTheImagesLabels() {
+    ImageConfig labelled =
+        new ImageConfig(
+            PYTHON.entrypoint(),
+            PYTHON.cmd(),
+            PYTHON.env(),
+            PYTHON.workingDir(),
+            PYTHON.user(),
+            PYTHON.exposedPorts(),
+            null,
+            java.util.Map.of(
+                FunctionHooks.BEFORE_SNAPSHOT_LABEL, "/label-before",
+                FunctionHooks.AFTER_RESTORE_LABEL, "/label-after"));
+    assertThat(ImageFunctions.functionImage(image(PYTHON), ImageDeployment.of("x")).hooks())
+        .isEqualTo(FunctionHooks.NONE);
+    assertThat(ImageFunctions.functionImage(image(labelled), ImageDeployment.of("x")).hooks())
+        .isEqualTo(new FunctionHooks("/label-before", "/label-after"));
+    ImageDeployment mine = ImageDeployment.of("x").withHooks(new FunctionHooks(null, "/renew"));
+    assertThat(ImageFunctions.functionImage(image(labelled), mine).hooks())
+        .isEqualTo(new FunctionHooks("/label-before", "/renew"));
+    assertThat(ImageFunctions.functionImage(image(PYTHON), mine).hooks())
+        .isEqualTo(new FunctionHooks(null, "/renew"));
   }
 
   @Test

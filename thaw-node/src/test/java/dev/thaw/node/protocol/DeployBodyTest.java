@@ -28,6 +28,19 @@ class DeployBodyTest {
   }
 
   @Test
+  void anImageDeploymentNamesItsHooksAndABadPathIsRefused() {
+    Object image = parse("{\"image\":\"fn:v1\",\"hooks\":{\"afterRestore\":\"/renew?token=1\"}}");
+    assertThat(((ImageDeployment) image).hooksOrNone())
+        .isEqualTo(new dev.thaw.core.function.FunctionHooks(null, "/renew?token=1"));
+    assertThat(((ImageDeployment) parse("{\"image\":\"fn:v1\"}")).hooks()).isNull();
+    assertThat(AgentClient.JSON.writeValueAsString(ImageDeployment.of("fn:v1")))
+        .doesNotContain("hooks");
+    assertThatThrownBy(() -> parse("{\"image\":\"x\",\"hooks\":{\"afterRestore\":\"renew\"}}"))
+        .isInstanceOf(Refused.class)
+        .hasMessageContaining("afterRestore must be a path");
+  }
+
+  @Test
   void refusesWhatIsNeitherWithAReason() {
     for (String bad :
         new String[] {
