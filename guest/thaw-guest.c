@@ -290,7 +290,7 @@ static int open_port(const char *name) {
         if (n > 0 && found[n - 1] == '\n') found[n - 1] = 0;
         if (n <= 0 || strcmp(found, name) != 0) continue;
         snprintf(path, sizeof path, "/dev/vport%dp%d", dev, nr);
-        return open(path, O_WRONLY | O_CLOEXEC);
+        return open(path, O_WRONLY | O_CLOEXEC | O_NONBLOCK);
       }
     }
     nanosleep(&pause10, NULL);
@@ -298,11 +298,20 @@ static int open_port(const char *name) {
   return -1;
 }
 
-/* Writes all of buf to fd (blocking: a host that reads slowly holds the function back). */
+/*
+ * Writes all of buf to the port fd (opened non-blocking), waiting in poll while the host has not
+ * taken what was sent: a host that reads slowly holds the function back. Not a blocking write: the
+ * driver's blocking write spins on the CPU until the host has taken each buffer.
+ */
 static int write_all(int fd, const char *buf, size_t n) {
   while (n > 0) {
     ssize_t w = write(fd, buf, n);
     if (w < 0 && errno == EINTR) continue;
+    if (w < 0 && errno == EAGAIN) {
+      struct pollfd out = {.fd = fd, .events = POLLOUT};
+      if (poll(&out, 1, -1) < 0 && errno != EINTR) return -1;
+      continue;
+    }
     if (w <= 0) return -1;
     buf += w;
     n -= (size_t)w;

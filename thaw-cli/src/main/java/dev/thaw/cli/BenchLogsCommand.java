@@ -104,7 +104,7 @@ final class BenchLogsCommand implements Callable<Integer> {
         List<Double> during = new ArrayList<>();
         while (!flood.isDone()) {
           during.addAll(time(gateway, quiet, 10));
-          if (during.size() % 100 == 0) {
+          if (during.size() % 1000 == 0) {
             System.out.printf(
                 "flooding: %d s, %d invocations timed meanwhile%n",
                 (System.nanoTime() - t0) / 1_000_000_000L, during.size());
@@ -116,9 +116,7 @@ final class BenchLogsCommand implements Callable<Integer> {
           System.err.println("thaw bench logs: the flood answered " + r.status() + ": " + r.body());
           return 1;
         }
-        gateway.logs(noisy, dev.thaw.node.protocol.LogQuery.ALL, Map.of()).lines().stream()
-            .filter(l -> l.stream().equals("stderr"))
-            .forEach(l -> System.out.println("noisy's stderr: " + l.text()));
+        stderrOf(root, "noisy").forEach(l -> System.out.println("noisy's stderr: " + l));
         List<Double> after = time(gateway, quiet, requests);
         List<Double> alone = new ArrayList<>(before);
         alone.addAll(after);
@@ -134,8 +132,9 @@ final class BenchLogsCommand implements Callable<Integer> {
         System.out.printf(
             Locale.ROOT,
             "p50 beside the flood ÷ alone: %.3f (%.2f vs %.2f ms; alone before %.2f, after %.2f)%n"
-                + "flood: %d MB written in %.0f s (%.2f MB/s read); the node keeps %.2f MiB of"
-                + " its logs (cap %s): %d flood lines, %d missing between the first and the last%n",
+                + "flood: %d MB written in %.0f s (%.2f MB/s; the guest holds what is not read yet); the node keeps %.2f MiB of"
+                + " its logs (cap %s): %d flood lines, %d missing between the first and the last"
+                + " (numbers %d to %d, read over %.1f s: %.2f MB/s, the read rate)%n",
             f.p50() / a.p50(),
             f.p50(),
             a.p50(),
@@ -147,7 +146,11 @@ final class BenchLogsCommand implements Callable<Integer> {
             kept / (double) (1 << 20),
             logBytes,
             lost[0],
-            lost[1]);
+            lost[1],
+            lost[2],
+            lost[3],
+            lost[4] / 1e9,
+            lost[0] * 100 / 1e6 / Math.max(1e-9, lost[4] / 1e9));
         return 0;
       }
     } finally {
@@ -187,6 +190,9 @@ final class BenchLogsCommand implements Callable<Integer> {
     java.util.BitSet seen = new java.util.BitSet();
     long count = 0;
     java.util.regex.Pattern n = java.util.regex.Pattern.compile("\"m\":\"flood (\\d{10}) ");
+    java.util.regex.Pattern t = java.util.regex.Pattern.compile("\"t\":(\\d+)");
+    long firstT = Long.MAX_VALUE;
+    long lastT = 0;
     try (Stream<Path> files = Files.walk(root)) {
       for (Path p :
           files
@@ -196,19 +202,41 @@ final class BenchLogsCommand implements Callable<Integer> {
               .toList()) {
         for (String line : Files.readAllLines(p)) {
           java.util.regex.Matcher m = n.matcher(line);
-          if (m.find()) {
+          java.util.regex.Matcher time = t.matcher(line);
+          if (m.find() && time.find()) {
             seen.set(Integer.parseInt(m.group(1)));
             count++;
+            firstT = Math.min(firstT, Long.parseLong(time.group(1)));
+            lastT = Math.max(lastT, Long.parseLong(time.group(1)));
           }
         }
       }
     }
     if (seen.isEmpty()) {
-      return new long[] {0, 0};
+      return new long[] {0, 0, 0, 0, 0};
     }
     int first = seen.nextSetBit(0);
     int last = seen.length() - 1;
-    return new long[] {count, (last - first + 1) - seen.cardinality()};
+    return new long[] {count, (last - first + 1) - seen.cardinality(), first, last, lastT - firstT};
+  }
+
+  /** The first lines {@code function} wrote to stderr that the node keeps. */
+  private static List<String> stderrOf(Path root, String function) throws IOException {
+    List<String> out = new ArrayList<>();
+    try (Stream<Path> files = Files.walk(root)) {
+      for (Path p :
+          files
+              .filter(f -> f.toString().contains("/logs/"))
+              .filter(f -> f.getParent().getFileName().toString().equals(function))
+              .filter(Files::isRegularFile)
+              .toList()) {
+        Files.readAllLines(p).stream()
+            .filter(l -> l.contains("\"s\":\"stderr\""))
+            .limit(20)
+            .forEach(out::add);
+      }
+    }
+    return out;
   }
 
   /** Bytes the node keeps of {@code function}'s logs. */

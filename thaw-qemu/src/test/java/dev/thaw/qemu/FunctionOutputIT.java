@@ -119,7 +119,6 @@ class FunctionOutputIT {
       long t0 = System.nanoTime();
       FunctionClient.Response r =
           new FunctionClient(Duration.ofSeconds(120)).get(vm.endpoint(), "/cgi-bin/flood?6");
-      assertThat(r.body()).contains("flooded");
       await().atMost(Duration.ofSeconds(60)).until(() -> bytes.get() >= 6_000_000);
       // Every byte, once; at 1 MiB/s with one second's worth at once, 4.7 s at least.
       assertThat(bytes.get()).isEqualTo(6_000_000);
