@@ -94,6 +94,8 @@ final class BenchLogsCommand implements Callable<Integer> {
         System.out.println("warming both functions up (a boot, a snapshot, a warm clone each)");
         warm(gateway, quiet);
         warm(gateway, noisy);
+        // Untimed rounds, so that the gateway's and the agent's paths run compiled code.
+        time(gateway, quiet, 1000);
 
         List<Double> before = time(gateway, quiet, requests);
         System.out.printf("alone: %d invocations timed%n", before.size());
