@@ -34,7 +34,11 @@
  *             once the function has exited; GET /_thaw/sync writes every dirty page to disk.
  *
  * /_thaw/... requests are served only when they come from the host (source address 10.0.2.2, the
- * agent through its forwarded port); from anywhere else, a process inside this VM included, 403.
+ * agent through its forwarded port) and carry the VM's control key in X-Thaw-Key; else 403. The
+ * key (32 to 64 hex digits) is the fw_cfg file opt/thaw/key, which the host writes at boot and no
+ * other process on the host can read; a clone starts with the key of the VM that was snapshotted,
+ * and the host gives it its own in its resume (key=...). Without the file (an older host), no key
+ * is asked for.
  *
  * Every handler answers GET /health with 200, and /_thaw/mute by closing its listening socket
  * for good after the answer: a snapshot taken afterwards makes clones that never answer (a dead
@@ -85,12 +89,15 @@ static long init_ms;
 static int muted;
 /* Opened at start, before any snapshot: a clone reseeds without a path lookup. */
 static int urandom = -1;
+/* The control key: /_thaw/ requests carry it (X-Thaw-Key); "" when the host gave none. */
+static char control_key[65];
 /* Image mode: this server's port, the function's port and process. */
 static int control_port = 8080;
 static int fn_port;
 static pid_t fn_pid;
 
 #define FN_CONFIG "/sys/firmware/qemu_fw_cfg/by_name/opt/thaw/fn/raw"
+#define KEY_CONFIG "/sys/firmware/qemu_fw_cfg/by_name/opt/thaw/key/raw"
 #define FN_ROOT "/thaw/root"
 #define FN_MAX_CONFIG (64 * 1024)
 #define FN_MAX_ITEMS 256
@@ -159,6 +166,46 @@ static int hexval(char c) {
  * GET /_thaw/resume: mixes the host's seed into the kernel RNG, reseeds the CRNG, sets the wall
  * clock. Writes the JSON answer to OUT; returns the HTTP status.
  */
+static void say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* Whether s[0..len) is 32 to 64 hex digits: a control key. */
+static int valid_key(const char *s, size_t len) {
+  if (len < 32 || len > 64) return 0;
+  for (size_t i = 0; i < len; i++)
+    if (hexval(s[i]) < 0) return 0;
+  return 1;
+}
+
+/* Reads the control key the host gave at boot (fw_cfg opt/thaw/key); none on older hosts. */
+static void read_key(void) {
+  int fd = open(KEY_CONFIG, O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return;
+  char buf[80];
+  ssize_t n = read(fd, buf, sizeof buf - 1);
+  close(fd);
+  while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == 0)) n--;
+  if (n > 0 && valid_key(buf, (size_t)n)) {
+    memcpy(control_key, buf, (size_t)n);
+    control_key[n] = 0;
+  } else {
+    say("thaw-guest: the control key the host gave is malformed; control requests are refused\n");
+    strcpy(control_key, "-");
+  }
+}
+
+/* Whether the request head req carries the control key (compared in constant time). */
+static int has_key(const char *req) {
+  if (control_key[0] == 0) return 1;
+  const char *h = strcasestr(req, "\r\nx-thaw-key:");
+  if (h == NULL) return 0;
+  h += 14;
+  while (*h == ' ' || *h == '\t') h++;
+  size_t want = strlen(control_key), len = strcspn(h, "\r\n \t");
+  unsigned char diff = len != want;
+  for (size_t i = 0; i < want; i++) diff |= (unsigned char)(h[i < len ? i : 0] ^ control_key[i]);
+  return diff == 0;
+}
+
 static int resume(const char *query, char *out, size_t outlen) {
   struct {
     struct rand_pool_info info;
@@ -185,6 +232,12 @@ static int resume(const char *query, char *out, size_t outlen) {
     snprintf(out, outlen, "{\"error\":\"resume needs t=<host epoch nanoseconds>\"}");
     return 400;
   }
+  size_t key_len = 0;
+  const char *key = param(query, "key", &key_len);
+  if (key != NULL && !valid_key(key, key_len)) {
+    snprintf(out, outlen, "{\"error\":\"key is not 32 to 64 hex digits\"}");
+    return 400;
+  }
   long long start = epoch_ns(CLOCK_MONOTONIC);
   seed.info.entropy_count = 8 * sizeof seed.bytes;
   seed.info.buf_size = sizeof seed.bytes;
@@ -202,6 +255,12 @@ static int resume(const char *query, char *out, size_t outlen) {
   if (clock_settime(CLOCK_REALTIME, &now) != 0) {
     snprintf(out, outlen, "{\"error\":\"clock_settime: %s\"}", strerror(errno));
     return 500;
+  }
+  /* Every clone of one snapshot starts with the key of the VM that was snapshotted; from here on
+   * each has its own, which only the host that restored it knows. */
+  if (key != NULL) {
+    memcpy(control_key, key, key_len);
+    control_key[key_len] = 0;
   }
   snprintf(out, outlen,
            "{\"reseeded\":true,\"clockStepNs\":%lld,\"tookNs\":%lld,\"function\":\"%s\"}",
@@ -649,6 +708,19 @@ static void serve(int fd, int from_host) {
     reply(fd, 403, "{\"error\":\"control requests are taken from the host only\"}");
     return;
   }
+  if (strncmp(path, "/_thaw/", 7) == 0 && !has_key(req)) {
+    /* Anything on the host can reach the forwarded port; only the agent knows this VM's key. A
+     * resume retried after its answer was lost carries the new key in its query: that is the
+     * agent too (nobody else knows it), and the key is already the new one. */
+    size_t key_len = 0;
+    const char *again = strcmp(path, "/_thaw/resume") == 0 && query != NULL
+                            ? param(query, "key", &key_len) : NULL;
+    if (again == NULL || key_len != strlen(control_key) ||
+        strncmp(again, control_key, key_len) != 0) {
+      reply(fd, 403, "{\"error\":\"control requests need this VM's key (X-Thaw-Key)\"}");
+      return;
+    }
+  }
   if (strcmp(path, "/_thaw/resume") == 0) {
     int status = resume(query, out, sizeof out);
     reply(fd, status, out);
@@ -711,6 +783,7 @@ int main(int argc, char **argv) {
   handler = argc > 1 ? argv[1] : "hello";
   long mib = argc > 2 ? strtol(argv[2], NULL, 10) : 0;
   if (getrandom(&boot_id, sizeof boot_id, 0) != sizeof boot_id) boot_id = (uint64_t)now_ms();
+  read_key();
   urandom = open("/dev/urandom", O_WRONLY | O_CLOEXEC);
   if (urandom < 0) perror("thaw-guest: /dev/urandom (clones cannot be reseeded)");
   if (strcmp(handler, "stateful") == 0) init_state(mib > 0 ? mib : 32);

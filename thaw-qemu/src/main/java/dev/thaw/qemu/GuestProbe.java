@@ -42,6 +42,9 @@ final class GuestProbe {
     }
   }
 
+  /** The header of a guest's control key. */
+  static final String KEY_HEADER = "X-Thaw-Key";
+
   private GuestProbe() {}
 
   /**
@@ -52,6 +55,16 @@ final class GuestProbe {
    */
   static Result await(
       URI endpoint, Supplier<String> target, Duration timeout, BooleanSupplier vmmAlive) {
+    return await(endpoint, target, "", timeout, vmmAlive);
+  }
+
+  /** {@link #await}, each request carrying the guest's control key ({@code X-Thaw-Key}). */
+  static Result await(
+      URI endpoint,
+      Supplier<String> target,
+      String key,
+      Duration timeout,
+      BooleanSupplier vmmAlive) {
     long deadline = System.nanoTime() + timeout.toNanos();
     long pauseMillis = 2;
     while (System.nanoTime() < deadline) {
@@ -61,10 +74,13 @@ final class GuestProbe {
       // No attempt outlives the deadline: a guest that accepts nothing must cost the timeout only.
       long left = Math.max(1, (deadline - System.nanoTime()) / 1_000_000);
       try {
-        HttpRequest request =
+        HttpRequest.Builder b =
             HttpRequest.newBuilder(endpoint.resolve(target.get()))
-                .timeout(Duration.ofMillis(Math.min(2000, left)))
-                .build();
+                .timeout(Duration.ofMillis(Math.min(2000, left)));
+        if (!key.isEmpty()) {
+          b.header(KEY_HEADER, key);
+        }
+        HttpRequest request = b.build();
         HttpResponse<String> answer = HTTP.send(request, HttpResponse.BodyHandlers.ofString());
         return new Result(
             answer.statusCode() == 200 ? Outcome.READY : Outcome.REFUSED,

@@ -15,6 +15,9 @@ final class QemuCommandLine {
   /** The function's description for the guest, in its work directory. */
   static final String DESCRIPTION = "function.cfg";
 
+  /** The boot's control key file in the VM's work directory (mode 0600). */
+  static final String CONTROL_KEY = "control.key";
+
   private final GuestImage image;
   private final String accelerator;
 
@@ -112,6 +115,8 @@ final class QemuCommandLine {
       if (function.fromImage()) {
         args.addAll(List.of("-fw_cfg", "name=opt/thaw/fn,file=" + workDir.resolve(DESCRIPTION)));
       }
+      // The guest's control key: a file only this user reads, never on a command line (ps).
+      args.addAll(List.of("-fw_cfg", "name=opt/thaw/key,file=" + workDir.resolve(CONTROL_KEY)));
     } else {
       args.addAll(List.of("-incoming", "defer", "-S"));
     }

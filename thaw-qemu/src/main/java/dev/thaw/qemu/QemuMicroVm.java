@@ -55,6 +55,9 @@ final class QemuMicroVm implements MicroVm {
   private volatile VmState state;
   private final VmChannels channels;
 
+  /** What the guest asks of control requests (X-Thaw-Key): this host only knows it. */
+  private volatile String controlKey = "";
+
   QemuMicroVm(
       String id,
       QemuVmm vmm,
@@ -95,6 +98,15 @@ final class QemuMicroVm implements MicroVm {
   @Override
   public URI endpoint() {
     return endpoint;
+  }
+
+  /** The key the guest asks of control requests; "" for none. */
+  String controlKey() {
+    return controlKey;
+  }
+
+  void controlKey(String key) {
+    this.controlKey = key;
   }
 
   /** Where the guest's control server answers ({@code /health}, {@code /_thaw/...}). */
@@ -162,7 +174,8 @@ final class QemuMicroVm implements MicroVm {
 
   private void syncDisk() {
     GuestProbe.Result r =
-        GuestProbe.await(control, () -> "/_thaw/sync", QUIESCE_TIMEOUT, process::isAlive);
+        GuestProbe.await(
+            control, () -> "/_thaw/sync", controlKey, QUIESCE_TIMEOUT, process::isAlive);
     if (r.outcome() != GuestProbe.Outcome.READY) {
       throw new VmmException(
           "cannot sync the disk of "
@@ -242,7 +255,7 @@ final class QemuMicroVm implements MicroVm {
       throw failure;
     }
     close();
-    return new VmSnapshot(function, vmm.identity(), memoryFile, stateFile, diskFile);
+    return new VmSnapshot(function, vmm.identity(), memoryFile, stateFile, diskFile, controlKey);
   }
 
   /** Loads device state into a VM started with {@code -incoming defer}. */
@@ -333,7 +346,8 @@ final class QemuMicroVm implements MicroVm {
       }
     }
     Duration left = Duration.ofNanos(Math.max(0, deadline - System.nanoTime()));
-    GuestProbe.Result result = GuestProbe.await(control, target, left, process::isAlive);
+    GuestProbe.Result result =
+        GuestProbe.await(control, target, controlKey, left, process::isAlive);
     if (result.outcome() == GuestProbe.Outcome.READY) {
       log.debug("{} {}: the guest answered {}", operation, id, result.body().strip());
       return;

@@ -1,6 +1,8 @@
 package dev.thaw.qemu;
 
+import dev.thaw.core.function.FunctionClient;
 import dev.thaw.core.function.FunctionImage;
+import dev.thaw.core.function.FunctionRequest;
 import dev.thaw.core.function.FunctionSpec;
 import dev.thaw.core.io.FileTrees;
 import dev.thaw.core.logs.LogSink;
@@ -115,7 +117,10 @@ public final class QemuVmm implements Vmm {
       if (function.fromImage()) {
         prepareBootDisk(function, workDir);
       }
+      String key = newControlKey();
+      writeControlKey(workDir.resolve(QemuCommandLine.CONTROL_KEY), key);
       vm = start(function, workDir, memory, true, null);
+      vm.controlKey(key);
     } catch (IOException e) {
       String out = readQuietly(workDir.resolve("qemu.log"));
       String console = readQuietly(workDir.resolve("console.log"));
@@ -174,14 +179,7 @@ public final class QemuVmm implements Vmm {
             throw new IllegalArgumentException(
                 "prepared for " + function.id() + ", given a snapshot of " + snapshot.function());
           }
-          return QemuVmm.this.restore(
-              new VmSnapshot(
-                  snapshot.function(),
-                  snapshot.vmm(),
-                  memoryFile,
-                  snapshot.stateFile(),
-                  snapshot.diskFile()),
-              readyTimeout);
+          return QemuVmm.this.restore(snapshot.withMemoryFile(memoryFile), readyTimeout);
         }
 
         @Override
@@ -244,9 +242,46 @@ public final class QemuVmm implements Vmm {
       vm.close();
       throw classifyRestoreFailure(snapshot, e, out);
     }
+    vm.controlKey(snapshot.controlKey());
     vm.resume();
-    vm.awaitGuest(readyTimeout, "restore", reseedClones ? this::resumeTarget : () -> "/health");
+    if (reseedClones) {
+      // The clone's own key from its first request on: the snapshot's stays with the snapshot.
+      String key = newControlKey();
+      vm.awaitGuest(readyTimeout, "restore", () -> resumeTarget() + "&key=" + key);
+      vm.controlKey(key);
+    } else {
+      vm.awaitGuest(readyTimeout, "restore", () -> "/health");
+    }
     return vm;
+  }
+
+  /**
+   * Asks the guest control server of {@code vm} (a VM of this driver) for {@code path}, a {@code
+   * /_thaw/...} request, with the VM's control key: what the agent may ask, for tools and tests.
+   */
+  public static FunctionClient.Response control(MicroVm vm, String path, FunctionClient client) {
+    QemuMicroVm q = (QemuMicroVm) vm;
+    return client.call(
+        q.control(),
+        new FunctionRequest(
+            "GET", path, Map.of(GuestProbe.KEY_HEADER, q.controlKey()), new byte[0]));
+  }
+
+  /** A fresh control key: 32 hex digits from the host's SecureRandom. */
+  private String newControlKey() {
+    byte[] key = new byte[16];
+    seeds.nextBytes(key);
+    return HexFormat.of().formatHex(key);
+  }
+
+  /** Writes {@code key} where only this user can read it, for the guest's fw_cfg file. */
+  private static void writeControlKey(Path file, String key) throws IOException {
+    Files.deleteIfExists(file);
+    Files.createFile(
+        file,
+        java.nio.file.attribute.PosixFilePermissions.asFileAttribute(
+            java.nio.file.attribute.PosixFilePermissions.fromString("rw-------")));
+    Files.writeString(file, key);
   }
 
   /** A restore's first request: a fresh seed for the guest's RNG and this host's wall clock. */

@@ -206,7 +206,13 @@ class GuestNetworkIT {
           .contains("taken from the host only");
       assertThat(client.get(vm.endpoint(), "/cgi-bin/control?/_thaw/mute").body())
           .startsWith("HTTP/1.1 403");
-      assertThat(client.get(((QemuMicroVm) vm).control(), "/_thaw/clock").status()).isEqualTo(200);
+      assertThat(QemuVmm.control(vm, "/_thaw/clock", client).status()).isEqualTo(200);
+      // Any process on the host reaches the forwarded control port; without the VM's key it is
+      // refused.
+      FunctionClient.Response keyless = client.get(((QemuMicroVm) vm).control(), "/_thaw/mute");
+      assertThat(keyless.status()).isEqualTo(403);
+      assertThat(keyless.body()).contains("key");
+      assertThat(QemuVmm.control(vm, "/_thaw/clock", client).status()).isEqualTo(200);
       assertThat(
               client
                   .get(vm.endpoint(), "/cgi-bin/fetch?http://" + outside + ":" + ALLOWED_PORT + "/")

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.thaw.core.function.BuiltinFunctions;
 import dev.thaw.core.function.FunctionClient;
+import dev.thaw.core.function.FunctionRequest;
 import dev.thaw.core.vmm.MicroVm;
 import dev.thaw.core.vmm.VmSnapshot;
 import java.nio.file.Files;
@@ -13,6 +14,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
@@ -75,7 +77,8 @@ class QemuCloneIT {
     List<Long> took = new ArrayList<>();
     for (int i = 0; i < 5; i++) {
       FunctionClient.Response r =
-          client.get(vm.endpoint(), "/_thaw/resume?seed=" + "ab".repeat(32) + "&t=" + epochNanos());
+          QemuVmm.control(
+              vm, "/_thaw/resume?seed=" + "ab".repeat(32) + "&t=" + epochNanos(), client);
       assertThat(r.status()).as(r.body()).isEqualTo(200);
       took.add(JSON.readTree(r.body()).get("tookNs").asLong());
     }
@@ -154,6 +157,27 @@ class QemuCloneIT {
     }
   }
 
+  @Test
+  void eachCloneHasAControlKeyOfItsOwnAndTheSnapshotsNoLongerOpensIt() {
+    assertThat(snapshot.controlKey()).matches("[0-9a-f]{32}");
+    try (MicroVm a = vmm.restore(snapshot, RESTORE);
+        MicroVm b = vmm.restore(snapshot, RESTORE)) {
+      String keyA = ((QemuMicroVm) a).controlKey();
+      assertThat(keyA).matches("[0-9a-f]{32}").isNotEqualTo(snapshot.controlKey());
+      assertThat(((QemuMicroVm) b).controlKey()).isNotEqualTo(keyA);
+      assertThat(QemuVmm.control(a, "/_thaw/clock", client).status()).isEqualTo(200);
+      for (String key : List.of(snapshot.controlKey(), ((QemuMicroVm) b).controlKey(), "")) {
+        FunctionClient.Response r =
+            client.call(
+                ((QemuMicroVm) a).control(),
+                new FunctionRequest(
+                    "GET", "/_thaw/mute", Map.of(GuestProbe.KEY_HEADER, key), new byte[0]));
+        assertThat(r.status()).as("with key '%s': %s", key, r.body()).isEqualTo(403);
+      }
+      assertThat(QemuVmm.control(a, "/_thaw/clock", client).status()).isEqualTo(200);
+    }
+  }
+
   /**
    * Restores a clone and returns its {@code CLOCK_REALTIME} at its first answer minus the host's
    * wall clock (the host's read halfway through the request).
@@ -161,7 +185,7 @@ class QemuCloneIT {
   private long firstClockSkewNanos(QemuVmm restorer) {
     try (MicroVm clone = restorer.restore(snapshot, RESTORE)) {
       long before = epochNanos();
-      FunctionClient.Response r = client.get(clone.endpoint(), "/_thaw/clock");
+      FunctionClient.Response r = QemuVmm.control(clone, "/_thaw/clock", client);
       long after = epochNanos();
       assertThat(r.status()).isEqualTo(200);
       long guest = JSON.readTree(r.body()).get("realtimeNs").asLong();
@@ -171,7 +195,7 @@ class QemuCloneIT {
   }
 
   private String random(MicroVm vm) {
-    FunctionClient.Response r = client.get(vm.endpoint(), "/_thaw/random");
+    FunctionClient.Response r = QemuVmm.control(vm, "/_thaw/random", client);
     assertThat(r.status()).isEqualTo(200);
     JsonNode body = JSON.readTree(r.body());
     return body.get("random").asString();

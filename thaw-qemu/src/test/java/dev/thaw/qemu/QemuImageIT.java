@@ -124,8 +124,7 @@ class QemuImageIT {
       assertThat(get(b, "/cgi-bin/get")).isEqualTo("from-b");
       // Both have their writes on their disks, not only in their page caches.
       for (MicroVm clone : List.of(a, b)) {
-        assertThat(client.get(((QemuMicroVm) clone).control(), "/_thaw/sync").status())
-            .isEqualTo(200);
+        assertThat(QemuVmm.control(clone, "/_thaw/sync", client).status()).isEqualTo(200);
       }
       assertThat(get(a, "/cgi-bin/get")).isEqualTo("from-a");
     }

@@ -43,6 +43,9 @@ import java.util.Optional;
  * @param guest digests of the guest kernel and initramfs the VM booted
  * @param createdAt when the snapshot was taken
  * @param files the snapshot's files, names unique
+ * @param controlKey the key the snapshotted guest asks of control requests ({@code X-Thaw-Key}),
+ *     which its clones keep until each is given its own at resume; "" for a guest given none (and
+ *     manifests written before keys). It is as secret as the memory file, which holds it too.
  */
 public record SnapshotManifest(
     int formatVersion,
@@ -51,7 +54,8 @@ public record SnapshotManifest(
     VmmIdentity vmm,
     Guest guest,
     Instant createdAt,
-    List<SnapshotFile> files) {
+    List<SnapshotFile> files,
+    String controlKey) {
   public static final int FORMAT_VERSION = 2;
 
   /** The format of manifests that describe each file by one whole-file SHA-256. */
@@ -70,7 +74,20 @@ public record SnapshotManifest(
     }
   }
 
+  /** A manifest of a guest given no control key. */
+  public SnapshotManifest(
+      int formatVersion,
+      String revision,
+      FunctionSpec function,
+      VmmIdentity vmm,
+      Guest guest,
+      Instant createdAt,
+      List<SnapshotFile> files) {
+    this(formatVersion, revision, function, vmm, guest, createdAt, files, "");
+  }
+
   public SnapshotManifest {
+    controlKey = controlKey == null ? "" : controlKey;
     Objects.requireNonNull(revision, "revision");
     Objects.requireNonNull(function, "function");
     Objects.requireNonNull(vmm, "vmm");
@@ -127,7 +144,8 @@ public record SnapshotManifest(
                             f.size(),
                             f.chunks().withWorkingSet(firstTouch, pages))
                         : f)
-            .toList());
+            .toList(),
+        controlKey);
   }
 
   /** This manifest in format 1, with {@code sha256} giving each file's whole-content digest. */
@@ -141,7 +159,8 @@ public record SnapshotManifest(
         createdAt,
         files.stream()
             .map(f -> SnapshotFile.whole(f.name(), f.role(), f.size(), sha256.apply(f)))
-            .toList());
+            .toList(),
+        controlKey);
   }
 
   /**

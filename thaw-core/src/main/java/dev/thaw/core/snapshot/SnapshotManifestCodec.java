@@ -82,6 +82,10 @@ public final class SnapshotManifestCodec {
         }
       }
     }
+    // Manifests written before guests had control keys have none.
+    if (tree instanceof ObjectNode root && !root.has("controlKey")) {
+      root.put("controlKey", "");
+    }
     // Built-in functions have no image, functions without egress no rules, and functions with the
     // default timeout none (nor do manifests written before functions had one): specs leave them
     // out.

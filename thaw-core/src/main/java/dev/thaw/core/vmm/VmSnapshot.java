@@ -23,11 +23,19 @@ import java.util.Optional;
  * @param memoryFile guest RAM
  * @param stateFile CPU and device state
  * @param diskFile the writable layer of a function from an image; null for the built-in ones
+ * @param controlKey the key the snapshotted guest asks of control requests (its clones too, until
+ *     each is given its own at resume); "" when the guest was given none
  */
 public record VmSnapshot(
-    FunctionSpec function, VmmIdentity vmm, Path memoryFile, Path stateFile, Path diskFile) {
+    FunctionSpec function,
+    VmmIdentity vmm,
+    Path memoryFile,
+    Path stateFile,
+    Path diskFile,
+    String controlKey) {
   public VmSnapshot {
     Objects.requireNonNull(function, "function");
+    controlKey = controlKey == null ? "" : controlKey;
     Objects.requireNonNull(vmm, "vmm");
     Objects.requireNonNull(memoryFile, "memoryFile");
     Objects.requireNonNull(stateFile, "stateFile");
@@ -39,6 +47,22 @@ public record VmSnapshot(
       throw new IllegalArgumentException(
           "a snapshot of " + function.id() + " (a built-in function) has no disk file");
     }
+  }
+
+  /** A snapshot of a guest given no control key. */
+  public VmSnapshot(
+      FunctionSpec function, VmmIdentity vmm, Path memoryFile, Path stateFile, Path diskFile) {
+    this(function, vmm, memoryFile, stateFile, diskFile, "");
+  }
+
+  /** This snapshot with its memory read from {@code memoryFile}. */
+  public VmSnapshot withMemoryFile(Path memoryFile) {
+    return new VmSnapshot(function, vmm, memoryFile, stateFile, diskFile, controlKey);
+  }
+
+  /** This snapshot of {@code function} (the same function as this node runs it). */
+  public VmSnapshot withFunction(FunctionSpec function) {
+    return new VmSnapshot(function, vmm, memoryFile, stateFile, diskFile, controlKey);
   }
 
   /** The snapshot of a function without a disk (a built-in one). */

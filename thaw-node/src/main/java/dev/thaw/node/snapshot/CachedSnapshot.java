@@ -40,7 +40,8 @@ public final class CachedSnapshot implements AutoCloseable {
         manifest.vmm(),
         dir.resolve(name(SnapshotFile.Role.MEMORY)),
         dir.resolve(name(SnapshotFile.Role.STATE)),
-        manifest.file(SnapshotFile.Role.DISK).map(f -> dir.resolve(f.name())).orElse(null));
+        manifest.file(SnapshotFile.Role.DISK).map(f -> dir.resolve(f.name())).orElse(null),
+        manifest.controlKey());
   }
 
   private String name(SnapshotFile.Role role) {

@@ -167,9 +167,7 @@ final class Restorer {
 
   private VmSnapshot local(VmSnapshot s) {
     FunctionSpec f = local(s.function());
-    return f.equals(s.function())
-        ? s
-        : new VmSnapshot(f, s.vmm(), s.memoryFile(), s.stateFile(), s.diskFile());
+    return f.equals(s.function()) ? s : s.withFunction(f);
   }
 
   static Duration since(long t0) {

@@ -148,7 +148,8 @@ final class SnapshotMaker {
                   : List.of(
                       describe(files.memoryFile(), SnapshotFile.Role.MEMORY),
                       describe(files.stateFile(), SnapshotFile.Role.STATE),
-                      describe(files.diskFile(), SnapshotFile.Role.DISK)));
+                      describe(files.diskFile(), SnapshotFile.Role.DISK)),
+              files.controlKey());
       Optional<Verified> verifiedWith = verify(made, files, first);
       if (verifiedWith.isEmpty()) {
         return SnapshotManager.Snapshotted.none(); // the writer aborts: nothing committed
@@ -294,8 +295,7 @@ final class SnapshotMaker {
 
   /** {@code snapshot} with its memory file read from {@code path} (a recorder's served file). */
   private static VmSnapshot servedAt(VmSnapshot snapshot, Path path) {
-    return new VmSnapshot(
-        snapshot.function(), snapshot.vmm(), path, snapshot.stateFile(), snapshot.diskFile());
+    return snapshot.withMemoryFile(path);
   }
 
   /**

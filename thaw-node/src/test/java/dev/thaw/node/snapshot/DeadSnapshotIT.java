@@ -87,7 +87,7 @@ class DeadSnapshotIT {
     QemuVmm vmm = QemuVmm.builder().image(Node.IMAGE).workRoot(dir.resolve("maker-vms")).build();
     Path files = Files.createDirectories(dir.resolve("made-" + revision));
     MicroVm vm = vmm.boot(HELLO, Duration.ofSeconds(120));
-    assertThat(client.get(vm.endpoint(), "/_thaw/mute").body()).contains("\"muted\":true");
+    assertThat(QemuVmm.control(vm, "/_thaw/mute", client).body()).contains("\"muted\":true");
     vm.pause();
     VmSnapshot snapshot = vm.snapshot(files);
     SnapshotManifest manifest =
