@@ -33,9 +33,10 @@ import picocli.CommandLine.Option;
     name = "logs",
     mixinStandardHelpOptions = true,
     description = {
-      "Times a quiet function's warm invocations alone, while a function on the same node",
-      "floods its stdout, and alone again; prints the medians, their ratio, the rate the",
-      "flood was read at and what the node kept of it against its cap."
+      "Times a function's warm invocations beside a function flooding its stdout.",
+      "The quiet function is timed alone, while the other writes --flood-mb MB on the same",
+      "node, and alone again; prints the medians, their ratio, the rate the flood was read",
+      "at and what the node kept of it against its cap."
     })
 final class BenchLogsCommand implements Callable<Integer> {
   @Option(

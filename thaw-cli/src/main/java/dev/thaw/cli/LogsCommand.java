@@ -17,9 +17,9 @@ import picocli.CommandLine.Parameters;
     name = "logs",
     mixinStandardHelpOptions = true,
     description = {
-      "Prints what a function's instances wrote to stdout and stderr, from every node, oldest",
-      "first: each line with its time (when the node read it), node, instance and stream.",
-      "Instances that have stopped are included, within each node's cap (thaw agent",
+      "Prints what a function's instances wrote to stdout and stderr, from every node.",
+      "Oldest first, each line with its time (when the node read it), node, instance and",
+      "stream; instances that have stopped are included, within each node's cap (thaw agent",
       "--log-bytes)."
     })
 final class LogsCommand implements Callable<Integer> {
