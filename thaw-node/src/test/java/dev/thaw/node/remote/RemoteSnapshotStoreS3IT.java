@@ -209,12 +209,14 @@ class RemoteSnapshotStoreS3IT {
     assertThat(storedChunks()).hasSize(9);
     assertAllChunksStored(a);
 
-    Thread.sleep(1100); // object times have one-second resolution
+    // Object times have one-second resolution: a use just made may look up to a second old, so
+    // the bound is well above that (with 1 s, a use at x.999 s looked expired at x+1.01 s).
+    Thread.sleep(3100);
     store.markUsed("fn-a");
-    assertThat(store.collectGarbage(Duration.ofSeconds(1), phase -> {}).expiredRevisions())
+    assertThat(store.collectGarbage(Duration.ofSeconds(3), phase -> {}).expiredRevisions())
         .isEmpty();
-    Thread.sleep(1100);
-    var expired = store.collectGarbage(Duration.ofSeconds(1), phase -> {});
+    Thread.sleep(3100);
+    var expired = store.collectGarbage(Duration.ofSeconds(3), phase -> {});
     assertThat(expired.expiredRevisions()).containsExactly("fn-a");
     assertThat(store.revisions()).isEmpty();
     assertThat(storedChunks()).isEmpty();
