@@ -11,7 +11,7 @@ import java.util.function.Supplier;
 
 /**
  * Waits for a guest's HTTP endpoint to answer: {@code GET /health} after a boot, {@code GET
- * /_thaw/resume?...} after a restore (see {@link QemuVmm}).
+ * /_thaw/resume?...} after a restore (see {@link CloneResume}).
  */
 final class GuestProbe {
   private static final HttpClient HTTP =

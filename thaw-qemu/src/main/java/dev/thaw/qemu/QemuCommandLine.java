@@ -84,7 +84,7 @@ final class QemuCommandLine {
                     + ",share="
                     + (boot ? "on" : "off"),
                 "-serial",
-                "file:" + workDir.resolve("console.log"),
+                "file:" + ConsoleLog.in(workDir).file(),
                 "-netdev",
                 network(function, ports, channels.egress().map(EgressProxy::guestForward)),
                 "-device",

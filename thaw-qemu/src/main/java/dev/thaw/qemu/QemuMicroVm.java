@@ -2,15 +2,12 @@ package dev.thaw.qemu;
 
 import dev.thaw.core.function.FunctionSpec;
 import dev.thaw.core.io.FileTrees;
-import dev.thaw.core.vmm.BootException;
-import dev.thaw.core.vmm.GuestTimeoutException;
 import dev.thaw.core.vmm.MicroVm;
-import dev.thaw.core.vmm.RestoreException;
-import dev.thaw.core.vmm.RestoreIncompatibleException;
 import dev.thaw.core.vmm.SnapshotException;
 import dev.thaw.core.vmm.VmSnapshot;
 import dev.thaw.core.vmm.VmState;
 import dev.thaw.core.vmm.VmmException;
+import dev.thaw.core.vmm.VmmIdentity;
 import java.io.IOException;
 import java.net.URI;
 import java.nio.file.Files;
@@ -19,38 +16,35 @@ import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
 import java.util.function.Supplier;
-import java.util.regex.Pattern;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import tools.jackson.databind.JsonNode;
 
-/** One QEMU microvm under QMP control. Thread-safe: lifecycle operations are serialized. */
+/**
+ * One QEMU microvm under QMP control, through the states of {@link VmState}. A booted VM owns its
+ * memory file (mapped shared) and is the only kind a snapshot is taken of; a restored clone maps
+ * its snapshot's file privately. Closing it stops QEMU, closes its channels and deletes its work
+ * directory. Thread-safe: lifecycle operations are serialized.
+ */
 final class QemuMicroVm implements MicroVm {
-  private static final Duration MIGRATION_TIMEOUT = Duration.ofSeconds(60);
   private static final int CONSOLE_TAIL_LINES = 20;
   private static final Duration QUIESCE_TIMEOUT = Duration.ofSeconds(2);
-  private static final Pattern GUEST_HOLDS =
-      Pattern.compile("TCP\\[(SYN_RCVD|ESTABLISHED|FIN_WAIT_1|FIN_WAIT_2|CLOSING)\\]");
-
-  /** What the guest's function server prints on the console once it listens (and its port). */
-  static final String READY_LINE = "ready on :";
-
-  /** What the guest prints once it has started the program of a function from an image. */
-  static final String STARTED_LINE = "waiting for port";
-
-  /** What the guest prints when a function from an image ends before its port opens. */
-  static final String EXITED_LINE = "function exited";
 
   private static final Logger log = LoggerFactory.getLogger(QemuMicroVm.class);
 
   private final String id;
-  private final QemuVmm vmm;
+  private final VmmIdentity identity;
   private final QemuProcess process;
   private final FunctionSpec function;
   private final URI endpoint;
   private final URI control;
   private final Path workDir;
+  private final ConsoleLog console;
+  private final StateMigration migration;
+  private final GuestConnections connections;
   private final boolean ownsMemory;
   private volatile VmState state;
   private final VmChannels channels;
@@ -60,7 +54,7 @@ final class QemuMicroVm implements MicroVm {
 
   QemuMicroVm(
       String id,
-      QemuVmm vmm,
+      VmmIdentity identity,
       QemuProcess process,
       FunctionSpec function,
       int controlPort,
@@ -70,12 +64,15 @@ final class QemuMicroVm implements MicroVm {
       VmState initial,
       VmChannels channels) {
     this.id = id;
-    this.vmm = vmm;
+    this.identity = identity;
     this.process = process;
     this.function = function;
     this.control = URI.create("http://127.0.0.1:" + controlPort);
     this.endpoint = URI.create("http://127.0.0.1:" + functionPort);
     this.workDir = workDir;
+    this.console = ConsoleLog.in(workDir);
+    this.migration = new StateMigration(process.qmp());
+    this.connections = new GuestConnections(process.qmp());
     this.ownsMemory = ownsMemory;
     this.state = initial;
     this.channels = channels;
@@ -100,6 +97,10 @@ final class QemuMicroVm implements MicroVm {
     return endpoint;
   }
 
+  FunctionSpec function() {
+    return function;
+  }
+
   /** The key the guest asks of control requests; "" for none. */
   String controlKey() {
     return controlKey;
@@ -112,6 +113,14 @@ final class QemuMicroVm implements MicroVm {
   /** Where the guest's control server answers ({@code /health}, {@code /_thaw/...}). */
   URI control() {
     return control;
+  }
+
+  ConsoleLog console() {
+    return console;
+  }
+
+  boolean isAlive() {
+    return process.isAlive();
   }
 
   /**
@@ -143,7 +152,7 @@ final class QemuMicroVm implements MicroVm {
       int atPause = open.size();
       while (!open.isEmpty() && System.nanoTime() < deadline) {
         command("cont", Map.of(), "pause");
-        sleepMicros(5_000);
+        LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(5));
         command("stop", Map.of(), "pause");
         waits++;
         open = openConnections();
@@ -162,14 +171,22 @@ final class QemuMicroVm implements MicroVm {
     state = VmState.PAUSED;
   }
 
-  /**
-   * The guest's TCP connections in QEMU's user-mode network that its side still holds, as {@code
-   * info usernet} lists them: established, closed by the host but not yet by the guest, or opened
-   * by the guest. Listeners, connections the guest has closed, and connection attempts it never
-   * answered ({@code SYN_SENT}: lost with the snapshot, unseen by the guest) do not count.
-   */
+  /** The guest's TCP connections that its side still holds ({@link GuestConnections#guestHeld}). */
   List<String> openConnections() {
-    return guestHeld(usernet());
+    return GuestConnections.guestHeld(usernet());
+  }
+
+  /** QEMU's {@code info usernet}: the user-mode network's sockets and their TCP states. */
+  String usernet() {
+    try {
+      return connections.table();
+    } catch (IOException e) {
+      throw new VmmException(
+          "cannot list the connections of " + id + ": " + e.getMessage(),
+          vmmOutput(),
+          consoleTail(),
+          e);
+    }
   }
 
   private void syncDisk() {
@@ -188,31 +205,6 @@ final class QemuMicroVm implements MicroVm {
     }
   }
 
-  /** QEMU's {@code info usernet}: the user-mode network's sockets and their TCP states. */
-  String usernet() {
-    try {
-      return process
-          .qmp()
-          .execute("human-monitor-command", Map.of("command-line", "info usernet"))
-          .asString("");
-    } catch (IOException e) {
-      throw new VmmException(
-          "cannot list the connections of " + id + ": " + e.getMessage(),
-          vmmOutput(),
-          consoleTail(),
-          e);
-    }
-  }
-
-  /** The lines of an {@code info usernet} table whose connection the guest still holds. */
-  static List<String> guestHeld(String table) {
-    return table
-        .lines()
-        .map(String::strip)
-        .filter(l -> GUEST_HOLDS.matcher(l).lookingAt())
-        .toList();
-  }
-
   @Override
   public synchronized void resume() {
     state.checkTransition(VmState.RUNNING, "resume");
@@ -220,6 +212,10 @@ final class QemuMicroVm implements MicroVm {
     state = VmState.RUNNING;
   }
 
+  /**
+   * Writes the device state into {@code dir} and ends the VM, whose memory file and (a function
+   * from an image) layer become the snapshot's: {@code state}, {@code memory}, {@code disk}.
+   */
   @Override
   public synchronized VmSnapshot snapshot(Path dir) {
     state.checkTransition(VmState.SNAPSHOTTED, "snapshot");
@@ -234,9 +230,7 @@ final class QemuMicroVm implements MicroVm {
     Path memoryFile = dir.resolve("memory");
     Path diskFile = function.fromImage() ? dir.resolve("disk") : null;
     try {
-      process.qmp().execute("migrate-set-capabilities", QemuVmm.ignoreShared());
-      process.qmp().execute("migrate", Map.of("uri", "exec:cat > " + shellQuote(stateFile)));
-      awaitMigration();
+      migration.save(stateFile);
       state = VmState.SNAPSHOTTED;
       // Never resume: guest writes would land in the memory file the clones will map.
       process.qmp().execute("quit", Map.of());
@@ -255,207 +249,31 @@ final class QemuMicroVm implements MicroVm {
       throw failure;
     }
     close();
-    return new VmSnapshot(function, vmm.identity(), memoryFile, stateFile, diskFile, controlKey);
+    return new VmSnapshot(function, identity, memoryFile, stateFile, diskFile, controlKey);
   }
 
   /** Loads device state into a VM started with {@code -incoming defer}. */
   synchronized void loadState(Path stateFile) throws IOException {
     long t0 = System.nanoTime();
-    process.qmp().execute("migrate-set-capabilities", QemuVmm.ignoreShared());
-    process.qmp().execute("migrate-incoming", Map.of("uri", "exec:cat " + shellQuote(stateFile)));
-    awaitMigration();
+    migration.load(stateFile);
     log.debug("{}: state loaded in {} µs", id, (System.nanoTime() - t0) / 1000);
-  }
-
-  private void awaitMigration() throws IOException {
-    long deadline = System.nanoTime() + MIGRATION_TIMEOUT.toNanos();
-    long pauseMicros = 200;
-    while (System.nanoTime() < deadline) {
-      JsonNode info = process.qmp().execute("query-migrate", Map.of());
-      String status = info.path("status").asString("");
-      if (status.equals("completed")) {
-        return;
-      }
-      if (status.equals("failed") || status.equals("cancelled")) {
-        throw new IOException("migration " + status + ": " + info.path("error-desc").asString(""));
-      }
-      sleepMicros(pauseMicros);
-      pauseMicros = Math.min(pauseMicros * 2, 20_000);
-    }
-    throw new IOException("migration did not complete within " + MIGRATION_TIMEOUT);
   }
 
   /**
    * Waits for the guest to answer {@code GET target} (asked anew for each attempt); on failure
-   * stops the VM and throws the typed error.
-   *
-   * <p>A booting guest is not sent a request before its console says its server listens. Each
-   * connection to the forwarded port before then stays in QEMU's user-mode network as an attempt it
-   * keeps retrying (for up to 75 s), and one that the guest accepts just before a snapshot is an
-   * open connection in every clone, to a peer no clone's network knows: the guest's server waits on
-   * it and answers nobody (a dead snapshot).
-   *
-   * <p>A guest that answers but not with 200 is refused at once: after a restore, a 404 means its
-   * server predates {@code /_thaw/resume} (a snapshot of an older guest image, which cannot be
-   * given fresh entropy: incompatible); any other status, that the guest could not resume (its
-   * answer says why).
+   * stops the VM and throws the typed error ({@link GuestReadiness}).
    */
-  void awaitGuest(Duration timeout, String operation, Supplier<String> target) {
-    long deadline = System.nanoTime() + timeout.toNanos();
-    if (operation.equals("boot")) {
-      String said = awaitConsole(READY_LINE + QemuCommandLine.controlPort(function), deadline);
-      if (said.contains(EXITED_LINE)) {
-        String out = vmmOutput();
-        String console = consoleTail();
-        close();
-        throw new BootException(
-            "the function "
-                + function.id()
-                + " ("
-                + id
-                + ") ended before opening its port "
-                + function.image().port()
-                + ": "
-                + said,
-            out,
-            console,
-            null);
-      }
-      // Only once the guest has started the program is the port what is missing; before that,
-      // the guest itself did not come up, which the general timeout below reports.
-      if (function.fromImage()
-          && System.nanoTime() >= deadline
-          && process.isAlive()
-          && QemuVmm.readQuietly(workDir.resolve("console.log")).contains(STARTED_LINE)) {
-        String out = (vmmOutput() + "\n" + diagnose()).strip();
-        String console = consoleTail();
-        close();
-        throw new GuestTimeoutException(
-            "the function "
-                + function.id()
-                + " ("
-                + id
-                + ") did not open its port "
-                + function.image().port()
-                + " within "
-                + timeout
-                + " after boot",
-            out,
-            console,
-            null);
-      }
-    }
-    Duration left = Duration.ofNanos(Math.max(0, deadline - System.nanoTime()));
-    GuestProbe.Result result =
-        GuestProbe.await(control, target, controlKey, left, process::isAlive);
-    if (result.outcome() == GuestProbe.Outcome.READY) {
-      log.debug("{} {}: the guest answered {}", operation, id, result.body().strip());
-      return;
-    }
-    String out = vmmOutput();
-    String console = consoleTail();
-    String what = function.id() + " (" + id + ")";
-    if (result.outcome() == GuestProbe.Outcome.TIMED_OUT) {
-      String state = diagnose();
+  void awaitGuest(Duration timeout, GuestReadiness.After after, Supplier<String> target) {
+    Optional<VmmException> failure = new GuestReadiness(this).await(timeout, after, target);
+    if (failure.isPresent()) {
       close();
-      throw new GuestTimeoutException(
-          "guest of " + what + " did not answer within " + timeout + " after " + operation,
-          (out + "\n" + state).strip(),
-          console,
-          null);
-    }
-    close();
-    if (result.outcome() == GuestProbe.Outcome.REFUSED) {
-      String said = "HTTP " + result.status() + " " + result.body().strip();
-      if (operation.equals("boot")) {
-        throw new BootException(
-            "guest of " + what + " answered its readiness probe with " + said, out, console, null);
-      }
-      if (result.status() == 404) {
-        throw new RestoreIncompatibleException(
-            "guest of "
-                + what
-                + " cannot be reseeded at resume (its server does not know /_thaw/resume: a"
-                + " snapshot of an older guest image); its clones would share their random state",
-            out,
-            console,
-            null);
-      }
-      throw new RestoreException(
-          "guest of " + what + " could not resume: " + said, out, console, null);
-    }
-    String message = "QEMU exited during " + operation + " of " + what;
-    VmmException failure =
-        operation.equals("boot")
-            ? new BootException(message, out, console, null)
-            : new RestoreException(message, out, console, null);
-    throw failure;
-  }
-
-  /**
-   * Polls the console log until it holds {@code line} or {@link #EXITED_LINE}, the VMM exits, or
-   * the deadline passes. Returns the console line that ended the wait, or "" if none did.
-   */
-  private String awaitConsole(String line, long deadline) {
-    Path console = workDir.resolve("console.log");
-    while (System.nanoTime() < deadline && process.isAlive()) {
-      String text = QemuVmm.readQuietly(console);
-      for (String l : text.lines().toList()) {
-        if (l.contains(EXITED_LINE) || l.contains(line)) {
-          return l.strip();
-        }
-      }
-      sleepMicros(20_000);
-    }
-    return "";
-  }
-
-  /**
-   * What QMP says of a guest that does not answer: run state, the vCPU's registers (where it sits),
-   * its local APIC, and the rings of each virtio device (a ring the device waits on while the guest
-   * thinks it has nothing to do is a lost notification). Best effort: each part that fails says so.
-   */
-  private String diagnose() {
-    StringBuilder s = new StringBuilder("QMP state at the deadline:");
-    ask(s, "query-status", Map.of());
-    hmp(s, "info registers");
-    hmp(s, "info lapic");
-    hmp(s, "info pic");
-    try {
-      for (JsonNode device : process.qmp().execute("x-query-virtio", Map.of())) {
-        String path = device.path("path").asString("");
-        ask(s, "x-query-virtio-status", Map.of("path", path));
-        for (int queue = 0; queue < 2; queue++) {
-          ask(s, "x-query-virtio-queue-status", Map.of("path", path, "queue", queue));
-        }
-      }
-    } catch (IOException | RuntimeException e) {
-      s.append("\n  x-query-virtio: ").append(e.getMessage());
-    }
-    return s.toString();
-  }
-
-  private void ask(StringBuilder s, String command, Map<String, ?> args) {
-    s.append("\n  ").append(command).append(args.isEmpty() ? "" : " " + args).append(": ");
-    try {
-      s.append(process.qmp().execute(command, args));
-    } catch (IOException | RuntimeException e) {
-      s.append("failed: ").append(e.getMessage());
+      throw failure.get();
     }
   }
 
-  private void hmp(StringBuilder s, String command) {
-    s.append("\n  ").append(command).append(":\n    ");
-    try {
-      String text =
-          process
-              .qmp()
-              .execute("human-monitor-command", Map.of("command-line", command))
-              .asString("");
-      s.append(text.strip().replace("\n", "\n    "));
-    } catch (IOException | RuntimeException e) {
-      s.append("failed: ").append(e.getMessage());
-    }
+  /** What QMP says of the VM when its guest does not answer ({@link QmpDiagnosis}). */
+  String diagnose() {
+    return QmpDiagnosis.of(process.qmp());
   }
 
   private void command(String name, Map<String, ?> args, String operation) {
@@ -473,10 +291,7 @@ final class QemuMicroVm implements MicroVm {
 
   @Override
   public String consoleTail() {
-    String all = QemuVmm.readQuietly(workDir.resolve("console.log"));
-    List<String> lines = all.lines().toList();
-    return String.join(
-        "\n", lines.subList(Math.max(0, lines.size() - CONSOLE_TAIL_LINES), lines.size()));
+    return console.tail(CONSOLE_TAIL_LINES);
   }
 
   @Override
@@ -485,22 +300,6 @@ final class QemuMicroVm implements MicroVm {
     channels.close();
     state = VmState.STOPPED;
     FileTrees.deleteQuietly(workDir);
-  }
-
-  private static String shellQuote(Path p) {
-    String s = p.toAbsolutePath().toString();
-    if (s.contains("'")) {
-      throw new IllegalArgumentException("paths with quotes are not supported: " + s);
-    }
-    return "'" + s + "'";
-  }
-
-  private static void sleepMicros(long micros) {
-    try {
-      Thread.sleep(micros / 1000, (int) (micros % 1000) * 1000);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    }
   }
 
   @Override

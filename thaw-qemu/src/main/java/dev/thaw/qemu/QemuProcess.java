@@ -38,6 +38,9 @@ import java.util.concurrent.TimeUnit;
  * a socket file to appear: the accept returns as soon as QEMU is ready for commands.
  */
 final class QemuProcess implements AutoCloseable {
+  /** QEMU's stdout and stderr, in its work directory. */
+  private static final String LOG = "qemu.log";
+
   private static final Set<Process> LIVE = ConcurrentHashMap.newKeySet();
   private static final ExecutorService LAUNCHER =
       Executors.newSingleThreadExecutor(DaemonThreads.named("thaw-vmm-launcher"));
@@ -76,7 +79,7 @@ final class QemuProcess implements AutoCloseable {
     // Unix socket paths are limited to 107 bytes: work directories can be deeper than that.
     Path socket = Files.createTempFile(socketDir(), "qmp-", ".sock");
     Files.delete(socket);
-    Path log = workDir.resolve("qemu.log");
+    Path log = workDir.resolve(LOG);
     List<String> command = new ArrayList<>(List.of("setpriv", "--pdeathsig", "KILL", binary));
     command.addAll(arguments);
     command.addAll(
@@ -161,6 +164,19 @@ final class QemuProcess implements AutoCloseable {
 
   boolean isAlive() {
     return process.isAlive();
+  }
+
+  /**
+   * What a QEMU process started in {@code workDir} printed on stdout and stderr, also when it never
+   * got as far as a {@link QemuProcess}; "" when it left nothing readable.
+   */
+  static String outputIn(Path workDir) {
+    Path log = workDir.resolve(LOG);
+    try {
+      return Files.exists(log) ? Files.readString(log).strip() : "";
+    } catch (IOException e) {
+      return "";
+    }
   }
 
   /** What QEMU printed on stdout and stderr. */

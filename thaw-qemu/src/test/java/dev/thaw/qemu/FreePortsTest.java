@@ -10,7 +10,7 @@ class FreePortsTest {
   /** Two forwarding rules of one VM on one host port make QEMU exit: the ports must differ. */
   @RepeatedTest(50)
   void portsChosenTogetherAreDistinct() throws Exception {
-    int[] ports = QemuVmm.freePorts(3);
+    int[] ports = QemuLauncher.freePorts(3);
 
     assertThat(ports).hasSize(3).doesNotHaveDuplicates();
     assertThat(Arrays.stream(ports)).allMatch(p -> p > 0 && p < 65536);

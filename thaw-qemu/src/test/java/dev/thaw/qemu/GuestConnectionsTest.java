@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import org.junit.jupiter.api.Test;
 
 /** What counts as a connection the guest still holds, in QEMU 7.2's {@code info usernet}. */
-class UsernetTableTest {
+class GuestConnectionsTest {
   private static final String TABLE =
       """
       Hub -1 (n0):
@@ -22,7 +22,7 @@ class UsernetTableTest {
 
   @Test
   void establishedAndHostClosedConnectionsAreHeldByTheGuest() {
-    assertThat(QemuMicroVm.guestHeld(TABLE))
+    assertThat(GuestConnections.guestHeld(TABLE))
         .hasSize(2)
         .anySatisfy(l -> assertThat(l).startsWith("TCP[ESTABLISHED]"))
         .anySatisfy(l -> assertThat(l).startsWith("TCP[FIN_WAIT_2]"));
@@ -30,7 +30,7 @@ class UsernetTableTest {
 
   @Test
   void anAttemptTheGuestNeverAnsweredIsNot() {
-    assertThat(QemuMicroVm.guestHeld(TABLE)).noneMatch(l -> l.startsWith("TCP[SYN_SENT]"));
+    assertThat(GuestConnections.guestHeld(TABLE)).noneMatch(l -> l.startsWith("TCP[SYN_SENT]"));
   }
 
   @Test
@@ -41,7 +41,7 @@ class UsernetTableTest {
             .filter(l -> !l.contains("ESTABLISHED"))
             .filter(l -> !l.contains("FIN_WAIT"))
             .reduce("", (a, b) -> a + b + "\n");
-    assertThat(QemuMicroVm.guestHeld(quiet)).isEmpty();
-    assertThat(QemuMicroVm.guestHeld("")).isEmpty();
+    assertThat(GuestConnections.guestHeld(quiet)).isEmpty();
+    assertThat(GuestConnections.guestHeld("")).isEmpty();
   }
 }

@@ -1,0 +1,62 @@
+package dev.thaw.qemu;
+
+import dev.thaw.core.vmm.MicroVm;
+import dev.thaw.core.vmm.VmSnapshot;
+import java.io.IOException;
+import java.time.Duration;
+
+/**
+ * Brings a VM started for a restore ({@link QemuLauncher#incoming}) to life as a clone of a
+ * snapshot: loads the snapshot's state, resumes the vCPUs and waits until the guest answers.
+ *
+ * <p>Every clone of a snapshot resumes with the snapshot's memory: the same kernel RNG state and
+ * the wall clock of the moment of the snapshot. A restore's first request to the guest, before it
+ * is handed out, is therefore {@code GET /_thaw/resume?seed=<32 bytes in hex>&t=<epoch ns>} ({@link
+ * GuestSecrets#resumeTarget}): the seed, fresh for each attempt, is credited to the guest kernel's
+ * entropy pool and the CRNG reseeded from it, and the guest's {@code CLOCK_REALTIME} is set to
+ * {@code t}. The same request gives the clone a control key of its own. The guest serves one
+ * connection at a time, so no request is answered before that one. (QEMU's {@code vmgenid} device
+ * would be the kernel's own way, but the microvm machine does not describe it in its ACPI tables,
+ * so the guest's driver never binds.)
+ */
+final class CloneResume {
+  private final GuestSecrets secrets;
+  private final boolean reseed;
+
+  /**
+   * @param reseed whether clones are reseeded and given their own key; off only for tests that show
+   *     what a clone gets without it, whose guests are probed with {@code GET /health}
+   */
+  CloneResume(GuestSecrets secrets, boolean reseed) {
+    this.secrets = secrets;
+    this.reseed = reseed;
+  }
+
+  /**
+   * Loads {@code snapshot} into {@code vm}, resumes it and waits up to {@code readyTimeout} for its
+   * guest. On failure the VM is stopped and the typed error thrown: a state QEMU cannot load is
+   * sorted by {@link RestoreCompatibility#loadFailure}, a guest that does not come up by {@link
+   * GuestReadiness}.
+   */
+  MicroVm resume(QemuMicroVm vm, VmSnapshot snapshot, Duration readyTimeout) {
+    try {
+      vm.loadState(snapshot.stateFile());
+    } catch (IOException e) {
+      String out = vm.vmmOutput();
+      vm.close();
+      throw RestoreCompatibility.loadFailure(snapshot, e, out);
+    }
+    vm.controlKey(snapshot.controlKey());
+    vm.resume();
+    if (reseed) {
+      // The clone's own key from its first request on: the snapshot's stays with the snapshot.
+      String key = secrets.controlKey();
+      vm.awaitGuest(
+          readyTimeout, GuestReadiness.After.RESTORE, () -> secrets.resumeTarget() + "&key=" + key);
+      vm.controlKey(key);
+    } else {
+      vm.awaitGuest(readyTimeout, GuestReadiness.After.RESTORE, () -> "/health");
+    }
+    return vm;
+  }
+}
