@@ -5,6 +5,7 @@ import dev.thaw.node.protocol.FunctionInfo;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 
 /**
  * What {@code GET /functions} on the gateway answers: every recorded deployment joined with what
@@ -20,7 +21,7 @@ final class FunctionListing {
     for (Deployments.Entry e : deployed) {
       List<String> cachedOn = new ArrayList<>();
       int warm = 0;
-      for (Map.Entry<String, NodeViews.View> v : views.entrySet()) {
+      for (Map.Entry<String, NodeViews.View> v : new TreeMap<>(views).entrySet()) {
         if (v.getValue().cached().contains(e.revision())) {
           cachedOn.add(v.getKey());
         }

@@ -5,17 +5,17 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.thaw.core.function.BuiltinFunctions;
 import dev.thaw.node.protocol.FunctionInfo;
 import dev.thaw.node.protocol.ImageDeployment;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.TreeMap;
 import org.junit.jupiter.api.Test;
 
 /** A deployment joined with what the nodes last showed of it. */
 class FunctionListingTest {
   @Test
   void eachFunctionNamesTheNodesCachingItAndCountsItsWarmInstancesAcrossThem() {
-    Map<String, NodeViews.View> views = new TreeMap<>();
+    Map<String, NodeViews.View> views = new LinkedHashMap<>();
     views.put("n2", new NodeViews.View(true, 2, 4, Set.of("hello"), Map.of("hello", 2)));
     views.put("n1", new NodeViews.View(true, 1, 4, Set.of("hello", "other"), Map.of("hello", 1)));
     views.put("n3", new NodeViews.View(true, 0, 4, Set.of(), Map.of("other", 1)));
