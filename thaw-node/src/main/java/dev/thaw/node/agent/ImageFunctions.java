@@ -1,17 +1,13 @@
 package dev.thaw.node.agent;
 
-import dev.thaw.core.function.FunctionHooks;
-import dev.thaw.core.function.FunctionImage;
 import dev.thaw.core.function.FunctionSpec;
 import dev.thaw.core.function.Revision;
 import dev.thaw.image.FilesystemFormat;
-import dev.thaw.image.ImageConfig;
 import dev.thaw.image.ImageException;
 import dev.thaw.image.ImageSource;
 import dev.thaw.image.ImageSources;
 import dev.thaw.image.RegistryException;
 import dev.thaw.image.ResolvedImage;
-import dev.thaw.image.ResolvedUser;
 import dev.thaw.image.RootImage;
 import dev.thaw.image.RootImageBuilder;
 import dev.thaw.image.RootImageCache;
@@ -20,13 +16,8 @@ import dev.thaw.node.protocol.Refused;
 import dev.thaw.node.remote.RemoteRootImages;
 import java.io.IOException;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.LinkedHashMap;
-import java.util.List;
-import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.regex.Pattern;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -34,16 +25,12 @@ import org.slf4j.LoggerFactory;
  * Turns an {@link ImageDeployment} into the {@link FunctionSpec} a node runs: pulls the image
  * (registry, layout directory or tarball), builds its root filesystem image once per image digest
  * in the node's image cache ({@link RootImageBuilder}), and joins the image's config with the
- * deployment's overrides as a container runtime does. The root image's path is where every node
- * that shares the cache layout keeps it, so a snapshot made on one node names a file the others
- * have once they deployed the same image.
+ * deployment's overrides ({@link ImageOverrides}). The root image's path is where every node that
+ * shares the cache layout keeps it, so a snapshot made on one node names a file the others have
+ * once they deployed the same image.
  */
 public final class ImageFunctions {
   private static final Logger log = LoggerFactory.getLogger(ImageFunctions.class);
-  private static final Pattern NUMERIC_USER = Pattern.compile("\\d{1,10}(:\\d{1,10})?");
-
-  /** Knative's default port for a container that declares none. */
-  public static final int DEFAULT_PORT = 8080;
 
   private final RootImageBuilder builder;
   private final ImageSources.Registries registries;
@@ -122,7 +109,7 @@ public final class ImageFunctions {
               functionId(revision),
               deployment.memoryMibOrDefault(),
               deployment.vcpusOrDefault(),
-              functionImage(image, deployment))
+              ImageOverrides.functionImage(image, deployment))
           .withEgress(deployment.egressRules())
           .withTimeoutSeconds(
               deployment.timeoutSeconds() == null ? 0 : deployment.timeoutSeconds());
@@ -226,85 +213,6 @@ public final class ImageFunctions {
       return Refused.Kind.FAILED;
     }
     return Refused.Kind.INVALID;
-  }
-
-  /**
-   * What the guest starts: the image's config with the deployment's overrides. The program runs as
-   * the config's user resolved against the image's own passwd and group files (uid, gid,
-   * supplementary groups), with {@code HOME} set to that user's home unless the image or the
-   * deployment sets it (Docker's rule). Its snapshot hooks are the deployment's, each it leaves out
-   * taken from the image's labels.
-   */
-  static FunctionImage functionImage(RootImage image, ImageDeployment d) {
-    ImageConfig c = image.config();
-    List<String> argv = new ArrayList<>(d.command() != null ? d.command() : c.entrypoint());
-    if (d.args() != null) {
-      argv.addAll(d.args());
-    } else if (d.command() == null) {
-      argv.addAll(c.cmd());
-    }
-    if (argv.isEmpty()) {
-      throw new IllegalArgumentException(
-          "the image has no entrypoint or cmd and the deployment gives no command");
-    }
-    Map<String, String> env = new LinkedHashMap<>();
-    for (List<String> entries : List.of(c.env(), d.env() == null ? List.<String>of() : d.env())) {
-      for (String e : entries) {
-        int eq = e.indexOf('=');
-        if (eq <= 0) {
-          throw new IllegalArgumentException("env entries are NAME=value: '" + e + "'");
-        }
-        env.put(e.substring(0, eq), e);
-      }
-    }
-    ResolvedUser user = c.resolvedUser();
-    if (user != null) {
-      env.putIfAbsent("HOME", "HOME=" + user.home());
-    }
-    return new FunctionImage(
-        image.file().toAbsolutePath(),
-        image.imageDigest(),
-        argv,
-        List.copyOf(env.values()),
-        c.workingDir(),
-        user == null ? unresolvedUser(c.user()) : user.uidGid(),
-        user == null ? List.of() : user.groups(),
-        port(c, d),
-        d.hooksOrNone().orElse(FunctionHooks.fromLabels(c.labels())));
-  }
-
-  private static int port(ImageConfig c, ImageDeployment d) {
-    if (d.port() != null) {
-      return d.port();
-    }
-    if (c.exposedPorts().size() == 1) {
-      return c.exposedPorts().iterator().next();
-    }
-    if (c.exposedPorts().size() > 1) {
-      throw new IllegalArgumentException(
-          "the image exposes ports "
-              + new java.util.TreeSet<>(c.exposedPorts())
-              + ": say which one serves invocations (port)");
-    }
-    return DEFAULT_PORT;
-  }
-
-  /**
-   * The user of a root image recorded before users were resolved at build time: numeric users run
-   * as they always did; a name cannot be looked up any more, so it is refused.
-   */
-  private static String unresolvedUser(String user) {
-    if (user.isEmpty()) {
-      return "0";
-    }
-    if (!NUMERIC_USER.matcher(user).matches()) {
-      throw new IllegalArgumentException(
-          "the image runs as user '"
-              + user
-              + "', but its root image was built before named users were resolved; delete it"
-              + " from the image cache (and remote storage) so that it is built again");
-    }
-    return user;
   }
 
   /**

@@ -14,15 +14,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import org.eclipse.jetty.client.BytesRequestContent;
-import org.eclipse.jetty.client.CompletableResponseListener;
 import org.eclipse.jetty.client.ContentResponse;
 import org.eclipse.jetty.client.HttpClient;
 import org.eclipse.jetty.client.Request;
-import org.eclipse.jetty.client.StringRequestContent;
 import org.eclipse.jetty.http.HttpHeader;
 import tools.jackson.core.JacksonException;
 import tools.jackson.core.type.TypeReference;
@@ -30,19 +25,15 @@ import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 
 /**
- * A typed client of one agent's HTTP API (see {@code AgentServer}): the records it serves, read
- * with the same Jackson mapping that wrote them. The gateway and tools use it; nothing else reads
- * the agent's JSON by field name.
+ * A typed client of one agent's HTTP API (see {@code AgentServer}): each resource's request built
+ * and the records it serves read with the same Jackson mapping that wrote them, over one {@link
+ * AgentTransport}. The gateway and tools use it; nothing else reads the agent's JSON by field name.
  */
 public final class AgentClient {
   /** The mapping both sides use. */
   public static final JsonMapper JSON = HttpAnswer.JSON;
 
-  private static final Duration POLL_TIMEOUT = Duration.ofSeconds(2);
-
-  private final URI base;
-  private final HttpClient http;
-  private final String authorization;
+  private final AgentTransport agent;
 
   /**
    * @param base the agent's address, e.g. {@code http://127.0.0.1:8700}
@@ -50,44 +41,26 @@ public final class AgentClient {
    * @param token the cluster's management token, sent with every request
    */
   public AgentClient(URI base, HttpClient http, BearerToken token) {
-    this.base = Objects.requireNonNull(base);
-    this.http = Objects.requireNonNull(http);
-    this.authorization = token.authorization();
+    this.agent =
+        new AgentTransport(
+            Objects.requireNonNull(base), Objects.requireNonNull(http), token.authorization());
   }
 
   /**
-   * A started HTTP/1.1 client (Jetty's) with a short connect timeout, as agents are local or near;
-   * its caller stops it. Jetty's client rather than the JDK's: a kept-alive request to the agent
-   * takes 0.22 ms against 0.43 (medians of 1000 on this machine), and the gateway makes one per
-   * invocation.
+   * A started HTTP client for agents, to share among the clients of a gateway; its caller stops it
+   * with {@link #stop} (see {@link AgentTransport#newHttp} for its settings).
    */
   public static HttpClient newHttp() {
-    HttpClient http = new HttpClient();
-    http.setConnectTimeout(2000);
-    // A cold start and a function can keep a connection silent for minutes; each request has its
-    // own timeout.
-    http.setIdleTimeout(InvokeRequests.SILENCE.toMillis());
-    http.setFollowRedirects(false);
-    http.setName("thaw-agent-client");
-    try {
-      http.start();
-    } catch (Exception e) {
-      throw new IllegalStateException("cannot start an HTTP client: " + e.getMessage(), e);
-    }
-    return http;
+    return AgentTransport.newHttp();
   }
 
   /** Stops a client from {@link #newHttp}. */
   public static void stop(HttpClient http) {
-    try {
-      http.stop();
-    } catch (Exception e) {
-      // Nothing left to report when a client stops.
-    }
+    AgentTransport.stop(http);
   }
 
   public URI base() {
-    return base;
+    return agent.base();
   }
 
   /**
@@ -111,21 +84,21 @@ public final class AgentClient {
 
     /** The error a refusal's JSON body names, or the body itself. */
     public String error() {
-      return errorOf(body());
+      return AgentTransport.errorOf(body());
     }
   }
 
   public NodeStatus status() throws IOException {
-    return get("/health", new TypeReference<NodeStatus>() {});
+    return agent.get("/health", new TypeReference<NodeStatus>() {});
   }
 
   public List<InstanceInfo> instances() throws IOException {
-    return get("/instances", new TypeReference<List<InstanceInfo>>() {});
+    return agent.get("/instances", new TypeReference<List<InstanceInfo>>() {});
   }
 
   /** Revisions in the agent's snapshot cache. */
   public List<String> snapshots() throws IOException {
-    return get("/snapshots", new TypeReference<List<String>>() {});
+    return agent.get("/snapshots", new TypeReference<List<String>>() {});
   }
 
   /**
@@ -140,22 +113,22 @@ public final class AgentClient {
       path.append(sep).append(p.getKey()).append('=').append(p.getValue());
       sep = '&';
     }
-    ContentResponse r = send(request(path.toString(), "GET", timeout), 32 << 20);
+    ContentResponse r = agent.send(agent.request(path.toString(), "GET", timeout), 32 << 20);
     if (r.getStatus() == 404) {
       return Optional.empty();
     }
     if (r.getStatus() != 200) {
       throw new IOException(
-          base.resolve(path.toString())
+          agent.base().resolve(path.toString())
               + " answered "
               + r.getStatus()
               + ": "
-              + errorOf(r.getContentAsString()));
+              + AgentTransport.errorOf(r.getContentAsString()));
     }
     try {
       return Optional.of(JSON.readValue(r.getContent(), new TypeReference<List<LogLine>>() {}));
     } catch (JacksonException e) {
-      throw new IOException(base + " answered malformed logs: " + e.getMessage(), e);
+      throw new IOException(agent.base() + " answered malformed logs: " + e.getMessage(), e);
     }
   }
 
@@ -179,29 +152,24 @@ public final class AgentClient {
       throw new IllegalArgumentException("not a deployment: " + deployment);
     }
     ContentResponse r =
-        send("/functions/" + revision, "PUT", JSON.writeValueAsString(deployment), timeout);
+        agent.send("/functions/" + revision, "PUT", JSON.writeValueAsString(deployment), timeout);
     String body = r.getContentAsString();
     if (r.getStatus() == 400) {
-      throw new Refused(Refused.Kind.INVALID, errorOf(body), null);
+      throw new Refused(Refused.Kind.INVALID, AgentTransport.errorOf(body), null);
     }
     if (r.getStatus() != 200) {
       throw new IOException(
-          "deploy of " + revision + " answered " + r.getStatus() + ": " + errorOf(body));
+          "deploy of "
+              + revision
+              + " answered "
+              + r.getStatus()
+              + ": "
+              + AgentTransport.errorOf(body));
     }
     try {
       return JSON.treeToValue(JSON.readTree(body).get("function"), FunctionSpec.class);
     } catch (JacksonException | IllegalArgumentException e) {
       throw new IOException("malformed answer to the deploy of " + revision + ": " + body, e);
-    }
-  }
-
-  /** The {@code error} of a refusal's JSON body, or the body itself. */
-  static String errorOf(String body) {
-    try {
-      JsonNode error = JSON.readTree(body).get("error");
-      return error != null && error.isString() ? error.asString() : body;
-    } catch (JacksonException e) {
-      return body;
     }
   }
 
@@ -223,7 +191,8 @@ public final class AgentClient {
   public Answer invoke(Revision revision, FunctionRequest request, Duration timeout)
       throws IOException {
     Request r =
-        request(
+        agent
+            .request(
                 "/functions/"
                     + revision
                     + "/invoke?path="
@@ -243,7 +212,7 @@ public final class AgentClient {
           new BytesRequestContent(
               request.contentType().orElse("application/octet-stream"), request.body()));
     }
-    ContentResponse answer = send(r, FunctionRequest.MAX_BODY_BYTES + (64 << 10));
+    ContentResponse answer = agent.send(r, FunctionRequest.MAX_BODY_BYTES + (64 << 10));
     Optional<Served> served =
         answer.getHeaders().get("X-Thaw-Start") != null
             ? Optional.of(readServed(answer))
@@ -259,7 +228,8 @@ public final class AgentClient {
    * @throws IOException when the agent cannot be reached or fails
    */
   public boolean undeploy(Revision revision, Duration timeout) throws IOException {
-    ContentResponse r = send(request("/functions/" + revision, "DELETE", timeout), 1 << 20);
+    ContentResponse r =
+        agent.send(agent.request("/functions/" + revision, "DELETE", timeout), 1 << 20);
     if (r.getStatus() != 200) {
       throw new IOException(
           "delete of " + revision + " answered " + r.getStatus() + ": " + r.getContentAsString());
@@ -272,58 +242,7 @@ public final class AgentClient {
     try {
       return Served.readFrom(name -> Optional.ofNullable(r.getHeaders().get(name)));
     } catch (IllegalArgumentException e) {
-      throw new IOException("malformed answer from " + base + ": " + e.getMessage(), e);
-    }
-  }
-
-  private <T> T get(String path, TypeReference<T> type) throws IOException {
-    ContentResponse r = send(path, "GET", null, POLL_TIMEOUT);
-    if (r.getStatus() != 200) {
-      throw new IOException(base.resolve(path) + " answered " + r.getStatus());
-    }
-    try {
-      return JSON.readValue(r.getContent(), type);
-    } catch (JacksonException e) {
-      throw new IOException(base.resolve(path) + " answered malformed JSON: " + e.getMessage(), e);
-    }
-  }
-
-  private ContentResponse send(String path, String method, String json, Duration timeout)
-      throws IOException {
-    Request request = request(path, method, timeout);
-    if (json != null) {
-      request.body(new StringRequestContent("application/json", json));
-    }
-    return send(request, 2 << 20);
-  }
-
-  private Request request(String path, String method, Duration timeout) {
-    return http.newRequest(base.resolve(path))
-        .headers(h -> h.put(HttpHeader.AUTHORIZATION, authorization))
-        .method(method)
-        .timeout(timeout.toMillis(), TimeUnit.MILLISECONDS);
-  }
-
-  private ContentResponse send(Request request, int maxAnswerBytes) throws IOException {
-    String path = request.getURI().getRawPath();
-    try {
-      return new CompletableResponseListener(request, maxAnswerBytes).send().get();
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new IOException("interrupted", e);
-    } catch (ExecutionException e) {
-      Throwable cause = e.getCause() == null ? e : e.getCause();
-      if (cause instanceof TimeoutException) {
-        throw new IOException(
-            base.resolve(path)
-                + " did not answer within "
-                + request.getTimeout()
-                + " ms ("
-                + cause.getMessage()
-                + ")",
-            cause);
-      }
-      throw new IOException(base.resolve(path) + ": " + cause, cause);
+      throw new IOException("malformed answer from " + agent.base() + ": " + e.getMessage(), e);
     }
   }
 }
