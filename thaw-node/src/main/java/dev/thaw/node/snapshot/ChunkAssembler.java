@@ -1,10 +1,6 @@
 package dev.thaw.node.snapshot;
 
 import dev.thaw.core.concurrent.DaemonThreads;
-import dev.thaw.core.io.Digests;
-import dev.thaw.core.io.FileTrees;
-import dev.thaw.core.snapshot.ChunkList;
-import dev.thaw.core.snapshot.Chunker;
 import dev.thaw.core.snapshot.PackIndex;
 import dev.thaw.core.snapshot.SnapshotFile;
 import dev.thaw.core.snapshot.SnapshotManifest;
@@ -12,47 +8,31 @@ import dev.thaw.core.snapshot.SnapshotMismatchException;
 import dev.thaw.core.snapshot.SnapshotStore;
 import java.io.IOException;
 import java.io.RandomAccessFile;
-import java.io.UncheckedIOException;
-import java.nio.ByteBuffer;
-import java.nio.channels.FileChannel;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.Comparator;
-import java.util.HashMap;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorCompletionService;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
-import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.LongAdder;
 import java.util.function.Supplier;
 
 /**
  * Rebuilds the files of a format-2 snapshot from chunks: each distinct chunk is copied from the
  * local cache when an entry there holds it, else fetched, decoded and checked against its SHA-256,
- * then written at every offset that lists it. Chunks are handled in parallel, each one's fetch,
- * decode, check and write back to back, so the network, the decoder and the disk overlap. Zero
- * chunks are never touched: the files are created sparse at full size first.
+ * then written at every offset that lists it ({@link LocalChunkSource}, {@link StoreChunkSource},
+ * {@link ChunkPlaces}). Chunks are handled in parallel, each one's fetch, decode, check and write
+ * back to back, so the network, the decoder and the disk overlap; neighbours in the revision's pack
+ * come in runs sized so that the runs still go in parallel. Zero chunks are never touched: the
+ * files are created sparse at full size first.
  *
  * <p>A fetched chunk whose content does not match its name is fetched once more (a transfer may
  * have damaged it); if it is still wrong the assembly fails, naming the chunk.
  */
 public final class ChunkAssembler implements AutoCloseable {
-  private static final int PAGE = 4096;
-
-  /** Each worker's buffer for local copies; grown to the largest chunk it has copied. */
-  private static final ThreadLocal<byte[]> BUFFER = ThreadLocal.withInitial(() -> new byte[0]);
-
-  /** Unwanted pack bytes worth reading to save a request. */
-  private static final long GAP = 64 << 10;
-
   /** Smallest run worth a request of its own. */
   private static final long MIN_RUN = 256 << 10;
 
@@ -104,9 +84,6 @@ public final class ChunkAssembler implements AutoCloseable {
     }
   }
 
-  /** One place a chunk goes. */
-  record Target(Path file, FileChannel out, long offset) {}
-
   /**
    * Fills the files {@link #allocate} created.
    *
@@ -126,104 +103,44 @@ public final class ChunkAssembler implements AutoCloseable {
   public Transfer assemble(
       SnapshotManifest manifest, Path dir, LocalChunks local, Supplier<Optional<PackIndex>> pack)
       throws IOException {
-    Map<String, List<Target>> targets = new LinkedHashMap<>();
-    Map<String, Integer> lengths = manifest.chunks();
-    List<FileChannel> outs = new ArrayList<>();
-    Map<Path, FileChannel> sources = new ConcurrentHashMap<>();
-    long zero = 0;
-    LongAdder fetchedBytes = new LongAdder();
-    LongAdder copiedBytes = new LongAdder();
-    AtomicInteger fetched = new AtomicInteger();
-    AtomicInteger copied = new AtomicInteger();
-    AtomicInteger refetches = new AtomicInteger();
+    TransferTally tally = new TransferTally();
     List<Future<Void>> tasks = new ArrayList<>();
-    try {
-      for (SnapshotFile f : manifest.files()) {
-        if (f.chunks() == null) {
-          throw new IllegalArgumentException("format-1 file " + f.name() + " has no chunks");
+    try (ChunkPlaces places = new ChunkPlaces(manifest, dir);
+        LocalChunkSource copies = new LocalChunkSource(local, tally)) {
+      try {
+        ExecutorCompletionService<Void> done = new ExecutorCompletionService<>(pool);
+        // Each chunk is either held by a local cache entry (copied) or fetched.
+        List<String> held = new ArrayList<>();
+        List<String> remote = new ArrayList<>();
+        for (String d : places.chunks()) {
+          (copies.has(d) ? held : remote).add(d);
         }
-        FileChannel out = FileChannel.open(dir.resolve(f.name()), StandardOpenOption.WRITE);
-        outs.add(out);
-        ChunkList chunks = f.chunks();
-        for (int i = 0; i < chunks.sha256().size(); i++) {
-          String d = chunks.sha256().get(i);
-          if (d == null) {
-            zero += chunks.length(i, f.size());
-          } else {
-            targets
-                .computeIfAbsent(d, k -> new ArrayList<>())
-                .add(new Target(dir.resolve(f.name()), out, chunks.offset(i)));
+        StoreChunkSource fetches =
+            new StoreChunkSource(
+                store, manifest, remote.isEmpty() ? Optional.empty() : pack.get(), tally);
+        // Downloads first: they wait on the network, copies only on the disk.
+        List<PackIndex.Entry> inPack = new ArrayList<>();
+        for (String d : remote) {
+          Optional<PackIndex.Entry> e = fetches.packEntry(d);
+          if (e.isPresent()) {
+            inPack.add(e.get());
+            continue;
           }
+          tasks.add(done.submit(() -> step(() -> places.write(d, fetches.fetch(d)))));
         }
-      }
-      ExecutorCompletionService<Void> done = new ExecutorCompletionService<>(pool);
-      // Each chunk is either held by a local cache entry (copied) or fetched.
-      Map<String, LocalChunks.Location> held = new LinkedHashMap<>();
-      List<String> remote = new ArrayList<>();
-      for (String d : targets.keySet()) {
-        local.find(d).ifPresentOrElse(at -> held.put(d, at), () -> remote.add(d));
-      }
-      Map<String, PackIndex.Entry> packed = new HashMap<>();
-      if (!remote.isEmpty()) {
-        pack.get().ifPresent(p -> p.entries().forEach(e -> packed.put(e.sha256(), e)));
-      }
-      // Downloads first: they wait on the network, copies only on the disk.
-      List<PackIndex.Entry> inPack = new ArrayList<>();
-      for (String d : remote) {
-        PackIndex.Entry e = packed.get(d);
-        if (e != null) {
-          inPack.add(e);
-          continue;
+        for (List<PackIndex.Entry> run : runs(inPack)) {
+          tasks.add(done.submit(() -> step(() -> fetches.fetchRun(run, places::write))));
         }
-        int length = lengths.get(d);
-        tasks.add(
-            done.submit(
-                () -> {
-                  byte[] data = fetchVerified(store, d, length, fetchedBytes, refetches);
-                  fetched.incrementAndGet();
-                  write(targets.get(d), data, length);
-                  return null;
-                }));
+        for (String d : held) {
+          tasks.add(done.submit(() -> step(() -> copies.supply(List.of(d), places::write))));
+        }
+        for (int i = 0; i < tasks.size(); i++) {
+          done.take().get();
+        }
+      } finally {
+        tasks.forEach(t -> t.cancel(true));
       }
-      for (List<PackIndex.Entry> run : runs(inPack)) {
-        tasks.add(
-            done.submit(
-                () -> {
-                  List<Integer> runLengths =
-                      run.stream().map(e -> lengths.get(e.sha256())).toList();
-                  List<SnapshotStore.FetchedChunk> got =
-                      store.packChunks(manifest.revision(), run, runLengths);
-                  for (int i = 0; i < run.size(); i++) {
-                    String d = run.get(i).sha256();
-                    int length = runLengths.get(i);
-                    fetchedBytes.add(got.get(i).storedBytes());
-                    byte[] data = got.get(i).data();
-                    if (!got.get(i).verified() && !Digests.sha256(data, 0, data.length).equals(d)) {
-                      // The pack's copy is bad: the chunk's own object is the second try.
-                      data = refetch(store, d, length, fetchedBytes, refetches);
-                    }
-                    fetched.incrementAndGet();
-                    write(targets.get(d), data, length);
-                  }
-                  return null;
-                }));
-      }
-      for (var h : held.entrySet()) {
-        String d = h.getKey();
-        int length = lengths.get(d);
-        tasks.add(
-            done.submit(
-                () -> {
-                  byte[] data = read(sources, h.getValue());
-                  copied.incrementAndGet();
-                  copiedBytes.add(length);
-                  write(targets.get(d), data, length);
-                  return null;
-                }));
-      }
-      for (int i = 0; i < tasks.size(); i++) {
-        done.take().get();
-      }
+      return tally.transfer(places.zeroBytes());
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new IOException("interrupted assembling " + manifest.revision(), e);
@@ -236,56 +153,18 @@ public final class ChunkAssembler implements AutoCloseable {
         throw r;
       }
       throw new IOException("cannot assemble " + manifest.revision() + ": " + cause, cause);
-    } finally {
-      tasks.forEach(t -> t.cancel(true));
-      for (FileChannel c : outs) {
-        c.close();
-      }
-      for (FileChannel c : sources.values()) {
-        c.close();
-      }
-    }
-    return new Transfer(
-        fetched.get(), fetchedBytes.sum(), copied.get(), copiedBytes.sum(), refetches.get(), zero);
-  }
-
-  /**
-   * A chunk's own object, checked against its name and fetched a second time if the first copy was
-   * bad.
-   *
-   * @throws SnapshotMismatchException when the second copy is bad too
-   */
-  static byte[] fetchVerified(
-      SnapshotStore store, String sha256, int length, LongAdder bytes, AtomicInteger refetches)
-      throws IOException {
-    byte[] data = fetchObject(store, sha256, length, bytes);
-    return data != null ? data : refetch(store, sha256, length, bytes, refetches);
-  }
-
-  /** A chunk's own object, or null when it does not decode or match its name. */
-  private static byte[] fetchObject(SnapshotStore store, String sha256, int length, LongAdder bytes)
-      throws IOException {
-    try {
-      SnapshotStore.FetchedChunk chunk = store.chunk(sha256, length);
-      bytes.add(chunk.storedBytes());
-      byte[] data = chunk.data();
-      return Digests.sha256(data, 0, data.length).equals(sha256) ? data : null;
-    } catch (SnapshotMismatchException e) {
-      return null;
     }
   }
 
-  /** The second and last try at a chunk whose first copy was bad. */
-  private static byte[] refetch(
-      SnapshotStore store, String sha256, int length, LongAdder bytes, AtomicInteger refetches)
-      throws IOException {
-    refetches.incrementAndGet();
-    byte[] data = fetchObject(store, sha256, length, bytes);
-    if (data == null) {
-      throw new SnapshotMismatchException(
-          "chunk " + sha256 + " is corrupt in remote storage (fetched twice)", null);
-    }
-    return data;
+  /** One task of an assembly: a fetch, a run of the pack or a copy, and its writes. */
+  @FunctionalInterface
+  private interface Step {
+    void run() throws IOException;
+  }
+
+  private static Void step(Step step) throws IOException {
+    step.run();
+    return null;
   }
 
   private Optional<PackIndex> packIndex(SnapshotManifest manifest) {
@@ -298,8 +177,8 @@ public final class ChunkAssembler implements AutoCloseable {
 
   /**
    * Groups pack entries into runs that one ranged read each fetches: entries closer than {@link
-   * #GAP} join (reading a little unwanted data beats another request), and a run ends at {@code
-   * max(MIN_RUN, wanted bytes ÷ parallelism)} so that the runs still go in parallel.
+   * StoreChunkSource#GAP} join (reading a little unwanted data beats another request), and a run
+   * ends at {@code max(MIN_RUN, wanted bytes ÷ parallelism)} so that the runs still go in parallel.
    */
   private List<List<PackIndex.Entry>> runs(List<PackIndex.Entry> entries) {
     entries.sort(Comparator.comparingLong(PackIndex.Entry::offset));
@@ -309,7 +188,7 @@ public final class ChunkAssembler implements AutoCloseable {
     List<PackIndex.Entry> run = new ArrayList<>();
     for (PackIndex.Entry e : entries) {
       if (!run.isEmpty()
-          && (e.offset() - run.get(run.size() - 1).end() > GAP
+          && (e.offset() - run.get(run.size() - 1).end() > StoreChunkSource.GAP
               || e.end() - run.get(0).offset() > max)) {
         runs.add(run);
         run = new ArrayList<>();
@@ -320,61 +199,6 @@ public final class ChunkAssembler implements AutoCloseable {
       runs.add(run);
     }
     return runs;
-  }
-
-  /** Reads a local chunk into this thread's buffer (valid until its next read). */
-  private static byte[] read(Map<Path, FileChannel> sources, LocalChunks.Location at)
-      throws IOException {
-    FileChannel in;
-    try {
-      in =
-          sources.computeIfAbsent(
-              at.file(),
-              p -> {
-                try {
-                  return FileChannel.open(p, StandardOpenOption.READ);
-                } catch (IOException e) {
-                  throw new UncheckedIOException(e);
-                }
-              });
-    } catch (UncheckedIOException e) {
-      throw e.getCause();
-    }
-    byte[] data = BUFFER.get();
-    if (data.length < at.length()) {
-      data = new byte[at.length()];
-      BUFFER.set(data);
-    }
-    FileTrees.readFully(in, data, at.length(), at.offset());
-    return data;
-  }
-
-  /**
-   * Writes a chunk at each of its places, non-zero pages only: the files are all holes already, a
-   * hole reads as zeros, and guest memory chunks are often mostly zero pages.
-   */
-  static void write(List<Target> targets, byte[] data, int length) throws IOException {
-    for (int from = 0; from < length; ) {
-      while (from < length && Chunker.isZero(data, from, Math.min(from + PAGE, length))) {
-        from += PAGE;
-      }
-      int to = from;
-      while (to < length && !Chunker.isZero(data, to, Math.min(to + PAGE, length))) {
-        to += PAGE;
-      }
-      to = Math.min(to, length);
-      for (Target t : targets) {
-        ByteBuffer b = ByteBuffer.wrap(data, from, to - from);
-        try {
-          while (b.hasRemaining()) {
-            t.out().write(b, t.offset() + b.position());
-          }
-        } catch (IOException e) {
-          throw new CacheWriteException("write", t.file(), e);
-        }
-      }
-      from = to;
-    }
   }
 
   @Override

@@ -1,31 +1,22 @@
 package dev.thaw.node.snapshot;
 
-import dev.thaw.core.function.FunctionClient;
 import dev.thaw.core.function.FunctionRequest;
 import dev.thaw.core.function.FunctionSpec;
-import dev.thaw.core.io.Digests;
-import dev.thaw.core.io.FileTrees;
 import dev.thaw.core.lazy.FileServer;
-import dev.thaw.core.snapshot.ChunkList;
 import dev.thaw.core.snapshot.Chunker;
 import dev.thaw.core.snapshot.SnapshotFile;
 import dev.thaw.core.snapshot.SnapshotManifest;
 import dev.thaw.core.snapshot.SnapshotStore;
-import dev.thaw.core.snapshot.WorkingPages;
 import dev.thaw.core.vmm.MicroVm;
 import dev.thaw.core.vmm.RestoreException;
 import dev.thaw.core.vmm.VmSnapshot;
 import dev.thaw.core.vmm.Vmm;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
-import java.security.MessageDigest;
 import java.time.Clock;
 import java.time.Duration;
-import java.util.BitSet;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicLong;
@@ -62,14 +53,8 @@ final class SnapshotMaker {
   /** A new snapshot's first clone, and what of its memory it read. */
   private record Verified(MicroVm vm, TouchRecorder.Touched touched) {}
 
-  /** Unread pages between two read ones that the working pages include. */
-  static final int PAGE_GAP = 4;
-
   /** How long the second clone recorded for the working set may take to answer. */
   private static final Duration SECOND_CLONE_TIMEOUT = Duration.ofSeconds(30);
-
-  /** How long the replay of a first request on the verifying clone may take. */
-  private static final Duration REPLAY_TIMEOUT = Duration.ofSeconds(30);
 
   /**
    * @param publishTo where committed snapshots are uploaded; empty outside remote mode
@@ -156,7 +141,8 @@ final class SnapshotMaker {
       }
       clone = verifiedWith.get().vm();
       Optional<MicroVm> verified = Optional.of(clone);
-      SnapshotManifest manifest = withWorkingSet(made, w.dir(), verifiedWith.get().touched());
+      SnapshotManifest manifest =
+          RecordedWorkingPages.addTo(made, w.dir(), verifiedWith.get().touched());
       Optional<CachedSnapshot> cached = w.commitChecked(manifest);
       metrics.committed();
       if (cached.isPresent()) {
@@ -174,52 +160,6 @@ final class SnapshotMaker {
       }
       vm.close();
     }
-  }
-
-  /**
-   * {@code made} with the working set of its memory file: the chunks read in first-read order and
-   * the pages read, with the SHA-256 of their content (pages of zero chunks left out).
-   */
-  private static SnapshotManifest withWorkingSet(
-      SnapshotManifest made, Path dir, TouchRecorder.Touched touched) throws IOException {
-    Optional<SnapshotFile> memory = made.file(SnapshotFile.Role.MEMORY);
-    if (touched.chunks().isEmpty() || memory.isEmpty() || memory.get().chunks() == null) {
-      return made;
-    }
-    SnapshotFile f = memory.get();
-    ChunkList chunks = f.chunks();
-    BitSet pages = (BitSet) touched.pages().clone();
-    // Short gaps between read pages are filled: another clone reads pages near those this one read
-    // (each a wait for a whole chunk, if missed), and fewer, longer runs are fewer reads through
-    // the file server when the working set is read ahead. For hello: 512 runs of 1,029 pages
-    // become 244 of 1,558.
-    for (int p = pages.nextSetBit(0); p >= 0; ) {
-      int end = pages.nextClearBit(p);
-      int next = pages.nextSetBit(end);
-      if (next > end && next - end <= PAGE_GAP) {
-        pages.set(end, next);
-      }
-      p = next;
-    }
-    int perChunk = chunks.size() / WorkingPages.PAGE;
-    for (int c = 0; c < chunks.sha256().size(); c++) {
-      if (chunks.isZero(c)) {
-        pages.clear(c * perChunk, (c + 1) * perChunk);
-      }
-    }
-    pages.clear(Math.toIntExact(f.size() / WorkingPages.PAGE), Integer.MAX_VALUE);
-    List<Long> runs = WorkingPages.runsOf(pages);
-    MessageDigest sha = Digests.newSha256();
-    try (FileChannel in = FileChannel.open(dir.resolve(f.name()), StandardOpenOption.READ)) {
-      byte[] buffer = new byte[WorkingPages.PAGE];
-      for (int i = 0; i < runs.size(); i += 2) {
-        for (long p = runs.get(i); p < runs.get(i) + runs.get(i + 1); p++) {
-          FileTrees.readFully(in, buffer, buffer.length, p * WorkingPages.PAGE);
-          sha.update(buffer);
-        }
-      }
-    }
-    return made.withWorkingSet(touched.chunks(), new WorkingPages(runs, Digests.hex(sha)));
   }
 
   /**
@@ -254,7 +194,7 @@ final class SnapshotMaker {
       if (vm.isEmpty()) {
         return Optional.empty();
       }
-      replayIfSafe(vm.get(), first, manifest.revision());
+      FirstRequestReplay.onto(vm.get(), first, manifest.revision());
       TouchRecorder.Touched touched =
           recorder.stop().union(recordAnotherClone(manifest, snapshot, first));
       handedOver = true;
@@ -282,7 +222,7 @@ final class SnapshotMaker {
       Path path = files.orElseThrow().publish(name, recorder);
       try (MicroVm clone = vmm.restore(servedAt(snapshot, path), SECOND_CLONE_TIMEOUT)) {
         restorer.afterRestore(clone, manifest.function());
-        replayIfSafe(clone, first, manifest.revision());
+        FirstRequestReplay.onto(clone, first, manifest.revision());
         return recorder.stop();
       } catch (RuntimeException e) {
         log.warn("cannot record a second clone of {}: {}", manifest.revision(), e.getMessage());
@@ -296,23 +236,6 @@ final class SnapshotMaker {
   /** {@code snapshot} with its memory file read from {@code path} (a recorder's served file). */
   private static VmSnapshot servedAt(VmSnapshot snapshot, Path path) {
     return snapshot.withMemoryFile(path);
-  }
-
-  /**
-   * Sends {@code first} to the clone when HTTP lets a client repeat it (GET, HEAD); its answer is
-   * dropped, a failure only logged.
-   */
-  private static void replayIfSafe(
-      MicroVm clone, Optional<FunctionRequest> first, String revision) {
-    if (first.isEmpty()
-        || !(first.get().method().equals("GET") || first.get().method().equals("HEAD"))) {
-      return;
-    }
-    try {
-      new FunctionClient(REPLAY_TIMEOUT).call(clone.endpoint(), first.get());
-    } catch (RuntimeException e) {
-      log.warn("cannot repeat the first request on the clone of {}: {}", revision, e.getMessage());
-    }
   }
 
   private Optional<MicroVm> restore(SnapshotManifest manifest, VmSnapshot snapshot) {

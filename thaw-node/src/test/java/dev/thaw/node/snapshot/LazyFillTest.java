@@ -6,8 +6,6 @@ import static org.assertj.core.api.Assertions.tuple;
 
 import dev.thaw.core.function.BuiltinFunctions;
 import dev.thaw.core.io.Digests;
-import dev.thaw.core.lazy.FileServer;
-import dev.thaw.core.lazy.ServedFile;
 import dev.thaw.core.snapshot.PackIndex;
 import dev.thaw.core.snapshot.SnapshotFile;
 import dev.thaw.core.snapshot.SnapshotFixtures;
@@ -24,14 +22,11 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.BitSet;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import java.util.Random;
-import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.TimeUnit;
@@ -289,85 +284,26 @@ class LazyFillTest {
 
   @Test
   @Timeout(value = 30, unit = TimeUnit.SECONDS)
-  void theWorkingSetIsStoredIntoThePageCacheOrElseReadAhead() throws Exception {
+  void theWorkingPagesReceivedArePreloadedUntilTheRestIsLetGo() throws Exception {
     byte[] memory = new byte[48 * CHUNK];
-    // Chunk 6 is zero: the first clone read it, nothing is fetched for it.
-    SnapshotManifest m = withPages(upload(memory), memory, List.of(5, 6, 40));
-    Recording storing = new Recording(true);
-    try (LazyFill fill = fill(m, tmp.resolve("stored"), store.packIndex("fn"))) {
+    SnapshotManifest m = withPages(upload(memory), memory);
+    try (LazyFill fill = fill(m, tmp.resolve("preloaded"), store.packIndex("fn"))) {
       fill.priority().get(10, TimeUnit.SECONDS);
+      RecordingFileServer storing = new RecordingFileServer(true);
       fill.preload(storing, "mem");
-      assertThat(storing.readAhead).isEmpty();
       assertThat(storing.stored.keySet())
-          .containsExactly(83L * WorkingPages.PAGE, 6L * CHUNK, 640L * WorkingPages.PAGE);
-      storing.stored.forEach(
-          (at, bytes) ->
-              assertThat(bytes)
-                  .isEqualTo(
-                      Arrays.copyOfRange(memory, at.intValue(), at.intValue() + bytes.length)));
-      assertThat(storing.stored.get(6L * CHUNK)).hasSize(CHUNK).containsOnly((byte) 0);
+          .containsExactly(83L * WorkingPages.PAGE, 640L * WorkingPages.PAGE);
+      assertThat(storing.readAhead).isEmpty();
+      // Past the go-ahead the bytes received are gone: the same ranges are read ahead.
       fill.fetchRest();
+      RecordingFileServer late = new RecordingFileServer(true);
+      fill.preload(late, "mem");
+      assertThat(late.stored).isEmpty();
+      assertThat(late.readAhead)
+          .extracting(r -> r[0] / WorkingPages.PAGE, r -> r[1] / WorkingPages.PAGE)
+          .containsExactly(tuple(83L, 2L), tuple(640L, 3L));
       fill.done().get(10, TimeUnit.SECONDS);
       fill.release();
     }
-    // A server that cannot take stores reads the same ranges ahead.
-    Recording reading = new Recording(false);
-    try (LazyFill fill = fill(m, tmp.resolve("read"), store.packIndex("fn"))) {
-      fill.priority().get(10, TimeUnit.SECONDS);
-      fill.preload(reading, "mem");
-      assertThat(reading.stored).isEmpty();
-      assertThat(reading.readAhead)
-          .extracting(r -> r[0], r -> r[1])
-          .containsExactly(
-              tuple(83L * WorkingPages.PAGE, 2L * WorkingPages.PAGE),
-              tuple(6L * CHUNK, (long) CHUNK),
-              tuple(640L * WorkingPages.PAGE, 3L * WorkingPages.PAGE));
-      fill.fetchRest();
-      fill.done().get(10, TimeUnit.SECONDS);
-      fill.release();
-    }
-  }
-
-  /** A file server that records what it is given to store or read ahead. */
-  private static final class Recording implements FileServer {
-    private final boolean canStore;
-    final Map<Long, byte[]> stored = new TreeMap<>();
-    final List<long[]> readAhead = new ArrayList<>();
-
-    Recording(boolean canStore) {
-      this.canStore = canStore;
-    }
-
-    @Override
-    public Path publish(String name, ServedFile file) {
-      throw new UnsupportedOperationException();
-    }
-
-    @Override
-    public boolean store(String name, long offset, ByteBuffer data) {
-      if (canStore) {
-        byte[] b = new byte[data.remaining()];
-        data.duplicate().get(b);
-        stored.merge(offset, b, LazyFillTest::concat);
-      }
-      return canStore;
-    }
-
-    @Override
-    public void readAhead(String name, List<long[]> ranges) {
-      readAhead.addAll(ranges);
-    }
-
-    @Override
-    public void withdraw(String name) {}
-
-    @Override
-    public void close() {}
-  }
-
-  private static byte[] concat(byte[] a, byte[] b) {
-    byte[] c = Arrays.copyOf(a, a.length + b.length);
-    System.arraycopy(b, 0, c, a.length, b.length);
-    return c;
   }
 }
