@@ -36,6 +36,12 @@ public record BenchResult(Bench bench, int cores, Map<String, Object> facts, Lis
     }
   }
 
+  /** A result of a run on this machine, with its cores. */
+  public static BenchResult ofThisMachine(
+      Bench bench, Map<String, Object> facts, List<BenchRow> rows) {
+    return new BenchResult(bench, Runtime.getRuntime().availableProcessors(), facts, rows);
+  }
+
   /** The row labelled {@code label}. */
   public Optional<BenchRow> row(String label) {
     return rows.stream().filter(r -> r.label().equals(label)).findFirst();
