@@ -2,28 +2,17 @@ package dev.thaw.cli;
 
 import dev.thaw.bench.LatencyReport;
 import dev.thaw.bench.LinkEmulator;
-import dev.thaw.bench.MachineCpu;
 import dev.thaw.bench.ProcessCpu;
+import dev.thaw.core.bench.Bench;
+import dev.thaw.core.bench.BenchResult;
+import dev.thaw.core.bench.BenchResultCodec;
 import dev.thaw.core.config.ByteSize;
 import dev.thaw.core.function.BuiltinFunctions;
-import dev.thaw.core.function.FunctionClient;
-import dev.thaw.core.function.FunctionRequest;
 import dev.thaw.core.function.FunctionSpec;
-import dev.thaw.core.function.Revision;
 import dev.thaw.core.io.FileTrees;
-import dev.thaw.core.lazy.FileServer;
-import dev.thaw.core.snapshot.SnapshotManifest;
-import dev.thaw.core.snapshot.SnapshotMode;
-import dev.thaw.core.snapshot.SnapshotStore;
-import dev.thaw.core.snapshot.VariantSnapshotStore;
+import dev.thaw.core.snapshot.ChunkDedup;
 import dev.thaw.core.stats.LatencySummary;
-import dev.thaw.core.vmm.MicroVm;
-import dev.thaw.fuse.FuseFileServer;
 import dev.thaw.node.remote.RemoteSnapshotStore;
-import dev.thaw.node.snapshot.ColdStart;
-import dev.thaw.node.snapshot.LocalSnapshotCache;
-import dev.thaw.node.snapshot.SnapshotManager;
-import dev.thaw.node.snapshot.SnapshotNode;
 import dev.thaw.qemu.GuestImage;
 import dev.thaw.qemu.QemuVmm;
 import java.io.IOException;
@@ -32,15 +21,10 @@ import java.net.InetSocketAddress;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
-import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Optional;
-import java.util.OptionalLong;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -129,58 +113,6 @@ final class BenchRemoteCommand implements Callable<Integer> {
   @Mixin S3Options s3;
 
   private final PrintStream out = System.out;
-  private final FunctionClient client = new FunctionClient(Duration.ofSeconds(30));
-
-  /**
-   * The figures of one method.
-   *
-   * @param bytesPerRestore median bytes received from storage per restore before the first answer
-   * @param allBytesPerRestore median bytes received per restore in all, background fetch included
-   * @param cpuMsPerRestore median CPU time the whole machine spent per restore (all cores, every
-   *     process, the kernel), or -1 where it cannot be read
-   * @param cpuMsByPart median CPU time per part of this process and its children ({@link
-   *     ProcessCpu#PARTS}); zeros where {@code /proc} cannot be read
-   * @param readWaits median reads of the served memory file that waited for a chunk from the
-   *     network before the first answer, per restore (lazy restores; 0 for the others)
-   * @param readWaitMs median time those reads waited in all, per restore
-   */
-  record Result(
-      String method,
-      LatencySummary latencyMs,
-      double ratioToLocal,
-      long bytesPerRestore,
-      long allBytesPerRestore,
-      long cpuMsPerRestore,
-      Map<String, Long> cpuMsByPart,
-      long readWaits,
-      double readWaitMs) {}
-
-  /** What the counted rounds measured of one method. */
-  private static final class Samples {
-    final List<Double> ms = new ArrayList<>();
-    final List<Double> bytes = new ArrayList<>();
-    final List<Double> allBytes = new ArrayList<>();
-    final List<Double> cpuMs = new ArrayList<>();
-    final List<Double> waits = new ArrayList<>();
-    final List<Double> waitMs = new ArrayList<>();
-    final Map<String, List<Double>> byPart = new LinkedHashMap<>();
-
-    Result result(String method, double localP50) {
-      LatencySummary s = LatencySummary.of(ms);
-      Map<String, Long> partMs = new LinkedHashMap<>();
-      byPart.forEach((part, v) -> partMs.put(part, Math.round(LatencySummary.of(v).p50())));
-      return new Result(
-          method,
-          s,
-          s.p50() / localP50,
-          (long) LatencySummary.of(bytes).p50(),
-          (long) LatencySummary.of(allBytes).p50(),
-          cpuMs.isEmpty() ? -1 : (long) LatencySummary.of(cpuMs).p50(),
-          partMs,
-          waits.isEmpty() ? 0 : Math.round(LatencySummary.of(waits).p50()),
-          waitMs.isEmpty() ? 0 : LatencySummary.of(waitMs).p50());
-    }
-  }
 
   @Override
   public Integer call() throws Exception {
@@ -247,8 +179,6 @@ final class BenchRemoteCommand implements Callable<Integer> {
       throws Exception {
     GuestImage image = GuestImage.ensure(out::println);
     QemuVmm vmm = QemuVmm.builder().image(image).workRoot(root.resolve("vms")).build();
-    String a = "bench-" + function.id();
-    String b = "bench-" + other.id();
     out.printf(
         "thaw bench remote: %s (%d MiB) on %s; chunks of %s, zstd %d; %d restores per method%n",
         function.id(),
@@ -257,195 +187,49 @@ final class BenchRemoteCommand implements Callable<Integer> {
         ByteSize.format(chunk),
         zstdLevel,
         restores);
-    // The nodes store and fetch their snapshots as their variant (guest image and VMM).
-    List<SnapshotStore> views =
-        List.of(
-            VariantSnapshotStore.of(chunked, image.digests(), vmm.identity()),
-            VariantSnapshotStore.of(whole, image.digests(), vmm.identity()));
-    for (SnapshotStore s : views) {
-      for (String r : List.of(a, b)) {
-        s.delete(r);
-      }
+    RemoteRestoreRounds.Outcome o =
+        new RemoteRestoreRounds(vmm, image, root, chunk, fetchParallelism, out)
+            .measure(function, other, chunked, whole, warmup, restores);
+    print(o.figures(), function, o.dedup(), other);
+    if (json.file != null) {
+      Files.writeString(
+          json.file,
+          BenchResultCodec.write(
+              result(function, other, vmm.identity().toString(), chunk, zstdLevel, o)));
+      out.println("wrote " + json.file);
     }
-    chunked.collectGarbage(null, phase -> {});
-
-    List<Result> results = new ArrayList<>();
-    LatencyReport report =
-        new LatencyReport("thaw bench remote: cold start of " + function.id())
-            .provenance(Reports.provenance(spec, null));
-    Optional<FuseFileServer> served = LazyRestore.mount(root.resolve("served"), out);
-    FileServer files = served.orElse(null);
-    try (AutoCloseable unmount = () -> served.ifPresent(FuseFileServer::close);
-        Node maker = new Node(root, "local", vmm, image, chunked, chunk, fetchParallelism, files);
-        Node wholeNode = new Node(root, "whole", vmm, image, whole, chunk, fetchParallelism, null);
-        Node bare = new Node(root, "chunked", vmm, image, chunked, chunk, fetchParallelism, null);
-        Node dedup = new Node(root, "dedup", vmm, image, chunked, chunk, fetchParallelism, null);
-        Node lazy = new Node(root, "lazy", vmm, image, chunked, chunk, fetchParallelism, files)) {
-      SnapshotManifest ma = snapshot(maker, function, a);
-      SnapshotManifest mb = snapshot(maker, other, b);
-      views.get(1).upload(ma, maker.cache().entryDir(a));
-      // The dedup node holds the other function's snapshot, fetched like any remote one.
-      try (MicroVm vm = dedup.manager().start(other, Revision.of(b)).vm()) {
-        client.get(vm.endpoint(), "/");
-      }
-
-      MachineCpu cpu = MachineCpu.system();
-      ProcessCpu parts = ProcessCpu.self();
-      Map<String, Node> nodes = new LinkedHashMap<>();
-      nodes.put("local restore", maker);
-      nodes.put("remote, whole files", wholeNode);
-      nodes.put("remote, chunks", bare);
-      nodes.put("remote, chunks + " + other.id() + " cached", dedup);
-      if (files != null) {
-        nodes.put("remote, lazy", lazy);
-      }
-      Map<String, Samples> samples = new LinkedHashMap<>();
-      nodes.keySet().forEach(k -> samples.put(k, new Samples()));
-      for (int i = 1 - warmup; i <= restores; i++) {
-        StringBuilder line =
-            new StringBuilder(
-                i < 1
-                    ? String.format(Locale.ROOT, "  warm-up %d/%d:", i + warmup, warmup)
-                    : String.format(Locale.ROOT, "  round %2d/%d:", i, restores));
-        for (var e : nodes.entrySet()) {
-          Node n = e.getValue();
-          if (n != maker) {
-            n.cache().remove(a);
-          }
-          // Garbage of the methods before (the whole-file fetch alone allocates the guest's
-          // memory) is collected now, not in the middle of this restore.
-          System.gc();
-          long received = n.store().receivedBytes();
-          long waits0 = n.manager().lazyReadWaits();
-          Duration waited0 = n.manager().lazyReadWaitTime();
-          OptionalLong cpu0 = cpu.busyMillis();
-          ProcessCpu.Sample parts0 = parts.sample();
-          long t0 = System.nanoTime();
-          ColdStart start = n.manager().start(function, Revision.of(a));
-          long answered;
-          try (MicroVm vm = start.vm()) {
-            client.get(vm.endpoint(), "/");
-            double elapsed = (System.nanoTime() - t0) / 1e6;
-            answered = n.store().receivedBytes();
-            long waits = n.manager().lazyReadWaits() - waits0;
-            Duration waited = n.manager().lazyReadWaitTime().minus(waited0);
-            start.firstAnswered();
-            OptionalLong cpu1 = cpu.busyMillis();
-            Map<String, Double> spentByPart = parts.sample().millisSince(parts0);
-            if (start.source() == ColdStart.Source.NONE) {
-              throw new IllegalStateException(
-                  e.getKey() + " booted instead of restoring: " + start.fallback().orElse("?"));
-            }
-            if (i >= 1) {
-              Samples got = samples.get(e.getKey());
-              got.ms.add(elapsed);
-              got.bytes.add((double) (answered - received));
-              got.waits.add((double) waits);
-              got.waitMs.add(waited.toNanos() / 1e6);
-              spentByPart.forEach(
-                  (part, v) -> got.byPart.computeIfAbsent(part, k -> new ArrayList<>()).add(v));
-              if (cpu0.isPresent() && cpu1.isPresent()) {
-                got.cpuMs.add((double) (cpu1.getAsLong() - cpu0.getAsLong()));
-              }
-            }
-            line.append(
-                String.format(
-                    Locale.ROOT,
-                    " %6.0f (%.0f+%.0f)",
-                    elapsed,
-                    start.fetch().toNanos() / 1e6,
-                    start.startup().toNanos() / 1e6));
-          }
-          // A lazy restore's background fetch ends before the next node's round starts.
-          n.manager().awaitBackgroundFetches();
-          if (i >= 1) {
-            samples.get(e.getKey()).allBytes.add((double) (n.store().receivedBytes() - received));
-          }
-        }
-        out.println(line + " ms");
-      }
-      double local = LatencySummary.of(samples.get("local restore").ms).p50();
-      for (var e : samples.entrySet()) {
-        results.add(e.getValue().result(e.getKey(), local));
-        report.add(e.getKey(), e.getValue().ms);
-      }
-      Dedup d = dedup(ma, mb);
-      print(results, function, d, other);
-      json.write(
-          doc -> {
-            doc.put("function", function.id());
-            doc.put("other", other.id());
-            doc.put("vmm", vmm.identity().toString());
-            doc.put("chunkSize", chunk);
-            doc.put("zstdLevel", zstdLevel);
-            doc.put("guestMemoryBytes", function.memoryBytes());
-            doc.put("results", results);
-            doc.put("dedup", d);
-          },
-          out);
-      if (reportDir != null) {
-        out.println("wrote " + report.write(reportDir));
-      }
-    } finally {
-      for (SnapshotStore s : views) {
-        for (String r : List.of(a, b)) {
-          s.delete(r);
-        }
-      }
-      chunked.collectGarbage(null, phase -> {});
+    if (reportDir != null) {
+      LatencyReport report =
+          new LatencyReport("thaw bench remote: cold start of " + function.id())
+              .provenance(Reports.provenance(spec, null));
+      o.latencies().forEach(report::add);
+      out.println("wrote " + report.write(reportDir));
     }
     return 0;
   }
 
-  /** Boots {@code function}, invokes it once and snapshots it (cached and uploaded). */
-  private SnapshotManifest snapshot(Node node, FunctionSpec function, String revision)
-      throws Exception {
-    ColdStart first = node.manager().start(function, Revision.of(revision));
-    client.get(first.vm().endpoint(), "/");
-    long t0 = System.nanoTime();
-    SnapshotManager.Snapshotted made =
-        node.manager()
-            .snapshotAfterFirstInvocation(
-                first.vm(), function, Revision.of(revision), Optional.of(FunctionRequest.get("/")))
-            .get();
-    made.verifiedClone().ifPresent(MicroVm::close);
-    SnapshotManifest m = made.manifest().orElseThrow();
-    out.printf(
-        Locale.ROOT,
-        "  snapshot of %s: booted in %.1f s; saved, chunked and uploaded in %.1f s%n",
-        function.id(),
-        first.startup().toMillis() / 1e3,
-        (System.nanoTime() - t0) / 1e9);
-    return m;
+  /** The run's JSON document: each method's row, the run's settings and the dedup. */
+  static BenchResult result(
+      FunctionSpec function,
+      FunctionSpec other,
+      String vmmIdentity,
+      int chunk,
+      int zstdLevel,
+      RemoteRestoreRounds.Outcome o) {
+    Map<String, Object> facts = new LinkedHashMap<>();
+    facts.put("function", function.id());
+    facts.put("other", other.id());
+    facts.put("vmm", vmmIdentity);
+    facts.put("chunkSize", chunk);
+    facts.put("zstdLevel", zstdLevel);
+    facts.put(BenchResult.GUEST_MEMORY_BYTES, function.memoryBytes());
+    facts.put("dedup", o.dedup());
+    return BenchResult.ofThisMachine(
+        Bench.REMOTE, facts, o.figures().stream().map(RestoreFigures::row).toList());
   }
 
-  /**
-   * How much two snapshots share.
-   *
-   * @param nonZeroBytes bytes of the restored function's non-zero chunks
-   * @param sharedBytes of those, bytes whose chunk the other snapshot also has
-   * @param ratio sharedBytes ÷ nonZeroBytes
-   * @param storedOnceRatio both snapshots' non-zero bytes ÷ the bytes of their distinct chunks
-   */
-  record Dedup(long nonZeroBytes, long sharedBytes, double ratio, double storedOnceRatio) {}
-
-  static Dedup dedup(SnapshotManifest a, SnapshotManifest b) {
-    Map<String, Integer> ca = a.chunks();
-    Map<String, Integer> cb = b.chunks();
-    long nonZero = ca.values().stream().mapToLong(Integer::longValue).sum();
-    long shared =
-        ca.entrySet().stream()
-            .filter(e -> cb.containsKey(e.getKey()))
-            .mapToLong(Map.Entry::getValue)
-            .sum();
-    Map<String, Integer> union = new HashMap<>(ca);
-    union.putAll(cb);
-    long both = nonZero + cb.values().stream().mapToLong(Integer::longValue).sum();
-    long distinct = union.values().stream().mapToLong(Integer::longValue).sum();
-    return new Dedup(nonZero, shared, (double) shared / nonZero, (double) both / distinct);
-  }
-
-  private void print(List<Result> results, FunctionSpec function, Dedup d, FunctionSpec other) {
+  private void print(
+      List<RestoreFigures> results, FunctionSpec function, ChunkDedup d, FunctionSpec other) {
     out.println();
     out.printf(
         "%-32s %4s %8s %8s %8s %8s %12s %9s %10s %6s %8s %7s%n",
@@ -461,7 +245,7 @@ final class BenchRemoteCommand implements Callable<Integer> {
         "waits",
         "wait ms",
         "cpu ms");
-    for (Result r : results) {
+    for (RestoreFigures r : results) {
       LatencySummary s = r.latencyMs();
       out.printf(
           Locale.ROOT,
@@ -491,7 +275,7 @@ final class BenchRemoteCommand implements Callable<Integer> {
     out.printf("%-32s", "cpu ms by part (median)");
     ProcessCpu.PARTS.forEach(p -> out.printf(" %13s", p));
     out.println();
-    for (Result r : results) {
+    for (RestoreFigures r : results) {
       out.printf("%-32s", r.method());
       ProcessCpu.PARTS.forEach(p -> out.printf(" %13s", r.cpuMsByPart().get(p)));
       out.println();
@@ -506,45 +290,5 @@ final class BenchRemoteCommand implements Callable<Integer> {
         other.id(),
         100 * d.ratio(),
         d.storedOnceRatio());
-  }
-
-  /** A node restoring from {@code store}, and the store, whose received bytes it reads. */
-  private record Node(SnapshotNode node, RemoteSnapshotStore store) implements AutoCloseable {
-    Node(
-        Path root,
-        String name,
-        QemuVmm vmm,
-        GuestImage image,
-        RemoteSnapshotStore store,
-        int chunk,
-        int fetchParallelism,
-        FileServer files)
-        throws Exception {
-      this(
-          SnapshotNode.builder(vmm, image.digests(), root.resolve(name))
-              .manager(
-                  b -> {
-                    b.mode(SnapshotMode.REMOTE)
-                        .remote(store)
-                        .chunkSize(chunk)
-                        .fetchParallelism(fetchParallelism);
-                    return files == null ? b : b.files(files);
-                  })
-              .build(),
-          store);
-    }
-
-    LocalSnapshotCache cache() {
-      return node.cache();
-    }
-
-    SnapshotManager manager() {
-      return node.manager();
-    }
-
-    @Override
-    public void close() throws Exception {
-      node.close();
-    }
   }
 }

@@ -1,5 +1,10 @@
 package dev.thaw.cli;
 
+import dev.thaw.core.bench.Bench;
+import dev.thaw.core.bench.BenchResult;
+import dev.thaw.core.bench.BenchResultCodec;
+import dev.thaw.core.bench.BenchRow;
+import dev.thaw.core.bench.ModelRow;
 import dev.thaw.core.function.BuiltinFunctions;
 import dev.thaw.core.function.FunctionClient;
 import dev.thaw.core.function.FunctionSpec;
@@ -27,8 +32,10 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -74,7 +81,11 @@ final class BenchSnapshotsCommand implements Callable<Integer> {
   private final FunctionClient client = new FunctionClient(Duration.ofSeconds(30));
 
   /** The figures of one configuration. */
-  record Result(String configuration, LatencySummary latencyMs, double fetchShare) {}
+  record Result(String configuration, LatencySummary latencyMs, double fetchShare) {
+    BenchRow row() {
+      return new BenchRow(configuration, latencyMs, Map.of("fetchShare", fetchShare));
+    }
+  }
 
   /** The figures of one function. */
   record FunctionResults(String function, List<Result> results) {}
@@ -113,16 +124,24 @@ final class BenchSnapshotsCommand implements Callable<Integer> {
     for (FunctionResults f : all) {
       print(f);
     }
-    json.write(
-        doc -> {
-          // The first function's figures stay at the top (thaw simulate --model reads them).
-          doc.put("function", all.get(0).function());
-          doc.put("vmm", vmm.identity().toString());
-          doc.put("results", all.get(0).results());
-          doc.put("functions", all);
-        },
-        out);
+    if (json.file != null) {
+      Files.writeString(json.file, BenchResultCodec.write(result(vmm.identity().toString(), all)));
+      out.println("wrote " + json.file);
+    }
     return 0;
+  }
+
+  /**
+   * The run's JSON document: every function's results under {@code functions}, and the first
+   * function's as the document's rows (thaw simulate --model reads them).
+   */
+  static BenchResult result(String vmmIdentity, List<FunctionResults> all) {
+    Map<String, Object> facts = new LinkedHashMap<>();
+    facts.put("function", all.get(0).function());
+    facts.put("vmm", vmmIdentity);
+    facts.put("functions", all);
+    return BenchResult.ofThisMachine(
+        Bench.SNAPSHOTS, facts, all.get(0).results().stream().map(Result::row).toList());
   }
 
   /** A built-in, or the Python image with its root image built in {@code root}. */
@@ -157,7 +176,7 @@ final class BenchSnapshotsCommand implements Callable<Integer> {
         SnapshotNode uncached =
             node(dir, "uncached", SnapshotMode.REMOTE, false, vmm, guest, remote);
         SnapshotNode cached = node(dir, "cached", SnapshotMode.REMOTE, true, vmm, guest, remote)) {
-      results.add(measure("no snapshot", none, function, revision, () -> {}));
+      results.add(measure(ModelRow.NO_SNAPSHOT.label(), none, function, revision, () -> {}));
 
       ColdStart first = local.manager().start(function, revision);
       client.get(first.vm().endpoint(), "/");
@@ -170,11 +189,11 @@ final class BenchSnapshotsCommand implements Callable<Integer> {
           "  snapshot of %s: %d MiB, saved, verified, cached and uploaded in %.0f ms%n",
           revision, m.totalBytes() >> 20, (System.nanoTime() - t0) / 1e6);
 
-      results.add(measure("local snapshot", local, function, revision, () -> {}));
+      results.add(measure(ModelRow.LOCAL_SNAPSHOT.label(), local, function, revision, () -> {}));
       results.add(measure("remote, no cache", uncached, function, revision, () -> {}));
       results.add(
           measure(
-              "remote, cached (fetch)",
+              ModelRow.REMOTE_CACHED_FETCH.label(),
               cached,
               function,
               revision,

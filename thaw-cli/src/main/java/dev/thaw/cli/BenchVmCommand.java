@@ -1,5 +1,10 @@
 package dev.thaw.cli;
 
+import dev.thaw.core.bench.Bench;
+import dev.thaw.core.bench.BenchResult;
+import dev.thaw.core.bench.BenchResultCodec;
+import dev.thaw.core.bench.BenchRow;
+import dev.thaw.core.bench.ModelRow;
 import dev.thaw.core.function.BuiltinFunctions;
 import dev.thaw.core.function.FunctionClient;
 import dev.thaw.core.function.FunctionSpec;
@@ -14,7 +19,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -127,21 +134,34 @@ final class BenchVmCommand implements Callable<Integer> {
     double ratio = restore.p50() / boot.p50();
     out.println();
     out.printf("%-28s %10s %10s %6s%n", "time to first response", "median ms", "p90 ms", "n");
-    out.printf("%-28s %10.0f %10.0f %6d%n", "cold boot", boot.p50(), boot.p90(), boot.count());
+    String bootRow = ModelRow.VM_COLD_BOOT.label();
+    String restoreRow = ModelRow.VM_RESTORE.label();
+    out.printf("%-28s %10.0f %10.0f %6d%n", bootRow, boot.p50(), boot.p90(), boot.count());
     out.printf(
-        "%-28s %10.0f %10.0f %6d%n",
-        "restore from snapshot", restore.p50(), restore.p90(), restore.count());
+        "%-28s %10.0f %10.0f %6d%n", restoreRow, restore.p50(), restore.p90(), restore.count());
     out.printf("restore / boot (medians): %.3f%n", ratio);
 
-    json.write(
-        doc -> {
-          doc.put("function", function.id());
-          doc.put("vmm", vmm.identity().toString());
-          doc.put("coldBootMs", boot);
-          doc.put("restoreMs", restore);
-          doc.put("restoreOverBootMedian", ratio);
-        },
-        out);
+    if (json.file != null) {
+      Files.writeString(
+          json.file,
+          BenchResultCodec.write(result(function, vmm.identity().toString(), boot, restore)));
+      out.println("wrote " + json.file);
+    }
     return 0;
+  }
+
+  /** The run's JSON document: the boots' and the restores' rows and the ratio of medians. */
+  static BenchResult result(
+      FunctionSpec function, String vmmIdentity, LatencySummary boot, LatencySummary restore) {
+    Map<String, Object> facts = new LinkedHashMap<>();
+    facts.put("function", function.id());
+    facts.put("vmm", vmmIdentity);
+    facts.put("restoreOverBootMedian", restore.p50() / boot.p50());
+    return BenchResult.ofThisMachine(
+        Bench.VM,
+        facts,
+        List.of(
+            BenchRow.of(ModelRow.VM_COLD_BOOT.label(), boot),
+            BenchRow.of(ModelRow.VM_RESTORE.label(), restore)));
   }
 }

@@ -1,6 +1,10 @@
 package dev.thaw.cli;
 
 import dev.thaw.bench.LatencyReport;
+import dev.thaw.core.bench.Bench;
+import dev.thaw.core.bench.BenchResult;
+import dev.thaw.core.bench.BenchResultCodec;
+import dev.thaw.core.bench.BenchRow;
 import dev.thaw.core.function.BuiltinFunctions;
 import dev.thaw.core.function.FunctionSpec;
 import dev.thaw.core.function.Revision;
@@ -85,7 +89,22 @@ final class BenchWarmCommand implements Callable<Integer> {
 
   private final PrintStream out = System.out;
 
-  /** One way to reach the function. */
+  /** The paths timed, by name. */
+  static final String GUEST = "guest";
+
+  static final String AGENT = "agent";
+  static final String GATEWAY = "gateway";
+
+  /** The row of {@code path} on kept-alive connections. */
+  static String keptAlive(String path) {
+    return path + ", kept alive";
+  }
+
+  /** The row of {@code path} on a new connection per request. */
+  static String newConnection(String path) {
+    return path + ", new connection";
+  }
+
   /** One path timed; {@code headers} are extra header lines, each ending in CRLF. */
   private record Path3(String name, URI base, String method, String target, String headers) {}
 
@@ -154,15 +173,15 @@ final class BenchWarmCommand implements Callable<Integer> {
       String invoke = "/functions/" + revision + "/invoke";
       List<Path3> paths =
           List.of(
-              new Path3("guest", URI.create(instance.endpoint()), "GET", "/", ""),
+              new Path3(GUEST, URI.create(instance.endpoint()), "GET", "/", ""),
               // The agent asks every caller for the token; the gateway's invocations are open.
               new Path3(
-                  "agent",
+                  AGENT,
                   agentServer.uri(),
                   "POST",
                   invoke,
                   "Authorization: " + token.authorization() + "\r\n"),
-              new Path3("gateway", gatewayServer.uri(), "POST", invoke, ""));
+              new Path3(GATEWAY, gatewayServer.uri(), "POST", invoke, ""));
       Map<String, List<Double>> ms = new LinkedHashMap<>();
       // One client per path, so that no path's connections wait behind another's.
       Map<String, HttpClient> clients = new LinkedHashMap<>();
@@ -179,8 +198,8 @@ final class BenchWarmCommand implements Callable<Integer> {
           double kept = timeKeptAlive(clients.get(p.name()), p);
           double fresh = timeNewConnection(p);
           if (i >= 0) {
-            ms.computeIfAbsent(p.name() + ", kept alive", k -> new ArrayList<>()).add(kept);
-            ms.computeIfAbsent(p.name() + ", new connection", k -> new ArrayList<>()).add(fresh);
+            ms.computeIfAbsent(keptAlive(p.name()), k -> new ArrayList<>()).add(kept);
+            ms.computeIfAbsent(newConnection(p.name()), k -> new ArrayList<>()).add(fresh);
           }
         }
         if (i < 0 && (warmup + i) > 0 && (warmup + i) % 500 == 0) {
@@ -200,8 +219,8 @@ final class BenchWarmCommand implements Callable<Integer> {
             .provenance(Reports.provenance(spec, null));
     ms.forEach(report::add);
     Map<String, LatencySummary> s = report.summaries();
-    double guestKept = s.get("guest, kept alive").p50();
-    double guestNew = s.get("guest, new connection").p50();
+    double guestKept = s.get(keptAlive(GUEST)).p50();
+    double guestNew = s.get(newConnection(GUEST)).p50();
     out.println();
     out.printf(
         "%-28s %10s %10s %10s %14s%n",
@@ -215,8 +234,8 @@ final class BenchWarmCommand implements Callable<Integer> {
                 x.p50(),
                 x.p90(),
                 x.p99(),
-                x.p50() - (name.endsWith("kept alive") ? guestKept : guestNew)));
-    double gatewayOverGuest = s.get("gateway, kept alive").p50() - guestKept;
+                x.p50() - (name.endsWith(keptAlive("")) ? guestKept : guestNew)));
+    double gatewayOverGuest = s.get(keptAlive(GATEWAY)).p50() - guestKept;
     out.printf(
         Locale.ROOT,
         "through the gateway on kept-alive connections: guest + %.2f ms at the median%n",
@@ -224,16 +243,27 @@ final class BenchWarmCommand implements Callable<Integer> {
     if (reportDir != null) {
       out.println("wrote " + report.write(reportDir));
     }
-    json.write(
-        doc -> {
-          doc.put("function", function.id());
-          doc.put("vmm", vmmIdentity);
-          Map<String, LatencySummary> copy = new LinkedHashMap<>(s);
-          doc.put("latencyMs", copy);
-          doc.put("gatewayOverGuestKeptAliveMs", gatewayOverGuest);
-        },
-        out);
+    if (json.file != null) {
+      Files.writeString(
+          json.file, BenchResultCodec.write(result(function, vmmIdentity, s, gatewayOverGuest)));
+      out.println("wrote " + json.file);
+    }
     return 0;
+  }
+
+  /** The run's JSON document: each path's rows, and the gateway's cost over the guest. */
+  static BenchResult result(
+      FunctionSpec function,
+      String vmmIdentity,
+      Map<String, LatencySummary> rows,
+      double gatewayOverGuest) {
+    Map<String, Object> facts = new LinkedHashMap<>();
+    facts.put("function", function.id());
+    facts.put("vmm", vmmIdentity);
+    facts.put("gatewayOverGuestKeptAliveMs", gatewayOverGuest);
+    List<BenchRow> r = new ArrayList<>();
+    rows.forEach((name, x) -> r.add(BenchRow.of(name, x)));
+    return BenchResult.ofThisMachine(Bench.WARM, facts, r);
   }
 
   private static double timeKeptAlive(HttpClient http, Path3 p) throws Exception {

@@ -6,12 +6,29 @@ import java.util.Arrays;
  * A 4-ary min-heap of events keyed by time (half the depth of a binary heap, and a node's children
  * share a cache line), each a primitive payload: no object per event, so a day of fifty million
  * invocations allocates nothing here once the arrays have grown. Equal times come out in no
- * particular order.
+ * particular order. A payload packs an event's type (3 bits), index (29 bits: an instance, a
+ * function or a host) and generation (32 bits), which tells a stale event from a current one.
  */
 final class EventQueue {
   private long[] times = new long[1 << 12];
   private long[] payloads = new long[1 << 12];
   private int size;
+
+  static long payload(int type, int index, int generation) {
+    return (long) generation << 32 | (long) index << 3 | type;
+  }
+
+  static int type(long payload) {
+    return (int) (payload & 7);
+  }
+
+  static int index(long payload) {
+    return (int) ((payload >>> 3) & 0x1FFFFFFF);
+  }
+
+  static int generation(long payload) {
+    return (int) (payload >>> 32);
+  }
 
   void push(long time, long payload) {
     if (size == times.length) {

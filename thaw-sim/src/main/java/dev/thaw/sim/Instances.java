@@ -9,6 +9,18 @@ import java.util.Arrays;
  * stopped is recognised and dropped.
  */
 final class Instances {
+  /** A free slot. */
+  static final int FREE = 0;
+
+  /** Starting, or serving an invocation. */
+  static final int BUSY = 1;
+
+  /** Kept warm, linked in {@link IdleLists}. */
+  static final int IDLE = 2;
+
+  /** Booted and answered; its snapshot is being made. */
+  static final int SNAPSHOTTING = 3;
+
   int count;
   int[] fn = new int[1024];
   int[] node = new int[1024];
@@ -28,7 +40,7 @@ final class Instances {
   private int[] free = new int[1024];
   private int freeCount;
 
-  /** A live instance of function {@code f} on {@code n} (state 1, busy); returns its slot. */
+  /** A live instance of function {@code f} on {@code n} ({@link #BUSY}); returns its slot. */
   int allocate(int f, int n) {
     int i;
     if (freeCount > 0) {
@@ -41,16 +53,16 @@ final class Instances {
     }
     fn[i] = f;
     node[i] = n;
-    state[i] = 1;
+    state[i] = BUSY;
     gen[i]++;
     expiryPending[i] = false;
     needsSnapshot[i] = false;
     return i;
   }
 
-  /** Frees slot {@code i} (state 0). */
+  /** Frees slot {@code i} ({@link #FREE}). */
   void release(int i) {
-    state[i] = 0;
+    state[i] = FREE;
     if (freeCount == free.length) {
       free = Arrays.copyOf(free, free.length * 2);
     }

@@ -1,11 +1,12 @@
 package dev.thaw.sim;
 
+import dev.thaw.core.stats.LatencySummary;
 import java.util.Objects;
 import tools.jackson.databind.JsonNode;
 
 /**
  * A latency distribution known by its percentiles — the fields of the benches' {@code
- * LatencySummary} JSON — sampled by linear interpolation between them (inverse transform).
+ * LatencySummary} — sampled by linear interpolation between them (inverse transform).
  *
  * @param ms the values at {@link #LEVELS} (min, p10, p25, p50, p75, p90, p95, p99, max), ascending
  */
@@ -50,6 +51,35 @@ public record Quantiles(double[] ms) {
         throw new IllegalArgumentException(where + " has no number '" + FIELDS[i] + "'");
       }
       v[i] = f.asDouble();
+    }
+    try {
+      return new Quantiles(v);
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException(where + ": " + e.getMessage(), e);
+    }
+  }
+
+  /**
+   * The percentiles of a bench row's latencies.
+   *
+   * @throws IllegalArgumentException naming the percentile {@code summary} does not give (NaN)
+   */
+  public static Quantiles of(LatencySummary summary, String where) {
+    double[] v = {
+      summary.min(),
+      summary.p10(),
+      summary.p25(),
+      summary.p50(),
+      summary.p75(),
+      summary.p90(),
+      summary.p95(),
+      summary.p99(),
+      summary.max()
+    };
+    for (int i = 0; i < v.length; i++) {
+      if (Double.isNaN(v[i])) {
+        throw new IllegalArgumentException(where + " has no number '" + FIELDS[i] + "'");
+      }
     }
     try {
       return new Quantiles(v);

@@ -1,5 +1,11 @@
 package dev.thaw.sim;
 
+import dev.thaw.core.bench.BenchResult;
+import dev.thaw.core.bench.BenchResultCodec;
+import dev.thaw.core.bench.BenchRow;
+import dev.thaw.core.bench.MalformedBenchResultException;
+import dev.thaw.core.bench.ModelRow;
+import dev.thaw.core.stats.LatencySummary;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
@@ -7,16 +13,19 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
+import java.util.Optional;
+import java.util.OptionalDouble;
 import tools.jackson.core.JacksonException;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 
 /**
  * What a start costs, in time and bytes, as this machine's benches measured it. Built from their
- * {@code --json} documents, later ones overriding earlier ones:
+ * {@code --json} documents ({@link BenchResult}), later ones overriding earlier ones, by the rows
+ * {@link ModelRow} names:
  *
  * <ul>
- *   <li>{@code thaw bench vm}: {@code coldBootMs} → boot, {@code restoreMs} → local restore;
+ *   <li>{@code thaw bench vm}: "cold boot" → boot, "restore from snapshot" → local restore;
  *   <li>{@code thaw bench snapshots}: "no snapshot" → boot, "local snapshot" → local restore,
  *       "remote, cached (fetch)" → remote restore;
  *   <li>{@code thaw bench remote}: "local restore" → local restore, "remote, chunks" → remote
@@ -27,7 +36,10 @@ import tools.jackson.databind.json.JsonMapper;
  *       JSON records).
  * </ul>
  *
- * A remote restore of a function with {@code g} bytes of guest memory costs a local restore plus
+ * A bench's file lacking one of those rows is refused with the bench, the row and the file named: a
+ * renamed row would otherwise leave an input at an earlier value unnoticed.
+ *
+ * <p>A remote restore of a function with {@code g} bytes of guest memory costs a local restore plus
  * the bench's difference between remote and local at the same percentile, scaled by {@code g ÷
  * benchGuestBytes}; it reads {@code remoteBytesPerRestore × g ÷ benchGuestBytes} bytes. A cache
  * entry takes {@code cacheBytesPerGuestByte × g} bytes (the memory file is the guest's RAM). A boot
@@ -104,7 +116,7 @@ public record SimModel(
       } catch (JacksonException e) {
         throw new IllegalArgumentException(f + ": not JSON (" + e.getOriginalMessage() + ")", e);
       }
-      m = m.apply(doc, f.toString());
+      m = m.apply(doc, f.toString(), true);
     }
     return m;
   }
@@ -123,7 +135,7 @@ public record SimModel(
             2,
             sources);
     for (JsonNode d : docs) {
-      m = m.apply(d, "the committed model");
+      m = m.apply(d, "the committed model", false);
     }
     return new SimModel(
         m.boot,
@@ -138,71 +150,121 @@ public record SimModel(
         sources);
   }
 
-  /** This model with what {@code doc} (one bench's JSON) measured. */
-  SimModel apply(JsonNode doc, String where) {
+  /**
+   * This model with what {@code doc} measured: one bench's result, or a {@code {"model": …}}
+   * document.
+   *
+   * @param whole whether a bench's document must hold every row the model reads of that bench (a
+   *     bench's own output does; the committed model's documents are README figures, partial by
+   *     design, that together set every input)
+   * @throws IllegalArgumentException naming {@code where}, and the bench and row a document lacks
+   */
+  SimModel apply(JsonNode doc, String where, boolean whole) {
+    JsonNode model = doc.path("model");
+    if (model.isObject()) {
+      return withModel(model, where);
+    }
+    BenchResult r;
+    try {
+      r = BenchResultCodec.read(doc);
+    } catch (MalformedBenchResultException e) {
+      throw new IllegalArgumentException(
+          where + ": " + e.getMessage() + " (nor a {\"model\": …} document)", e);
+    }
+    List<ModelRow> missing = r.missingModelRows();
+    if (whole && !missing.isEmpty()) {
+      ModelRow m = missing.get(0);
+      throw new IllegalArgumentException(
+          where
+              + ": this document of "
+              + r.bench().command()
+              + " has no row '"
+              + m.label()
+              + "', which the model reads as its "
+              + m.input()
+              + " (rows: "
+              + String.join(", ", r.rows().stream().map(BenchRow::label).toList())
+              + ")");
+    }
     Quantiles b = boot;
     Quantiles local = localRestore;
     Quantiles remote = remoteRestore;
     double warm = warmMs;
-    double snap = snapshotMs;
     long guest = benchGuestBytes;
     long remoteBytes = remoteBytesPerRestore;
-    double cachePerGuest = cacheBytesPerGuestByte;
-    int machineCores = doc.path("cores").asInt(cores);
-    boolean known = false;
-    if (doc.has("coldBootMs") && doc.has("restoreMs")) {
-      b = Quantiles.fromJson(doc.path("coldBootMs"), where + " coldBootMs");
-      local = Quantiles.fromJson(doc.path("restoreMs"), where + " restoreMs");
-      known = true;
-    }
-    for (JsonNode r : doc.path("results")) {
-      String name = r.path("configuration").asString(r.path("method").asString(""));
-      JsonNode ms = r.path("latencyMs");
-      switch (name) {
-        case "no snapshot" -> b = Quantiles.fromJson(ms, where + " '" + name + "'");
-        case "local snapshot", "local restore" ->
-            local = Quantiles.fromJson(ms, where + " '" + name + "'");
-        case "remote, cached (fetch)" -> remote = Quantiles.fromJson(ms, where + " '" + name + "'");
-        case "remote, chunks" -> {
-          remote = Quantiles.fromJson(ms, where + " '" + name + "'");
-          remoteBytes = r.path("bytesPerRestore").asLong(remoteBytes);
-          guest = doc.path("guestMemoryBytes").asLong(guest);
+    for (ModelRow m : ModelRow.of(r.bench())) {
+      Optional<BenchRow> row = r.row(m.label());
+      if (row.isEmpty()) {
+        continue;
+      }
+      String at = where + " '" + m.label() + "'";
+      LatencySummary ms = row.get().latencyMs();
+      switch (m) {
+        case VM_COLD_BOOT, NO_SNAPSHOT -> b = Quantiles.of(ms, at);
+        case VM_RESTORE, LOCAL_SNAPSHOT, LOCAL_RESTORE -> local = Quantiles.of(ms, at);
+        case REMOTE_CACHED_FETCH -> remote = Quantiles.of(ms, at);
+        case REMOTE_CHUNKS -> {
+          remote = Quantiles.of(ms, at);
+          OptionalDouble bytes = row.get().figure(BenchRow.BYTES_PER_RESTORE);
+          if (bytes.isEmpty() && whole) {
+            throw new IllegalArgumentException(
+                at + " has no number '" + BenchRow.BYTES_PER_RESTORE + "'");
+          }
+          remoteBytes = bytes.isPresent() ? (long) bytes.getAsDouble() : remoteBytes;
+          guest = r.longFact(BenchResult.GUEST_MEMORY_BYTES).orElse(guest);
         }
-        default -> {
-          continue;
+        case GATEWAY_KEPT_ALIVE -> {
+          if (Double.isNaN(ms.p50())) {
+            throw new IllegalArgumentException(at + " has no number 'p50'");
+          }
+          warm = ms.p50();
         }
       }
-      known = true;
     }
-    JsonNode gateway = doc.path("latencyMs").path("gateway, kept alive");
-    if (gateway.path("p50").isNumber()) {
-      warm = gateway.path("p50").asDouble();
-      known = true;
-    }
-    JsonNode model = doc.path("model");
-    if (model.isObject()) {
-      warm = model.path("warmMs").asDouble(warm);
-      snap = model.path("snapshotMs").asDouble(snap);
-      guest = model.path("benchGuestBytes").asLong(guest);
-      remoteBytes = model.path("remoteBytesPerRestore").asLong(remoteBytes);
-      cachePerGuest = model.path("cacheBytesPerGuestByte").asDouble(cachePerGuest);
-      machineCores = model.path("cores").asInt(machineCores);
-      if (model.has("boot")) {
-        b = Quantiles.fromJson(model.path("boot"), where + " model.boot");
-      }
-      known = true;
-    }
-    if (!known) {
-      throw new IllegalArgumentException(
-          where
-              + ": not the JSON of thaw bench vm, snapshots, remote or warm, nor a"
-              + " {\"model\": …} document");
-    }
-    List<String> src = new ArrayList<>(sources);
-    src.add(where);
+    return with(
+        b,
+        local,
+        remote,
+        warm,
+        snapshotMs,
+        guest,
+        remoteBytes,
+        cacheBytesPerGuestByte,
+        r.cores() > 0 ? r.cores() : cores,
+        where);
+  }
+
+  /** This model with the fields a {@code {"model": …}} document sets by name. */
+  private SimModel withModel(JsonNode model, String where) {
+    return with(
+        model.has("boot") ? Quantiles.fromJson(model.path("boot"), where + " model.boot") : boot,
+        localRestore,
+        remoteRestore,
+        model.path("warmMs").asDouble(warmMs),
+        model.path("snapshotMs").asDouble(snapshotMs),
+        model.path("benchGuestBytes").asLong(benchGuestBytes),
+        model.path("remoteBytesPerRestore").asLong(remoteBytesPerRestore),
+        model.path("cacheBytesPerGuestByte").asDouble(cacheBytesPerGuestByte),
+        model.path("cores").asInt(cores),
+        where);
+  }
+
+  private SimModel with(
+      Quantiles b,
+      Quantiles local,
+      Quantiles remote,
+      double warm,
+      double snap,
+      long guest,
+      long remoteBytes,
+      double cachePerGuest,
+      int machineCores,
+      String where) {
     if (machineCores < 1) {
       throw new IllegalArgumentException(where + ": cores must be at least 1, not " + machineCores);
     }
+    List<String> src = new ArrayList<>(sources);
+    src.add(where);
     return new SimModel(
         b, local, remote, warm, snap, guest, remoteBytes, cachePerGuest, machineCores, src);
   }

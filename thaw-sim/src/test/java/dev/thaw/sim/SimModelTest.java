@@ -48,13 +48,65 @@ class SimModelTest {
 
   @Test
   void aFileThatIsNoBenchOutputIsRefusedWithItsName() throws Exception {
-    Path bad = Files.writeString(dir.resolve("bad.json"), "{\"coldBootMs\": 3, \"restoreMs\": {}}");
+    Path bad =
+        Files.writeString(
+            dir.resolve("bad.json"), "{\"coldBootMs\": {\"p50\": 3}, \"restoreMs\": {}}");
     assertThatThrownBy(() -> SimModel.withBenchFiles(List.of(bad)))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("bad.json")
-        .hasMessageContaining("no number 'min'");
+        .hasMessageContaining("'cold boot' has no number 'min'");
+    Path scalar =
+        Files.writeString(dir.resolve("scalar.json"), "{\"coldBootMs\": 3, \"restoreMs\": {}}");
+    assertThatThrownBy(() -> SimModel.withBenchFiles(List.of(scalar)))
+        .hasMessageContaining("scalar.json: 'coldBootMs' latencies are not an object");
+    Path other = Files.writeString(dir.resolve("other.json"), "{\"function\": \"hello\"}");
+    assertThatThrownBy(() -> SimModel.withBenchFiles(List.of(other)))
+        .hasMessageContaining(
+            "other.json: not the JSON of thaw bench vm, snapshots, remote or warm");
     Path notJson = Files.writeString(dir.resolve("x.json"), "{");
     assertThatThrownBy(() -> SimModel.withBenchFiles(List.of(notJson)))
         .hasMessageContaining("x.json: not JSON");
+  }
+
+  @Test
+  void aBenchFileWithARenamedRowFailsNamingTheBenchTheRowAndTheFile() throws Exception {
+    String summary =
+        "{\"min\": 1, \"p10\": 1, \"p25\": 1, \"p50\": 1, \"p75\": 1, \"p90\": 1, \"p95\": 1,"
+            + " \"p99\": 1, \"max\": 1}";
+    Path renamed =
+        Files.writeString(
+            dir.resolve("remote.json"),
+            "{\"bench\": \"remote\", \"guestMemoryBytes\": 268435456, \"results\": ["
+                + "{\"method\": \"local restore\", \"latencyMs\": "
+                + summary
+                + "}, {\"method\": \"remote, chunked\", \"bytesPerRestore\": 5, \"latencyMs\": "
+                + summary
+                + "}]}");
+    assertThatThrownBy(() -> SimModel.withBenchFiles(List.of(renamed)))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining(renamed.toString())
+        .hasMessageContaining("thaw bench remote")
+        .hasMessageContaining("no row 'remote, chunks'")
+        .hasMessageContaining("remote restore")
+        .hasMessageContaining("remote, chunked");
+    // A vm document with its boots alone, as an older layout recognised by its fields.
+    Path bootsOnly = Files.writeString(dir.resolve("vm.json"), "{\"coldBootMs\": " + summary + "}");
+    assertThatThrownBy(() -> SimModel.withBenchFiles(List.of(bootsOnly)))
+        .hasMessageContaining("vm.json")
+        .hasMessageContaining("thaw bench vm")
+        .hasMessageContaining("no row 'restore from snapshot'");
+  }
+
+  @Test
+  void theCommittedBenchRunsOfTheHonestyCheckLoad() {
+    Path honesty = Path.of("..", "bench-results", "honesty");
+    SimModel m =
+        SimModel.withBenchFiles(
+            List.of(honesty.resolve("vm.json"), honesty.resolve("remote.json")));
+    assertThat(m.boot().p50()).isEqualTo(9016.599943);
+    assertThat(m.localRestore().p50()).isEqualTo(234.69183);
+    assertThat(m.benchGuestBytes()).isEqualTo(268435456);
+    assertThat(m.cores()).isEqualTo(2);
+    assertThat(m.remoteRestore().p50()).isGreaterThan(m.localRestore().p50());
   }
 }
