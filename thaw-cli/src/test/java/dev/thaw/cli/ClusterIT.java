@@ -38,6 +38,7 @@ class ClusterIT {
   @Test
   void remoteRestoreSnapshotAwarePlacementAndANodeKilledMidInvocation() throws Exception {
     GuestImage.ensure(System.out::println);
+    boolean lazyHere = LazyRestores.possibleHere(dir);
     try (EmbeddedS3Server s3 = EmbeddedS3Server.start(dir.resolve("s3"));
         RemoteSnapshotStore store =
             RemoteSnapshotStore.builder(S3ObjectStore.builder().server(s3).build().ensureBucket())
@@ -87,6 +88,14 @@ class ClusterIT {
       assertThat(onB.statusCode()).isEqualTo(200);
       assertThat(onB.headers().firstValue("X-Thaw-Source")).contains("remote");
       assertThat(onB.body()).contains(bootId(first.body()));
+      // Lazily where this host has FUSE: the guest resumed before the whole snapshot was here.
+      if (lazyHere) {
+        assertThat(LazyRestores.madeBy(cluster.agents().get(b), TOKEN))
+            .as("lazy restores on %s", b)
+            .isEqualTo(1);
+      } else {
+        assertThat(dir.resolve(b).resolve("agent.log")).content().contains("lazy restore off: ");
+      }
 
       // Kill the node that is booting an instance: the caller gets an error, not a hang.
       // First let every instance expire, so the only instance is the one booting.

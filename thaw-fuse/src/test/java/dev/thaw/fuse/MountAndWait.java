@@ -3,7 +3,7 @@ package dev.thaw.fuse;
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
 
-/** A server process for {@link FuseFileServerTest}: mounts on its argument, then waits to die. */
+/** A server process for {@link FuseFileServerIT}: mounts on its argument, then waits to die. */
 public final class MountAndWait {
   private MountAndWait() {}
 

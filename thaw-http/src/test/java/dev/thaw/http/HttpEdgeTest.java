@@ -210,13 +210,12 @@ class HttpEdgeTest {
       }
       // The server still answers everyone else.
       assertThat(send("GET", "/hello/still", "").statusCode()).isEqualTo(200);
-      // And cuts the stalled ones off after its read timeout (500 ms here).
+      // And cuts the stalled ones off after its read timeout (500 ms here): their stream ends,
+      // where one left open would end this read with the socket's own, far longer, timeout.
       Socket first = stalled.get(0);
-      first.setSoTimeout(5000);
-      long t0 = System.nanoTime();
+      first.setSoTimeout(30_000);
       InputStream in = first.getInputStream();
       byte[] rest = in.readAllBytes();
-      assertThat(Duration.ofNanos(System.nanoTime() - t0)).isLessThan(Duration.ofSeconds(4));
       assertThat(new String(rest, StandardCharsets.US_ASCII)).doesNotContain("200 OK");
     } finally {
       for (Socket s : stalled) {

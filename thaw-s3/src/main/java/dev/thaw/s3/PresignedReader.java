@@ -22,7 +22,9 @@ import software.amazon.awssdk.services.s3.presigner.S3Presigner;
  * request pipeline (endpoint rules, signing, interceptors, response wrapping) cost about 2.5 ms of
  * CPU per request on top of the 1.4 ms that server and connection take, and about 1 ms more per
  * MiB; a URL is signed once per object and reused for many reads (the {@code Range} header is not
- * part of the signature). A whole object is read into one array of its length.
+ * part of the signature). A whole object is read straight into one buffer of its announced length,
+ * on the Java heap or, for a direct read, off it; only a response that announces no length is read
+ * whole first, and copied when the read is direct.
  *
  * <p>URLs are bearer credentials: they stay in memory, expire after {@link #VALIDITY}, and never
  * appear in messages or logs.

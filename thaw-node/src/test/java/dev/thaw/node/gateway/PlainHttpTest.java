@@ -25,6 +25,7 @@ import java.util.List;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 import tools.jackson.core.type.TypeReference;
 
@@ -200,6 +201,7 @@ class PlainHttpTest {
   }
 
   @Test
+  @Timeout(60)
   void aFunctionSilentPastItsTimeoutGets504_andItsInstanceMakesWayForAFreshOne() throws Exception {
     String slow = FN.replace("}", ",\"timeoutSeconds\":1}");
     assertThat(
@@ -210,14 +212,12 @@ class PlainHttpTest {
     String timedOut = idleInstance().orElseThrow();
     String reason = "{\"error\":\"function fn-slow did not answer within 1 s\"}";
 
-    long t0 = System.nanoTime();
-    HttpResponse<byte[]> late = send("GET", "/fn-slow/?ms=5000", new byte[0], null);
+    // The function would answer long after this test's own timeout: an answer at all shows that
+    // the caller did not wait for it.
+    HttpResponse<byte[]> late = send("GET", "/fn-slow/?ms=600000", new byte[0], null);
     assertThat(late.statusCode()).isEqualTo(504);
     assertThat(new String(late.body())).isEqualTo(reason);
     assertThat(late.headers().firstValue("Content-Type").orElse("")).startsWith("application/json");
-    assertThat(Duration.ofNanos(System.nanoTime() - t0))
-        .as("the caller did not wait for the function")
-        .isLessThan(Duration.ofSeconds(4));
     assertThat(agent.instances())
         .as("the timed-out instance was stopped")
         .extracting(InstanceInfo::id)
@@ -233,7 +233,7 @@ class PlainHttpTest {
     HttpResponse<byte[]> agentSide =
         send(
             HttpRequest.newBuilder(
-                    agentServer.uri().resolve("/functions/fn-slow/invoke?path=%2F%3Fms%3D5000"))
+                    agentServer.uri().resolve("/functions/fn-slow/invoke?path=%2F%3Fms%3D600000"))
                 .header("Authorization", TOKEN.authorization()),
             "POST",
             new byte[0],

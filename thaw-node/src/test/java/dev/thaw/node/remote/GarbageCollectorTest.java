@@ -25,6 +25,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
 import java.util.Set;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -162,16 +163,20 @@ class GarbageCollectorTest {
   @Test
   void anUploadWaitsForAFreshLockAndIgnoresItOnceStale() throws Exception {
     objects.put("_gc.lock", new byte[0]);
-    CountDownLatch waiting = new CountDownLatch(1);
+    // Two checks that found the lock held: the upload looked again after its first wait, and
+    // waits still, with nothing past the lock begun.
+    CountDownLatch checkedTwice = new CountDownLatch(2);
+    List<String> phases = new CopyOnWriteArrayList<>();
     store.onUploadPhase(
         phase -> {
+          phases.add(phase);
           if (phase.equals("waiting-for-gc")) {
-            waiting.countDown();
+            checkedTwice.countDown();
           }
         });
     Future<?> upload = uploadInBackground(snapshot("fn-a", random(2, 5)));
-    assertThat(waiting.await(10, TimeUnit.SECONDS)).isTrue();
-    Thread.sleep(50);
+    assertThat(checkedTwice.await(10, TimeUnit.SECONDS)).isTrue();
+    assertThat(phases).as("phases while locked").containsOnly("waiting-for-gc");
     assertThat(upload).isNotDone();
     assertThat(objects.list("_chunks/")).as("no chunk checked or sent while locked").isEmpty();
 
@@ -254,13 +259,7 @@ class GarbageCollectorTest {
             phase -> {
               if (phase.startsWith("read 0 uploads")) {
                 upload[0] = uploadInBackground(m);
-                // Until it waits on the lock, or (were it not to wait) finishes.
-                long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-                while (waiting.getCount() > 0
-                    && !upload[0].isDone()
-                    && System.nanoTime() < deadline) {
-                  sleepQuietly(2);
-                }
+                untilWaitingOrDone(waiting, upload[0]);
               }
             });
     upload[0].get(10, TimeUnit.SECONDS);
@@ -283,17 +282,38 @@ class GarbageCollectorTest {
       int phase = at;
       int[] seen = {0};
       Future<?>[] upload = new Future<?>[1];
+      CountDownLatch waiting = new CountDownLatch(1);
+      store.onUploadPhase(
+          p -> {
+            if (p.equals("waiting-for-gc")) {
+              waiting.countDown();
+            }
+          });
       store.collectGarbage(
           null,
           p -> {
             if (seen[0]++ == phase) {
               upload[0] = uploadInBackground(m);
-              sleepQuietly(100); // let it record itself and reach the lock, or finish
+              untilWaitingOrDone(waiting, upload[0]);
             }
           });
       upload[0].get(10, TimeUnit.SECONDS);
       assertThat(store.revisions()).as("after phase %s", phases.get(at)).containsExactly("fn-a");
       assertAllChunksStored(m);
+    }
+  }
+
+  /**
+   * Returns once {@code upload} has recorded itself and waits on the lock ({@code waiting} is
+   * open), or, were it not to wait, has finished; fails after 10 s of neither.
+   */
+  private static void untilWaitingOrDone(CountDownLatch waiting, Future<?> upload) {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+    while (waiting.getCount() > 0 && !upload.isDone()) {
+      if (System.nanoTime() > deadline) {
+        throw new AssertionError("the upload neither waits on the lock nor has finished");
+      }
+      sleepQuietly(2);
     }
   }
 

@@ -14,9 +14,12 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 /** The background scrub on a real cache directory, with a fake clock that its sleeps move. */
@@ -165,18 +168,40 @@ class CacheScrubberTest {
   }
 
   @Test
+  @Timeout(60)
   void closingStopsAScrubThatIsWaiting() throws Exception {
     open();
     put("r1", 1);
+    // Once a read has begun, every wait is one that only an interrupt ends: close() must end it,
+    // or the scrub would still be waiting when close() gives up on it.
+    CountDownLatch waiting = new CountDownLatch(1);
+    AtomicBoolean interrupted = new AtomicBoolean();
+    AtomicBoolean waitedAgain = new AtomicBoolean();
     CacheScrubber running =
-        CacheScrubber.builder(cache).rate(1).period(Duration.ofMillis(1)).meters(meters).build();
+        CacheScrubber.builder(cache)
+            .rate(1)
+            .period(Duration.ofMillis(1))
+            .sleeper(
+                nanos -> {
+                  waitedAgain.compareAndSet(false, interrupted.get());
+                  if (meters.counter("thaw.snapshot.cache.scrub.bytes").count() == 0) {
+                    return;
+                  }
+                  waiting.countDown();
+                  try {
+                    Thread.sleep(Long.MAX_VALUE);
+                  } catch (InterruptedException e) {
+                    interrupted.set(true);
+                    throw e;
+                  }
+                })
+            .meters(meters)
+            .build();
     running.start();
-    org.awaitility.Awaitility.await()
-        .atMost(Duration.ofSeconds(10))
-        .until(() -> meters.counter("thaw.snapshot.cache.scrub.bytes").count() > 0);
-    long t0 = System.nanoTime();
+    waiting.await();
     running.close();
-    assertThat(Duration.ofNanos(System.nanoTime() - t0)).isLessThan(Duration.ofSeconds(5));
+    assertThat(interrupted).as("the waiting scrub was interrupted").isTrue();
+    assertThat(waitedAgain).as("the scrub waited again after its interrupt").isFalse();
     assertThat(cache.revisions()).as("a read cut short drops nothing").containsExactly("r1");
     assertThat(corrupt("scrub")).isZero();
   }

@@ -17,7 +17,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-class FuseFileServerTest {
+class FuseFileServerIT {
   @TempDir Path dir;
 
   @Test
