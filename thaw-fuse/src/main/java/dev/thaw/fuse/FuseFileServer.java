@@ -34,8 +34,9 @@ import ru.serce.jnrfuse.struct.FuseFileInfo;
  * <p>Requests are served by one thread, the Java thread that runs libfuse's loop ({@code -s}).
  * libfuse's multi-threaded loop calls into the JVM from native threads of its own, and each such
  * call costs far more than the read it serves: reading 244 scattered runs of a served file into the
- * page cache took 30–420 ms of CPU with it and 10–70 ms with one thread (the bench in the README).
- * The price: a read that waits for its chunk holds up the reads behind it.
+ * page cache took 30–420 ms of CPU with it and 10–70 ms with one thread (the bench in
+ * docs/architecture/lazy-restore.md). The price: a read that waits for its chunk holds up the reads
+ * behind it.
  *
  * <p>libfuse 2 mounts with mount(2) when running as root (no {@code fusermount} needed); a mount
  * left behind by a killed process is detached when the next server mounts on its directory.

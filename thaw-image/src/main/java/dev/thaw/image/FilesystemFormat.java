@@ -9,7 +9,7 @@ import java.util.Locale;
  * all three as modules; the names are those {@code modprobe --show-depends} gives).
  */
 public enum FilesystemFormat {
-  /** Read-only, compact, fast to build: the default (see the README for the measurement). */
+  /** Read-only, compact, fast to build: the default (docs/images.md has the measurement). */
   EROFS("erofs", List.of("crc32c-intel", "crc32c_generic", "libcrc32c", "erofs")),
   /** ext4 without a journal, mounted read-only. */
   EXT4("ext4", List.of("crc32c-intel", "crc32c_generic", "jbd2", "mbcache", "crc16", "ext4")),

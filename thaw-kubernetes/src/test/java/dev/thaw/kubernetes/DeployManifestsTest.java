@@ -24,7 +24,9 @@ import org.junit.jupiter.api.Test;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.dataformat.yaml.YAMLMapper;
 
-/** Every manifest under deploy/ parses into its typed model and says what the README says. */
+/**
+ * Every manifest under deploy/ parses into its typed model and says what docs/kubernetes.md says.
+ */
 class DeployManifestsTest {
   private static final Path DEPLOY = Path.of("..", "deploy");
   private static final KubernetesClient CLIENT = new KubernetesClientBuilder().build();

@@ -69,7 +69,7 @@ public record SimModel(
     List<String> sources) {
   private static final JsonMapper JSON = JsonMapper.builder().build();
 
-  /** The committed defaults: bench runs on the reference machine (see the README). */
+  /** The committed defaults: bench runs on the reference machine (docs/benchmarks.md). */
   public static final String DEFAULTS = "model-defaults.json";
 
   public SimModel {
@@ -155,8 +155,8 @@ public record SimModel(
    * document.
    *
    * @param whole whether a bench's document must hold every row the model reads of that bench (a
-   *     bench's own output does; the committed model's documents are README figures, partial by
-   *     design, that together set every input)
+   *     bench's own output does; the committed model's documents are published bench figures,
+   *     partial by design, that together set every input)
    * @throws IllegalArgumentException naming {@code where}, and the bench and row a document lacks
    */
   SimModel apply(JsonNode doc, String where, boolean whole) {

@@ -13,8 +13,8 @@ import java.util.OptionalDouble;
  * @param label the row's label as the bench prints it ({@link ModelRow} names those the simulator
  *     reads)
  * @param latencyMs the row's latencies in ms; read from a document that gives only some percentiles
- *     (the simulator's committed model, taken from README tables), the others are NaN and the count
- *     0
+ *     (the simulator's committed model, taken from published bench tables), the others are NaN and
+ *     the count 0
  * @param figures the row's other figures by their JSON name, in the order written: numbers (bytes,
  *     counts, ratios), or a map of numbers for a breakdown ({@code cpuMsByPart})
  */
