@@ -1,8 +1,6 @@
 package dev.thaw.cli;
 
 import dev.thaw.core.placement.PlacementScorer;
-import java.util.List;
-import java.util.Optional;
 import picocli.CommandLine.Option;
 
 /**
@@ -19,16 +17,6 @@ final class PlacementOption {
   /** The scorer named; an unknown name is an {@link IllegalArgumentException} that says so. */
   PlacementScorer scorer() {
     return PlacementScorer.named(placement);
-  }
-
-  /** The scorer named, or empty with a problem that names the option. */
-  Optional<PlacementScorer> scorer(List<String> problems) {
-    try {
-      return Optional.of(scorer());
-    } catch (IllegalArgumentException e) {
-      problems.add("--placement: " + e.getMessage());
-      return Optional.empty();
-    }
   }
 
   /** The name as given, as the results and the banner print it. */

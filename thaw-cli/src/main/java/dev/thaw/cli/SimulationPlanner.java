@@ -21,6 +21,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
+import java.util.Optional;
 import java.util.Set;
 import tools.jackson.core.JacksonException;
 import tools.jackson.databind.JsonNode;
@@ -41,7 +42,7 @@ final class SimulationPlanner {
   static final int MOST_INSTANCES = 100_000;
 
   private final SimulateCommand o;
-  private final List<String> problems = new ArrayList<>();
+  private final Problems problems = new Problems();
 
   SimulationPlanner(SimulateCommand options) {
     this.o = options;
@@ -49,18 +50,17 @@ final class SimulationPlanner {
 
   SimulationPlan plan() throws Refusal {
     TraceRun measured = o.against == null ? null : readAgainst();
+    String minutes = measured != null ? measured.minutes() : o.replay.minutes;
     MinuteRange range =
-        ReplayOptions.minutes(measured != null ? measured.minutes() : o.replay.minutes, problems)
-            .orElse(null);
+        problems.parse("--minutes " + minutes, () -> MinuteRange.parse(minutes)).orElse(null);
+    String spreadText = measured != null ? measured.spread() : o.replay.spread;
     ReplayPlan.Spread spread =
-        ReplayOptions.spread(measured != null ? measured.spread() : o.replay.spread, problems)
-            .orElse(null);
+        problems.parse("--spread", () -> ReplayPlan.Spread.parse(spreadText)).orElse(null);
     if (o.functions < 0) {
       problems.add("--functions must be 0 (all) or more, not " + o.functions);
     }
-    SnapshotMode mode =
-        SnapshotModeOption.parse(measured != null ? measured.mode() : o.replay.mode.mode, problems)
-            .orElse(null);
+    String modeText = measured != null ? measured.mode() : o.replay.mode.toString();
+    SnapshotMode mode = problems.parse("--mode", () -> SnapshotMode.parse(modeText)).orElse(null);
     long cache = bytes("--cache-per-node", o.cachePerNode);
     if (o.nodes < 1 || o.nodes > MOST_NODES) {
       problems.add("--nodes must be within 1.." + MOST_NODES + ", not " + o.nodes);
@@ -69,9 +69,10 @@ final class SimulationPlanner {
       problems.add(
           "--max-instances must be within 1.." + MOST_INSTANCES + ", not " + o.maxInstances);
     }
-    o.replay.placement.scorer(problems);
-    check("--eviction", () -> EvictionPolicy.named(o.eviction));
-    check("--keep-alive", () -> KeepAlivePolicy.named(o.keepAlive, Duration.ofMinutes(10)));
+    problems.parse("--placement", o.replay.placement::scorer);
+    problems.parse("--eviction", () -> EvictionPolicy.named(o.eviction));
+    problems.parse(
+        "--keep-alive", () -> KeepAlivePolicy.named(o.keepAlive, Duration.ofMinutes(10)));
     if (o.keepAliveWindow.isNegative() || o.keepAliveWindow.isZero()) {
       problems.add("--keep-alive-window must be positive, not " + o.keepAliveWindow);
     }
@@ -122,9 +123,7 @@ final class SimulationPlanner {
               + trace
               + ", which is not here: give its directory with --trace");
     }
-    if (!problems.isEmpty()) {
-      throw Refusal.of(problems);
-    }
+    problems.refuseIfAny();
     List<TraceFunction> all = TraceDirectory.read(trace);
     Workload workload;
     List<TraceFunction> functions;
@@ -218,25 +217,12 @@ final class SimulationPlanner {
     return out;
   }
 
-  private void check(String option, Runnable parse) {
-    try {
-      parse.run();
-    } catch (IllegalArgumentException e) {
-      problems.add(option + ": " + e.getMessage());
-    }
-  }
-
   private long bytes(String option, String text) {
-    try {
-      long b = ByteSize.parse(text);
-      if (b <= 0) {
-        problems.add(option + " must be positive, not " + text);
-      }
-      return b;
-    } catch (IllegalArgumentException e) {
-      problems.add(option + " " + text + ": " + e.getMessage());
-      return -1;
+    Optional<Long> b = problems.parse(option + " " + text, () -> ByteSize.parse(text));
+    if (b.isPresent() && b.get() <= 0) {
+      problems.add(option + " must be positive, not " + text);
     }
+    return b.orElse(-1L);
   }
 
   private TraceRun readAgainst() throws Refusal {

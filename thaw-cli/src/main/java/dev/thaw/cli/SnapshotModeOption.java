@@ -1,8 +1,6 @@
 package dev.thaw.cli;
 
 import dev.thaw.core.snapshot.SnapshotMode;
-import java.util.List;
-import java.util.Optional;
 import picocli.CommandLine.Option;
 
 /**
@@ -20,16 +18,6 @@ final class SnapshotModeOption {
   /** The mode named; an unknown name is an {@link IllegalArgumentException} that says so. */
   SnapshotMode parse() {
     return SnapshotMode.parse(mode);
-  }
-
-  /** The mode {@code text} names, or empty with a problem that names the option. */
-  static Optional<SnapshotMode> parse(String text, List<String> problems) {
-    try {
-      return Optional.of(SnapshotMode.parse(text));
-    } catch (IllegalArgumentException e) {
-      problems.add("--mode: " + e.getMessage());
-      return Optional.empty();
-    }
   }
 
   /** The mode as given, as the results print it. */

@@ -8,7 +8,6 @@ import dev.thaw.core.trace.TraceFunction;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
@@ -40,7 +39,7 @@ final class TraceReplayPlanner {
       PlacementScorer scorer) {}
 
   private final BenchTraceCommand o;
-  private final List<String> problems = new ArrayList<>();
+  private final Problems problems = new Problems();
 
   TraceReplayPlanner(BenchTraceCommand options) {
     this.o = options;
@@ -50,24 +49,24 @@ final class TraceReplayPlanner {
     if (o.functions < 1) {
       problems.add("--functions must be at least 1, not " + o.functions);
     }
-    Optional<MinuteRange> range = ReplayOptions.minutes(o.replay.minutes, problems);
+    Optional<MinuteRange> range =
+        problems.parse("--minutes " + o.replay.minutes, () -> MinuteRange.parse(o.replay.minutes));
     long minuteMillis = minuteMillis(range);
-    Optional<ReplayPlan.Spread> spread = ReplayOptions.spread(o.replay.spread, problems);
+    Optional<ReplayPlan.Spread> spread =
+        problems.parse("--spread", () -> ReplayPlan.Spread.parse(o.replay.spread));
     if (o.nodes < 1) {
       problems.add("--nodes must be at least 1, not " + o.nodes);
     }
     if (o.maxInstances < 1) {
       problems.add("--max-instances must be at least 1, not " + o.maxInstances);
     }
-    Optional<SnapshotMode> mode = SnapshotModeOption.parse(o.replay.mode.mode, problems);
-    Optional<PlacementScorer> scorer = o.replay.placement.scorer(problems);
+    Optional<SnapshotMode> mode = problems.parse("--mode", o.replay.mode::parse);
+    Optional<PlacementScorer> scorer = problems.parse("--placement", o.replay.placement::scorer);
     if (o.keepAlive.isNegative()) {
       problems.add("--keep-alive must not be negative, not " + o.keepAlive);
     }
     outputProblem(o.out).ifPresent(problems::add);
-    if (!problems.isEmpty()) {
-      throw Refusal.of(problems);
-    }
+    problems.refuseIfAny();
     List<TraceFunction> all = TraceDirectory.read(o.trace);
     List<TraceFunction> sample = sample(all, range.orElseThrow());
     ReplayPlan plan =
