@@ -1,6 +1,7 @@
 package dev.thaw.cli;
 
 import dev.thaw.bench.LatencyReport;
+import dev.thaw.bench.cluster.LocalCluster;
 import dev.thaw.core.function.Revision;
 import dev.thaw.core.io.FileTrees;
 import dev.thaw.core.snapshot.SnapshotMode;

@@ -1,5 +1,7 @@
 package dev.thaw.cli;
 
+import dev.thaw.bench.TextTable;
+import dev.thaw.bench.TextTable.Column;
 import dev.thaw.core.function.FunctionSpec;
 import dev.thaw.core.function.Revision;
 import dev.thaw.core.io.FileTrees;
@@ -240,12 +242,12 @@ final class BenchSoakCommand implements Callable<Integer> {
     long deadAtRestore = dead.size() - deadAtVerify;
     out.println();
     out.printf(Locale.ROOT, "%d cycles in %.0f s%n", done.size(), seconds);
-    out.printf("%-34s %6s%n", "snapshots", "count");
-    out.printf(
-        "%-34s %6d%n",
-        "made and verified by a clone", done.stream().filter(Cycle::snapshotted).count());
-    out.printf("%-34s %6d%n", "dead when verified (not committed)", deadAtVerify);
-    out.printf("%-34s %6d%n", "dead when restored from the cache", deadAtRestore);
+    out.print(
+        TextTable.of(Column.left("snapshots", 34), Column.right("count", 6))
+            .row("made and verified by a clone", done.stream().filter(Cycle::snapshotted).count())
+            .row("dead when verified (not committed)", deadAtVerify)
+            .row("dead when restored from the cache", deadAtRestore)
+            .render());
     LatencySummary boot = LatencySummary.of(boots);
     out.printf(
         Locale.ROOT,

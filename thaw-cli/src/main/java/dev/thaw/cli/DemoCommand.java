@@ -1,6 +1,10 @@
 package dev.thaw.cli;
 
+import dev.thaw.bench.CsvField;
 import dev.thaw.bench.LatencyReport;
+import dev.thaw.bench.TextTable;
+import dev.thaw.bench.TextTable.Column;
+import dev.thaw.bench.cluster.LocalCluster;
 import dev.thaw.core.function.BuiltinFunctions;
 import dev.thaw.core.function.FunctionSpec;
 import dev.thaw.core.function.Revision;
@@ -303,6 +307,10 @@ final class DemoCommand implements Callable<Integer> {
     }
   }
 
+  private static String ms(double v) {
+    return String.format(Locale.ROOT, "%.0f", v);
+  }
+
   private Path writeCsv(List<Row> rows) throws java.io.IOException {
     Files.createDirectories(out);
     Path csv = out.resolve("demo-invocations.csv");
@@ -313,7 +321,7 @@ final class DemoCommand implements Callable<Integer> {
         w.printf(
             Locale.ROOT,
             "%s,%d,%s,%s,%s,%s,%s,%d,%d,%.1f,%s%n",
-            Reports.csvField(r.configuration()),
+            CsvField.of(r.configuration()),
             r.round(),
             r.function(),
             r.node(),
@@ -323,7 +331,7 @@ final class DemoCommand implements Callable<Integer> {
             r.fetchMs(),
             r.startupMs(),
             r.latencyMs(),
-            Reports.csvField(r.error()));
+            CsvField.of(r.error()));
       }
     }
     return csv;
@@ -334,9 +342,16 @@ final class DemoCommand implements Callable<Integer> {
     console.printf(
         "cold-start latency, rounds 2..%d (round 1 boots every function to create its snapshot)%n",
         rounds);
-    console.printf(
-        "%-32s %6s %8s %8s %8s %8s %10s %8s%n",
-        "configuration", "n", "mean ms", "p50 ms", "p90 ms", "p99 ms", "local hits", "boots");
+    TextTable table =
+        TextTable.of(
+            Column.left("configuration", 32),
+            Column.right("n", 6),
+            Column.right("mean ms", 8),
+            Column.right("p50 ms", 8),
+            Column.right("p90 ms", 8),
+            Column.right("p99 ms", 8),
+            Column.right("local hits", 10),
+            Column.right("boots", 8));
     for (Configuration c : CONFIGURATIONS) {
       List<Row> cold =
           rows.stream()
@@ -344,23 +359,22 @@ final class DemoCommand implements Callable<Integer> {
               .filter(r -> r.start().equals("cold"))
               .toList();
       if (cold.isEmpty()) {
-        console.printf("%-32s %6d%n", c.name(), 0);
+        table.row(c.name(), 0, "-", "-", "-", "-", "-", "-");
         continue;
       }
       LatencySummary s = LatencySummary.of(cold.stream().map(Row::latencyMs).toList());
       long local = cold.stream().filter(r -> r.source().equals("local")).count();
       long boots = cold.stream().filter(r -> r.source().equals("none")).count();
-      console.printf(
-          Locale.ROOT,
-          "%-32s %6d %8.0f %8.0f %8.0f %8.0f %9.0f%% %8d%n",
+      table.row(
           c.name(),
           s.count(),
-          s.mean(),
-          s.p50(),
-          s.p90(),
-          s.p99(),
-          100.0 * local / cold.size(),
+          ms(s.mean()),
+          ms(s.p50()),
+          ms(s.p90()),
+          ms(s.p99()),
+          String.format(Locale.ROOT, "%.0f%%", 100.0 * local / cold.size()),
           boots);
     }
+    console.print(table.render());
   }
 }

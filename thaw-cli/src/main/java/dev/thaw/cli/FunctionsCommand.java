@@ -1,5 +1,7 @@
 package dev.thaw.cli;
 
+import dev.thaw.bench.TextTable;
+import dev.thaw.bench.TextTable.Column;
 import dev.thaw.node.protocol.FunctionInfo;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -27,17 +29,22 @@ final class FunctionsCommand implements Callable<Integer> {
       System.err.println("thaw functions: " + e.getMessage());
       return 1;
     }
-    System.out.printf(
-        "%-20s %-20s %4s  %-16s %s%n", "NAME", "DIGEST", "WARM", "SNAPSHOT ON", "IMAGE");
+    TextTable table =
+        TextTable.of(
+            Column.left("NAME", 20),
+            Column.left("DIGEST", 20),
+            Column.right("WARM", 4),
+            Column.left("SNAPSHOT ON", 16),
+            Column.left("IMAGE", 0));
     for (FunctionInfo f : functions) {
-      System.out.printf(
-          "%-20s %-20s %4d  %-16s %s%n",
+      table.row(
           f.name(),
           f.digest().isEmpty() ? "(built-in)" : shortDigest(f.digest()),
           f.warm(),
           f.snapshotOn().isEmpty() ? "-" : String.join(",", f.snapshotOn()),
           f.image().isEmpty() ? "-" : f.image());
     }
+    System.out.print(table.render());
     return 0;
   }
 

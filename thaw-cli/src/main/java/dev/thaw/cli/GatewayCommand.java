@@ -1,6 +1,5 @@
 package dev.thaw.cli;
 
-import dev.thaw.core.placement.PlacementScorer;
 import dev.thaw.http.BearerToken;
 import dev.thaw.node.gateway.Gateway;
 import dev.thaw.node.gateway.GatewayServer;
@@ -33,18 +32,14 @@ final class GatewayCommand implements Callable<Integer> {
       description = "A node agent as NAME=URL, e.g. node-1=http://127.0.0.1:8700; repeatable.")
   Map<String, URI> nodes;
 
-  @Option(
-      names = "--placement",
-      defaultValue = "snapshot-aware",
-      description = "default (spread by load) or snapshot-aware (default: ${DEFAULT-VALUE}).")
-  String placement;
+  @Mixin PlacementOption placement;
 
   @Mixin TokenOptions tokens;
 
   @Override
   public Integer call() throws Exception {
     BearerToken token = tokens.forServer(TokenOptions.defaultFile(System.getenv()));
-    Gateway.Builder b = Gateway.builder().token(token).scorer(PlacementScorer.named(placement));
+    Gateway.Builder b = Gateway.builder().token(token).scorer(placement.scorer());
     nodes.forEach(b::node);
     Gateway gateway = b.build();
     GatewayServer server = GatewayServer.start(gateway, port, token);

@@ -7,6 +7,7 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
@@ -91,11 +92,12 @@ final class InvokeCommand implements Callable<Integer> {
     System.out.flush();
     if (verbose) {
       System.err.printf(
-          "%d from %s: %s%s, %s ms%n",
+          "%d from %s: %s, %s ms%n",
           r.statusCode(),
           r.headers().firstValue("X-Thaw-Node").orElse("?"),
-          r.headers().firstValue("X-Thaw-Start").orElse("?"),
-          r.headers().firstValue("X-Thaw-Source").map(s -> " (" + s + ")").orElse(""),
+          start(
+              r.headers().firstValue("X-Thaw-Start").orElse("?"),
+              r.headers().firstValue("X-Thaw-Source")),
           r.headers().firstValue("X-Thaw-Latency-Ms").orElse("?"));
     }
     if (r.statusCode() / 100 != 2) {
@@ -103,6 +105,18 @@ final class InvokeCommand implements Callable<Integer> {
       return 1;
     }
     return 0;
+  }
+
+  /**
+   * How the instance started, as {@code -v} says it: {@code warm}, {@code cold (local)} or {@code
+   * cold (remote)} for a restore from a snapshot there, and {@code boot} for a cold start without a
+   * snapshot (the source {@code none}).
+   */
+  static String start(String start, Optional<String> source) {
+    if (start.equals("cold") && source.filter("none"::equals).isPresent()) {
+      return "boot";
+    }
+    return start + source.map(s -> " (" + s + ")").orElse("");
   }
 
   private byte[] body() {

@@ -4,7 +4,7 @@ import dev.thaw.bench.LatencyReport;
 import java.nio.file.Path;
 import picocli.CommandLine.Model.CommandSpec;
 
-/** What the commands that write reports share: where the numbers came from, and CSV fields. */
+/** Where a report's numbers came from, as the commands that write reports say it. */
 final class Reports {
   private Reports() {}
 
@@ -21,13 +21,5 @@ final class Reports {
     root.commandLine().getParseResult().originalArgs().forEach(a -> command.append(' ').append(a));
     return new LatencyReport.Provenance(
         command.toString(), LatencyReport.Provenance.thisMachine(), csv);
-  }
-
-  /** A CSV field (RFC 4180): quoted when it holds a comma, a quote or a line break. */
-  static String csvField(String value) {
-    if (value.contains(",") || value.contains("\"") || value.contains("\n")) {
-      return "\"" + value.replace("\"", "\"\"") + "\"";
-    }
-    return value;
   }
 }

@@ -1,5 +1,6 @@
 package dev.thaw.cli;
 
+import dev.thaw.bench.cluster.LocalCluster;
 import dev.thaw.core.placement.PlacementScorer;
 import dev.thaw.core.snapshot.SnapshotMode;
 import dev.thaw.http.BearerToken;
@@ -63,17 +64,9 @@ final class ServeCommand implements Callable<Integer> {
           "The gateway's port on 127.0.0.1; 0 picks a free one (default: ${DEFAULT-VALUE}).")
   int port;
 
-  @Option(
-      names = "--mode",
-      defaultValue = "remote",
-      description = "Snapshot mode: disabled, local or remote (default: ${DEFAULT-VALUE}).")
-  String mode;
+  @Mixin SnapshotModeOption mode;
 
-  @Option(
-      names = "--placement",
-      defaultValue = "snapshot-aware",
-      description = "default (spread by load) or snapshot-aware (default: ${DEFAULT-VALUE}).")
-  String placement;
+  @Mixin PlacementOption placement;
 
   @Option(
       names = "--data-dir",
@@ -102,8 +95,8 @@ final class ServeCommand implements Callable<Integer> {
     SnapshotMode snapshotMode;
     PlacementScorer scorer;
     try {
-      snapshotMode = SnapshotMode.parse(mode);
-      scorer = PlacementScorer.named(placement);
+      snapshotMode = mode.parse();
+      scorer = placement.scorer();
       if (nodes < 1 || nodes > 64) {
         throw new IllegalArgumentException("--nodes must be within 1..64: " + nodes);
       }

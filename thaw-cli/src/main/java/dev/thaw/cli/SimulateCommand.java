@@ -1,9 +1,9 @@
 package dev.thaw.cli;
 
+import dev.thaw.bench.plot.SimulationReport;
+import dev.thaw.bench.plot.SimulationTable;
 import dev.thaw.core.config.ByteSize;
-import dev.thaw.core.snapshot.SnapshotMode;
 import dev.thaw.core.trace.MinuteRange;
-import dev.thaw.core.trace.ReplayPlan;
 import dev.thaw.core.trace.TraceFunction;
 import dev.thaw.sim.HonestyCheck;
 import dev.thaw.sim.SimConfig;
@@ -55,18 +55,7 @@ final class SimulateCommand implements Callable<Integer> {
       description = "Functions sampled from the trace; 0: all (default: ${DEFAULT-VALUE}).")
   int functions;
 
-  @Option(
-      names = "--minutes",
-      defaultValue = "0-1440",
-      description = "Trace minutes, FROM-TO, TO excluded (default: ${DEFAULT-VALUE}).")
-  String minutes;
-
-  @Option(
-      names = "--spread",
-      defaultValue = "exponential",
-      description =
-          "Arrivals within a minute: exponential, uniform, equidistant (default: ${DEFAULT-VALUE}).")
-  String spread;
+  @Mixin ReplayOptions replay = new ReplayOptions("0-1440");
 
   @Option(
       names = "--nodes",
@@ -85,18 +74,6 @@ final class SimulateCommand implements Callable<Integer> {
       defaultValue = "64",
       description = "Instances per node, busy or idle (default: ${DEFAULT-VALUE}).")
   int maxInstances;
-
-  @Option(
-      names = "--mode",
-      defaultValue = "remote",
-      description = "Snapshot mode: disabled, local, remote (default: ${DEFAULT-VALUE}).")
-  String mode;
-
-  @Option(
-      names = "--placement",
-      defaultValue = "snapshot-aware",
-      description = "default or snapshot-aware (default: ${DEFAULT-VALUE}).")
-  String placement;
 
   @Option(
       names = "--eviction",
@@ -185,25 +162,13 @@ final class SimulateCommand implements Callable<Integer> {
 
   @Mixin JsonOutput json;
 
-  /** A problem with the options or the trace, said in one line each. */
-  static final class Refusal extends Exception {
-    private static final long serialVersionUID = 1L;
-
-    Refusal(String message) {
-      super(message);
-    }
-  }
-
   @Override
   public Integer call() throws Exception {
     SimulationPlan plan;
     try {
       plan = SimulationPlan.prepare(this);
     } catch (Refusal r) {
-      for (String line : r.getMessage().split("\n")) {
-        System.err.println("refused: " + line);
-      }
-      return 2;
+      return r.print(System.err);
     }
     System.out.printf(
         Locale.ROOT,
@@ -255,7 +220,13 @@ final class SimulateCommand implements Callable<Integer> {
       }
       Path page =
           SimulationReport.write(
-              report, Reports.provenance(spec, null), plan, results, byNodes, byCache);
+              report,
+              Reports.provenance(spec, null),
+              new SimulationReport.Simulated(
+                  plan.trace(), plan.range(), plan.functions().size(), plan.model().sources()),
+              results,
+              byNodes,
+              byCache);
       System.out.println("report with plots: " + page);
     }
     json.write(
@@ -333,26 +304,6 @@ final class SimulateCommand implements Callable<Integer> {
 
     static SimulationPlan prepare(SimulateCommand o) throws Refusal {
       return new SimulationPlanner(o).plan();
-    }
-  }
-
-  /** The snapshot mode, or null with a problem naming the option. */
-  static SnapshotMode mode(String text, List<String> problems) {
-    try {
-      return SnapshotMode.parse(text);
-    } catch (IllegalArgumentException e) {
-      problems.add("--mode: " + e.getMessage());
-      return null;
-    }
-  }
-
-  /** The spread of arrivals within a minute, or null with a problem naming the option. */
-  static ReplayPlan.Spread spread(String text, List<String> problems) {
-    try {
-      return ReplayPlan.Spread.parse(text);
-    } catch (IllegalArgumentException e) {
-      problems.add("--spread: " + e.getMessage());
-      return null;
     }
   }
 }

@@ -1,23 +1,18 @@
 package dev.thaw.cli;
 
-import dev.thaw.cli.SimulateCommand.Refusal;
 import dev.thaw.cli.SimulateCommand.SimulationPlan;
 import dev.thaw.core.cache.EvictionPolicy;
 import dev.thaw.core.config.ByteSize;
 import dev.thaw.core.lifecycle.KeepAlivePolicy;
-import dev.thaw.core.placement.PlacementScorer;
 import dev.thaw.core.snapshot.SnapshotMode;
-import dev.thaw.core.trace.AzureTrace;
 import dev.thaw.core.trace.MinuteRange;
 import dev.thaw.core.trace.ReplayPlan;
-import dev.thaw.core.trace.TraceFormatException;
 import dev.thaw.core.trace.TraceFunction;
 import dev.thaw.sim.SimConfig;
 import dev.thaw.sim.SimModel;
 import dev.thaw.sim.TraceRun;
 import dev.thaw.sim.Workload;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
@@ -26,6 +21,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
+import java.util.Optional;
 import java.util.Set;
 import tools.jackson.core.JacksonException;
 import tools.jackson.databind.JsonNode;
@@ -46,7 +42,7 @@ final class SimulationPlanner {
   static final int MOST_INSTANCES = 100_000;
 
   private final SimulateCommand o;
-  private final List<String> problems = new ArrayList<>();
+  private final Problems problems = new Problems();
 
   SimulationPlanner(SimulateCommand options) {
     this.o = options;
@@ -54,18 +50,17 @@ final class SimulationPlanner {
 
   SimulationPlan plan() throws Refusal {
     TraceRun measured = o.against == null ? null : readAgainst();
-    MinuteRange range = null;
-    try {
-      range = MinuteRange.parse(measured != null ? measured.minutes() : o.minutes);
-    } catch (IllegalArgumentException e) {
-      problems.add("--minutes " + o.minutes + ": " + e.getMessage());
-    }
+    String minutes = measured != null ? measured.minutes() : o.replay.minutes;
+    MinuteRange range =
+        problems.parse("--minutes " + minutes, () -> MinuteRange.parse(minutes)).orElse(null);
+    String spreadText = measured != null ? measured.spread() : o.replay.spread;
     ReplayPlan.Spread spread =
-        SimulateCommand.spread(measured != null ? measured.spread() : o.spread, problems);
+        problems.parse("--spread", () -> ReplayPlan.Spread.parse(spreadText)).orElse(null);
     if (o.functions < 0) {
       problems.add("--functions must be 0 (all) or more, not " + o.functions);
     }
-    SnapshotMode mode = SimulateCommand.mode(measured != null ? measured.mode() : o.mode, problems);
+    String modeText = measured != null ? measured.mode() : o.replay.mode.toString();
+    SnapshotMode mode = problems.parse("--mode", () -> SnapshotMode.parse(modeText)).orElse(null);
     long cache = bytes("--cache-per-node", o.cachePerNode);
     if (o.nodes < 1 || o.nodes > MOST_NODES) {
       problems.add("--nodes must be within 1.." + MOST_NODES + ", not " + o.nodes);
@@ -74,9 +69,10 @@ final class SimulationPlanner {
       problems.add(
           "--max-instances must be within 1.." + MOST_INSTANCES + ", not " + o.maxInstances);
     }
-    check("--placement", () -> PlacementScorer.named(o.placement));
-    check("--eviction", () -> EvictionPolicy.named(o.eviction));
-    check("--keep-alive", () -> KeepAlivePolicy.named(o.keepAlive, Duration.ofMinutes(10)));
+    problems.parse("--placement", o.replay.placement::scorer);
+    problems.parse("--eviction", () -> EvictionPolicy.named(o.eviction));
+    problems.parse(
+        "--keep-alive", () -> KeepAlivePolicy.named(o.keepAlive, Duration.ofMinutes(10)));
     if (o.keepAliveWindow.isNegative() || o.keepAliveWindow.isZero()) {
       problems.add("--keep-alive-window must be positive, not " + o.keepAliveWindow);
     }
@@ -127,10 +123,8 @@ final class SimulationPlanner {
               + trace
               + ", which is not here: give its directory with --trace");
     }
-    if (!problems.isEmpty()) {
-      throw new Refusal(String.join("\n", problems));
-    }
-    List<TraceFunction> all = read(trace);
+    problems.refuseIfAny();
+    List<TraceFunction> all = TraceDirectory.read(trace);
     Workload workload;
     List<TraceFunction> functions;
     if (measured != null) {
@@ -185,7 +179,7 @@ final class SimulationPlanner {
     List<String> placements =
         compared.contains("placement")
             ? List.of("default", "snapshot-aware")
-            : List.of(o.placement);
+            : List.of(o.replay.placement.toString());
     List<String> evictions =
         compared.contains("eviction") ? List.of("lru", "gdsf") : List.of(o.eviction);
     List<String> keepAlives =
@@ -223,25 +217,12 @@ final class SimulationPlanner {
     return out;
   }
 
-  private void check(String option, Runnable parse) {
-    try {
-      parse.run();
-    } catch (IllegalArgumentException e) {
-      problems.add(option + ": " + e.getMessage());
-    }
-  }
-
   private long bytes(String option, String text) {
-    try {
-      long b = ByteSize.parse(text);
-      if (b <= 0) {
-        problems.add(option + " must be positive, not " + text);
-      }
-      return b;
-    } catch (IllegalArgumentException e) {
-      problems.add(option + " " + text + ": " + e.getMessage());
-      return -1;
+    Optional<Long> b = problems.parse(option + " " + text, () -> ByteSize.parse(text));
+    if (b.isPresent() && b.get() <= 0) {
+      problems.add(option + " must be positive, not " + text);
     }
+    return b.orElse(-1L);
   }
 
   private TraceRun readAgainst() throws Refusal {
@@ -266,27 +247,6 @@ final class SimulationPlanner {
       return JsonMapper.builder().build().treeToValue(run, TraceRun.class);
     } catch (JacksonException | IllegalArgumentException e) {
       throw new Refusal("--against " + o.against + ": " + e.getMessage());
-    }
-  }
-
-  private static List<TraceFunction> read(Path trace) throws Refusal {
-    try {
-      List<TraceFunction> all = AzureTrace.read(trace);
-      if (all.isEmpty()) {
-        throw new Refusal(
-            "--trace " + trace + ": no function has both invocation counts and durations");
-      }
-      return all;
-    } catch (TraceFormatException e) {
-      throw new Refusal("--trace " + trace + ": " + e.getMessage());
-    } catch (NoSuchFileException e) {
-      throw new Refusal(
-          "--trace "
-              + trace
-              + ": "
-              + (e.getReason() != null ? e.getReason() : "no such file: " + e.getFile()));
-    } catch (IOException | UncheckedIOException e) {
-      throw new Refusal("--trace " + trace + ": " + e.getMessage());
     }
   }
 }

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
+import dev.thaw.bench.cluster.LocalCluster;
 import dev.thaw.core.function.BuiltinFunctions;
 import dev.thaw.core.function.Revision;
 import dev.thaw.core.placement.PlacementScorer;

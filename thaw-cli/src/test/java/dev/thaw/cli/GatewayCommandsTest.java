@@ -176,7 +176,7 @@ class GatewayCommandsTest {
       assertThat(echoed.code()).isZero();
       // The agent's log shares this process's stdout: the body is there whole, in one piece.
       assertThat(indexOf(echoed.out(), body)).isNotNegative();
-      assertThat(echoed.err()).startsWith("200 from n1: cold (none)");
+      assertThat(echoed.err()).startsWith("200 from n1: boot, ");
 
       await()
           .atMost(Duration.ofSeconds(10))

@@ -3,6 +3,7 @@ package dev.thaw.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.thaw.bench.cluster.LocalCluster;
 import dev.thaw.core.snapshot.SnapshotMode;
 import dev.thaw.http.BearerToken;
 import dev.thaw.qemu.GuestImage;

@@ -20,11 +20,4 @@ class ReportsTest {
     assertThat(p.machine()).contains("cores");
     assertThat(p.csv()).isEqualTo(Path.of("invocations.csv"));
   }
-
-  @Test
-  void csvFieldsWithCommasOrQuotesAreQuoted() {
-    assertThat(Reports.csvField("remote, no cache")).isEqualTo("\"remote, no cache\"");
-    assertThat(Reports.csvField("said \"no\"")).isEqualTo("\"said \"\"no\"\"\"");
-    assertThat(Reports.csvField("local snapshots")).isEqualTo("local snapshots");
-  }
 }

@@ -51,7 +51,7 @@ class ServeIT {
 
       GatewayCommandsTest.Run cold = thaw("invoke", "py", "-v", "--gateway", at);
       assertThat(cold.text()).isEqualTo("hello from python\n");
-      assertThat(cold.err()).startsWith("200 from node-1: cold (none)");
+      assertThat(cold.err()).startsWith("200 from node-1: boot, ");
       // The boot is snapshotted; the clone that verified the snapshot stays warm.
       await().atMost(Duration.ofSeconds(90)).until(() -> functionsLine(at).contains(" 1 node-1 "));
       assertThat(thaw("invoke", "py", "-v", "--gateway", at).err())
@@ -100,7 +100,7 @@ class ServeIT {
       assertThat(restoredAgain.text()).isEqualTo("hello from python\n");
       assertThat(restoredAgain.err())
           .as("restored from its snapshot, not booted")
-          .doesNotContain("(none)")
+          .doesNotContain(": boot")
           .contains("cold (");
 
       assertThat(thaw("delete", "py", "--gateway", again, "--token-file", token(data)).code())

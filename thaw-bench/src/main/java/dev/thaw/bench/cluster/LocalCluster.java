@@ -1,4 +1,4 @@
-package dev.thaw.cli;
+package dev.thaw.bench.cluster;
 
 import dev.thaw.core.snapshot.SnapshotMode;
 import dev.thaw.http.BearerToken;
@@ -22,7 +22,8 @@ import software.amazon.awssdk.auth.credentials.AwsCredentials;
 
 /**
  * Node agents as separate processes on this machine ({@code thaw agent}, each with its own data
- * directory and port), for {@code thaw demo} and the cluster tests.
+ * directory and port), for {@code thaw demo}, {@code thaw serve}, the benches and the cluster
+ * tests.
  *
  * <p>Each agent runs under {@code setpriv --pdeathsig TERM}: if this JVM dies, its agents get
  * SIGTERM and their shutdown hooks stop their VMs. {@link #close()} stops them the same way. Run as
@@ -31,14 +32,32 @@ import software.amazon.awssdk.auth.credentials.AwsCredentials;
  * with them even when the agent is killed and cannot unmount it.
  *
  * <p>The agents ask for the cluster's management token ({@link Config#token}), which each is given
- * in its environment ({@code THAW_TOKEN}), never on its command line.
+ * in its environment ({@value #TOKEN_ENV}), never on its command line.
  */
-final class LocalCluster implements AutoCloseable {
+public final class LocalCluster implements AutoCloseable {
+  /** The command line's entry point, which the agents run as {@code thaw agent}. */
+  public static final String THAW_MAIN = "dev.thaw.cli.Thaw";
+
+  /** The environment variable that hands a {@code thaw} process its management token. */
+  public static final String TOKEN_ENV = "THAW_TOKEN";
+
   private final Map<String, Process> processes = new LinkedHashMap<>();
   private final Map<String, URI> agents = new LinkedHashMap<>();
 
-  /** How to start the agents. */
-  record Config(
+  /**
+   * How to start the agents.
+   *
+   * @param nodes how many agents, named {@code node-1} to {@code node-N}
+   * @param root the directory that holds each agent's data directory and the shared image cache
+   * @param mode the agents' snapshot mode
+   * @param cacheRemote whether the agents cache remote snapshots on their own disk
+   * @param s3Endpoint the object store of remote snapshots
+   * @param credentials the object store's credentials, handed on in the agents' environment
+   * @param keepAlive how long an idle instance stays warm
+   * @param maxInstances instances per agent
+   * @param token the cluster's management token
+   */
+  public record Config(
       int nodes,
       Path root,
       SnapshotMode mode,
@@ -51,12 +70,13 @@ final class LocalCluster implements AutoCloseable {
 
   private LocalCluster() {}
 
-  static LocalCluster start(Config c) throws IOException, InterruptedException {
+  /** Starts the agents and waits until each answers its health check. */
+  public static LocalCluster start(Config c) throws IOException, InterruptedException {
     return start(c, Map.of());
   }
 
   /** Starts the agents with {@code env} added to their environment (their option defaults). */
-  static LocalCluster start(Config c, Map<String, String> env)
+  public static LocalCluster start(Config c, Map<String, String> env)
       throws IOException, InterruptedException {
     LocalCluster cluster = new LocalCluster();
     try {
@@ -112,7 +132,7 @@ final class LocalCluster implements AutoCloseable {
     pb.environment().put("THAW_LOG_LEVEL", "INFO");
     pb.environment().putAll(env);
     // In the environment, which only this user can read; a command line is every user's (ps).
-    pb.environment().put(TokenOptions.ENV, c.token().value());
+    pb.environment().put(TOKEN_ENV, c.token().value());
     processes.put(name, pb.start());
     agents.put(name, URI.create("http://127.0.0.1:" + port));
   }
@@ -121,7 +141,7 @@ final class LocalCluster implements AutoCloseable {
    * The command line of {@code thaw ARGS} in a child JVM of this one (same Java, same class path),
    * which gets SIGTERM when this process dies, so no child outlives it.
    */
-  static List<String> childCommand(List<String> args) {
+  public static List<String> childCommand(List<String> args) {
     return childCommand(List.of(), args);
   }
 
@@ -134,7 +154,7 @@ final class LocalCluster implements AutoCloseable {
             ProcessHandle.current().info().command().orElse("java"),
             "-cp",
             System.getProperty("java.class.path"),
-            Thaw.class.getName()));
+            THAW_MAIN));
     cmd.addAll(args);
     return cmd;
   }
@@ -176,7 +196,8 @@ final class LocalCluster implements AutoCloseable {
     throw new IOException("agent " + name + " did not become healthy within " + timeout);
   }
 
-  Map<String, URI> agents() {
+  /** Each agent's name and address, in the order they started. */
+  public Map<String, URI> agents() {
     return Map.copyOf(agents);
   }
 
@@ -184,7 +205,7 @@ final class LocalCluster implements AutoCloseable {
    * Kills one agent at once (SIGKILL), as a crash would. Its VMs die with it, and its mount
    * namespace with them.
    */
-  void kill(String name) throws InterruptedException {
+  public void kill(String name) throws InterruptedException {
     Process p = processes.get(name);
     p.destroyForcibly();
     p.waitFor(10, TimeUnit.SECONDS);

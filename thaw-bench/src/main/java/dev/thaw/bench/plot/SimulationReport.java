@@ -1,15 +1,15 @@
-package dev.thaw.cli;
+package dev.thaw.bench.plot;
 
 import dev.thaw.bench.LatencyReport;
-import dev.thaw.cli.SimulateCommand.SimulationPlan;
+import dev.thaw.core.trace.MinuteRange;
 import dev.thaw.sim.SimResult;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.function.ToDoubleFunction;
 import org.knowm.xchart.CategoryChart;
 import org.knowm.xchart.CategoryChartBuilder;
@@ -23,22 +23,45 @@ import org.knowm.xchart.style.markers.SeriesMarkers;
  * of each configuration, and the sweeps over cluster size and cache per node (PNGs beside it,
  * inlined in the page).
  */
-final class SimulationReport {
+public final class SimulationReport {
   private static final int WIDTH = 900;
   private static final int HEIGHT = 520;
 
+  /**
+   * What was simulated, said at the top of the page.
+   *
+   * @param trace the trace's directory (the page names only its last part)
+   * @param range the trace minutes simulated
+   * @param functions how many of the trace's functions
+   * @param model where the model's start latencies and sizes came from
+   */
+  public record Simulated(Path trace, MinuteRange range, int functions, List<String> model) {
+    public Simulated {
+      Objects.requireNonNull(trace, "trace");
+      Objects.requireNonNull(range, "range");
+      model = List.copyOf(model);
+    }
+  }
+
   private SimulationReport() {}
 
-  static Path write(
+  /**
+   * Writes {@code report.html} and its PNGs into {@code dir}.
+   *
+   * @param results one per configuration compared
+   * @param byNodes the sweep over cluster size; empty: none
+   * @param byCache the sweep over cache per node; empty: none
+   * @return the page
+   */
+  public static Path write(
       Path dir,
       LatencyReport.Provenance provenance,
-      SimulationPlan plan,
+      Simulated simulated,
       List<SimResult> results,
       List<SimResult> byNodes,
       List<SimResult> byCache)
       throws IOException {
     System.setProperty("java.awt.headless", "true");
-    Files.createDirectories(dir);
     Map<String, Chart<?, ?>> charts = new LinkedHashMap<>();
     charts.put("starts", starts(results));
     charts.put("remote-bytes", remoteBytes(results));
@@ -91,31 +114,31 @@ final class SimulationReport {
         .append("</title><style>body{font-family:sans-serif;margin:2em;max-width:1100px}")
         .append("pre{font-size:85%}.src{color:#444;font-size:90%}</style></head><body>")
         .append("<h1>thaw simulate</h1><p class=\"src\">")
-        .append(LatencyReport.escape(provenance.command()))
+        .append(ReportPage.escape(provenance.command()))
         .append(" on ")
-        .append(LatencyReport.escape(provenance.machine()))
+        .append(ReportPage.escape(provenance.machine()))
         .append(". Trace: ")
-        .append(LatencyReport.escape(plan.trace().getFileName().toString()))
+        .append(ReportPage.escape(simulated.trace().getFileName().toString()))
         .append(", minutes ")
-        .append(plan.range())
+        .append(simulated.range())
         .append(", ")
-        .append(plan.functions().size())
+        .append(simulated.functions())
         .append(" functions. Model: ")
-        .append(LatencyReport.escape(String.join("; ", plan.model().sources())))
+        .append(ReportPage.escape(String.join("; ", simulated.model())))
         .append(".</p><pre>")
-        .append(LatencyReport.escape(SimulationTable.of(results)))
+        .append(ReportPage.escape(SimulationTable.of(results)))
         .append("</pre>");
     if (!byNodes.isEmpty()) {
       html.append("<h2>Sweep over cluster size</h2><pre>")
-          .append(LatencyReport.escape(SimulationTable.of(byNodes)))
+          .append(ReportPage.escape(SimulationTable.of(byNodes)))
           .append("</pre>");
     }
     if (!byCache.isEmpty()) {
       html.append("<h2>Sweep over cache per node</h2><pre>")
-          .append(LatencyReport.escape(SimulationTable.of(byCache)))
+          .append(ReportPage.escape(SimulationTable.of(byCache)))
           .append("</pre>");
     }
-    return LatencyReport.finish(html, charts, dir);
+    return ReportPage.write(html, charts, dir);
   }
 
   private static CategoryChart starts(List<SimResult> results) {
