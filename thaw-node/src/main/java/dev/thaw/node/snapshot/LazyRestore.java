@@ -51,22 +51,6 @@ final class LazyRestore {
   }
 
   /**
-   * What one lazy restore holds while its chunks arrive: the fill, the cached chunks it copies from
-   * (pinned) and where its files land. Whoever holds it closes it: the restore when it fails, else
-   * the end of the fill (and, for scratch files, which back the served memory file, the VM's stop).
-   */
-  private record Fetch(
-      SnapshotManifest manifest, LazyFill fill, LocalChunks local, FetchTarget target)
-      implements AutoCloseable {
-    @Override
-    public void close() {
-      fill.close();
-      target.close();
-      local.close();
-    }
-  }
-
-  /**
    * Restores into a new cache entry; {@code settled} runs once the entry is committed or known not
    * to be.
    */
@@ -122,7 +106,7 @@ final class LazyRestore {
         settled.get().run();
         return eager.uncached(revision);
       }
-      Fetch fetch = open(manifest, local, target.get(), early);
+      LazyFetch fetch = LazyFetch.open(manifest, local, target.get(), early, parts, parallelism);
       try {
         return Optional.of(resume(fetch, memory, prepared.get(), name, t0, settled));
       } catch (IOException | RuntimeException e) {
@@ -135,36 +119,12 @@ final class LazyRestore {
     }
   }
 
-  /** Starts the fill of {@code target}; closes {@code local} and {@code target} if it cannot. */
-  private Fetch open(
-      SnapshotManifest manifest, LocalChunks local, FetchTarget target, EarlyStart early)
-      throws IOException {
-    try {
-      ChunkAssembler.allocate(manifest, target.dir());
-      LazyFill fill =
-          new LazyFill(
-              manifest,
-              target.dir(),
-              local,
-              parts.source().store(),
-              early.packIndex(),
-              early.workingPages(),
-              parallelism,
-              parts.metrics()::lazyReadWaited);
-      return new Fetch(manifest, fill, local, target);
-    } catch (IOException | RuntimeException e) {
-      target.close();
-      local.close();
-      throw e;
-    }
-  }
-
   /**
    * Resumes the guest once the device state and the working set are here, then hands {@code fetch}
    * over to the background: its last step, so that a failure before leaves it to the caller.
    */
   private ColdStart resume(
-      Fetch fetch,
+      LazyFetch fetch,
       DeferredFile memory,
       CompletableFuture<PreparedRestore> prepared,
       String name,
@@ -180,11 +140,7 @@ final class LazyRestore {
             .thenRunAsync(() -> preload(name, revision, fill), parts.source().executor());
     PreparedRestore vm = awaitPriority(fill, prepared, fetch.manifest());
     Duration took = Restorer.since(t0);
-    ColdStart.Remote start =
-        parts
-            .restorer()
-            .fetched(
-                new CachedSnapshot(fetch.manifest(), fetch.target().dir(), () -> {}), vm, took);
+    ColdStart.Remote start = parts.restorer().fetched(fetch.snapshot(), vm, took);
     preloaded.join(); // long done: it ran while QEMU started; the name is withdrawn next
     parts.metrics().lazyRestored();
     parts.source().markUsed(revision);
@@ -200,19 +156,17 @@ final class LazyRestore {
     CompletableFuture.delayedExecutor(
             REST_AFTER.toMillis(), TimeUnit.MILLISECONDS, parts.source().executor())
         .execute(fill::fetchRest);
-    // Scratch files back the served memory file until the VM stops; an entry's belong to the
-    // cache once committed.
-    Runnable stopped =
-        fetch.target() instanceof FetchTarget.Scratch scratch
-            ? () -> {
-              fill.release();
-              fill.done().whenComplete((t, e) -> scratch.close());
-            }
-            : fill::release;
     ColdStart.Remote started =
         new ColdStart.Remote(
-            new ClosingVm(start.vm(), stopped), start.fetch(), start.startup(), fill::fetchRest);
-    finishInBackground(fetch, settled.orElse(() -> {}));
+            new ClosingVm(start.vm(), fetch.whenVmStopped()),
+            start.fetch(),
+            start.startup(),
+            fill::fetchRest);
+    CompletableFuture<?> finished =
+        fetch.finishInBackground(
+            parts.metrics(), settled.orElse(() -> {}), parts.source().executor());
+    fills.add(finished);
+    finished.whenComplete((x, e) -> fills.remove(finished));
     return started;
   }
 
@@ -257,50 +211,6 @@ final class LazyRestore {
     } catch (CompletionException e) {
       return e.getCause();
     }
-  }
-
-  /**
-   * Once every chunk is written, commits an entry's files (drops them if a chunk cannot be had) and
-   * counts what moved; then releases the chunk sources and runs {@code settled}.
-   */
-  private void finishInBackground(Fetch fetch, Runnable settled) {
-    long t0 = System.nanoTime();
-    SnapshotManifest manifest = fetch.manifest();
-    CompletableFuture<?> finished =
-        fetch
-            .fill()
-            .done()
-            .handleAsync(
-                (transfer, failed) -> {
-                  try {
-                    if (failed != null) {
-                      log.warn(
-                          "lazy restore of {} left incomplete: {}",
-                          manifest.revision(),
-                          failed.getMessage());
-                      return null;
-                    }
-                    parts
-                        .metrics()
-                        .fetched(
-                            transfer.fetchedBytes(), transfer.copiedBytes(), Restorer.since(t0));
-                    if (fetch.target() instanceof FetchTarget.Entry entry) {
-                      entry.complete(manifest).ifPresent(CachedSnapshot::close);
-                    }
-                  } catch (IOException | RuntimeException e) {
-                    log.warn("cannot cache {}: {}", manifest.revision(), e.getMessage());
-                  } finally {
-                    fetch.local().close();
-                    if (fetch.target() instanceof FetchTarget.Entry entry) {
-                      entry.close();
-                    }
-                    settled.run();
-                  }
-                  return null;
-                },
-                parts.source().executor());
-    fills.add(finished);
-    finished.whenComplete((x, e) -> fills.remove(finished));
   }
 
   /** Waits until every lazy restore's background fetch has finished (for benchmarks and tests). */
