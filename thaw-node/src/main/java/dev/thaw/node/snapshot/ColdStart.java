@@ -103,10 +103,15 @@ public sealed interface ColdStart permits ColdStart.Local, ColdStart.Remote, Col
     }
   }
 
-  /** Where a cold start's VM came from; {@code NONE}: no snapshot, a boot. */
+  /** Where a cold start's VM came from. */
   enum Source {
+    /** Restored from a snapshot in this node's cache. */
     LOCAL,
+    /** Restored from a snapshot fetched from remote storage. */
     REMOTE,
+    /**
+     * Booted from the guest image: no snapshot was used (the name is on the wire and in reports).
+     */
     NONE;
 
     /** The lower-case name used on the wire and in reports: local, remote, none. */

@@ -4,32 +4,21 @@ import dev.thaw.core.cache.CacheAdvertiser;
 import dev.thaw.core.cache.CacheEntry;
 import dev.thaw.core.cache.CacheIndex;
 import dev.thaw.core.io.FileTrees;
-import dev.thaw.core.snapshot.SnapshotFormatException;
 import dev.thaw.core.snapshot.SnapshotManifest;
 import dev.thaw.core.snapshot.SnapshotManifestCodec;
-import dev.thaw.core.snapshot.SnapshotMismatchException;
 import dev.thaw.core.vmm.VmmIdentity;
-import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.attribute.FileTime;
 import java.util.List;
-import java.util.Map;
-import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.stream.Stream;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
- * A node's bounded snapshot cache on disk, applying the decisions of a {@link CacheIndex}.
+ * A node's bounded snapshot cache on disk, applying the decisions of a {@link CacheIndex}: it opens
+ * the cache and admits new entries ({@link Writer}); {@link CacheEntries} keeps the committed ones
+ * and removes them, {@link CacheLookup} serves them only as verified.
  *
  * <p>Layout under the root: {@code entries/<revision>/} holds complete snapshots (files plus {@code
  * manifest.json}); {@code incoming/} holds snapshots being written. An entry appears only by an
@@ -40,29 +29,15 @@ import org.slf4j.LoggerFactory;
  * <p>An entry is served only as it was verified: its files' {@link EntryFingerprint} is recorded
  * when their content is checked (at commit, or by the check of entries found at start) and compared
  * before every restore from it; a {@link CacheScrubber} re-hashes entries in the background for
- * what a stat cannot see. An entry found changed either way is dropped ({@code
- * thaw.snapshot.cache.corrupt{found=stat|scrub}}), and the cold start goes on as on a miss.
+ * what a stat cannot see.
  */
 public final class LocalSnapshotCache implements AutoCloseable {
-  private static final Logger log = LoggerFactory.getLogger(LocalSnapshotCache.class);
-
-  private final Path entries;
   private final Path incoming;
   private final CacheIndex index;
-  private final CacheAdvertiser advertiser;
   private final VmmIdentity host;
-  private final Counter evictions;
   private final EntryVerifier verifier;
-
-  /** Manifests of committed entries, read once (at commit or recovery), not per restore. */
-  private final Map<String, SnapshotManifest> manifests = new ConcurrentHashMap<>();
-
-  /** Of each entry whose content was checked: its files as they were then. */
-  private final Map<String, EntryFingerprint> fingerprints = new ConcurrentHashMap<>();
-
-  private final Counter changedByStat;
-  private final Counter changedByScrub;
-
+  private final CacheEntries entries;
+  private final CacheLookup lookup;
   private CacheDirectory.Lock lock;
 
   private LocalSnapshotCache(
@@ -71,17 +46,25 @@ public final class LocalSnapshotCache implements AutoCloseable {
       CacheAdvertiser advertiser,
       VmmIdentity host,
       MeterRegistry meters) {
-    this.entries = root.resolve("entries");
     this.incoming = root.resolve("incoming");
     this.index = index;
-    this.advertiser = advertiser;
     this.host = host;
-    this.evictions = meters.counter("thaw.snapshot.evictions");
-    this.verifier = new EntryVerifier(meters, fingerprints::put);
-    this.changedByStat = meters.counter("thaw.snapshot.cache.corrupt", "found", "stat");
-    this.changedByScrub = meters.counter("thaw.snapshot.cache.corrupt", "found", "scrub");
+    this.verifier = new EntryVerifier(meters, this::verified);
+    this.entries =
+        new CacheEntries(
+            root.resolve("entries"),
+            index,
+            advertiser,
+            meters.counter("thaw.snapshot.evictions"),
+            verifier::forget);
+    this.lookup = new CacheLookup(index, entries, verifier, meters);
     meters.gauge("thaw.snapshot.cache.used.bytes", index, CacheIndex::usedBytes);
     meters.gauge("thaw.snapshot.cache.capacity.bytes", index, CacheIndex::capacityBytes);
+  }
+
+  /** Records the fingerprint of an entry whose content its check at start found sound. */
+  private void verified(String revision, EntryFingerprint seen) {
+    entries.verified(revision, seen);
   }
 
   /** Opens (or creates) the cache at {@code root}, rebuilds its index and announces it. */
@@ -94,70 +77,15 @@ public final class LocalSnapshotCache implements AutoCloseable {
       throws IOException {
     LocalSnapshotCache cache = new LocalSnapshotCache(root, index, advertiser, host, meters);
     cache.recover();
-    cache.verifier.inBackground(cache.manifests.keySet(), cache::verifyFound);
+    cache.verifier.inBackground(cache.entries.manifests().keySet(), cache.lookup::verifyFound);
     return cache;
   }
 
   private void recover() throws IOException {
-    lock = CacheDirectory.lock(entries.getParent());
+    lock = CacheDirectory.lock(entries.root().getParent());
     FileTrees.deleteRecursively(incoming);
     Files.createDirectories(incoming);
-    Files.createDirectories(entries);
-    try (Stream<Path> dirs = Files.list(entries)) {
-      for (Path dir : dirs.sorted().toList()) {
-        String revision = dir.getFileName().toString();
-        try {
-          SnapshotManifest m = SnapshotManifestCodec.readFrom(dir, host);
-          if (!m.revision().equals(revision)) {
-            throw new SnapshotMismatchException(
-                "it holds the snapshot of revision " + m.revision(), null);
-          }
-          SnapshotManifestCodec.verifySizes(m, dir);
-          verifier.found(revision);
-          long lastUsed =
-              Files.getLastModifiedTime(dir.resolve(SnapshotManifest.FILE_NAME)).toMillis();
-          manifests.put(revision, m);
-          List<String> evicted = index.recover(revision, m.totalBytes(), lastUsed);
-          if (evicted.contains(revision)) {
-            log.warn("dropping cache entry {}: larger than the whole cache", revision);
-          }
-          evict(evicted);
-        } catch (IOException | SnapshotFormatException e) {
-          log.warn("dropping cache entry {}: {}", revision, e.getMessage());
-          FileTrees.deleteRecursively(dir);
-        }
-      }
-    }
-    announce();
-  }
-
-  /**
-   * Checks an entry found at start against its manifest (pinned meanwhile), and drops it with the
-   * reason when it does not match.
-   *
-   * @return whether it may be served
-   */
-  private boolean verifyFound(String revision) {
-    SnapshotManifest m = manifests.get(revision);
-    if (m == null) {
-      return false;
-    }
-    Optional<CacheIndex.Lease> lease = index.pin(revision);
-    if (lease.isEmpty()) {
-      return false;
-    }
-    Optional<String> wrong;
-    try {
-      wrong = verifier.check(revision, m, entries.resolve(revision));
-    } finally {
-      index.release(lease.get());
-    }
-    if (wrong.isEmpty()) {
-      return true;
-    }
-    log.warn("dropping cache entry {}: {}", revision, wrong.get());
-    remove(revision);
-    return false;
+    entries.recover(host, verifier::found);
   }
 
   /** Releases the directory for another process. Entries stay on disk. */
@@ -184,40 +112,7 @@ public final class LocalSnapshotCache implements AutoCloseable {
    * found unsound, or one whose files changed since they were verified (then it is dropped).
    */
   public Optional<CachedSnapshot> acquire(String revision) {
-    if (verifier.pending(revision) && !verifyFound(revision)) {
-      return Optional.empty();
-    }
-    Optional<CacheIndex.Lease> lease = index.acquire(revision);
-    if (lease.isEmpty()) {
-      return Optional.empty();
-    }
-    Path dir = entries.resolve(revision);
-    EntryFingerprint seen;
-    EntryFingerprint.Change changed;
-    try {
-      SnapshotManifest m =
-          Objects.requireNonNull(manifests.get(revision), "no manifest held for it");
-      seen = Objects.requireNonNull(fingerprints.get(revision), "no fingerprint held for it");
-      EntryFingerprint.Check check = seen.check(dir);
-      if (check instanceof EntryFingerprint.Changed c) {
-        changed = c.change();
-      } else {
-        if (check instanceof EntryFingerprint.Unlinked u) {
-          fingerprints.replace(revision, seen, u.now());
-        }
-        // The manifest's time is the entry's last use, for LRU order after a restart.
-        Files.setLastModifiedTime(
-            dir.resolve(SnapshotManifest.FILE_NAME),
-            FileTime.fromMillis(System.currentTimeMillis()));
-        return Optional.of(new CachedSnapshot(m, dir, () -> index.release(lease.get())));
-      }
-    } catch (IOException | RuntimeException e) {
-      index.release(lease.get());
-      throw new IllegalStateException("cached snapshot " + revision + " is unreadable", e);
-    }
-    index.release(lease.get());
-    condemn(revision, seen, changed + " since it was verified", changedByStat);
-    return Optional.empty();
+    return lookup.acquire(revision);
   }
 
   /** A verified entry as a scrub reads it; its manifest (the object) tells it from a later one. */
@@ -228,11 +123,7 @@ public final class LocalSnapshotCache implements AutoCloseable {
    * when there is none, or it still awaits its check at start (the start's check reads it then).
    */
   Optional<Scrubbable> scrubbable(String revision) {
-    SnapshotManifest m = manifests.get(revision);
-    if (m == null || !fingerprints.containsKey(revision) || verifier.pending(revision)) {
-      return Optional.empty();
-    }
-    return Optional.of(new Scrubbable(revision, m, entries.resolve(revision)));
+    return lookup.scrubbable(revision);
   }
 
   /**
@@ -242,28 +133,7 @@ public final class LocalSnapshotCache implements AutoCloseable {
    * @return whether it was dropped (or will be once unpinned)
    */
   boolean scrubFailed(Scrubbable entry, String why) {
-    EntryFingerprint current = fingerprints.get(entry.revision());
-    if (current == null || manifests.get(entry.revision()) != entry.manifest()) {
-      return false;
-    }
-    return condemn(entry.revision(), current, why, changedByScrub);
-  }
-
-  /**
-   * Drops the entry of {@code revision} whose files, fingerprinted {@code seen}, no longer match:
-   * it is served no more, and deleted now or, while a restore still pins it, by the next cold start
-   * that asks for it. Only the first to find it so (the fingerprint is still {@code seen}) logs and
-   * counts it.
-   */
-  private boolean condemn(String revision, EntryFingerprint seen, String why, Counter found) {
-    if (!fingerprints.remove(revision, seen)) {
-      return false;
-    }
-    verifier.failed(revision, why);
-    found.increment();
-    log.warn("dropping cache entry {}: {}", revision, why);
-    remove(revision);
-    return true;
+    return lookup.scrubFailed(entry, why);
   }
 
   /**
@@ -271,9 +141,7 @@ public final class LocalSnapshotCache implements AutoCloseable {
    * supplies one until the result is closed, so copying from it cannot race its eviction.
    */
   public LocalChunks localChunks(Set<String> wanted) {
-    // Entries found at start serve chunks only once their content was checked.
-    return LocalChunks.find(
-        wanted, manifests, entries, index, revision -> !verifier.pending(revision));
+    return LocalChunks.find(wanted, entries.manifests(), entries.root(), index, lookup::checked);
   }
 
   /**
@@ -286,9 +154,9 @@ public final class LocalSnapshotCache implements AutoCloseable {
     if (admission.isEmpty()) {
       return Optional.empty();
     }
-    evict(admission.get().evicted());
+    entries.evict(admission.get().evicted());
     if (!admission.get().evicted().isEmpty()) {
-      announce();
+      entries.announce();
     }
     Path dir = Files.createTempDirectory(incoming, revision + ".");
     return Optional.of(new Writer(admission.get(), dir));
@@ -354,29 +222,8 @@ public final class LocalSnapshotCache implements AutoCloseable {
         close();
         throw e;
       }
-      Optional<CacheIndex.Committed> committed = index.commit(admission, manifest.totalBytes());
       done = true;
-      if (committed.isEmpty()) {
-        FileTrees.deleteQuietly(dir);
-        return Optional.empty();
-      }
-      evict(committed.get().evicted());
-      Path target = entries.resolve(manifest.revision());
-      try {
-        Files.move(dir, target, StandardCopyOption.ATOMIC_MOVE);
-      } catch (AtomicMoveNotSupportedException e) {
-        throw new IllegalStateException("cache entries and incoming/ must share a filesystem", e);
-      } catch (IOException e) {
-        index.release(committed.get().lease());
-        index.remove(manifest.revision());
-        FileTrees.deleteQuietly(dir);
-        throw e;
-      }
-      fingerprints.put(manifest.revision(), seen);
-      manifests.put(manifest.revision(), manifest);
-      announce();
-      CacheIndex.Lease lease = committed.get().lease();
-      return Optional.of(new CachedSnapshot(manifest, target, () -> index.release(lease)));
+      return entries.publish(admission, dir, manifest, seen);
     }
 
     /** Drops the partial snapshot and gives its room back, unless already committed. */
@@ -392,10 +239,10 @@ public final class LocalSnapshotCache implements AutoCloseable {
 
   /** The directory of a committed entry (for tools; restores go through {@link #acquire}). */
   public Path entryDir(String revision) {
-    if (!manifests.containsKey(revision)) {
+    if (entries.manifest(revision).isEmpty()) {
       throw new IllegalArgumentException("no committed entry " + revision);
     }
-    return entries.resolve(revision);
+    return entries.dir(revision);
   }
 
   /**
@@ -404,19 +251,12 @@ public final class LocalSnapshotCache implements AutoCloseable {
    * the next cold start that asks for it.
    */
   public void drop(String revision, String why) {
-    if (!remove(revision) && manifests.containsKey(revision)) {
-      verifier.failed(revision, why);
-    }
+    lookup.drop(revision, why);
   }
 
   /** Deletes an unpinned snapshot on request; false when absent or in use. */
   public boolean remove(String revision) {
-    if (!index.remove(revision)) {
-      return false;
-    }
-    delete(revision);
-    announce();
-    return true;
+    return entries.remove(revision);
   }
 
   public List<CacheEntry> entries() {
@@ -433,32 +273,5 @@ public final class LocalSnapshotCache implements AutoCloseable {
 
   public long capacityBytes() {
     return index.capacityBytes();
-  }
-
-  private void evict(List<String> revisions) {
-    for (String r : revisions) {
-      log.info("evicting snapshot {}", r);
-      evictions.increment();
-      delete(r);
-    }
-  }
-
-  private void delete(String revision) {
-    manifests.remove(revision);
-    fingerprints.remove(revision);
-    verifier.forget(revision);
-    try {
-      FileTrees.deleteRecursively(entries.resolve(revision));
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot delete snapshot " + revision, e);
-    }
-  }
-
-  private void announce() {
-    try {
-      advertiser.advertise(revisions());
-    } catch (RuntimeException e) {
-      log.warn("cache advertisement failed: {}", e.getMessage());
-    }
   }
 }
