@@ -207,7 +207,7 @@ class SimulateCommandTest {
   /**
    * The committed honesty check: a real replay ({@code thaw bench trace --json}) and this machine's
    * model ({@code thaw bench vm --json}, {@code thaw bench remote --json}) measured one after the
-   * other on the same quiet machine; the README quotes them.
+   * other on the same quiet machine; docs/simulator.md quotes them.
    */
   private static final Path HONESTY = Path.of("..", "bench-results", "honesty");
 
