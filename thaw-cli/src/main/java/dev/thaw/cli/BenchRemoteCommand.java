@@ -2,7 +2,9 @@ package dev.thaw.cli;
 
 import dev.thaw.bench.LatencyReport;
 import dev.thaw.bench.LinkEmulator;
-import dev.thaw.bench.ProcessCpu;
+import dev.thaw.bench.restore.RemoteRestoreRounds;
+import dev.thaw.bench.restore.RemoteRestoreTables;
+import dev.thaw.bench.restore.RestoreFigures;
 import dev.thaw.core.bench.Bench;
 import dev.thaw.core.bench.BenchResult;
 import dev.thaw.core.bench.BenchResultCodec;
@@ -10,8 +12,8 @@ import dev.thaw.core.config.ByteSize;
 import dev.thaw.core.function.BuiltinFunctions;
 import dev.thaw.core.function.FunctionSpec;
 import dev.thaw.core.io.FileTrees;
-import dev.thaw.core.snapshot.ChunkDedup;
-import dev.thaw.core.stats.LatencySummary;
+import dev.thaw.core.lazy.FileServer;
+import dev.thaw.fuse.FuseFileServer;
 import dev.thaw.node.remote.RemoteSnapshotStore;
 import dev.thaw.qemu.GuestImage;
 import dev.thaw.qemu.QemuVmm;
@@ -22,9 +24,8 @@ import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
-import java.util.List;
-import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -187,10 +188,23 @@ final class BenchRemoteCommand implements Callable<Integer> {
         ByteSize.format(chunk),
         zstdLevel,
         restores);
-    RemoteRestoreRounds.Outcome o =
-        new RemoteRestoreRounds(vmm, image, root, chunk, fetchParallelism, out)
-            .measure(function, other, chunked, whole, warmup, restores);
-    print(o.figures(), function, o.dedup(), other);
+    Optional<FuseFileServer> served = LazyRestore.mount(root.resolve("served"), out);
+    RemoteRestoreRounds.Outcome o;
+    try {
+      o =
+          new RemoteRestoreRounds(
+                  vmm,
+                  image.digests(),
+                  root,
+                  chunk,
+                  fetchParallelism,
+                  served.map(FileServer.class::cast),
+                  out)
+              .measure(function, other, chunked, whole, warmup, restores);
+    } finally {
+      served.ifPresent(FuseFileServer::close);
+    }
+    out.print(RemoteRestoreTables.render(o, function, other));
     if (json.file != null) {
       Files.writeString(
           json.file,
@@ -226,69 +240,5 @@ final class BenchRemoteCommand implements Callable<Integer> {
     facts.put("dedup", o.dedup());
     return BenchResult.ofThisMachine(
         Bench.REMOTE, facts, o.figures().stream().map(RestoreFigures::row).toList());
-  }
-
-  private void print(
-      List<RestoreFigures> results, FunctionSpec function, ChunkDedup d, FunctionSpec other) {
-    out.println();
-    out.printf(
-        "%-32s %4s %8s %8s %8s %8s %12s %9s %10s %6s %8s %7s%n",
-        "method",
-        "n",
-        "p50 ms",
-        "p99 ms",
-        "mean ms",
-        "÷ local",
-        "bytes/restore",
-        "÷ memory",
-        "all bytes",
-        "waits",
-        "wait ms",
-        "cpu ms");
-    for (RestoreFigures r : results) {
-      LatencySummary s = r.latencyMs();
-      out.printf(
-          Locale.ROOT,
-          "%-32s %4d %8.0f %8.0f %8.0f %8.2f %12s %9.3f %10s %6d %8.1f %7s%n",
-          r.method(),
-          s.count(),
-          s.p50(),
-          s.p99(),
-          s.mean(),
-          r.ratioToLocal(),
-          ByteSize.format(r.bytesPerRestore()),
-          (double) r.bytesPerRestore() / function.memoryBytes(),
-          ByteSize.format(r.allBytesPerRestore()),
-          r.readWaits(),
-          r.readWaitMs(),
-          r.cpuMsPerRestore() < 0 ? "-" : Long.toString(r.cpuMsPerRestore()));
-    }
-    out.println(
-        "bytes/restore: received before the first answer; all bytes: including what a lazy"
-            + " restore fetches after it;\nwaits, wait ms: reads of the served memory file that"
-            + " waited for the network before the first answer, and how long they waited in all"
-            + " (median per restore)");
-    out.println(
-        "cpu ms: median CPU time the whole machine spent during one restore, over all cores"
-            + " (this JVM with the embedded S3 server, QEMU, the kernel); resolution 10 ms");
-    out.println();
-    out.printf("%-32s", "cpu ms by part (median)");
-    ProcessCpu.PARTS.forEach(p -> out.printf(" %13s", p));
-    out.println();
-    for (RestoreFigures r : results) {
-      out.printf("%-32s", r.method());
-      ProcessCpu.PARTS.forEach(p -> out.printf(" %13s", r.cpuMsByPart().get(p)));
-      out.println();
-    }
-    out.printf(
-        Locale.ROOT,
-        "%ndedup: %s of %s's %s of non-zero chunks are also in %s's snapshot (%.0f%%);"
-            + " the two together store %.2fx less than their non-zero bytes%n",
-        ByteSize.format(d.sharedBytes()),
-        function.id(),
-        ByteSize.format(d.nonZeroBytes()),
-        other.id(),
-        100 * d.ratio(),
-        d.storedOnceRatio());
   }
 }

@@ -1,35 +1,29 @@
 package dev.thaw.cli;
 
+import dev.thaw.bench.TextTable;
+import dev.thaw.bench.TextTable.Column;
+import dev.thaw.bench.snapshots.ConfigurationFigures;
+import dev.thaw.bench.snapshots.FunctionFigures;
+import dev.thaw.bench.snapshots.SnapshotConfigurationRounds;
 import dev.thaw.core.bench.Bench;
 import dev.thaw.core.bench.BenchResult;
 import dev.thaw.core.bench.BenchResultCodec;
-import dev.thaw.core.bench.BenchRow;
-import dev.thaw.core.bench.ModelRow;
 import dev.thaw.core.function.BuiltinFunctions;
-import dev.thaw.core.function.FunctionClient;
 import dev.thaw.core.function.FunctionSpec;
 import dev.thaw.core.function.Revision;
 import dev.thaw.core.io.FileTrees;
-import dev.thaw.core.snapshot.SnapshotManifest;
-import dev.thaw.core.snapshot.SnapshotMode;
-import dev.thaw.core.snapshot.VariantSnapshotStore;
 import dev.thaw.core.stats.LatencySummary;
-import dev.thaw.core.vmm.MicroVm;
 import dev.thaw.image.ExampleImages;
 import dev.thaw.image.ImageSources;
 import dev.thaw.image.RootImageBuilder;
 import dev.thaw.image.RootImageCache;
 import dev.thaw.node.agent.ImageFunctions;
 import dev.thaw.node.protocol.ImageDeployment;
-import dev.thaw.node.snapshot.ColdStart;
-import dev.thaw.node.snapshot.SnapshotManager;
-import dev.thaw.node.snapshot.SnapshotNode;
 import dev.thaw.qemu.GuestImage;
 import dev.thaw.qemu.QemuVmm;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -78,17 +72,6 @@ final class BenchSnapshotsCommand implements Callable<Integer> {
   @Mixin S3Options s3;
 
   private final PrintStream out = System.out;
-  private final FunctionClient client = new FunctionClient(Duration.ofSeconds(30));
-
-  /** The figures of one configuration. */
-  record Result(String configuration, LatencySummary latencyMs, double fetchShare) {
-    BenchRow row() {
-      return new BenchRow(configuration, latencyMs, Map.of("fetchShare", fetchShare));
-    }
-  }
-
-  /** The figures of one function. */
-  record FunctionResults(String function, List<Result> results) {}
 
   @Override
   public Integer call() throws Exception {
@@ -112,17 +95,19 @@ final class BenchSnapshotsCommand implements Callable<Integer> {
   private int run(Path root, S3Options.Remote remote) throws Exception {
     GuestImage image = GuestImage.ensure(out::println);
     QemuVmm vmm = QemuVmm.builder().image(image).workRoot(root.resolve("vms")).build();
-    SnapshotManifest.Guest guest = image.digests();
     out.printf(
         "thaw bench snapshots: %s on %s, remote %s, %d cold starts per configuration%n",
         String.join(", ", functionIds), vmm.identity(), remote.store().describe(), coldStarts);
-    List<FunctionResults> all = new ArrayList<>();
+    SnapshotConfigurationRounds rounds =
+        new SnapshotConfigurationRounds(vmm, image.digests(), remote.store(), coldStarts, out);
+    List<FunctionFigures> all = new ArrayList<>();
     for (String id : functionIds) {
       FunctionSpec function = function(id, root);
-      all.add(new FunctionResults(id, measure(function, root, vmm, guest, remote)));
+      all.add(rounds.measure(function, root.resolve(function.id())));
     }
-    for (FunctionResults f : all) {
-      print(f);
+    for (FunctionFigures f : all) {
+      out.println();
+      out.print(table(f));
     }
     if (json.file != null) {
       Files.writeString(json.file, BenchResultCodec.write(result(vmm.identity().toString(), all)));
@@ -135,13 +120,15 @@ final class BenchSnapshotsCommand implements Callable<Integer> {
    * The run's JSON document: every function's results under {@code functions}, and the first
    * function's as the document's rows (thaw simulate --model reads them).
    */
-  static BenchResult result(String vmmIdentity, List<FunctionResults> all) {
+  static BenchResult result(String vmmIdentity, List<FunctionFigures> all) {
     Map<String, Object> facts = new LinkedHashMap<>();
     facts.put("function", all.get(0).function());
     facts.put("vmm", vmmIdentity);
     facts.put("functions", all);
     return BenchResult.ofThisMachine(
-        Bench.SNAPSHOTS, facts, all.get(0).results().stream().map(Result::row).toList());
+        Bench.SNAPSHOTS,
+        facts,
+        all.get(0).results().stream().map(ConfigurationFigures::row).toList());
   }
 
   /** A built-in, or the Python image with its root image built in {@code root}. */
@@ -160,122 +147,42 @@ final class BenchSnapshotsCommand implements Callable<Integer> {
     return images.resolve(Revision.of(PYTHON), python);
   }
 
-  private List<Result> measure(
-      FunctionSpec function,
-      Path root,
-      QemuVmm vmm,
-      SnapshotManifest.Guest guest,
-      S3Options.Remote remote)
-      throws Exception {
-    Revision revision = Revision.of("bench-" + function.id());
-    VariantSnapshotStore.of(remote.store(), guest, vmm.identity()).delete(revision.value());
-    Path dir = root.resolve(function.id());
-    List<Result> results = new ArrayList<>();
-    try (SnapshotNode none = node(dir, "none", SnapshotMode.DISABLED, true, vmm, guest, remote);
-        SnapshotNode local = node(dir, "local", SnapshotMode.REMOTE, true, vmm, guest, remote);
-        SnapshotNode uncached =
-            node(dir, "uncached", SnapshotMode.REMOTE, false, vmm, guest, remote);
-        SnapshotNode cached = node(dir, "cached", SnapshotMode.REMOTE, true, vmm, guest, remote)) {
-      results.add(measure(ModelRow.NO_SNAPSHOT.label(), none, function, revision, () -> {}));
-
-      ColdStart first = local.manager().start(function, revision);
-      client.get(first.vm().endpoint(), "/");
-      long t0 = System.nanoTime();
-      SnapshotManager.Snapshotted made =
-          local.manager().snapshotAfterFirstInvocation(first.vm(), function, revision).get();
-      made.verifiedClone().ifPresent(MicroVm::close);
-      SnapshotManifest m = made.manifest().orElseThrow();
-      out.printf(
-          "  snapshot of %s: %d MiB, saved, verified, cached and uploaded in %.0f ms%n",
-          revision, m.totalBytes() >> 20, (System.nanoTime() - t0) / 1e6);
-
-      results.add(measure(ModelRow.LOCAL_SNAPSHOT.label(), local, function, revision, () -> {}));
-      results.add(measure("remote, no cache", uncached, function, revision, () -> {}));
-      results.add(
-          measure(
-              ModelRow.REMOTE_CACHED_FETCH.label(),
-              cached,
-              function,
-              revision,
-              () -> cached.cache().remove(revision.value())));
-    } finally {
-      VariantSnapshotStore.of(remote.store(), guest, vmm.identity()).delete(revision.value());
-    }
-    return results;
-  }
-
-  private Result measure(
-      String name, SnapshotNode node, FunctionSpec function, Revision revision, Runnable before) {
-    List<Double> total = new ArrayList<>();
-    double fetchMs = 0;
-    for (int i = 1; i <= coldStarts; i++) {
-      before.run();
-      long t0 = System.nanoTime();
-      ColdStart start = node.manager().start(function, revision);
-      try (MicroVm vm = start.vm()) {
-        client.get(vm.endpoint(), "/");
-        double ms = (System.nanoTime() - t0) / 1e6;
-        total.add(ms);
-        fetchMs += start.fetch().toNanos() / 1e6;
-        out.printf(
-            Locale.ROOT,
-            "  %-24s %2d/%d: %7.0f ms (%s, fetch %.0f ms)%n",
-            name,
-            i,
-            coldStarts,
-            ms,
-            start.source().label(),
-            start.fetch().toNanos() / 1e6);
-      }
-    }
-    double sum = total.stream().mapToDouble(Double::doubleValue).sum();
-    return new Result(name, LatencySummary.of(total), fetchMs / sum);
-  }
-
-  private void print(FunctionResults f) {
-    List<Result> results = f.results();
+  /**
+   * The function's configurations side by side, each median also against the first configuration's
+   * (a cold boot) and the second's (a local restore).
+   */
+  static String table(FunctionFigures f) {
+    List<ConfigurationFigures> results = f.results();
     double boot = results.get(0).latencyMs().p50();
     double local = results.get(1).latencyMs().p50();
-    out.println();
-    out.printf(
-        "%-24s %8s %8s %8s %8s %8s %9s %8s %8s%n",
-        f.function() + ": cold start",
-        "n",
-        "mean ms",
-        "p50 ms",
-        "p90 ms",
-        "p99 ms",
-        "fetching",
-        "÷ boot",
-        "÷ local");
-    for (Result r : results) {
+    TextTable t =
+        TextTable.of(
+            Column.left(f.function() + ": cold start", 24),
+            Column.right("n", 8),
+            Column.right("mean ms", 8),
+            Column.right("p50 ms", 8),
+            Column.right("p90 ms", 8),
+            Column.right("p99 ms", 8),
+            Column.right("fetching", 9),
+            Column.right("÷ boot", 8),
+            Column.right("÷ local", 8));
+    for (ConfigurationFigures r : results) {
       LatencySummary s = r.latencyMs();
-      out.printf(
-          Locale.ROOT,
-          "%-24s %8d %8.0f %8.0f %8.0f %8.0f %8.0f%% %8.3f %8.2f%n",
+      t.row(
           r.configuration(),
           s.count(),
-          s.mean(),
-          s.p50(),
-          s.p90(),
-          s.p99(),
-          100 * r.fetchShare(),
-          s.p50() / boot,
-          s.p50() / local);
+          decimals(0, s.mean()),
+          decimals(0, s.p50()),
+          decimals(0, s.p90()),
+          decimals(0, s.p99()),
+          decimals(0, 100 * r.fetchShare()) + "%",
+          decimals(3, s.p50() / boot),
+          decimals(2, s.p50() / local));
     }
+    return t.render();
   }
 
-  private static SnapshotNode node(
-      Path root,
-      String name,
-      SnapshotMode mode,
-      boolean cacheRemote,
-      QemuVmm vmm,
-      SnapshotManifest.Guest guest,
-      S3Options.Remote remote)
-      throws Exception {
-    return SnapshotNode.builder(vmm, guest, root.resolve(name))
-        .manager(b -> b.mode(mode).remote(remote.store()).cacheRemote(cacheRemote))
-        .build();
+  private static String decimals(int places, double value) {
+    return String.format(Locale.ROOT, "%." + places + "f", value);
   }
 }

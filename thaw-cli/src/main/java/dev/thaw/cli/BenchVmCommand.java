@@ -1,26 +1,26 @@
 package dev.thaw.cli;
 
+import dev.thaw.bench.TextTable;
+import dev.thaw.bench.TextTable.Column;
+import dev.thaw.bench.vm.BootRestoreRounds;
+import dev.thaw.bench.vm.BootRestoreTimes;
 import dev.thaw.core.bench.Bench;
 import dev.thaw.core.bench.BenchResult;
 import dev.thaw.core.bench.BenchResultCodec;
 import dev.thaw.core.bench.BenchRow;
 import dev.thaw.core.bench.ModelRow;
 import dev.thaw.core.function.BuiltinFunctions;
-import dev.thaw.core.function.FunctionClient;
 import dev.thaw.core.function.FunctionSpec;
 import dev.thaw.core.io.FileTrees;
 import dev.thaw.core.stats.LatencySummary;
-import dev.thaw.core.vmm.MicroVm;
-import dev.thaw.core.vmm.VmSnapshot;
 import dev.thaw.qemu.GuestImage;
 import dev.thaw.qemu.QemuVmm;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -88,80 +88,54 @@ final class BenchVmCommand implements Callable<Integer> {
   private int run(FunctionSpec function, Path root) throws Exception {
     GuestImage image = GuestImage.ensure(line -> out.println(line));
     QemuVmm vmm = QemuVmm.builder().image(image).workRoot(root.resolve("vms")).build();
-    FunctionClient client = new FunctionClient(Duration.ofSeconds(30));
-    Duration ready = Duration.ofSeconds(120);
     out.printf(
         "thaw bench vm: %s on %s, %d cold boots, %d restores%n",
         function.id(), vmm.identity(), boots, restores);
-
-    List<Double> bootMs = new ArrayList<>();
-    VmSnapshot snapshot = null;
-    for (int i = 1; i <= boots; i++) {
-      long t0 = System.nanoTime();
-      MicroVm vm = vmm.boot(function, ready);
-      String body = client.get(vm.endpoint(), "/").body();
-      double ms = (System.nanoTime() - t0) / 1e6;
-      bootMs.add(ms);
-      out.printf("  cold boot %d/%d: first response after %.0f ms  %s%n", i, boots, ms, body);
-      if (i == boots) {
-        Path dir = Files.createDirectories(root.resolve("snapshot"));
-        long s0 = System.nanoTime();
-        vm.pause();
-        snapshot = vm.snapshot(dir);
-        out.printf(
-            "  snapshot: %.0f ms (memory file %d MiB, state %d KiB)%n",
-            (System.nanoTime() - s0) / 1e6,
-            Files.size(snapshot.memoryFile()) >> 20,
-            Files.size(snapshot.stateFile()) >> 10);
-      } else {
-        vm.close();
-      }
-    }
-
-    List<Double> restoreMs = new ArrayList<>();
-    for (int i = 1; i <= restores; i++) {
-      long t0 = System.nanoTime();
-      try (MicroVm vm = vmm.restore(snapshot, ready)) {
-        String body = client.get(vm.endpoint(), "/").body();
-        double ms = (System.nanoTime() - t0) / 1e6;
-        restoreMs.add(ms);
-        out.printf("  restore %d/%d: first response after %.0f ms  %s%n", i, restores, ms, body);
-      }
-    }
-
-    LatencySummary boot = LatencySummary.of(bootMs);
-    LatencySummary restore = LatencySummary.of(restoreMs);
-    double ratio = restore.p50() / boot.p50();
+    BootRestoreTimes times =
+        new BootRestoreRounds(vmm, root, out).measure(function, boots, restores);
     out.println();
-    out.printf("%-28s %10s %10s %6s%n", "time to first response", "median ms", "p90 ms", "n");
-    String bootRow = ModelRow.VM_COLD_BOOT.label();
-    String restoreRow = ModelRow.VM_RESTORE.label();
-    out.printf("%-28s %10.0f %10.0f %6d%n", bootRow, boot.p50(), boot.p90(), boot.count());
-    out.printf(
-        "%-28s %10.0f %10.0f %6d%n", restoreRow, restore.p50(), restore.p90(), restore.count());
-    out.printf("restore / boot (medians): %.3f%n", ratio);
-
+    out.print(table(times));
+    out.printf("restore / boot (medians): %.3f%n", times.restoreOverBootMedian());
     if (json.file != null) {
       Files.writeString(
-          json.file,
-          BenchResultCodec.write(result(function, vmm.identity().toString(), boot, restore)));
+          json.file, BenchResultCodec.write(result(function, vmm.identity().toString(), times)));
       out.println("wrote " + json.file);
     }
     return 0;
   }
 
+  /** The boots' and the restores' median, p90 and count. */
+  static String table(BootRestoreTimes times) {
+    TextTable t =
+        TextTable.of(
+            Column.left("time to first response", 28),
+            Column.right("median ms", 10),
+            Column.right("p90 ms", 10),
+            Column.right("n", 6));
+    Map<String, LatencySummary> rows = new LinkedHashMap<>();
+    rows.put(ModelRow.VM_COLD_BOOT.label(), times.bootMs());
+    rows.put(ModelRow.VM_RESTORE.label(), times.restoreMs());
+    rows.forEach(
+        (name, s) ->
+            t.row(
+                name,
+                String.format(Locale.ROOT, "%.0f", s.p50()),
+                String.format(Locale.ROOT, "%.0f", s.p90()),
+                s.count()));
+    return t.render();
+  }
+
   /** The run's JSON document: the boots' and the restores' rows and the ratio of medians. */
-  static BenchResult result(
-      FunctionSpec function, String vmmIdentity, LatencySummary boot, LatencySummary restore) {
+  static BenchResult result(FunctionSpec function, String vmmIdentity, BootRestoreTimes times) {
     Map<String, Object> facts = new LinkedHashMap<>();
     facts.put("function", function.id());
     facts.put("vmm", vmmIdentity);
-    facts.put("restoreOverBootMedian", restore.p50() / boot.p50());
+    facts.put("restoreOverBootMedian", times.restoreOverBootMedian());
     return BenchResult.ofThisMachine(
         Bench.VM,
         facts,
         List.of(
-            BenchRow.of(ModelRow.VM_COLD_BOOT.label(), boot),
-            BenchRow.of(ModelRow.VM_RESTORE.label(), restore)));
+            BenchRow.of(ModelRow.VM_COLD_BOOT.label(), times.bootMs()),
+            BenchRow.of(ModelRow.VM_RESTORE.label(), times.restoreMs())));
   }
 }

@@ -2,6 +2,12 @@ package dev.thaw.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.thaw.bench.restore.RemoteRestoreRounds;
+import dev.thaw.bench.restore.RestoreFigures;
+import dev.thaw.bench.snapshots.ConfigurationFigures;
+import dev.thaw.bench.snapshots.FunctionFigures;
+import dev.thaw.bench.vm.BootRestoreTimes;
+import dev.thaw.bench.warm.WarmInvocationRounds;
 import dev.thaw.core.bench.BenchResultCodec;
 import dev.thaw.core.bench.ModelRow;
 import dev.thaw.core.function.BuiltinFunctions;
@@ -54,29 +60,30 @@ class BenchDocumentsTest {
 
   @Test
   void theModelReadsEveryInputFromTheFourBenchesDocuments() throws Exception {
-    Path vm = write("vm.json", BenchVmCommand.result(STATEFUL, "qemu", ms(9000), ms(300)));
+    Path vm =
+        write(
+            "vm.json",
+            BenchVmCommand.result(STATEFUL, "qemu", new BootRestoreTimes(ms(9000), ms(300))));
     Path snapshots =
         write(
             "snapshots.json",
             BenchSnapshotsCommand.result(
                 "qemu",
                 List.of(
-                    new BenchSnapshotsCommand.FunctionResults(
+                    new FunctionFigures(
                         HELLO.id(),
                         List.of(
-                            new BenchSnapshotsCommand.Result(
-                                ModelRow.NO_SNAPSHOT.label(), ms(8000), 0),
-                            new BenchSnapshotsCommand.Result(
-                                ModelRow.LOCAL_SNAPSHOT.label(), ms(100), 0),
-                            new BenchSnapshotsCommand.Result("remote, no cache", ms(500), 0.3),
-                            new BenchSnapshotsCommand.Result(
+                            new ConfigurationFigures(ModelRow.NO_SNAPSHOT.label(), ms(8000), 0),
+                            new ConfigurationFigures(ModelRow.LOCAL_SNAPSHOT.label(), ms(100), 0),
+                            new ConfigurationFigures("remote, no cache", ms(500), 0.3),
+                            new ConfigurationFigures(
                                 ModelRow.REMOTE_CACHED_FETCH.label(), ms(400), 0.2))))));
     Path remote =
         write(
             "remote.json", BenchRemoteCommand.result(HELLO, STATEFUL, "qemu", 65536, 3, remote()));
     Map<String, LatencySummary> paths = new LinkedHashMap<>();
-    paths.put(BenchWarmCommand.keptAlive(BenchWarmCommand.GUEST), ms(1));
-    paths.put(BenchWarmCommand.keptAlive(BenchWarmCommand.GATEWAY), ms(5));
+    paths.put(WarmInvocationRounds.keptAlive(WarmInvocationRounds.GUEST), ms(1));
+    paths.put(WarmInvocationRounds.keptAlive(WarmInvocationRounds.GATEWAY), ms(5));
     Path warm = write("warm.json", BenchWarmCommand.result(HELLO, "qemu", paths, 4));
 
     SimModel vmAndSnapshots = SimModel.withBenchFiles(List.of(vm, snapshots));
@@ -93,12 +100,6 @@ class BenchDocumentsTest {
     assertThat(m.warmMs()).isEqualTo(5);
     assertThat(m.cores()).isEqualTo(Runtime.getRuntime().availableProcessors());
     assertThat(m.sources()).hasSize(5);
-  }
-
-  @Test
-  void theWarmBenchsGatewayRowIsTheOneTheModelReads() {
-    assertThat(BenchWarmCommand.keptAlive(BenchWarmCommand.GATEWAY))
-        .isEqualTo(ModelRow.GATEWAY_KEPT_ALIVE.label());
   }
 
   @Test

@@ -1,4 +1,4 @@
-package dev.thaw.cli;
+package dev.thaw.bench.restore;
 
 import dev.thaw.bench.ProcessCpu;
 import dev.thaw.core.bench.BenchRow;
@@ -10,7 +10,7 @@ import java.util.Map;
 
 /**
  * The figures of one restore method of {@code thaw bench remote}, as its table prints them and its
- * JSON holds them.
+ * JSON holds them: medians over the counted rounds, so that one slow round does not move them.
  *
  * @param method the row's label
  * @param latencyMs cold-start latencies of the counted rounds
@@ -25,7 +25,7 @@ import java.util.Map;
  *     before the first answer, per restore (lazy restores; 0 for the others)
  * @param readWaitMs median time those reads waited in all, per restore
  */
-record RestoreFigures(
+public record RestoreFigures(
     String method,
     LatencySummary latencyMs,
     double ratioToLocal,
@@ -37,7 +37,7 @@ record RestoreFigures(
     double readWaitMs) {
 
   /** The row of the bench's JSON, its figures under the names above. */
-  BenchRow row() {
+  public BenchRow row() {
     Map<String, Object> figures = new LinkedHashMap<>();
     figures.put("ratioToLocal", ratioToLocal);
     figures.put(BenchRow.BYTES_PER_RESTORE, bytesPerRestore);

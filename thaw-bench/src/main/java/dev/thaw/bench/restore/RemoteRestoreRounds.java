@@ -1,4 +1,4 @@
-package dev.thaw.cli;
+package dev.thaw.bench.restore;
 
 import dev.thaw.bench.MachineCpu;
 import dev.thaw.bench.ProcessCpu;
@@ -15,19 +15,18 @@ import dev.thaw.core.snapshot.SnapshotStore;
 import dev.thaw.core.snapshot.VariantSnapshotStore;
 import dev.thaw.core.stats.LatencySummary;
 import dev.thaw.core.vmm.MicroVm;
-import dev.thaw.fuse.FuseFileServer;
+import dev.thaw.core.vmm.Vmm;
 import dev.thaw.node.remote.RemoteSnapshotStore;
 import dev.thaw.node.snapshot.ColdStart;
 import dev.thaw.node.snapshot.LocalSnapshotCache;
 import dev.thaw.node.snapshot.SnapshotManager;
 import dev.thaw.node.snapshot.SnapshotNode;
-import dev.thaw.qemu.GuestImage;
-import dev.thaw.qemu.QemuVmm;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -38,33 +37,51 @@ import java.util.OptionalLong;
 /**
  * The measurement of {@code thaw bench remote}: one node per restore method (a local restore, a
  * remote restore of whole files, of chunks with nothing cached, of chunks with another function's
- * snapshot cached, and, where a FUSE file server can be mounted, a lazy one), restoring the same
- * snapshot round-robin so that every method sees the same machine load, with the latency, bytes,
- * CPU time and lazy read waits of each counted round. It prints each round's line as it goes; the
- * command prints the table.
+ * snapshot cached, and, where a file server for lazy restores is given, a lazy one), restoring the
+ * same snapshot round-robin so that every method sees the same machine load, with the latency,
+ * bytes, CPU time and lazy read waits of each counted round. It prints each round's line as it goes
+ * and returns the figures; {@code thaw bench remote} prints them as its table.
  */
-final class RemoteRestoreRounds {
+public final class RemoteRestoreRounds {
   /**
    * What the rounds measured: each method's figures and latencies, and the two snapshots' dedup.
    */
-  record Outcome(
-      List<RestoreFigures> figures, Map<String, List<Double>> latencies, ChunkDedup dedup) {}
+  public record Outcome(
+      List<RestoreFigures> figures, Map<String, List<Double>> latencies, ChunkDedup dedup) {
+    public Outcome {
+      figures = List.copyOf(figures);
+      latencies = Collections.unmodifiableMap(new LinkedHashMap<>(latencies));
+    }
+  }
 
-  private final QemuVmm vmm;
-  private final GuestImage image;
+  private final Vmm vmm;
+  private final SnapshotManifest.Guest guest;
   private final Path root;
   private final int chunk;
   private final int fetchParallelism;
+  private final Optional<FileServer> files;
   private final PrintStream out;
   private final FunctionClient client = new FunctionClient(Duration.ofSeconds(30));
 
-  RemoteRestoreRounds(
-      QemuVmm vmm, GuestImage image, Path root, int chunk, int fetchParallelism, PrintStream out) {
+  /**
+   * Rounds on {@code vmm} booting the guest whose digests are {@code guest}, with the nodes' data
+   * under {@code root}, snapshots in chunks of {@code chunk} bytes fetched {@code fetchParallelism}
+   * at once, and the lazy method where {@code files} serves lazy restores.
+   */
+  public RemoteRestoreRounds(
+      Vmm vmm,
+      SnapshotManifest.Guest guest,
+      Path root,
+      int chunk,
+      int fetchParallelism,
+      Optional<FileServer> files,
+      PrintStream out) {
     this.vmm = vmm;
-    this.image = image;
+    this.guest = guest;
     this.root = root;
     this.chunk = chunk;
     this.fetchParallelism = fetchParallelism;
+    this.files = files;
     this.out = out;
   }
 
@@ -73,7 +90,7 @@ final class RemoteRestoreRounds {
    * {@code whole}), then restores {@code function} by every method, {@code warmup} rounds uncounted
    * and {@code restores} counted. Both snapshots are deleted from both stores before and after.
    */
-  Outcome measure(
+  public Outcome measure(
       FunctionSpec function,
       FunctionSpec other,
       RemoteSnapshotStore chunked,
@@ -86,13 +103,11 @@ final class RemoteRestoreRounds {
     // The nodes store and fetch their snapshots as their variant (guest image and VMM).
     List<SnapshotStore> views =
         List.of(
-            VariantSnapshotStore.of(chunked, image.digests(), vmm.identity()),
-            VariantSnapshotStore.of(whole, image.digests(), vmm.identity()));
+            VariantSnapshotStore.of(chunked, guest, vmm.identity()),
+            VariantSnapshotStore.of(whole, guest, vmm.identity()));
     delete(views, chunked, a, b);
-    Optional<FuseFileServer> served = LazyRestore.mount(root.resolve("served"), out);
-    FileServer files = served.orElse(null);
-    try (AutoCloseable unmount = () -> served.ifPresent(FuseFileServer::close);
-        Node maker = node("local", chunked, files);
+    FileServer files = this.files.orElse(null);
+    try (Node maker = node("local", chunked, files);
         Node wholeNode = node("whole", whole, null);
         Node bare = node("chunked", chunked, null);
         Node dedup = node("dedup", chunked, null);
@@ -252,7 +267,7 @@ final class RemoteRestoreRounds {
 
   private Node node(String name, RemoteSnapshotStore store, FileServer files) throws Exception {
     return new Node(
-        SnapshotNode.builder(vmm, image.digests(), root.resolve(name))
+        SnapshotNode.builder(vmm, guest, root.resolve(name))
             .manager(
                 b -> {
                   b.mode(SnapshotMode.REMOTE)
