@@ -90,8 +90,8 @@ class DockerfileIT {
           Arrays.stream(packages.trim().split("\\s+")).filter(s -> !s.isEmpty()).toList());
     }
     // Building Thaw needs a JDK and Maven; busybox-static, the registry server, htpasswd,
-    // openssl and iproute2 (the guest network test's namespace) only serve the tests: the image
-    // runs the packaged jar on a JRE.
+    // openssl, iproute2 (the guest network test's namespace) and curl (ServeIT's plain HTTP
+    // client) only serve the tests: the image runs the packaged jar on a JRE.
     needed.removeAll(
         List.of(
             "openjdk-17-jdk-headless",
@@ -100,7 +100,8 @@ class DockerfileIT {
             "docker-registry",
             "apache2-utils",
             "openssl",
-            "iproute2"));
+            "iproute2",
+            "curl"));
     assertThat(needed).contains("qemu-system-x86", "gcc");
     assertThat(text).contains("openjdk-17-jre-headless");
     for (String p : needed) {
