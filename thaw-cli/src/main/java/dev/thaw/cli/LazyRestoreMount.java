@@ -6,9 +6,12 @@ import java.io.PrintStream;
 import java.nio.file.Path;
 import java.util.Optional;
 
-/** The file server lazy restores need, for the commands that run snapshot nodes. */
-final class LazyRestore {
-  private LazyRestore() {}
+/**
+ * Mounts the FUSE file server that lazy restores serve memory files from, for the commands that run
+ * snapshot nodes.
+ */
+final class LazyRestoreMount {
+  private LazyRestoreMount() {}
 
   /**
    * Mounts a file server on {@code dir} (a stale mount a killed process left there is detached
