@@ -222,7 +222,7 @@ final class AgentCommand implements Callable<Integer> {
     }
     Optional<FuseFileServer> served =
         snapshotMode == SnapshotMode.REMOTE && lazyRestore
-            ? LazyRestore.mount(node.dataDir().resolve("served").resolve(name), System.out)
+            ? LazyRestoreMount.mount(node.dataDir().resolve("served").resolve(name), System.out)
             : Optional.empty();
     SnapshotNode snapshots =
         SnapshotNode.builder(vmm, image.digests(), node.dataDir())

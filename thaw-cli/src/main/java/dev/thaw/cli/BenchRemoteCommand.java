@@ -188,7 +188,7 @@ final class BenchRemoteCommand implements Callable<Integer> {
         ByteSize.format(chunk),
         zstdLevel,
         restores);
-    Optional<FuseFileServer> served = LazyRestore.mount(root.resolve("served"), out);
+    Optional<FuseFileServer> served = LazyRestoreMount.mount(root.resolve("served"), out);
     RemoteRestoreRounds.Outcome o;
     try {
       o =

@@ -5,7 +5,7 @@ package dev.thaw.node.snapshot;
  * stopped, and the cold start that restored it boots instead. The snapshot itself stays: the hook
  * may pass on the next clone.
  */
-final class AfterRestoreFailedException extends RuntimeException {
+public final class AfterRestoreFailedException extends RuntimeException {
   private static final long serialVersionUID = 1L;
 
   AfterRestoreFailedException(SnapshotHooks.Failure failure) {

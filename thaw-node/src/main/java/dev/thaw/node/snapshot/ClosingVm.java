@@ -7,7 +7,7 @@ import java.net.URI;
 import java.nio.file.Path;
 
 /** A VM that releases what it reads from (a served memory file's source) when it is closed. */
-record ClosingVm(MicroVm vm, Runnable afterClose) implements MicroVm {
+public record ClosingVm(MicroVm vm, Runnable afterClose) implements MicroVm {
   @Override
   public String id() {
     return vm.id();

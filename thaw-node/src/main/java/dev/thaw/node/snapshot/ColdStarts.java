@@ -3,6 +3,7 @@ package dev.thaw.node.snapshot;
 import dev.thaw.core.function.FunctionSpec;
 import dev.thaw.core.vmm.MicroVm;
 import dev.thaw.core.vmm.Vmm;
+import dev.thaw.node.snapshot.restore.RemoteRestore;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.Optional;

@@ -2,6 +2,7 @@ package dev.thaw.node.snapshot;
 
 import dev.thaw.core.snapshot.SnapshotManifest;
 import dev.thaw.core.snapshot.SnapshotStore;
+import dev.thaw.node.snapshot.cache.LocalSnapshotCache;
 import java.io.IOException;
 import java.time.Instant;
 import java.util.Optional;
@@ -19,7 +20,7 @@ import org.slf4j.LoggerFactory;
  * storage so that other nodes do not fetch it. A snapshot of the same revision made later is
  * another snapshot, untouched by any of this.
  */
-final class DeadSnapshots {
+public final class DeadSnapshots {
   private static final Logger log = LoggerFactory.getLogger(DeadSnapshots.class);
 
   private final LocalSnapshotCache cache;
@@ -47,7 +48,7 @@ final class DeadSnapshots {
   }
 
   /** Whether this node found {@code manifest}'s snapshot dead. */
-  boolean isDead(SnapshotManifest manifest) {
+  public boolean isDead(SnapshotManifest manifest) {
     return known.contains(key(manifest.revision(), manifest.createdAt()));
   }
 
@@ -55,7 +56,7 @@ final class DeadSnapshots {
    * Whether {@code manifest}'s snapshot is dead: found so here, or marked so in remote storage
    * ({@code markedUnusable}: the creation time of the revision's snapshot marked unusable).
    */
-  boolean isDead(SnapshotManifest manifest, Optional<Instant> markedUnusable) {
+  public boolean isDead(SnapshotManifest manifest, Optional<Instant> markedUnusable) {
     if (isDead(manifest)) {
       return true;
     }
@@ -68,7 +69,7 @@ final class DeadSnapshots {
   }
 
   /** A new snapshot whose first clone did not answer: it was never committed, only counted. */
-  void foundWhenVerifying(DeadSnapshot found) {
+  public void foundWhenVerifying(DeadSnapshot found) {
     metrics.dead(found.phase());
     listener.accept(found);
     log.warn(

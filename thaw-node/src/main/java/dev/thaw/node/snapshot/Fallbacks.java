@@ -5,6 +5,8 @@ import dev.thaw.core.snapshot.SnapshotFormatException;
 import dev.thaw.core.vmm.RestoreCorruptException;
 import dev.thaw.core.vmm.RestoreIncompatibleException;
 import dev.thaw.core.vmm.VmmException;
+import dev.thaw.node.snapshot.cache.CacheWriteException;
+import dev.thaw.node.snapshot.cache.LocalSnapshotCache;
 import java.io.IOException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;

@@ -9,6 +9,8 @@ import dev.thaw.core.vmm.MicroVm;
 import dev.thaw.core.vmm.PreparedRestore;
 import dev.thaw.core.vmm.VmSnapshot;
 import dev.thaw.core.vmm.Vmm;
+import dev.thaw.node.snapshot.cache.CachedSnapshot;
+import dev.thaw.node.snapshot.cache.LocalSnapshotCache;
 import java.time.Duration;
 import java.util.Optional;
 import java.util.function.UnaryOperator;
@@ -20,7 +22,7 @@ import java.util.function.UnaryOperator;
  * clone that answered is then asked its function's {@code afterRestore} hook (outside the deadline:
  * the hook has its own timeout) before anyone else sends it a request.
  */
-final class Restorer {
+public final class Restorer {
   private final Vmm vmm;
   private final LocalSnapshotCache cache;
   private final SnapshotManifest.Guest guest;
@@ -52,7 +54,7 @@ final class Restorer {
   }
 
   /** Thrown by a restore whose clone missed the deadline; its caller condemns the snapshot. */
-  static final class DeadSnapshotException extends RuntimeException {
+  public static final class DeadSnapshotException extends RuntimeException {
     private static final long serialVersionUID = 1L;
     private final transient DeadSnapshot dead;
 
@@ -61,14 +63,15 @@ final class Restorer {
       this.dead = dead;
     }
 
-    DeadSnapshot dead() {
+    /** The dead snapshot, as the restore found it. */
+    public DeadSnapshot dead() {
       return dead;
     }
   }
 
   /** One restore, given the time its guest has to answer. */
   @FunctionalInterface
-  interface RestoreCall {
+  public interface RestoreCall {
     MicroVm restore(Duration readyTimeout);
   }
 
@@ -81,7 +84,8 @@ final class Restorer {
    * @throws AfterRestoreFailedException when the clone's {@code afterRestore} hook failed (the
    *     clone is stopped)
    */
-  MicroVm within(SnapshotManifest manifest, DeadSnapshot.Phase phase, RestoreCall call, long t0) {
+  public MicroVm within(
+      SnapshotManifest manifest, DeadSnapshot.Phase phase, RestoreCall call, long t0) {
     GuestMismatchException.check(manifest, guest);
     Duration limit = deadline.current();
     MicroVm vm;
@@ -101,7 +105,7 @@ final class Restorer {
    *
    * @throws AfterRestoreFailedException when it failed; {@code vm} is stopped then
    */
-  void afterRestore(MicroVm vm, FunctionSpec function) {
+  public void afterRestore(MicroVm vm, FunctionSpec function) {
     Optional<SnapshotHooks.Failure> failed = hooks.afterRestore(vm, function);
     if (failed.isPresent()) {
       vm.close();
@@ -116,7 +120,7 @@ final class Restorer {
    *     a remote restore)
    * @return empty when the cache has no usable entry for it
    */
-  Optional<ColdStart> cached(String revision, boolean fromRemote) {
+  public Optional<ColdStart> cached(String revision, boolean fromRemote) {
     Optional<CachedSnapshot> hit = cache.acquire(revision);
     if (hit.isEmpty()) {
       return Optional.empty();
@@ -145,7 +149,8 @@ final class Restorer {
   }
 
   /** Restores a fetched snapshot on the VMM started for it; releases both once it runs. */
-  ColdStart.Remote fetched(CachedSnapshot snapshot, PreparedRestore prepared, Duration fetch) {
+  public ColdStart.Remote fetched(
+      CachedSnapshot snapshot, PreparedRestore prepared, Duration fetch) {
     long t0 = System.nanoTime();
     try (snapshot;
         prepared) {
@@ -161,7 +166,7 @@ final class Restorer {
   }
 
   /** {@code function} (a snapshot's, as made on some node) as this node runs it. */
-  FunctionSpec local(FunctionSpec function) {
+  public FunctionSpec local(FunctionSpec function) {
     return localFunction.apply(function);
   }
 
@@ -170,7 +175,8 @@ final class Restorer {
     return f.equals(s.function()) ? s : s.withFunction(f);
   }
 
-  static Duration since(long t0) {
+  /** Time passed since {@code t0}, a {@link System#nanoTime} reading. */
+  public static Duration since(long t0) {
     return Duration.ofNanos(System.nanoTime() - t0);
   }
 }

@@ -22,7 +22,7 @@ import java.util.Optional;
  * refused connection) is a {@link Failure}, which the caller acts on. A function without the hook
  * passes at once.
  */
-final class SnapshotHooks {
+public final class SnapshotHooks {
   private static final int MAX_STATUS_LINE = 1024;
 
   private final Duration beforeSnapshotTimeout;
@@ -35,15 +35,15 @@ final class SnapshotHooks {
    * @param path the path asked
    * @param reason what came back instead of a 2xx answer
    */
-  record Failure(String hook, String path, String reason) {
-    Failure {
+  public record Failure(String hook, String path, String reason) {
+    public Failure {
       Objects.requireNonNull(hook, "hook");
       Objects.requireNonNull(path, "path");
       Objects.requireNonNull(reason, "reason");
     }
 
     /** One line: which hook, and why it failed. */
-    String message() {
+    public String message() {
       return hook + " hook GET " + path + " failed: " + reason;
     }
   }
@@ -59,7 +59,7 @@ final class SnapshotHooks {
   }
 
   /** Asks {@code function}'s {@code beforeSnapshot} hook on {@code vm}; empty when it passed. */
-  Optional<Failure> beforeSnapshot(MicroVm vm, FunctionSpec function) {
+  public Optional<Failure> beforeSnapshot(MicroVm vm, FunctionSpec function) {
     return hooksOf(function)
         .beforeSnapshotPath()
         .flatMap(path -> ask(vm, "beforeSnapshot", path, beforeSnapshotTimeout));

@@ -11,6 +11,8 @@ import dev.thaw.core.snapshot.SnapshotMode;
 import dev.thaw.core.snapshot.SnapshotStore;
 import dev.thaw.core.vmm.MicroVm;
 import dev.thaw.core.vmm.Vmm;
+import dev.thaw.node.snapshot.cache.LocalSnapshotCache;
+import dev.thaw.node.snapshot.make.SnapshotMaker;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.io.IOException;
@@ -53,7 +55,8 @@ public final class SnapshotManager implements AutoCloseable {
    *     owns it
    */
   public record Snapshotted(Optional<SnapshotManifest> manifest, Optional<MicroVm> verifiedClone) {
-    static Snapshotted none() {
+    /** Nothing made: no manifest, no verified clone. */
+    public static Snapshotted none() {
       return new Snapshotted(Optional.empty(), Optional.empty());
     }
   }

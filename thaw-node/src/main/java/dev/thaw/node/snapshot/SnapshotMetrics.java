@@ -7,7 +7,7 @@ import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 
 /** The snapshot manager's meters, named {@code thaw.snapshot.*}. */
-final class SnapshotMetrics {
+public final class SnapshotMetrics {
   private final MeterRegistry meters;
   private final Counter hits;
   private final Counter misses;
@@ -31,7 +31,7 @@ final class SnapshotMetrics {
   }
 
   /** A restore's guest answered on a memory file still being filled. */
-  void lazyRestored() {
+  public void lazyRestored() {
     lazyRestores.increment();
   }
 
@@ -40,7 +40,7 @@ final class SnapshotMetrics {
   }
 
   /** A read of a lazily restored memory file waited {@code time} for its chunk to arrive. */
-  void lazyReadWaited(Duration time) {
+  public void lazyReadWaited(Duration time) {
     lazyWaits.record(time);
   }
 
@@ -62,12 +62,13 @@ final class SnapshotMetrics {
     misses.increment();
   }
 
-  void committed() {
+  /** A snapshot joined the cache. */
+  public void committed() {
     commits.increment();
   }
 
   /** A remote fetch: bytes over the network, bytes copied from other cache entries instead. */
-  void fetched(long bytes, long copied, Duration time) {
+  public void fetched(long bytes, long copied, Duration time) {
     fetchedBytes.increment(bytes);
     copiedBytes.increment(copied);
     fetches.record(time);

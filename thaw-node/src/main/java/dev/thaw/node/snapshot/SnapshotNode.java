@@ -5,6 +5,8 @@ import dev.thaw.core.cache.CacheIndex;
 import dev.thaw.core.cache.EvictionPolicy;
 import dev.thaw.core.snapshot.SnapshotManifest;
 import dev.thaw.core.vmm.Vmm;
+import dev.thaw.node.snapshot.cache.CacheScrubber;
+import dev.thaw.node.snapshot.cache.LocalSnapshotCache;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.io.IOException;

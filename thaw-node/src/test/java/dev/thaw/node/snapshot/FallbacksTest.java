@@ -13,6 +13,8 @@ import dev.thaw.core.snapshot.SnapshotFixtures;
 import dev.thaw.core.snapshot.SnapshotManifest;
 import dev.thaw.core.vmm.RestoreCorruptException;
 import dev.thaw.core.vmm.VmmException;
+import dev.thaw.node.snapshot.cache.CacheWriteException;
+import dev.thaw.node.snapshot.cache.LocalSnapshotCache;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.io.IOException;
 import java.nio.file.Files;

@@ -13,8 +13,8 @@ import java.util.Optional;
  * every read of a snapshot's chunks fail as unreachable storage does, {@link Fault#CORRUPT} returns
  * their bytes damaged (as a bad disk or proxy would).
  */
-final class FaultyObjectStore implements ObjectStore {
-  enum Fault {
+public final class FaultyObjectStore implements ObjectStore {
+  public enum Fault {
     NONE,
     DOWN,
     CORRUPT
@@ -23,11 +23,11 @@ final class FaultyObjectStore implements ObjectStore {
   private final ObjectStore real;
   private volatile Fault fault = Fault.NONE;
 
-  FaultyObjectStore(ObjectStore real) {
+  public FaultyObjectStore(ObjectStore real) {
     this.real = real;
   }
 
-  void set(Fault f) {
+  public void set(Fault f) {
     fault = f;
   }
 

@@ -4,6 +4,7 @@ import dev.thaw.core.cache.InMemoryCacheAdvertiser;
 import dev.thaw.core.snapshot.SnapshotMode;
 import dev.thaw.core.snapshot.SnapshotStore;
 import dev.thaw.core.snapshot.VariantSnapshotStore;
+import dev.thaw.node.snapshot.cache.LocalSnapshotCache;
 import dev.thaw.qemu.GuestImage;
 import dev.thaw.qemu.QemuVmm;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;

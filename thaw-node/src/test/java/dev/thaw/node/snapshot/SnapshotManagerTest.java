@@ -8,6 +8,7 @@ import dev.thaw.core.snapshot.SnapshotManifest;
 import dev.thaw.core.snapshot.SnapshotMode;
 import dev.thaw.core.vmm.FakeVmm;
 import dev.thaw.core.vmm.MicroVm;
+import dev.thaw.node.snapshot.cache.Tampering;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;

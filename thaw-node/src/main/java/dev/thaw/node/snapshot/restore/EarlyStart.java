@@ -1,0 +1,161 @@
+package dev.thaw.node.snapshot.restore;
+
+import dev.thaw.core.function.FunctionSpec;
+import dev.thaw.core.io.FileTrees;
+import dev.thaw.core.snapshot.PackIndex;
+import dev.thaw.core.snapshot.SnapshotFile;
+import dev.thaw.core.snapshot.SnapshotManifest;
+import dev.thaw.core.snapshot.SnapshotStore;
+import dev.thaw.core.vmm.PreparedRestore;
+import dev.thaw.core.vmm.Vmm;
+import dev.thaw.node.snapshot.fill.ChunkAssembler;
+import dev.thaw.node.snapshot.fill.LazyFill;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
+
+/**
+ * What a remote restore starts before it knows the manifest: the VMM, on an empty memory file of
+ * the requested function's size (a snapshot of it has that size), the read of the pack index and of
+ * the revision's unusable mark. All run while the manifest is fetched; if the manifest turns out
+ * not to fit them they are dropped.
+ */
+final class EarlyStart implements AutoCloseable {
+  private final FunctionSpec function;
+  private final CompletableFuture<PreparedRestore> started;
+  private final CompletableFuture<Optional<PackIndex>> pack;
+  private final CompletableFuture<Optional<Instant>> unusable;
+  private final CompletableFuture<Optional<SnapshotStore.FetchedPages>> pages;
+  private final Path file;
+  private final boolean served;
+  private boolean handedOver;
+
+  /** A read of remote storage that may fail. */
+  @FunctionalInterface
+  private interface RemoteRead<T> {
+    Optional<T> get() throws IOException;
+  }
+
+  EarlyStart(
+      Vmm vmm,
+      SnapshotStore remote,
+      Executor executor,
+      FunctionSpec function,
+      String revision,
+      Path file)
+      throws IOException {
+    this(vmm, remote, executor, function, revision, file, false);
+  }
+
+  /**
+   * @param served whether {@code file} is a served file (a lazy restore's, which exists already and
+   *     is not this start's to delete) rather than a new plain file to create
+   */
+  EarlyStart(
+      Vmm vmm,
+      SnapshotStore remote,
+      Executor executor,
+      FunctionSpec function,
+      String revision,
+      Path file,
+      boolean served)
+      throws IOException {
+    this.function = function;
+    this.file = file;
+    this.served = served;
+    if (!served) {
+      ChunkAssembler.createSparse(file, function.memoryBytes());
+    }
+    this.started =
+        CompletableFuture.supplyAsync(() -> vmm.prepareRestore(function, file), executor);
+    this.pack = readQuietly(() -> remote.packIndex(revision), executor);
+    this.unusable = readQuietly(() -> remote.unusable(revision), executor);
+    // A lazy restore needs the working pages first: asked for alongside the manifest, they cost
+    // no round trip after it. A snapshot without them answers "none" as quickly.
+    this.pages =
+        served
+            ? LazyFill.askForPages(remote, revision, function.memoryBytes(), executor)
+            : CompletableFuture.completedFuture(Optional.empty());
+  }
+
+  /**
+   * The working pages asked for alongside the manifest (a served start's); completes empty when
+   * there are none, exceptionally when they could not be had or do not decode.
+   */
+  CompletableFuture<Optional<SnapshotStore.FetchedPages>> workingPages() {
+    return pages;
+  }
+
+  /**
+   * Reads something optional from remote storage alongside the manifest; unreachable storage reads
+   * as absent (the manifest read then says why).
+   */
+  private static <T> CompletableFuture<Optional<T>> readQuietly(
+      RemoteRead<T> read, Executor executor) {
+    return CompletableFuture.supplyAsync(
+        () -> {
+          try {
+            return read.get();
+          } catch (IOException e) {
+            return Optional.<T>empty();
+          }
+        },
+        executor);
+  }
+
+  /** When the revision's snapshot marked unusable in remote storage was made, if one is. */
+  Optional<Instant> unusable() {
+    return unusable.join();
+  }
+
+  /**
+   * Links the early memory file in at {@code target} and hands over its VMM, when the snapshot is a
+   * chunked one of the same function; empty otherwise (the caller starts its own).
+   *
+   * @param made the snapshot's function as this node runs it (a function from an image made on
+   *     another node names that node's root image in the manifest)
+   */
+  Optional<CompletableFuture<PreparedRestore>> adopt(
+      SnapshotManifest m, FunctionSpec made, Path target) {
+    SnapshotFile memory = m.file(SnapshotFile.Role.MEMORY).orElseThrow();
+    if (handedOver
+        || !m.chunked()
+        || !made.equals(function)
+        || memory.size() != function.memoryBytes()) {
+      return Optional.empty();
+    }
+    if (served) {
+      handedOver = true;
+      return Optional.of(started);
+    }
+    try {
+      // A second name for the same inode: QEMU may not have opened the first one yet, and a
+      // missing path it would create afresh, mapping an empty file.
+      Files.createLink(target, file);
+    } catch (IOException | UnsupportedOperationException e) {
+      return Optional.empty();
+    }
+    handedOver = true;
+    return Optional.of(started);
+  }
+
+  Optional<PackIndex> packIndex() {
+    return pack.join();
+  }
+
+  /** Stops the VMM unless handed over; drops the early name once QEMU has opened the file. */
+  @Override
+  public void close() {
+    if (!handedOver) {
+      handedOver = true;
+      started.thenAccept(PreparedRestore::close);
+    }
+    if (!served) {
+      started.whenComplete((vm, failure) -> FileTrees.deleteQuietly(file));
+    }
+  }
+}
