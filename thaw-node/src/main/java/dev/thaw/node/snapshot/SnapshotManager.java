@@ -38,10 +38,7 @@ public final class SnapshotManager implements AutoCloseable {
   /** How often a node records a revision's use in remote storage, at most. */
   public static final Duration DEFAULT_USE_RECORD_INTERVAL = Duration.ofHours(1);
 
-  /**
-   * Chunk size of new snapshots; docs/architecture/remote-storage.md has the measurements behind
-   * it.
-   */
+  /** Chunk size of new snapshots (measured in docs/architecture/remote-storage.md). */
   public static final int DEFAULT_CHUNK_SIZE = 64 << 10;
 
   private final SnapshotMode mode;
