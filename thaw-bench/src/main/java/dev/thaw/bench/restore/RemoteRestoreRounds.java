@@ -21,6 +21,7 @@ import dev.thaw.node.snapshot.ColdStart;
 import dev.thaw.node.snapshot.SnapshotManager;
 import dev.thaw.node.snapshot.SnapshotNode;
 import dev.thaw.node.snapshot.cache.LocalSnapshotCache;
+import dev.thaw.node.snapshot.make.Snapshotted;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Path;
@@ -249,7 +250,7 @@ public final class RemoteRestoreRounds {
     ColdStart first = node.manager().start(function, Revision.of(revision));
     client.get(first.vm().endpoint(), "/");
     long t0 = System.nanoTime();
-    SnapshotManager.Snapshotted made =
+    Snapshotted made =
         node.manager()
             .snapshotAfterFirstInvocation(
                 first.vm(), function, Revision.of(revision), Optional.of(FunctionRequest.get("/")))

@@ -12,8 +12,8 @@ import dev.thaw.core.vmm.MicroVm;
 import dev.thaw.core.vmm.Vmm;
 import dev.thaw.node.remote.RemoteSnapshotStore;
 import dev.thaw.node.snapshot.ColdStart;
-import dev.thaw.node.snapshot.SnapshotManager;
 import dev.thaw.node.snapshot.SnapshotNode;
+import dev.thaw.node.snapshot.make.Snapshotted;
 import java.io.PrintStream;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -93,7 +93,7 @@ public final class SnapshotConfigurationRounds {
     ColdStart first = node.manager().start(function, revision);
     client.get(first.vm().endpoint(), "/");
     long t0 = System.nanoTime();
-    SnapshotManager.Snapshotted made =
+    Snapshotted made =
         node.manager().snapshotAfterFirstInvocation(first.vm(), function, revision).get();
     made.verifiedClone().ifPresent(MicroVm::close);
     SnapshotManifest m = made.manifest().orElseThrow();

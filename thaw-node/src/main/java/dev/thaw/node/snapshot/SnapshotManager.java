@@ -13,6 +13,7 @@ import dev.thaw.core.vmm.MicroVm;
 import dev.thaw.core.vmm.Vmm;
 import dev.thaw.node.snapshot.cache.LocalSnapshotCache;
 import dev.thaw.node.snapshot.make.SnapshotMaker;
+import dev.thaw.node.snapshot.make.Snapshotted;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.io.IOException;
@@ -43,20 +44,6 @@ public final class SnapshotManager implements AutoCloseable {
 
   private final SnapshotMode mode;
   private final SnapshotParts parts;
-
-  /**
-   * What snapshotting a booted instance left behind.
-   *
-   * @param manifest the committed snapshot; empty when none was (already cached, too large, dead)
-   * @param verifiedClone the clone restored from it to verify it, which has answered; the caller
-   *     owns it
-   */
-  public record Snapshotted(Optional<SnapshotManifest> manifest, Optional<MicroVm> verifiedClone) {
-    /** Nothing made: no manifest, no verified clone. */
-    public static Snapshotted none() {
-      return new Snapshotted(Optional.empty(), Optional.empty());
-    }
-  }
 
   private SnapshotManager(Builder b) {
     this.mode = b.mode;

@@ -17,6 +17,7 @@ import dev.thaw.core.vmm.MicroVm;
 import dev.thaw.core.vmm.VmSnapshot;
 import dev.thaw.node.agent.NodeAgent;
 import dev.thaw.node.remote.RemoteSnapshotStore;
+import dev.thaw.node.snapshot.make.Snapshotted;
 import dev.thaw.qemu.QemuVmm;
 import dev.thaw.s3.EmbeddedS3Server;
 import dev.thaw.s3.S3ObjectStore;
@@ -163,7 +164,7 @@ class DeadSnapshotIT {
 
       // A fresh snapshot of the revision replaces the dead one: b makes it, a restores it.
       client.get(other.vm().endpoint(), "/");
-      SnapshotManager.Snapshotted fresh =
+      Snapshotted fresh =
           b.manager.snapshotAfterFirstInvocation(other.vm(), HELLO, Revision.of(revision)).get();
       fresh.verifiedClone().orElseThrow().close();
       assertThat(fresh.manifest().orElseThrow().createdAt()).isNotEqualTo(dead.createdAt());
@@ -186,7 +187,7 @@ class DeadSnapshotIT {
       assertThat(booted.source()).isEqualTo(ColdStart.Source.NONE);
       assertThat(QemuVmm.control(booted.vm(), "/_thaw/mute", client).body())
           .contains("\"muted\":true");
-      SnapshotManager.Snapshotted snapshotted =
+      Snapshotted snapshotted =
           n.manager.snapshotAfterFirstInvocation(booted.vm(), HELLO, Revision.of(revision)).get();
       // The snapshot is verified, found dead, dropped.
       assertThat(snapshotted.manifest()).isEmpty();

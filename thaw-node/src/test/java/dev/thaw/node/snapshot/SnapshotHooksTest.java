@@ -11,6 +11,7 @@ import dev.thaw.core.snapshot.SnapshotManifest;
 import dev.thaw.core.snapshot.SnapshotMode;
 import dev.thaw.core.vmm.FakeVmm;
 import dev.thaw.core.vmm.MicroVm;
+import dev.thaw.node.snapshot.make.Snapshotted;
 import java.net.InetSocketAddress;
 import java.net.URI;
 import java.nio.file.Path;
@@ -68,12 +69,11 @@ class SnapshotHooksTest {
     return c;
   }
 
-  private SnapshotManager.Snapshotted bootAndSnapshot(SnapshotManager m) throws Exception {
+  private Snapshotted bootAndSnapshot(SnapshotManager m) throws Exception {
     ColdStart first = start(m);
     assertThat(first).isInstanceOf(ColdStart.Booted.class);
     ((FakeVmm.FakeVm) first.vm()).write("invoked once");
-    SnapshotManager.Snapshotted s =
-        m.snapshotAfterFirstInvocation(first.vm(), FN, Revision.of("r1")).get();
+    Snapshotted s = m.snapshotAfterFirstInvocation(first.vm(), FN, Revision.of("r1")).get();
     s.verifiedClone().ifPresent(open::add);
     return s;
   }
@@ -167,7 +167,7 @@ class SnapshotHooksTest {
   @Test
   void everyCloneIsAskedAfterRestoreBeforeItsFirstRequest() throws Exception {
     SnapshotManager m = manager();
-    SnapshotManager.Snapshotted s = bootAndSnapshot(m);
+    Snapshotted s = bootAndSnapshot(m);
     assertThat(s.manifest()).isPresent();
     assertThat(vmm.lastRequest()).as("the verifying clone").startsWith("GET /renew ");
     ColdStart again = start(m);
@@ -179,7 +179,7 @@ class SnapshotHooksTest {
   void aFailingBeforeSnapshotMeansNoSnapshotThisTime() throws Exception {
     SnapshotManager m = manager();
     vmm.failing.add("/prepare");
-    SnapshotManager.Snapshotted s = bootAndSnapshot(m);
+    Snapshotted s = bootAndSnapshot(m);
     assertThat(s.manifest()).isEmpty();
     assertThat(s.verifiedClone()).isEmpty();
     assertThat(node.cache().revisions()).isEmpty();
@@ -191,7 +191,7 @@ class SnapshotHooksTest {
   void aSnapshotWhoseFirstCloneFailsAfterRestoreIsNotCommitted() throws Exception {
     SnapshotManager m = manager();
     vmm.failing.add("/renew");
-    SnapshotManager.Snapshotted s = bootAndSnapshot(m);
+    Snapshotted s = bootAndSnapshot(m);
     assertThat(s.manifest()).isEmpty();
     assertThat(s.verifiedClone()).isEmpty();
     assertThat(node.cache().revisions()).isEmpty();

@@ -25,6 +25,7 @@ import dev.thaw.node.snapshot.cache.CachedSnapshot;
 import dev.thaw.node.snapshot.cache.LocalChunks;
 import dev.thaw.node.snapshot.fill.ChunkAssembler;
 import dev.thaw.node.snapshot.fill.LazyFill;
+import dev.thaw.node.snapshot.make.Snapshotted;
 import dev.thaw.s3.EmbeddedS3Server;
 import dev.thaw.s3.S3ObjectStore;
 import dev.thaw.s3.S3Raw;
@@ -78,7 +79,7 @@ class SnapshotManagerIT {
       ColdStart start = a.manager.start(BuiltinFunctions.STATEFUL, Revision.of(REVISION));
       assertThat(start.source()).isEqualTo(ColdStart.Source.NONE);
       firstAnswer = invoke(start.vm());
-      SnapshotManager.Snapshotted made =
+      Snapshotted made =
           a.manager
               .snapshotAfterFirstInvocation(
                   start.vm(), BuiltinFunctions.STATEFUL, Revision.of(REVISION))
@@ -271,7 +272,7 @@ class SnapshotManagerIT {
           new Node(dir, "ws-maker", SnapshotMode.REMOTE, store, true, ads, b -> b.files(files))) {
         ColdStart first = maker.manager.start(BuiltinFunctions.STATEFUL, Revision.of(revision));
         invoke(first.vm());
-        SnapshotManager.Snapshotted made =
+        Snapshotted made =
             maker
                 .manager
                 .snapshotAfterFirstInvocation(

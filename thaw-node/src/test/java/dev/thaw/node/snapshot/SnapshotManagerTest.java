@@ -9,6 +9,7 @@ import dev.thaw.core.snapshot.SnapshotMode;
 import dev.thaw.core.vmm.FakeVmm;
 import dev.thaw.core.vmm.MicroVm;
 import dev.thaw.node.snapshot.cache.Tampering;
+import dev.thaw.node.snapshot.make.Snapshotted;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -47,12 +48,11 @@ class SnapshotManagerTest {
   }
 
   /** Boots, invokes (the fake's memory changes), snapshots; returns the verified clone. */
-  private SnapshotManager.Snapshotted bootAndSnapshot(String revision, String memory)
-      throws Exception {
+  private Snapshotted bootAndSnapshot(String revision, String memory) throws Exception {
     ColdStart first = start(revision);
     assertThat(first).isInstanceOf(ColdStart.Booted.class);
     ((FakeVmm.FakeVm) first.vm()).write(memory);
-    SnapshotManager.Snapshotted s =
+    Snapshotted s =
         node.manager().snapshotAfterFirstInvocation(first.vm(), FN, Revision.of(revision)).get();
     s.verifiedClone().ifPresent(started::add);
     return s;
@@ -73,7 +73,7 @@ class SnapshotManagerTest {
     ColdStart first = start("r1");
     assertThat(first).isInstanceOf(ColdStart.Booted.class);
     assertThat(first.fallback()).isEmpty();
-    SnapshotManager.Snapshotted s =
+    Snapshotted s =
         node.manager().snapshotAfterFirstInvocation(first.vm(), FN, Revision.of("r1")).get();
     assertThat(s.manifest()).isEmpty();
     assertThat(first.vm().state()).hasToString("STOPPED");
@@ -84,7 +84,7 @@ class SnapshotManagerTest {
   @Test
   void aSnapshotIsVerifiedByAClone_thenLaterColdStartsRestoreItLocally() throws Exception {
     node(SnapshotMode.LOCAL);
-    SnapshotManager.Snapshotted s = bootAndSnapshot("r1", "invoked once");
+    Snapshotted s = bootAndSnapshot("r1", "invoked once");
     assertThat(s.manifest()).hasValueSatisfying(m -> assertThat(m.revision()).isEqualTo("r1"));
     assertThat(s.verifiedClone()).isPresent();
     assertThat(node.cache().revisions()).containsExactly("r1");
@@ -101,7 +101,7 @@ class SnapshotManagerTest {
   void aSnapshotWhoseFirstCloneDoesNotAnswerIsNeverCommitted() throws Exception {
     node(SnapshotMode.LOCAL);
     vmm.dead.add("stuck");
-    SnapshotManager.Snapshotted s = bootAndSnapshot("r1", "stuck");
+    Snapshotted s = bootAndSnapshot("r1", "stuck");
     assertThat(s.manifest()).isEmpty();
     assertThat(s.verifiedClone()).isEmpty();
     assertThat(node.cache().revisions()).isEmpty();
@@ -169,7 +169,7 @@ class SnapshotManagerTest {
     // A second booted instance of the same revision (two cold starts raced): its snapshot is
     // skipped and the instance stopped.
     MicroVm booted = vmm.boot(FN, java.time.Duration.ofSeconds(1));
-    SnapshotManager.Snapshotted s =
+    Snapshotted s =
         node.manager().snapshotAfterFirstInvocation(booted, FN, Revision.of("r1")).get();
     started.add(other.vm());
     assertThat(s.manifest()).isEmpty();

@@ -17,7 +17,6 @@ import dev.thaw.node.snapshot.DeadSnapshot;
 import dev.thaw.node.snapshot.DeadSnapshots;
 import dev.thaw.node.snapshot.Restorer;
 import dev.thaw.node.snapshot.SnapshotHooks;
-import dev.thaw.node.snapshot.SnapshotManager;
 import dev.thaw.node.snapshot.SnapshotMetrics;
 import dev.thaw.node.snapshot.cache.CachedSnapshot;
 import dev.thaw.node.snapshot.cache.LocalSnapshotCache;
@@ -100,20 +99,20 @@ public final class SnapshotMaker {
    * @return the committed manifest and the verified clone; neither when the revision was cached
    *     meanwhile, does not fit, its snapshot is dead (its clone did not answer), or a hook failed
    */
-  public SnapshotManager.Snapshotted snapshot(
+  public Snapshotted snapshot(
       MicroVm vm, FunctionSpec function, String revision, Optional<FunctionRequest> first) {
     Optional<SnapshotHooks.Failure> refused = hooks.beforeSnapshot(vm, function);
     if (refused.isPresent()) {
       log.warn("no snapshot of {} this time: {}", revision, refused.get().message());
       vm.close();
-      return SnapshotManager.Snapshotted.none();
+      return Snapshotted.none();
     }
     Optional<LocalSnapshotCache.Writer> writer;
     try {
       writer = cache.begin(revision, function.memoryBytes() + STATE_ALLOWANCE);
     } catch (IllegalStateException alreadyThere) {
       vm.close();
-      return SnapshotManager.Snapshotted.none();
+      return Snapshotted.none();
     } catch (IOException e) {
       vm.close();
       throw new UncheckedIOException(e);
@@ -121,7 +120,7 @@ public final class SnapshotMaker {
     if (writer.isEmpty()) {
       log.warn("snapshot of {} does not fit the cache: not snapshotting", revision);
       vm.close();
-      return SnapshotManager.Snapshotted.none();
+      return Snapshotted.none();
     }
     MicroVm clone = null;
     boolean handedOver = false;
@@ -147,7 +146,7 @@ public final class SnapshotMaker {
               files.controlKey());
       Optional<Verified> verifiedWith = verify(made, files, first);
       if (verifiedWith.isEmpty()) {
-        return SnapshotManager.Snapshotted.none(); // the writer aborts: nothing committed
+        return Snapshotted.none(); // the writer aborts: nothing committed
       }
       clone = verifiedWith.get().vm();
       Optional<MicroVm> verified = Optional.of(clone);
@@ -161,7 +160,7 @@ public final class SnapshotMaker {
         }
       }
       handedOver = true;
-      return new SnapshotManager.Snapshotted(cached.map(c -> manifest), verified);
+      return new Snapshotted(cached.map(c -> manifest), verified);
     } catch (IOException e) {
       throw new UncheckedIOException("cannot snapshot " + revision + ": " + e.getMessage(), e);
     } finally {
