@@ -35,6 +35,11 @@ public record DemoInvocation(
     return round > 1 && start.equals("cold");
   }
 
+  /** Whether its instance booted: a cold start without a snapshot. */
+  public boolean booted() {
+    return start.equals("cold") && source.equals("none");
+  }
+
   /** Whether it failed (refused or answered with a status other than 200). */
   public boolean failed() {
     return !error.isEmpty();

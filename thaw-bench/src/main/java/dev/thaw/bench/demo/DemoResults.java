@@ -62,7 +62,7 @@ public record DemoResults(
       }
       LatencySummary s = LatencySummary.of(coldStartMs(c));
       long local = cold.stream().filter(r -> r.source().equals("local")).count();
-      long boots = cold.stream().filter(r -> r.source().equals("none")).count();
+      long boots = cold.stream().filter(DemoInvocation::booted).count();
       table.row(
           c.name(),
           s.count(),

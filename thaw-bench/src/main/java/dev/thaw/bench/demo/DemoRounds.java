@@ -208,8 +208,8 @@ public final class DemoRounds {
             shape.rounds(),
             revision,
             row.node(),
-            row.start(),
-            row.source(),
+            row.booted() ? "boot" : row.start(),
+            row.booted() ? "" : row.source(),
             row.latencyMs(),
             row.failed() ? "  ERROR " + row.error() : "",
             (System.nanoTime() - startedNanos) / 1e9);

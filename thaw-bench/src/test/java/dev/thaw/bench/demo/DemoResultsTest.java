@@ -55,6 +55,13 @@ class DemoResultsTest {
   }
 
   @Test
+  void aBootIsAColdStartWithoutASnapshot() {
+    assertThat(answered(LOCAL, 2, "cold", "none", 7000).booted()).isTrue();
+    assertThat(answered(LOCAL, 2, "cold", "local", 300).booted()).isFalse();
+    assertThat(answered(LOCAL, 2, "warm", "", 5).booted()).isFalse();
+  }
+
+  @Test
   void aRefusedInvocationIsAFailure() {
     assertThat(RESULTS.anyFailed()).isTrue();
     assertThat(new DemoResults(List.of(LOCAL), RESULTS.invocations().subList(0, 5)).anyFailed())
