@@ -1,21 +1,16 @@
 package dev.thaw.node.snapshot.cache;
 
+import static dev.thaw.node.snapshot.cache.CacheFixture.put;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.thaw.core.cache.CacheIndex;
 import dev.thaw.core.cache.InMemoryCacheAdvertiser;
 import dev.thaw.core.function.BuiltinFunctions;
-import dev.thaw.core.io.Digests;
-import dev.thaw.core.snapshot.SnapshotFile;
 import dev.thaw.core.snapshot.SnapshotFixtures;
 import dev.thaw.core.snapshot.SnapshotManifest;
-import dev.thaw.core.vmm.VmmIdentity;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.List;
 import java.util.Set;
-import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -23,40 +18,13 @@ import org.junit.jupiter.api.io.TempDir;
  * An entry is served only as it was verified: checked at start, fingerprinted, dropped if changed.
  */
 class CacheLookupTest {
-  private static final VmmIdentity HOST = SnapshotFixtures.HOST;
-
   @TempDir Path root;
-  private final InMemoryCacheAdvertiser ads = new InMemoryCacheAdvertiser();
-  private final SimpleMeterRegistry meters = new SimpleMeterRegistry();
-
-  /** The cache index's clock: every reading is later than the one before, no sleeping needed. */
-  private final AtomicLong ticks = new AtomicLong();
+  private final CacheFixture fixture = new CacheFixture();
+  private final InMemoryCacheAdvertiser ads = fixture.ads;
+  private final SimpleMeterRegistry meters = fixture.meters;
 
   private LocalSnapshotCache open(long capacity) throws Exception {
-    return LocalSnapshotCache.open(
-        root,
-        CacheIndex.builder().capacityBytes(capacity).clock(ticks::incrementAndGet).build(),
-        ads.forNode("a"),
-        HOST,
-        meters);
-  }
-
-  /** Writes a snapshot of {@code bytes} bytes through a writer and commits it. */
-  private static CachedSnapshot put(LocalSnapshotCache cache, String revision, int bytes)
-      throws Exception {
-    var w = cache.begin(revision, bytes).orElseThrow();
-    Path f = Files.write(w.dir().resolve("state"), new byte[bytes]);
-    return w.commit(manifest(revision, f)).orElseThrow();
-  }
-
-  private static SnapshotManifest manifest(String revision, Path state) throws Exception {
-    return SnapshotFixtures.manifest(
-        revision,
-        BuiltinFunctions.HELLO,
-        SnapshotManifest.WHOLE_FILE_FORMAT,
-        List.of(
-            SnapshotFile.whole(
-                "state", SnapshotFile.Role.STATE, Files.size(state), Digests.sha256(state))));
+    return fixture.open(root, capacity);
   }
 
   /** Commits a snapshot whose memory file holds {@code text}, in format 2. */
