@@ -3,7 +3,7 @@
 #
 #   images/build.sh OUTDIR
 #
-# Writes OUTDIR/python, OUTDIR/static and OUTDIR/contract, each an OCI image layout directory
+# Writes OUTDIR/python, OUTDIR/static, OUTDIR/contract and OUTDIR/node, each an OCI image layout directory
 # (oci-layout, index.json, blobs/sha256/...) holding one linux/amd64 image of one gzip layer:
 #   python  Debian's python3 packages (fetched with `apt-get download`, unpacked with
 #           `dpkg-deb -x`, never installed on the host) and python/server.py, an HTTP server on
@@ -15,6 +15,10 @@
 #           a random token); its config sets Entrypoint, Cmd, Env, WorkingDir /srv/work, the
 #           named User fn (uid 1000, primary group 1000, supplementary group contract, 2000) and
 #           the label dev.thaw.hooks.before-snapshot (see docs/function-contract.md).
+#   node    Debian's nodejs packages (Debian's own version, whatever Node.js the host may have)
+#           and node/server.js, an HTTP server on $PORT (8080) that loads its modules, builds an
+#           index and warms its handler up at start (the work a snapshot saves), then answers GET
+#           with "hello from node", echoes POST bodies and counts calls on /count.
 # Layers are reproducible (sorted names, owner root, fixed times), so equal inputs give equal
 # digests. Host tools: apt-get, dpkg-deb, tar, gzip, sha256sum. Each image is written to a
 # temporary directory and renamed into place when complete.
@@ -108,3 +112,32 @@ exec /bin/busybox head -c "${CONTENT_LENGTH:-0}"
 CGI
 chmod 755 "$root/www/cgi-bin/echo"
 oci_layout static "$root" '{"Entrypoint":["/bin/busybox","httpd","-f","-p","8080","-h","/www"],"Env":["PATH=/bin"],"WorkingDir":"/www","ExposedPorts":{"8080/tcp":{}}}'
+
+# Node.js from Debian's archive: the host may have another nodejs installed (a newer one from
+# elsewhere), so each package is asked for at the version the Debian archive has.
+debian_version() {
+  apt-cache madison "$1" | awk -F'|' '$3 ~ /debian\.org/ {gsub(/ /, "", $2); print $2; exit}'
+}
+mkdir -p "$work/node.debs"
+node_packages=()
+for p in nodejs libnode108 libc6 libgcc-s1 libstdc++6 libc-ares2 libnghttp2-14 libbrotli1 libicu72 \
+  libuv1 libssl3 zlib1g node-acorn node-xtend node-cjs-module-lexer node-undici node-busboy; do
+  version=$(debian_version "$p")
+  if [ -z "$version" ]; then
+    echo "build.sh: Debian's archive has no $p; run 'apt-get update' first" >&2
+    exit 1
+  fi
+  node_packages+=("$p=$version")
+done
+(cd "$work/node.debs" && apt-get download -q -o APT::Sandbox::User=root "${node_packages[@]}" >&2)
+root=$work/node.root
+mkdir -p "$root"/{app,tmp,etc}
+for deb in "$work"/node.debs/*.deb; do
+  dpkg-deb -x "$deb" "$root"
+done
+rm -rf "$root"/usr/share/{doc,man,lintian}
+chmod 1777 "$root/tmp"
+cp "$here/node/server.js" "$root/app/server.js"
+printf 'root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/nonexistent:/usr/sbin/nologin\n' > "$root/etc/passwd"
+printf 'root:x:0:\nnogroup:x:65534:\n' > "$root/etc/group"
+oci_layout node "$root" '{"Entrypoint":["/usr/bin/node","/app/server.js"],"Env":["PATH=/usr/local/bin:/usr/bin:/bin","PORT=8080","NODE_ENV=production"],"WorkingDir":"/app","ExposedPorts":{"8080/tcp":{}}}'

@@ -78,7 +78,14 @@ class LogsIT {
       // 100 MB of output at 256 KiB/s: the function waits in its writes, the node keeps 1 MiB.
       // The instance floods for the 15 s it takes to answer.
       CompletableFuture<HttpResponse<String>> flood = get(at + "/py/flood?mb=100&ms=15000");
-      Thread.sleep(5_000);
+      // While it floods (its first lines have arrived), another invocation is still served.
+      await()
+          .atMost(Duration.ofMinutes(3))
+          .until(
+              () ->
+                  thaw("logs", "py", "--tail", "5", "--gateway", at, "--token-file", token)
+                      .text()
+                      .contains(" stdout flood "));
       assertThat(get(at + "/py/log?text=still-serving").get().statusCode()).isEqualTo(200);
       assertThat(flood.get(2, TimeUnit.MINUTES).body()).isEqualTo("flooding\n");
       long kept = logBytes(data);

@@ -122,10 +122,17 @@ class ImageFunctionIT {
   }
 
   private HttpResponse<String> invoke(Node n, String path) throws Exception {
+    return invoke(n, "py", path);
+  }
+
+  private HttpResponse<String> invoke(Node n, String revision, String path) throws Exception {
     return send(
         n.server().uri(),
         "POST",
-        "/functions/py/invoke?path=" + URLEncoder.encode(path, StandardCharsets.UTF_8),
+        "/functions/"
+            + revision
+            + "/invoke?path="
+            + URLEncoder.encode(path, StandardCharsets.UTF_8),
         "");
   }
 
@@ -239,6 +246,80 @@ class ImageFunctionIT {
     HttpResponse<String> again = invoke(n1, "/files/note");
     assertThat(header(again, "X-Thaw-Source")).isEqualTo("local");
     assertThat(again.body()).isEqualTo("first");
+  }
+
+  /**
+   * A Node.js function (Debian's nodejs, a root image of about 110 MiB) with 384 MiB of guest
+   * memory: deployed from a registry through the gateway, it boots on one node, its snapshot
+   * carries the instance's state (its call count) to a local restore and to a remote restore on a
+   * node that never ran it.
+   */
+  @Test
+  void nodeJsFunctionBootsAndItsStateReachesALocalAndARemoteRestore() throws Exception {
+    ExampleImages examples = ExampleImages.ensure(System.out::println);
+    RegistryServer registry = keep(RegistryServer.start(dir.resolve("registry"), Optional.empty()));
+    String digest = new LayoutPusher(registry.url(), "fn/node").pushLayout(examples.node(), "v1");
+    EmbeddedS3Server s3 = keep(EmbeddedS3Server.start(dir.resolve("s3")));
+    RemoteSnapshotStore remote =
+        keep(
+            RemoteSnapshotStore.builder(
+                    S3ObjectStore.builder().server(s3).bucket("snapshots").build().ensureBucket())
+                .build());
+    Node n1 = node("n1", remote);
+    Node n2 = node("n2", remote);
+    Gateway gateway =
+        keep(
+            Gateway.builder()
+                .token(TOKEN)
+                .node("n1", n1.server().uri())
+                .node("n2", n2.server().uri())
+                .build());
+    GatewayServer gatewayServer = keep(GatewayServer.start(gateway, 0, TOKEN));
+    HttpResponse<String> deployed =
+        send(
+            gatewayServer.uri(),
+            "PUT",
+            "/functions/js",
+            "{\"image\":\"" + registry.host() + "/fn/node:v1\",\"memoryMib\":384}");
+    assertThat(deployed.statusCode()).as(deployed.body()).isEqualTo(200);
+    FunctionSpec spec = n1.agent().functions().get("js");
+    assertThat(spec.memoryMib()).isEqualTo(384);
+    assertThat(
+            JSON.readTree(deployed.body())
+                .get("nodes")
+                .get("n2")
+                .get("function")
+                .get("image")
+                .get("digest")
+                .asString())
+        .isEqualTo(digest);
+
+    HttpResponse<String> first = invoke(n1, "js", "/count");
+    assertThat(first.statusCode()).as(first.body()).isEqualTo(200);
+    assertThat(first.body()).isEqualTo("1\n");
+    assertThat(header(first, "X-Thaw-Source")).isEqualTo("none");
+    await()
+        .atMost(Duration.ofMinutes(3))
+        .until(
+            () ->
+                !remote.revisions().isEmpty()
+                    && n1.snapshots().cache().revisions().contains("js")
+                    && !n1.agent().instances().isEmpty());
+
+    // The verified clone counts on from the snapshot, as does a fresh local restore.
+    n1.agent().stopIdle(dev.thaw.core.function.Revision.of("js"));
+    HttpResponse<String> local = invoke(n1, "js", "/count");
+    assertThat(header(local, "X-Thaw-Source")).isEqualTo("local");
+    assertThat(local.body()).isEqualTo("2\n");
+    assertThat(invoke(n1, "js", "/lookup?word=nothing").statusCode()).isEqualTo(404);
+
+    // A node that never ran it restores it from remote storage, lazily, with the same state.
+    HttpResponse<String> restored = invoke(n2, "js", "/count");
+    assertThat(restored.statusCode()).as(restored.body()).isEqualTo(200);
+    assertThat(header(restored, "X-Thaw-Source")).isEqualTo("remote");
+    assertThat(restored.body()).isEqualTo("2\n");
+    assertThat(n2.snapshots().manager().lazyRestores()).isEqualTo(1);
+    assertThat(invoke(n2, "js", "/").body()).isEqualTo("hello from node\n");
   }
 
   private HttpResponse<String> deploy(URI api, RegistryServer registry) throws Exception {
