@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
 # Builds Thaw's test and demo function images as OCI image layouts, without a container engine.
 #
-#   images/build.sh OUTDIR
+#   images/build.sh OUTDIR [examples] [runtimes]
 #
-# Writes OUTDIR/python, OUTDIR/static, OUTDIR/contract and OUTDIR/node, each an OCI image layout directory
-# (oci-layout, index.json, blobs/sha256/...) holding one linux/amd64 image of one gzip layer:
+# Writes OUTDIR/python, OUTDIR/static and OUTDIR/contract (the group "examples"), OUTDIR/node and
+# OUTDIR/java (the group "runtimes"), or the groups named (default: both), each an OCI image
+# layout directory (oci-layout, index.json, blobs/sha256/...) holding one linux/amd64 image of one
+# gzip layer (java: Jib's four):
 #   python  Debian's python3 packages (fetched with `apt-get download`, unpacked with
 #           `dpkg-deb -x`, never installed on the host) and python/server.py, an HTTP server on
 #           $PORT (8080) that answers GET with "hello from python" and echoes POST bodies.
@@ -19,11 +21,22 @@
 #           and node/server.js, an HTTP server on $PORT (8080) that loads its modules, builds an
 #           index and warms its handler up at start (the work a snapshot saves), then answers GET
 #           with "hello from node", echoes POST bodies and counts calls on /count.
+#   java    java/, a Maven project (an HTTP function on the JDK's com.sun.net.httpserver that loads
+#           its classes, builds an index and warms its handler up through the JIT at start), built
+#           by Jib (jib-maven-plugin, no container engine) on a JRE base image made here from
+#           Debian's openjdk-17-jre-headless packages; Jib's layers are kept as Jib made them.
 # Layers are reproducible (sorted names, owner root, fixed times), so equal inputs give equal
-# digests. Host tools: apt-get, dpkg-deb, tar, gzip, sha256sum. Each image is written to a
+# digests. Host tools: apt-get, dpkg-deb, tar, gzip, sha256sum, mvn (with Maven Central reachable
+# or the Jib plugin in the local repository). Each image is written to a
 # temporary directory and renamed into place when complete.
 set -euo pipefail
-out=$(realpath -m "${1:?usage: build.sh OUTDIR}")
+out=$(realpath -m "${1:?usage: build.sh OUTDIR [examples] [runtimes]}")
+shift
+if [ $# -gt 0 ]; then groups=("$@"); else groups=(examples runtimes); fi
+wanted() { [[ " ${groups[*]} " == *" $1 "* ]]; }
+for g in "${groups[@]}"; do
+  case "$g" in examples | runtimes) ;; *) echo "build.sh: no group $g" >&2; exit 2 ;; esac
+done
 here=$(cd "$(dirname "$0")" && pwd)
 work=$(mktemp -d)
 chmod 755 "$work"  # apt-get download drops to the _apt user
@@ -63,6 +76,7 @@ oci_layout() {
   echo "build.sh: $name sha256:$manifest ($(du -sh "$out/$name" | cut -f1))" >&2
 }
 
+examples() {
 # The Python interpreter and the libraries its standard library loads.
 py=$(apt-cache depends python3-minimal 2>/dev/null | awk '/PreDepends: python3\.[0-9]+-minimal/ {print $2; exit}')
 if [ -z "$py" ]; then
@@ -112,7 +126,9 @@ exec /bin/busybox head -c "${CONTENT_LENGTH:-0}"
 CGI
 chmod 755 "$root/www/cgi-bin/echo"
 oci_layout static "$root" '{"Entrypoint":["/bin/busybox","httpd","-f","-p","8080","-h","/www"],"Env":["PATH=/bin"],"WorkingDir":"/www","ExposedPorts":{"8080/tcp":{}}}'
+}
 
+runtimes() {
 # Node.js from Debian's archive: the host may have another nodejs installed (a newer one from
 # elsewhere), so each package is asked for at the version the Debian archive has.
 debian_version() {
@@ -141,3 +157,58 @@ cp "$here/node/server.js" "$root/app/server.js"
 printf 'root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/nonexistent:/usr/sbin/nologin\n' > "$root/etc/passwd"
 printf 'root:x:0:\nnogroup:x:65534:\n' > "$root/etc/group"
 oci_layout node "$root" '{"Entrypoint":["/usr/bin/node","/app/server.js"],"Env":["PATH=/usr/local/bin:/usr/bin:/bin","PORT=8080","NODE_ENV=production"],"WorkingDir":"/app","ExposedPorts":{"8080/tcp":{}}}'
+
+# A JRE base image from Debian's openjdk-17-jre-headless and the libraries the JVM loads, as an
+# image tarball (`docker save` format) for Jib's tar:// base.
+mkdir -p "$work/jre.debs"
+jre_packages=()
+for p in openjdk-17-jre-headless libc6 libgcc-s1 libstdc++6 zlib1g; do
+  version=$(debian_version "$p")
+  if [ -z "$version" ]; then
+    echo "build.sh: Debian's archive has no $p; run 'apt-get update' first" >&2
+    exit 1
+  fi
+  jre_packages+=("$p=$version")
+done
+(cd "$work/jre.debs" && apt-get download -q -o APT::Sandbox::User=root "${jre_packages[@]}" >&2)
+root=$work/jre.root
+mkdir -p "$root"/{tmp,etc}
+for deb in "$work"/jre.debs/*.deb; do
+  dpkg-deb -x "$deb" "$root"
+done
+rm -rf "$root"/usr/share/{doc,man,lintian}
+chmod 1777 "$root/tmp"
+mkdir -p "$root/usr/bin"
+ln -s /usr/lib/jvm/java-17-openjdk-amd64/bin/java "$root/usr/bin/java"
+printf 'root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/nonexistent:/usr/sbin/nologin\n' > "$root/etc/passwd"
+printf 'root:x:0:\nnogroup:x:65534:\n' > "$root/etc/group"
+mkdir -p "$work/jre.tar.d"
+tar --sort=name --owner=0 --group=0 --numeric-owner --mtime=@1700000000 \
+  -C "$root" -cf "$work/jre.tar.d/layer.tar" .
+jre_diff=$(sha "$work/jre.tar.d/layer.tar")
+printf '{"architecture":"amd64","os":"linux","config":{"Env":["PATH=/usr/local/bin:/usr/bin:/bin","JAVA_HOME=/usr/lib/jvm/java-17-openjdk-amd64"]},"rootfs":{"type":"layers","diff_ids":["sha256:%s"]}}' \
+  "$jre_diff" > "$work/jre.tar.d/config.json"
+printf '[{"Config":"config.json","RepoTags":["thaw-examples/jre:17"],"Layers":["layer.tar"]}]' \
+  > "$work/jre.tar.d/manifest.json"
+tar -C "$work/jre.tar.d" -cf "$work/jre.tar" manifest.json config.json layer.tar
+rm -rf "$work/jre.tar.d" "$root"
+
+# The function, built by Jib into an OCI image tarball, unpacked into a layout.
+cp -r "$here/java" "$work/java.src"
+(cd "$work/java.src" && mvn -B -q -Dstyle.color=never package jib:buildTar \
+  -Djib.from.image="tar://$work/jre.tar" -Djib.outputPaths.tar="$work/java.tar" \
+  -Djib.outputPaths.digest="$work/java.digest" -Djib.outputPaths.imageId="$work/java.id" \
+  -Djib.outputPaths.imageJson="$work/java.json" >&2)
+mkdir -p "$work/java.layout"
+tar -C "$work/java.layout" -xf "$work/java.tar"
+if [ ! -f "$work/java.layout/index.json" ]; then
+  echo "build.sh: Jib's tarball is not an OCI image layout" >&2
+  exit 1
+fi
+rm -rf "${out:?}/java"
+mv "$work/java.layout" "$out/java"
+echo "build.sh: java $(cat "$work/java.digest") ($(du -sh "$out/java" | cut -f1))" >&2
+}
+
+if wanted examples; then examples; fi
+if wanted runtimes; then runtimes; fi

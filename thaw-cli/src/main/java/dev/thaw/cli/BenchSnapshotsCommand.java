@@ -17,6 +17,7 @@ import dev.thaw.image.ExampleImages;
 import dev.thaw.image.ImageSources;
 import dev.thaw.image.RootImageBuilder;
 import dev.thaw.image.RootImageCache;
+import dev.thaw.image.RuntimeImages;
 import dev.thaw.node.agent.ImageFunctions;
 import dev.thaw.node.protocol.ImageDeployment;
 import dev.thaw.qemu.GuestImage;
@@ -49,8 +50,11 @@ import picocli.CommandLine.Option;
       "plus the share of remote cold-start time spent fetching."
     })
 final class BenchSnapshotsCommand implements Callable<Integer> {
-  /** The project's Python function from its OCI image (see {@code images/}). */
-  static final String PYTHON = "python";
+  /**
+   * The project's functions from OCI images (see {@code images/}), with the guest memory each is
+   * given: Python, Node.js, and Java built by Jib.
+   */
+  static final Map<String, Integer> IMAGES = Map.of("python", 256, "node", 384, "java", 512);
 
   @Option(
       names = "--cold-starts",
@@ -64,7 +68,7 @@ final class BenchSnapshotsCommand implements Callable<Integer> {
       defaultValue = "hello,python",
       description =
           "Functions, measured one after the other in this run: built-ins (hello, stateful) or"
-              + " python (the project's Python image) (default: ${DEFAULT-VALUE}).")
+              + " the project's images (python, node, java) (default: ${DEFAULT-VALUE}).")
   List<String> functionIds;
 
   @Mixin JsonOutput json;
@@ -79,9 +83,9 @@ final class BenchSnapshotsCommand implements Callable<Integer> {
       throw new IllegalArgumentException("--cold-starts must be positive");
     }
     for (String id : functionIds) {
-      if (!id.equals(PYTHON) && BuiltinFunctions.byId(id).isEmpty()) {
+      if (!IMAGES.containsKey(id) && BuiltinFunctions.byId(id).isEmpty()) {
         throw new IllegalArgumentException(
-            "unknown function: " + id + " (hello, stateful or " + PYTHON + ")");
+            "unknown function: " + id + " (hello, stateful, python, node or java)");
       }
     }
     Path root = Files.createTempDirectory("thaw-bench-snapshots-");
@@ -131,20 +135,25 @@ final class BenchSnapshotsCommand implements Callable<Integer> {
         all.get(0).results().stream().map(ConfigurationFigures::row).toList());
   }
 
-  /** A built-in, or the Python image with its root image built in {@code root}. */
+  /** A built-in, or one of the project's images with its root image built in {@code root}. */
   private FunctionSpec function(String id, Path root) throws Exception {
-    if (!id.equals(PYTHON)) {
+    if (!IMAGES.containsKey(id)) {
       return BuiltinFunctions.byId(id).orElseThrow();
     }
-    ImageDeployment python =
-        ImageDeployment.of(ExampleImages.ensure(out::println).python().toString());
+    Path layout =
+        id.equals("python")
+            ? ExampleImages.ensure(out::println).python()
+            : RuntimeImages.ensure(out::println).of(id);
+    ImageDeployment deployment =
+        new ImageDeployment(
+            layout.toString(), null, null, null, null, IMAGES.get(id), null, null, null, null);
     ImageFunctions images =
         new ImageFunctions(
             RootImageBuilder.builder(
                     RootImageCache.open(root.resolve("images"), 4L << 30, Instant::now))
                 .build(),
             ImageSources.Registries.fromEnvironment(System.getenv()));
-    return images.resolve(Revision.of(PYTHON), python);
+    return images.resolve(Revision.of(id), deployment);
   }
 
   /**

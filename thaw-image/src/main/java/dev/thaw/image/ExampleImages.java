@@ -9,9 +9,9 @@ import java.util.function.Consumer;
 
 /**
  * The project's own function images ({@code images/} in the source tree, packaged into this jar): a
- * Python HTTP function, a Node.js one and a static busybox one, as OCI image layout directories
- * built from Debian packages by {@code images/build.sh}, without a container engine; built once per
- * distinct recipe (see {@link Recipe}).
+ * Python HTTP function and a static busybox one, as OCI image layout directories built from Debian
+ * packages by {@code images/build.sh}, without a container engine; built once per distinct recipe
+ * (see {@link Recipe}). The runtimes' images (Node.js, Java) are {@link RuntimeImages}.
  *
  * @param dir the directory holding one OCI image layout per image ({@code python}, {@code static},
  *     {@code contract})
@@ -21,8 +21,9 @@ public record ExampleImages(Path dir) {
       new Recipe(
           ExampleImages.class,
           "/dev/thaw/image/examples/",
-          List.of("build.sh", "python/server.py", "contract/contract.py", "node/server.js"),
-          "the example function images");
+          List.of("build.sh", "python/server.py", "contract/contract.py"),
+          "the example function images",
+          List.of("examples"));
 
   /** The Python function's OCI layout: GET answers a greeting, POST echoes, /files keeps state. */
   public Path python() {
@@ -36,15 +37,6 @@ public record ExampleImages(Path dir) {
    */
   public Path contract() {
     return dir.resolve("contract");
-  }
-
-  /**
-   * The Node.js function's OCI layout (Debian's nodejs, about 110 MiB unpacked): it loads its
-   * modules, builds an index and warms its handler up at start; GET answers a greeting, POST
-   * echoes, {@code /lookup?word=W} reads the index, {@code /count} counts this instance's calls.
-   */
-  public Path node() {
-    return dir.resolve("node");
   }
 
   /** The static busybox httpd function's OCI layout. */

@@ -10,31 +10,41 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.security.MessageDigest;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.function.Consumer;
 import java.util.function.UnaryOperator;
 
 /**
- * A build recipe that travels inside a jar: a {@code build.sh OUTDIR} and the files it reads,
- * packaged as classpath resources. It is built once per distinct content: the output directory is
- * named by the SHA-256 of the recipe's files (names and bytes) under a cache root, built in a
- * temporary directory beside it and renamed into place whole, so a directory that exists is
- * complete. Concurrent builders (two test JVMs, two agents) serialize on a lock file in the root.
+ * A build recipe that travels inside a jar: a {@code build.sh OUTDIR [ARG...]} and the files it
+ * reads, packaged as classpath resources. It is built once per distinct content: the output
+ * directory is named by the SHA-256 of the recipe's files (names and bytes) and arguments under a
+ * cache root, built in a temporary directory beside it and renamed into place whole, so a directory
+ * that exists is complete. Concurrent builders (two test JVMs, two agents) serialize on a lock file
+ * in the root.
  *
  * @param anchor the class whose loader holds the resources
  * @param resourceRoot the resources' folder, with leading and trailing {@code /}
  * @param files the recipe's files relative to it; {@code build.sh} among them
  * @param what what the recipe makes, for progress lines and errors ("the guest image")
+ * @param args what {@code build.sh} is given after its output directory
  */
-public record Recipe(Class<?> anchor, String resourceRoot, List<String> files, String what) {
+public record Recipe(
+    Class<?> anchor, String resourceRoot, List<String> files, String what, List<String> args) {
   public Recipe {
     Objects.requireNonNull(anchor, "anchor");
     Objects.requireNonNull(resourceRoot, "resourceRoot");
     files = List.copyOf(files);
+    args = List.copyOf(args);
     if (!files.contains("build.sh")) {
       throw new IllegalArgumentException("a recipe has a build.sh: " + files);
     }
+  }
+
+  /** A recipe whose {@code build.sh} takes its output directory only. */
+  public Recipe(Class<?> anchor, String resourceRoot, List<String> files, String what) {
+    this(anchor, resourceRoot, files, what, List.of());
   }
 
   /** {@code $THAW_CACHE_DIR/NAME}, else {@code ~/.cache/thaw/NAME}. */
@@ -47,7 +57,7 @@ public record Recipe(Class<?> anchor, String resourceRoot, List<String> files, S
     return base.resolve(name);
   }
 
-  /** SHA-256 (hex) of the recipe's file names and contents. */
+  /** SHA-256 (hex) of the recipe's file names and contents, and of its arguments if any. */
   public String digest() throws IOException {
     MessageDigest sha = Digests.newSha256();
     for (String name : files) {
@@ -55,6 +65,10 @@ public record Recipe(Class<?> anchor, String resourceRoot, List<String> files, S
       try (InputStream in = open(name)) {
         sha.update(in.readAllBytes());
       }
+    }
+    for (String arg : args) {
+      sha.update((byte) 0);
+      sha.update(arg.getBytes(StandardCharsets.UTF_8));
     }
     return Digests.hex(sha);
   }
@@ -96,8 +110,7 @@ public record Recipe(Class<?> anchor, String resourceRoot, List<String> files, S
       progress.accept("building " + what + " (from Debian packages)");
       Process p =
           environment
-              .apply(
-                  new ProcessBuilder("bash", recipe.resolve("build.sh").toString(), out.toString()))
+              .apply(new ProcessBuilder(command(recipe.resolve("build.sh"), out)))
               .redirectErrorStream(true)
               .start();
       try (var lines = p.inputReader().lines()) {
@@ -114,6 +127,12 @@ public record Recipe(Class<?> anchor, String resourceRoot, List<String> files, S
     } finally {
       FileTrees.deleteQuietly(work);
     }
+  }
+
+  private List<String> command(Path script, Path out) {
+    List<String> command = new ArrayList<>(List.of("bash", script.toString(), out.toString()));
+    command.addAll(args);
+    return command;
   }
 
   private InputStream open(String name) throws IOException {

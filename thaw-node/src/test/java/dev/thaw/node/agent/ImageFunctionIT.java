@@ -15,6 +15,7 @@ import dev.thaw.image.LayoutPusher;
 import dev.thaw.image.RegistryServer;
 import dev.thaw.image.RootImageBuilder;
 import dev.thaw.image.RootImageCache;
+import dev.thaw.image.RuntimeImages;
 import dev.thaw.node.gateway.Gateway;
 import dev.thaw.node.gateway.GatewayServer;
 import dev.thaw.node.remote.RemoteSnapshotStore;
@@ -40,6 +41,8 @@ import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 
@@ -93,6 +96,8 @@ class ImageFunctionIT {
                 .manager(
                     b ->
                         b.mode(SnapshotMode.REMOTE)
+                            // A JVM's or Node.js's start under TCG on a busy machine takes minutes.
+                            .readyTimeout(Duration.ofMinutes(6))
                             .remote(remote)
                             .localFunction(images::localize)
                             .files(files))
@@ -249,16 +254,19 @@ class ImageFunctionIT {
   }
 
   /**
-   * A Node.js function (Debian's nodejs, a root image of about 110 MiB) with 384 MiB of guest
-   * memory: deployed from a registry through the gateway, it boots on one node, its snapshot
-   * carries the instance's state (its call count) to a local restore and to a remote restore on a
-   * node that never ran it.
+   * The runtimes whose own start a snapshot saves: a Node.js function (Debian's nodejs, a root
+   * image of about 110 MiB) and a Java one built by Jib on a JRE from Debian's packages (about 190
+   * MiB), each with more guest memory than the default. Deployed from a registry through the
+   * gateway, it boots on one node; its snapshot carries the instance's state (its call count) to a
+   * local restore and to a remote restore on a node that never ran it.
    */
-  @Test
-  void nodeJsFunctionBootsAndItsStateReachesALocalAndARemoteRestore() throws Exception {
-    ExampleImages examples = ExampleImages.ensure(System.out::println);
+  @ParameterizedTest(name = "{0}")
+  @CsvSource({"node, 384", "java, 512"})
+  void runtimeBootsAndItsStateReachesALocalAndARemoteRestore(String runtime, int memoryMib)
+      throws Exception {
+    Path layout = RuntimeImages.ensure(System.out::println).of(runtime);
     RegistryServer registry = keep(RegistryServer.start(dir.resolve("registry"), Optional.empty()));
-    String digest = new LayoutPusher(registry.url(), "fn/node").pushLayout(examples.node(), "v1");
+    String digest = new LayoutPusher(registry.url(), "fn/" + runtime).pushLayout(layout, "v1");
     EmbeddedS3Server s3 = keep(EmbeddedS3Server.start(dir.resolve("s3")));
     RemoteSnapshotStore remote =
         keep(
@@ -280,10 +288,16 @@ class ImageFunctionIT {
             gatewayServer.uri(),
             "PUT",
             "/functions/js",
-            "{\"image\":\"" + registry.host() + "/fn/node:v1\",\"memoryMib\":384}");
+            "{\"image\":\""
+                + registry.host()
+                + "/fn/"
+                + runtime
+                + ":v1\",\"memoryMib\":"
+                + memoryMib
+                + "}");
     assertThat(deployed.statusCode()).as(deployed.body()).isEqualTo(200);
     FunctionSpec spec = n1.agent().functions().get("js");
-    assertThat(spec.memoryMib()).isEqualTo(384);
+    assertThat(spec.memoryMib()).isEqualTo(memoryMib);
     assertThat(
             JSON.readTree(deployed.body())
                 .get("nodes")
@@ -319,7 +333,7 @@ class ImageFunctionIT {
     assertThat(header(restored, "X-Thaw-Source")).isEqualTo("remote");
     assertThat(restored.body()).isEqualTo("2\n");
     assertThat(n2.snapshots().manager().lazyRestores()).isEqualTo(1);
-    assertThat(invoke(n2, "js", "/").body()).isEqualTo("hello from node\n");
+    assertThat(invoke(n2, "js", "/").body()).isEqualTo("hello from " + runtime + "\n");
   }
 
   private HttpResponse<String> deploy(URI api, RegistryServer registry) throws Exception {
