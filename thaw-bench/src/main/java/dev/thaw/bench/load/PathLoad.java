@@ -1,0 +1,44 @@
+package dev.thaw.bench.load;
+
+import dev.thaw.core.stats.LatencySummary;
+import java.util.Objects;
+
+/**
+ * One path's share of a warm load: what its slices measured, added up, and the CPU the whole
+ * machine spent meanwhile.
+ *
+ * @param name the path's name
+ * @param sample its slices' requests, errors and time
+ * @param busyMillis CPU time the machine spent busy during its slices, summed over cores
+ * @param cores the machine's cores
+ */
+public record PathLoad(String name, LoadSample sample, long busyMillis, int cores) {
+  public PathLoad {
+    Objects.requireNonNull(name, "name");
+    Objects.requireNonNull(sample, "sample");
+    if (cores < 1) {
+      throw new IllegalArgumentException("cores must be positive: " + cores);
+    }
+  }
+
+  /** Answered requests per second. */
+  public double throughput() {
+    return sample.throughput();
+  }
+
+  /** The answered requests' latencies. */
+  public LatencySummary latency() {
+    return LatencySummary.of(sample.ms());
+  }
+
+  /** The share of the machine's CPU that was busy, in [0, 1]. */
+  public double busyShare() {
+    double available = sample.elapsed().toNanos() / 1e6 * cores;
+    return available <= 0 ? 0 : Math.min(1, busyMillis / available);
+  }
+
+  /** Machine CPU per answered request, in milliseconds. */
+  public double cpuMillisPerRequest() {
+    return sample.ms().isEmpty() ? 0 : (double) busyMillis / sample.ms().size();
+  }
+}
