@@ -30,6 +30,9 @@ public final class HttpLoad implements AutoCloseable {
     http.setMaxConnectionsPerDestination(Math.max(64, clients));
     http.setFollowRedirects(false);
     http.setConnectTimeout(5000);
+    // A request waits in the gateway's queue and for a cold start on a silent connection; each
+    // request has its own timeout.
+    http.setIdleTimeout(ColdBurst.TIMEOUT.toMillis());
     http.setName("thaw-load-http");
     try {
       http.start();

@@ -127,6 +127,7 @@ public final class LoadRounds {
           .run(
               http,
               server.uri().resolve("/" + FUNCTION + "/"),
+              FUNCTION.value(),
               nodes,
               shape.burst(),
               shape.slots());

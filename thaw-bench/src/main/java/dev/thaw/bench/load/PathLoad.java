@@ -9,10 +9,13 @@ import java.util.Objects;
  *
  * @param name the path's name
  * @param sample its slices' requests, errors and time
- * @param busyMillis CPU time the machine spent busy during its slices, summed over cores
+ * @param busyMillis CPU time the machine spent busy during its slices, summed over cores: the
+ *     bench's and anything else the machine ran
+ * @param ownMillis CPU time the bench's own processes spent meanwhile: this JVM (the load's clients
+ *     and the gateway), the agents and their VMs
  * @param cores the machine's cores
  */
-public record PathLoad(String name, LoadSample sample, long busyMillis, int cores) {
+public record PathLoad(String name, LoadSample sample, long busyMillis, long ownMillis, int cores) {
   public PathLoad {
     Objects.requireNonNull(name, "name");
     Objects.requireNonNull(sample, "sample");
@@ -37,8 +40,11 @@ public record PathLoad(String name, LoadSample sample, long busyMillis, int core
     return available <= 0 ? 0 : Math.min(1, busyMillis / available);
   }
 
-  /** Machine CPU per answered request, in milliseconds. */
+  /**
+   * CPU the bench's own processes spent per answered request, in milliseconds: what a request
+   * costs, whatever else shares the machine.
+   */
   public double cpuMillisPerRequest() {
-    return sample.ms().isEmpty() ? 0 : (double) busyMillis / sample.ms().size();
+    return sample.ms().isEmpty() ? 0 : (double) ownMillis / sample.ms().size();
   }
 }

@@ -1,6 +1,7 @@
 package dev.thaw.bench.load;
 
 import dev.thaw.bench.MachineCpu;
+import dev.thaw.bench.ProcessCpu;
 import dev.thaw.core.function.Revision;
 import dev.thaw.core.stats.LatencySummary;
 import dev.thaw.node.gateway.Gateway;
@@ -41,6 +42,7 @@ final class WarmLoad {
   private final int clients;
   private final PrintStream out;
   private final MachineCpu cpu = MachineCpu.system();
+  private final ProcessCpu own = ProcessCpu.self();
   private final int cores = Runtime.getRuntime().availableProcessors();
 
   WarmLoad(int clients, PrintStream out) {
@@ -140,28 +142,34 @@ final class WarmLoad {
     LoadSample d = LoadSample.empty();
     long gBusy = 0;
     long dBusy = 0;
+    double gOwn = 0;
+    double dOwn = 0;
     // ABBA: each path goes first as often as second.
     String[] order = {GATEWAY, DIRECT, DIRECT, GATEWAY};
     for (int i = 0; i < 2 * SLICES; i++) {
       boolean toG = order[i % order.length].equals(GATEWAY);
       long b0 = cpu.busyMillis().orElse(0);
+      ProcessCpu.Sample o0 = own.sample();
       LoadSample s = new ClosedLoop(clients, slice).run(toG ? toGateway : toGuests);
       long busy = cpu.busyMillis().orElse(0) - b0;
+      double ran = own.sample().millisSince(o0).values().stream().mapToDouble(x -> x).sum();
       report(
           String.format(Locale.ROOT, "[%d/%d] %s", i + 1, 2 * SLICES, toG ? GATEWAY : DIRECT), s);
       if (toG) {
         g = g.plus(s);
         gBusy += busy;
+        gOwn += ran;
       } else {
         d = d.plus(s);
         dBusy += busy;
+        dOwn += ran;
       }
     }
     return new WarmLoadFigures(
         clients,
         guests.size(),
-        new PathLoad(GATEWAY, g, gBusy, cores),
-        new PathLoad(DIRECT, d, dBusy, cores));
+        new PathLoad(GATEWAY, g, gBusy, Math.round(gOwn), cores),
+        new PathLoad(DIRECT, d, dBusy, Math.round(dOwn), cores));
   }
 
   private void report(String what, LoadSample s) {

@@ -59,7 +59,7 @@ public record WarmLoadFigures(int clients, int instances, PathLoad gateway, Path
             Column.right("p50 ms", 8),
             Column.right("p99 ms", 8),
             Column.right("errors", 7),
-            Column.right("cpu busy", 9),
+            Column.right("machine busy", 13),
             Column.right("cpu ms/req", 11));
     for (PathLoad p : new PathLoad[] {gateway, direct}) {
       t.row(

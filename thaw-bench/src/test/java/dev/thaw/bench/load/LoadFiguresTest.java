@@ -11,7 +11,7 @@ class LoadFiguresTest {
   private static PathLoad path(String name, int requests, double ms, long errors, long busy) {
     List<Double> latencies = java.util.Collections.nCopies(requests, ms);
     return new PathLoad(
-        name, new LoadSample(latencies, errors, Duration.ofSeconds(10), ""), busy, 2);
+        name, new LoadSample(latencies, errors, Duration.ofSeconds(10), ""), busy, busy / 2, 2);
   }
 
   @Test
@@ -24,11 +24,11 @@ class LoadFiguresTest {
     assertThat(w.metTargets()).isTrue();
     assertThat(w.gateway().busyShare()).isEqualTo(1.0);
     assertThat(w.direct().busyShare()).isEqualTo(0.95);
-    assertThat(w.direct().cpuMillisPerRequest()).isEqualTo(1.9);
+    assertThat(w.direct().cpuMillisPerRequest()).isEqualTo(0.95);
     assertThat(w.table())
         .contains("warm load, 16 clients")
-        .containsPattern("gateway +9000 +900 +12.00 +12.00 +0 +100% +2.22")
-        .containsPattern("direct +10000 +1000 +8.00 +8.00 +0 +95% +1.90")
+        .containsPattern("gateway +9000 +900 +12.00 +12.00 +0 +100% +1.11")
+        .containsPattern("direct +10000 +1000 +8.00 +8.00 +0 +95% +0.95")
         .contains("throughput 0.90 (target ≥ 0.80), p50 1.50, p99 1.50 (target ≤ 2.0)");
   }
 
