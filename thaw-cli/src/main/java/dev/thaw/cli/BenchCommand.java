@@ -16,6 +16,7 @@ import picocli.CommandLine.Command;
       BenchWarmCommand.class,
       BenchImagesCommand.class,
       BenchLogsCommand.class,
+      BenchLoadCommand.class,
       BenchGenTraceCommand.class
     })
 final class BenchCommand {}

@@ -73,7 +73,7 @@ final class EdgeDispatcher extends org.eclipse.jetty.server.Handler.Abstract {
       refuse(request, response, callback, tooLarge());
       return true;
     }
-    if (request.getLength() == 0) {
+    if (!hasBody(request)) {
       // No body to wait for (most calls): the route runs on this thread, one handoff fewer.
       respond(response, callback, answer(request, found, new byte[0]));
       return true;
@@ -97,6 +97,19 @@ final class EdgeDispatcher extends org.eclipse.jetty.server.Handler.Abstract {
               }
             }));
     return true;
+  }
+
+  /**
+   * Whether {@code request} has a body to read. In HTTP/1.1 (all the edge serves) a request has a
+   * body only when it says so, with a {@code Content-Length} above 0 or a {@code Transfer-Encoding}
+   * (RFC 9112, section 6.3): a {@code GET} that names neither, as a plain invocation through the
+   * gateway is, has none, and its route runs at once rather than after a read of nothing handed to
+   * another thread.
+   */
+  private static boolean hasBody(Request request) {
+    long length = request.getLength();
+    return length > 0
+        || (length < 0 && request.getHeaders().contains(HttpHeader.TRANSFER_ENCODING));
   }
 
   /**

@@ -46,6 +46,7 @@ class HttpEdgeTest {
             .maxThreads(8)
             .route("GET", "/hello/([a-z]+)", c -> HttpAnswer.json(200, Map.of("hi", c.group(1))))
             .route("POST", "/echo", c -> HttpAnswer.text(200, "text/plain", c.bodyText()))
+            .route("*", "/where", c -> HttpAnswer.text(200, "text/plain", whereRoutesRun(c)))
             .route(
                 "GET", "/query", c -> HttpAnswer.text(200, "text/plain", c.query("p").orElse("-")))
             .route(
@@ -134,6 +135,58 @@ class HttpEdgeTest {
               HttpResponse.BodyHandlers.ofString());
       assertThat(nowhere.statusCode()).isEqualTo(404);
     }
+  }
+
+  /** Whether a route runs inside the dispatcher's own call (no handoff), and the body it got. */
+  private static String whereRoutesRun(HttpCall c) {
+    boolean inHandle =
+        java.util.Arrays.stream(Thread.currentThread().getStackTrace())
+            .anyMatch(
+                f ->
+                    f.getClassName().equals(EdgeDispatcher.class.getName())
+                        && f.getMethodName().equals("handle"));
+    return (inHandle ? "in handle" : "handed off") + ", body '" + c.bodyText() + "'";
+  }
+
+  @Test
+  void aRequestWithoutBodyRunsItsRouteAtOnceAndOneWithABodyAfterReadingIt() throws Exception {
+    // A GET names no length: it has no body to wait for.
+    assertThat(
+            http.send(
+                    HttpRequest.newBuilder(edge.uri().resolve("/where")).build(),
+                    HttpResponse.BodyHandlers.ofString())
+                .body())
+        .isEqualTo("in handle, body ''");
+    // Jetty's client, as the gateway's callers and the gateway itself use, twice on one connection.
+    org.eclipse.jetty.client.HttpClient jetty = new org.eclipse.jetty.client.HttpClient();
+    jetty.start();
+    try {
+      for (int i = 0; i < 2; i++) {
+        assertThat(jetty.GET(edge.uri().resolve("/where")).getContentAsString())
+            .isEqualTo("in handle, body ''");
+      }
+    } finally {
+      jetty.stop();
+    }
+    // A chunked body (no length either) is read first, then the route runs.
+    assertThat(
+            http.send(
+                    HttpRequest.newBuilder(edge.uri().resolve("/where"))
+                        .POST(
+                            HttpRequest.BodyPublishers.ofInputStream(
+                                () -> new java.io.ByteArrayInputStream("abc".getBytes())))
+                        .build(),
+                    HttpResponse.BodyHandlers.ofString())
+                .body())
+        .isEqualTo("handed off, body 'abc'");
+    assertThat(
+            http.send(
+                    HttpRequest.newBuilder(edge.uri().resolve("/where"))
+                        .POST(HttpRequest.BodyPublishers.ofString("xy"))
+                        .build(),
+                    HttpResponse.BodyHandlers.ofString())
+                .body())
+        .isEqualTo("handed off, body 'xy'");
   }
 
   @Test

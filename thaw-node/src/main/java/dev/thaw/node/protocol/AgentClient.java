@@ -101,6 +101,15 @@ public final class AgentClient {
     return agent.get("/snapshots", new TypeReference<List<String>>() {});
   }
 
+  /** The agent's meters in Prometheus' text format ({@code GET /metrics}). */
+  public String metrics() throws IOException {
+    ContentResponse r = agent.send("/metrics", "GET", null, Duration.ofSeconds(2));
+    if (r.getStatus() != 200) {
+      throw new IOException(agent.base().resolve("/metrics") + " answered " + r.getStatus());
+    }
+    return r.getContentAsString();
+  }
+
   /**
    * The lines of {@code revision} this node kept that {@code query} asks for, oldest first; empty
    * when the revision is not deployed there.

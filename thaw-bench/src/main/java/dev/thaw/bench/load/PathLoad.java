@@ -1,0 +1,50 @@
+package dev.thaw.bench.load;
+
+import dev.thaw.core.stats.LatencySummary;
+import java.util.Objects;
+
+/**
+ * One path's share of a warm load: what its slices measured, added up, and the CPU the whole
+ * machine spent meanwhile.
+ *
+ * @param name the path's name
+ * @param sample its slices' requests, errors and time
+ * @param busyMillis CPU time the machine spent busy during its slices, summed over cores: the
+ *     bench's and anything else the machine ran
+ * @param ownMillis CPU time the bench's own processes spent meanwhile: this JVM (the load's clients
+ *     and the gateway), the agents and their VMs
+ * @param cores the machine's cores
+ */
+public record PathLoad(String name, LoadSample sample, long busyMillis, long ownMillis, int cores) {
+  public PathLoad {
+    Objects.requireNonNull(name, "name");
+    Objects.requireNonNull(sample, "sample");
+    if (cores < 1) {
+      throw new IllegalArgumentException("cores must be positive: " + cores);
+    }
+  }
+
+  /** Answered requests per second. */
+  public double throughput() {
+    return sample.throughput();
+  }
+
+  /** The answered requests' latencies. */
+  public LatencySummary latency() {
+    return LatencySummary.of(sample.ms());
+  }
+
+  /** The share of the machine's CPU that was busy, in [0, 1]. */
+  public double busyShare() {
+    double available = sample.elapsed().toNanos() / 1e6 * cores;
+    return available <= 0 ? 0 : Math.min(1, busyMillis / available);
+  }
+
+  /**
+   * CPU the bench's own processes spent per answered request, in milliseconds: what a request
+   * costs, whatever else shares the machine.
+   */
+  public double cpuMillisPerRequest() {
+    return sample.ms().isEmpty() ? 0 : (double) ownMillis / sample.ms().size();
+  }
+}
