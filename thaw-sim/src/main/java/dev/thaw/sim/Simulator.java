@@ -11,6 +11,7 @@ import dev.thaw.core.placement.PlacementScorer;
 import dev.thaw.core.snapshot.SnapshotMode;
 import java.util.Random;
 import java.util.function.Consumer;
+import java.util.function.IntBinaryOperator;
 
 /**
  * A discrete-event simulation of a Thaw cluster on a virtual clock, driving thaw-core's own
@@ -36,7 +37,10 @@ import java.util.function.Consumer;
  *       boot (its verifying clone is a restore); each takes its sampled bench time while at most
  *       that many run at once, longer beyond;
  *   <li>with prefetch, when a function's predicted next arrival is near and no node caches its
- *       snapshot and no instance of it is idle, the least loaded node fetches it into its cache.
+ *       snapshot and no instance of it is idle, the least loaded node fetches it into its cache;
+ *   <li>a fetch from remote storage (a restore, pre-warm or prefetch) may be served by a peer
+ *       caching the snapshot instead ({@link PeerFetches}), which changes its requests, bytes and
+ *       latency, not the run's timeline.
  * </ul>
  *
  * Time is in milliseconds. Instances, functions and nodes live in primitive arrays and events in a
@@ -64,7 +68,6 @@ public final class Simulator {
   private final int[] finished;
   private long now;
 
-  private final long[] remoteBytesOf;
   private final double[] guestMib;
   private final KeepAlives keepAlives;
   private final PrefetchSchedule prefetch;
@@ -74,6 +77,8 @@ public final class Simulator {
   private final IdleLists idle;
   private final IdleExpiry expiry = new IdleExpiry(in);
   private final ColdStartPlacement placement;
+  private final Starts starts;
+  private IntBinaryOperator placed = (f, node) -> node;
 
   public Simulator(Workload workload, SimConfig config, SimModel model) {
     this.w = workload;
@@ -81,10 +86,8 @@ public final class Simulator {
     this.m = model;
     this.random = new Random(config.seed());
     int f = workload.functions;
-    remoteBytesOf = new long[f];
     guestMib = new double[f];
     for (int i = 0; i < f; i++) {
-      remoteBytesOf[i] = model.remoteBytes(workload.guestBytes[i]);
       guestMib[i] = workload.guestBytes[i] / (double) (1 << 20);
     }
     keepAlives =
@@ -98,6 +101,13 @@ public final class Simulator {
     placement =
         new ColdStartPlacement(
             PlacementScorer.named(config.placement()), load, snapshots, idle, random);
+    starts = new Starts(workload, config, model, random, snapshots, tally, in);
+  }
+
+  /** Shows each cold start's placement, (function, node or -1), to {@code watcher} (tests). */
+  Simulator watchPlacement(IntBinaryOperator watcher) {
+    placed = watcher;
+    return this;
   }
 
   /**
@@ -191,7 +201,7 @@ public final class Simulator {
     int i = in.allocate(f, node);
     load.add(node, 1);
     in.work[i] = work;
-    double ms = start(f, node, i, work == PREWARM_WORK);
+    double ms = starts.start(f, node, i, work == PREWARM_WORK, now);
     if (cpu != null) {
       share(i, ms);
     } else {
@@ -204,7 +214,7 @@ public final class Simulator {
     if (in.work[i] == PREWARM_WORK) {
       rest(i, false);
     } else {
-      tally.startLatency(ms);
+      tally.startLatency(ms - in.fetchSavedMs[i]);
       schedule(at + in.work[i], COMPLETE, i, 0);
     }
   }
@@ -242,40 +252,18 @@ public final class Simulator {
   }
 
   /**
-   * Starts instance {@code i} of {@code f} on {@code node}: a local restore, a remote one, or a
-   * boot, as the node's cache and remote storage allow.
-   *
-   * @return the modelled start latency
-   */
-  private double start(int f, int node, int i, boolean ahead) {
-    double u = random.nextDouble();
-    SnapshotLocations.Source source = snapshots.startOf(f, node);
-    if (source == SnapshotLocations.Source.REMOTE) {
-      tally.readRemote(remoteBytesOf[f]);
-    }
-    in.needsSnapshot[i] =
-        !ahead && source == SnapshotLocations.Source.BOOT && c.mode() != SnapshotMode.DISABLED;
-    tally.started(source, ahead);
-    return switch (source) {
-      case LOCAL -> m.localRestore().at(u);
-      case REMOTE -> m.remoteRestoreMs(u, w.guestBytes[f]);
-      case BOOT -> m.boot().at(u);
-    };
-  }
-
-  /**
    * The node for a cold start of {@code f}, stopping an idle instance there if it is full; or -1.
    */
   private int place(int f) {
     int node = placement.withRoom(f);
     if (node >= 0) {
-      return node;
+      return placed.applyAsInt(f, node);
     }
     node = placement.toMakeRoom(f);
     if (node >= 0) {
       stop(idle.oldestOn(node));
     }
-    return node;
+    return placed.applyAsInt(f, node);
   }
 
   private void complete(int i) {
@@ -348,8 +336,7 @@ public final class Simulator {
     if (node < 0) {
       return;
     }
-    tally.prefetched();
-    tally.readRemote(remoteBytesOf[f]);
+    starts.prefetch(f, node, now);
     snapshots.cache(f, node);
   }
 
