@@ -11,7 +11,6 @@ import dev.thaw.core.placement.PlacementScorer;
 import dev.thaw.core.snapshot.SnapshotMode;
 import java.util.Random;
 import java.util.function.Consumer;
-import java.util.function.IntBinaryOperator;
 
 /**
  * A discrete-event simulation of a Thaw cluster on a virtual clock, driving thaw-core's own
@@ -78,7 +77,7 @@ public final class Simulator {
   private final IdleExpiry expiry = new IdleExpiry(in);
   private final ColdStartPlacement placement;
   private final Starts starts;
-  private IntBinaryOperator placed = (f, node) -> node;
+  private PlacementWatcher placed = (f, node) -> {};
 
   public Simulator(Workload workload, SimConfig config, SimModel model) {
     this.w = workload;
@@ -104,8 +103,15 @@ public final class Simulator {
     starts = new Starts(workload, config, model, random, snapshots, tally, in);
   }
 
-  /** Shows each cold start's placement, (function, node or -1), to {@code watcher} (tests). */
-  Simulator watchPlacement(IntBinaryOperator watcher) {
+  /** Sees every placement decision: a cold start's or a pre-warm's. */
+  @FunctionalInterface
+  interface PlacementWatcher {
+    /** {@code f} goes to {@code node}, or nowhere (-1). */
+    void placed(int f, int node);
+  }
+
+  /** Shows each placement decision to {@code watcher} (tests compare runs by them). */
+  Simulator watchPlacement(PlacementWatcher watcher) {
     placed = watcher;
     return this;
   }
@@ -256,14 +262,14 @@ public final class Simulator {
    */
   private int place(int f) {
     int node = placement.withRoom(f);
-    if (node >= 0) {
-      return placed.applyAsInt(f, node);
+    if (node < 0) {
+      node = placement.toMakeRoom(f);
+      if (node >= 0) {
+        stop(idle.oldestOn(node));
+      }
     }
-    node = placement.toMakeRoom(f);
-    if (node >= 0) {
-      stop(idle.oldestOn(node));
-    }
-    return placed.applyAsInt(f, node);
+    placed.placed(f, node);
+    return node;
   }
 
   private void complete(int i) {

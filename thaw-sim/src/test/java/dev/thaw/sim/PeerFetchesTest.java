@@ -168,10 +168,7 @@ class PeerFetchesTest {
     assertThat(with.fetches().p50ColdStartMs()).isCloseTo(133.6, within(1.0));
   }
 
-  private static java.util.function.IntBinaryOperator log(List<Integer> placed) {
-    return (f, node) -> {
-      placed.add(f * 1000 + node);
-      return node;
-    };
+  private static Simulator.PlacementWatcher log(List<Integer> placed) {
+    return (f, node) -> placed.add(f * 1000 + node);
   }
 }
