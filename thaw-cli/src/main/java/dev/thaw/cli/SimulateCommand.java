@@ -114,6 +114,35 @@ final class SimulateCommand implements Callable<Integer> {
   String compare;
 
   @Option(
+      names = "--peers",
+      defaultValue = "off",
+      description =
+          "off, on or both: whether a node fetches a snapshot from peers that cache it before"
+              + " remote storage; both runs each configuration without and with peers and sets"
+              + " their requests side by side (default: ${DEFAULT-VALUE}).")
+  String peers;
+
+  @Option(
+      names = "--peer-uploads",
+      defaultValue = "4",
+      description =
+          "Uploads a peer serves at once, as the agents' --peer-uploads (default: ${DEFAULT-VALUE}).")
+  int peerUploads;
+
+  @Option(
+      names = "--peers-asked",
+      defaultValue = "2",
+      description = "Peers a node asks before it fetches from storage (default: ${DEFAULT-VALUE}).")
+  int peersAsked;
+
+  @Option(
+      names = "--peer-gbps",
+      defaultValue = "10",
+      description =
+          "A peer's upload bandwidth in Gbit/s, shared by its uploads (default: ${DEFAULT-VALUE}).")
+  double peerGbps;
+
+  @Option(
       names = "--model",
       description =
           "JSON written by thaw bench vm, snapshots, remote or warm --json; overrides the"
@@ -183,6 +212,10 @@ final class SimulateCommand implements Callable<Integer> {
     }
     System.out.println();
     System.out.print(SimulationTable.of(results));
+    if (!"off".equalsIgnoreCase(peers)) {
+      System.out.println();
+      System.out.print(PeerTable.of(results));
+    }
     HonestyCheck check = null;
     if (plan.measured() != null) {
       check = new HonestyCheck(plan.measured().counts(), TraceRun.StartCounts.of(results.get(0)));
@@ -284,6 +317,12 @@ final class SimulateCommand implements Callable<Integer> {
     m.put("prefetches", r.prefetches());
     m.put("localHitShare", r.localHitShare());
     m.put("remoteBytes", r.remoteBytes());
+    m.put("storageRequests", r.fetches().storageRequests());
+    m.put("peerRequests", r.fetches().peerRequests());
+    m.put("peerFetches", r.fetches().peerFetches());
+    m.put("peerBytes", r.fetches().peerBytes());
+    m.put("p50ColdStartMs", r.fetches().p50ColdStartMs());
+    m.put("p99ColdStartMs", r.fetches().p99ColdStartMs());
     m.put("p50StartMs", r.p50StartMs());
     m.put("p99StartMs", r.p99StartMs());
     m.put("idleGibHours", r.idleGibHours());

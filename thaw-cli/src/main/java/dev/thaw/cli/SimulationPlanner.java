@@ -8,6 +8,7 @@ import dev.thaw.core.snapshot.SnapshotMode;
 import dev.thaw.core.trace.MinuteRange;
 import dev.thaw.core.trace.ReplayPlan;
 import dev.thaw.core.trace.TraceFunction;
+import dev.thaw.sim.Peers;
 import dev.thaw.sim.SimConfig;
 import dev.thaw.sim.SimModel;
 import dev.thaw.sim.TraceRun;
@@ -99,6 +100,7 @@ final class SimulationPlanner {
     for (String s : o.sweepCache) {
       bytes("--sweep-cache", s);
     }
+    Peers peers = peers(measured);
     if (o.coresPerNode != null && o.coresPerNode < 0) {
       problems.add("--cores-per-node must be 0 (no contention) or more, not " + o.coresPerNode);
     }
@@ -110,7 +112,7 @@ final class SimulationPlanner {
     }
     List<SimConfig> configs = new ArrayList<>();
     if (mode != null && cache > 0 && model != null && problems.isEmpty()) {
-      configs = configs(measured, mode, cache, compared, model);
+      configs = withPeers(configs(measured, mode, cache, compared, model), peers);
     }
     Path trace = o.trace != null ? o.trace : measured != null ? Path.of(measured.trace()) : null;
     if (trace == null) {
@@ -213,6 +215,38 @@ final class SimulationPlanner {
       }
     } catch (IllegalArgumentException e) {
       problems.add(e.getMessage());
+    }
+    return out;
+  }
+
+  /** The peers of {@code --peers on} or {@code both}, or null when an option is wrong. */
+  private Peers peers(TraceRun measured) {
+    String p = o.peers == null ? "" : o.peers.trim().toLowerCase(Locale.ROOT);
+    if (!Set.of("off", "on", "both").contains(p)) {
+      problems.add("--peers must be off, on or both, not '" + o.peers + "'");
+    } else if (measured != null && !p.equals("off")) {
+      problems.add("--peers applies to a trace's run, not to --against (the bench ran none)");
+    }
+    try {
+      return new Peers(!p.equals("off"), o.peerUploads, o.peersAsked, o.peerGbps * 1e9 / 8);
+    } catch (IllegalArgumentException e) {
+      problems.add("--peer-uploads, --peers-asked, --peer-gbps: " + e.getMessage());
+      return null;
+    }
+  }
+
+  /** Each configuration with {@code peers}, or (both) without then with them. */
+  private List<SimConfig> withPeers(List<SimConfig> configs, Peers peers) {
+    if (peers == null || !peers.enabled()) {
+      return configs;
+    }
+    boolean both = o.peers.trim().equalsIgnoreCase("both");
+    List<SimConfig> out = new ArrayList<>();
+    for (SimConfig c : configs) {
+      if (both) {
+        out.add(c);
+      }
+      out.add(c.withPeers(peers));
     }
     return out;
   }

@@ -171,6 +171,57 @@ class SimulateCommandTest {
   }
 
   @Test
+  void peersBothRunsEachConfigurationWithoutAndWithPeersSideBySide() throws Exception {
+    Path json = dir.resolve("peers.json");
+    Run r =
+        run(
+            "--trace",
+            trace.toString(),
+            "--minutes",
+            "0-60",
+            "--nodes",
+            "8",
+            "--placement",
+            "default",
+            "--peers",
+            "both",
+            "--json",
+            json.toString());
+    assertThat(r.status()).as(r.err()).isEqualTo(0);
+    assertThat(r.out())
+        .contains("storage requests")
+        .contains("peer requests")
+        .contains("cold p99 ms")
+        .contains("default, lru, fixed 10m, peers");
+    JsonNode results =
+        JsonMapper.builder().build().readTree(Files.readString(json)).path("results");
+    assertThat(results).hasSize(2);
+    JsonNode without = results.get(0);
+    JsonNode with = results.get(1);
+    assertThat(with.path("configuration").asString()).endsWith(", peers");
+    // The same placement and starts; only who serves the fetches differs.
+    for (String count : List.of("warm", "localRestores", "remoteRestores", "boots", "rejected")) {
+      assertThat(with.path(count).asLong()).as(count).isEqualTo(without.path(count).asLong());
+    }
+    assertThat(without.path("remoteRestores").asLong()).isPositive();
+    assertThat(without.path("peerRequests").asLong()).isZero();
+    assertThat(with.path("peerFetches").asLong()).isPositive();
+    assertThat(with.path("storageRequests").asLong())
+        .isLessThan(without.path("storageRequests").asLong());
+    assertThat(with.path("remoteBytes").asLong() + with.path("peerBytes").asLong())
+        .isEqualTo(without.path("remoteBytes").asLong());
+  }
+
+  @Test
+  void badPeerOptionsAreRefused() {
+    Run r = run("--trace", trace.toString(), "--peers", "sometimes", "--peer-uploads", "0");
+    assertThat(r.status()).isEqualTo(2);
+    assertThat(r.err())
+        .contains("refused: --peers must be off, on or both, not 'sometimes'")
+        .contains("refused: --peer-uploads, --peers-asked, --peer-gbps: a peer serves at least");
+  }
+
+  @Test
   void againstABenchRunSimulatesItsInvocationsAndSetsBothSideBySide() throws Exception {
     Path bench = dir.resolve("bench.json");
     Files.writeString(

@@ -33,6 +33,12 @@ final class Instances {
   boolean[] needsSnapshot = new boolean[1024];
   long[] startedAt = new long[1024];
   long[] work = new long[1024];
+
+  /**
+   * How much sooner than modelled a peer's fetch would have made the start ({@link PeerFetches}).
+   */
+  double[] fetchSavedMs = new double[1024];
+
   int[] fnPrev = new int[1024];
   int[] fnNext = new int[1024];
   int[] ndPrev = new int[1024];
@@ -81,6 +87,7 @@ final class Instances {
     needsSnapshot = Arrays.copyOf(needsSnapshot, size);
     startedAt = Arrays.copyOf(startedAt, size);
     work = Arrays.copyOf(work, size);
+    fetchSavedMs = Arrays.copyOf(fetchSavedMs, size);
     fnPrev = Arrays.copyOf(fnPrev, size);
     fnNext = Arrays.copyOf(fnNext, size);
     ndPrev = Arrays.copyOf(ndPrev, size);

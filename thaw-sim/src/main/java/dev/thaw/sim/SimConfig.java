@@ -27,6 +27,7 @@ import java.util.Objects;
  *     start takes its bench time however many run at once
  * @param nodesPerHost nodes on one host, sharing its cores: 1 for a cluster of machines, all of
  *     them for {@code thaw bench trace}, whose agents all run on one machine
+ * @param peers whether and how peers caching a snapshot serve fetches of it ({@link PeerFetches})
  */
 public record SimConfig(
     int nodes,
@@ -40,7 +41,38 @@ public record SimConfig(
     SnapshotMode mode,
     long seed,
     int coresPerHost,
-    int nodesPerHost) {
+    int nodesPerHost,
+    Peers peers) {
+  /** A cluster whose fetches all go to remote storage. */
+  public SimConfig(
+      int nodes,
+      long cacheBytesPerNode,
+      int instancesPerNode,
+      String placement,
+      String eviction,
+      String keepAlive,
+      Duration keepAliveWindow,
+      boolean prefetch,
+      SnapshotMode mode,
+      long seed,
+      int coresPerHost,
+      int nodesPerHost) {
+    this(
+        nodes,
+        cacheBytesPerNode,
+        instancesPerNode,
+        placement,
+        eviction,
+        keepAlive,
+        keepAliveWindow,
+        prefetch,
+        mode,
+        seed,
+        coresPerHost,
+        nodesPerHost,
+        Peers.OFF);
+  }
+
   /** A cluster whose starts do not contend for cores. */
   public SimConfig(
       int nodes,
@@ -79,6 +111,7 @@ public record SimConfig(
       throw new IllegalArgumentException("instances per node must be at least 1");
     }
     Objects.requireNonNull(mode, "mode");
+    Objects.requireNonNull(peers, "peers");
     if (coresPerHost < 0) {
       throw new IllegalArgumentException("cores per host must not be negative");
     }
@@ -107,7 +140,8 @@ public record SimConfig(
         mode,
         seed,
         coresPerHost,
-        nodesPerHost);
+        nodesPerHost,
+        peers);
   }
 
   public SimConfig withCache(long bytes) {
@@ -123,7 +157,8 @@ public record SimConfig(
         mode,
         seed,
         coresPerHost,
-        nodesPerHost);
+        nodesPerHost,
+        peers);
   }
 
   public SimConfig withPolicies(
@@ -140,7 +175,8 @@ public record SimConfig(
         mode,
         seed,
         coresPerHost,
-        nodesPerHost);
+        nodesPerHost,
+        peers);
   }
 
   /** This cluster with {@code cores} per host shared by {@code nodesPerHost} nodes each. */
@@ -157,7 +193,26 @@ public record SimConfig(
         mode,
         seed,
         cores,
-        nodesPerHost);
+        nodesPerHost,
+        peers);
+  }
+
+  /** This cluster with {@code p} as its peers. */
+  public SimConfig withPeers(Peers p) {
+    return new SimConfig(
+        nodes,
+        cacheBytesPerNode,
+        instancesPerNode,
+        placement,
+        eviction,
+        keepAlive,
+        keepAliveWindow,
+        prefetch,
+        mode,
+        seed,
+        coresPerHost,
+        nodesPerHost,
+        p);
   }
 
   /** Hosts the nodes run on. */
@@ -165,13 +220,14 @@ public record SimConfig(
     return (nodes + nodesPerHost - 1) / nodesPerHost;
   }
 
-  /** The policies in a few words: {@code snapshot-aware, gdsf, hybrid, prefetch}. */
+  /** The policies in a few words: {@code snapshot-aware, gdsf, hybrid, prefetch, peers}. */
   public String label() {
     return placement
         + ", "
         + eviction
         + ", "
         + KeepAlivePolicy.named(keepAlive, keepAliveWindow).label()
-        + (prefetch ? ", prefetch" : "");
+        + (prefetch ? ", prefetch" : "")
+        + (peers.enabled() ? ", peers" : "");
   }
 }

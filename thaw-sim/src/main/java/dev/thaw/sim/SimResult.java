@@ -18,6 +18,7 @@ package dev.thaw.sim;
  * @param p50StartMs modelled start latency of all invocations, median
  * @param p99StartMs the same, 99th percentile
  * @param idleGibHours memory-time of idle warm instances, GiB × hours
+ * @param fetches requests to storage and peers, and cold-start latencies
  * @param wallSeconds how long the simulation took on this machine
  */
 public record SimResult(
@@ -36,7 +37,28 @@ public record SimResult(
     double p50StartMs,
     double p99StartMs,
     double idleGibHours,
+    Fetches fetches,
     double wallSeconds) {
+
+  /**
+   * Where the fetches of snapshots went ({@link PeerFetches}), and the cold starts' latencies.
+   *
+   * @param storageRequests requests to remote storage (manifest, pack index and ranged reads:
+   *     {@link StorageRequests})
+   * @param peerRequests peers asked for a snapshot, those that refused (at their bound) included
+   * @param peerFetches fetches a peer served
+   * @param peerBytes bytes peers sent
+   * @param p50ColdStartMs modelled latency of cold starts (invocations no idle instance took),
+   *     median, with a peer's transfer time in place of storage's where a peer served the fetch
+   * @param p99ColdStartMs the same, 99th percentile
+   */
+  public record Fetches(
+      long storageRequests,
+      long peerRequests,
+      long peerFetches,
+      long peerBytes,
+      double p50ColdStartMs,
+      double p99ColdStartMs) {}
 
   /** Share of restores that came from the node's own cache, 0..1 (0 when there were none). */
   public double localHitShare() {

@@ -36,7 +36,10 @@ import java.util.function.Consumer;
  *       boot (its verifying clone is a restore); each takes its sampled bench time while at most
  *       that many run at once, longer beyond;
  *   <li>with prefetch, when a function's predicted next arrival is near and no node caches its
- *       snapshot and no instance of it is idle, the least loaded node fetches it into its cache.
+ *       snapshot and no instance of it is idle, the least loaded node fetches it into its cache;
+ *   <li>a fetch from remote storage (a restore, pre-warm or prefetch) may be served by a peer
+ *       caching the snapshot instead ({@link PeerFetches}), which changes its requests, bytes and
+ *       latency, not the run's timeline.
  * </ul>
  *
  * Time is in milliseconds. Instances, functions and nodes live in primitive arrays and events in a
@@ -64,7 +67,6 @@ public final class Simulator {
   private final int[] finished;
   private long now;
 
-  private final long[] remoteBytesOf;
   private final double[] guestMib;
   private final KeepAlives keepAlives;
   private final PrefetchSchedule prefetch;
@@ -74,6 +76,8 @@ public final class Simulator {
   private final IdleLists idle;
   private final IdleExpiry expiry = new IdleExpiry(in);
   private final ColdStartPlacement placement;
+  private final Starts starts;
+  private PlacementWatcher placed = (f, node) -> {};
 
   public Simulator(Workload workload, SimConfig config, SimModel model) {
     this.w = workload;
@@ -81,10 +85,8 @@ public final class Simulator {
     this.m = model;
     this.random = new Random(config.seed());
     int f = workload.functions;
-    remoteBytesOf = new long[f];
     guestMib = new double[f];
     for (int i = 0; i < f; i++) {
-      remoteBytesOf[i] = model.remoteBytes(workload.guestBytes[i]);
       guestMib[i] = workload.guestBytes[i] / (double) (1 << 20);
     }
     keepAlives =
@@ -98,6 +100,20 @@ public final class Simulator {
     placement =
         new ColdStartPlacement(
             PlacementScorer.named(config.placement()), load, snapshots, idle, random);
+    starts = new Starts(workload, config, model, random, snapshots, tally, in);
+  }
+
+  /** Sees every placement decision: a cold start's or a pre-warm's. */
+  @FunctionalInterface
+  interface PlacementWatcher {
+    /** {@code f} goes to {@code node}, or nowhere (-1). */
+    void placed(int f, int node);
+  }
+
+  /** Shows each placement decision to {@code watcher} (tests compare runs by them). */
+  Simulator watchPlacement(PlacementWatcher watcher) {
+    placed = watcher;
+    return this;
   }
 
   /**
@@ -191,7 +207,7 @@ public final class Simulator {
     int i = in.allocate(f, node);
     load.add(node, 1);
     in.work[i] = work;
-    double ms = start(f, node, i, work == PREWARM_WORK);
+    double ms = starts.start(f, node, i, work == PREWARM_WORK, now);
     if (cpu != null) {
       share(i, ms);
     } else {
@@ -204,7 +220,7 @@ public final class Simulator {
     if (in.work[i] == PREWARM_WORK) {
       rest(i, false);
     } else {
-      tally.startLatency(ms);
+      tally.startLatency(ms - in.fetchSavedMs[i]);
       schedule(at + in.work[i], COMPLETE, i, 0);
     }
   }
@@ -242,39 +258,17 @@ public final class Simulator {
   }
 
   /**
-   * Starts instance {@code i} of {@code f} on {@code node}: a local restore, a remote one, or a
-   * boot, as the node's cache and remote storage allow.
-   *
-   * @return the modelled start latency
-   */
-  private double start(int f, int node, int i, boolean ahead) {
-    double u = random.nextDouble();
-    SnapshotLocations.Source source = snapshots.startOf(f, node);
-    if (source == SnapshotLocations.Source.REMOTE) {
-      tally.readRemote(remoteBytesOf[f]);
-    }
-    in.needsSnapshot[i] =
-        !ahead && source == SnapshotLocations.Source.BOOT && c.mode() != SnapshotMode.DISABLED;
-    tally.started(source, ahead);
-    return switch (source) {
-      case LOCAL -> m.localRestore().at(u);
-      case REMOTE -> m.remoteRestoreMs(u, w.guestBytes[f]);
-      case BOOT -> m.boot().at(u);
-    };
-  }
-
-  /**
    * The node for a cold start of {@code f}, stopping an idle instance there if it is full; or -1.
    */
   private int place(int f) {
     int node = placement.withRoom(f);
-    if (node >= 0) {
-      return node;
+    if (node < 0) {
+      node = placement.toMakeRoom(f);
+      if (node >= 0) {
+        stop(idle.oldestOn(node));
+      }
     }
-    node = placement.toMakeRoom(f);
-    if (node >= 0) {
-      stop(idle.oldestOn(node));
-    }
+    placed.placed(f, node);
     return node;
   }
 
@@ -348,8 +342,7 @@ public final class Simulator {
     if (node < 0) {
       return;
     }
-    tally.prefetched();
-    tally.readRemote(remoteBytesOf[f]);
+    starts.prefetch(f, node, now);
     snapshots.cache(f, node);
   }
 

@@ -4,11 +4,13 @@ import java.util.Locale;
 
 /**
  * What a simulated run counts as it goes: invocations by how they started, the modelled start
- * latencies, bytes read from remote storage, and the memory-time of idle instances; at the end, the
- * run's {@link SimResult}.
+ * latencies (of all invocations and of cold starts), fetches from remote storage and from peers
+ * (requests and bytes), and the memory-time of idle instances; at the end, the run's {@link
+ * SimResult}.
  */
 final class StartTally {
   private final LatencyHistogram latencies = new LatencyHistogram();
+  private final LatencyHistogram coldStarts = new LatencyHistogram();
   private long invocations;
   private long warm;
   private long localRestores;
@@ -18,6 +20,10 @@ final class StartTally {
   private long prewarms;
   private long prefetches;
   private long remoteBytes;
+  private long storageRequests;
+  private long peerRequests;
+  private long peerFetches;
+  private long peerBytes;
   private double idleMibMillis;
 
   void invocation() {
@@ -51,14 +57,28 @@ final class StartTally {
   /** A cold start's latency, from arrival to the instance taking the invocation. */
   void startLatency(double ms) {
     latencies.add(ms);
+    coldStarts.add(ms);
   }
 
   void prefetched() {
     prefetches++;
   }
 
-  void readRemote(long bytes) {
+  /** A fetch of {@code bytes} from remote storage in {@code requests}. */
+  void storageFetched(long bytes, int requests) {
     remoteBytes += bytes;
+    storageRequests += requests;
+  }
+
+  /** A reader asked a peer for a snapshot. */
+  void peerAsked() {
+    peerRequests++;
+  }
+
+  /** A peer served a fetch of {@code bytes}. */
+  void peerFetched(long bytes) {
+    peerFetches++;
+    peerBytes += bytes;
   }
 
   /** An instance of {@code guestMib} that was idle for {@code millis}. */
@@ -96,6 +116,13 @@ final class StartTally {
         latencies.percentile(50),
         latencies.percentile(99),
         idleMibMillis / 1024 / 3_600_000,
+        new SimResult.Fetches(
+            storageRequests,
+            peerRequests,
+            peerFetches,
+            peerBytes,
+            coldStarts.percentile(50),
+            coldStarts.percentile(99)),
         wallSeconds);
   }
 }
