@@ -101,6 +101,11 @@ public final class AgentClient {
     return agent.get("/snapshots", new TypeReference<List<String>>() {});
   }
 
+  /** The agent's snapshot cache: capacity, use and each entry. */
+  public CacheReport cache() throws IOException {
+    return agent.get("/cache", new TypeReference<CacheReport>() {});
+  }
+
   /**
    * The lines of {@code revision} this node kept that {@code query} asks for, oldest first; empty
    * when the revision is not deployed there.
