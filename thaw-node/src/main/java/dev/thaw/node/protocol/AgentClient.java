@@ -209,7 +209,16 @@ public final class AgentClient {
                   // The client's own defaults must not reach the function as the caller's.
                   h.remove(HttpHeader.ACCEPT_ENCODING);
                   h.remove(HttpHeader.USER_AGENT);
-                  request.headers().forEach(h::put);
+                  // Authorization on this hop is the agent's token: the caller's travels apart.
+                  request
+                      .headers()
+                      .forEach(
+                          (k, v) ->
+                              h.put(
+                                  k.equalsIgnoreCase("Authorization")
+                                      ? InvokeRequests.CALLER_AUTHORIZATION
+                                      : k,
+                                  v));
                   h.put(InvokeRequests.METHOD, request.method());
                 });
     if (request.body().length > 0) {

@@ -141,7 +141,7 @@ function drawNodes(nodes, caches) {
       const card = el("div", "node " + (n.healthy ? "up" : "down"));
       card.dataset.node = n.node;
       card.appendChild(el("h3", "", n.node + (n.healthy ? "" : " (down)")));
-      card.appendChild(el("p", "load", "load: " + n.activeInstances + " of " + n.capacity + " instances"));
+      card.appendChild(el("p", "load", "load: " + n.activeInstances + " of " + n.capacityInstances + " instances"));
       const c = byNode.get(n.node);
       if (!c) {
         card.appendChild(el("p", "muted", caches.unreachable[n.node] || "cache not reported"));

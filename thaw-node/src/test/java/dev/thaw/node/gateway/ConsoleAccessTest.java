@@ -210,7 +210,13 @@ class ConsoleAccessTest {
     assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
     assertThat(vmm.lastRequest())
         .contains("cookie=theirs=1; mine=2 ")
-        .doesNotContain("thaw_console");
+        .doesNotContain("thaw_console")
+        // Nor the management token the gateway shows its agent.
+        .doesNotContain(TOKEN.value());
+    send("GET", "/fn-1/page", null, Map.of("Authorization", "Bearer the-callers-own"));
+    assertThat(vmm.lastRequest())
+        .contains("authorization=Bearer the-callers-own ")
+        .doesNotContain(TOKEN.value());
     assertThat(r.headers().firstValue("Content-Security-Policy").orElse(""))
         .startsWith("sandbox ")
         .doesNotContain("allow-same-origin");
@@ -219,9 +225,9 @@ class ConsoleAccessTest {
 
     HttpResponse<String> invocations =
         send("GET", "/functions/fn-1/invocations", null, Map.of("Cookie", session));
-    // Both, newest first: the oldest booted its instance.
+    // All three, newest first: the oldest booted its instance.
     String body = invocations.body();
-    assertThat(body.split("\"time\":")).hasSize(3);
+    assertThat(body.split("\"time\":")).hasSize(4);
     assertThat(body).contains("\"node\":\"n1\"", "\"status\":200");
     assertThat(body.substring(body.lastIndexOf('{'))).contains("\"kind\":\"boot\"");
   }
