@@ -15,6 +15,7 @@ import dev.thaw.node.agent.AgentServer;
 import dev.thaw.node.agent.ImageFunctions;
 import dev.thaw.node.agent.NodeAgent;
 import dev.thaw.node.logs.LogStore;
+import dev.thaw.node.protocol.CacheReport;
 import dev.thaw.node.snapshot.SnapshotNode;
 import dev.thaw.qemu.GuestImage;
 import dev.thaw.qemu.QemuVmm;
@@ -263,6 +264,7 @@ final class AgentCommand implements Callable<Integer> {
             java.util.Optional.of(socket != null ? socket : node.dataDir().resolve("agent.sock")),
             token,
             snapshots.cache()::revisions,
+            () -> CacheReport.of(name, snapshots.cache()),
             meters::scrape);
     System.out.printf(
         "thaw agent %s: %s mode, cache %s, listening on %s and %s%n",

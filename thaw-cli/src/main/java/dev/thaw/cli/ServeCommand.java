@@ -46,7 +46,8 @@ import picocli.CommandLine.Spec;
       "Runs Thaw on this machine until stopped (Ctrl-C or SIGTERM).",
       "Starts the embedded S3 server, node agents and the gateway. Deploy with `thaw deploy`,",
       "call with `thaw invoke` or plain HTTP at",
-      "http://127.0.0.1:PORT/NAME/. Deployments and snapshots survive a restart."
+      "http://127.0.0.1:PORT/NAME/, watch it in a browser at http://127.0.0.1:PORT/ui/.",
+      "Deployments and snapshots survive a restart."
     })
 final class ServeCommand implements Callable<Integer> {
   @Spec CommandSpec spec;
@@ -176,6 +177,7 @@ final class ServeCommand implements Callable<Integer> {
             : System.getenv(TokenOptions.ENV) != null
                 ? "$" + TokenOptions.ENV
                 : dir.resolve("token"));
+    System.out.printf("  console: %s/ui/ (log in with the token)%n", server.uri());
     gateway
         .redeployRecorded(Duration.ofMinutes(10))
         .forEach(

@@ -34,6 +34,7 @@ final class EdgeDispatcher extends org.eclipse.jetty.server.Handler.Abstract {
   private final Function<RuntimeException, Optional<HttpAnswer>> errors;
   private final long maxBodyBytes;
   private final Optional<BearerToken> token;
+  private final Optional<SessionCookies> sessions;
   private final Connector guarded;
 
   /**
@@ -47,6 +48,7 @@ final class EdgeDispatcher extends org.eclipse.jetty.server.Handler.Abstract {
       Function<RuntimeException, Optional<HttpAnswer>> errors,
       long maxBodyBytes,
       Optional<BearerToken> token,
+      Optional<SessionCookies> sessions,
       Connector guarded) {
     // Blocking: Jetty calls it on a pool thread, where a route may block (a cold start).
     super(InvocationType.BLOCKING);
@@ -54,6 +56,7 @@ final class EdgeDispatcher extends org.eclipse.jetty.server.Handler.Abstract {
     this.errors = errors;
     this.maxBodyBytes = maxBodyBytes;
     this.token = token;
+    this.sessions = sessions;
     this.guarded = guarded;
   }
 
@@ -190,7 +193,16 @@ final class EdgeDispatcher extends org.eclipse.jetty.server.Handler.Abstract {
     return route.open()
         || token.isEmpty()
         || request.getConnectionMetaData().getConnector() != guarded
-        || verdict(request) == BearerToken.Verdict.ACCEPTED;
+        || verdict(request) == BearerToken.Verdict.ACCEPTED
+        || sessions.filter(s -> session(s, request)).isPresent();
+  }
+
+  /** A browser's session: its cookie, and for a change the header no other site can set. */
+  private static boolean session(SessionCookies sessions, Request request) {
+    return sessions.admits(Optional.ofNullable(request.getHeaders().get(HttpHeader.COOKIE)))
+        && SessionCookies.intended(
+            request.getMethod(),
+            Optional.ofNullable(request.getHeaders().get(SessionCookies.HEADER)));
   }
 
   private BearerToken.Verdict verdict(Request request) {

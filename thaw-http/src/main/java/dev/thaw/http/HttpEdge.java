@@ -37,7 +37,8 @@ import org.slf4j.LoggerFactory;
  * a route not declared open ({@link Builder#openRoute}) unless it carries the token: 401 with
  * {@code WWW-Authenticate: Bearer} and a JSON reason, before its body is read. Requests on the
  * Unix-domain socket are not asked for it: the socket file's mode (0660, set here) already limits
- * who may connect, which is the credential there.
+ * who may connect, which is the credential there. Given {@link SessionCookies} ({@link
+ * Builder#sessions}) too, a browser's session cookie stands in for the token (see there).
  */
 public final class HttpEdge implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(HttpEdge.class);
@@ -90,7 +91,12 @@ public final class HttpEdge implements AutoCloseable {
     }
     server.setHandler(
         new EdgeDispatcher(
-            List.copyOf(b.routes), b.errors, b.maxBodyBytes, Optional.ofNullable(b.token), tcp));
+            List.copyOf(b.routes),
+            b.errors,
+            b.maxBodyBytes,
+            Optional.ofNullable(b.token),
+            Optional.ofNullable(b.sessions),
+            tcp));
     try {
       server.start();
       if (b.unixSocket != null) {
@@ -144,6 +150,7 @@ public final class HttpEdge implements AutoCloseable {
     private int maxThreads = 64;
     private final List<Route> routes = new ArrayList<>();
     private BearerToken token;
+    private SessionCookies sessions;
     private Function<RuntimeException, Optional<HttpAnswer>> errors = e -> Optional.empty();
 
     private Builder(String name) {
@@ -216,6 +223,16 @@ public final class HttpEdge implements AutoCloseable {
      */
     public Builder token(BearerToken token) {
       this.token = Objects.requireNonNull(token);
+      return this;
+    }
+
+    /**
+     * Also admits, in place of the {@link #token}, a request whose cookie carries one of {@code
+     * sessions} (a browser's); one that changes something (not GET or HEAD) must carry {@link
+     * SessionCookies#HEADER} as well.
+     */
+    public Builder sessions(SessionCookies sessions) {
+      this.sessions = Objects.requireNonNull(sessions);
       return this;
     }
 

@@ -7,6 +7,7 @@ import dev.thaw.http.HttpAnswer;
 import dev.thaw.http.HttpCall;
 import dev.thaw.http.HttpEdge;
 import dev.thaw.node.http.Edges;
+import dev.thaw.node.protocol.CacheReport;
 import dev.thaw.node.protocol.DeployBody;
 import dev.thaw.node.protocol.ImageDeployment;
 import dev.thaw.node.protocol.InvokeRequests;
@@ -52,6 +53,8 @@ import java.util.function.Supplier;
  *                                             it warm; same headers as invoke
  *   DELETE /functions/{revision}/instances    stops the revision's idle instances
  *   GET  /snapshots                           revisions in the local snapshot cache
+ *   GET  /cache                               the local snapshot cache (CacheReport): capacity,
+ *                                             use, each entry's size, pins and last use
  *   GET  /metrics                             Prometheus text format
  * </pre>
  */
@@ -67,6 +70,7 @@ public final class AgentServer implements AutoCloseable {
       Optional<Path> socket,
       BearerToken token,
       Supplier<Object> snapshots,
+      Supplier<CacheReport> cache,
       Supplier<String> metrics)
       throws IOException {
     this.agent = agent;
@@ -101,6 +105,7 @@ public final class AgentServer implements AutoCloseable {
             .route("GET", "/functions", c -> HttpAnswer.json(200, agent.functions()))
             .route("GET", "/instances", c -> HttpAnswer.json(200, agent.instances()))
             .route("GET", "/snapshots", c -> HttpAnswer.json(200, snapshots.get()))
+            .route("GET", "/cache", c -> HttpAnswer.json(200, cache.get()))
             .route(
                 "GET",
                 "/metrics",
@@ -121,7 +126,21 @@ public final class AgentServer implements AutoCloseable {
       Supplier<Object> snapshots,
       Supplier<String> metrics)
       throws IOException {
-    return new AgentServer(agent, port, socket, token, snapshots, metrics);
+    return start(
+        agent, port, socket, token, snapshots, () -> CacheReport.none(agent.name()), metrics);
+  }
+
+  /** As above, with {@code cache} for {@code GET /cache}. */
+  public static AgentServer start(
+      NodeAgent agent,
+      int port,
+      Optional<Path> socket,
+      BearerToken token,
+      Supplier<Object> snapshots,
+      Supplier<CacheReport> cache,
+      Supplier<String> metrics)
+      throws IOException {
+    return new AgentServer(agent, port, socket, token, snapshots, cache, metrics);
   }
 
   /** Starts serving on 127.0.0.1 only. */
@@ -145,7 +164,7 @@ public final class AgentServer implements AutoCloseable {
 
   private HttpAnswer invoke(HttpCall call) {
     Revision revision = Edges.revision(call.group(1));
-    return answer(agent.invoke(revision, InvokeRequests.read(call)));
+    return answer(agent.invoke(revision, InvokeRequests.relayed(call)));
   }
 
   /** {@code GET /functions/REV/logs?after=&since=&tail=}: this node's lines, oldest first. */

@@ -42,6 +42,7 @@ public final class Gateway implements AutoCloseable {
   private final Rollout rollout;
   private final InvocationRouter router;
   private final ClusterLogs logs;
+  private final ClusterCaches caches;
 
   /**
    * An invocation's answer and where it ran.
@@ -82,6 +83,7 @@ public final class Gateway implements AutoCloseable {
             deployments,
             b.invokeTimeout);
     this.logs = new ClusterLogs(clients);
+    this.caches = new ClusterCaches(nodes);
   }
 
   public static Builder builder() {
@@ -184,6 +186,11 @@ public final class Gateway implements AutoCloseable {
    */
   public ClusterLogs.Answer logs(Revision revision, LogQuery query, Map<String, Long> cursor) {
     return logs.read(revision, query, cursor);
+  }
+
+  /** Every node's snapshot cache, asked now. */
+  ClusterCaches.Answer caches() {
+    return caches.read();
   }
 
   /** What the gateway last saw of every node, as placement sees it. */

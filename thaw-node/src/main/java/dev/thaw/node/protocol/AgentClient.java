@@ -110,6 +110,11 @@ public final class AgentClient {
     return r.getContentAsString();
   }
 
+  /** The agent's snapshot cache: capacity, use and each entry. */
+  public CacheReport cache() throws IOException {
+    return agent.get("/cache", new TypeReference<CacheReport>() {});
+  }
+
   /**
    * The lines of {@code revision} this node kept that {@code query} asks for, oldest first; empty
    * when the revision is not deployed there.
@@ -213,7 +218,16 @@ public final class AgentClient {
                   // The client's own defaults must not reach the function as the caller's.
                   h.remove(HttpHeader.ACCEPT_ENCODING);
                   h.remove(HttpHeader.USER_AGENT);
-                  request.headers().forEach(h::put);
+                  // Authorization on this hop is the agent's token: the caller's travels apart.
+                  request
+                      .headers()
+                      .forEach(
+                          (k, v) ->
+                              h.put(
+                                  k.equalsIgnoreCase("Authorization")
+                                      ? InvokeRequests.CALLER_AUTHORIZATION
+                                      : k,
+                                  v));
                   h.put(InvokeRequests.METHOD, request.method());
                 });
     if (request.body().length > 0) {

@@ -7,6 +7,7 @@ import dev.thaw.core.function.FunctionSpec;
 import dev.thaw.http.HttpCall;
 import java.time.Duration;
 import java.util.Map;
+import java.util.TreeMap;
 
 /**
  * How an invocation's request travels to the agent's and the gateway's {@code POST
@@ -18,6 +19,13 @@ import java.util.Map;
 public final class InvokeRequests {
   /** The header naming the method the function is invoked with. */
   public static final String METHOD = "X-Thaw-Method";
+
+  /**
+   * The header that carries a caller's own {@code Authorization} from the gateway to the agent: on
+   * that hop {@code Authorization} is the management token, which is the agent's and never the
+   * function's.
+   */
+  public static final String CALLER_AUTHORIZATION = "X-Thaw-Caller-Authorization";
 
   /**
    * How long an invocation's connection may stay silent, at the gateway, the agent and their
@@ -42,6 +50,22 @@ public final class InvokeRequests {
         call.query("path").orElse("/"),
         FunctionHeaders.select(call::headers),
         call.body());
+  }
+
+  /**
+   * The invocation {@code call} asks for, as {@link #read}, on the agent: the request's {@code
+   * Authorization} is its credential there (the management token), so the function gets the
+   * caller's own from {@link #CALLER_AUTHORIZATION} instead, or none.
+   *
+   * @throws Refused INVALID for a method, path or body a function cannot be invoked with
+   */
+  public static FunctionRequest relayed(HttpCall call) {
+    Map<String, String> headers = new TreeMap<>(String.CASE_INSENSITIVE_ORDER);
+    headers.putAll(FunctionHeaders.select(call::headers));
+    headers.remove("Authorization");
+    call.header(CALLER_AUTHORIZATION).ifPresent(a -> headers.put("Authorization", a));
+    return of(
+        call.header(METHOD).orElse("GET"), call.query("path").orElse("/"), headers, call.body());
   }
 
   /**
