@@ -21,6 +21,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicLong;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Starts the QEMU process of one microVM, up to its QMP connection: the VM's work directory and the
@@ -30,10 +32,16 @@ import java.util.concurrent.atomic.AtomicLong;
  * its memory file mapped privately, so that it can be started before the snapshot is chosen or
  * complete.
  *
+ * <p>With a {@link #pool}, a restore of a function that {@link PooledQemu#fits} takes a QEMU
+ * started ahead and gives it the VM's network and the snapshot's memory file, instead of starting a
+ * process; with none idle (or when the pooled one fails to take it) it starts one as without a
+ * pool.
+ *
  * <p>Each start fails whole: whatever it made (work directory, channels, process) is gone again
  * when it throws.
  */
-final class QemuLauncher {
+final class QemuLauncher implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(QemuLauncher.class);
   private static final Duration QMP_TIMEOUT = Duration.ofSeconds(10);
   private static final int START_ATTEMPTS = 3;
 
@@ -46,6 +54,7 @@ final class QemuLauncher {
   private final LogSink logs;
   private final long logRate;
   private final AtomicLong sequence = new AtomicLong();
+  private volatile VmmPool<PooledQemu> pool;
 
   QemuLauncher(
       String binary,
@@ -100,6 +109,14 @@ final class QemuLauncher {
    * @throws RestoreException when QEMU does not start
    */
   QemuMicroVm incoming(FunctionSpec function, Path memoryFile, Path snapshotDisk) {
+    VmmPool<PooledQemu> p = pool;
+    if (p != null && snapshotDisk == null && PooledQemu.fits(function) && !served(memoryFile)) {
+      Optional<QemuMicroVm> vm =
+          p.take(function.vcpus()).flatMap(s -> bind(s, function, memoryFile));
+      if (vm.isPresent()) {
+        return vm.get();
+      }
+    }
     Path workDir = newWorkDir("restore-" + function.id());
     try {
       if (snapshotDisk != null) {
@@ -115,6 +132,91 @@ final class QemuLauncher {
       String out = QemuProcess.outputIn(workDir);
       FileTrees.deleteQuietly(workDir);
       throw new RestoreException("cannot start QEMU for a restore: " + e.getMessage(), out, "", e);
+    }
+  }
+
+  /**
+   * Keeps {@code size} QEMUs started ahead for restores (see the class doc), refilled in the
+   * background, until {@link #close}.
+   */
+  synchronized void pool(int size) {
+    if (pool != null) {
+      throw new IllegalStateException("the VMM pool is already set up");
+    }
+    pool = new VmmPool<>(size, this::startPooled);
+  }
+
+  /** The pool, if there is one. */
+  Optional<VmmPool<PooledQemu>> pool() {
+    return Optional.ofNullable(pool);
+  }
+
+  /** Starts one QEMU of the pool, with {@code vcpus}, waiting in {@code --preconfig}. */
+  private PooledQemu startPooled(int vcpus) throws IOException {
+    Path workDir = newWorkDir("pool");
+    try {
+      QemuProcess process =
+          QemuProcess.start(
+              binary, commandLines.pooled(vcpus, workDir), workDir, QMP_TIMEOUT, Map.of());
+      return new PooledQemu(process, workDir, vcpus);
+    } catch (IOException | RuntimeException e) {
+      FileTrees.deleteQuietly(workDir);
+      throw e;
+    }
+  }
+
+  /**
+   * Makes the pooled {@code slot} the VM of a restore of {@code function} on {@code memory}; empty
+   * (and the slot closed) when QEMU refuses, for the restore to start a QEMU of its own.
+   */
+  private Optional<QemuMicroVm> bind(PooledQemu slot, FunctionSpec function, Path memory) {
+    try {
+      int port;
+      for (int attempt = 1; ; attempt++) {
+        port = freePorts(1)[0];
+        try {
+          slot.network(function, port);
+          break;
+        } catch (QmpException e) {
+          // Another process took the port between our probe and QEMU's bind: pick another.
+          if (attempt >= START_ATTEMPTS || !e.getMessage().contains("host forwarding")) {
+            throw e;
+          }
+        }
+      }
+      slot.machine(function, memory);
+      String id = slot.workDir().getFileName().toString();
+      QemuMicroVm vm =
+          new QemuMicroVm(
+              id,
+              identity,
+              slot.process(),
+              function,
+              port,
+              port,
+              slot.workDir(),
+              false,
+              VmState.PAUSED,
+              VmChannels.NONE);
+      vm.pooled(true);
+      return Optional.of(vm);
+    } catch (IOException | RuntimeException e) {
+      log.warn(
+          "a pooled VMM could not take a restore of {}, starting one instead: {} {}",
+          function.id(),
+          e.getMessage(),
+          QemuProcess.outputIn(slot.workDir()));
+      slot.close();
+      return Optional.empty();
+    }
+  }
+
+  /** Stops the pool's idle QEMUs; VMs already handed out are their owners'. */
+  @Override
+  public void close() {
+    VmmPool<PooledQemu> p = pool;
+    if (p != null) {
+      p.close();
     }
   }
 
