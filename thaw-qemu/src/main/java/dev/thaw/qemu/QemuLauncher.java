@@ -211,6 +211,14 @@ final class QemuLauncher implements AutoCloseable {
     }
   }
 
+  /** Refills the pool, if there is one, in the background: a restore asks once it is done. */
+  void refillPool() {
+    VmmPool<PooledQemu> p = pool;
+    if (p != null) {
+      p.refill();
+    }
+  }
+
   /** Stops the pool's idle QEMUs; VMs already handed out are their owners'. */
   @Override
   public void close() {

@@ -93,21 +93,32 @@ public final class QemuVmm implements Vmm, AutoCloseable {
     return vm;
   }
 
+  /**
+   * {@inheritDoc}
+   *
+   * <p>With a pool, the restore takes a started QEMU if it can, and once its guest answered (or it
+   * failed) the pool refills: a QEMU starting beside the restore would take a core from it.
+   */
   @Override
   public MicroVm restore(VmSnapshot snapshot, Duration readyTimeout) {
-    long t0 = System.nanoTime();
-    compatibility.check(snapshot);
-    QemuMicroVm vm =
-        launcher.incoming(snapshot.function(), snapshot.memoryFile(), snapshot.disk().orElse(null));
-    long started = System.nanoTime();
-    MicroVm restored = clones.resume(vm, snapshot, readyTimeout, Duration.ofNanos(started - t0));
-    log.debug(
-        "restored {} as {}: QEMU started in {} µs, state loaded and guest answered in {} µs",
-        snapshot.function().id(),
-        vm.id(),
-        (started - t0) / 1000,
-        (System.nanoTime() - started) / 1000);
-    return restored;
+    try {
+      long t0 = System.nanoTime();
+      compatibility.check(snapshot);
+      QemuMicroVm vm =
+          launcher.incoming(
+              snapshot.function(), snapshot.memoryFile(), snapshot.disk().orElse(null));
+      long started = System.nanoTime();
+      MicroVm restored = clones.resume(vm, snapshot, readyTimeout, Duration.ofNanos(started - t0));
+      log.debug(
+          "restored {} as {}: QEMU ready in {} µs, state loaded and guest answered in {} µs",
+          snapshot.function().id(),
+          vm.id(),
+          (started - t0) / 1000,
+          (System.nanoTime() - started) / 1000);
+      return restored;
+    } finally {
+      launcher.refillPool();
+    }
   }
 
   /**
@@ -135,7 +146,12 @@ public final class QemuVmm implements Vmm, AutoCloseable {
         public void close() {}
       };
     }
-    QemuMicroVm vm = launcher.incoming(function, memoryFile, null);
+    QemuMicroVm vm;
+    try {
+      vm = launcher.incoming(function, memoryFile, null);
+    } finally {
+      launcher.refillPool(); // the fetch runs beside it anyway
+    }
     return new PreparedRestore() {
       private boolean handedOver;
 

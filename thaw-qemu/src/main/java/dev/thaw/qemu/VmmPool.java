@@ -17,14 +17,15 @@ import org.slf4j.LoggerFactory;
 /**
  * Up to {@code size} started VMMs waiting for a restore, refilled in the background: a restore
  * {@link #take}s one of its shape (the VM's vCPUs, fixed when QEMU starts) instead of starting a
- * process. What it guarantees:
+ * process, and asks for a {@link #refill} once its guest has answered, so that the start of the
+ * next VMM does not take the cores from the restore. What it guarantees:
  *
  * <ul>
  *   <li>idle slots plus slots being started never exceed {@code size};
  *   <li>a slot whose process died while it waited is closed, never handed out;
  *   <li>after {@link #close()} every idle slot is closed, and a slot whose start was under way is
  *       closed as soon as it is started: no process outlives the pool;
- *   <li>a failed start stops the refill until the next {@link #take} (no loop of failing starts).
+ *   <li>a failed start stops the refill until the next {@link #refill} (no loop of failing starts).
  * </ul>
  *
  * <p>The pool fills for the shape last asked for (one vCPU at first). A take that finds no slot of
@@ -77,8 +78,8 @@ final class VmmPool<S extends VmmPool.Slot> implements AutoCloseable {
   }
 
   /**
-   * A live idle slot started with {@code vcpus}, now the caller's; empty when none is idle. Either
-   * way the pool refills behind it.
+   * A live idle slot started with {@code vcpus}, now the caller's; empty when none is idle. The
+   * pool does not refill until asked ({@link #refill}).
    */
   Optional<S> take(int vcpus) {
     List<S> discarded = new ArrayList<>();
@@ -106,7 +107,6 @@ final class VmmPool<S extends VmmPool.Slot> implements AutoCloseable {
       log.debug("VMM pool: closing {} ({})", s, s.isAlive() ? "another shape" : "dead");
       s.close();
     }
-    refill();
     return found;
   }
 
@@ -128,7 +128,8 @@ final class VmmPool<S extends VmmPool.Slot> implements AutoCloseable {
     return idle.size() >= size;
   }
 
-  private void refill() {
+  /** Starts VMMs in the background until the pool is full (or a start fails). */
+  void refill() {
     try {
       refills.execute(this::fill);
     } catch (java.util.concurrent.RejectedExecutionException e) {
@@ -154,7 +155,7 @@ final class VmmPool<S extends VmmPool.Slot> implements AutoCloseable {
         synchronized (this) {
           starting--;
         }
-        log.warn("VMM pool: cannot start a VMM ({}); refilling on the next take", e.getMessage());
+        log.warn("VMM pool: cannot start a VMM ({}); refilling on the next refill", e.getMessage());
         return;
       }
       boolean keep;

@@ -69,7 +69,9 @@ class VmmPoolTest {
       Optional<Sleeper> taken = pool.take(1);
       assertThat(taken).isPresent();
       assertThat(taken.get().isAlive()).isTrue();
+      assertThat(pool.idle()).isEqualTo(2); // no refill until the restore asks for one
 
+      pool.refill();
       assertThat(pool.awaitFull(WAIT)).isTrue();
       assertThat(starts).hasValue(4);
       assertThat(alive()).hasSize(4); // three idle and the one handed out
@@ -87,6 +89,8 @@ class VmmPoolTest {
 
       // Both idle slots are dead: the take finds none, and the refill replaces them.
       assertThat(pool.take(1)).isEmpty();
+      assertThat(pool.idle()).isZero();
+      pool.refill();
       assertThat(pool.awaitFull(WAIT)).isTrue();
       Optional<Sleeper> taken = pool.take(1);
       assertThat(taken).isPresent();
@@ -109,6 +113,7 @@ class VmmPoolTest {
     try (VmmPool<Sleeper> pool = new VmmPool<>(2, slow)) {
       for (int i = 0; i < 10; i++) {
         assertThat(pool.take(1)).isEmpty(); // nothing is started yet: every take misses
+        pool.refill();
       }
       release.countDown();
       assertThat(pool.awaitFull(WAIT)).isTrue();
@@ -126,6 +131,7 @@ class VmmPoolTest {
 
       assertThat(pool.take(2)).isEmpty();
       await().atMost(WAIT).until(() -> !oneVcpu.isAlive());
+      pool.refill();
       assertThat(pool.awaitFull(WAIT)).isTrue();
       Optional<Sleeper> two = pool.take(2);
       assertThat(two).hasValueSatisfying(s -> assertThat(s.vcpus()).isEqualTo(2));
@@ -162,7 +168,7 @@ class VmmPoolTest {
   }
 
   @Test
-  void aFailedStartStopsTheRefillUntilTheNextTake() throws Exception {
+  void aFailedStartStopsTheRefillUntilTheNextOne() throws Exception {
     AtomicInteger calls = new AtomicInteger();
     VmmPool.Starter<Sleeper> failing =
         vcpus -> {
@@ -175,6 +181,7 @@ class VmmPoolTest {
       assertThat(calls).hasValue(1);
 
       assertThat(pool.take(1)).isEmpty();
+      pool.refill();
       await().atMost(WAIT).until(() -> calls.get() == 2);
     }
   }
