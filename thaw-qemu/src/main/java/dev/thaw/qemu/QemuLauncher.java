@@ -21,8 +21,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicLong;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * Starts the QEMU process of one microVM, up to its QMP connection: the VM's work directory and the
@@ -41,9 +39,8 @@ import org.slf4j.LoggerFactory;
  * when it throws.
  */
 final class QemuLauncher implements AutoCloseable {
-  private static final Logger log = LoggerFactory.getLogger(QemuLauncher.class);
   private static final Duration QMP_TIMEOUT = Duration.ofSeconds(10);
-  private static final int START_ATTEMPTS = 3;
+  static final int START_ATTEMPTS = 3;
 
   private final String binary;
   private final Path workRoot;
@@ -54,7 +51,7 @@ final class QemuLauncher implements AutoCloseable {
   private final LogSink logs;
   private final long logRate;
   private final AtomicLong sequence = new AtomicLong();
-  private volatile VmmPool<PooledQemu> pool;
+  private volatile PooledStarts pool;
 
   QemuLauncher(
       String binary,
@@ -109,10 +106,9 @@ final class QemuLauncher implements AutoCloseable {
    * @throws RestoreException when QEMU does not start
    */
   QemuMicroVm incoming(FunctionSpec function, Path memoryFile, Path snapshotDisk) {
-    VmmPool<PooledQemu> p = pool;
+    PooledStarts p = pool;
     if (p != null && snapshotDisk == null && PooledQemu.fits(function) && !served(memoryFile)) {
-      Optional<QemuMicroVm> vm =
-          p.take(function.vcpus()).flatMap(s -> bind(s, function, memoryFile));
+      Optional<QemuMicroVm> vm = p.take(function, memoryFile);
       if (vm.isPresent()) {
         return vm.get();
       }
@@ -143,11 +139,11 @@ final class QemuLauncher implements AutoCloseable {
     if (pool != null) {
       throw new IllegalStateException("the VMM pool is already set up");
     }
-    pool = new VmmPool<>(size, this::startPooled);
+    pool = new PooledStarts(new VmmPool<>(size, this::startPooled), identity);
   }
 
   /** The pool, if there is one. */
-  Optional<VmmPool<PooledQemu>> pool() {
+  Optional<PooledStarts> pool() {
     return Optional.ofNullable(pool);
   }
 
@@ -165,55 +161,9 @@ final class QemuLauncher implements AutoCloseable {
     }
   }
 
-  /**
-   * Makes the pooled {@code slot} the VM of a restore of {@code function} on {@code memory}; empty
-   * (and the slot closed) when QEMU refuses, for the restore to start a QEMU of its own.
-   */
-  private Optional<QemuMicroVm> bind(PooledQemu slot, FunctionSpec function, Path memory) {
-    try {
-      int port;
-      for (int attempt = 1; ; attempt++) {
-        port = freePorts(1)[0];
-        try {
-          slot.network(function, port);
-          break;
-        } catch (QmpException e) {
-          // Another process took the port between our probe and QEMU's bind: pick another.
-          if (attempt >= START_ATTEMPTS || !e.getMessage().contains("host forwarding")) {
-            throw e;
-          }
-        }
-      }
-      slot.machine(function, memory);
-      String id = slot.workDir().getFileName().toString();
-      QemuMicroVm vm =
-          new QemuMicroVm(
-              id,
-              identity,
-              slot.process(),
-              function,
-              port,
-              port,
-              slot.workDir(),
-              false,
-              VmState.PAUSED,
-              VmChannels.NONE);
-      vm.pooled(true);
-      return Optional.of(vm);
-    } catch (IOException | RuntimeException e) {
-      log.warn(
-          "a pooled VMM could not take a restore of {}, starting one instead: {} {}",
-          function.id(),
-          e.getMessage(),
-          QemuProcess.outputIn(slot.workDir()));
-      slot.close();
-      return Optional.empty();
-    }
-  }
-
   /** Refills the pool, if there is one, in the background: a restore asks once it is done. */
   void refillPool() {
-    VmmPool<PooledQemu> p = pool;
+    PooledStarts p = pool;
     if (p != null) {
       p.refill();
     }
@@ -222,7 +172,7 @@ final class QemuLauncher implements AutoCloseable {
   /** Stops the pool's idle QEMUs; VMs already handed out are their owners'. */
   @Override
   public void close() {
-    VmmPool<PooledQemu> p = pool;
+    PooledStarts p = pool;
     if (p != null) {
       p.close();
     }

@@ -190,7 +190,7 @@ public final class QemuVmm implements Vmm, AutoCloseable {
    * restore they time.
    */
   public boolean awaitPool(Duration timeout) throws InterruptedException {
-    Optional<VmmPool<PooledQemu>> pool = launcher.pool();
+    Optional<PooledStarts> pool = launcher.pool();
     return pool.isPresent() && pool.get().awaitFull(timeout);
   }
 
