@@ -8,8 +8,8 @@ import java.util.Deque;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Optional;
-import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -17,8 +17,9 @@ import org.slf4j.LoggerFactory;
 /**
  * Up to {@code size} started VMMs waiting for a restore, refilled in the background: a restore
  * {@link #take}s one of its shape (the VM's vCPUs, fixed when QEMU starts) instead of starting a
- * process, and asks for a {@link #refill} once its guest has answered, so that the start of the
- * next VMM does not take the cores from the restore. What it guarantees:
+ * process, and asks for a {@link #refill} once its guest has answered; the refill waits {@code
+ * refillDelay} more, for the function's first answer, so that the start of the next VMM takes no
+ * core from the cold start. What it guarantees:
  *
  * <ul>
  *   <li>idle slots plus slots being started never exceed {@code size};
@@ -56,21 +57,31 @@ final class VmmPool<S extends VmmPool.Slot> implements AutoCloseable {
 
   private final int size;
   private final Starter<S> starter;
-  private final ExecutorService refills =
-      Executors.newSingleThreadExecutor(DaemonThreads.named("thaw-vmm-pool"));
+  private final Duration refillDelay;
+  private final ScheduledExecutorService refills =
+      Executors.newSingleThreadScheduledExecutor(DaemonThreads.named("thaw-vmm-pool"));
   private final Deque<S> idle = new ArrayDeque<>();
   private int starting;
   private int wanted = 1;
   private boolean closed;
 
-  /** A pool of {@code size} slots (at least 1) that starts filling at once. */
-  VmmPool(int size, Starter<S> starter) {
+  /**
+   * A pool of {@code size} slots (at least 1) that starts filling at once, and refills {@code
+   * refillDelay} after it is asked to.
+   */
+  VmmPool(int size, Starter<S> starter, Duration refillDelay) {
     if (size < 1) {
       throw new IllegalArgumentException("a VMM pool holds 1 slot or more: " + size);
     }
     this.size = size;
     this.starter = starter;
-    refill();
+    this.refillDelay = refillDelay;
+    schedule(Duration.ZERO);
+  }
+
+  /** A pool that refills as soon as it is asked to. */
+  VmmPool(int size, Starter<S> starter) {
+    this(size, starter, Duration.ZERO);
   }
 
   int size() {
@@ -128,10 +139,17 @@ final class VmmPool<S extends VmmPool.Slot> implements AutoCloseable {
     return idle.size() >= size;
   }
 
-  /** Starts VMMs in the background until the pool is full (or a start fails). */
+  /**
+   * Starts VMMs in the background, after the refill delay, until the pool is full (or a start
+   * fails).
+   */
   void refill() {
+    schedule(refillDelay);
+  }
+
+  private void schedule(Duration delay) {
     try {
-      refills.execute(this::fill);
+      refills.schedule(this::fill, delay.toNanos(), TimeUnit.NANOSECONDS);
     } catch (java.util.concurrent.RejectedExecutionException e) {
       // Closed meanwhile: nothing to fill.
     }
