@@ -4,6 +4,7 @@ import dev.thaw.bench.TextTable;
 import dev.thaw.bench.TextTable.Column;
 import dev.thaw.bench.vm.BootRestoreRounds;
 import dev.thaw.bench.vm.BootRestoreTimes;
+import dev.thaw.bench.vm.RestoreBreakdown;
 import dev.thaw.core.bench.Bench;
 import dev.thaw.core.bench.BenchResult;
 import dev.thaw.core.bench.BenchResultCodec;
@@ -18,6 +19,7 @@ import dev.thaw.qemu.QemuVmm;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -37,7 +39,9 @@ import picocli.CommandLine.Option;
     description = {
       "Times cold boots against restores of one snapshot, on the VMM alone.",
       "Boots a function cold, snapshots it after its first invocation, restores it N times,",
-      "and prints time to first response for boots and restores with the ratio of medians."
+      "and prints time to first response for boots and restores with the ratio of medians.",
+      "With --vmm-pool (the default), each round also restores on a QEMU started ahead,",
+      "alternating with the plain restore, and prints where each method's time went."
     })
 final class BenchVmCommand implements Callable<Integer> {
   @Option(
@@ -58,12 +62,23 @@ final class BenchVmCommand implements Callable<Integer> {
       description = "Restores to time (at least 10). Default: ${DEFAULT-VALUE}.")
   int restores;
 
+  @Option(
+      names = "--vmm-pool",
+      defaultValue = "1",
+      description =
+          "QEMUs kept started ahead for the pooled restores (0: no pooled restores). Default:"
+              + " ${DEFAULT-VALUE}.")
+  int vmmPool;
+
   @Mixin JsonOutput json;
 
   @Option(
       names = "--work-dir",
       description = "Where VMs and the snapshot live during the run (default: a temp dir).")
   Path workDir;
+
+  /** The row of the restores on a pooled QEMU. */
+  static final String POOLED = "restore (pooled VMM)";
 
   private final PrintStream out = System.out;
 
@@ -74,6 +89,9 @@ final class BenchVmCommand implements Callable<Integer> {
             .orElseThrow(() -> new IllegalArgumentException("unknown function: " + functionId));
     if (boots < 1 || restores < 10) {
       throw new IllegalArgumentException("need --boots >= 1 and --restores >= 10");
+    }
+    if (vmmPool < 0 || vmmPool > 64) {
+      throw new IllegalArgumentException("--vmm-pool is 0 to 64: " + vmmPool);
     }
     Path root = workDir != null ? workDir : Files.createTempDirectory("thaw-bench-vm-");
     try {
@@ -87,21 +105,76 @@ final class BenchVmCommand implements Callable<Integer> {
 
   private int run(FunctionSpec function, Path root) throws Exception {
     GuestImage image = GuestImage.ensure(line -> out.println(line));
-    QemuVmm vmm = QemuVmm.builder().image(image).workRoot(root.resolve("vms")).build();
-    out.printf(
-        "thaw bench vm: %s on %s, %d cold boots, %d restores%n",
-        function.id(), vmm.identity(), boots, restores);
-    BootRestoreTimes times =
-        new BootRestoreRounds(vmm, root, out).measure(function, boots, restores);
-    out.println();
-    out.print(table(times));
-    out.printf("restore / boot (medians): %.3f%n", times.restoreOverBootMedian());
+    RestoreBreakdown breakdown = new RestoreBreakdown();
+    QemuVmm vmm =
+        QemuVmm.builder()
+            .image(image)
+            .workRoot(root.resolve("vms"))
+            .restorePhases(breakdown::vmm)
+            .build();
+    try (QemuVmm pooled =
+        vmmPool == 0
+            ? null
+            : QemuVmm.builder()
+                .image(image)
+                .workRoot(root.resolve("vms"))
+                .pool(vmmPool)
+                .restorePhases(breakdown::vmm)
+                .build()) {
+      out.printf(
+          "thaw bench vm: %s on %s, %d cold boots, %d restores%s%n",
+          function.id(),
+          vmm.identity(),
+          boots,
+          restores,
+          pooled == null ? "" : " and " + restores + " on a pool of " + vmmPool + " started QEMUs");
+      BootRestoreTimes times =
+          new BootRestoreRounds(vmm, pooled, t -> pooled.awaitPool(t), breakdown, root, out)
+              .measure(function, boots, restores);
+      out.println();
+      out.print(table(times));
+      out.printf("restore / boot (medians): %.3f%n", times.restoreOverBootMedian());
+      times
+          .pooledOverRestoreMedian()
+          .ifPresent(r -> out.printf("restore (pooled VMM) / restore (medians): %.3f%n", r));
+      out.println();
+      out.print(breakdownTable(breakdown));
+      report(function, vmm, times);
+    }
+    return 0;
+  }
+
+  private void report(FunctionSpec function, QemuVmm vmm, BootRestoreTimes times)
+      throws java.io.IOException {
     if (json.file != null) {
       Files.writeString(
           json.file, BenchResultCodec.write(result(function, vmm.identity().toString(), times)));
       out.println("wrote " + json.file);
     }
-    return 0;
+  }
+
+  /** Each phase's median (ms) of the plain and the pooled restores, and their ratio. */
+  static String breakdownTable(RestoreBreakdown breakdown) {
+    Map<String, LatencySummary> plain = RestoreBreakdown.summary(breakdown.plain());
+    Map<String, LatencySummary> pooled = RestoreBreakdown.summary(breakdown.pooled());
+    TextTable t =
+        TextTable.of(
+            Column.left("restore phase (median ms)", 40),
+            Column.right("restore", 9),
+            Column.right("pooled", 9),
+            Column.right("ratio", 7));
+    plain.forEach(
+        (name, s) -> {
+          LatencySummary p = pooled.get(name);
+          t.row(
+              name,
+              String.format(Locale.ROOT, "%.1f", s.p50()),
+              p == null ? "-" : String.format(Locale.ROOT, "%.1f", p.p50()),
+              p == null || s.p50() == 0
+                  ? "-"
+                  : String.format(Locale.ROOT, "%.2f", p.p50() / s.p50()));
+        });
+    return t.render();
   }
 
   /** The boots' and the restores' median, p90 and count. */
@@ -115,6 +188,7 @@ final class BenchVmCommand implements Callable<Integer> {
     Map<String, LatencySummary> rows = new LinkedHashMap<>();
     rows.put(ModelRow.VM_COLD_BOOT.label(), times.bootMs());
     rows.put(ModelRow.VM_RESTORE.label(), times.restoreMs());
+    times.pooled().ifPresent(p -> rows.put(POOLED, p));
     rows.forEach(
         (name, s) ->
             t.row(
@@ -131,11 +205,11 @@ final class BenchVmCommand implements Callable<Integer> {
     facts.put("function", function.id());
     facts.put("vmm", vmmIdentity);
     facts.put("restoreOverBootMedian", times.restoreOverBootMedian());
-    return BenchResult.ofThisMachine(
-        Bench.VM,
-        facts,
-        List.of(
-            BenchRow.of(ModelRow.VM_COLD_BOOT.label(), times.bootMs()),
-            BenchRow.of(ModelRow.VM_RESTORE.label(), times.restoreMs())));
+    times.pooledOverRestoreMedian().ifPresent(r -> facts.put("pooledOverRestoreMedian", r));
+    List<BenchRow> rows = new ArrayList<>();
+    rows.add(BenchRow.of(ModelRow.VM_COLD_BOOT.label(), times.bootMs()));
+    rows.add(BenchRow.of(ModelRow.VM_RESTORE.label(), times.restoreMs()));
+    times.pooled().ifPresent(p -> rows.add(BenchRow.of(POOLED, p)));
+    return BenchResult.ofThisMachine(Bench.VM, facts, rows);
   }
 }

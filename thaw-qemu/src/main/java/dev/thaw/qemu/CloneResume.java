@@ -1,9 +1,11 @@
 package dev.thaw.qemu;
 
 import dev.thaw.core.vmm.MicroVm;
+import dev.thaw.core.vmm.RestorePhases;
 import dev.thaw.core.vmm.VmSnapshot;
 import java.io.IOException;
 import java.time.Duration;
+import java.util.function.Consumer;
 
 /**
  * Brings a VM started for a restore ({@link QemuLauncher#incoming}) to life as a clone of a
@@ -22,23 +24,27 @@ import java.time.Duration;
 final class CloneResume {
   private final GuestSecrets secrets;
   private final boolean reseed;
+  private final Consumer<RestorePhases> phases;
 
   /**
    * @param reseed whether clones are reseeded and given their own key; off only for tests that show
    *     what a clone gets without it, whose guests are probed with {@code GET /health}
+   * @param phases told where the time of each restore that succeeded went
    */
-  CloneResume(GuestSecrets secrets, boolean reseed) {
+  CloneResume(GuestSecrets secrets, boolean reseed, Consumer<RestorePhases> phases) {
     this.secrets = secrets;
     this.reseed = reseed;
+    this.phases = phases;
   }
 
   /**
    * Loads {@code snapshot} into {@code vm}, resumes it and waits up to {@code readyTimeout} for its
    * guest. On failure the VM is stopped and the typed error thrown: a state QEMU cannot load is
    * sorted by {@link RestoreCompatibility#loadFailure}, a guest that does not come up by {@link
-   * GuestReadiness}.
+   * GuestReadiness}. {@code start} is the time QEMU took to be ready for it.
    */
-  MicroVm resume(QemuMicroVm vm, VmSnapshot snapshot, Duration readyTimeout) {
+  MicroVm resume(QemuMicroVm vm, VmSnapshot snapshot, Duration readyTimeout, Duration start) {
+    long t0 = System.nanoTime();
     try {
       vm.loadState(snapshot.stateFile());
     } catch (IOException e) {
@@ -47,7 +53,9 @@ final class CloneResume {
       throw RestoreCompatibility.loadFailure(snapshot, e, out);
     }
     vm.controlKey(snapshot.controlKey());
+    long t1 = System.nanoTime();
     vm.resume();
+    long t2 = System.nanoTime();
     if (reseed) {
       // The clone's own key from its first request on: the snapshot's stays with the snapshot.
       String key = secrets.controlKey();
@@ -57,6 +65,13 @@ final class CloneResume {
     } else {
       vm.awaitGuest(readyTimeout, GuestReadiness.After.RESTORE, () -> "/health");
     }
+    phases.accept(
+        new RestorePhases(
+            vm.pooled(),
+            start,
+            Duration.ofNanos(t1 - t0),
+            Duration.ofNanos(t2 - t1),
+            Duration.ofNanos(System.nanoTime() - t2)));
     return vm;
   }
 }

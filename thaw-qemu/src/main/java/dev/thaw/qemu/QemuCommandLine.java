@@ -124,6 +124,41 @@ final class QemuCommandLine {
   }
 
   /**
+   * QEMU's arguments for a VM of the pool ({@link PooledQemu}): a built-in function's machine and
+   * devices, but waiting in {@code --preconfig} with no memory and no network yet, which {@link
+   * PooledQemu#network} and {@link PooledQemu#machine} add for the restore that takes it.
+   */
+  List<String> pooled(int vcpus, Path workDir) {
+    if (workDir.toString().contains(",")) {
+      throw new IllegalArgumentException("QEMU option values cannot hold ',': " + workDir);
+    }
+    return List.of(
+        "-name",
+        "thaw-" + workDir.getFileName(),
+        "-M",
+        "microvm",
+        "-accel",
+        accelerator,
+        "-cpu",
+        "qemu64",
+        "-smp",
+        Integer.toString(vcpus),
+        "-nodefaults",
+        "-no-user-config",
+        "-no-reboot",
+        "-display",
+        "none",
+        "-serial",
+        "file:" + ConsoleLog.in(workDir).file(),
+        "-device",
+        "virtio-net-device,netdev=n0",
+        "-incoming",
+        "defer",
+        "-S",
+        "--preconfig");
+  }
+
+  /**
    * The disks of a function from an image, in the same order for a boot and its restores (the
    * device state in a snapshot is matched to devices by position): the root filesystem, raw and
    * read-only, then the writable layer in this VM's work directory; for a restore, over the

@@ -49,6 +49,9 @@ final class QemuMicroVm implements MicroVm {
   private volatile VmState state;
   private final VmChannels channels;
 
+  /** Whether its QEMU came from the VMM pool (started before the restore was asked for). */
+  private volatile boolean pooled;
+
   /** What the guest asks of control requests (X-Thaw-Key): this host only knows it. */
   private volatile String controlKey = "";
 
@@ -108,6 +111,14 @@ final class QemuMicroVm implements MicroVm {
 
   void controlKey(String key) {
     this.controlKey = key;
+  }
+
+  boolean pooled() {
+    return pooled;
+  }
+
+  void pooled(boolean pooled) {
+    this.pooled = pooled;
   }
 
   /** Where the guest's control server answers ({@code /health}, {@code /_thaw/...}). */
