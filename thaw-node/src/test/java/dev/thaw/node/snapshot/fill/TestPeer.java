@@ -1,10 +1,16 @@
 package dev.thaw.node.snapshot.fill;
 
+import dev.thaw.core.snapshot.ChunkList;
+import dev.thaw.core.snapshot.SnapshotFile;
+import dev.thaw.core.snapshot.SnapshotManifest;
 import dev.thaw.http.BearerToken;
 import dev.thaw.http.HttpAnswer;
 import dev.thaw.http.HttpEdge;
 import dev.thaw.node.peer.PeerEndpoint;
 import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -46,6 +52,22 @@ final class TestPeer implements AutoCloseable {
                 "/peer/snapshots",
                 call -> HttpAnswer.json(200, Map.of("node", "test", "revisions", this.revisions)))
             .start();
+  }
+
+  /** Holds every chunk of {@code manifest}, as its files in {@code dir} have them. */
+  void holdAll(SnapshotManifest manifest, Path dir) throws IOException {
+    for (SnapshotFile f : manifest.files()) {
+      byte[] file = Files.readAllBytes(dir.resolve(f.name()));
+      ChunkList list = f.chunks();
+      for (int i = 0; i < list.sha256().size(); i++) {
+        if (!list.isZero(i)) {
+          int from = (int) list.offset(i);
+          chunks.put(
+              list.sha256().get(i),
+              Arrays.copyOfRange(file, from, from + list.length(i, f.size())));
+        }
+      }
+    }
   }
 
   PeerEndpoint endpoint() {
