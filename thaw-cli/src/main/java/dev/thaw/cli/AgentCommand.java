@@ -207,6 +207,12 @@ final class AgentCommand implements Callable<Integer> {
     } catch (IllegalArgumentException e) {
       throw new ParameterException(spec.commandLine(), e.getMessage());
     }
+    java.util.Set<Integer> peerPorts;
+    try {
+      peerPorts = peers.refusedEgressPorts();
+    } catch (IllegalArgumentException e) {
+      throw new ParameterException(spec.commandLine(), e.getMessage());
+    }
     PrometheusMeterRegistry meters = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     meters.config().commonTags("node", name);
     GuestImage image = GuestImage.ensure(System.out::println);
@@ -216,6 +222,7 @@ final class AgentCommand implements Callable<Integer> {
             .logs(logs)
             .logRate(logBytesPerSecond)
             .workRoot(node.dataDir().resolve("vms").resolve(name))
+            .refusedEgressPorts(peerPorts)
             .build();
     S3Options.Remote remote = snapshotMode == SnapshotMode.REMOTE ? s3.open(node.dataDir()) : null;
     ImageFunctions imageFunctions;

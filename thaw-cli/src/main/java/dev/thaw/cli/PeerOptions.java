@@ -1,6 +1,7 @@
 package dev.thaw.cli;
 
 import dev.thaw.node.peer.CachedChunks;
+import dev.thaw.node.peer.PeerAddress;
 import dev.thaw.node.peer.PeerServer;
 import dev.thaw.node.peer.PeerTokens;
 import dev.thaw.node.snapshot.cache.LocalSnapshotCache;
@@ -9,6 +10,7 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import picocli.CommandLine.Option;
 
 /**
@@ -45,6 +47,17 @@ final class PeerOptions {
 
   /** The environment read; a field so tests can give their own. */
   Map<String, String> env = System.getenv();
+
+  /**
+   * The ports no function's egress may reach: the peer port of this agent, which is every agent's
+   * on Kubernetes (one DaemonSet), so a guest cannot reach another node's peer edge. None when it
+   * is chosen at start (0): then the peer edge is on this machine's loopback, which no guest
+   * reaches anyway.
+   */
+  Set<Integer> refusedEgressPorts() {
+    int port = PeerAddress.parse(address).port();
+    return port == 0 ? Set.of() : Set.of(port);
+  }
 
   /** The peer tokens from {@code --peer-token-file} or {@value PeerTokens#ENV}, if any. */
   Optional<PeerTokens> tokens() throws IOException {

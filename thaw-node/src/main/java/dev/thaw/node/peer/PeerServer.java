@@ -176,30 +176,10 @@ public final class PeerServer implements AutoCloseable {
       return this;
     }
 
-    /**
-     * Where to listen, as {@code HOST[:PORT]} ({@code --peer-address}): an IPv4 address or name of
-     * this machine; the port is {@value #DEFAULT_PORT} when not given, 0 for any free one.
-     */
+    /** Where to listen, as {@code --peer-address} gives it ({@link PeerAddress#parse}). */
     public Builder address(String hostPort) {
-      String spec = Objects.requireNonNull(hostPort, "hostPort").strip();
-      int colon = spec.lastIndexOf(':');
-      if (colon < 0) {
-        return address(requireHost(spec, hostPort), DEFAULT_PORT);
-      }
-      int port;
-      try {
-        port = Integer.parseInt(spec.substring(colon + 1));
-      } catch (NumberFormatException e) {
-        throw new IllegalArgumentException("--peer-address is HOST[:PORT]: '" + hostPort + "'", e);
-      }
-      return address(requireHost(spec.substring(0, colon), hostPort), port);
-    }
-
-    private static String requireHost(String host, String spec) {
-      if (host.isEmpty() || host.contains(":") || host.contains("/")) {
-        throw new IllegalArgumentException("--peer-address is HOST[:PORT]: '" + spec + "'");
-      }
-      return host;
+      PeerAddress a = PeerAddress.parse(hostPort);
+      return address(a.host(), a.port());
     }
 
     /** Chunks read for peers at once; more get 503. */
