@@ -15,6 +15,7 @@ import dev.thaw.node.agent.AgentServer;
 import dev.thaw.node.agent.ImageFunctions;
 import dev.thaw.node.agent.NodeAgent;
 import dev.thaw.node.logs.LogStore;
+import dev.thaw.node.peer.PeerServer;
 import dev.thaw.node.snapshot.SnapshotNode;
 import dev.thaw.qemu.GuestImage;
 import dev.thaw.qemu.QemuVmm;
@@ -167,12 +168,16 @@ final class AgentCommand implements Callable<Integer> {
   @Mixin TokenOptions tokens;
   @Mixin ImageOptions images;
   @Mixin S3Options s3;
+  @Mixin PeerOptions peers;
+
+  /** Set when the cache is advertised on Kubernetes: it carries the peer URL too. */
+  private KubernetesCacheAdvertiser kubernetes;
 
   private CacheAdvertiser advertiser() {
     return switch (advertise) {
       case "none" -> CacheAdvertiser.none();
       case "kubernetes" ->
-          new KubernetesCacheAdvertiser(new KubernetesClientBuilder().build(), name);
+          kubernetes = new KubernetesCacheAdvertiser(new KubernetesClientBuilder().build(), name);
       default ->
           throw new IllegalArgumentException(
               "--advertise must be none or kubernetes: '" + advertise + "'");
@@ -202,6 +207,12 @@ final class AgentCommand implements Callable<Integer> {
     } catch (IllegalArgumentException e) {
       throw new ParameterException(spec.commandLine(), e.getMessage());
     }
+    java.util.Set<Integer> peerPorts;
+    try {
+      peerPorts = peers.refusedEgressPorts();
+    } catch (IllegalArgumentException e) {
+      throw new ParameterException(spec.commandLine(), e.getMessage());
+    }
     PrometheusMeterRegistry meters = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     meters.config().commonTags("node", name);
     GuestImage image = GuestImage.ensure(System.out::println);
@@ -211,6 +222,7 @@ final class AgentCommand implements Callable<Integer> {
             .logs(logs)
             .logRate(logBytesPerSecond)
             .workRoot(node.dataDir().resolve("vms").resolve(name))
+            .refusedEgressPorts(peerPorts)
             .build();
     S3Options.Remote remote = snapshotMode == SnapshotMode.REMOTE ? s3.open(node.dataDir()) : null;
     ImageFunctions imageFunctions;
@@ -264,16 +276,28 @@ final class AgentCommand implements Callable<Integer> {
             token,
             snapshots.cache()::revisions,
             meters::scrape);
+    Optional<PeerServer> peerServer;
+    try {
+      peerServer = peers.start(name, snapshots.cache(), meters);
+    } catch (IllegalArgumentException e) {
+      server.close();
+      throw new ParameterException(spec.commandLine(), e.getMessage());
+    }
+    if (kubernetes != null) {
+      peerServer.ifPresent(p -> kubernetes.peerUrl(p.uri()));
+    }
     System.out.printf(
-        "thaw agent %s: %s mode, cache %s, listening on %s and %s%n",
+        "thaw agent %s: %s mode, cache %s, listening on %s and %s%s%n",
         name,
         snapshotMode.name().toLowerCase(java.util.Locale.ROOT),
         node.cacheDir(),
         server.uri(),
-        server.socket().orElseThrow());
+        server.socket().orElseThrow(),
+        peerServer.map(p -> ", peers on " + p.uri()).orElse(""));
     Daemon.runUntilShutdown(
         "thaw-agent",
         () -> {
+          peerServer.ifPresent(PeerServer::close);
           server.close();
           agent.close();
           try {

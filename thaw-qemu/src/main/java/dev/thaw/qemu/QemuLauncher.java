@@ -20,6 +20,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -45,6 +46,7 @@ final class QemuLauncher {
   private final QemuCommandLine commandLines;
   private final LogSink logs;
   private final long logRate;
+  private final Set<Integer> refusedEgressPorts;
   private final AtomicLong sequence = new AtomicLong();
 
   QemuLauncher(
@@ -55,7 +57,8 @@ final class QemuLauncher {
       VmmIdentity identity,
       DiskLayers layers,
       LogSink logs,
-      long logRate) {
+      long logRate,
+      Set<Integer> refusedEgressPorts) {
     this.binary = binary;
     this.workRoot = workRoot;
     this.image = image;
@@ -64,6 +67,7 @@ final class QemuLauncher {
     this.commandLines = new QemuCommandLine(image, accelerator);
     this.logs = logs;
     this.logRate = logRate;
+    this.refusedEgressPorts = Set.copyOf(refusedEgressPorts);
   }
 
   /**
@@ -157,7 +161,10 @@ final class QemuLauncher {
 
   /** The host ends of the VM's egress (with egress rules) and outputs (from an image). */
   private VmChannels channels(FunctionSpec function, Path workDir) throws IOException {
-    EgressProxy egress = function.egress().isEmpty() ? null : EgressProxy.forVm(function, workDir);
+    EgressProxy egress =
+        function.egress().isEmpty()
+            ? null
+            : EgressProxy.forVm(function, workDir, refusedEgressPorts);
     try {
       FunctionOutput output =
           function.fromImage()

@@ -62,7 +62,8 @@ public final class QemuVmm implements Vmm {
             compatibility.identity(),
             new DiskLayers(b.workRoot.resolve("layers"), b.layerSize, b.qemuImg),
             b.logs,
-            b.logRate);
+            b.logRate,
+            b.refusedEgressPorts);
   }
 
   /** The identity snapshots made by {@code binary} with {@code accelerator} carry. */
@@ -185,6 +186,7 @@ public final class QemuVmm implements Vmm {
     private String qemuImg = "qemu-img";
     private LogSink logs = LogSink.DISCARD;
     private long logRate = 1L << 20;
+    private java.util.Set<Integer> refusedEgressPorts = java.util.Set.of();
 
     private Builder() {}
 
@@ -257,6 +259,15 @@ public final class QemuVmm implements Vmm {
      */
     Builder reseedClones(boolean reseedClones) {
       this.reseedClones = reseedClones;
+      return this;
+    }
+
+    /**
+     * Ports no function's egress may connect to at any address, whatever its rules say: the ports
+     * of the cluster's own services that listen beyond the host (the agents' peer port).
+     */
+    public Builder refusedEgressPorts(java.util.Set<Integer> ports) {
+      this.refusedEgressPorts = java.util.Set.copyOf(ports);
       return this;
     }
 
