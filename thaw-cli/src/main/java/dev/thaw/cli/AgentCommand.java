@@ -208,8 +208,10 @@ final class AgentCommand implements Callable<Integer> {
       throw new ParameterException(spec.commandLine(), e.getMessage());
     }
     java.util.Set<Integer> peerPorts;
+    dev.thaw.node.snapshot.fill.PeerReads peerReads;
     try {
       peerPorts = peers.refusedEgressPorts();
+      peerReads = peers.reads();
     } catch (IllegalArgumentException e) {
       throw new ParameterException(spec.commandLine(), e.getMessage());
     }
@@ -249,7 +251,8 @@ final class AgentCommand implements Callable<Integer> {
                       .localFunction(imageFunctions::localize)
                       .remote(remote == null ? null : remote.store())
                       .cacheRemote(!noRemoteCache)
-                      .chunkSize(Math.toIntExact(ByteSize.parse(chunkSize)));
+                      .chunkSize(Math.toIntExact(ByteSize.parse(chunkSize)))
+                      .peers(peerReads);
                   served.ifPresent(b::files);
                   return b;
                 })

@@ -1,13 +1,21 @@
 package dev.thaw.cli;
 
+import dev.thaw.http.BearerToken;
 import dev.thaw.node.peer.CachedChunks;
 import dev.thaw.node.peer.PeerAddress;
+import dev.thaw.node.peer.PeerEndpoint;
 import dev.thaw.node.peer.PeerServer;
 import dev.thaw.node.peer.PeerTokens;
+import dev.thaw.node.peer.StaticPeerDirectory;
 import dev.thaw.node.snapshot.cache.LocalSnapshotCache;
+import dev.thaw.node.snapshot.fill.PeerHttp;
+import dev.thaw.node.snapshot.fill.PeerReads;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.io.IOException;
+import java.net.http.HttpClient;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
@@ -45,6 +53,14 @@ final class PeerOptions {
               + " (default: ${DEFAULT-VALUE}).")
   int uploads;
 
+  @Option(
+      names = "--peer",
+      paramLabel = "NAME=URL",
+      description =
+          "Another agent whose cached chunks remote restores read before storage, named and given"
+              + " by its peer edge's URL (repeatable; needs the peer token).")
+  List<String> peers = new ArrayList<>();
+
   /** The environment read; a field so tests can give their own. */
   Map<String, String> env = System.getenv();
 
@@ -73,6 +89,25 @@ final class PeerOptions {
     } catch (IllegalArgumentException e) {
       throw new IOException(PeerTokens.ENV + " holds no valid peer token: " + e.getMessage(), e);
     }
+  }
+
+  /**
+   * How this agent's remote restores read from the {@code --peer} agents: from none without a peer
+   * token or a peer.
+   *
+   * @throws IllegalArgumentException when a {@code --peer} is malformed
+   */
+  PeerReads reads() throws IOException {
+    Optional<PeerTokens> tokens = tokens();
+    if (tokens.isEmpty() || peers.isEmpty()) {
+      return PeerReads.none();
+    }
+    List<PeerEndpoint> endpoints = peers.stream().map(StaticPeerDirectory::parse).toList();
+    BearerToken token = tokens.get().current();
+    HttpClient http = PeerHttp.client();
+    return PeerReads.builder(new StaticPeerDirectory(endpoints, token, http), token)
+        .http(http)
+        .build();
   }
 
   /**

@@ -36,7 +36,7 @@ import software.amazon.awssdk.auth.credentials.AwsCredentials;
  * in its environment ({@value #TOKEN_ENV}), never on its command line. They serve each other's
  * cached chunks behind the peer token in {@code <root>/peer-token} (made there, 0600, when missing;
  * its path is on their command lines, not the token), each on a peer port of 127.0.0.1 chosen
- * before any agent starts, so each can be given the others' {@link #peers()}.
+ * before any agent starts, so each is given the others' {@link #peers()} ({@code --peer}).
  */
 public final class LocalCluster implements AutoCloseable {
   /** The command line's entry point, which the agents run as {@code thaw agent}. */
@@ -140,6 +140,14 @@ public final class LocalCluster implements AutoCloseable {
     if (!c.cacheRemote()) {
       cmd.add("--no-remote-cache");
     }
+    // Each agent reads the others' cached chunks before storage.
+    peers.forEach(
+        (other, uri) -> {
+          if (!other.equals(name)) {
+            cmd.add("--peer");
+            cmd.add(other + "=" + uri);
+          }
+        });
     ProcessBuilder pb =
         new ProcessBuilder(cmd)
             .redirectErrorStream(true)
