@@ -132,8 +132,9 @@ public final class RemoteRestoreRounds {
                     "local", PeerTokens.of(peerToken), new CachedChunks(maker.cache(), meters))
                 .address("127.0.0.1:0")
                 .start();
-        Node peerChunks = node("chunked-peer", chunked, null, peers(edge, peerToken));
-        Node peerLazy = node("lazy-peer", chunked, files, peers(edge, peerToken))) {
+        Node peerChunks = node("chunked-peer", chunked, null, peers(edge, peerToken, true));
+        Node peerLazy = node("lazy-peer", chunked, files, peers(edge, peerToken, false));
+        Node peerOnly = node("lazy-peer-only", chunked, files, peers(edge, peerToken, true))) {
       SnapshotManifest ma = snapshot(maker, function, a);
       SnapshotManifest mb = snapshot(maker, other, b);
       views.get(1).upload(ma, maker.cache().entryDir(a));
@@ -150,6 +151,7 @@ public final class RemoteRestoreRounds {
       if (files != null) {
         nodes.put("remote, lazy", lazy);
         nodes.put("remote, lazy (peer)", peerLazy);
+        nodes.put("remote, lazy (peer only)", peerOnly);
       }
       Map<String, RestoreFigures.Samples> samples = new LinkedHashMap<>();
       nodes.keySet().forEach(k -> samples.put(k, new RestoreFigures.Samples()));
@@ -293,13 +295,17 @@ public final class RemoteRestoreRounds {
     return node(name, store, files, PeerReads.none());
   }
 
-  /** How a node reads from the maker's peer edge {@code edge}. */
-  private static PeerReads peers(PeerServer edge, BearerToken token) {
+  /**
+   * How a node reads from the maker's peer edge {@code edge}; its working set as chunks from the
+   * peer ({@code workingSetFromPeer}) or as the working pages from storage.
+   */
+  private static PeerReads peers(PeerServer edge, BearerToken token, boolean workingSetFromPeer) {
     HttpClient http = PeerHttp.client();
     return PeerReads.builder(
             new StaticPeerDirectory(List.of(new PeerEndpoint("local", edge.uri())), token, http),
             token)
         .http(http)
+        .workingSetFromPeers(workingSetFromPeer)
         .build();
   }
 

@@ -1,8 +1,8 @@
 package dev.thaw.node.snapshot.fill;
 
-import java.io.ByteArrayOutputStream;
 import java.net.http.HttpResponse;
 import java.nio.ByteBuffer;
+import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
@@ -11,17 +11,17 @@ import java.util.concurrent.Flow;
 /**
  * A peer's answer body, kept only when it is a 200 and no longer than the chunk it should be: a
  * peer cannot make a reader hold more than a chunk's bytes. An overlong body reads as null (the
- * reader then calls the chunk corrupt), as does any body of another status.
+ * reader then calls the chunk corrupt), as does any body of another status. The bytes go straight
+ * into one array of the chunk's length, so a chunk costs one allocation.
  */
 final class BoundedBody implements HttpResponse.BodySubscriber<byte[]> {
-  private final int max;
-  private final ByteArrayOutputStream bytes;
+  private final byte[] bytes;
+  private int size;
   private final CompletableFuture<byte[]> result = new CompletableFuture<>();
   private Flow.Subscription subscription;
 
   private BoundedBody(int max) {
-    this.max = max;
-    this.bytes = new ByteArrayOutputStream(max);
+    this.bytes = new byte[max];
   }
 
   /** The body of {@code info}'s answer: at most {@code max} bytes of a 200, else nothing. */
@@ -49,14 +49,14 @@ final class BoundedBody implements HttpResponse.BodySubscriber<byte[]> {
       return;
     }
     for (ByteBuffer b : items) {
-      if (bytes.size() + b.remaining() > max) {
+      int n = b.remaining();
+      if (size + n > bytes.length) {
         result.complete(null);
         subscription.cancel();
         return;
       }
-      byte[] a = new byte[b.remaining()];
-      b.get(a);
-      bytes.writeBytes(a);
+      b.get(bytes, size, n);
+      size += n;
     }
   }
 
@@ -67,6 +67,6 @@ final class BoundedBody implements HttpResponse.BodySubscriber<byte[]> {
 
   @Override
   public void onComplete() {
-    result.complete(bytes.toByteArray());
+    result.complete(size == bytes.length ? bytes : Arrays.copyOf(bytes, size));
   }
 }

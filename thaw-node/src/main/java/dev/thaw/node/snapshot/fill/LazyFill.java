@@ -75,8 +75,8 @@ public final class LazyFill implements AutoCloseable {
 
   /**
    * Like the constructor above, with chunks read from the peers {@code peers} finds holding the
-   * revision before storage; when one does (and {@code peers} says so), the working set comes as
-   * its chunks from the peers rather than as the working pages from storage.
+   * revision before storage; when one does and {@code peers} says so, the working set comes as its
+   * chunks from the peers rather than as the working pages from storage.
    */
   public LazyFill(
       SnapshotManifest manifest,

@@ -28,8 +28,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * A {@link LazyFill} whose revision a peer holds: with storage unreachable once the fill has
- * started, every chunk comes from the peer, the working set as chunks (not the working pages), and
- * the files come out whole; a peer that lacks chunks leaves them to storage.
+ * started, every chunk comes from the peer, the working set too (as chunks: its pages cannot be
+ * had), and the files come out whole; a peer that lacks chunks leaves them to storage.
  */
 class PeerFillTest {
   private static final int CHUNK = 64 << 10;
