@@ -15,6 +15,7 @@ import dev.thaw.node.agent.AgentServer;
 import dev.thaw.node.agent.ImageFunctions;
 import dev.thaw.node.agent.NodeAgent;
 import dev.thaw.node.logs.LogStore;
+import dev.thaw.node.peer.PeerServer;
 import dev.thaw.node.protocol.CacheReport;
 import dev.thaw.node.snapshot.RestorePhaseTimers;
 import dev.thaw.node.snapshot.SnapshotNode;
@@ -178,12 +179,16 @@ final class AgentCommand implements Callable<Integer> {
   @Mixin TokenOptions tokens;
   @Mixin ImageOptions images;
   @Mixin S3Options s3;
+  @Mixin PeerOptions peers;
+
+  /** Set when the cache is advertised on Kubernetes: it carries the peer URL too. */
+  private KubernetesCacheAdvertiser kubernetes;
 
   private CacheAdvertiser advertiser() {
     return switch (advertise) {
       case "none" -> CacheAdvertiser.none();
       case "kubernetes" ->
-          new KubernetesCacheAdvertiser(new KubernetesClientBuilder().build(), name);
+          kubernetes = new KubernetesCacheAdvertiser(new KubernetesClientBuilder().build(), name);
       default ->
           throw new IllegalArgumentException(
               "--advertise must be none or kubernetes: '" + advertise + "'");
@@ -216,6 +221,14 @@ final class AgentCommand implements Callable<Integer> {
     } catch (IllegalArgumentException e) {
       throw new ParameterException(spec.commandLine(), e.getMessage());
     }
+    java.util.Set<Integer> peerPorts;
+    dev.thaw.node.snapshot.fill.PeerReads peerReads;
+    try {
+      peerPorts = peers.refusedEgressPorts();
+      peerReads = peers.reads();
+    } catch (IllegalArgumentException e) {
+      throw new ParameterException(spec.commandLine(), e.getMessage());
+    }
     PrometheusMeterRegistry meters = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     meters.config().commonTags("node", name);
     GuestImage image = GuestImage.ensure(System.out::println);
@@ -227,6 +240,7 @@ final class AgentCommand implements Callable<Integer> {
             .workRoot(node.dataDir().resolve("vms").resolve(name))
             .pool(vmmPool)
             .restorePhases(new RestorePhaseTimers(meters))
+            .refusedEgressPorts(peerPorts)
             .build();
     S3Options.Remote remote = snapshotMode == SnapshotMode.REMOTE ? s3.open(node.dataDir()) : null;
     ImageFunctions imageFunctions;
@@ -253,7 +267,8 @@ final class AgentCommand implements Callable<Integer> {
                       .localFunction(imageFunctions::localize)
                       .remote(remote == null ? null : remote.store())
                       .cacheRemote(!noRemoteCache)
-                      .chunkSize(Math.toIntExact(ByteSize.parse(chunkSize)));
+                      .chunkSize(Math.toIntExact(ByteSize.parse(chunkSize)))
+                      .peers(peerReads);
                   served.ifPresent(b::files);
                   return b;
                 })
@@ -281,16 +296,28 @@ final class AgentCommand implements Callable<Integer> {
             snapshots.cache()::revisions,
             () -> CacheReport.of(name, snapshots.cache()),
             meters::scrape);
+    Optional<PeerServer> peerServer;
+    try {
+      peerServer = peers.start(name, snapshots.cache(), meters);
+    } catch (IllegalArgumentException e) {
+      server.close();
+      throw new ParameterException(spec.commandLine(), e.getMessage());
+    }
+    if (kubernetes != null) {
+      peerServer.ifPresent(p -> kubernetes.peerUrl(p.uri()));
+    }
     System.out.printf(
-        "thaw agent %s: %s mode, cache %s, listening on %s and %s%n",
+        "thaw agent %s: %s mode, cache %s, listening on %s and %s%s%n",
         name,
         snapshotMode.name().toLowerCase(java.util.Locale.ROOT),
         node.cacheDir(),
         server.uri(),
-        server.socket().orElseThrow());
+        server.socket().orElseThrow(),
+        peerServer.map(p -> ", peers on " + p.uri()).orElse(""));
     Daemon.runUntilShutdown(
         "thaw-agent",
         () -> {
+          peerServer.ifPresent(PeerServer::close);
           server.close();
           agent.close();
           vmm.close();

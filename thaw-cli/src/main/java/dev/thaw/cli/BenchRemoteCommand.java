@@ -46,7 +46,8 @@ import picocli.CommandLine.Spec;
       "Cold-start latency of a local restore, a remote restore of whole files, and",
       "remote restores of chunks (nothing cached; another function's snapshot",
       "cached), side by side, with the bytes each remote restore moved and the",
-      "dedup ratio of the two functions."
+      "dedup ratio of the two functions; and remote restores that read the chunks",
+      "from the local node's cache over its peer edge before storage (chunks, lazy)."
     })
 final class BenchRemoteCommand implements Callable<Integer> {
   @Spec CommandSpec spec;

@@ -37,7 +37,8 @@ import picocli.CommandLine.Spec;
  *
  * <p>The management token lives in {@code <data-dir>/token} (0600, made on the first start, kept
  * afterwards) unless {@code --token-file} or {@code THAW_TOKEN} gives one; the agents get it in
- * their environment.
+ * their environment. The agents' peer token, with which they read each other's cached chunks, lives
+ * in {@code <data-dir>/peer-token} (made by {@link LocalCluster} the same way).
  */
 @Command(
     name = "serve",
@@ -167,7 +168,9 @@ final class ServeCommand implements Callable<Integer> {
         nodes, snapshotMode.name().toLowerCase(Locale.ROOT), placement, dir);
     System.out.printf("  s3:      %s (embedded)%n", s3.endpoint());
     for (Map.Entry<String, java.net.URI> a : cluster.agents().entrySet()) {
-      System.out.printf("  %-8s %s%n", a.getKey() + ":", a.getValue());
+      System.out.printf(
+          "  %-8s %s (peers: %s)%n",
+          a.getKey() + ":", a.getValue(), cluster.peers().get(a.getKey()));
     }
     System.out.printf("  gateway: %s%n", server.uri());
     System.out.printf(
@@ -178,6 +181,7 @@ final class ServeCommand implements Callable<Integer> {
                 ? "$" + TokenOptions.ENV
                 : dir.resolve("token"));
     System.out.printf("  console: %s/ui/ (log in with the token)%n", server.uri());
+    System.out.printf("  peer token: %s%n", dir.resolve(LocalCluster.PEER_TOKEN_FILE));
     gateway
         .redeployRecorded(Duration.ofMinutes(10))
         .forEach(

@@ -5,6 +5,7 @@ import dev.thaw.core.concurrent.DaemonThreads;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
+import java.net.URI;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Objects;
@@ -40,6 +41,8 @@ public final class KubernetesCacheAdvertiser implements CacheAdvertiser, AutoClo
   private final ScheduledExecutorService writer =
       Executors.newSingleThreadScheduledExecutor(DaemonThreads.named("thaw-cache-advertiser"));
   private volatile Set<String> published;
+  private volatile Set<String> wanted;
+  private volatile URI peerUrl;
   private volatile boolean failing;
   private long backoffMillis = 100;
 
@@ -55,8 +58,21 @@ public final class KubernetesCacheAdvertiser implements CacheAdvertiser, AutoClo
 
   @Override
   public void advertise(Set<String> revisions) {
-    if (pending.getAndSet(new TreeSet<>(revisions)) == null) {
+    wanted = new TreeSet<>(revisions);
+    if (pending.getAndSet(wanted) == null) {
       writer.execute(this::flush);
+    }
+  }
+
+  /**
+   * Publishes {@code uri} as this node's {@code spec.peerUrl} with every write from now on (at once
+   * when a set was already advertised): where the other agents read its chunks.
+   */
+  public void peerUrl(URI uri) {
+    peerUrl = Objects.requireNonNull(uri, "uri");
+    Set<String> last = wanted;
+    if (last != null) {
+      advertise(last);
     }
   }
 
@@ -106,6 +122,9 @@ public final class KubernetesCacheAdvertiser implements CacheAdvertiser, AutoClo
       NodeSnapshotCache desired = current != null ? current : fresh();
       desired.getSpec().setNodeName(nodeName);
       desired.getSpec().setSnapshots(new ArrayList<>(revisions));
+      if (peerUrl != null) {
+        desired.getSpec().setPeerUrl(peerUrl.toString());
+      }
       try {
         if (current == null) {
           client.resources(NodeSnapshotCache.class).resource(desired).create();

@@ -19,9 +19,13 @@ import io.fabric8.kubernetes.model.annotation.Version;
  * spec:
  *   nodeName: node-000
  *   snapshots: [hello-world-00001, image-resize-00001]
+ *   peerUrl: http://10.244.1.7:8701
  * </pre>
  *
- * No status: the spec is the whole truth, and one write per change (no status subresource call)
+ * {@code peerUrl}, absent when the agent serves no peers, is where the other agents read the chunks
+ * of the cached snapshots (the agent's peer edge, behind the peer token).
+ *
+ * <p>No status: the spec is the whole truth, and one write per change (no status subresource call)
  * keeps the agent's API traffic and RBAC minimal.
  */
 @Group(NodeSnapshotCache.GROUP)
@@ -36,6 +40,7 @@ public class NodeSnapshotCache extends CustomResource<NodeSnapshotCache.Spec, Vo
   public static class Spec {
     private String nodeName;
     private java.util.List<String> snapshots = new java.util.ArrayList<>();
+    private String peerUrl;
 
     public String getNodeName() {
       return nodeName;
@@ -51,6 +56,14 @@ public class NodeSnapshotCache extends CustomResource<NodeSnapshotCache.Spec, Vo
 
     public void setSnapshots(java.util.List<String> snapshots) {
       this.snapshots = snapshots == null ? new java.util.ArrayList<>() : snapshots;
+    }
+
+    public String getPeerUrl() {
+      return peerUrl;
+    }
+
+    public void setPeerUrl(String peerUrl) {
+      this.peerUrl = peerUrl;
     }
   }
 }

@@ -2,9 +2,14 @@ package dev.thaw.kubernetes;
 
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
+import java.net.URI;
+import java.net.URISyntaxException;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
+import java.util.SortedMap;
+import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -25,6 +30,7 @@ public final class NodeSnapshotCaches
   private final SharedIndexInformer<NodeSnapshotCache> informer;
   private final String apiServer;
   private volatile String lastFailure;
+  private final Set<String> badUrls = ConcurrentHashMap.newKeySet();
 
   private NodeSnapshotCaches(SharedIndexInformer<NodeSnapshotCache> informer, String apiServer) {
     this.informer = informer;
@@ -79,6 +85,43 @@ public final class NodeSnapshotCaches
       return Set.of();
     }
     return Set.copyOf(c.getSpec().getSnapshots());
+  }
+
+  /**
+   * The nodes whose objects list {@code revision} and carry a {@code peerUrl}, with that URL, by
+   * node name: where an agent may read the revision's chunks before storage. An object whose URL is
+   * not an absolute http(s) URL is left out (and logged once per value).
+   */
+  public SortedMap<String, URI> peersHolding(String revision) {
+    SortedMap<String, URI> out = new TreeMap<>();
+    for (NodeSnapshotCache c : informer.getStore().list()) {
+      NodeSnapshotCache.Spec spec = c.getSpec();
+      if (spec == null
+          || spec.getPeerUrl() == null
+          || spec.getSnapshots() == null
+          || !spec.getSnapshots().contains(revision)) {
+        continue;
+      }
+      String node = spec.getNodeName() != null ? spec.getNodeName() : c.getMetadata().getName();
+      peerUrl(spec.getPeerUrl()).ifPresent(uri -> out.put(node, uri));
+    }
+    return out;
+  }
+
+  private Optional<URI> peerUrl(String value) {
+    try {
+      URI uri = new URI(value);
+      if (("http".equals(uri.getScheme()) || "https".equals(uri.getScheme()))
+          && uri.getHost() != null) {
+        return Optional.of(uri);
+      }
+    } catch (URISyntaxException e) {
+      // refused below
+    }
+    if (badUrls.add(value)) {
+      log.warn("event=bad_peer_url url=\"{}\" (not asked)", value);
+    }
+    return Optional.empty();
   }
 
   /** Whether the informer's first list has arrived. */

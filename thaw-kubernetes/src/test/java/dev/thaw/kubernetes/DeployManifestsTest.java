@@ -11,6 +11,7 @@ import io.fabric8.kubernetes.api.model.admissionregistration.v1.ValidatingAdmiss
 import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinition;
 import io.fabric8.kubernetes.api.model.apps.DaemonSet;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
+import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicy;
 import io.fabric8.kubernetes.api.model.rbac.ClusterRole;
 import io.fabric8.kubernetes.api.model.rbac.ClusterRoleBinding;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -19,6 +20,7 @@ import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
 import tools.jackson.databind.JsonNode;
@@ -119,6 +121,56 @@ class DeployManifestsTest {
     HasMetadata knative = load("knative-service.yaml").get(0);
     assertThat(knative).isInstanceOf(GenericKubernetesResource.class);
     assertThat(knative.getApiVersion()).isEqualTo("serving.knative.dev/v1");
+  }
+
+  @Test
+  void agentsReadEachOthersChunksOnThePodAddressBehindThePeerToken() throws Exception {
+    DaemonSet agent = (DaemonSet) load("agent-daemonset.yaml").get(0);
+    var container = agent.getSpec().getTemplate().getSpec().getContainers().get(0);
+    assertThat(container.getArgs()).contains("--peer-address=$(POD_IP):8701");
+    assertThat(container.getEnv())
+        .anySatisfy(
+            e -> {
+              assertThat(e.getName()).isEqualTo("POD_IP");
+              assertThat(e.getValueFrom().getFieldRef().getFieldPath()).isEqualTo("status.podIP");
+            });
+    // The peer token comes from its own Secret, never the management token's.
+    assertThat(container.getEnv())
+        .anySatisfy(
+            e -> {
+              assertThat(e.getName()).isEqualTo("THAW_PEER_TOKEN");
+              assertThat(e.getValueFrom().getSecretKeyRef().getName()).isEqualTo("thaw-peer-token");
+              assertThat(e.getValueFrom().getSecretKeyRef().getKey()).isEqualTo("token");
+            });
+    assertThat(container.getPorts())
+        .anySatisfy(
+            p -> {
+              assertThat(p.getName()).isEqualTo("peer");
+              assertThat(p.getContainerPort()).isEqualTo(8701);
+            });
+    // Not on the host's network: the pod address is the agent's own, no other process's.
+    assertThat(agent.getSpec().getTemplate().getSpec().getHostNetwork()).isNotEqualTo(true);
+
+    NetworkPolicy policy = (NetworkPolicy) load("peer-networkpolicy.yaml").get(0);
+    Map<String, String> agents = agent.getSpec().getTemplate().getMetadata().getLabels();
+    assertThat(policy.getMetadata().getNamespace()).isEqualTo(agent.getMetadata().getNamespace());
+    assertThat(policy.getSpec().getPodSelector().getMatchLabels())
+        .isEqualTo(Map.of("app.kubernetes.io/name", "thaw-agent"))
+        .isEqualTo(agents);
+    assertThat(policy.getSpec().getPolicyTypes()).containsExactly("Ingress");
+    assertThat(policy.getSpec().getIngress()).hasSize(1);
+    var rule = policy.getSpec().getIngress().get(0);
+    assertThat(rule.getFrom()).hasSize(1);
+    assertThat(rule.getFrom().get(0).getNamespaceSelector()).as("this namespace only").isNull();
+    assertThat(rule.getFrom().get(0).getIpBlock()).isNull();
+    assertThat(rule.getFrom().get(0).getPodSelector().getMatchLabels()).isEqualTo(agents);
+    assertThat(rule.getPorts())
+        .singleElement()
+        .satisfies(
+            p -> {
+              assertThat(p.getPort().getIntVal()).isEqualTo(8701);
+              assertThat(p.getProtocol()).isEqualTo("TCP");
+            });
   }
 
   @Test

@@ -8,6 +8,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
 import java.util.function.Predicate;
 
 /**
@@ -34,21 +35,43 @@ final class EgressPolicy {
   private final List<EgressRule> rules;
   private final Resolver resolver;
   private final Predicate<InetAddress> nodeAddress;
+  private final Set<Integer> refusedPorts;
 
   EgressPolicy(List<EgressRule> rules, Resolver resolver, Predicate<InetAddress> nodeAddress) {
+    this(rules, resolver, nodeAddress, Set.of());
+  }
+
+  /**
+   * As the others, refusing besides every connection to a port of {@code refusedPorts} at any
+   * address: the ports the node's own services listen on beyond this host (the agents' peer port),
+   * which another node's address would otherwise reach.
+   */
+  EgressPolicy(
+      List<EgressRule> rules,
+      Resolver resolver,
+      Predicate<InetAddress> nodeAddress,
+      Set<Integer> refusedPorts) {
     this.rules = List.copyOf(rules);
     this.resolver = Objects.requireNonNull(resolver, "resolver");
     this.nodeAddress = Objects.requireNonNull(nodeAddress, "nodeAddress");
+    this.refusedPorts = Set.copyOf(refusedPorts);
   }
 
-  /** The policy of {@code rules} on this node: the system's resolver, this host's addresses. */
-  static EgressPolicy of(List<EgressRule> rules) {
-    return new EgressPolicy(rules, InetAddress::getAllByName, NodeAddresses::isLocal);
+  /**
+   * The policy of {@code rules} on this node: the system's resolver, this host's addresses, and the
+   * cluster's {@code refusedPorts}.
+   */
+  static EgressPolicy of(List<EgressRule> rules, Set<Integer> refusedPorts) {
+    return new EgressPolicy(rules, InetAddress::getAllByName, NodeAddresses::isLocal, refusedPorts);
   }
 
   /** Where a connection to {@code host}:{@code port} goes, or why it does not. */
   Decision decide(String destination, int port) {
     String host = destination.toLowerCase(Locale.ROOT);
+    if (refusedPorts.contains(port)) {
+      return new Decision.Refuse(
+          "port " + port + " is one of the cluster's own services (the agents' peer port)");
+    }
     if (rules.stream().noneMatch(r -> r.matches(host, port))) {
       return new Decision.Refuse(host + ":" + port + " is not among the function's egress rules");
     }

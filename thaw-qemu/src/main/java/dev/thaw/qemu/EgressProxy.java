@@ -86,7 +86,8 @@ final class EgressProxy implements AutoCloseable {
   }
 
   /** The VM's egress proxy, on a socket in its work directory. */
-  static EgressProxy forVm(FunctionSpec function, Path workDir) throws IOException {
+  static EgressProxy forVm(FunctionSpec function, Path workDir, Set<Integer> refusedPorts)
+      throws IOException {
     Path socket = workDir.resolve("egress.sock").toAbsolutePath();
     // A Unix socket's path holds at most 107 bytes; QEMU's option values hold no ',' or space.
     if (socket.toString().length() > 100 || socket.toString().matches(".*[, ].*")) {
@@ -96,7 +97,8 @@ final class EgressProxy implements AutoCloseable {
               + " is too long, or holds ',' or a space, for its egress socket: choose a shorter"
               + " work root");
     }
-    return start(workDir.getFileName().toString(), socket, EgressPolicy.of(function.egress()));
+    return start(
+        workDir.getFileName().toString(), socket, EgressPolicy.of(function.egress(), refusedPorts));
   }
 
   /**

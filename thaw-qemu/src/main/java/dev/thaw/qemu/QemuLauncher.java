@@ -20,6 +20,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -57,6 +58,7 @@ final class QemuLauncher implements AutoCloseable {
   private final QemuCommandLine commandLines;
   private final LogSink logs;
   private final long logRate;
+  private final Set<Integer> refusedEgressPorts;
   private final AtomicLong sequence = new AtomicLong();
   private volatile PooledStarts pool;
 
@@ -68,7 +70,8 @@ final class QemuLauncher implements AutoCloseable {
       VmmIdentity identity,
       DiskLayers layers,
       LogSink logs,
-      long logRate) {
+      long logRate,
+      Set<Integer> refusedEgressPorts) {
     this.binary = binary;
     this.workRoot = workRoot;
     this.image = image;
@@ -77,6 +80,7 @@ final class QemuLauncher implements AutoCloseable {
     this.commandLines = new QemuCommandLine(image, accelerator);
     this.logs = logs;
     this.logRate = logRate;
+    this.refusedEgressPorts = Set.copyOf(refusedEgressPorts);
   }
 
   /**
@@ -224,7 +228,10 @@ final class QemuLauncher implements AutoCloseable {
 
   /** The host ends of the VM's egress (with egress rules) and outputs (from an image). */
   private VmChannels channels(FunctionSpec function, Path workDir) throws IOException {
-    EgressProxy egress = function.egress().isEmpty() ? null : EgressProxy.forVm(function, workDir);
+    EgressProxy egress =
+        function.egress().isEmpty()
+            ? null
+            : EgressProxy.forVm(function, workDir, refusedEgressPorts);
     try {
       FunctionOutput output =
           function.fromImage()

@@ -65,7 +65,8 @@ public final class QemuVmm implements Vmm, AutoCloseable {
             compatibility.identity(),
             new DiskLayers(b.workRoot.resolve("layers"), b.layerSize, b.qemuImg),
             b.logs,
-            b.logRate);
+            b.logRate,
+            b.refusedEgressPorts);
     if (b.pool > 0) {
       launcher.pool(b.pool);
     }
@@ -225,6 +226,7 @@ public final class QemuVmm implements Vmm, AutoCloseable {
     private long logRate = 1L << 20;
     private int pool;
     private Consumer<RestorePhases> phases = p -> {};
+    private java.util.Set<Integer> refusedEgressPorts = java.util.Set.of();
 
     private Builder() {}
 
@@ -316,6 +318,15 @@ public final class QemuVmm implements Vmm, AutoCloseable {
      */
     Builder reseedClones(boolean reseedClones) {
       this.reseedClones = reseedClones;
+      return this;
+    }
+
+    /**
+     * Ports no function's egress may connect to at any address, whatever its rules say: the ports
+     * of the cluster's own services that listen beyond the host (the agents' peer port).
+     */
+    public Builder refusedEgressPorts(java.util.Set<Integer> ports) {
+      this.refusedEgressPorts = java.util.Set.copyOf(ports);
       return this;
     }
 

@@ -76,4 +76,19 @@ class EgressPolicyTest {
       throw new AssertionError(e);
     }
   }
+
+  @Test
+  void theClustersOwnPortsAreRefusedWhateverTheRulesSay() {
+    EgressPolicy guarded =
+        new EgressPolicy(
+            List.of(EgressRule.parse("198.51.100.1:8701"), EgressRule.parse("198.51.100.1:443")),
+            host -> new InetAddress[] {InetAddress.getByName(host)},
+            NODE::equals,
+            java.util.Set.of(8701));
+    assertThat(guarded.decide("198.51.100.1", 8701))
+        .isInstanceOfSatisfying(
+            EgressPolicy.Decision.Refuse.class, r -> assertThat(r.why()).contains("peer port"));
+    assertThat(guarded.decide("198.51.100.1", 443))
+        .isInstanceOf(EgressPolicy.Decision.Connect.class);
+  }
 }

@@ -2,6 +2,7 @@ package dev.thaw.bench.cluster;
 
 import dev.thaw.core.snapshot.SnapshotMode;
 import dev.thaw.http.BearerToken;
+import dev.thaw.node.peer.PeerTokens;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
@@ -32,17 +33,25 @@ import software.amazon.awssdk.auth.credentials.AwsCredentials;
  * with them even when the agent is killed and cannot unmount it.
  *
  * <p>The agents ask for the cluster's management token ({@link Config#token}), which each is given
- * in its environment ({@value #TOKEN_ENV}), never on its command line.
+ * in its environment ({@value #TOKEN_ENV}), never on its command line. They serve each other's
+ * cached chunks behind the peer token in {@code <root>/peer-token} (made there, 0600, when missing;
+ * its path is on their command lines, not the token), each on a peer port of 127.0.0.1 chosen
+ * before any agent starts, so each is given the others' {@link #peers()} ({@code --peer}).
  */
 public final class LocalCluster implements AutoCloseable {
   /** The command line's entry point, which the agents run as {@code thaw agent}. */
   public static final String THAW_MAIN = "dev.thaw.cli.Thaw";
+
+  /** The file under the root that holds the agents' peer token. */
+  public static final String PEER_TOKEN_FILE = "peer-token";
 
   /** The environment variable that hands a {@code thaw} process its management token. */
   public static final String TOKEN_ENV = "THAW_TOKEN";
 
   private final Map<String, Process> processes = new LinkedHashMap<>();
   private final Map<String, URI> agents = new LinkedHashMap<>();
+  private final Map<String, URI> peers = new LinkedHashMap<>();
+  private Path peerToken;
 
   /**
    * How to start the agents.
@@ -80,6 +89,11 @@ public final class LocalCluster implements AutoCloseable {
       throws IOException, InterruptedException {
     LocalCluster cluster = new LocalCluster();
     try {
+      cluster.peerToken = c.root().resolve(PEER_TOKEN_FILE);
+      PeerTokens.readOrCreate(cluster.peerToken);
+      for (int i = 1; i <= c.nodes(); i++) {
+        cluster.peers.put("node-" + i, URI.create("http://127.0.0.1:" + freePort()));
+      }
       for (int i = 1; i <= c.nodes(); i++) {
         cluster.startAgent("node-" + i, c, env);
       }
@@ -118,10 +132,22 @@ public final class LocalCluster implements AutoCloseable {
                 "--max-instances",
                 Integer.toString(c.maxInstances()),
                 "--s3-endpoint",
-                c.s3Endpoint().toString()));
+                c.s3Endpoint().toString(),
+                "--peer-token-file",
+                peerToken.toString(),
+                "--peer-address",
+                peers.get(name).getAuthority()));
     if (!c.cacheRemote()) {
       cmd.add("--no-remote-cache");
     }
+    // Each agent reads the others' cached chunks before storage.
+    peers.forEach(
+        (other, uri) -> {
+          if (!other.equals(name)) {
+            cmd.add("--peer");
+            cmd.add(other + "=" + uri);
+          }
+        });
     ProcessBuilder pb =
         new ProcessBuilder(cmd)
             .redirectErrorStream(true)
@@ -199,6 +225,11 @@ public final class LocalCluster implements AutoCloseable {
   /** Each agent's name and address, in the order they started. */
   public Map<String, URI> agents() {
     return Map.copyOf(agents);
+  }
+
+  /** Each agent's name and peer base URL (its peer edge), in the order they started. */
+  public Map<String, URI> peers() {
+    return java.util.Collections.unmodifiableMap(new LinkedHashMap<>(peers));
   }
 
   /**

@@ -16,14 +16,25 @@ import dev.thaw.core.snapshot.VariantSnapshotStore;
 import dev.thaw.core.stats.LatencySummary;
 import dev.thaw.core.vmm.MicroVm;
 import dev.thaw.core.vmm.Vmm;
+import dev.thaw.http.BearerToken;
+import dev.thaw.node.peer.CachedChunks;
+import dev.thaw.node.peer.PeerEndpoint;
+import dev.thaw.node.peer.PeerServer;
+import dev.thaw.node.peer.PeerTokens;
+import dev.thaw.node.peer.StaticPeerDirectory;
 import dev.thaw.node.remote.RemoteSnapshotStore;
 import dev.thaw.node.snapshot.ColdStart;
 import dev.thaw.node.snapshot.SnapshotManager;
 import dev.thaw.node.snapshot.SnapshotNode;
 import dev.thaw.node.snapshot.cache.LocalSnapshotCache;
+import dev.thaw.node.snapshot.fill.PeerHttp;
+import dev.thaw.node.snapshot.fill.PeerReads;
 import dev.thaw.node.snapshot.make.Snapshotted;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.io.IOException;
 import java.io.PrintStream;
+import java.net.http.HttpClient;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -63,6 +74,7 @@ public final class RemoteRestoreRounds {
   private final Optional<FileServer> files;
   private final PrintStream out;
   private final FunctionClient client = new FunctionClient(Duration.ofSeconds(30));
+  private final MeterRegistry meters = new SimpleMeterRegistry();
 
   /**
    * Rounds on {@code vmm} booting the guest whose digests are {@code guest}, with the nodes' data
@@ -108,11 +120,21 @@ public final class RemoteRestoreRounds {
             VariantSnapshotStore.of(whole, guest, vmm.identity()));
     delete(views, chunked, a, b);
     FileServer files = this.files.orElse(null);
+    BearerToken peerToken = BearerToken.generate();
     try (Node maker = node("local", chunked, files);
         Node wholeNode = node("whole", whole, null);
         Node bare = node("chunked", chunked, null);
         Node dedup = node("dedup", chunked, null);
-        Node lazy = node("lazy", chunked, files)) {
+        Node lazy = node("lazy", chunked, files);
+        // The maker serves its cache to its peers as an agent does: over HTTP, behind a token.
+        PeerServer edge =
+            PeerServer.builder(
+                    "local", PeerTokens.of(peerToken), new CachedChunks(maker.cache(), meters))
+                .address("127.0.0.1:0")
+                .start();
+        Node peerChunks = node("chunked-peer", chunked, null, peers(edge, peerToken, true));
+        Node peerLazy = node("lazy-peer", chunked, files, peers(edge, peerToken, false));
+        Node peerOnly = node("lazy-peer-only", chunked, files, peers(edge, peerToken, true))) {
       SnapshotManifest ma = snapshot(maker, function, a);
       SnapshotManifest mb = snapshot(maker, other, b);
       views.get(1).upload(ma, maker.cache().entryDir(a));
@@ -125,8 +147,11 @@ public final class RemoteRestoreRounds {
       nodes.put("remote, whole files", wholeNode);
       nodes.put(ModelRow.REMOTE_CHUNKS.label(), bare);
       nodes.put("remote, chunks + " + other.id() + " cached", dedup);
+      nodes.put("remote, chunks (peer)", peerChunks);
       if (files != null) {
         nodes.put("remote, lazy", lazy);
+        nodes.put("remote, lazy (peer)", peerLazy);
+        nodes.put("remote, lazy (peer only)", peerOnly);
       }
       Map<String, RestoreFigures.Samples> samples = new LinkedHashMap<>();
       nodes.keySet().forEach(k -> samples.put(k, new RestoreFigures.Samples()));
@@ -267,6 +292,25 @@ public final class RemoteRestoreRounds {
   }
 
   private Node node(String name, RemoteSnapshotStore store, FileServer files) throws Exception {
+    return node(name, store, files, PeerReads.none());
+  }
+
+  /**
+   * How a node reads from the maker's peer edge {@code edge}; its working set as chunks from the
+   * peer ({@code workingSetFromPeer}) or as the working pages from storage.
+   */
+  private static PeerReads peers(PeerServer edge, BearerToken token, boolean workingSetFromPeer) {
+    HttpClient http = PeerHttp.client();
+    return PeerReads.builder(
+            new StaticPeerDirectory(List.of(new PeerEndpoint("local", edge.uri())), token, http),
+            token)
+        .http(http)
+        .workingSetFromPeers(workingSetFromPeer)
+        .build();
+  }
+
+  private Node node(String name, RemoteSnapshotStore store, FileServer files, PeerReads peers)
+      throws Exception {
     return new Node(
         SnapshotNode.builder(vmm, guest, root.resolve(name))
             .manager(
@@ -274,7 +318,8 @@ public final class RemoteRestoreRounds {
                   b.mode(SnapshotMode.REMOTE)
                       .remote(store)
                       .chunkSize(chunk)
-                      .fetchParallelism(fetchParallelism);
+                      .fetchParallelism(fetchParallelism)
+                      .peers(peers);
                   return files == null ? b : b.files(files);
                 })
             .build(),

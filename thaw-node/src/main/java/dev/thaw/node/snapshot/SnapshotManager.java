@@ -12,6 +12,7 @@ import dev.thaw.core.snapshot.SnapshotStore;
 import dev.thaw.core.vmm.MicroVm;
 import dev.thaw.core.vmm.Vmm;
 import dev.thaw.node.snapshot.cache.LocalSnapshotCache;
+import dev.thaw.node.snapshot.fill.PeerReads;
 import dev.thaw.node.snapshot.make.SnapshotMaker;
 import dev.thaw.node.snapshot.make.Snapshotted;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -69,6 +70,11 @@ public final class SnapshotManager implements AutoCloseable {
   /** Restores whose guest answered on a memory file still being filled, since this started. */
   public long lazyRestores() {
     return parts.metrics().lazyRestores();
+  }
+
+  /** Chunks of finished remote fetches that came from peers, since this manager started. */
+  public long peerChunks() {
+    return parts.metrics().peerChunks();
   }
 
   /** How long the reads {@link #lazyReadWaits()} counts waited in all. */
@@ -162,8 +168,18 @@ public final class SnapshotManager implements AutoCloseable {
     RestoreDeadline deadline = RestoreDeadline.builder().build();
     Consumer<DeadSnapshot> onDead = dead -> {};
     FileServer files;
+    PeerReads peers = PeerReads.none();
 
     private Builder() {}
+
+    /**
+     * Reads the chunks of remote restores from the peers that hold their revision before storage
+     * (default: from no peer).
+     */
+    public Builder peers(PeerReads peers) {
+      this.peers = Objects.requireNonNull(peers);
+      return this;
+    }
 
     /**
      * How this node runs a snapshot's function: a function from an image names the root image of

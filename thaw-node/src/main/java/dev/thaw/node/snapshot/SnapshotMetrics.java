@@ -1,5 +1,6 @@
 package dev.thaw.node.snapshot;
 
+import dev.thaw.node.snapshot.fill.ChunkAssembler;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
@@ -17,6 +18,9 @@ public final class SnapshotMetrics {
   private final Timer fetches;
   private final Timer lazyWaits;
   private final Counter lazyRestores;
+  private final Counter peerChunks;
+  private final Counter peerBytes;
+  private final Counter storageChunks;
 
   SnapshotMetrics(MeterRegistry meters) {
     this.meters = meters;
@@ -28,6 +32,9 @@ public final class SnapshotMetrics {
     this.fetches = meters.timer("thaw.snapshot.fetch");
     this.lazyWaits = meters.timer("thaw.snapshot.lazy.read.waits");
     this.lazyRestores = meters.counter("thaw.snapshot.lazy.restores");
+    this.peerChunks = meters.counter("thaw.snapshot.peer.chunks");
+    this.peerBytes = meters.counter("thaw.snapshot.peer.bytes");
+    this.storageChunks = meters.counter("thaw.snapshot.storage.chunks");
   }
 
   /** A restore's guest answered on a memory file still being filled. */
@@ -72,6 +79,28 @@ public final class SnapshotMetrics {
     fetchedBytes.increment(bytes);
     copiedBytes.increment(copied);
     fetches.record(time);
+  }
+
+  /**
+   * Where a fetch's chunks came from: peers ({@code thaw.snapshot.peer.chunks}, {@code
+   * .peer.bytes}) or storage ({@code thaw.snapshot.storage.chunks}), and why chunks asked of a peer
+   * came from storage ({@code thaw.snapshot.peer.fallbacks{reason}}).
+   */
+  public void moved(ChunkAssembler.Transfer t) {
+    peerChunks.increment(t.peerChunks());
+    peerBytes.increment(t.peerBytes());
+    storageChunks.increment(t.fetchedChunks());
+    t.peerFallbacks()
+        .forEach(
+            (reason, n) ->
+                meters
+                    .counter("thaw.snapshot.peer.fallbacks", "reason", reason.label())
+                    .increment(n));
+  }
+
+  /** Chunks received from peers so far. */
+  public long peerChunks() {
+    return (long) peerChunks.count();
   }
 
   /** A snapshot whose clone never answered, found when verifying a new one or when restoring. */

@@ -66,7 +66,8 @@ record SnapshotParts(
     SnapshotHooks hooks = new SnapshotHooks();
     Restorer restorer =
         new Restorer(vmm, cache, b.guest, b.deadline, dead, metrics, b.localFunction, hooks);
-    Optional<ChunkAssembler> assembler = remote.map(r -> new ChunkAssembler(r, b.fetchParallelism));
+    Optional<ChunkAssembler> assembler =
+        remote.map(r -> new ChunkAssembler(r, b.fetchParallelism, b.peers));
     RemoteRestore.Settings settings =
         new RemoteRestore.Settings(
             b.cacheRemote, b.scratch, b.fetchParallelism, Optional.ofNullable(b.files));
@@ -80,7 +81,8 @@ record SnapshotParts(
                         new RemoteSnapshots(r, vmm, starter, dead, useRecords),
                         new FetchTargets(cache, b.scratch),
                         restorer,
-                        metrics),
+                        metrics,
+                        b.peers),
                     assembler.orElseThrow()));
     ColdStarts coldStarts =
         new ColdStarts(

@@ -14,7 +14,10 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorCompletionService;
 import java.util.concurrent.ExecutorService;
@@ -41,6 +44,7 @@ public final class ChunkAssembler implements AutoCloseable {
   private final SnapshotStore store;
   private final ExecutorService pool;
   private final int parallelism;
+  private final PeerReads peers;
 
   /**
    * What one assembly moved.
@@ -51,6 +55,9 @@ public final class ChunkAssembler implements AutoCloseable {
    * @param copiedBytes their bytes
    * @param refetches chunks fetched a second time after a failed check
    * @param zeroBytes bytes of zero chunks, never stored nor written
+   * @param peerChunks chunks received from peers (verified)
+   * @param peerBytes their bytes
+   * @param peerFallbacks chunks asked of a peer that came from storage instead, by reason
    */
   public record Transfer(
       int fetchedChunks,
@@ -58,9 +65,22 @@ public final class ChunkAssembler implements AutoCloseable {
       int copiedChunks,
       long copiedBytes,
       int refetches,
-      long zeroBytes) {}
+      long zeroBytes,
+      int peerChunks,
+      long peerBytes,
+      Map<PeerFallback, Integer> peerFallbacks) {
+    public Transfer {
+      peerFallbacks = Map.copyOf(peerFallbacks);
+    }
+  }
 
   public ChunkAssembler(SnapshotStore store, int parallelism) {
+    this(store, parallelism, PeerReads.none());
+  }
+
+  /** An assembler that reads chunks from the peers {@code peers} finds before storage. */
+  public ChunkAssembler(SnapshotStore store, int parallelism, PeerReads peers) {
+    this.peers = peers;
     this.store = store;
     this.parallelism = parallelism;
     this.pool = Executors.newFixedThreadPool(parallelism, DaemonThreads.numbered("thaw-chunk"));
@@ -107,6 +127,7 @@ public final class ChunkAssembler implements AutoCloseable {
       throws IOException {
     TransferTally tally = new TransferTally();
     List<Future<Void>> tasks = new ArrayList<>();
+    List<Future<Void>> peerTasks = new ArrayList<>();
     try (ChunkPlaces places = new ChunkPlaces(manifest, dir);
         LocalChunkSource copies = new LocalChunkSource(local, tally)) {
       try {
@@ -117,9 +138,14 @@ public final class ChunkAssembler implements AutoCloseable {
         for (String d : places.chunks()) {
           (copies.has(d) ? held : remote).add(d);
         }
+        remote = fromPeers(manifest, remote, places, tally, peerTasks);
         StoreChunkSource fetches =
             new StoreChunkSource(
-                store, manifest, remote.isEmpty() ? Optional.empty() : pack.get(), tally);
+                store,
+                manifest,
+                remote.isEmpty() ? Optional.empty() : pack.get(),
+                tally,
+                peers.cost());
         // Downloads first: they wait on the network, copies only on the disk.
         List<PackIndex.Entry> inPack = new ArrayList<>();
         for (String d : remote) {
@@ -141,6 +167,7 @@ public final class ChunkAssembler implements AutoCloseable {
         }
       } finally {
         tasks.forEach(t -> t.cancel(true));
+        peerTasks.forEach(t -> t.cancel(true));
       }
       return tally.transfer(places.zeroBytes());
     } catch (InterruptedException e) {
@@ -156,6 +183,52 @@ public final class ChunkAssembler implements AutoCloseable {
       }
       throw new IOException("cannot assemble " + manifest.revision() + ": " + cause, cause);
     }
+  }
+
+  /**
+   * Gets what it can of {@code remote} from the peers holding the revision, in batches of {@link
+   * FillQueue#BATCH} on the pool, before storage is asked for anything.
+   *
+   * @return the chunks of {@code remote} the peers did not supply, in order
+   */
+  private List<String> fromPeers(
+      SnapshotManifest manifest,
+      List<String> remote,
+      ChunkPlaces places,
+      TransferTally tally,
+      List<Future<Void>> tasks)
+      throws InterruptedException, ExecutionException {
+    if (remote.isEmpty()) {
+      return remote;
+    }
+    Optional<PeerChunkSource> source = peers.source(manifest, tally);
+    if (source.isEmpty()) {
+      return remote;
+    }
+    ExecutorCompletionService<Void> done = new ExecutorCompletionService<>(pool);
+    Set<String> supplied = ConcurrentHashMap.newKeySet();
+    int batches = 0;
+    for (int i = 0; i < remote.size(); i += FillQueue.BATCH) {
+      List<String> batch = remote.subList(i, Math.min(remote.size(), i + FillQueue.BATCH));
+      tasks.add(
+          done.submit(
+              () ->
+                  step(
+                      () ->
+                          source
+                              .get()
+                              .supply(
+                                  batch,
+                                  (d, data) -> {
+                                    places.write(d, data);
+                                    supplied.add(d);
+                                  }))));
+      batches++;
+    }
+    for (int i = 0; i < batches; i++) {
+      done.take().get();
+    }
+    return remote.stream().filter(d -> !supplied.contains(d)).toList();
   }
 
   /** One task of an assembly: a fetch, a run of the pack or a copy, and its writes. */

@@ -11,6 +11,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
@@ -69,14 +70,35 @@ public final class LazyFill implements AutoCloseable {
       int parallelism,
       Consumer<Duration> onWait)
       throws IOException {
+    this(manifest, dir, local, store, pack, pagesFetch, parallelism, onWait, PeerReads.none());
+  }
+
+  /**
+   * Like the constructor above, with chunks read from the peers {@code peers} finds holding the
+   * revision before storage; when one does and {@code peers} says so, the working set comes as its
+   * chunks from the peers rather than as the working pages from storage.
+   */
+  public LazyFill(
+      SnapshotManifest manifest,
+      Path dir,
+      LocalChunks local,
+      SnapshotStore store,
+      Optional<PackIndex> pack,
+      CompletableFuture<Optional<SnapshotStore.FetchedPages>> pagesFetch,
+      int parallelism,
+      Consumer<Duration> onWait,
+      PeerReads peers)
+      throws IOException {
     this.places = new ChunkPlaces(manifest, dir);
     this.copies = new LocalChunkSource(local, tally);
-    StoreChunkSource remote = new StoreChunkSource(store, manifest, pack, tally);
+    StoreChunkSource remote = new StoreChunkSource(store, manifest, pack, tally, peers.cost());
+    Optional<PeerChunkSource> fromPeers = peers.source(manifest, tally);
+    boolean pagesWanted = fromPeers.isEmpty() || !peers.workingSetFromPeers();
     FillOrder order = FillOrder.of(manifest, remote::packOffset);
     Optional<SnapshotFile> memoryFile = manifest.file(SnapshotFile.Role.MEMORY);
     this.pages =
         memoryFile
-            .filter(f -> f.chunks().pages() != null)
+            .filter(f -> pagesWanted && f.chunks().pages() != null)
             .map(
                 f ->
                     new WorkingPagesLoader(
@@ -94,7 +116,7 @@ public final class LazyFill implements AutoCloseable {
             remote::packOffset);
     this.workers =
         new FetchWorkers(
-            manifest.revision(), queue, List.of(copies, remote), places, parallelism, onWait);
+            manifest.revision(), queue, sources(fromPeers, remote), places, parallelism, onWait);
     FillingFile.WrittenAhead ahead =
         pages.<FillingFile.WrittenAhead>map(p -> p::covers).orElse(FillingFile.WrittenAhead.NONE);
     this.memory =
@@ -124,6 +146,14 @@ public final class LazyFill implements AutoCloseable {
                 done.complete(transfer());
               }
             });
+  }
+
+  /** The local cache, then the peers (if any hold the revision), then storage. */
+  private List<ChunkSource> sources(Optional<PeerChunkSource> peers, StoreChunkSource remote) {
+    List<ChunkSource> sources = new ArrayList<>(List.of(copies));
+    peers.ifPresent(sources::add);
+    sources.add(remote);
+    return sources;
   }
 
   /**

@@ -29,12 +29,26 @@ final class StoreChunkSource implements ChunkSource {
   private final Map<String, Integer> lengths;
   private final Map<String, PackIndex.Entry> packed = new HashMap<>();
   private final TransferTally tally;
+  private final StorageCost cost;
 
   StoreChunkSource(
       SnapshotStore store,
       SnapshotManifest manifest,
       Optional<PackIndex> pack,
       TransferTally tally) {
+    this(store, manifest, pack, tally, new StorageCost(PeerReads.FLOOR));
+  }
+
+  /**
+   * @param cost told what each read of storage cost (a peer's deadline follows it)
+   */
+  StoreChunkSource(
+      SnapshotStore store,
+      SnapshotManifest manifest,
+      Optional<PackIndex> pack,
+      TransferTally tally,
+      StorageCost cost) {
+    this.cost = cost;
     this.store = store;
     this.revision = manifest.revision();
     this.lengths = manifest.chunks();
@@ -86,7 +100,9 @@ final class StoreChunkSource implements ChunkSource {
       return;
     }
     List<Integer> runLengths = run.stream().map(e -> lengths.get(e.sha256())).toList();
+    long t0 = System.nanoTime();
     List<SnapshotStore.FetchedChunk> got = store.packChunks(revision, List.copyOf(run), runLengths);
+    cost.measured(runLengths.stream().mapToLong(Integer::longValue).sum(), System.nanoTime() - t0);
     for (int i = 0; i < run.size(); i++) {
       String d = run.get(i).sha256();
       tally.received(got.get(i).storedBytes());
@@ -117,7 +133,9 @@ final class StoreChunkSource implements ChunkSource {
   /** A chunk's own object, or null when it does not decode or match its name. */
   private byte[] fetchObject(String sha256, int length) throws IOException {
     try {
+      long t0 = System.nanoTime();
       SnapshotStore.FetchedChunk chunk = store.chunk(sha256, length);
+      cost.measured(length, System.nanoTime() - t0);
       tally.received(chunk.storedBytes());
       byte[] data = chunk.data();
       return Digests.sha256(data, 0, data.length).equals(sha256) ? data : null;

@@ -1,6 +1,9 @@
 package dev.thaw.node.snapshot.fill;
 
+import java.util.EnumMap;
+import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicIntegerArray;
 import java.util.concurrent.atomic.LongAdder;
 
 /**
@@ -13,6 +16,9 @@ final class TransferTally {
   private final AtomicInteger fetched = new AtomicInteger();
   private final AtomicInteger copied = new AtomicInteger();
   private final AtomicInteger refetches = new AtomicInteger();
+  private final AtomicInteger fromPeers = new AtomicInteger();
+  private final LongAdder peerBytes = new LongAdder();
+  private final AtomicIntegerArray fallbacks = new AtomicIntegerArray(PeerFallback.values().length);
 
   /** Bytes that crossed the network: a chunk, a run of a pack, the working pages, a bad copy. */
   void received(long storedBytes) {
@@ -35,6 +41,17 @@ final class TransferTally {
     copiedBytes.add(bytes);
   }
 
+  /** A chunk of {@code bytes} received from a peer and verified. */
+  void fromPeer(long bytes) {
+    fromPeers.incrementAndGet();
+    peerBytes.add(bytes);
+  }
+
+  /** A chunk asked of a peer that comes from storage instead, for {@code reason}. */
+  void peerFellBack(PeerFallback reason) {
+    fallbacks.incrementAndGet(reason.ordinal());
+  }
+
   /** What moved so far; {@code zeroBytes} is the zero chunks', which never move. */
   ChunkAssembler.Transfer transfer(long zeroBytes) {
     return new ChunkAssembler.Transfer(
@@ -43,6 +60,19 @@ final class TransferTally {
         copied.get(),
         copiedBytes.sum(),
         refetches.get(),
-        zeroBytes);
+        zeroBytes,
+        fromPeers.get(),
+        peerBytes.sum(),
+        fallbacks());
+  }
+
+  private Map<PeerFallback, Integer> fallbacks() {
+    Map<PeerFallback, Integer> m = new EnumMap<>(PeerFallback.class);
+    for (PeerFallback r : PeerFallback.values()) {
+      if (fallbacks.get(r.ordinal()) > 0) {
+        m.put(r, fallbacks.get(r.ordinal()));
+      }
+    }
+    return m;
   }
 }

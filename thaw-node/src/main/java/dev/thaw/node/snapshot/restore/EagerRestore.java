@@ -175,6 +175,7 @@ final class EagerRestore {
       throw e;
     }
     parts.metrics().fetched(transfer.fetchedBytes(), transfer.copiedBytes(), Restorer.since(t0));
+    parts.metrics().moved(transfer);
     log.debug("fetched {}: {}", manifest.revision(), transfer);
     try {
       return prepared.join();

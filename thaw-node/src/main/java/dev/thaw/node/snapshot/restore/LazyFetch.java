@@ -59,7 +59,8 @@ final class LazyFetch implements AutoCloseable {
               early.packIndex(),
               early.workingPages(),
               parallelism,
-              parts.metrics()::lazyReadWaited);
+              parts.metrics()::lazyReadWaited,
+              parts.peers());
       return new LazyFetch(manifest, fill, local, target);
     } catch (IOException | RuntimeException e) {
       target.close();
@@ -114,6 +115,7 @@ final class LazyFetch implements AutoCloseable {
                 }
                 metrics.fetched(
                     transfer.fetchedBytes(), transfer.copiedBytes(), Restorer.since(t0));
+                metrics.moved(transfer);
                 if (target instanceof FetchTarget.Entry entry) {
                   entry.complete(manifest).ifPresent(CachedSnapshot::close);
                 }

@@ -6,6 +6,7 @@ import dev.thaw.node.snapshot.ColdStart;
 import dev.thaw.node.snapshot.Restorer;
 import dev.thaw.node.snapshot.SnapshotMetrics;
 import dev.thaw.node.snapshot.fill.ChunkAssembler;
+import dev.thaw.node.snapshot.fill.PeerReads;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.Objects;
@@ -41,7 +42,11 @@ public final class RemoteRestore {
    * restores a clone from them, and what counts it all.
    */
   public record Parts(
-      RemoteSnapshots source, FetchTargets targets, Restorer restorer, SnapshotMetrics metrics) {}
+      RemoteSnapshots source,
+      FetchTargets targets,
+      Restorer restorer,
+      SnapshotMetrics metrics,
+      PeerReads peers) {}
 
   private final boolean cacheRemote;
   private final Restorer restorer;

@@ -74,7 +74,8 @@ abstract class ChunkSourceContract {
     put.forEach((d, data) -> assertThat(data).as(d).isEqualTo(chunks.get(d)));
     assertThat(left).isEqualTo(wanted.stream().filter(d -> !put.containsKey(d)).toList());
     ChunkAssembler.Transfer moved = tally.transfer(0);
-    assertThat(moved.fetchedChunks() + moved.copiedChunks()).isEqualTo(put.size());
+    assertThat(moved.fetchedChunks() + moved.copiedChunks() + moved.peerChunks())
+        .isEqualTo(put.size());
   }
 
   @Test

@@ -1,0 +1,17 @@
+package dev.thaw.node.peer;
+
+import java.io.IOException;
+import java.util.List;
+import java.util.Optional;
+
+/** What a node serves its peers: chunks by SHA-256, and the revisions it holds. */
+public interface HeldChunks {
+  /**
+   * The bytes of the chunk named {@code sha256}, checked against that name; empty when this node
+   * holds no sound copy of it.
+   */
+  Optional<byte[]> read(String sha256) throws IOException;
+
+  /** The revisions whose committed entries this node holds. */
+  List<String> revisions();
+}

@@ -1,0 +1,143 @@
+package dev.thaw.node.peer;
+
+import dev.thaw.core.function.Revision;
+import dev.thaw.http.BearerToken;
+import dev.thaw.http.HttpAnswer;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.function.LongSupplier;
+import tools.jackson.core.JacksonException;
+import tools.jackson.databind.JsonNode;
+
+/**
+ * The peers of a node on one machine, given by their URLs ({@code --peer NAME=URL}): asked what
+ * they hold ({@code GET /peer/snapshots} with the peer token) at most once per {@link #TTL} each,
+ * all at once and for at most {@link #TIMEOUT}. A peer that does not answer, or answers with
+ * anything but its list, holds nothing until it is asked again.
+ */
+public final class StaticPeerDirectory implements PeerDirectory {
+  /** How long a peer's answer stands. */
+  public static final Duration TTL = Duration.ofMillis(1500);
+
+  /** How long a peer gets to answer. */
+  public static final Duration TIMEOUT = Duration.ofMillis(500);
+
+  private final List<PeerEndpoint> peers;
+  private final BearerToken token;
+  private final HttpClient http;
+  private final LongSupplier clock;
+  private final Map<PeerEndpoint, Answer> answers = new ConcurrentHashMap<>();
+
+  /** What a peer said it holds, and when it was asked (nanos). */
+  private record Answer(Set<String> revisions, long at) {}
+
+  public StaticPeerDirectory(List<PeerEndpoint> peers, BearerToken token, HttpClient http) {
+    this(peers, token, http, System::nanoTime);
+  }
+
+  StaticPeerDirectory(
+      List<PeerEndpoint> peers, BearerToken token, HttpClient http, LongSupplier clock) {
+    this.peers = List.copyOf(peers);
+    this.token = Objects.requireNonNull(token, "token");
+    this.http = Objects.requireNonNull(http, "http");
+    this.clock = clock;
+  }
+
+  /**
+   * A peer as the agent's {@code --peer} flag names it: {@code NAME=URL}, the URL an absolute
+   * {@code http} or {@code https} one (the base of the peer routes).
+   *
+   * @throws IllegalArgumentException when it is not so
+   */
+  public static PeerEndpoint parse(String flag) {
+    int eq = flag.indexOf('=');
+    if (eq <= 0) {
+      throw new IllegalArgumentException("a peer is NAME=URL, not " + flag);
+    }
+    URI uri;
+    try {
+      uri = URI.create(flag.substring(eq + 1));
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException("peer " + flag.substring(0, eq) + ": " + e.getMessage());
+    }
+    if (!("http".equals(uri.getScheme()) || "https".equals(uri.getScheme()))
+        || uri.getHost() == null) {
+      throw new IllegalArgumentException(
+          "peer " + flag.substring(0, eq) + ": an http(s) URL with a host, not " + uri);
+    }
+    return new PeerEndpoint(flag.substring(0, eq), uri);
+  }
+
+  @Override
+  public List<PeerEndpoint> holding(Revision revision) {
+    long now = clock.getAsLong();
+    Map<PeerEndpoint, CompletableFuture<Set<String>>> asked = new ConcurrentHashMap<>();
+    for (PeerEndpoint p : peers) {
+      Answer a = answers.get(p);
+      if (a == null || now - a.at() > TTL.toNanos()) {
+        asked.put(p, ask(p));
+      }
+    }
+    long deadline = System.nanoTime() + TIMEOUT.toNanos();
+    asked.forEach((p, f) -> answers.put(p, new Answer(within(f, deadline), clock.getAsLong())));
+    List<PeerEndpoint> holding = new ArrayList<>();
+    for (PeerEndpoint p : peers) {
+      Answer a = answers.get(p);
+      if (a != null && a.revisions().contains(revision.value())) {
+        holding.add(p);
+      }
+    }
+    return holding;
+  }
+
+  private CompletableFuture<Set<String>> ask(PeerEndpoint peer) {
+    HttpRequest request =
+        HttpRequest.newBuilder(peer.uri().resolve("/peer/snapshots"))
+            .timeout(TIMEOUT)
+            .header("Authorization", token.authorization())
+            .GET()
+            .build();
+    return http.sendAsync(request, HttpResponse.BodyHandlers.ofByteArray())
+        .thenApply(StaticPeerDirectory::revisions);
+  }
+
+  private static Set<String> revisions(HttpResponse<byte[]> response) {
+    if (response.statusCode() != 200) {
+      return Set.of();
+    }
+    try {
+      JsonNode list = HttpAnswer.JSON.readTree(response.body()).path("revisions");
+      Set<String> revisions = new HashSet<>();
+      list.forEach(r -> revisions.add(r.asString()));
+      return revisions;
+    } catch (JacksonException e) {
+      return Set.of();
+    }
+  }
+
+  /** The answer of {@code f} if it comes before {@code deadline}; nothing otherwise. */
+  private static Set<String> within(CompletableFuture<Set<String>> f, long deadline) {
+    try {
+      return f.get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      f.cancel(true);
+      return Set.of();
+    } catch (Exception e) {
+      f.cancel(true);
+      return Set.of(); // a dead or slow peer holds nothing, for now
+    }
+  }
+}
