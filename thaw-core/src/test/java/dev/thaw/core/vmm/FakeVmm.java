@@ -36,6 +36,10 @@ public final class FakeVmm implements Vmm {
   /** Request paths (with their query) that every fake VM answers with 500. */
   public final Set<String> failing = ConcurrentHashMap.newKeySet();
 
+  /** Every restore waits for it to open (a slow restore, e.g. a clone still being verified). */
+  public volatile java.util.concurrent.CountDownLatch restoreGate =
+      new java.util.concurrent.CountDownLatch(0);
+
   private final AtomicInteger boots = new AtomicInteger();
   private final AtomicInteger restores = new AtomicInteger();
   private final AtomicInteger running = new AtomicInteger();
@@ -54,6 +58,12 @@ public final class FakeVmm implements Vmm {
 
   @Override
   public MicroVm restore(VmSnapshot snapshot, Duration readyTimeout) {
+    try {
+      restoreGate.await();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new GuestTimeoutException("interrupted while restoring", null, "", e);
+    }
     restores.incrementAndGet();
     String memory;
     try {

@@ -59,9 +59,14 @@ public final class NodeAgent implements AutoCloseable {
     this.functions =
         new FunctionRegistry(
             name, b.memoryBytes, Optional.ofNullable(b.images), pool, manager, logs);
+    CloneWaits clones = new CloneWaits(b.ticker);
+    StartTimes times = new StartTimes();
     this.invoker =
-        new Invoker(name, maxInstances, functions, pool, keepAlives, manager, () -> closed);
-    this.reports = new NodeReports(name, maxInstances, pool, functions, logs, () -> closed);
+        new Invoker(
+            name, maxInstances, functions, pool, keepAlives, manager, () -> closed, clones, times);
+    this.reports =
+        new NodeReports(
+            name, maxInstances, pool, functions, logs, () -> closed, clones, times, manager.mode());
     long period = Math.max(100, Math.min(1000, b.keepAlivePolicy.tracker().keepAliveMillis() / 4));
     reaper.scheduleWithFixedDelay(this::reapIdle, period, period, TimeUnit.MILLISECONDS);
   }
