@@ -40,6 +40,9 @@ public final class FakeVmm implements Vmm {
   public volatile java.util.concurrent.CountDownLatch restoreGate =
       new java.util.concurrent.CountDownLatch(0);
 
+  /** How long each boot takes (a real one takes seconds). */
+  public volatile Duration bootTime = Duration.ZERO;
+
   private final AtomicInteger boots = new AtomicInteger();
   private final AtomicInteger restores = new AtomicInteger();
   private final AtomicInteger running = new AtomicInteger();
@@ -53,6 +56,11 @@ public final class FakeVmm implements Vmm {
   @Override
   public MicroVm boot(FunctionSpec function, Duration readyTimeout) {
     boots.incrementAndGet();
+    try {
+      Thread.sleep(bootTime.toMillis());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
     return new FakeVm(function, "booted " + function.id());
   }
 
