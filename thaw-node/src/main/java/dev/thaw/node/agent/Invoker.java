@@ -6,7 +6,6 @@ import dev.thaw.core.function.FunctionSpec;
 import dev.thaw.core.function.Revision;
 import dev.thaw.core.placement.ExpectedStart;
 import dev.thaw.core.placement.NodeTimes;
-import dev.thaw.core.placement.StartMedians;
 import dev.thaw.core.placement.StartPriors;
 import dev.thaw.core.snapshot.SnapshotMode;
 import dev.thaw.core.vmm.MicroVm;
@@ -18,7 +17,6 @@ import dev.thaw.node.snapshot.ColdStart;
 import dev.thaw.node.snapshot.SnapshotManager;
 import java.time.Duration;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import java.util.function.BooleanSupplier;
 import org.slf4j.Logger;
@@ -168,7 +166,6 @@ final class Invoker {
     if (making.isEmpty()) {
       return null;
     }
-    Map<StartTimes.Kind, Long> m = times.medians(revision);
     NodeTimes here =
         new NodeTimes(
             node,
@@ -179,12 +176,7 @@ final class Invoker {
             clones.waiting(revision),
             false,
             false,
-            StartMedians.of(
-                m.get(StartTimes.Kind.BOOT),
-                m.get(StartTimes.Kind.LOCAL),
-                m.get(StartTimes.Kind.REMOTE),
-                m.get(StartTimes.Kind.CLONE),
-                m.get(StartTimes.Kind.RUN)));
+            times.startMedians(revision));
     Optional<ExpectedStart.Choice> best = expected.best(List.of(here), 0);
     if (best.isEmpty() || best.get().way() != ExpectedStart.Way.CLONE) {
       return null;

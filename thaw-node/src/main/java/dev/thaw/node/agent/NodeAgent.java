@@ -45,6 +45,7 @@ public final class NodeAgent implements AutoCloseable {
   private final FunctionRegistry functions;
   private final Invoker invoker;
   private final NodeReports reports;
+  private final StartTimes times;
   private final ScheduledExecutorService reaper =
       Executors.newSingleThreadScheduledExecutor(DaemonThreads.named("thaw-agent-reaper"));
   private volatile boolean closed;
@@ -60,7 +61,7 @@ public final class NodeAgent implements AutoCloseable {
         new FunctionRegistry(
             name, b.memoryBytes, Optional.ofNullable(b.images), pool, manager, logs);
     CloneWaits clones = new CloneWaits(b.ticker);
-    StartTimes times = new StartTimes();
+    this.times = new StartTimes();
     this.invoker =
         new Invoker(
             name, maxInstances, functions, pool, keepAlives, manager, () -> closed, clones, times);
@@ -147,6 +148,7 @@ public final class NodeAgent implements AutoCloseable {
    * @return whether it was deployed
    */
   public boolean undeploy(Revision revision) {
+    times.forget(revision);
     return functions.undeploy(revision);
   }
 

@@ -1,6 +1,7 @@
 package dev.thaw.node.agent;
 
 import dev.thaw.core.function.Revision;
+import dev.thaw.core.placement.StartMedians;
 import dev.thaw.node.snapshot.ColdStart;
 import java.time.Duration;
 import java.util.Arrays;
@@ -49,6 +50,17 @@ final class StartTimes {
     Map<Kind, Long> out = new EnumMap<>(Kind.class);
     samples.getOrDefault(revision, Map.of()).forEach((k, s) -> out.put(k, s.median()));
     return out;
+  }
+
+  /** The medians as placement reads them. */
+  StartMedians startMedians(Revision revision) {
+    Map<Kind, Long> m = medians(revision);
+    return StartMedians.of(
+        m.get(Kind.BOOT),
+        m.get(Kind.LOCAL),
+        m.get(Kind.REMOTE),
+        m.get(Kind.CLONE),
+        m.get(Kind.RUN));
   }
 
   Set<Revision> revisions() {
