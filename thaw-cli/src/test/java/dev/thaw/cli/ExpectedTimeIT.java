@@ -37,10 +37,21 @@ class ExpectedTimeIT {
   @Test
   @Timeout(value = 6, unit = TimeUnit.MINUTES)
   void theSecondInvocationWaitsForTheFirstOnesCloneInsteadOfBootingAgain() throws Exception {
+    secondInvocationAfterABoot(List.of());
+  }
+
+  /** Local snapshots: the clone is ready once verified, with no upload before it joins the pool. */
+  @Test
+  @Timeout(value = 6, unit = TimeUnit.MINUTES)
+  void inLocalModeToo() throws Exception {
+    secondInvocationAfterABoot(List.of("--mode", "local"));
+  }
+
+  private void secondInvocationAfterABoot(List<String> options) throws Exception {
     GuestImage.ensure(System.out::println);
     String image = ExampleImages.ensure(System.out::println).python().toString();
     Path data = dir.resolve("serve");
-    ServeProcess serve = ServeProcess.start(dir, data, 2, List.of(), Map.of());
+    ServeProcess serve = ServeProcess.start(dir, data, 2, options, Map.of());
     try {
       String at = serve.gateway();
       String token = data.resolve("token").toString();
@@ -59,7 +70,8 @@ class ExpectedTimeIT {
 
       String firstNode = first.headers().firstValue("X-Thaw-Node").orElseThrow();
       System.out.printf(
-          "first: %s %s on %s in %s ms; second: %s %s on %s, answered %d ms after it was sent%n",
+          "%s: first: %s %s on %s in %s ms; second: %s %s on %s, answered %d ms after it was sent%n",
+          options.isEmpty() ? "remote (default)" : String.join(" ", options),
           first.headers().firstValue("X-Thaw-Start").orElse("?"),
           first.headers().firstValue("X-Thaw-Source").orElse("?"),
           firstNode,
