@@ -145,7 +145,7 @@ final class BenchTraceCommand implements Callable<Integer> {
                     keepAlive,
                     maxInstances,
                     token))) {
-      Gateway.Builder b = Gateway.builder().token(token).scorer(p.scorer()).seed(seed);
+      Gateway.Builder b = replay.placement.applyTo(Gateway.builder().token(token)).seed(seed);
       cluster.agents().forEach(b::node);
       try (Gateway gateway = b.build()) {
         for (int i = 0; i < sample.size(); i++) {

@@ -39,7 +39,7 @@ final class GatewayCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     BearerToken token = tokens.forServer(TokenOptions.defaultFile(System.getenv()));
-    Gateway.Builder b = Gateway.builder().token(token).scorer(placement.scorer());
+    Gateway.Builder b = placement.applyTo(Gateway.builder().token(token));
     nodes.forEach(b::node);
     Gateway gateway = b.build();
     GatewayServer server = GatewayServer.start(gateway, port, token);

@@ -1,6 +1,7 @@
 package dev.thaw.cli;
 
 import dev.thaw.bench.cluster.LocalCluster;
+import dev.thaw.core.placement.ExpectedStart;
 import dev.thaw.core.placement.PlacementScorer;
 import dev.thaw.core.snapshot.SnapshotMode;
 import dev.thaw.http.BearerToken;
@@ -68,7 +69,14 @@ final class ServeCommand implements Callable<Integer> {
 
   @Mixin SnapshotModeOption mode;
 
-  @Mixin PlacementOption placement;
+  @Option(
+      names = "--placement",
+      defaultValue = ExpectedStart.POLICY,
+      description =
+          "Which policy places cold starts: "
+              + PlacementOption.VALUES
+              + " (default: ${DEFAULT-VALUE}).")
+  String placement;
 
   @Option(
       names = "--data-dir",
@@ -95,10 +103,9 @@ final class ServeCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     SnapshotMode snapshotMode;
-    PlacementScorer scorer;
     try {
       snapshotMode = mode.parse();
-      scorer = placement.scorer();
+      PlacementScorer.named(placement);
       if (nodes < 1 || nodes > 64) {
         throw new IllegalArgumentException("--nodes must be within 1..64: " + nodes);
       }
@@ -151,9 +158,7 @@ final class ServeCommand implements Callable<Integer> {
                   maxInstances,
                   token));
       Gateway.Builder b =
-          Gateway.builder()
-              .token(token)
-              .scorer(scorer)
+          PlacementOption.applyTo(placement, Gateway.builder().token(token))
               .deployments(Deployments.at(dir.resolve("deployments.json")));
       cluster.agents().forEach(b::node);
       gateway = b.build();

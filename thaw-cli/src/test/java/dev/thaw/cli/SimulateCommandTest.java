@@ -86,7 +86,8 @@ class SimulateCommandTest {
     assertThat(r.err())
         .contains("refused: --nodes must be within 1..")
         .contains("refused: --max-instances must be within 1..")
-        .contains("refused: --placement: placement policy must be default or snapshot-aware")
+        .contains(
+            "refused: --placement: placement policy must be default, snapshot-aware or expected-time")
         .contains("refused: --eviction: eviction policy must be lru or gdsf")
         .contains("refused: --keep-alive: keep-alive policy must be fixed or hybrid")
         .contains("refused: --keep-alive-window must be positive")

@@ -132,7 +132,7 @@ class TraceRefusalTest {
         "--mode: snapshot mode must be disabled, local or remote: 'bogus'");
     refusedInOneLine(
         run("--trace", trace.toString(), "--placement", "bogus"),
-        "--placement: placement policy must be default or snapshot-aware: 'bogus'");
+        "--placement: placement policy must be default, snapshot-aware or expected-time: 'bogus'");
     refusedInOneLine(
         run("--trace", trace.toString(), "--spread", "bogus"),
         "--spread: spread must be exponential, uniform or equidistant, not 'bogus'");

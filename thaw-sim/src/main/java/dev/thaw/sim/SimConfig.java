@@ -15,7 +15,8 @@ import java.util.Objects;
  * @param cacheBytesPerNode bound of each node's snapshot cache
  * @param instancesPerNode instances a node runs at once, busy or idle (the agents' {@code
  *     --max-instances})
- * @param placement {@code default} or {@code snapshot-aware} ({@link PlacementScorer#named})
+ * @param placement {@code default}, {@code snapshot-aware} or {@code expected-time} ({@link
+ *     PlacementScorer#named})
  * @param eviction {@code lru} or {@code gdsf} ({@link EvictionPolicy#named})
  * @param keepAlive {@code fixed} or {@code hybrid} ({@link KeepAlivePolicy#named})
  * @param keepAliveWindow the fixed window, and the hybrid policy's fallback

@@ -97,9 +97,7 @@ public final class Simulator {
     cpu = config.coresPerHost() > 0 ? new CpuShare(config.hosts(), config.coresPerHost()) : null;
     finished = new int[config.instancesPerNode() * config.nodesPerHost()];
     idle = new IdleLists(in, f, config.nodes());
-    placement =
-        new ColdStartPlacement(
-            PlacementScorer.named(config.placement()), load, snapshots, idle, random);
+    placement = new ColdStartPlacement(config, model, load, snapshots, idle, random);
     starts = new Starts(workload, config, model, random, snapshots, tally, in);
   }
 
@@ -190,6 +188,9 @@ public final class Simulator {
       schedule(now + Math.round(m.warmMs()) + durationMs, COMPLETE, i, 0);
       return;
     }
+    if (placement.waitForClone(f, durationMs, now)) {
+      return;
+    }
     int node = place(f);
     if (node < 0) {
       tally.rejected();
@@ -276,6 +277,7 @@ public final class Simulator {
     keepAlives.ended(in.fn[i], now);
     if (in.needsSnapshot[i]) {
       in.state[i] = SNAPSHOTTING;
+      placement.cloneStarted(i, in.fn[i], in.node[i], now);
       if (cpu != null) {
         share(i, m.snapshotMs());
         return;
@@ -289,6 +291,14 @@ public final class Simulator {
   private void snapshotReady(int i) {
     in.needsSnapshot[i] = false;
     snapshots.snapshotted(in.fn[i], in.node[i]);
+    var waiter = placement.cloneReady(i, in.fn[i]);
+    if (waiter.isPresent()) {
+      // The invocation that waited for this clone: served as warm, its wait in its latency.
+      in.state[i] = BUSY;
+      tally.warm(now - waiter.get().since() + m.warmMs());
+      schedule(now + Math.round(m.warmMs()) + waiter.get().work(), COMPLETE, i, 0);
+      return;
+    }
     rest(i, true);
   }
 

@@ -2,7 +2,6 @@ package dev.thaw.sim;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.thaw.core.placement.PlacementScorer;
 import dev.thaw.core.snapshot.SnapshotMode;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
@@ -20,7 +19,12 @@ class ColdStartPlacementTest {
 
   private ColdStartPlacement placement(String scorer) {
     return new ColdStartPlacement(
-        PlacementScorer.named(scorer), load, snapshots, idle, new Random(1));
+        SimulatorTest.config(3, 10L << 30, scorer, SnapshotMode.REMOTE),
+        SimulatorTest.MODEL,
+        load,
+        snapshots,
+        idle,
+        new Random(1));
   }
 
   /** An instance of {@code f} on {@code node}, idle or busy. */
@@ -60,5 +64,26 @@ class ColdStartPlacementTest {
       in.state[i] = Instances.BUSY;
     }
     assertThat(p.toMakeRoom(0)).isEqualTo(-1);
+  }
+
+  @Test
+  void expectedTimeTakesTheCachingNodesRestoreOverABootOnAnEmptierOne() {
+    snapshots.cache(0, 2);
+    instance(1, 2, false);
+    assertThat(placement("expected-time").withRoom(0)).isEqualTo(2);
+    // Without the snapshot anywhere: a boot on the least loaded node.
+    assertThat(placement("expected-time").withRoom(1)).isIn(0, 1);
+  }
+
+  @Test
+  void expectedTimeWaitsForACloneInTheMakingOncePerClone() {
+    ColdStartPlacement p = placement("expected-time");
+    assertThat(p.waitForClone(0, 100, 0)).as("no clone").isFalse();
+    p.cloneStarted(7, 0, 1, 1000);
+    assertThat(p.waitForClone(0, 100, 1200)).isTrue();
+    // The clone is taken by that invocation: the next one starts its own.
+    assertThat(p.waitForClone(0, 100, 1300)).isFalse();
+    assertThat(p.cloneReady(7, 0)).contains(new ColdStartPlacement.Waiter(100, 1200));
+    assertThat(placement("snapshot-aware").waitForClone(0, 100, 1200)).isFalse();
   }
 }

@@ -65,14 +65,18 @@ public interface PlacementScorer {
     return (load, cached) -> (1 - weight) * (1 - load) + (cached ? weight : 0);
   }
 
-  /** {@code default} (spreading) or {@code snapshot-aware} (bonus 0.5). */
+  /**
+   * {@code default} (spreading), {@code snapshot-aware} (bonus 0.5) or {@code expected-time}: that
+   * policy ranks by {@link ExpectedStart}, and its scorer (snapshot-aware) is what a caller without
+   * the timings it needs uses, such as the Kubernetes extender.
+   */
   static PlacementScorer named(String name) {
     return switch (name.toLowerCase(Locale.ROOT)) {
       case "default", "spreading" -> spreading();
-      case "snapshot-aware" -> snapshotAware(0.5);
+      case "snapshot-aware", ExpectedStart.POLICY -> snapshotAware(0.5);
       default ->
           throw new IllegalArgumentException(
-              "placement policy must be default or snapshot-aware: '" + name + "'");
+              "placement policy must be default, snapshot-aware or expected-time: '" + name + "'");
     };
   }
 }

@@ -65,6 +65,6 @@ class PlacementScorerTest {
     assertThat(PlacementScorer.named("default").pick("r", List.of(node("a", 0, 1)))).contains("a");
     assertThatThrownBy(() -> PlacementScorer.named("random"))
         .isInstanceOf(IllegalArgumentException.class)
-        .hasMessageContaining("default or snapshot-aware");
+        .hasMessageContaining("default, snapshot-aware or expected-time");
   }
 }

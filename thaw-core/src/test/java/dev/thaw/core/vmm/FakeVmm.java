@@ -36,6 +36,13 @@ public final class FakeVmm implements Vmm {
   /** Request paths (with their query) that every fake VM answers with 500. */
   public final Set<String> failing = ConcurrentHashMap.newKeySet();
 
+  /** Every restore waits for it to open (a slow restore, e.g. a clone still being verified). */
+  public volatile java.util.concurrent.CountDownLatch restoreGate =
+      new java.util.concurrent.CountDownLatch(0);
+
+  /** How long each boot takes (a real one takes seconds). */
+  public volatile Duration bootTime = Duration.ZERO;
+
   private final AtomicInteger boots = new AtomicInteger();
   private final AtomicInteger restores = new AtomicInteger();
   private final AtomicInteger running = new AtomicInteger();
@@ -49,11 +56,22 @@ public final class FakeVmm implements Vmm {
   @Override
   public MicroVm boot(FunctionSpec function, Duration readyTimeout) {
     boots.incrementAndGet();
+    try {
+      Thread.sleep(bootTime.toMillis());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
     return new FakeVm(function, "booted " + function.id());
   }
 
   @Override
   public MicroVm restore(VmSnapshot snapshot, Duration readyTimeout) {
+    try {
+      restoreGate.await();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new GuestTimeoutException("interrupted while restoring", null, "", e);
+    }
     restores.incrementAndGet();
     String memory;
     try {

@@ -7,9 +7,11 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.Deque;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.LongSupplier;
 import java.util.function.ToLongFunction;
@@ -40,6 +42,7 @@ final class InstancePool {
     final boolean needsSnapshot;
     volatile long lastUsed;
     volatile boolean busy;
+    volatile long busySince;
 
     Instance(String id, Revision revision, MicroVm vm, boolean needsSnapshot, long now) {
       this.id = id;
@@ -82,6 +85,7 @@ final class InstancePool {
     String id = node + "-" + revision + "-" + sequence.incrementAndGet();
     Instance instance = new Instance(id, revision, vm, needsSnapshot, ticker.getAsLong());
     instance.busy = true;
+    instance.busySince = instance.lastUsed;
     live.put(id, instance);
     return instance;
   }
@@ -96,6 +100,7 @@ final class InstancePool {
       Instance i = pool.pollFirst();
       if (i != null) {
         i.busy = true;
+        i.busySince = ticker.getAsLong();
       }
       return i;
     }
@@ -191,6 +196,30 @@ final class InstancePool {
         .map(i -> new InstanceInfo(i.id, i.revision.value(), i.vm.endpoint().toString(), i.busy))
         .sorted(Comparator.comparing(InstanceInfo::id))
         .toList();
+  }
+
+  /** Per revision with a live instance: how long each busy one has been busy, in milliseconds. */
+  Map<Revision, List<Long>> busyMs() {
+    long now = ticker.getAsLong();
+    Map<Revision, List<Long>> out = new HashMap<>();
+    for (Instance i : live.values()) {
+      List<Long> of = out.computeIfAbsent(i.revision, r -> new ArrayList<>());
+      if (i.busy) {
+        of.add(TimeUnit.NANOSECONDS.toMillis(now - i.busySince));
+      }
+    }
+    return out;
+  }
+
+  /** Idle instances of {@code revision}. */
+  int idleCount(Revision revision) {
+    Deque<Instance> pool = idle.get(revision);
+    if (pool == null) {
+      return 0;
+    }
+    synchronized (pool) {
+      return pool.size();
+    }
   }
 
   /** Slots taken: instances running, starting or being snapshotted. */

@@ -4,6 +4,9 @@ import dev.thaw.core.function.FunctionClient;
 import dev.thaw.core.function.FunctionRequest;
 import dev.thaw.core.function.FunctionSpec;
 import dev.thaw.core.function.Revision;
+import dev.thaw.core.placement.ExpectedStart;
+import dev.thaw.core.placement.NodeTimes;
+import dev.thaw.core.placement.StartPriors;
 import dev.thaw.core.snapshot.SnapshotMode;
 import dev.thaw.core.vmm.MicroVm;
 import dev.thaw.node.agent.InstancePool.Instance;
@@ -13,6 +16,7 @@ import dev.thaw.node.protocol.Served;
 import dev.thaw.node.snapshot.ColdStart;
 import dev.thaw.node.snapshot.SnapshotManager;
 import java.time.Duration;
+import java.util.List;
 import java.util.Optional;
 import java.util.function.BooleanSupplier;
 import org.slf4j.Logger;
@@ -20,10 +24,11 @@ import org.slf4j.LoggerFactory;
 
 /**
  * One invocation's path through the node, and its instance's with it: an idle warm instance of the
- * revision, or a cold start on a slot of the {@link InstancePool}; the function's answer within its
- * timeout; then the instance back to the pool, into a snapshot (a freshly booted one, replaced by a
- * clone of that snapshot), or stopped (timed out, failed, or no longer deployed). Each invocation's
- * start and end go to the {@link KeepAlives}.
+ * revision, else the clone this node is making of it when that is expected sooner than a boot
+ * ({@link CloneWaits}), else a cold start on a slot of the {@link InstancePool}; the function's
+ * answer within its timeout; then the instance back to the pool, into a snapshot (a freshly booted
+ * one, replaced by a clone of that snapshot), or stopped (timed out, failed, or no longer
+ * deployed). Each invocation's start and end go to the {@link KeepAlives}.
  *
  * <p>An invocation waits for its instance's answer for the function's {@linkplain
  * FunctionSpec#timeout() timeout}, counted once the instance runs (a cold start is not the
@@ -44,6 +49,9 @@ final class Invoker {
   private final KeepAlives keepAlives;
   private final SnapshotManager manager;
   private final BooleanSupplier closing;
+  private final CloneWaits clones;
+  private final StartTimes times;
+  private final ExpectedStart expected = new ExpectedStart(StartPriors.DEFAULT);
   private final FunctionClient client =
       new FunctionClient(Duration.ofSeconds(FunctionSpec.DEFAULT_TIMEOUT_SECONDS));
 
@@ -58,7 +66,9 @@ final class Invoker {
       InstancePool pool,
       KeepAlives keepAlives,
       SnapshotManager manager,
-      BooleanSupplier closing) {
+      BooleanSupplier closing,
+      CloneWaits clones,
+      StartTimes times) {
     this.node = node;
     this.maxInstances = maxInstances;
     this.functions = functions;
@@ -66,6 +76,8 @@ final class Invoker {
     this.keepAlives = keepAlives;
     this.manager = manager;
     this.closing = closing;
+    this.clones = clones;
+    this.times = times;
   }
 
   /** See {@link NodeAgent#invoke(Revision, FunctionRequest)}. */
@@ -87,7 +99,13 @@ final class Invoker {
     try {
       instance = pool.takeIdle(revision);
       if (instance == null) {
+        instance = awaitClone(revision);
+      }
+      if (instance == null) {
+        long s0 = System.nanoTime();
         start = coldStart(function, revision);
+        times.record(
+            revision, StartTimes.Kind.of(start.source()), Duration.ofNanos(System.nanoTime() - s0));
         instance = pool.register(revision, start.vm(), start instanceof ColdStart.Booted);
         cold = Optional.of(ColdStartReport.of(start));
       }
@@ -97,10 +115,12 @@ final class Invoker {
     }
     // The instance goes back to the pool, or is stopped: whatever becomes of this request.
     boolean answered = false;
+    long r0 = System.nanoTime();
     try {
       FunctionClient.Response response =
           client.call(instance.vm.endpoint(), request, function.timeout());
       answered = true;
+      times.record(revision, StartTimes.Kind.RUN, Duration.ofNanos(System.nanoTime() - r0));
       Duration latency = Duration.ofNanos(System.nanoTime() - t0);
       return new Invocation(
           response.status(),
@@ -131,6 +151,38 @@ final class Invoker {
         pool.stop(instance);
       }
     }
+  }
+
+  /**
+   * Waits for a clone of {@code revision} this node is making, when one is expected to serve sooner
+   * than a boot ({@link ExpectedStart} on this node's own figures, the clones already waited for
+   * left out), for at most as long as a boot is expected to take: a clone that fails or is late
+   * costs a boot, never more.
+   *
+   * @return the clone (or another instance returned meanwhile), or null: start one
+   */
+  private Instance awaitClone(Revision revision) {
+    List<Long> making = clones.elapsedMs(revision);
+    if (making.isEmpty()) {
+      return null;
+    }
+    NodeTimes here =
+        new NodeTimes(
+            node,
+            true,
+            0,
+            List.of(),
+            making,
+            clones.waiting(revision),
+            false,
+            false,
+            times.startMedians(revision));
+    Optional<ExpectedStart.Choice> best = expected.best(List.of(here), 0);
+    if (best.isEmpty() || best.get().way() != ExpectedStart.Way.CLONE) {
+      return null;
+    }
+    Duration bound = Duration.ofMillis(expected.bootMs(here, List.of(here)));
+    return clones.await(revision, bound, () -> pool.takeIdle(revision));
   }
 
   /**
@@ -170,8 +222,11 @@ final class Invoker {
       return;
     }
     if (instance.needsSnapshot && manager.mode() != SnapshotMode.DISABLED) {
-      // The snapshot consumes the instance; a clone of it takes its place (and its slot).
+      // The snapshot consumes the instance; a clone of it takes its place (and its slot), and
+      // invocations that arrive meanwhile may wait for that clone.
       pool.handAway(instance);
+      long clone = clones.begin(instance.revision);
+      long c0 = System.nanoTime();
       manager
           .snapshotAfterFirstInvocation(instance.vm, function, instance.revision, request)
           .whenComplete(
@@ -180,14 +235,25 @@ final class Invoker {
                   log.warn("snapshot of {} failed: {}", instance.revision, error.getMessage());
                 }
                 if (snapshotted != null && snapshotted.verifiedClone().isPresent()) {
-                  adoptClone(instance.revision, function, snapshotted.verifiedClone().get());
+                  times.record(
+                      instance.revision,
+                      StartTimes.Kind.CLONE,
+                      Duration.ofNanos(System.nanoTime() - c0));
+                  try {
+                    adoptClone(instance.revision, function, snapshotted.verifiedClone().get());
+                  } finally {
+                    clones.end(instance.revision, clone);
+                  }
                 } else {
+                  // Whoever waits for this clone starts an instance of its own at once.
+                  clones.end(instance.revision, clone);
                   replaceWithClone(instance.revision, function);
                 }
               });
       return;
     }
     pool.returnIdle(instance);
+    clones.signal();
   }
 
   /** The clone that verified the new snapshot takes the snapshotted instance's place. */

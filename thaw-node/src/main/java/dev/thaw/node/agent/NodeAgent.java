@@ -45,6 +45,7 @@ public final class NodeAgent implements AutoCloseable {
   private final FunctionRegistry functions;
   private final Invoker invoker;
   private final NodeReports reports;
+  private final StartTimes times;
   private final ScheduledExecutorService reaper =
       Executors.newSingleThreadScheduledExecutor(DaemonThreads.named("thaw-agent-reaper"));
   private volatile boolean closed;
@@ -59,9 +60,14 @@ public final class NodeAgent implements AutoCloseable {
     this.functions =
         new FunctionRegistry(
             name, b.memoryBytes, Optional.ofNullable(b.images), pool, manager, logs);
+    CloneWaits clones = new CloneWaits(b.ticker);
+    this.times = new StartTimes();
     this.invoker =
-        new Invoker(name, maxInstances, functions, pool, keepAlives, manager, () -> closed);
-    this.reports = new NodeReports(name, maxInstances, pool, functions, logs, () -> closed);
+        new Invoker(
+            name, maxInstances, functions, pool, keepAlives, manager, () -> closed, clones, times);
+    this.reports =
+        new NodeReports(
+            name, maxInstances, pool, functions, logs, () -> closed, clones, times, manager.mode());
     long period = Math.max(100, Math.min(1000, b.keepAlivePolicy.tracker().keepAliveMillis() / 4));
     reaper.scheduleWithFixedDelay(this::reapIdle, period, period, TimeUnit.MILLISECONDS);
   }
@@ -142,6 +148,7 @@ public final class NodeAgent implements AutoCloseable {
    * @return whether it was deployed
    */
   public boolean undeploy(Revision revision) {
+    times.forget(revision);
     return functions.undeploy(revision);
   }
 

@@ -3,8 +3,10 @@ package dev.thaw.node.gateway;
 import dev.thaw.core.function.FunctionRequest;
 import dev.thaw.core.function.FunctionSpec;
 import dev.thaw.core.function.Revision;
+import dev.thaw.core.placement.ExpectedStart;
 import dev.thaw.core.placement.NodeState;
 import dev.thaw.core.placement.PlacementScorer;
+import dev.thaw.core.placement.StartPriors;
 import dev.thaw.http.BearerToken;
 import dev.thaw.node.protocol.AgentClient;
 import dev.thaw.node.protocol.FunctionInfo;
@@ -78,7 +80,10 @@ public final class Gateway implements AutoCloseable {
         new InvocationRouter(
             nodes,
             views,
-            new Placement(b.scorer, new Random(b.seed)),
+            new Placement(
+                b.scorer,
+                new Random(b.seed),
+                b.expectedTime ? Optional.of(new ExpectedStart(b.priors)) : Optional.empty()),
             new InvocationQueue(b.queueLength, b.queueTimeout, b.meters),
             deployments,
             b.invokeTimeout);
@@ -219,8 +224,21 @@ public final class Gateway implements AutoCloseable {
     private MeterRegistry meters = new SimpleMeterRegistry();
     private Deployments deployments = Deployments.inMemory();
     private BearerToken token;
+    private boolean expectedTime;
+    private StartPriors priors = StartPriors.DEFAULT;
 
     private Builder() {}
+
+    /**
+     * Places by expected time to serve ({@link ExpectedStart}, the {@code expected-time} policy)
+     * instead of by the scorer alone; {@code priors} are what it assumes before anything is
+     * measured.
+     */
+    public Builder expectedTime(StartPriors priors) {
+      this.expectedTime = true;
+      this.priors = Objects.requireNonNull(priors);
+      return this;
+    }
 
     /** The agents' management token, sent with every request to them (required). */
     public Builder token(BearerToken token) {

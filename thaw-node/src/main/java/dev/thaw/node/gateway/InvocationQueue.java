@@ -96,6 +96,12 @@ final class InvocationQueue {
     }
   }
 
+  /** Invocations of {@code revision} waiting now. */
+  int waiting(Revision revision) {
+    Waiters w = queues.get(revision);
+    return w == null ? 0 : w.count.get();
+  }
+
   /** An instance may be free now (an invocation finished): every waiter retries. */
   void wake() {
     queues.values().forEach(Waiters::wake);

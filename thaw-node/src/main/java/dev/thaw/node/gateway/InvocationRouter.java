@@ -13,12 +13,14 @@ import java.util.Optional;
 
 /**
  * Carries one invocation to a node: offers it to the nodes in the {@link Placement}'s order, the
- * next one whenever a node answers that it is full. When every node is full, the invocation waits
- * in its revision's {@link InvocationQueue}, as Knative's activator buffers a burst: it is retried
- * as soon as an invocation through this gateway finishes (an instance is idle again, or can make
- * room) and every {@link InvocationQueue#RETRY} meanwhile, until it is served or the queue timeout
- * passes. It keeps the {@link NodeViews} current with what each call shows: a node that fails is
- * down, a node that served has a warm instance, and every answer wakes whoever waits in the queue.
+ * next one whenever a node answers that it is full. When placement by expected time expects an
+ * instance busy now to serve it before any new one could, it waits in the queue for it. When every
+ * node is full, the invocation waits in its revision's {@link InvocationQueue}, as Knative's
+ * activator buffers a burst: it is retried as soon as an invocation through this gateway finishes
+ * (an instance is idle again, or can make room) and every {@link InvocationQueue#RETRY} meanwhile,
+ * until it is served or the queue timeout passes. It keeps the {@link NodeViews} current with what
+ * each call shows: a node that fails is down, a node that served has a warm instance, and every
+ * answer wakes whoever waits in the queue.
  */
 final class InvocationRouter {
   private final Map<String, AgentClient> nodes;
@@ -51,18 +53,41 @@ final class InvocationRouter {
   Gateway.Result invoke(Revision revision, FunctionRequest request) {
     long t0 = System.nanoTime();
     try {
-      return attempt(revision, request, t0);
+      return attempt(revision, request, t0, queue.waiting(revision));
     } catch (Refused e) {
       if (e.kind() != Refused.Kind.NO_CAPACITY || !queue.enabled()) {
         throw e;
       }
     }
-    return queue.await(revision, t0, () -> attempt(revision, request, System.nanoTime()));
+    // Queued: this invocation is one of those its queue counts.
+    return queue.await(
+        revision,
+        t0,
+        () -> attempt(revision, request, System.nanoTime(), queue.waiting(revision) - 1));
   }
 
-  /** One pass over the nodes, best first; NO_CAPACITY when every node refuses for capacity. */
-  private Gateway.Result attempt(Revision revision, FunctionRequest request, long t0) {
-    List<String> order = placement.order(revision, views.all());
+  /**
+   * One pass over the nodes, best first; NO_CAPACITY when every node refuses for capacity, or when
+   * the plan is to wait for an instance busy now (the queue is where invocations wait, and the only
+   * place: an agent holds an invocation only for a clone it is making).
+   *
+   * @param queuedAhead invocations of the revision waiting in the queue ahead of this one
+   */
+  private Gateway.Result attempt(
+      Revision revision, FunctionRequest request, long t0, int queuedAhead) {
+    Placement.Plan plan =
+        placement.plan(revision, views.all(), Math.max(0, queuedAhead), queue.enabled());
+    if (plan.busy().isPresent()) {
+      throw new Refused(
+          Refused.Kind.NO_CAPACITY,
+          "an instance of "
+              + revision
+              + " busy on "
+              + plan.busy().get().node()
+              + " is expected to serve it first",
+          null);
+    }
+    List<String> order = plan.order();
     if (order.isEmpty()) {
       throw new Refused(
           Refused.Kind.NO_CAPACITY, "no node can take " + revision + ": every node is down", null);

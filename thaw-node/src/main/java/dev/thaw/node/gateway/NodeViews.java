@@ -6,6 +6,7 @@ import dev.thaw.core.placement.NodeState;
 import dev.thaw.node.protocol.AgentClient;
 import dev.thaw.node.protocol.InstanceInfo;
 import dev.thaw.node.protocol.NodeStatus;
+import dev.thaw.node.protocol.RevisionLoad;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -22,10 +23,11 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * What the gateway last saw of each node: its health, load, idle warm instances and cached
- * snapshots, from a poll of its agent every interval. A node that fails a poll, or a call between
- * polls, is down until a poll answers again. Between polls, an invocation served on a node is
- * remembered there as a warm instance, so that the next one goes to it without waiting for a poll.
+ * What the gateway last saw of each node: its health, load, idle warm instances, cached snapshots
+ * and, per revision, what placement by expected time reads ({@link RevisionLoad}), from a poll of
+ * its agent every interval. A node that fails a poll, or a call between polls, is down until a poll
+ * answers again. Between polls, an invocation served on a node is remembered there as a warm
+ * instance, so that the next one goes to it without waiting for a poll.
  */
 final class NodeViews implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(NodeViews.class);
@@ -38,13 +40,32 @@ final class NodeViews implements AutoCloseable {
    * @param capacity instances it runs at once
    * @param cached revisions whose snapshots it keeps
    * @param warm per revision, its idle instances
+   * @param remote whether it restores snapshots from remote storage
+   * @param loads per revision, what it reported for placement by expected time
+   * @param seenAt when it reported them ({@link System#nanoTime()})
    */
   record View(
-      boolean healthy, int active, int capacity, Set<String> cached, Map<String, Integer> warm) {
+      boolean healthy,
+      int active,
+      int capacity,
+      Set<String> cached,
+      Map<String, Integer> warm,
+      boolean remote,
+      Map<String, RevisionLoad> loads,
+      long seenAt) {
     static final View DOWN = new View(false, 0, 0, Set.of(), Map.of());
+
+    /** A view without the figures of placement by expected time. */
+    View(boolean healthy, int active, int capacity, Set<String> cached, Map<String, Integer> warm) {
+      this(healthy, active, capacity, cached, warm, false, Map.of(), System.nanoTime());
+    }
 
     NodeState state(String node) {
       return new NodeState(node, healthy, active, capacity, cached);
+    }
+
+    View withWarm(Map<String, Integer> warm) {
+      return new View(healthy, active, capacity, cached, warm, remote, loads, seenAt);
     }
   }
 
@@ -91,7 +112,7 @@ final class NodeViews implements AutoCloseable {
         (n, v) -> {
           Map<String, Integer> warm = new HashMap<>(v.warm());
           warm.putIfAbsent(revision.value(), 1);
-          return new View(v.healthy(), v.active(), v.capacity(), v.cached(), Map.copyOf(warm));
+          return v.withWarm(Map.copyOf(warm));
         });
   }
 
@@ -102,6 +123,7 @@ final class NodeViews implements AutoCloseable {
 
   private View poll(String name, AgentClient agent) {
     try {
+      long seenAt = System.nanoTime();
       NodeStatus status = agent.status();
       Map<String, Integer> warm = new HashMap<>();
       for (InstanceInfo i : agent.instances()) {
@@ -109,12 +131,17 @@ final class NodeViews implements AutoCloseable {
           warm.merge(i.revision(), 1, Integer::sum);
         }
       }
+      Map<String, RevisionLoad> loads = new HashMap<>();
+      status.revisions().forEach(r -> loads.put(r.revision(), r));
       return new View(
           true,
           status.activeInstances(),
           status.maxInstances(),
           Set.copyOf(agent.snapshots()),
-          Map.copyOf(warm));
+          Map.copyOf(warm),
+          status.remoteSnapshots(),
+          Map.copyOf(loads),
+          seenAt);
     } catch (IOException | RuntimeException e) {
       // A poll cut short by close() says nothing about the node.
       if (!poller.isShutdown() && views.getOrDefault(name, View.DOWN).healthy()) {

@@ -1,5 +1,7 @@
 package dev.thaw.node.protocol;
 
+import java.util.List;
+
 /**
  * What an agent's {@code GET /health} reports.
  *
@@ -9,6 +11,31 @@ package dev.thaw.node.protocol;
  * @param activeInstances instances running or starting now
  * @param busyInstances those of them serving an invocation, starting, or being snapshotted: the
  *     others are idle, and a cold start stops one to make room when the node is full
+ * @param snapshotMode {@code disabled}, {@code local} or {@code remote}; null from an agent that
+ *     does not say
+ * @param revisions per revision with an instance, a clone or a measurement here, what placement by
+ *     expected time needs; empty from an agent that does not say
  */
 public record NodeStatus(
-    String status, String node, int maxInstances, int activeInstances, int busyInstances) {}
+    String status,
+    String node,
+    int maxInstances,
+    int activeInstances,
+    int busyInstances,
+    String snapshotMode,
+    List<RevisionLoad> revisions) {
+  public NodeStatus {
+    revisions = revisions == null ? List.of() : List.copyOf(revisions);
+  }
+
+  /** A status without the figures of placement by expected time. */
+  public NodeStatus(
+      String status, String node, int maxInstances, int activeInstances, int busyInstances) {
+    this(status, node, maxInstances, activeInstances, busyInstances, null, List.of());
+  }
+
+  /** Whether the node restores snapshots from remote storage. */
+  public boolean remoteSnapshots() {
+    return "remote".equals(snapshotMode);
+  }
+}

@@ -41,7 +41,9 @@ final class AgentParts implements AutoCloseable {
             pool,
             new KeepAlives(KeepAlivePolicy.fixed(Duration.ofSeconds(60)), System::nanoTime),
             node.manager(),
-            closing::get);
+            closing::get,
+            new CloneWaits(System::nanoTime),
+            new StartTimes());
   }
 
   @Override

@@ -64,7 +64,8 @@ class AgentProtocolTest {
 
   @Test
   void aColdStartThenAWarmInvocationAreReportedAsTyped() throws Exception {
-    assertThat(client.status()).isEqualTo(new NodeStatus("ok", "n1", 2, 0, 0));
+    assertThat(client.status())
+        .isEqualTo(new NodeStatus("ok", "n1", 2, 0, 0, "local", java.util.List.of()));
 
     AgentClient.Answer cold = client.invoke(Revision.of("fn-1"), "/", Duration.ofSeconds(5));
     assertThat(cold.refusal()).isEmpty();
@@ -88,6 +89,37 @@ class AgentProtocolTest {
     AgentClient.Answer warm = client.invoke(Revision.of("fn-1"), "/", Duration.ofSeconds(5));
     assertThat(warm.served().orElseThrow().cold()).isFalse();
     assertThat(warm.served().orElseThrow().source()).isEmpty();
+
+    // What placement by expected time reads: the boot, the clone and the runs it measured.
+    RevisionLoad load = client.status().revisions().get(0);
+    assertThat(load.revision()).isEqualTo("fn-1");
+    assertThat(load.idle()).isEqualTo(1);
+    assertThat(load.clonesMs()).isEmpty();
+    assertThat(load.bootMs()).isNotNull();
+    assertThat(load.cloneMs()).isNotNull();
+    assertThat(load.runMs()).isNotNull();
+    assertThat(load.localMs()).isNull();
+  }
+
+  /**
+   * A status as an agent before placement by expected time wrote it, and as such a reader reads.
+   */
+  record OldNodeStatus(
+      String status, String node, int maxInstances, int activeInstances, int busyInstances) {}
+
+  @Test
+  void statusesOfOldAgentsAndOldReadersStillRead() throws Exception {
+    String old =
+        "{\"status\":\"ok\",\"node\":\"n\",\"maxInstances\":2,"
+            + "\"activeInstances\":1,\"busyInstances\":0}";
+    NodeStatus read = AgentClient.JSON.readValue(old, NodeStatus.class);
+    assertThat(read).isEqualTo(new NodeStatus("ok", "n", 2, 1, 0));
+    assertThat(read.revisions()).isEmpty();
+    assertThat(read.remoteSnapshots()).isFalse();
+
+    client.invoke(Revision.of("fn-1"), "/", Duration.ofSeconds(5));
+    String now = AgentClient.JSON.writeValueAsString(client.status());
+    assertThat(AgentClient.JSON.readValue(now, OldNodeStatus.class).node()).isEqualTo("n1");
   }
 
   @Test
