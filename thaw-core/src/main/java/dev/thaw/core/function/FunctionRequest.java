@@ -57,6 +57,19 @@ public record FunctionRequest(
     }
   }
 
+  /**
+   * This request asking the function to close its connection once it has answered ({@code
+   * Connection: close}): the one an instance about to be snapshotted answers, so that no connection
+   * of the agent's is open in its guest when it is paused (the pause would wait for it, and no
+   * clone could use it).
+   */
+  public FunctionRequest closingConnection() {
+    Map<String, String> h = new TreeMap<>(String.CASE_INSENSITIVE_ORDER);
+    h.putAll(headers);
+    h.put("Connection", "close");
+    return new FunctionRequest(method, path, h, body);
+  }
+
   /** {@code GET path} with no headers. */
   public static FunctionRequest get(String path) {
     return new FunctionRequest("GET", path, Map.of(), new byte[0]);

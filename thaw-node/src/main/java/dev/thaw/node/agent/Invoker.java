@@ -18,7 +18,9 @@ import dev.thaw.node.snapshot.SnapshotManager;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.BooleanSupplier;
+import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -118,7 +120,10 @@ final class Invoker {
     long r0 = System.nanoTime();
     try {
       FunctionClient.Response response =
-          client.call(instance.vm.endpoint(), request, function.timeout());
+          client.call(
+              instance.vm.endpoint(),
+              instance.needsSnapshot ? request.closingConnection() : request,
+              function.timeout());
       answered = true;
       times.record(revision, StartTimes.Kind.RUN, Duration.ofNanos(System.nanoTime() - r0));
       Duration latency = Duration.ofNanos(System.nanoTime() - t0);
@@ -227,23 +232,32 @@ final class Invoker {
       pool.handAway(instance);
       long clone = clones.begin(instance.revision);
       long c0 = System.nanoTime();
+      // The clone serves as soon as the snapshot is committed, while it is uploaded.
+      AtomicBoolean adopted = new AtomicBoolean();
+      Consumer<MicroVm> adopt =
+          vm -> {
+            adopted.set(true);
+            times.record(
+                instance.revision, StartTimes.Kind.CLONE, Duration.ofNanos(System.nanoTime() - c0));
+            try {
+              adoptClone(instance.revision, function, vm);
+            } finally {
+              clones.end(instance.revision, clone);
+            }
+          };
       manager
-          .snapshotAfterFirstInvocation(instance.vm, function, instance.revision, request)
+          .snapshotAfterFirstInvocation(
+              instance.vm, function, instance.revision, request, Optional.of(adopt))
           .whenComplete(
               (snapshotted, error) -> {
                 if (error != null) {
                   log.warn("snapshot of {} failed: {}", instance.revision, error.getMessage());
                 }
+                if (adopted.get()) {
+                  return;
+                }
                 if (snapshotted != null && snapshotted.verifiedClone().isPresent()) {
-                  times.record(
-                      instance.revision,
-                      StartTimes.Kind.CLONE,
-                      Duration.ofNanos(System.nanoTime() - c0));
-                  try {
-                    adoptClone(instance.revision, function, snapshotted.verifiedClone().get());
-                  } finally {
-                    clones.end(instance.revision, clone);
-                  }
+                  adopt.accept(snapshotted.verifiedClone().get());
                 } else {
                   // Whoever waits for this clone starts an instance of its own at once.
                   clones.end(instance.revision, clone);

@@ -136,8 +136,26 @@ public final class SnapshotManager implements AutoCloseable {
       vm.close();
       return CompletableFuture.completedFuture(Snapshotted.none());
     }
+    return snapshotAfterFirstInvocation(vm, function, revision, first, Optional.empty());
+  }
+
+  /**
+   * Like {@link #snapshotAfterFirstInvocation(MicroVm, FunctionSpec, Revision, Optional)}, handing
+   * the verified clone to {@code adopt} as soon as the snapshot is committed, before it is uploaded
+   * in remote mode; the returned future still completes after the upload, with no clone.
+   */
+  public CompletableFuture<Snapshotted> snapshotAfterFirstInvocation(
+      MicroVm vm,
+      FunctionSpec function,
+      Revision revision,
+      Optional<FunctionRequest> first,
+      Optional<Consumer<MicroVm>> adopt) {
+    if (mode == SnapshotMode.DISABLED) {
+      vm.close();
+      return CompletableFuture.completedFuture(Snapshotted.none());
+    }
     return CompletableFuture.supplyAsync(
-        () -> parts.maker().snapshot(vm, function, revision.value(), first), parts.writer());
+        () -> parts.maker().snapshot(vm, function, revision.value(), first, adopt), parts.writer());
   }
 
   /** Lets snapshots in progress finish (up to 30 s) so none is cut off half-written. */

@@ -29,6 +29,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -101,6 +102,21 @@ public final class SnapshotMaker {
    */
   public Snapshotted snapshot(
       MicroVm vm, FunctionSpec function, String revision, Optional<FunctionRequest> first) {
+    return snapshot(vm, function, revision, first, Optional.empty());
+  }
+
+  /**
+   * Like {@link #snapshot(MicroVm, FunctionSpec, String, Optional)}, handing the verified clone to
+   * {@code adopt} as soon as the snapshot is committed, before its upload: the clone serves while
+   * the snapshot travels to remote storage. The clone is then {@code adopt}'s, and the result holds
+   * none.
+   */
+  public Snapshotted snapshot(
+      MicroVm vm,
+      FunctionSpec function,
+      String revision,
+      Optional<FunctionRequest> first,
+      Optional<Consumer<MicroVm>> adopt) {
     Optional<SnapshotHooks.Failure> refused = hooks.beforeSnapshot(vm, function);
     if (refused.isPresent()) {
       log.warn("no snapshot of {} this time: {}", revision, refused.get().message());
@@ -154,6 +170,15 @@ public final class SnapshotMaker {
           RecordedWorkingPages.addTo(made, w.dir(), verifiedWith.get().touched());
       Optional<CachedSnapshot> cached = w.commitChecked(manifest);
       metrics.committed();
+      if (adopt.isPresent()) {
+        handedOver = true;
+        verified = Optional.empty();
+        try {
+          adopt.get().accept(clone);
+        } catch (RuntimeException e) {
+          log.warn("the verified clone of {} was not adopted: {}", revision, e.getMessage());
+        }
+      }
       if (cached.isPresent()) {
         try (CachedSnapshot pinned = cached.get()) {
           publishTo.ifPresent(store -> upload(store, manifest, pinned.dir()));
