@@ -90,8 +90,9 @@ class DockerfileIT {
           Arrays.stream(packages.trim().split("\\s+")).filter(s -> !s.isEmpty()).toList());
     }
     // Building Thaw needs a JDK and Maven; busybox-static, the registry server, htpasswd,
-    // openssl, iproute2 (the guest network test's namespace) and curl (ServeIT's plain HTTP
-    // client) only serve the tests: the image runs the packaged jar on a JRE.
+    // openssl, iproute2 (the guest network test's namespace), curl (ServeIT's plain HTTP
+    // client) and Chromium with its driver (ConsoleIT's browser) only serve the tests: the image
+    // runs the packaged jar on a JRE.
     needed.removeAll(
         List.of(
             "openjdk-17-jdk-headless",
@@ -101,7 +102,9 @@ class DockerfileIT {
             "apache2-utils",
             "openssl",
             "iproute2",
-            "curl"));
+            "curl",
+            "chromium",
+            "chromium-driver"));
     assertThat(needed).contains("qemu-system-x86", "gcc");
     assertThat(text).contains("openjdk-17-jre-headless");
     for (String p : needed) {
