@@ -167,7 +167,15 @@ public final class FunctionClient {
         HttpRequest.newBuilder(target)
             .timeout(timeout)
             .method(request.method(), HttpRequest.BodyPublishers.ofByteArray(request.body()));
-    request.headers().forEach(b::header);
+    // The JDK's client refuses to be told "Connection": it manages its connections itself.
+    request
+        .headers()
+        .forEach(
+            (name, value) -> {
+              if (!name.equalsIgnoreCase("Connection")) {
+                b.header(name, value);
+              }
+            });
     try {
       HttpResponse<InputStream> r =
           http().send(b.build(), HttpResponse.BodyHandlers.ofInputStream());
