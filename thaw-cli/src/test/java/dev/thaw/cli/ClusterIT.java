@@ -53,7 +53,7 @@ class ClusterIT {
                     true,
                     s3.endpoint(),
                     s3.credentials().resolveCredentials(),
-                    Duration.ofSeconds(2),
+                    Duration.ofSeconds(5),
                     4,
                     TOKEN));
         Gateway gateway = gateway(cluster.agents(), PlacementScorer.snapshotAware(0.5))) {
@@ -63,19 +63,25 @@ class ClusterIT {
       assertThat(first.served().source()).isEqualTo("none");
       String a = first.node();
       String b = a.equals("node-1") ? "node-2" : "node-1";
-      await()
-          .atMost(Duration.ofSeconds(60))
-          .until(() -> store.revisions().stream().anyMatch(n -> n.startsWith("stateful@")));
-
-      // The snapshot's clone is A's warm instance: the gateway routes there, no cold start.
+      // The snapshot's clone is A's warm instance as soon as the snapshot is committed, while it
+      // is uploaded (for the 5 s keep-alive): once the gateway has seen A cache the snapshot, it
+      // routes there, no cold start.
       URI instancesOfA = cluster.agents().get(a).resolve("/instances");
       await()
-          .atMost(Duration.ofSeconds(30))
+          .atMost(Duration.ofSeconds(60))
           .pollInterval(Duration.ofMillis(50))
-          .until(() -> get(instancesOfA).body().contains("\"busy\":false"));
+          .until(
+              () ->
+                  get(instancesOfA).body().contains("\"busy\":false")
+                      && gateway.nodes().stream()
+                          .anyMatch(
+                              n -> n.node().equals(a) && n.cachedRevisions().contains("stateful")));
       Gateway.Result warm = gateway.invoke(Revision.of("stateful"), "/");
       assertThat(warm.node()).isEqualTo(a);
       assertThat(warm.served().start()).isEqualTo("warm");
+      await()
+          .atMost(Duration.ofSeconds(60))
+          .until(() -> store.revisions().stream().anyMatch(n -> n.startsWith("stateful@")));
 
       // Idle past keep-alive, every instance stops; snapshot-aware placement picks A again.
       await().atMost(Duration.ofSeconds(30)).until(() -> noInstances(cluster.agents()));
