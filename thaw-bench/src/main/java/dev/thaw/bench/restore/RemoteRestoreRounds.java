@@ -301,9 +301,10 @@ public final class RemoteRestoreRounds {
    */
   private static PeerReads peers(PeerServer edge, BearerToken token, boolean workingSetFromPeer) {
     HttpClient http = PeerHttp.client();
-    return PeerReads.builder(
-            new StaticPeerDirectory(List.of(new PeerEndpoint("local", edge.uri())), token, http),
-            token)
+    StaticPeerDirectory directory =
+        new StaticPeerDirectory(List.of(new PeerEndpoint("local", edge.uri())), token, http);
+    directory.refreshStale().join();
+    return PeerReads.builder(directory, token)
         .http(http)
         .workingSetFromPeers(workingSetFromPeer)
         .build();

@@ -87,6 +87,9 @@ public final class LogStore implements LogSink {
   public void line(String function, String instance, LogStream stream, String text) {
     Segments s = segments(function);
     synchronized (s) {
+      if (s.deleted) {
+        return; // the function was deleted while this line waited: it goes with its logs
+      }
       long t = last.updateAndGet(prev -> Math.max(prev + 1, clock.getAsLong()));
       Map<String, Object> entry = new LinkedHashMap<>();
       entry.put("t", t);
@@ -140,6 +143,7 @@ public final class LogStore implements LogSink {
   public void delete(String function) {
     Segments s = segments(function);
     synchronized (s) {
+      s.deleted = true;
       s.close();
       FileTrees.deleteQuietly(s.dir);
       functions.remove(function);
@@ -188,6 +192,9 @@ public final class LogStore implements LogSink {
     final Path dir;
     private FileChannel current;
     private long size;
+
+    /** Set by {@link #delete}: a writer that got these segments before then writes nothing. */
+    boolean deleted;
 
     Segments(Path dir) {
       this.dir = dir;

@@ -16,19 +16,20 @@ import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.TimeUnit;
 import java.util.function.LongSupplier;
 import tools.jackson.core.JacksonException;
 import tools.jackson.databind.JsonNode;
 
 /**
- * The peers of a node on one machine, given by their URLs ({@code --peer NAME=URL}): asked what
- * they hold ({@code GET /peer/snapshots} with the peer token) at most once per {@link #TTL} each,
- * all at once and for at most {@link #TIMEOUT}. A peer that does not answer, or answers with
- * anything but its list, holds nothing until it is asked again.
+ * The peers of a node on one machine, given by their URLs ({@code --peer NAME=URL}), and what each
+ * said it holds ({@code GET /peer/snapshots} with the peer token). {@link #holding} answers from
+ * memory and never waits on the network: a peer's answer older than {@link #TTL} is asked for again
+ * in the background (one request in flight per peer, cut at {@link #TIMEOUT}), and the old answer
+ * stands until the new one comes. A peer that does not answer, or answers with anything but its
+ * list, holds nothing until it answers. The first answers are asked for when the directory is made.
  */
 public final class StaticPeerDirectory implements PeerDirectory {
-  /** How long a peer's answer stands. */
+  /** How long a peer's answer stands before it is asked again. */
   public static final Duration TTL = Duration.ofMillis(1500);
 
   /** How long a peer gets to answer. */
@@ -38,21 +39,29 @@ public final class StaticPeerDirectory implements PeerDirectory {
   private final BearerToken token;
   private final HttpClient http;
   private final LongSupplier clock;
+  private final Duration timeout;
   private final Map<PeerEndpoint, Answer> answers = new ConcurrentHashMap<>();
+  private final Map<PeerEndpoint, CompletableFuture<Void>> asking = new ConcurrentHashMap<>();
 
   /** What a peer said it holds, and when it was asked (nanos). */
   private record Answer(Set<String> revisions, long at) {}
 
   public StaticPeerDirectory(List<PeerEndpoint> peers, BearerToken token, HttpClient http) {
-    this(peers, token, http, System::nanoTime);
+    this(peers, token, http, System::nanoTime, TIMEOUT);
   }
 
   StaticPeerDirectory(
-      List<PeerEndpoint> peers, BearerToken token, HttpClient http, LongSupplier clock) {
+      List<PeerEndpoint> peers,
+      BearerToken token,
+      HttpClient http,
+      LongSupplier clock,
+      Duration timeout) {
     this.peers = List.copyOf(peers);
     this.token = Objects.requireNonNull(token, "token");
     this.http = Objects.requireNonNull(http, "http");
     this.clock = clock;
+    this.timeout = timeout;
+    refreshStale();
   }
 
   /**
@@ -82,16 +91,7 @@ public final class StaticPeerDirectory implements PeerDirectory {
 
   @Override
   public List<PeerEndpoint> holding(Revision revision) {
-    long now = clock.getAsLong();
-    Map<PeerEndpoint, CompletableFuture<Set<String>>> asked = new ConcurrentHashMap<>();
-    for (PeerEndpoint p : peers) {
-      Answer a = answers.get(p);
-      if (a == null || now - a.at() > TTL.toNanos()) {
-        asked.put(p, ask(p));
-      }
-    }
-    long deadline = System.nanoTime() + TIMEOUT.toNanos();
-    asked.forEach((p, f) -> answers.put(p, new Answer(within(f, deadline), clock.getAsLong())));
+    refreshStale();
     List<PeerEndpoint> holding = new ArrayList<>();
     for (PeerEndpoint p : peers) {
       Answer a = answers.get(p);
@@ -102,15 +102,52 @@ public final class StaticPeerDirectory implements PeerDirectory {
     return holding;
   }
 
+  /**
+   * Asks every peer whose answer is missing or older than {@link #TTL} (joining a request already
+   * in flight).
+   *
+   * @return completes when those answers are in (or their peers were given up on)
+   */
+  public CompletableFuture<Void> refreshStale() {
+    long now = clock.getAsLong();
+    List<CompletableFuture<Void>> pending = new ArrayList<>();
+    for (PeerEndpoint p : peers) {
+      Answer a = answers.get(p);
+      if (a == null || now - a.at() > TTL.toNanos()) {
+        pending.add(asked(p));
+      }
+    }
+    return CompletableFuture.allOf(pending.toArray(CompletableFuture[]::new));
+  }
+
+  /** The request in flight to {@code peer}, made now when there is none. */
+  private CompletableFuture<Void> asked(PeerEndpoint peer) {
+    CompletableFuture<Void> mine = new CompletableFuture<>();
+    CompletableFuture<Void> inFlight = asking.putIfAbsent(peer, mine);
+    if (inFlight != null) {
+      return inFlight;
+    }
+    ask(peer)
+        .whenComplete(
+            (revisions, e) -> {
+              answers.put(peer, new Answer(revisions, clock.getAsLong()));
+              asking.remove(peer, mine);
+              mine.complete(null);
+            });
+    return mine;
+  }
+
+  /** Asks {@code peer} what it holds: nothing when it does not answer in time, or refuses. */
   private CompletableFuture<Set<String>> ask(PeerEndpoint peer) {
     HttpRequest request =
         HttpRequest.newBuilder(peer.uri().resolve("/peer/snapshots"))
-            .timeout(TIMEOUT)
+            .timeout(timeout)
             .header("Authorization", token.authorization())
             .GET()
             .build();
     return http.sendAsync(request, HttpResponse.BodyHandlers.ofByteArray())
-        .thenApply(StaticPeerDirectory::revisions);
+        .thenApply(StaticPeerDirectory::revisions)
+        .exceptionally(e -> Set.of()); // a dead or slow peer holds nothing, for now
   }
 
   private static Set<String> revisions(HttpResponse<byte[]> response) {
@@ -124,20 +161,6 @@ public final class StaticPeerDirectory implements PeerDirectory {
       return revisions;
     } catch (JacksonException e) {
       return Set.of();
-    }
-  }
-
-  /** The answer of {@code f} if it comes before {@code deadline}; nothing otherwise. */
-  private static Set<String> within(CompletableFuture<Set<String>> f, long deadline) {
-    try {
-      return f.get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      f.cancel(true);
-      return Set.of();
-    } catch (Exception e) {
-      f.cancel(true);
-      return Set.of(); // a dead or slow peer holds nothing, for now
     }
   }
 }

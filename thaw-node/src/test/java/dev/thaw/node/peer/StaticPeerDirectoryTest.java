@@ -11,8 +11,10 @@ import java.io.IOException;
 import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.AfterEach;
@@ -20,7 +22,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * {@link StaticPeerDirectory} against peers on 127.0.0.1: it names those that say they hold a
- * revision, asks each at most once per TTL, and skips a dead peer or one that refuses its token.
+ * revision, asks each at most once per TTL and in the background (the old answer stands meanwhile),
+ * and skips a dead peer or one that refuses its token.
  */
 class StaticPeerDirectoryTest {
   private final BearerToken token = BearerToken.generate();
@@ -36,6 +39,11 @@ class StaticPeerDirectoryTest {
   }
 
   private PeerEndpoint peer(List<String> revisions) throws IOException {
+    return peer(revisions, new CountDownLatch(0));
+  }
+
+  /** A peer that holds {@code revisions} and answers its second and later askers once let go. */
+  private PeerEndpoint peer(List<String> revisions, CountDownLatch letGo) throws IOException {
     peer =
         HttpEdge.builder("peer")
             .token(token)
@@ -43,7 +51,9 @@ class StaticPeerDirectoryTest {
                 "GET",
                 "/peer/snapshots",
                 call -> {
-                  asked.incrementAndGet();
+                  if (asked.incrementAndGet() > 1) {
+                    letGo.await();
+                  }
                   return HttpAnswer.json(200, Map.of("node", "a", "revisions", revisions));
                 })
             .start();
@@ -51,7 +61,9 @@ class StaticPeerDirectoryTest {
   }
 
   private StaticPeerDirectory directory(List<PeerEndpoint> peers, BearerToken token) {
-    return new StaticPeerDirectory(peers, token, HttpClient.newHttpClient(), now::get);
+    // A generous timeout: a loaded machine must not turn a slow answer into "holds nothing".
+    return new StaticPeerDirectory(
+        peers, token, HttpClient.newHttpClient(), now::get, Duration.ofSeconds(30));
   }
 
   private static PeerEndpoint dead() throws IOException {
@@ -64,6 +76,7 @@ class StaticPeerDirectoryTest {
   void namesThePeersHoldingARevisionAndSkipsADeadOne() throws IOException {
     PeerEndpoint a = peer(List.of("hello", "stateful"));
     StaticPeerDirectory d = directory(List.of(dead(), a), token);
+    d.refreshStale().join();
     assertThat(d.holding(Revision.of("hello"))).containsExactly(a);
     assertThat(d.holding(Revision.of("other"))).isEmpty();
   }
@@ -71,17 +84,39 @@ class StaticPeerDirectoryTest {
   @Test
   void asksAPeerAgainOnlyOnceItsAnswerIsOld() throws IOException {
     StaticPeerDirectory d = directory(List.of(peer(List.of("hello"))), token);
+    d.refreshStale().join();
     d.holding(Revision.of("hello"));
     d.holding(Revision.of("hello"));
     assertThat(asked).hasValue(1);
     now.addAndGet(StaticPeerDirectory.TTL.toNanos() + 1);
     d.holding(Revision.of("hello"));
+    d.refreshStale().join();
+    assertThat(asked).hasValue(2);
+  }
+
+  @Test
+  void answersFromMemoryWhileAPeerIsAskedAgain() throws IOException {
+    CountDownLatch letGo = new CountDownLatch(1);
+    PeerEndpoint a = peer(List.of("hello"), letGo);
+    StaticPeerDirectory d = directory(List.of(a), token);
+    d.refreshStale().join();
+    now.addAndGet(StaticPeerDirectory.TTL.toNanos() + 1);
+    try {
+      // The peer holds its second answer until let go; the first one stands meanwhile.
+      assertThat(d.holding(Revision.of("hello"))).containsExactly(a);
+      assertThat(d.holding(Revision.of("hello"))).containsExactly(a);
+      assertThat(d.refreshStale()).isNotDone();
+    } finally {
+      letGo.countDown();
+    }
+    d.refreshStale().join();
     assertThat(asked).hasValue(2);
   }
 
   @Test
   void aPeerThatRefusesTheTokenHoldsNothing() throws IOException {
     StaticPeerDirectory d = directory(List.of(peer(List.of("hello"))), BearerToken.generate());
+    d.refreshStale().join();
     assertThat(d.holding(Revision.of("hello"))).isEmpty();
     assertThat(asked).hasValue(0);
   }

@@ -100,13 +100,10 @@ class PeerRestoreIT {
       assertThat(anonymous.headers().firstValue("WWW-Authenticate")).hasValue("Bearer");
 
       objects.arm(REVISION);
-      PeerReads peers =
-          PeerReads.builder(
-                  new StaticPeerDirectory(
-                      List.of(new PeerEndpoint("a", edge.uri())), peerToken, http),
-                  peerToken)
-              .http(http)
-              .build();
+      StaticPeerDirectory directory =
+          new StaticPeerDirectory(List.of(new PeerEndpoint("a", edge.uri())), peerToken, http);
+      directory.refreshStale().join(); // B has heard from A before it restores
+      PeerReads peers = PeerReads.builder(directory, peerToken).http(http).build();
       try (Node b =
           new Node(
               dir, "b", SnapshotMode.REMOTE, store, true, ads, c -> c.files(files).peers(peers))) {
