@@ -45,6 +45,43 @@ mkdir -p "$out"
 
 sha() { sha256sum "$1" | cut -d' ' -f1; }
 
+# users ROOT: the root and nobody users and groups of an image.
+users() {
+  printf 'root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/nonexistent:/usr/sbin/nologin\n' > "$1/etc/passwd"
+  printf 'root:x:0:\nnogroup:x:65534:\n' > "$1/etc/group"
+}
+
+# debian_version PACKAGE: the version Debian's archive has of PACKAGE (the host may have another,
+# newer one from elsewhere, as it may have another nodejs).
+debian_version() {
+  apt-cache madison "$1" | awk -F'|' '$3 ~ /debian\.org/ {gsub(/ /, "", $2); print $2; exit}'
+}
+
+# debian_root NAME PACKAGE...: downloads each PACKAGE at the version Debian's archive has and
+# unpacks them all, without their documentation, into $work/NAME.root, with a /tmp for anyone and
+# users().
+debian_root() {
+  local name=$1 p version deb pinned=()
+  shift
+  local debs=$work/$name.debs root=$work/$name.root
+  for p in "$@"; do
+    version=$(debian_version "$p")
+    if [ -z "$version" ]; then
+      echo "build.sh: Debian's archive has no $p; run 'apt-get update' first" >&2
+      exit 1
+    fi
+    pinned+=("$p=$version")
+  done
+  mkdir -p "$debs" "$root"/{tmp,etc}
+  (cd "$debs" && apt-get download -q -o APT::Sandbox::User=root "${pinned[@]}" >&2)
+  for deb in "$debs"/*.deb; do
+    dpkg-deb -x "$deb" "$root"
+  done
+  rm -rf "$root"/usr/share/{doc,man,lintian}
+  chmod 1777 "$root/tmp"
+  users "$root"
+}
+
 # oci_layout NAME ROOTFS CONFIG: writes OUTDIR/NAME from the directory ROOTFS as one layer, with
 # CONFIG (the JSON of the image config's "config" object).
 oci_layout() {
@@ -99,8 +136,7 @@ done
 rm -rf "$root"/usr/share/{doc,man,lintian}
 chmod 1777 "$root/tmp"
 cp "$here/python/server.py" "$root/app/server.py"
-printf 'root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/nonexistent:/usr/sbin/nologin\n' > "$root/etc/passwd"
-printf 'root:x:0:\nnogroup:x:65534:\n' > "$root/etc/group"
+users "$root"
 oci_layout python "$root" "$(printf '{"Entrypoint":["/usr/bin/python%s","/app/server.py"],"Env":["PATH=/usr/local/bin:/usr/bin:/bin","PORT=8080","PYTHONUNBUFFERED=1","PYTHONDONTWRITEBYTECODE=1"],"WorkingDir":"/app","ExposedPorts":{"8080/tcp":{}}}' "$v")"
 
 root=$work/contract.root
@@ -129,59 +165,20 @@ oci_layout static "$root" '{"Entrypoint":["/bin/busybox","httpd","-f","-p","8080
 }
 
 runtimes() {
-# Node.js from Debian's archive: the host may have another nodejs installed (a newer one from
-# elsewhere), so each package is asked for at the version the Debian archive has.
-debian_version() {
-  apt-cache madison "$1" | awk -F'|' '$3 ~ /debian\.org/ {gsub(/ /, "", $2); print $2; exit}'
-}
-mkdir -p "$work/node.debs"
-node_packages=()
-for p in nodejs libnode108 libc6 libgcc-s1 libstdc++6 libc-ares2 libnghttp2-14 libbrotli1 libicu72 \
-  libuv1 libssl3 zlib1g node-acorn node-xtend node-cjs-module-lexer node-undici node-busboy; do
-  version=$(debian_version "$p")
-  if [ -z "$version" ]; then
-    echo "build.sh: Debian's archive has no $p; run 'apt-get update' first" >&2
-    exit 1
-  fi
-  node_packages+=("$p=$version")
-done
-(cd "$work/node.debs" && apt-get download -q -o APT::Sandbox::User=root "${node_packages[@]}" >&2)
+# Node.js from Debian's archive, whatever nodejs the host may have.
+debian_root node nodejs libnode108 libc6 libgcc-s1 libstdc++6 libc-ares2 libnghttp2-14 libbrotli1 \
+  libicu72 libuv1 libssl3 zlib1g node-acorn node-xtend node-cjs-module-lexer node-undici node-busboy
 root=$work/node.root
-mkdir -p "$root"/{app,tmp,etc}
-for deb in "$work"/node.debs/*.deb; do
-  dpkg-deb -x "$deb" "$root"
-done
-rm -rf "$root"/usr/share/{doc,man,lintian}
-chmod 1777 "$root/tmp"
+mkdir -p "$root/app"
 cp "$here/node/server.js" "$root/app/server.js"
-printf 'root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/nonexistent:/usr/sbin/nologin\n' > "$root/etc/passwd"
-printf 'root:x:0:\nnogroup:x:65534:\n' > "$root/etc/group"
 oci_layout node "$root" '{"Entrypoint":["/usr/bin/node","/app/server.js"],"Env":["PATH=/usr/local/bin:/usr/bin:/bin","PORT=8080","NODE_ENV=production"],"WorkingDir":"/app","ExposedPorts":{"8080/tcp":{}}}'
 
 # A JRE base image from Debian's openjdk-17-jre-headless and the libraries the JVM loads, as an
 # image tarball (`docker save` format) for Jib's tar:// base.
-mkdir -p "$work/jre.debs"
-jre_packages=()
-for p in openjdk-17-jre-headless libc6 libgcc-s1 libstdc++6 zlib1g; do
-  version=$(debian_version "$p")
-  if [ -z "$version" ]; then
-    echo "build.sh: Debian's archive has no $p; run 'apt-get update' first" >&2
-    exit 1
-  fi
-  jre_packages+=("$p=$version")
-done
-(cd "$work/jre.debs" && apt-get download -q -o APT::Sandbox::User=root "${jre_packages[@]}" >&2)
+debian_root jre openjdk-17-jre-headless libc6 libgcc-s1 libstdc++6 zlib1g
 root=$work/jre.root
-mkdir -p "$root"/{tmp,etc}
-for deb in "$work"/jre.debs/*.deb; do
-  dpkg-deb -x "$deb" "$root"
-done
-rm -rf "$root"/usr/share/{doc,man,lintian}
-chmod 1777 "$root/tmp"
 mkdir -p "$root/usr/bin"
 ln -s /usr/lib/jvm/java-17-openjdk-amd64/bin/java "$root/usr/bin/java"
-printf 'root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/nonexistent:/usr/sbin/nologin\n' > "$root/etc/passwd"
-printf 'root:x:0:\nnogroup:x:65534:\n' > "$root/etc/group"
 mkdir -p "$work/jre.tar.d"
 tar --sort=name --owner=0 --group=0 --numeric-owner --mtime=@1700000000 \
   -C "$root" -cf "$work/jre.tar.d/layer.tar" .

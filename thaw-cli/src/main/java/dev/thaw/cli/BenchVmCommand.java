@@ -5,6 +5,8 @@ import dev.thaw.bench.TextTable.Column;
 import dev.thaw.bench.vm.BootRestoreRounds;
 import dev.thaw.bench.vm.BootRestoreTimes;
 import dev.thaw.bench.vm.RestoreBreakdown;
+import dev.thaw.bench.vm.RestoreHopRounds;
+import dev.thaw.bench.vm.RestoreHops;
 import dev.thaw.core.bench.Bench;
 import dev.thaw.core.bench.BenchResult;
 import dev.thaw.core.bench.BenchResultCodec;
@@ -41,7 +43,9 @@ import picocli.CommandLine.Option;
       "Boots a function cold, snapshots it after its first invocation, restores it N times,",
       "and prints time to first response for boots and restores with the ratio of medians.",
       "With --vmm-pool (the default), each round also restores on a QEMU started ahead,",
-      "alternating with the plain restore, and prints where each method's time went."
+      "alternating with the plain restore, and prints where each method's time went.",
+      "With --gateway-restores N, it then times N local cold starts per VMM through an agent",
+      "and a gateway, and prints where their time went outside the VMM."
     })
 final class BenchVmCommand implements Callable<Integer> {
   @Option(
@@ -70,6 +74,14 @@ final class BenchVmCommand implements Callable<Integer> {
               + " ${DEFAULT-VALUE}.")
   int vmmPool;
 
+  @Option(
+      names = "--gateway-restores",
+      defaultValue = "0",
+      description =
+          "Local cold starts to time through an agent and a gateway, per VMM (0: none). Default:"
+              + " ${DEFAULT-VALUE}.")
+  int gatewayRestores;
+
   @Mixin JsonOutput json;
 
   @Option(
@@ -89,6 +101,9 @@ final class BenchVmCommand implements Callable<Integer> {
             .orElseThrow(() -> new IllegalArgumentException("unknown function: " + functionId));
     if (boots < 1 || restores < 10) {
       throw new IllegalArgumentException("need --boots >= 1 and --restores >= 10");
+    }
+    if (gatewayRestores < 0) {
+      throw new IllegalArgumentException("--gateway-restores must not be negative");
     }
     if (vmmPool < 0 || vmmPool > 64) {
       throw new IllegalArgumentException("--vmm-pool is 0 to 64: " + vmmPool);
@@ -139,9 +154,31 @@ final class BenchVmCommand implements Callable<Integer> {
           .ifPresent(r -> out.printf("restore (pooled VMM) / restore (medians): %.3f%n", r));
       out.println();
       out.print(breakdownTable(breakdown));
+      if (gatewayRestores > 0) {
+        gatewayRestores(function, image, vmm, pooled, root);
+      }
       report(function, vmm, times);
     }
     return 0;
+  }
+
+  /** Local cold starts through an agent and a gateway, on each VMM, and where their time went. */
+  private void gatewayRestores(
+      FunctionSpec function, GuestImage image, QemuVmm vmm, QemuVmm pooled, Path root)
+      throws Exception {
+    out.println();
+    out.printf("%d local cold starts through an agent and a gateway per VMM%n", gatewayRestores);
+    List<RestoreHopRounds.Setup> setups = new ArrayList<>();
+    setups.add(new RestoreHopRounds.Setup("no pool", vmm, t -> true));
+    if (pooled != null) {
+      setups.add(new RestoreHopRounds.Setup("pool of " + vmmPool, pooled, pooled::awaitPool));
+    }
+    RestoreHops hops =
+        new RestoreHopRounds(image.digests(), root, out).measure(function, setups, gatewayRestores);
+    out.println();
+    out.print(hops.table());
+    hops.lastOverFirstMedian()
+        .ifPresent(r -> out.printf("pooled / no pool (medians at the gateway): %.2f%n", r));
   }
 
   private void report(FunctionSpec function, QemuVmm vmm, BootRestoreTimes times)

@@ -233,11 +233,7 @@ final class SimulateCommand implements Callable<Integer> {
       SimConfig base = plan.configs().get(0);
       for (int n : sweepNodes) {
         for (String p : List.of("default", "snapshot-aware")) {
-          byNodes.add(
-              run(
-                  plan,
-                  base.withNodes(n)
-                      .withPolicies(p, base.eviction(), base.keepAlive(), base.prefetch())));
+          byNodes.add(run(plan, base.toBuilder().nodes(n).placement(p).build()));
         }
       }
       for (String size : sweepCache) {
@@ -246,8 +242,11 @@ final class SimulateCommand implements Callable<Integer> {
             byCache.add(
                 run(
                     plan,
-                    base.withCache(ByteSize.parse(size))
-                        .withPolicies(p, e, base.keepAlive(), base.prefetch())));
+                    base.toBuilder()
+                        .cacheBytesPerNode(ByteSize.parse(size))
+                        .placement(p)
+                        .eviction(e)
+                        .build()));
           }
         }
       }

@@ -160,19 +160,16 @@ final class SimulationPlanner {
               : measured.cores() > 0 ? measured.cores() : model.cores();
       try {
         return List.of(
-            new SimConfig(
-                measured.nodes(),
-                measured.cacheBytesPerNode(),
-                measured.maxInstances(),
-                measured.placement(),
-                "lru",
-                "fixed",
-                Duration.ofMillis(measured.keepAliveMs()),
-                false,
-                mode,
-                measured.seed(),
-                cores,
-                measured.nodes()));
+            SimConfig.builder()
+                .nodes(measured.nodes())
+                .cacheBytesPerNode(measured.cacheBytesPerNode())
+                .instancesPerNode(measured.maxInstances())
+                .placement(measured.placement())
+                .keepAliveWindow(Duration.ofMillis(measured.keepAliveMs()))
+                .mode(mode)
+                .seed(measured.seed())
+                .cores(cores, measured.nodes())
+                .build());
       } catch (IllegalArgumentException e) {
         problems.add("--against " + o.against + ": " + e.getMessage());
         return List.of();
@@ -196,19 +193,19 @@ final class SimulationPlanner {
           for (String k : keepAlives) {
             for (boolean f : prefetches) {
               out.add(
-                  new SimConfig(
-                      o.nodes,
-                      cache,
-                      o.maxInstances,
-                      p,
-                      e,
-                      k,
-                      o.keepAliveWindow,
-                      f,
-                      mode,
-                      o.seed,
-                      o.coresPerNode != null ? o.coresPerNode : model.cores(),
-                      1));
+                  SimConfig.builder()
+                      .nodes(o.nodes)
+                      .cacheBytesPerNode(cache)
+                      .instancesPerNode(o.maxInstances)
+                      .placement(p)
+                      .eviction(e)
+                      .keepAlive(k)
+                      .keepAliveWindow(o.keepAliveWindow)
+                      .prefetch(f)
+                      .mode(mode)
+                      .seed(o.seed)
+                      .cores(o.coresPerNode != null ? o.coresPerNode : model.cores(), 1)
+                      .build());
             }
           }
         }
@@ -246,7 +243,7 @@ final class SimulationPlanner {
       if (both) {
         out.add(c);
       }
-      out.add(c.withPeers(peers));
+      out.add(c.toBuilder().peers(peers).build());
     }
     return out;
   }

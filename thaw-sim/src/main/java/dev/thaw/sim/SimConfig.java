@@ -44,63 +44,6 @@ public record SimConfig(
     int coresPerHost,
     int nodesPerHost,
     Peers peers) {
-  /** A cluster whose fetches all go to remote storage. */
-  public SimConfig(
-      int nodes,
-      long cacheBytesPerNode,
-      int instancesPerNode,
-      String placement,
-      String eviction,
-      String keepAlive,
-      Duration keepAliveWindow,
-      boolean prefetch,
-      SnapshotMode mode,
-      long seed,
-      int coresPerHost,
-      int nodesPerHost) {
-    this(
-        nodes,
-        cacheBytesPerNode,
-        instancesPerNode,
-        placement,
-        eviction,
-        keepAlive,
-        keepAliveWindow,
-        prefetch,
-        mode,
-        seed,
-        coresPerHost,
-        nodesPerHost,
-        Peers.OFF);
-  }
-
-  /** A cluster whose starts do not contend for cores. */
-  public SimConfig(
-      int nodes,
-      long cacheBytesPerNode,
-      int instancesPerNode,
-      String placement,
-      String eviction,
-      String keepAlive,
-      Duration keepAliveWindow,
-      boolean prefetch,
-      SnapshotMode mode,
-      long seed) {
-    this(
-        nodes,
-        cacheBytesPerNode,
-        instancesPerNode,
-        placement,
-        eviction,
-        keepAlive,
-        keepAliveWindow,
-        prefetch,
-        mode,
-        seed,
-        0,
-        1);
-  }
-
   public SimConfig {
     if (nodes < 1) {
       throw new IllegalArgumentException("nodes must be at least 1, not " + nodes);
@@ -128,92 +71,129 @@ public record SimConfig(
     KeepAlivePolicy.named(keepAlive, keepAliveWindow);
   }
 
-  public SimConfig withNodes(int n) {
-    return new SimConfig(
-        n,
-        cacheBytesPerNode,
-        instancesPerNode,
-        placement,
-        eviction,
-        keepAlive,
-        keepAliveWindow,
-        prefetch,
-        mode,
-        seed,
-        coresPerHost,
-        nodesPerHost,
-        peers);
+  /** A cluster of the {@link Builder}'s defaults. */
+  public static Builder builder() {
+    return new Builder();
   }
 
-  public SimConfig withCache(long bytes) {
-    return new SimConfig(
-        nodes,
-        bytes,
-        instancesPerNode,
-        placement,
-        eviction,
-        keepAlive,
-        keepAliveWindow,
-        prefetch,
-        mode,
-        seed,
-        coresPerHost,
-        nodesPerHost,
-        peers);
+  /** A builder that starts from this cluster. */
+  public Builder toBuilder() {
+    return new Builder()
+        .nodes(nodes)
+        .cacheBytesPerNode(cacheBytesPerNode)
+        .instancesPerNode(instancesPerNode)
+        .placement(placement)
+        .eviction(eviction)
+        .keepAlive(keepAlive)
+        .keepAliveWindow(keepAliveWindow)
+        .prefetch(prefetch)
+        .mode(mode)
+        .seed(seed)
+        .cores(coresPerHost, nodesPerHost)
+        .peers(peers);
   }
 
-  public SimConfig withPolicies(
-      String placement, String eviction, String keepAlive, boolean prefetch) {
-    return new SimConfig(
-        nodes,
-        cacheBytesPerNode,
-        instancesPerNode,
-        placement,
-        eviction,
-        keepAlive,
-        keepAliveWindow,
-        prefetch,
-        mode,
-        seed,
-        coresPerHost,
-        nodesPerHost,
-        peers);
-  }
+  /**
+   * Builds a {@link SimConfig}; its defaults are one node of an agent's defaults (a 10 GiB cache, 8
+   * instances, a fixed 10-minute keep-alive) in remote mode with {@code default} placement, {@code
+   * lru} eviction, no prefetch, no peers, starts that do not contend for cores, and seed 1. The
+   * record's constructor checks the values.
+   */
+  public static final class Builder {
+    private int nodes = 1;
+    private long cacheBytesPerNode = 10L << 30;
+    private int instancesPerNode = 8;
+    private String placement = "default";
+    private String eviction = "lru";
+    private String keepAlive = "fixed";
+    private Duration keepAliveWindow = Duration.ofMinutes(10);
+    private boolean prefetch;
+    private SnapshotMode mode = SnapshotMode.REMOTE;
+    private long seed = 1;
+    private int coresPerHost;
+    private int nodesPerHost = 1;
+    private Peers peers = Peers.OFF;
 
-  /** This cluster with {@code cores} per host shared by {@code nodesPerHost} nodes each. */
-  public SimConfig withCores(int cores, int nodesPerHost) {
-    return new SimConfig(
-        nodes,
-        cacheBytesPerNode,
-        instancesPerNode,
-        placement,
-        eviction,
-        keepAlive,
-        keepAliveWindow,
-        prefetch,
-        mode,
-        seed,
-        cores,
-        nodesPerHost,
-        peers);
-  }
+    private Builder() {}
 
-  /** This cluster with {@code p} as its peers. */
-  public SimConfig withPeers(Peers p) {
-    return new SimConfig(
-        nodes,
-        cacheBytesPerNode,
-        instancesPerNode,
-        placement,
-        eviction,
-        keepAlive,
-        keepAliveWindow,
-        prefetch,
-        mode,
-        seed,
-        coresPerHost,
-        nodesPerHost,
-        p);
+    public Builder nodes(int n) {
+      nodes = n;
+      return this;
+    }
+
+    public Builder cacheBytesPerNode(long bytes) {
+      cacheBytesPerNode = bytes;
+      return this;
+    }
+
+    public Builder instancesPerNode(int n) {
+      instancesPerNode = n;
+      return this;
+    }
+
+    public Builder placement(String name) {
+      placement = name;
+      return this;
+    }
+
+    public Builder eviction(String name) {
+      eviction = name;
+      return this;
+    }
+
+    public Builder keepAlive(String name) {
+      keepAlive = name;
+      return this;
+    }
+
+    public Builder keepAliveWindow(Duration window) {
+      keepAliveWindow = window;
+      return this;
+    }
+
+    public Builder prefetch(boolean on) {
+      prefetch = on;
+      return this;
+    }
+
+    public Builder mode(SnapshotMode m) {
+      mode = m;
+      return this;
+    }
+
+    public Builder seed(long s) {
+      seed = s;
+      return this;
+    }
+
+    /** {@code cores} per host (0: starts do not contend), shared by {@code nodesPerHost} nodes. */
+    public Builder cores(int cores, int nodesPerHost) {
+      this.coresPerHost = cores;
+      this.nodesPerHost = nodesPerHost;
+      return this;
+    }
+
+    public Builder peers(Peers p) {
+      peers = p;
+      return this;
+    }
+
+    public SimConfig build() {
+      return new SimConfig(
+          nodes,
+          cacheBytesPerNode,
+          instancesPerNode,
+          placement,
+          eviction,
+          keepAlive,
+          keepAliveWindow,
+          prefetch,
+          mode,
+          seed,
+          coresPerHost,
+          nodesPerHost,
+          peers);
+    }
   }
 
   /** Hosts the nodes run on. */

@@ -18,7 +18,9 @@ class PeerFetchesTest {
   long now;
 
   SimConfig config(Peers peers) {
-    return SimulatorTest.config(4, 10L << 30, "default", SnapshotMode.REMOTE).withPeers(peers);
+    return SimulatorTest.config(4, 10L << 30, "default", SnapshotMode.REMOTE).toBuilder()
+        .peers(peers)
+        .build();
   }
 
   SnapshotLocations locations(SimConfig c) {
@@ -148,7 +150,7 @@ class PeerFetchesTest {
     SimResult without =
         new Simulator(day, off, SimulatorTest.MODEL).watchPlacement(log(placedOff)).run(l -> {});
     SimResult with =
-        new Simulator(day, off.withPeers(Peers.on()), SimulatorTest.MODEL)
+        new Simulator(day, off.toBuilder().peers(Peers.on()).build(), SimulatorTest.MODEL)
             .watchPlacement(log(placedOn))
             .run(l -> {});
     assertThat(placedOn).isEqualTo(placedOff).hasSize(60);

@@ -46,8 +46,13 @@ class SimulatorTest {
   }
 
   static SimConfig config(int nodes, long cacheBytes, String placement, SnapshotMode mode) {
-    return new SimConfig(
-        nodes, cacheBytes, 8, placement, "lru", "fixed", Duration.ofSeconds(10), false, mode, 1);
+    return SimConfig.builder()
+        .nodes(nodes)
+        .cacheBytesPerNode(cacheBytes)
+        .placement(placement)
+        .keepAliveWindow(Duration.ofSeconds(10))
+        .mode(mode)
+        .build();
   }
 
   @Test
@@ -132,17 +137,9 @@ class SimulatorTest {
     // One node, one instance at a time: f1 at 2000 stops f0's idle instance; f0 at 2050 finds
     // the only instance busy and is rejected.
     SimConfig one =
-        new SimConfig(
-            1,
-            10L << 30,
-            1,
-            "default",
-            "lru",
-            "fixed",
-            Duration.ofSeconds(10),
-            false,
-            SnapshotMode.DISABLED,
-            1);
+        config(1, 10L << 30, "default", SnapshotMode.DISABLED).toBuilder()
+            .instancesPerNode(1)
+            .build();
     SimResult r = new Simulator(workload(2, 0, 0, 1, 2000, 0, 2050), one, MODEL).run(l -> {});
     assertThat(r.boots()).isEqualTo(2);
     assertThat(r.rejected()).isEqualTo(1);
@@ -187,17 +184,9 @@ class SimulatorTest {
     }
     Workload w = Workload.of(new ReplayPlan(inv, 1440, 60_000), fs);
     SimConfig hybrid =
-        new SimConfig(
-            2,
-            10L << 30,
-            8,
-            "snapshot-aware",
-            "lru",
-            "hybrid",
-            Duration.ofSeconds(10),
-            false,
-            SnapshotMode.REMOTE,
-            1);
+        config(2, 10L << 30, "snapshot-aware", SnapshotMode.REMOTE).toBuilder()
+            .keepAlive("hybrid")
+            .build();
     SimResult r = new Simulator(w, hybrid, MODEL).run(l -> {});
     assertThat(r.boots()).isEqualTo(1);
     assertThat(r.localRestores()).isEqualTo(10);
@@ -219,19 +208,8 @@ class SimulatorTest {
     inv.add(new ReplayPlan.Invocation(0, 0, 200 * minute, 100));
     inv.sort(java.util.Comparator.comparingLong(ReplayPlan.Invocation::atMillis));
     Workload w = Workload.of(new ReplayPlan(inv, 1440, 60_000), fs);
-    SimConfig off =
-        new SimConfig(
-            1,
-            300L << 20,
-            8,
-            "snapshot-aware",
-            "lru",
-            "fixed",
-            Duration.ofSeconds(10),
-            false,
-            SnapshotMode.REMOTE,
-            1);
-    SimConfig on = off.withPolicies("snapshot-aware", "lru", "fixed", true);
+    SimConfig off = config(1, 300L << 20, "snapshot-aware", SnapshotMode.REMOTE);
+    SimConfig on = off.toBuilder().prefetch(true).build();
     SimResult without = new Simulator(w, off, MODEL).run(l -> {});
     SimResult with = new Simulator(w, on, MODEL).run(l -> {});
     // Without: f0 at 200 min finds its snapshot evicted and fetches it on the critical path.
@@ -249,7 +227,8 @@ class SimulatorTest {
     // again: its instance is still booting, so it boots a fifth; five at once, at 0.4 each, the
     // four finish at 1500 + 250 / 0.4 = 2125, the fifth (250 done) alone at 2125 + 750 = 2875.
     Workload w = workload(4, 0, 0, 1, 0, 2, 0, 3, 0, 0, 1500);
-    SimConfig contended = config(1, 10L << 30, "default", SnapshotMode.DISABLED).withCores(2, 1);
+    SimConfig contended =
+        config(1, 10L << 30, "default", SnapshotMode.DISABLED).toBuilder().cores(2, 1).build();
     SimResult r = new Simulator(w, contended, MODEL).run(l -> {});
     assertThat(r.boots()).isEqualTo(5);
     assertThat(r.warm()).isZero();
@@ -270,8 +249,8 @@ class SimulatorTest {
     // hosts of two cores each boot takes 1000 ms; both nodes on one such host, 2000 ms.
     Workload w = workload(4, 0, 0, 1, 0, 2, 0, 3, 0);
     SimConfig base = config(2, 10L << 30, "default", SnapshotMode.DISABLED);
-    SimResult apart = new Simulator(w, base.withCores(2, 1), MODEL).run(l -> {});
-    SimResult together = new Simulator(w, base.withCores(2, 2), MODEL).run(l -> {});
+    SimResult apart = new Simulator(w, base.toBuilder().cores(2, 1).build(), MODEL).run(l -> {});
+    SimResult together = new Simulator(w, base.toBuilder().cores(2, 2).build(), MODEL).run(l -> {});
     assertThat(apart.p99StartMs()).isCloseTo(1000, within(6.0));
     assertThat(together.p50StartMs()).isCloseTo(2000, within(11.0));
   }
@@ -285,7 +264,7 @@ class SimulatorTest {
     // have been ready at 1600 and f0 at 1900 warm.
     Workload w = workload(2, 0, 0, 1, 1200, 0, 1900);
     SimConfig one = config(1, 10L << 30, "default", SnapshotMode.LOCAL);
-    SimResult contended = new Simulator(w, one.withCores(1, 1), MODEL).run(l -> {});
+    SimResult contended = new Simulator(w, one.toBuilder().cores(1, 1).build(), MODEL).run(l -> {});
     assertThat(contended.boots()).isEqualTo(3);
     assertThat(contended.warm()).isZero();
     SimResult free = new Simulator(w, one, MODEL).run(l -> {});

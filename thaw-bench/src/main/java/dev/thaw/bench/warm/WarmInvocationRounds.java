@@ -1,19 +1,11 @@
 package dev.thaw.bench.warm;
 
+import dev.thaw.bench.cluster.GatewayAndAgent;
 import dev.thaw.core.function.FunctionSpec;
 import dev.thaw.core.function.Revision;
-import dev.thaw.core.placement.PlacementScorer;
 import dev.thaw.core.snapshot.SnapshotManifest;
-import dev.thaw.core.snapshot.SnapshotMode;
 import dev.thaw.core.vmm.Vmm;
-import dev.thaw.http.BearerToken;
-import dev.thaw.node.agent.AgentServer;
-import dev.thaw.node.agent.NodeAgent;
-import dev.thaw.node.gateway.Gateway;
-import dev.thaw.node.gateway.GatewayServer;
 import dev.thaw.node.protocol.InstanceInfo;
-import dev.thaw.node.snapshot.SnapshotNode;
-import java.io.IOException;
 import java.io.PrintStream;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -79,29 +71,12 @@ public final class WarmInvocationRounds {
       throw new IllegalArgumentException("requests " + requests + ", warm-up " + warmup);
     }
     Revision revision = Revision.of(function.id());
-    BearerToken token = BearerToken.generate();
-    try (SnapshotNode node =
-            SnapshotNode.builder(vmm, guest, root.resolve("node"))
-                .manager(b -> b.mode(SnapshotMode.LOCAL))
-                .build();
-        NodeAgent agent =
-            NodeAgent.builder()
-                .name("node-1")
-                .manager(node.manager())
-                .keepAlive(Duration.ofMinutes(30))
-                .maxInstances(1)
-                .build();
-        AgentServer agentServer =
-            AgentServer.start(agent, 0, token, node.cache()::revisions, () -> "");
-        Gateway gateway =
-            Gateway.builder()
-                .token(token)
-                .node("node-1", agentServer.uri())
-                .scorer(PlacementScorer.named("default"))
-                .build();
-        GatewayServer gatewayServer = GatewayServer.start(gateway, 0, token)) {
-      agent.deploy(revision, function);
-      InstanceInfo instance = warmInstance(agent, revision);
+    try (GatewayAndAgent node =
+        GatewayAndAgent.start(
+            vmm, guest, root.resolve("node"), "node-1", Duration.ofMinutes(30), 1)) {
+      node.agent().deploy(revision, function);
+      out.println("  starting one instance (boot, snapshot, verified clone)…");
+      InstanceInfo instance = node.warmInstance(revision);
       String invoke = "/functions/" + revision + "/invoke";
       List<WarmPath> paths =
           List.of(
@@ -109,28 +84,13 @@ public final class WarmInvocationRounds {
               // The agent asks every caller for the token; the gateway's invocations are open.
               new WarmPath(
                   AGENT,
-                  agentServer.uri(),
+                  node.agentUri(),
                   "POST",
                   invoke,
-                  "Authorization: " + token.authorization() + "\r\n"),
-              new WarmPath(GATEWAY, gatewayServer.uri(), "POST", invoke, ""));
+                  "Authorization: " + node.token().authorization() + "\r\n"),
+              new WarmPath(GATEWAY, node.gatewayUri(), "POST", invoke, ""));
       return time(paths, requests, warmup);
     }
-  }
-
-  /** Starts one instance (boot, snapshot, verified clone) and waits until it is idle. */
-  private InstanceInfo warmInstance(NodeAgent agent, Revision revision) throws Exception {
-    out.println("  starting one instance (boot, snapshot, verified clone)…");
-    agent.invoke(revision, "/");
-    long deadline = System.nanoTime() + Duration.ofMinutes(5).toNanos();
-    while (agent.instances().stream().noneMatch(i -> !i.busy())
-        || agent.activeInstances() != agent.instances().size()) {
-      if (System.nanoTime() > deadline) {
-        throw new IOException("no warm instance of " + revision + " within 5 minutes");
-      }
-      Thread.sleep(50);
-    }
-    return agent.instances().get(0);
   }
 
   private Map<String, List<Double>> time(List<WarmPath> paths, int requests, int warmup)

@@ -1,18 +1,11 @@
 package dev.thaw.node.gateway;
 
+import static dev.thaw.node.gateway.OneNodeGateway.FN;
+import static dev.thaw.node.gateway.OneNodeGateway.TOKEN;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.thaw.core.function.FunctionSpec;
-import dev.thaw.core.function.Revision;
-import dev.thaw.core.placement.PlacementScorer;
-import dev.thaw.core.snapshot.SnapshotManifest;
-import dev.thaw.core.snapshot.SnapshotMode;
 import dev.thaw.core.vmm.FakeVmm;
 import dev.thaw.http.BearerToken;
-import dev.thaw.node.agent.AgentServer;
-import dev.thaw.node.agent.NodeAgent;
-import dev.thaw.node.protocol.CacheReport;
-import dev.thaw.node.snapshot.SnapshotNode;
 import java.net.URI;
 import java.net.URLEncoder;
 import java.net.http.HttpClient;
@@ -20,10 +13,8 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -36,49 +27,17 @@ import org.junit.jupiter.api.io.TempDir;
  * needs {@code X-Thaw-Console: 1}; a function never sees the session, and its answer is sandboxed.
  */
 class ConsoleAccessTest {
-  private static final BearerToken TOKEN = BearerToken.generate();
-  private static final SnapshotManifest.Guest GUEST =
-      new SnapshotManifest.Guest("a".repeat(64), "b".repeat(64));
-  private static final String FN =
-      "{\"id\":\"fn\",\"memoryMib\":64,\"vcpus\":1,\"handler\":\"hello\",\"initMib\":0}";
   private static final List<String> DATA =
       List.of(
           "/functions", "/nodes", "/caches", "/functions/fn-1/invocations", "/functions/fn-1/logs");
 
   @TempDir Path dir;
-  private final FakeVmm vmm = new FakeVmm();
   private final HttpClient http = HttpClient.newHttpClient();
-  private SnapshotNode node;
-  private NodeAgent agent;
-  private AgentServer agentServer;
-  private Gateway gateway;
-  private GatewayServer server;
+  private OneNodeGateway cluster;
 
   @BeforeEach
   void start() throws Exception {
-    node =
-        SnapshotNode.builder(vmm, GUEST, dir.resolve("node"))
-            .manager(b -> b.mode(SnapshotMode.LOCAL))
-            .build();
-    agent = NodeAgent.builder().name("n1").manager(node.manager()).maxInstances(2).build();
-    agent.deploy(Revision.of("fn-1"), new FunctionSpec("fn", 64, 1, "hello", 0));
-    agentServer =
-        AgentServer.start(
-            agent,
-            0,
-            Optional.empty(),
-            TOKEN,
-            node.cache()::revisions,
-            () -> CacheReport.of("n1", node.cache()),
-            () -> "");
-    gateway =
-        Gateway.builder()
-            .token(TOKEN)
-            .node("n1", agentServer.uri())
-            .scorer(PlacementScorer.named("default"))
-            .healthInterval(Duration.ofMillis(100))
-            .build();
-    server = GatewayServer.start(gateway, 0, TOKEN);
+    cluster = OneNodeGateway.start(dir, OneNodeGateway::deployFn1, b -> b);
     // The gateway lists what it deployed.
     assertThat(send("PUT", "/functions/fn-1", FN, Map.of("Authorization", TOKEN.authorization())))
         .extracting(HttpResponse::statusCode)
@@ -87,18 +46,15 @@ class ConsoleAccessTest {
 
   @AfterEach
   void stop() throws Exception {
-    server.close();
-    gateway.close();
-    agentServer.close();
-    agent.close();
-    node.close();
-    assertThat(vmm.running()).as("VMs left running").isZero();
+    if (cluster != null) {
+      cluster.close();
+    }
   }
 
   private HttpResponse<String> send(
       String method, String target, String body, Map<String, String> headers) throws Exception {
     HttpRequest.Builder b =
-        HttpRequest.newBuilder(URI.create(server.uri() + target))
+        HttpRequest.newBuilder(URI.create(cluster.server.uri() + target))
             .method(
                 method,
                 body == null
@@ -180,7 +136,7 @@ class ConsoleAccessTest {
     HttpResponse<String> forged =
         send("PUT", "/functions/fn-2", FN.replace("\"fn\"", "\"fn2\""), Map.of("Cookie", session));
     assertThat(forged.statusCode()).isEqualTo(401);
-    assertThat(agent.functions()).containsOnlyKeys("fn-1");
+    assertThat(cluster.agent.functions()).containsOnlyKeys("fn-1");
     HttpResponse<String> meant =
         send(
             "PUT",
@@ -188,7 +144,7 @@ class ConsoleAccessTest {
             FN.replace("\"fn\"", "\"fn2\""),
             Map.of("Cookie", session, "X-Thaw-Console", "1"));
     assertThat(meant.statusCode()).as(meant.body()).isEqualTo(200);
-    assertThat(agent.functions()).containsOnlyKeys("fn-1", "fn-2");
+    assertThat(cluster.agent.functions()).containsOnlyKeys("fn-1", "fn-2");
 
     // After the logout the cookie opens nothing.
     assertThat(send("POST", "/ui/logout", null, Map.of("Cookie", session)).statusCode())
@@ -208,20 +164,20 @@ class ConsoleAccessTest {
     HttpResponse<String> r =
         send("GET", "/fn-1/page", null, Map.of("Cookie", "theirs=1; " + session + "; mine=2"));
     assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
-    assertThat(vmm.lastRequest())
+    assertThat(cluster.vmm.lastRequest())
         .contains("cookie=theirs=1; mine=2 ")
         .doesNotContain("thaw_console")
         // Nor the management token the gateway shows its agent.
         .doesNotContain(TOKEN.value());
     send("GET", "/fn-1/page", null, Map.of("Authorization", "Bearer the-callers-own"));
-    assertThat(vmm.lastRequest())
+    assertThat(cluster.vmm.lastRequest())
         .contains("authorization=Bearer the-callers-own ")
         .doesNotContain(TOKEN.value());
     assertThat(r.headers().firstValue("Content-Security-Policy").orElse(""))
         .startsWith("sandbox ")
         .doesNotContain("allow-same-origin");
     send("POST", "/functions/fn-1/invoke", null, Map.of("Cookie", session));
-    assertThat(vmm.lastRequest()).doesNotContain("cookie");
+    assertThat(cluster.vmm.lastRequest()).doesNotContain("cookie");
 
     HttpResponse<String> invocations =
         send("GET", "/functions/fn-1/invocations", null, Map.of("Cookie", session));

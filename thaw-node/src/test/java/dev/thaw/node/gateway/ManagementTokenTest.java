@@ -1,25 +1,17 @@
 package dev.thaw.node.gateway;
 
+import static dev.thaw.node.gateway.OneNodeGateway.FN;
+import static dev.thaw.node.gateway.OneNodeGateway.TOKEN;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.thaw.core.function.FunctionSpec;
-import dev.thaw.core.function.Revision;
-import dev.thaw.core.placement.PlacementScorer;
-import dev.thaw.core.snapshot.SnapshotManifest;
-import dev.thaw.core.snapshot.SnapshotMode;
 import dev.thaw.core.vmm.FakeVmm;
 import dev.thaw.http.BearerToken;
-import dev.thaw.node.agent.AgentServer;
-import dev.thaw.node.agent.NodeAgent;
-import dev.thaw.node.snapshot.SnapshotNode;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.List;
-import java.util.Optional;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -31,56 +23,22 @@ import org.junit.jupiter.api.io.TempDir;
  * the token or with another one, and nothing happens; invocations through the gateway need none.
  */
 class ManagementTokenTest {
-  private static final BearerToken TOKEN = BearerToken.generate();
   private static final String OTHER = BearerToken.generate().authorization();
-  private static final SnapshotManifest.Guest GUEST =
-      new SnapshotManifest.Guest("a".repeat(64), "b".repeat(64));
-  private static final String FN =
-      "{\"id\":\"fn\",\"memoryMib\":64,\"vcpus\":1,\"handler\":\"hello\",\"initMib\":0}";
 
   @TempDir Path dir;
-  private final FakeVmm vmm = new FakeVmm();
   private final HttpClient http = HttpClient.newHttpClient();
-  private SnapshotNode node;
-  private NodeAgent agent;
-  private AgentServer agentServer;
-  private Gateway gateway;
-  private GatewayServer server;
+  private OneNodeGateway cluster;
 
   @BeforeEach
   void start() throws Exception {
-    node =
-        SnapshotNode.builder(vmm, GUEST, dir.resolve("node"))
-            .manager(b -> b.mode(SnapshotMode.LOCAL))
-            .build();
-    agent = NodeAgent.builder().name("n1").manager(node.manager()).maxInstances(2).build();
-    agent.deploy(Revision.of("fn-1"), new FunctionSpec("fn", 64, 1, "hello", 0));
-    agentServer =
-        AgentServer.start(
-            agent,
-            0,
-            Optional.of(dir.resolve("agent.sock")),
-            TOKEN,
-            node.cache()::revisions,
-            () -> "");
-    gateway =
-        Gateway.builder()
-            .token(TOKEN)
-            .node("n1", agentServer.uri())
-            .scorer(PlacementScorer.named("default"))
-            .healthInterval(Duration.ofMillis(100))
-            .build();
-    server = GatewayServer.start(gateway, 0, TOKEN);
+    cluster = OneNodeGateway.start(dir, OneNodeGateway::deployFn1, b -> b);
   }
 
   @AfterEach
   void stop() throws Exception {
-    server.close();
-    gateway.close();
-    agentServer.close();
-    agent.close();
-    node.close();
-    assertThat(vmm.running()).as("VMs left running").isZero();
+    if (cluster != null) {
+      cluster.close();
+    }
   }
 
   private HttpResponse<String> send(URI base, String method, String target, String auth)
@@ -109,43 +67,43 @@ class ManagementTokenTest {
 
   @Test
   void theGatewaysManagementRoutesRefuseAMissingOrWrongTokenAndNothingChanges() throws Exception {
-    URI g = server.uri();
+    URI g = cluster.server.uri();
     assertRefused(g, "PUT", "/functions/fn-2");
     assertRefused(g, "DELETE", "/functions/fn-1");
     assertRefused(g, "GET", "/functions");
     assertRefused(g, "GET", "/nodes");
-    assertThat(agent.functions()).containsOnlyKeys("fn-1");
+    assertThat(cluster.agent.functions()).containsOnlyKeys("fn-1");
 
     assertThat(send(g, "GET", "/health", null).statusCode()).isEqualTo(200);
     assertThat(send(g, "PUT", "/functions/fn-2", TOKEN.authorization()).statusCode())
         .isEqualTo(200);
     assertThat(send(g, "GET", "/nodes", TOKEN.authorization()).statusCode()).isEqualTo(200);
-    assertThat(agent.functions()).containsOnlyKeys("fn-1", "fn-2");
+    assertThat(cluster.agent.functions()).containsOnlyKeys("fn-1", "fn-2");
   }
 
   @Test
   void invocationsThroughTheGatewayNeedNoToken() throws Exception {
-    URI g = server.uri();
+    URI g = cluster.server.uri();
     HttpResponse<String> api = send(g, "POST", "/functions/fn-1/invoke", null);
     assertThat(api.statusCode()).as(api.body()).isEqualTo(200);
     HttpResponse<String> plain = send(g, "GET", "/fn-1/a//b", null);
     assertThat(plain.statusCode()).as(plain.body()).isEqualTo(200);
-    assertThat(vmm.lastRequest()).startsWith("GET /a//b ");
+    assertThat(cluster.vmm.lastRequest()).startsWith("GET /a//b ");
   }
 
   @Test
   void aDotSegmentUnderAFunctionDoesNotReachAManagementRouteWithoutTheToken() throws Exception {
-    URI g = server.uri();
+    URI g = cluster.server.uri();
     assertThat(send(g, "GET", "/fn-1/../functions", null).statusCode()).isEqualTo(401);
     assertThat(send(g, "GET", "/fn-1/../nodes", null).statusCode()).isEqualTo(401);
     assertThat(send(g, "DELETE", "/fn-1/%2e%2e/functions/fn-1", null).statusCode()).isEqualTo(400);
     assertThat(send(g, "GET", "//functions", null).statusCode()).isEqualTo(404);
-    assertThat(agent.functions()).containsOnlyKeys("fn-1");
+    assertThat(cluster.agent.functions()).containsOnlyKeys("fn-1");
   }
 
   @Test
   void everyAgentRouteButHealthRefusesAMissingOrWrongTokenAndNothingRuns() throws Exception {
-    URI a = agentServer.uri();
+    URI a = cluster.agentServer.uri();
     for (List<String> route :
         List.of(
             List.of("POST", "/functions/fn-1/invoke"),
@@ -159,8 +117,8 @@ class ManagementTokenTest {
             List.of("GET", "/metrics"))) {
       assertRefused(a, route.get(0), route.get(1));
     }
-    assertThat(vmm.boots() + vmm.restores()).isZero();
-    assertThat(agent.functions()).containsOnlyKeys("fn-1");
+    assertThat(cluster.vmm.boots() + cluster.vmm.restores()).isZero();
+    assertThat(cluster.agent.functions()).containsOnlyKeys("fn-1");
     assertThat(send(a, "GET", "/health", null).statusCode()).isEqualTo(200);
     assertThat(send(a, "GET", "/instances", TOKEN.authorization()).statusCode()).isEqualTo(200);
   }

@@ -1,20 +1,15 @@
 package dev.thaw.node.gateway;
 
+import static dev.thaw.node.gateway.OneNodeGateway.FN;
+import static dev.thaw.node.gateway.OneNodeGateway.TOKEN;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import dev.thaw.core.function.FunctionRequest;
-import dev.thaw.core.placement.PlacementScorer;
-import dev.thaw.core.snapshot.SnapshotManifest;
-import dev.thaw.core.snapshot.SnapshotMode;
 import dev.thaw.core.vmm.FakeVmm;
-import dev.thaw.http.BearerToken;
-import dev.thaw.node.agent.AgentServer;
-import dev.thaw.node.agent.NodeAgent;
 import dev.thaw.node.protocol.AgentClient;
 import dev.thaw.node.protocol.FunctionInfo;
 import dev.thaw.node.protocol.InstanceInfo;
-import dev.thaw.node.snapshot.SnapshotNode;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -35,63 +30,36 @@ import tools.jackson.core.type.TypeReference;
  * back.
  */
 class PlainHttpTest {
-  private static final BearerToken TOKEN = BearerToken.generate();
-  private static final SnapshotManifest.Guest GUEST =
-      new SnapshotManifest.Guest("a".repeat(64), "b".repeat(64));
-  private static final String FN =
-      "{\"id\":\"fn\",\"memoryMib\":64,\"vcpus\":1,\"handler\":\"hello\",\"initMib\":0}";
-
   @TempDir Path dir;
-  private final FakeVmm vmm = new FakeVmm();
   private final HttpClient http = HttpClient.newHttpClient();
-  private SnapshotNode node;
-  private NodeAgent agent;
-  private AgentServer agentServer;
-  private Gateway gateway;
-  private GatewayServer server;
+  private OneNodeGateway cluster;
 
   @BeforeEach
   void start() throws Exception {
-    node =
-        SnapshotNode.builder(vmm, GUEST, dir.resolve("node"))
-            .manager(b -> b.mode(SnapshotMode.LOCAL))
-            .build();
-    agent = NodeAgent.builder().name("n1").manager(node.manager()).maxInstances(2).build();
-    agentServer = AgentServer.start(agent, 0, TOKEN, node.cache()::revisions, () -> "");
-    gateway =
-        Gateway.builder()
-            .token(TOKEN)
-            .node("n1", agentServer.uri())
-            .scorer(PlacementScorer.named("default"))
-            .healthInterval(Duration.ofMillis(100))
-            .deployments(Deployments.at(dir.resolve("deployments.json")))
-            .build();
-    server = GatewayServer.start(gateway, 0, TOKEN);
+    Deployments deployments = Deployments.at(dir.resolve("deployments.json"));
+    cluster = OneNodeGateway.start(dir, agent -> {}, b -> b.deployments(deployments));
     assertThat(manage("PUT", "/functions/fn-1", FN.getBytes(), "application/json").statusCode())
         .isEqualTo(200);
   }
 
   @AfterEach
   void stop() throws Exception {
-    server.close();
-    gateway.close();
-    agentServer.close();
-    agent.close();
-    node.close();
-    assertThat(vmm.running()).as("VMs left running").isZero();
+    if (cluster != null) {
+      cluster.close();
+    }
   }
 
   /** A request as any client sends it: no token. */
   private HttpResponse<byte[]> send(String method, String target, byte[] body, String type)
       throws Exception {
-    return send(HttpRequest.newBuilder(server.uri().resolve(target)), method, body, type);
+    return send(HttpRequest.newBuilder(cluster.server.uri().resolve(target)), method, body, type);
   }
 
   /** A request to a management route, with the token. */
   private HttpResponse<byte[]> manage(String method, String target, byte[] body, String type)
       throws Exception {
     return send(
-        HttpRequest.newBuilder(server.uri().resolve(target))
+        HttpRequest.newBuilder(cluster.server.uri().resolve(target))
             .header("Authorization", TOKEN.authorization()),
         method,
         body,
@@ -121,7 +89,7 @@ class PlainHttpTest {
     assertThat(r.headers().firstValue("Content-Type")).hasValue("image/x-test");
     assertThat(r.headers().firstValue("X-Thaw-Node")).hasValue("n1");
     assertThat(r.headers().firstValue("X-Thaw-Start")).hasValue("cold");
-    assertThat(vmm.lastRequest())
+    assertThat(cluster.vmm.lastRequest())
         .startsWith("POST /up/a%2Cb ")
         .contains(" content-type=image/x-test")
         .contains(" x-custom=yes")
@@ -133,7 +101,7 @@ class PlainHttpTest {
     HttpResponse<byte[]> r = send("GET", "/fn-1", new byte[0], null);
     assertThat(r.statusCode()).isEqualTo(200);
     assertThat(new String(r.body())).isEqualTo("booted fn");
-    assertThat(vmm.lastRequest()).startsWith("GET / ");
+    assertThat(cluster.vmm.lastRequest()).startsWith("GET / ");
   }
 
   @Test
@@ -166,13 +134,13 @@ class PlainHttpTest {
     HttpResponse<byte[]> agentSide =
         send(
             HttpRequest.newBuilder(
-                    agentServer.uri().resolve("/functions/fn-1/invoke?path=/_thaw/sync"))
+                    cluster.agentServer.uri().resolve("/functions/fn-1/invoke?path=/_thaw/sync"))
                 .header("Authorization", TOKEN.authorization()),
             "POST",
             new byte[0],
             null);
     assertThat(agentSide.statusCode()).isEqualTo(400);
-    assertThat(vmm.lastRequest()).as("nothing reached a guest").isEmpty();
+    assertThat(cluster.vmm.lastRequest()).as("nothing reached a guest").isEmpty();
   }
 
   @Test
@@ -182,14 +150,14 @@ class PlainHttpTest {
     assertThat(r.statusCode()).as(new String(r.body())).isEqualTo(200);
     assertThat(new String(r.body())).isEqualTo("{\"a\":1}");
     assertThat(r.headers().firstValue("Content-Type")).hasValue("application/merge-patch+json");
-    assertThat(vmm.lastRequest())
+    assertThat(cluster.vmm.lastRequest())
         .startsWith("PATCH /items/7 ")
         .contains(" content-type=application/merge-patch+json")
         .contains(" x-custom=yes");
 
     HttpResponse<byte[]> api =
         http.send(
-            HttpRequest.newBuilder(server.uri().resolve("/functions/fn-1/invoke?path=%2Fp"))
+            HttpRequest.newBuilder(cluster.server.uri().resolve("/functions/fn-1/invoke?path=%2Fp"))
                 .header("X-Thaw-Method", "PATCH")
                 .header("Content-Type", "text/plain")
                 .POST(HttpRequest.BodyPublishers.ofString("patch me"))
@@ -197,7 +165,7 @@ class PlainHttpTest {
             HttpResponse.BodyHandlers.ofByteArray());
     assertThat(api.statusCode()).isEqualTo(200);
     assertThat(new String(api.body())).isEqualTo("patch me");
-    assertThat(vmm.lastRequest()).startsWith("PATCH /p ");
+    assertThat(cluster.vmm.lastRequest()).startsWith("PATCH /p ");
   }
 
   @Test
@@ -218,11 +186,11 @@ class PlainHttpTest {
     assertThat(late.statusCode()).isEqualTo(504);
     assertThat(new String(late.body())).isEqualTo(reason);
     assertThat(late.headers().firstValue("Content-Type").orElse("")).startsWith("application/json");
-    assertThat(agent.instances())
+    assertThat(cluster.agent.instances())
         .as("the timed-out instance was stopped")
         .extracting(InstanceInfo::id)
         .doesNotContain(timedOut);
-    assertThat(vmm.running()).isZero();
+    assertThat(cluster.vmm.running()).isZero();
 
     HttpResponse<byte[]> next = send("GET", "/fn-slow/", new byte[0], null);
     assertThat(next.statusCode()).isEqualTo(200);
@@ -233,7 +201,10 @@ class PlainHttpTest {
     HttpResponse<byte[]> agentSide =
         send(
             HttpRequest.newBuilder(
-                    agentServer.uri().resolve("/functions/fn-slow/invoke?path=%2F%3Fms%3D600000"))
+                    cluster
+                        .agentServer
+                        .uri()
+                        .resolve("/functions/fn-slow/invoke?path=%2F%3Fms%3D600000"))
                 .header("Authorization", TOKEN.authorization()),
             "POST",
             new byte[0],
@@ -245,7 +216,7 @@ class PlainHttpTest {
 
   /** The id of the agent's one idle instance, if it has exactly one and it is idle. */
   private java.util.Optional<String> idleInstance() {
-    List<InstanceInfo> all = agent.instances();
+    List<InstanceInfo> all = cluster.agent.instances();
     return all.size() == 1 && !all.get(0).busy()
         ? java.util.Optional.of(all.get(0).id())
         : java.util.Optional.empty();
@@ -255,14 +226,14 @@ class PlainHttpTest {
   void theApiInvokeCarriesTheMethodInAHeader() throws Exception {
     HttpResponse<byte[]> r =
         http.send(
-            HttpRequest.newBuilder(server.uri().resolve("/functions/fn-1/invoke?path=%2Fp"))
+            HttpRequest.newBuilder(cluster.server.uri().resolve("/functions/fn-1/invoke?path=%2Fp"))
                 .header("X-Thaw-Method", "PUT")
                 .header("Content-Type", "text/plain")
                 .POST(HttpRequest.BodyPublishers.ofString("put me"))
                 .build(),
             HttpResponse.BodyHandlers.ofByteArray());
     assertThat(new String(r.body())).isEqualTo("put me");
-    assertThat(vmm.lastRequest()).startsWith("PUT /p ");
+    assertThat(cluster.vmm.lastRequest()).startsWith("PUT /p ");
   }
 
   @Test
@@ -285,9 +256,11 @@ class PlainHttpTest {
 
     assertThat(manage("DELETE", "/functions/fn-1", new byte[0], null).statusCode()).isEqualTo(200);
     assertThat(functions()).isEmpty();
-    assertThat(agent.functions()).isEmpty();
-    assertThat(node.cache().revisions()).as("its snapshot is gone too").doesNotContain("fn-1");
-    await().atMost(Duration.ofSeconds(10)).until(() -> agent.instances().isEmpty());
+    assertThat(cluster.agent.functions()).isEmpty();
+    assertThat(cluster.node.cache().revisions())
+        .as("its snapshot is gone too")
+        .doesNotContain("fn-1");
+    await().atMost(Duration.ofSeconds(10)).until(() -> cluster.agent.instances().isEmpty());
     assertThat(send("GET", "/fn-1/", new byte[0], null).statusCode()).isEqualTo(404);
     assertThat(manage("DELETE", "/functions/fn-1", new byte[0], null).statusCode()).isEqualTo(404);
     assertThat(Deployments.at(dir.resolve("deployments.json")).all()).isEmpty();
@@ -308,7 +281,7 @@ class PlainHttpTest {
         .isEqualTo(200);
     HttpResponse<byte[]> same = send("GET", "/fn-1/", new byte[0], null);
     assertThat(same.headers().firstValue("X-Thaw-Start")).hasValue("warm");
-    assertThat(node.cache().revisions())
+    assertThat(cluster.node.cache().revisions())
         .as("the same function keeps its snapshot")
         .contains("fn-1");
 
@@ -316,8 +289,10 @@ class PlainHttpTest {
     String bigger = FN.replace("\"memoryMib\":64", "\"memoryMib\":128");
     assertThat(manage("PUT", "/functions/fn-1", bigger.getBytes(), "application/json").statusCode())
         .isEqualTo(200);
-    assertThat(agent.instances()).as("the old function's idle instance stopped").isEmpty();
-    assertThat(node.cache().revisions()).as("and its snapshot is gone").doesNotContain("fn-1");
+    assertThat(cluster.agent.instances()).as("the old function's idle instance stopped").isEmpty();
+    assertThat(cluster.node.cache().revisions())
+        .as("and its snapshot is gone")
+        .doesNotContain("fn-1");
     HttpResponse<byte[]> fresh = send("GET", "/fn-1/", new byte[0], null);
     assertThat(fresh.statusCode()).isEqualTo(200);
     assertThat(fresh.headers().firstValue("X-Thaw-Source")).as("a boot").hasValue("none");
@@ -325,20 +300,20 @@ class PlainHttpTest {
 
   @Test
   void aRestartedGatewayDeploysWhatItRecorded() throws Exception {
-    server.close();
-    gateway.close();
-    agent.undeploy(dev.thaw.core.function.Revision.of("fn-1"));
+    cluster.server.close();
+    cluster.gateway.close();
+    cluster.agent.undeploy(dev.thaw.core.function.Revision.of("fn-1"));
     try (Gateway again =
         Gateway.builder()
             .token(TOKEN)
-            .node("n1", agentServer.uri())
+            .node("n1", cluster.agentServer.uri())
             .deployments(Deployments.at(dir.resolve("deployments.json")))
             .build()) {
       assertThat(again.redeployRecorded(Duration.ofSeconds(5)))
           .containsEntry("fn-1", java.util.Optional.empty());
-      assertThat(agent.functions()).containsOnlyKeys("fn-1");
+      assertThat(cluster.agent.functions()).containsOnlyKeys("fn-1");
     }
-    server = GatewayServer.start(gateway, 0, TOKEN); // closed again by stop()
+    cluster.server = GatewayServer.start(cluster.gateway, 0, TOKEN); // closed again by stop()
   }
 
   @Test

@@ -2,6 +2,7 @@ package dev.thaw.node.snapshot;
 
 import dev.thaw.core.store.ObjectStore;
 import java.io.IOException;
+import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.Collection;
@@ -9,9 +10,11 @@ import java.util.List;
 import java.util.Optional;
 
 /**
- * An object store that passes every call to a real one until told to fail: {@link Fault#DOWN} makes
- * every read of a snapshot's chunks fail as unreachable storage does, {@link Fault#CORRUPT} returns
- * their bytes damaged (as a bad disk or proxy would).
+ * An object store that passes every call to a real one until told otherwise: {@link Fault#DOWN}
+ * makes every read of a snapshot's chunks fail as unreachable storage does, {@link Fault#CORRUPT}
+ * returns their bytes damaged (as a bad disk or proxy would), and {@link #afterManifest} runs an
+ * action (stopping the storage server, say) right after the next read of a revision's manifest has
+ * returned.
  */
 public final class FaultyObjectStore implements ObjectStore {
   public enum Fault {
@@ -20,8 +23,18 @@ public final class FaultyObjectStore implements ObjectStore {
     CORRUPT
   }
 
+  /** What runs after a manifest read. */
+  @FunctionalInterface
+  public interface Action {
+    void run() throws Exception;
+  }
+
+  /** An action waiting for the read of {@code revision}'s manifest. */
+  private record Armed(String revision, Action action) {}
+
   private final ObjectStore real;
   private volatile Fault fault = Fault.NONE;
+  private volatile Armed armed;
 
   public FaultyObjectStore(ObjectStore real) {
     this.real = real;
@@ -29,6 +42,11 @@ public final class FaultyObjectStore implements ObjectStore {
 
   public void set(Fault f) {
     fault = f;
+  }
+
+  /** Runs {@code action} once, right after the next read of {@code revision}'s manifest. */
+  public void afterManifest(String revision, Action action) {
+    armed = new Armed(revision, action);
   }
 
   private static boolean chunks(String key) {
@@ -52,10 +70,34 @@ public final class FaultyObjectStore implements ObjectStore {
     };
   }
 
+  private void afterRead(String key) throws IOException {
+    Armed a = armed;
+    if (a != null && key.contains(a.revision()) && key.endsWith("/manifest.json")) {
+      armed = null;
+      try {
+        a.action().run();
+      } catch (Exception e) {
+        throw new IOException("the action after the manifest failed", e);
+      }
+    }
+  }
+
   @Override
   public Optional<byte[]> get(String key) throws IOException {
     Optional<byte[]> got = real.get(key);
-    return got.isEmpty() ? got : Optional.of(damaged(key, got.get()));
+    if (got.isEmpty()) {
+      return got;
+    }
+    afterRead(key);
+    return Optional.of(damaged(key, got.get()));
+  }
+
+  @Override
+  public Optional<ByteBuffer> getDirect(String key) throws IOException {
+    // Chunks the fault damages come through get; anything else as the real store gives it.
+    return fault != Fault.NONE && chunks(key)
+        ? ObjectStore.super.getDirect(key)
+        : real.getDirect(key);
   }
 
   @Override

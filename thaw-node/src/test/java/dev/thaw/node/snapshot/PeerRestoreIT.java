@@ -55,18 +55,14 @@ class PeerRestoreIT {
     EmbeddedS3Server s3 = EmbeddedS3Server.start(dir.resolve("s3"));
     AtomicBoolean manifestRead = new AtomicBoolean();
     // B's storage: the real S3 server, stopped once B has read the manifest.
-    StopsAfterManifest objects =
-        new StopsAfterManifest(
+    FaultyObjectStore objects =
+        new FaultyObjectStore(
             S3ObjectStore.builder()
                 .endpoint(s3.endpoint())
                 .credentials(s3.credentials())
                 .bucket("snapshots")
                 .build()
-                .ensureBucket(),
-            () -> {
-              manifestRead.set(true);
-              s3.close();
-            });
+                .ensureBucket());
     BearerToken peerToken = BearerToken.generate();
     try (RemoteSnapshotStore store = RemoteSnapshotStore.builder(objects).build();
         FuseFileServer files = FuseFileServer.mount(dir.resolve("served"), 0);
@@ -99,7 +95,12 @@ class PeerRestoreIT {
       assertThat(anonymous.statusCode()).isEqualTo(401);
       assertThat(anonymous.headers().firstValue("WWW-Authenticate")).hasValue("Bearer");
 
-      objects.arm(REVISION);
+      objects.afterManifest(
+          REVISION,
+          () -> {
+            manifestRead.set(true);
+            s3.close();
+          });
       StaticPeerDirectory directory =
           new StaticPeerDirectory(List.of(new PeerEndpoint("a", edge.uri())), peerToken, http);
       directory.refreshStale().join(); // B has heard from A before it restores
