@@ -7,6 +7,7 @@ import dev.thaw.core.vmm.PreparedRestore;
 import dev.thaw.node.snapshot.ClosingVm;
 import dev.thaw.node.snapshot.ColdStart;
 import dev.thaw.node.snapshot.Restorer;
+import dev.thaw.node.snapshot.RootImages;
 import dev.thaw.node.snapshot.cache.LocalChunks;
 import dev.thaw.node.snapshot.fill.LazyFill;
 import java.io.IOException;
@@ -75,6 +76,9 @@ final class LazyRestore {
   private Optional<ColdStart> restore(
       FunctionSpec function, String revision, Optional<Runnable> settled) throws IOException {
     long t0 = System.nanoTime();
+    // A function from an image whose root image this node lacks runs on it as it fills.
+    function = parts.restorer().local(function);
+    Optional<RootImages.Filling> image = parts.restorer().rootImages().filling(function);
     String name = revision + "." + servedNames.incrementAndGet() + ".memory";
     DeferredFile memory = new DeferredFile(function.memoryBytes());
     Path path = server.publish(name, memory);
@@ -113,7 +117,7 @@ final class LazyRestore {
       }
       LazyFetch fetch = LazyFetch.open(manifest, local, target.get(), early, parts, parallelism);
       try {
-        return Optional.of(resume(fetch, memory, prepared.get(), name, t0, settled));
+        return Optional.of(resume(fetch, memory, prepared.get(), name, t0, settled, image));
       } catch (IOException | RuntimeException e) {
         fetch.close();
         throw e;
@@ -134,7 +138,8 @@ final class LazyRestore {
       CompletableFuture<PreparedRestore> prepared,
       String name,
       long t0,
-      Optional<Runnable> settled)
+      Optional<Runnable> settled,
+      Optional<RootImages.Filling> image)
       throws IOException {
     LazyFill fill = fetch.fill();
     String revision = fetch.manifest().revision();
@@ -158,15 +163,16 @@ final class LazyRestore {
         fill.transfer(),
         fill.waits());
     // The rest follows once the first invocation has answered, or after REST_AFTER at most.
+    FirstAnswer answered = new FirstAnswer(revision, fill, image, parts.metrics());
     CompletableFuture.delayedExecutor(
             REST_AFTER.toMillis(), TimeUnit.MILLISECONDS, parts.source().executor())
-        .execute(fill::fetchRest);
+        .execute(answered::fetchRest);
     ColdStart.Remote started =
         new ColdStart.Remote(
             new ClosingVm(start.vm(), fetch.whenVmStopped()),
             start.fetch(),
             start.startup(),
-            fill::fetchRest);
+            answered::answered);
     CompletableFuture<?> finished =
         fetch.finishInBackground(
             parts.metrics(), settled.orElse(() -> {}), parts.source().executor());
