@@ -21,6 +21,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -44,6 +45,13 @@ public final class LazyRootImages implements RootImages {
   /** How long a served root image stays published once its fill has ended. */
   static final Duration SERVED_AFTER = Duration.ofMinutes(10);
 
+  /**
+   * How long after a fill of an image failed a restore takes that image whole instead (today's
+   * whole fetch, else the restore fails and the cold start boots): a chunk that was corrupt once
+   * likely is again, and storage that stopped may not be back.
+   */
+  static final Duration WHOLE_AFTER_FAILURE = Duration.ofMinutes(10);
+
   private static final int PARALLELISM = 4;
 
   private final ImageFunctions images;
@@ -52,6 +60,8 @@ public final class LazyRootImages implements RootImages {
   private final FileServer files;
   private final Map<String, Serving> byKey = new ConcurrentHashMap<>();
   private final Map<Path, Serving> byPath = new ConcurrentHashMap<>();
+  private final Map<String, Long> failedAt = new ConcurrentHashMap<>();
+  private final AtomicInteger failures = new AtomicInteger();
   private final ExecutorService fills =
       Executors.newCachedThreadPool(DaemonThreads.numbered("thaw-image-serve"));
 
@@ -98,6 +108,9 @@ public final class LazyRootImages implements RootImages {
       Serving serving = byKey.get(key);
       if (serving != null) {
         return function.withRootfs(serving.path());
+      }
+      if (failedRecently(key)) {
+        break;
       }
       try {
         Optional<RootImage> local = cache.get(digest, format);
@@ -200,9 +213,24 @@ public final class LazyRootImages implements RootImages {
             .execute(() -> withdraw(served));
       }
     } catch (IOException | RuntimeException e) {
-      log.warn("root image {} not taken from storage: {}", stored.imageDigest(), e.getMessage());
+      log.warn(
+          "root image {} not served from storage, no entry made: {}",
+          stored.imageDigest(),
+          e.getMessage());
+      failedAt.put(key, System.nanoTime());
+      failures.incrementAndGet();
       started.completeExceptionally(e);
     }
+  }
+
+  private boolean failedRecently(String key) {
+    Long at = failedAt.get(key);
+    return at != null && System.nanoTime() - at < WHOLE_AFTER_FAILURE.toNanos();
+  }
+
+  /** Fills that failed (a chunk missing or corrupt, storage down), since this started. */
+  public int failures() {
+    return failures.get();
   }
 
   /** Stops serving {@code s} to new opens; the VMs that opened it keep their handles. */

@@ -88,6 +88,8 @@ final class LazyRestore {
         return Optional.empty();
       }
       SnapshotManifest manifest = found.get();
+      // The root-image chunks its first clone read come before the rest of the image.
+      image.ifPresent(i -> i.readFirst(manifest.rootImageReads()));
       Optional<CompletableFuture<PreparedRestore>> prepared =
           early.adopt(manifest, parts.restorer().local(manifest.function()), path);
       if (prepared.isEmpty()) {
