@@ -82,6 +82,11 @@ public final class LazyRootImages implements RootImages {
     public long fetchedBytes() {
       return fill.fetchedBytes();
     }
+
+    @Override
+    public Optional<IOException> failure() {
+      return fill.failure();
+    }
   }
 
   LazyRootImages(

@@ -166,6 +166,22 @@ public final class RootImageFill implements ServedFile, AutoCloseable {
     return fetchedBytes.sum();
   }
 
+  /** The failure that ended the fill, once one has. */
+  public Optional<IOException> failure() {
+    if (failure.get() != null) {
+      return Optional.of(failure.get());
+    }
+    if (done.isCompletedExceptionally()) {
+      try {
+        done.join();
+      } catch (java.util.concurrent.CompletionException e) {
+        return Optional.of(
+            e.getCause() instanceof IOException io ? io : new IOException(e.getCause()));
+      }
+    }
+    return Optional.empty();
+  }
+
   /** Reads that had to wait for their chunk. */
   public long waits() {
     return waits.sum();

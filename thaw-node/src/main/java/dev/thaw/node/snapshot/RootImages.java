@@ -1,6 +1,7 @@
 package dev.thaw.node.snapshot;
 
 import dev.thaw.core.function.FunctionSpec;
+import java.io.IOException;
 import java.util.List;
 import java.util.Optional;
 import java.util.function.UnaryOperator;
@@ -23,6 +24,9 @@ public interface RootImages {
 
     /** Bytes of the image received from storage so far. */
     long fetchedBytes();
+
+    /** Why the fill failed, once it has: a restore on it does not go on. */
+    Optional<IOException> failure();
   }
 
   /**

@@ -151,6 +151,13 @@ final class LazyRestore {
         fill.priority()
             .thenRunAsync(() -> preload(name, revision, fill), parts.source().executor());
     PreparedRestore vm = awaitPriority(fill, prepared, fetch.manifest());
+    Optional<IOException> imageFailed = image.flatMap(RootImages.Filling::failure);
+    if (imageFailed.isPresent()) {
+      vm.close();
+      throw new IOException(
+          "root image of " + revision + " failed: " + imageFailed.get().getMessage(),
+          imageFailed.get());
+    }
     Duration took = Restorer.since(t0);
     ColdStart.Remote start = parts.restorer().fetched(fetch.snapshot(), vm, took);
     preloaded.join(); // long done: it ran while QEMU started; the name is withdrawn next
