@@ -175,6 +175,16 @@ class LazyRootImageIT {
     RemoteRootImages.Stored image =
         reader.rootImages().find(digest, FilesystemFormat.EROFS).orElseThrow();
     Set<String> imageOnly = imageOnlyChunks(n1, image);
+    // The verifying clone read part of the root image, recorded for the restores elsewhere.
+    List<Integer> reads;
+    try (CachedSnapshot s = n1.snapshots().cache().acquire("py").orElseThrow()) {
+      reads = s.manifest().rootImageReads();
+    }
+    System.out.printf(
+        "root-image chunks the verifying clone read: %d of %d%n",
+        reads.size(), image.chunks().sha256().size());
+    assertThat(reads).isNotEmpty().doesNotHaveDuplicates();
+    assertThat(reads.size()).isLessThan(image.chunks().sha256().size());
     long storedImageBytes = storedBytes(objects, image);
 
     // n2 has neither image nor snapshot; its deploy takes none of the image.
