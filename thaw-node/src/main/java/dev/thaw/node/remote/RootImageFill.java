@@ -80,11 +80,12 @@ public final class RootImageFill implements ServedFile, AutoCloseable {
     }
     this.pool =
         Executors.newFixedThreadPool(parallelism, DaemonThreads.numbered("thaw-image-fill"));
-    CompletableFuture.allOf(ready.values().toArray(CompletableFuture[]::new))
-        .whenComplete((ok, e) -> finish(e));
     for (int i = 0; i < parallelism; i++) {
       pool.execute(this::work);
     }
+    // Last: an image of zero chunks only is done at once, and its pool shut down.
+    CompletableFuture.allOf(ready.values().toArray(CompletableFuture[]::new))
+        .whenComplete((ok, e) -> finish(e));
   }
 
   /**

@@ -141,6 +141,20 @@ class RootImageFillTest {
   }
 
   @Test
+  void anImageOfZeroChunksOnlyIsDoneAtOnceWithoutARequest() throws Exception {
+    Path file = Files.write(tmp.resolve("zero.img"), new byte[3 * CHUNK]);
+    images.upload(new RootImage(A, file, 3L * CHUNK, FilesystemFormat.EROFS, CONFIG));
+    RemoteRootImages.Stored s = images.find(A, FilesystemFormat.EROFS).orElseThrow();
+    Path target = tmp.resolve("filled.img");
+    try (RootImageFill fill = images.lazyFill(s, target, 2)) {
+      fill.done().get();
+      assertThat(read(fill, CHUNK + 5, 10)).isEqualTo(new byte[10]);
+      assertThat(fill.fetchedBytes()).isZero();
+      assertThat(Digests.sha256(target)).isEqualTo(Digests.sha256(file));
+    }
+  }
+
+  @Test
   void aFileThatDoesNotMatchTheImagesDigestIsNeverDone() throws Exception {
     RemoteRootImages.Stored real = stored();
     RemoteRootImages.Stored lying =
