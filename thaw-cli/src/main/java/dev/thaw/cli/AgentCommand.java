@@ -270,6 +270,10 @@ final class AgentCommand implements Callable<Integer> {
                       .chunkSize(Math.toIntExact(ByteSize.parse(chunkSize)))
                       .peers(peerReads);
                   served.ifPresent(b::files);
+                  // Root images a restore needs are served as they fill, like memory.
+                  served
+                      .filter(f -> remote != null)
+                      .ifPresent(f -> b.rootImages(imageFunctions.lazily(f)));
                   return b;
                 })
             .build();

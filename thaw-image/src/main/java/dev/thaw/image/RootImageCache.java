@@ -241,6 +241,14 @@ public final class RootImageCache {
   }
 
   /**
+   * Where the root image file of {@code digest} in {@code format} is once its entry is built: a
+   * function may name it before (a root image fetched when first used).
+   */
+  public Path file(String digest, FilesystemFormat format) {
+    return entry(digest, format).resolve("rootfs.img");
+  }
+
+  /**
    * The name of the entry directory of {@code digest} in {@code format} ({@code FORMAT-HEX}): the
    * same in every cache, so it tells which image and format a root image file is.
    */

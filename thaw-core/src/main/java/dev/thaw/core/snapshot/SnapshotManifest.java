@@ -1,5 +1,6 @@
 package dev.thaw.core.snapshot;
 
+import com.fasterxml.jackson.annotation.JsonInclude;
 import dev.thaw.core.function.FunctionSpec;
 import dev.thaw.core.function.Revision;
 import dev.thaw.core.vmm.VmmIdentity;
@@ -46,6 +47,11 @@ import java.util.Optional;
  * @param controlKey the key the snapshotted guest asks of control requests ({@code X-Thaw-Key}),
  *     which its clones keep until each is given its own at resume; "" for a guest given none (and
  *     manifests written before keys). It is as secret as the memory file, which holds it too.
+ * @param rootImageReads for a function from an image: the chunks of its root image (of {@link
+ *     #ROOT_IMAGE_CHUNK_SIZE}, by index) the snapshot's first clone read, in first-read order,
+ *     which a node lacking the image fetches first; empty for none (a built-in function, a snapshot
+ *     made without a file server, manifests written before). Written only when not empty, so that
+ *     other manifests read as before.
  */
 public record SnapshotManifest(
     int formatVersion,
@@ -55,7 +61,8 @@ public record SnapshotManifest(
     Guest guest,
     Instant createdAt,
     List<SnapshotFile> files,
-    String controlKey) {
+    String controlKey,
+    @JsonInclude(JsonInclude.Include.NON_EMPTY) List<Integer> rootImageReads) {
   public static final int FORMAT_VERSION = 2;
 
   /** The format of manifests that describe each file by one whole-file SHA-256. */
@@ -65,6 +72,9 @@ public record SnapshotManifest(
   static final String READABLE_VERSIONS = WHOLE_FILE_FORMAT + " and " + FORMAT_VERSION;
 
   public static final String FILE_NAME = "manifest.json";
+
+  /** The chunk size of root images in remote storage, the unit of {@link #rootImageReads}. */
+  public static final int ROOT_IMAGE_CHUNK_SIZE = 64 << 10;
 
   /** The guest image a snapshot's VM booted: restoring needs the same one. */
   public record Guest(String kernelSha256, String initrdSha256) {
@@ -86,8 +96,27 @@ public record SnapshotManifest(
     this(formatVersion, revision, function, vmm, guest, createdAt, files, "");
   }
 
+  /** A manifest without root-image reads. */
+  public SnapshotManifest(
+      int formatVersion,
+      String revision,
+      FunctionSpec function,
+      VmmIdentity vmm,
+      Guest guest,
+      Instant createdAt,
+      List<SnapshotFile> files,
+      String controlKey) {
+    this(formatVersion, revision, function, vmm, guest, createdAt, files, controlKey, List.of());
+  }
+
   public SnapshotManifest {
     controlKey = controlKey == null ? "" : controlKey;
+    rootImageReads = rootImageReads == null ? List.of() : List.copyOf(rootImageReads);
+    for (int i : rootImageReads) {
+      if (i < 0) {
+        throw new MalformedManifestException("a root-image chunk index is negative: " + i, null);
+      }
+    }
     Objects.requireNonNull(revision, "revision");
     Objects.requireNonNull(function, "function");
     Objects.requireNonNull(vmm, "vmm");
@@ -145,7 +174,17 @@ public record SnapshotManifest(
                             f.chunks().withWorkingSet(firstTouch, pages))
                         : f)
             .toList(),
-        controlKey);
+        controlKey,
+        rootImageReads);
+  }
+
+  /**
+   * This manifest with {@code reads}, the root-image chunks its first clone read, in first-read
+   * order.
+   */
+  public SnapshotManifest withRootImageReads(List<Integer> reads) {
+    return new SnapshotManifest(
+        formatVersion, revision, function, vmm, guest, createdAt, files, controlKey, reads);
   }
 
   /** This manifest in format 1, with {@code sha256} giving each file's whole-content digest. */
@@ -160,7 +199,8 @@ public record SnapshotManifest(
         files.stream()
             .map(f -> SnapshotFile.whole(f.name(), f.role(), f.size(), sha256.apply(f)))
             .toList(),
-        controlKey);
+        controlKey,
+        rootImageReads);
   }
 
   /**

@@ -86,6 +86,10 @@ public final class SnapshotManifestCodec {
     if (tree instanceof ObjectNode root && !root.has("controlKey")) {
       root.put("controlKey", "");
     }
+    // Snapshots of no image (or with no recorded reads) leave their root-image reads out.
+    if (tree instanceof ObjectNode root && !root.has("rootImageReads")) {
+      root.putArray("rootImageReads");
+    }
     // Built-in functions have no image, functions without egress no rules, and functions with the
     // default timeout none (nor do manifests written before functions had one): specs leave them
     // out.

@@ -112,6 +112,31 @@ class SnapshotManifestCodecTest {
   }
 
   @Test
+  void rootImageReadsAreWrittenOnlyWhenRecorded_andManifestsWithoutThemRead() {
+    SnapshotManifest plain = manifest(List.of(memory(ChunkList.MIN_SIZE, ONES)));
+    String json = SnapshotManifestCodec.write(plain);
+    assertThat(json).doesNotContain("rootImageReads");
+    assertThat(SnapshotManifestCodec.read(json, HOST).rootImageReads()).isEmpty();
+
+    SnapshotManifest recorded = plain.withRootImageReads(List.of(7, 0, 300));
+    String recordedJson = SnapshotManifestCodec.write(recorded);
+    assertThat(recordedJson).contains("\"rootImageReads\"");
+    SnapshotManifest read = SnapshotManifestCodec.read(recordedJson, HOST);
+    assertThat(read).isEqualTo(recorded);
+    assertThat(read.rootImageReads()).containsExactly(7, 0, 300);
+    // The working set added later keeps them.
+    assertThat(read.withWorkingSet(List.of(0), null).rootImageReads()).containsExactly(7, 0, 300);
+
+    assertThatThrownBy(
+            () ->
+                SnapshotManifestCodec.read(
+                    recordedJson.replace("\"rootImageReads\" : [ 7", "\"rootImageReads\" : [ -7"),
+                    HOST))
+        .isInstanceOf(MalformedManifestException.class)
+        .hasMessageContaining("negative");
+  }
+
+  @Test
   void aBuiltInFunctionsManifestHasNoImageField() {
     String json = SnapshotManifestCodec.write(manifest(List.of()));
     assertThat(json).doesNotContain("image");

@@ -2,6 +2,7 @@ package dev.thaw.node.agent;
 
 import dev.thaw.core.function.FunctionSpec;
 import dev.thaw.core.function.Revision;
+import dev.thaw.core.lazy.FileServer;
 import dev.thaw.image.FilesystemFormat;
 import dev.thaw.image.ImageException;
 import dev.thaw.image.ImageSource;
@@ -15,9 +16,12 @@ import dev.thaw.node.protocol.ImageDeployment;
 import dev.thaw.node.protocol.Refused;
 import dev.thaw.node.remote.RemoteRootImages;
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -35,6 +39,12 @@ public final class ImageFunctions {
   private final RootImageBuilder builder;
   private final ImageSources.Registries registries;
   private final RemoteRootImages remote;
+
+  /** Whether a deploy leaves a root image in remote storage there until first used. */
+  private volatile boolean deferFetches;
+
+  /** The image reference each image digest was deployed from: a boot builds it if need be. */
+  private final Map<String, String> sources = new ConcurrentHashMap<>();
 
   /** Root images built here from their sources only. */
   public ImageFunctions(RootImageBuilder builder, ImageSources.Registries registries) {
@@ -96,6 +106,7 @@ public final class ImageFunctions {
       throw new Refused(
           Refused.Kind.FAILED, "cannot get image " + deployment.image() + ": " + e.getMessage(), e);
     }
+    sources.put(image.imageDigest(), deployment.image());
     log.info(
         "{} runs {} ({}): root image {} {} in {} ms",
         revision,
@@ -155,6 +166,44 @@ public final class ImageFunctions {
     return function;
   }
 
+  /**
+   * {@code function} with its root image here whole, as a boot needs it: from this node's cache,
+   * else from remote storage ({@link #localize}), else pulled and built from the reference it was
+   * deployed from (storage down, or its copy corrupt). Returned as it is when none of them can.
+   */
+  public FunctionSpec whole(FunctionSpec function) {
+    FunctionSpec local = localize(function);
+    if (!local.fromImage() || Files.isRegularFile(local.image().rootfs())) {
+      return local;
+    }
+    String ref = sources.get(function.image().digest());
+    if (ref == null) {
+      return local;
+    }
+    try (ImageSource source = ImageSources.open(ref, registries)) {
+      RootImage built = builder.build(source).image();
+      if (built.imageDigest().equals(function.image().digest())) {
+        return function.withRootfs(built.file().toAbsolutePath());
+      }
+    } catch (IOException | IllegalArgumentException e) {
+      log.warn("cannot build the root image of {}: {}", function.id(), e.getMessage());
+    }
+    return local;
+  }
+
+  /**
+   * The root images of this node for its snapshot manager, a restore's served through {@code files}
+   * while it fills from remote storage ({@link LazyRootImages}). From then on a deploy of an image
+   * that remote storage holds and this node lacks takes none of it: its first restore or boot does.
+   */
+  public LazyRootImages lazily(FileServer files) {
+    if (remote == null) {
+      throw new IllegalStateException("root images are served lazily from remote storage only");
+    }
+    deferFetches = true;
+    return new LazyRootImages(this, builder.cache(), remote, files);
+  }
+
   private RootImageCache.Lookup fetch(RemoteRootImages.Stored s) throws IOException {
     return builder
         .cache()
@@ -186,6 +235,17 @@ public final class ImageFunctions {
       Optional<RemoteRootImages.Stored> stored = remote.find(digest, format);
       if (stored.isPresent()) {
         RemoteRootImages.Stored s = stored.get();
+        if (deferFetches) {
+          // Where the image will be once a restore or a boot has taken it.
+          return new Obtained(
+              new RootImage(
+                  digest,
+                  builder.cache().file(digest, format).toAbsolutePath(),
+                  s.sizeBytes(),
+                  format,
+                  s.config()),
+              "in remote storage, taken when first used");
+        }
         return new Obtained(fetch(s).image(), "fetched from remote storage");
       }
     } catch (IOException e) {

@@ -235,6 +235,16 @@ public final class RemoteRootImages {
   }
 
   /**
+   * Starts writing the root image of {@code stored} into the new file {@code target} while it is
+   * read ({@link RootImageFill}): each chunk checked on the way in, the whole file once complete.
+   *
+   * @param parallelism chunks fetched at once
+   */
+  public RootImageFill lazyFill(Stored stored, Path target, int parallelism) throws IOException {
+    return RootImageFill.start(stored, target, reader, parallelism);
+  }
+
+  /**
    * What a garbage collection keeps of root images.
    *
    * @param referencedChunks the chunks the remaining records name (complete or not)

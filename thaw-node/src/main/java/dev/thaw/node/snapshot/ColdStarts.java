@@ -81,7 +81,7 @@ final class ColdStarts {
   /** Boots {@code function} from the guest image; {@code fallback} says why, if a path failed. */
   ColdStart boot(FunctionSpec function, Optional<String> fallback) {
     long t0 = System.nanoTime();
-    MicroVm vm = vmm.boot(function, readyTimeout);
+    MicroVm vm = vmm.boot(restorer.forBoot(function), readyTimeout);
     metrics.coldStart(ColdStart.Source.NONE);
     return new ColdStart.Booted(vm, Restorer.since(t0), fallback);
   }

@@ -13,7 +13,6 @@ import dev.thaw.node.snapshot.cache.CachedSnapshot;
 import dev.thaw.node.snapshot.cache.LocalSnapshotCache;
 import java.time.Duration;
 import java.util.Optional;
-import java.util.function.UnaryOperator;
 
 /**
  * Restores clones from snapshot files at hand — a cache entry, a fetched snapshot, a new snapshot
@@ -32,7 +31,7 @@ public final class Restorer {
   private final SnapshotHooks hooks;
 
   /** A snapshot's function as this node runs it (its root image where this node keeps it). */
-  private final UnaryOperator<FunctionSpec> localFunction;
+  private final RootImages rootImages;
 
   Restorer(
       Vmm vmm,
@@ -41,9 +40,9 @@ public final class Restorer {
       RestoreDeadline deadline,
       DeadSnapshots dead,
       SnapshotMetrics metrics,
-      UnaryOperator<FunctionSpec> localFunction,
+      RootImages rootImages,
       SnapshotHooks hooks) {
-    this.localFunction = localFunction;
+    this.rootImages = rootImages;
     this.hooks = hooks;
     this.vmm = vmm;
     this.cache = cache;
@@ -167,7 +166,17 @@ public final class Restorer {
 
   /** {@code function} (a snapshot's, as made on some node) as this node runs it. */
   public FunctionSpec local(FunctionSpec function) {
-    return localFunction.apply(function);
+    return rootImages.forRestore(function);
+  }
+
+  /** {@code function} as this node boots it (its root image here whole). */
+  FunctionSpec forBoot(FunctionSpec function) {
+    return rootImages.forBoot(function);
+  }
+
+  /** This node's root images. */
+  public RootImages rootImages() {
+    return rootImages;
   }
 
   private VmSnapshot local(VmSnapshot s) {

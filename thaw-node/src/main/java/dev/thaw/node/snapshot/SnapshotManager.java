@@ -72,6 +72,14 @@ public final class SnapshotManager implements AutoCloseable {
     return parts.metrics().lazyRestores();
   }
 
+  /**
+   * Bytes of root images received from storage before the first answers of lazy restores, in all (a
+   * root image this node lacked, served as it filled).
+   */
+  public long rootImageBytesBeforeAnswers() {
+    return parts.metrics().rootImageBytesBeforeAnswers();
+  }
+
   /** Chunks of finished remote fetches that came from peers, since this manager started. */
   public long peerChunks() {
     return parts.metrics().peerChunks();
@@ -169,7 +177,7 @@ public final class SnapshotManager implements AutoCloseable {
    * {@link SnapshotParts#of}.
    */
   public static final class Builder {
-    UnaryOperator<FunctionSpec> localFunction = UnaryOperator.identity();
+    RootImages rootImages = RootImages.of(UnaryOperator.identity());
     SnapshotMode mode = SnapshotMode.LOCAL;
     Vmm vmm;
     LocalSnapshotCache cache;
@@ -205,7 +213,16 @@ public final class SnapshotManager implements AutoCloseable {
      * made).
      */
     public Builder localFunction(UnaryOperator<FunctionSpec> localFunction) {
-      this.localFunction = Objects.requireNonNull(localFunction);
+      this.rootImages = RootImages.of(Objects.requireNonNull(localFunction));
+      return this;
+    }
+
+    /**
+     * How this node gets the root images of functions from images (default: as the functions name
+     * them): a restore may run on one still filling from remote storage, a boot gets it whole.
+     */
+    public Builder rootImages(RootImages rootImages) {
+      this.rootImages = Objects.requireNonNull(rootImages);
       return this;
     }
 

@@ -2,6 +2,7 @@ package dev.thaw.node.snapshot;
 
 import dev.thaw.node.snapshot.fill.ChunkAssembler;
 import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import java.time.Duration;
@@ -21,6 +22,8 @@ public final class SnapshotMetrics {
   private final Counter peerChunks;
   private final Counter peerBytes;
   private final Counter storageChunks;
+  private final DistributionSummary answeredMemoryBytes;
+  private final DistributionSummary answeredImageBytes;
 
   SnapshotMetrics(MeterRegistry meters) {
     this.meters = meters;
@@ -35,11 +38,35 @@ public final class SnapshotMetrics {
     this.peerChunks = meters.counter("thaw.snapshot.peer.chunks");
     this.peerBytes = meters.counter("thaw.snapshot.peer.bytes");
     this.storageChunks = meters.counter("thaw.snapshot.storage.chunks");
+    this.answeredMemoryBytes =
+        DistributionSummary.builder("thaw.snapshot.lazy.answer.bytes")
+            .tag("file", "memory")
+            .baseUnit("bytes")
+            .register(meters);
+    this.answeredImageBytes =
+        DistributionSummary.builder("thaw.snapshot.lazy.answer.bytes")
+            .tag("file", "rootimage")
+            .baseUnit("bytes")
+            .register(meters);
   }
 
   /** A restore's guest answered on a memory file still being filled. */
   public void lazyRestored() {
     lazyRestores.increment();
+  }
+
+  /**
+   * A lazy restore's guest answered its first invocation after {@code memoryBytes} of its snapshot
+   * and {@code imageBytes} of a root image still filling were received from storage.
+   */
+  public void answeredAfter(long memoryBytes, long imageBytes) {
+    answeredMemoryBytes.record(memoryBytes);
+    answeredImageBytes.record(imageBytes);
+  }
+
+  /** Root-image bytes received before the first answers of lazy restores, in all. */
+  long rootImageBytesBeforeAnswers() {
+    return (long) answeredImageBytes.totalAmount();
   }
 
   long lazyRestores() {

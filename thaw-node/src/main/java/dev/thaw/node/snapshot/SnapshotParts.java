@@ -65,7 +65,7 @@ record SnapshotParts(
     DeadSnapshots dead = new DeadSnapshots(cache, remote, starter, metrics, b.onDead);
     SnapshotHooks hooks = new SnapshotHooks();
     Restorer restorer =
-        new Restorer(vmm, cache, b.guest, b.deadline, dead, metrics, b.localFunction, hooks);
+        new Restorer(vmm, cache, b.guest, b.deadline, dead, metrics, b.rootImages, hooks);
     Optional<ChunkAssembler> assembler =
         remote.map(r -> new ChunkAssembler(r, b.fetchParallelism, b.peers));
     RemoteRestore.Settings settings =

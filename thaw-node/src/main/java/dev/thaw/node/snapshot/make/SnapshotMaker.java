@@ -61,7 +61,11 @@ public final class SnapshotMaker {
   private final AtomicLong served = new AtomicLong();
 
   /** A new snapshot's first clone, and what of its memory it read. */
-  private record Verified(MicroVm vm, TouchRecorder.Touched touched) {}
+  private record Verified(MicroVm vm, TouchRecorder.Touched touched, List<Integer> rootReads) {
+    Verified(MicroVm vm, TouchRecorder.Touched touched) {
+      this(vm, touched, List.of());
+    }
+  }
 
   /** How long the second clone recorded for the working set may take to answer. */
   private static final Duration SECOND_CLONE_TIMEOUT = Duration.ofSeconds(30);
@@ -167,7 +171,8 @@ public final class SnapshotMaker {
       clone = verifiedWith.get().vm();
       Optional<MicroVm> verified = Optional.of(clone);
       SnapshotManifest manifest =
-          RecordedWorkingPages.addTo(made, w.dir(), verifiedWith.get().touched());
+          RecordedWorkingPages.addTo(made, w.dir(), verifiedWith.get().touched())
+              .withRootImageReads(verifiedWith.get().rootReads());
       Optional<CachedSnapshot> cached = w.commitChecked(manifest);
       metrics.committed();
       if (adopt.isPresent()) {
@@ -214,11 +219,12 @@ public final class SnapshotMaker {
     TouchRecorder recorder = new TouchRecorder(snapshot.memoryFile(), chunkSize);
     String name = "verify-" + manifest.revision() + "-" + served.incrementAndGet();
     Path path = files.get().publish(name, recorder);
+    RootImageRecording root = RootImageRecording.start(files.get(), snapshot, name);
     boolean handedOver = false;
     try {
       Optional<MicroVm> vm;
       try {
-        vm = restore(manifest, servedAt(snapshot, path));
+        vm = restore(manifest, root.servedAt(servedAt(snapshot, path)));
       } catch (RestoreException e) {
         // The snapshot may be fine and the served path not: verify it without a working set.
         log.warn("cannot record the working set of {}: {}", manifest.revision(), e.getMessage());
@@ -229,15 +235,28 @@ public final class SnapshotMaker {
         return Optional.empty();
       }
       FirstRequestReplay.onto(vm.get(), first, manifest.revision());
+      List<Integer> rootReads = root.stop();
       TouchRecorder.Touched touched =
           recorder.stop().union(recordAnotherClone(manifest, snapshot, first));
       handedOver = true;
-      // The clone reads the rest of its memory through the recorder for as long as it runs.
-      return Optional.of(new Verified(new ClosingVm(vm.get(), recorder::close), touched));
+      // The clone reads the rest of its memory (and its root image) through the recorders for as
+      // long as it runs.
+      return Optional.of(
+          new Verified(
+              new ClosingVm(
+                  vm.get(),
+                  () -> {
+                    recorder.close();
+                    root.close();
+                  }),
+              touched,
+              rootReads));
     } finally {
       files.get().withdraw(name);
+      root.withdraw();
       if (!handedOver) {
         recorder.close();
+        root.close();
       }
     }
   }

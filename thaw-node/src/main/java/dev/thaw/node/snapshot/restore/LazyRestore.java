@@ -7,6 +7,7 @@ import dev.thaw.core.vmm.PreparedRestore;
 import dev.thaw.node.snapshot.ClosingVm;
 import dev.thaw.node.snapshot.ColdStart;
 import dev.thaw.node.snapshot.Restorer;
+import dev.thaw.node.snapshot.RootImages;
 import dev.thaw.node.snapshot.cache.LocalChunks;
 import dev.thaw.node.snapshot.fill.LazyFill;
 import java.io.IOException;
@@ -75,6 +76,9 @@ final class LazyRestore {
   private Optional<ColdStart> restore(
       FunctionSpec function, String revision, Optional<Runnable> settled) throws IOException {
     long t0 = System.nanoTime();
+    // A function from an image whose root image this node lacks runs on it as it fills.
+    function = parts.restorer().local(function);
+    Optional<RootImages.Filling> image = parts.restorer().rootImages().filling(function);
     String name = revision + "." + servedNames.incrementAndGet() + ".memory";
     DeferredFile memory = new DeferredFile(function.memoryBytes());
     Path path = server.publish(name, memory);
@@ -84,6 +88,8 @@ final class LazyRestore {
         return Optional.empty();
       }
       SnapshotManifest manifest = found.get();
+      // The root-image chunks its first clone read come before the rest of the image.
+      image.ifPresent(i -> i.readFirst(manifest.rootImageReads()));
       Optional<CompletableFuture<PreparedRestore>> prepared =
           early.adopt(manifest, parts.restorer().local(manifest.function()), path);
       if (prepared.isEmpty()) {
@@ -113,7 +119,7 @@ final class LazyRestore {
       }
       LazyFetch fetch = LazyFetch.open(manifest, local, target.get(), early, parts, parallelism);
       try {
-        return Optional.of(resume(fetch, memory, prepared.get(), name, t0, settled));
+        return Optional.of(resume(fetch, memory, prepared.get(), name, t0, settled, image));
       } catch (IOException | RuntimeException e) {
         fetch.close();
         throw e;
@@ -134,7 +140,8 @@ final class LazyRestore {
       CompletableFuture<PreparedRestore> prepared,
       String name,
       long t0,
-      Optional<Runnable> settled)
+      Optional<Runnable> settled,
+      Optional<RootImages.Filling> image)
       throws IOException {
     LazyFill fill = fetch.fill();
     String revision = fetch.manifest().revision();
@@ -144,6 +151,13 @@ final class LazyRestore {
         fill.priority()
             .thenRunAsync(() -> preload(name, revision, fill), parts.source().executor());
     PreparedRestore vm = awaitPriority(fill, prepared, fetch.manifest());
+    Optional<IOException> imageFailed = image.flatMap(RootImages.Filling::failure);
+    if (imageFailed.isPresent()) {
+      vm.close();
+      throw new IOException(
+          "root image of " + revision + " failed: " + imageFailed.get().getMessage(),
+          imageFailed.get());
+    }
     Duration took = Restorer.since(t0);
     ColdStart.Remote start = parts.restorer().fetched(fetch.snapshot(), vm, took);
     preloaded.join(); // long done: it ran while QEMU started; the name is withdrawn next
@@ -158,15 +172,16 @@ final class LazyRestore {
         fill.transfer(),
         fill.waits());
     // The rest follows once the first invocation has answered, or after REST_AFTER at most.
+    FirstAnswer answered = new FirstAnswer(revision, fill, image, parts.metrics());
     CompletableFuture.delayedExecutor(
             REST_AFTER.toMillis(), TimeUnit.MILLISECONDS, parts.source().executor())
-        .execute(fill::fetchRest);
+        .execute(answered::fetchRest);
     ColdStart.Remote started =
         new ColdStart.Remote(
             new ClosingVm(start.vm(), fetch.whenVmStopped()),
             start.fetch(),
             start.startup(),
-            fill::fetchRest);
+            answered::answered);
     CompletableFuture<?> finished =
         fetch.finishInBackground(
             parts.metrics(), settled.orElse(() -> {}), parts.source().executor());
