@@ -7,11 +7,14 @@ import java.nio.file.Path;
 import java.util.Collection;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * An object store that passes every call to a real one and, once {@link #arm armed}, runs an action
  * (stopping the storage server, say) right after the first read of the armed revision's manifest
- * has returned.
+ * (or of the digest kept of it, which a restore from a peer reads instead) has returned. It records
+ * the keys read.
  */
 final class StopsAfterManifest implements ObjectStore {
   /** What runs after the manifest read. */
@@ -23,6 +26,9 @@ final class StopsAfterManifest implements ObjectStore {
   private final ObjectStore real;
   private final Action action;
   private volatile String armed;
+
+  /** Every key read (get, getDirect, getRange), in no order. */
+  final Set<String> read = ConcurrentHashMap.newKeySet();
 
   StopsAfterManifest(ObjectStore real, Action action) {
     this.real = real;
@@ -36,11 +42,12 @@ final class StopsAfterManifest implements ObjectStore {
 
   @Override
   public Optional<byte[]> get(String key) throws IOException {
+    read.add(key);
     Optional<byte[]> got = real.get(key);
     String revision = armed;
     if (revision != null
         && key.contains(revision)
-        && key.endsWith("/manifest.json")
+        && (key.endsWith("/manifest.json") || key.endsWith("/_manifest.sha256"))
         && got.isPresent()) {
       armed = null;
       try {
@@ -54,11 +61,13 @@ final class StopsAfterManifest implements ObjectStore {
 
   @Override
   public Optional<ByteBuffer> getDirect(String key) throws IOException {
+    read.add(key);
     return real.getDirect(key);
   }
 
   @Override
   public byte[] getRange(String key, long offset, int length) throws IOException {
+    read.add(key);
     return real.getRange(key, offset, length);
   }
 

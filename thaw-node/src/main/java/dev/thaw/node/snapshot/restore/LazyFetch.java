@@ -57,7 +57,7 @@ final class LazyFetch implements AutoCloseable {
               local,
               parts.source().store(),
               early.packIndex(),
-              early.workingPages(),
+              early.fillStart(),
               parallelism,
               parts.metrics()::lazyReadWaited,
               parts.peers());
