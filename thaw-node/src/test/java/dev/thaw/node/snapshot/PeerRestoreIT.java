@@ -88,11 +88,16 @@ class PeerRestoreIT {
     };
   }
 
+  /**
+   * B's reads from A, each given 30 s: with storage stopped, a peer request that outlasted its
+   * deadline on a loaded machine would fail the fill.
+   */
   private PeerReads peers(PeerServer edge) {
     return PeerReads.builder(
             new StaticPeerDirectory(List.of(new PeerEndpoint("a", edge.uri())), peerToken, http),
             peerToken)
         .http(http)
+        .floor(Duration.ofSeconds(30))
         .build();
   }
 

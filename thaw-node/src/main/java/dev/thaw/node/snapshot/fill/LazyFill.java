@@ -90,20 +90,30 @@ public final class LazyFill implements AutoCloseable {
       Consumer<Duration> onWait,
       PeerReads peers)
       throws IOException {
-    this(manifest, dir, local, store, pack, FillStart.of(pagesFetch), parallelism, onWait, peers);
+    this(
+        manifest,
+        dir,
+        local,
+        store,
+        CompletableFuture.completedFuture(pack),
+        FillStart.of(pagesFetch),
+        parallelism,
+        onWait,
+        peers);
   }
 
   /**
    * Like the constructor above, with the working pages and the chunks handed over as {@code start}
    * says: a peer's start of the restore, say, whose chunks are asked before any other source but
-   * the local cache, and whose pages, if they fail their check, are asked of storage again.
+   * the local cache, and whose pages, if they fail their check, are asked of storage again; and
+   * with the pack index {@code pack} still being read, if it is (storage's first read waits).
    */
   public LazyFill(
       SnapshotManifest manifest,
       Path dir,
       LocalChunks local,
       SnapshotStore store,
-      Optional<PackIndex> pack,
+      CompletableFuture<Optional<PackIndex>> pack,
       FillStart start,
       int parallelism,
       Consumer<Duration> onWait,

@@ -203,6 +203,14 @@ final class EarlyStart implements AutoCloseable {
     return pack.join();
   }
 
+  /**
+   * The pack index as a fill takes it: still being read when the start came from a peer (storage is
+   * asked only later, if at all), else read (as the manifest was, alongside it).
+   */
+  CompletableFuture<Optional<PackIndex>> packIndexForFill() {
+    return peerStart.join().isPresent() ? pack : CompletableFuture.completedFuture(pack.join());
+  }
+
   /** Stops the VMM unless handed over; drops the early name once QEMU has opened the file. */
   @Override
   public void close() {

@@ -56,7 +56,7 @@ final class LazyFetch implements AutoCloseable {
               target.dir(),
               local,
               parts.source().store(),
-              early.packIndex(),
+              early.packIndexForFill(),
               early.fillStart(),
               parallelism,
               parts.metrics()::lazyReadWaited,

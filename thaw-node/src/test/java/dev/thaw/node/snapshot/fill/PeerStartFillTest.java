@@ -3,6 +3,7 @@ package dev.thaw.node.snapshot.fill;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.thaw.core.io.Digests;
+import dev.thaw.core.snapshot.PackIndex;
 import dev.thaw.core.snapshot.SnapshotManifest;
 import dev.thaw.core.snapshot.SnapshotManifestCodec;
 import dev.thaw.core.snapshot.SnapshotStore;
@@ -41,19 +42,17 @@ class PeerStartFillTest {
   }
 
   private LazyFill fill(WorkingPagesFixture f, FillStart start) throws Exception {
+    return fill(f, start, CompletableFuture.completedFuture(store.packIndex("fn")));
+  }
+
+  private LazyFill fill(
+      WorkingPagesFixture f, FillStart start, CompletableFuture<Optional<PackIndex>> pack)
+      throws Exception {
     Path dir = tmp.resolve("lazy");
     Files.createDirectories(dir);
     ChunkAssembler.allocate(f.manifest, dir);
     return new LazyFill(
-        f.manifest,
-        dir,
-        LocalChunks.none(),
-        store,
-        store.packIndex("fn"),
-        start,
-        2,
-        waited -> {},
-        PeerReads.none());
+        f.manifest, dir, LocalChunks.none(), store, pack, start, 2, waited -> {}, PeerReads.none());
   }
 
   private static CompletableFuture<Optional<SnapshotStore.FetchedPages>> pages(ByteBuffer b) {
@@ -78,7 +77,9 @@ class PeerStartFillTest {
                 }),
             Map.of(stateSha, state),
             f.pages.remaining());
-    try (LazyFill fill = fill(f, start)) {
+    // The pack index is still being read: nothing before the resume waits for it.
+    CompletableFuture<Optional<PackIndex>> pack = new CompletableFuture<>();
+    try (LazyFill fill = fill(f, start, pack)) {
       fill.priority().get(10, TimeUnit.SECONDS);
       ChunkAssembler.Transfer before = fill.transfer();
       assertThat(before.fetchedChunks()).as("nothing from storage before the resume").isZero();
@@ -89,6 +90,7 @@ class PeerStartFillTest {
       ByteBuffer page = ByteBuffer.allocate(4096);
       fill.memory().read(83L * 4096, page);
       assertThat(page.array()).isEqualTo(f.bytes(83L * 4096, 84L * 4096));
+      pack.complete(store.packIndex("fn"));
       fill.fetchRest();
       fill.done().get(10, TimeUnit.SECONDS);
       SnapshotManifestCodec.verifyFiles(f.manifest, tmp.resolve("lazy"));
