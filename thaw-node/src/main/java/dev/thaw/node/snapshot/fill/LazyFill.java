@@ -71,25 +71,6 @@ public final class LazyFill implements AutoCloseable {
       int parallelism,
       Consumer<Duration> onWait)
       throws IOException {
-    this(manifest, dir, local, store, pack, pagesFetch, parallelism, onWait, PeerReads.none());
-  }
-
-  /**
-   * Like the constructor above, with chunks read from the peers {@code peers} finds holding the
-   * revision before storage; when one does and {@code peers} says so, the working set comes as its
-   * chunks from the peers rather than as the working pages from storage.
-   */
-  public LazyFill(
-      SnapshotManifest manifest,
-      Path dir,
-      LocalChunks local,
-      SnapshotStore store,
-      Optional<PackIndex> pack,
-      CompletableFuture<Optional<SnapshotStore.FetchedPages>> pagesFetch,
-      int parallelism,
-      Consumer<Duration> onWait,
-      PeerReads peers)
-      throws IOException {
     this(
         manifest,
         dir,
@@ -99,14 +80,17 @@ public final class LazyFill implements AutoCloseable {
         FillStart.of(pagesFetch),
         parallelism,
         onWait,
-        peers);
+        PeerReads.none());
   }
 
   /**
    * Like the constructor above, with the working pages and the chunks handed over as {@code start}
    * says: a peer's start of the restore, say, whose chunks are asked before any other source but
-   * the local cache, and whose pages, if they fail their check, are asked of storage again; and
-   * with the pack index {@code pack} still being read, if it is (storage's first read waits).
+   * the local cache, and whose pages, if they fail their check, are asked of storage again; with
+   * the pack index {@code pack} still being read, if it is (storage's first read waits); and with
+   * chunks read from the peers {@code peers} finds holding the revision before storage (when one
+   * does and {@code peers} says so, the working set comes as its chunks from the peers rather than
+   * as the working pages).
    */
   public LazyFill(
       SnapshotManifest manifest,
