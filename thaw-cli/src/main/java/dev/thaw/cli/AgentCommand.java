@@ -11,10 +11,12 @@ import dev.thaw.core.snapshot.SnapshotMode;
 import dev.thaw.fuse.FuseFileServer;
 import dev.thaw.http.BearerToken;
 import dev.thaw.kubernetes.KubernetesCacheAdvertiser;
+import dev.thaw.kubernetes.NodeSnapshotCaches;
 import dev.thaw.node.agent.AgentServer;
 import dev.thaw.node.agent.ImageFunctions;
 import dev.thaw.node.agent.NodeAgent;
 import dev.thaw.node.logs.LogStore;
+import dev.thaw.node.peer.PeerDirectory;
 import dev.thaw.node.peer.PeerServer;
 import dev.thaw.node.protocol.CacheReport;
 import dev.thaw.node.snapshot.RestorePhaseTimers;
@@ -184,6 +186,22 @@ final class AgentCommand implements Callable<Integer> {
   /** Set when the cache is advertised on Kubernetes: it carries the peer URL too. */
   private KubernetesCacheAdvertiser kubernetes;
 
+  /** Set when the peers are found on Kubernetes: every node's NodeSnapshotCache, watched. */
+  private NodeSnapshotCaches peerView;
+
+  /**
+   * On Kubernetes ({@code --advertise=kubernetes}), the peers holding a revision as the other
+   * agents' {@code NodeSnapshotCache} objects name them (their {@code spec.peerUrl}), from one
+   * informer; elsewhere none but the {@code --peer} ones.
+   */
+  private Optional<PeerDirectory> discoveredPeers() {
+    if (!"kubernetes".equals(advertise)) {
+      return Optional.empty();
+    }
+    peerView = NodeSnapshotCaches.start(new KubernetesClientBuilder().build());
+    return Optional.of(KubernetesPeerDirectory.of(name, peerView));
+  }
+
   private CacheAdvertiser advertiser() {
     return switch (advertise) {
       case "none" -> CacheAdvertiser.none();
@@ -225,7 +243,7 @@ final class AgentCommand implements Callable<Integer> {
     dev.thaw.node.snapshot.fill.PeerReads peerReads;
     try {
       peerPorts = peers.refusedEgressPorts();
-      peerReads = peers.reads();
+      peerReads = peers.reads(this::discoveredPeers);
     } catch (IllegalArgumentException e) {
       throw new ParameterException(spec.commandLine(), e.getMessage());
     }
@@ -322,6 +340,9 @@ final class AgentCommand implements Callable<Integer> {
         "thaw-agent",
         () -> {
           peerServer.ifPresent(PeerServer::close);
+          if (peerView != null) {
+            peerView.close();
+          }
           server.close();
           agent.close();
           vmm.close();

@@ -1,6 +1,7 @@
 package dev.thaw.cli;
 
 import dev.thaw.core.function.Revision;
+import dev.thaw.kubernetes.NodeSnapshotCaches;
 import dev.thaw.node.peer.PeerDirectory;
 import dev.thaw.node.peer.PeerEndpoint;
 import java.net.URI;
@@ -27,6 +28,11 @@ final class KubernetesPeerDirectory implements PeerDirectory {
   KubernetesPeerDirectory(String self, Function<String, SortedMap<String, URI>> holding) {
     this.self = Objects.requireNonNull(self, "self");
     this.holding = Objects.requireNonNull(holding, "holding");
+  }
+
+  /** The peers of agent {@code self} as the informer view {@code caches} names them. */
+  static KubernetesPeerDirectory of(String self, NodeSnapshotCaches caches) {
+    return new KubernetesPeerDirectory(self, caches::peersHolding);
   }
 
   @Override

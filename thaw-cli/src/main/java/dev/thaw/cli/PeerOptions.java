@@ -3,6 +3,7 @@ package dev.thaw.cli;
 import dev.thaw.http.BearerToken;
 import dev.thaw.node.peer.CachedChunks;
 import dev.thaw.node.peer.PeerAddress;
+import dev.thaw.node.peer.PeerDirectory;
 import dev.thaw.node.peer.PeerEndpoint;
 import dev.thaw.node.peer.PeerServer;
 import dev.thaw.node.peer.PeerTokens;
@@ -19,6 +20,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.function.Supplier;
 import picocli.CommandLine.Option;
 
 /**
@@ -92,22 +94,37 @@ final class PeerOptions {
   }
 
   /**
-   * How this agent's remote restores read from the {@code --peer} agents: from none without a peer
-   * token or a peer.
+   * How this agent's remote restores read from the {@code --peer} agents, or, without any, from the
+   * peers {@code discovered} names (on Kubernetes, the {@code NodeSnapshotCache} objects): from
+   * none without a peer token, or with neither. {@code discovered} is asked only with a peer token
+   * and no {@code --peer}.
    *
    * @throws IllegalArgumentException when a {@code --peer} is malformed
    */
-  PeerReads reads() throws IOException {
+  PeerReads reads(Supplier<Optional<PeerDirectory>> discovered) throws IOException {
     Optional<PeerTokens> tokens = tokens();
-    if (tokens.isEmpty() || peers.isEmpty()) {
+    if (tokens.isEmpty()) {
       return PeerReads.none();
     }
-    List<PeerEndpoint> endpoints = peers.stream().map(StaticPeerDirectory::parse).toList();
     BearerToken token = tokens.get().current();
     HttpClient http = PeerHttp.client();
-    return PeerReads.builder(new StaticPeerDirectory(endpoints, token, http), token)
-        .http(http)
-        .build();
+    PeerDirectory directory;
+    if (!peers.isEmpty()) {
+      List<PeerEndpoint> endpoints = peers.stream().map(StaticPeerDirectory::parse).toList();
+      directory = new StaticPeerDirectory(endpoints, token, http);
+    } else {
+      Optional<PeerDirectory> found = discovered.get();
+      if (found.isEmpty()) {
+        return PeerReads.none();
+      }
+      directory = found.get();
+    }
+    return PeerReads.builder(directory, token).http(http).build();
+  }
+
+  /** Like {@link #reads(Supplier)} with no peers but the {@code --peer} ones. */
+  PeerReads reads() throws IOException {
+    return reads(Optional::empty);
   }
 
   /**

@@ -58,7 +58,7 @@ class DeployManifestsTest {
   }
 
   @Test
-  void rbacGivesTheAgentWriteAndTheExtenderReadOnly() throws Exception {
+  void rbacGivesTheAgentWriteAndReadAndTheExtenderReadOnly() throws Exception {
     List<HasMetadata> rbac = load("rbac.yaml");
     assertThat(rbac).filteredOn(ServiceAccount.class::isInstance).hasSize(2);
     assertThat(rbac).filteredOn(ClusterRoleBinding.class::isInstance).hasSize(2);
@@ -66,7 +66,8 @@ class DeployManifestsTest {
       if (r instanceof ClusterRole role) {
         List<String> verbs = role.getRules().get(0).getVerbs();
         if (role.getMetadata().getName().equals("thaw-agent")) {
-          assertThat(verbs).containsExactlyInAnyOrder("get", "create", "update");
+          // list/watch: the informer that finds its peers (every node's object).
+          assertThat(verbs).containsExactlyInAnyOrder("get", "list", "watch", "create", "update");
         } else {
           assertThat(verbs).containsExactlyInAnyOrder("get", "list", "watch");
         }

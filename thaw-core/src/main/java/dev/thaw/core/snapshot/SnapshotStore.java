@@ -18,6 +18,16 @@ public interface SnapshotStore {
   Optional<String> manifest(String revision) throws IOException;
 
   /**
+   * The SHA-256 (lower-case hex) of {@code revision}'s manifest JSON as {@link #manifest} returns
+   * it (UTF-8), kept apart from it so that a node can check a manifest it got elsewhere (from a
+   * peer) with one small read. Empty when the store keeps none for it (a snapshot stored before
+   * digests were kept, or a store that keeps none): such a manifest is read from the store itself.
+   */
+  default Optional<String> manifestSha256(String revision) throws IOException {
+    return Optional.empty();
+  }
+
+  /**
    * Downloads one whole file of a format-1 manifest to {@code target} (created or replaced) and
    * checks its SHA-256 against the manifest on the way.
    *

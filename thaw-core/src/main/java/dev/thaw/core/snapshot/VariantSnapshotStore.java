@@ -70,6 +70,11 @@ public final class VariantSnapshotStore implements SnapshotStore {
   }
 
   @Override
+  public Optional<String> manifestSha256(String revision) throws IOException {
+    return store.manifestSha256(name(revision));
+  }
+
+  @Override
   public void download(String revision, SnapshotFile file, Path target) throws IOException {
     store.download(name(revision), file, target);
   }

@@ -32,10 +32,17 @@ public final class CachedChunks implements HeldChunks {
 
   private final LocalSnapshotCache cache;
   private final Counter damaged;
+  private final CachedStarts starts;
 
   public CachedChunks(LocalSnapshotCache cache, MeterRegistry meters) {
     this.cache = cache;
     this.damaged = meters.counter("thaw.snapshot.cache.corrupt", "found", "peer");
+    this.starts = new CachedStarts(cache, damaged);
+  }
+
+  @Override
+  public Optional<StartBundle> start(String revision) throws IOException {
+    return starts.read(revision);
   }
 
   @Override

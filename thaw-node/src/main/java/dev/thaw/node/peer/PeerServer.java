@@ -1,5 +1,6 @@
 package dev.thaw.node.peer;
 
+import dev.thaw.core.function.Revision;
 import dev.thaw.http.BearerToken;
 import dev.thaw.http.HttpAnswer;
 import dev.thaw.http.HttpCall;
@@ -27,6 +28,9 @@ import java.util.regex.Pattern;
  *   GET /peer/chunks/{sha256}   the chunk's raw bytes (application/octet-stream), checked against
  *                               its name; 404 when not held here; 503 + Retry-After: 1 when
  *                               --peer-uploads uploads are under way; 400 unless 64 lower-case hex
+ *   GET /peer/starts/{revision} what a lazy restore reads before its guest resumes, in one answer
+ *                               ({@link StartBundle}): from a committed entry, pinned while read;
+ *                               404 when none here has one; 503 as above; 400 for a bad revision
  *   GET /peer/snapshots         {"node": NAME, "revisions": [...]}: the committed entries held
  * </pre>
  *
@@ -35,8 +39,9 @@ import java.util.regex.Pattern;
  * before anything else is looked at. Meters: {@code thaw.peer.uploads{outcome=served|
  * missing|busy|refused}} and {@code thaw.peer.upload.bytes}.
  *
- * <p>The upload bound counts a chunk from the moment it is looked up until its bytes are handed to
- * the edge (read from disk and hashed); the edge's thread pool bounds what is being written.
+ * <p>The upload bound counts a chunk (or a start) from the moment it is looked up until its bytes
+ * are handed to the edge (read from disk and hashed); the edge's thread pool bounds what is being
+ * written.
  */
 public final class PeerServer implements AutoCloseable {
   /** The peer port when {@code --peer-address} names a host only. */
@@ -73,6 +78,7 @@ public final class PeerServer implements AutoCloseable {
             // Uploads beyond the bound are answered 503 at once; these threads bound the rest.
             .maxThreads(Math.max(16, b.maxUploads + 12))
             .route("GET", "/peer/chunks/([^/]*)", this::chunk)
+            .route("GET", "/peer/starts/([^/]*)", this::start)
             .route("GET", "/peer/snapshots", this::snapshots)
             .start();
   }
@@ -129,6 +135,38 @@ public final class PeerServer implements AutoCloseable {
       served.increment();
       bytes.increment(data.get().length);
       return new HttpAnswer(200, "application/octet-stream", Map.of(), data.get());
+    } finally {
+      uploads.release();
+    }
+  }
+
+  private HttpAnswer start(HttpCall call) throws IOException {
+    Optional<HttpAnswer> no = refusal(call);
+    if (no.isPresent()) {
+      return no.get();
+    }
+    String revision = call.group(1);
+    try {
+      Revision.of(revision);
+    } catch (IllegalArgumentException e) {
+      refused.increment();
+      return HttpAnswer.error(400, e.getMessage());
+    }
+    if (!uploads.tryAcquire()) {
+      busy.increment();
+      return HttpAnswer.error(503, "this node's uploads are at their bound; read storage")
+          .withHeader("Retry-After", "1");
+    }
+    try {
+      Optional<StartBundle> start = chunks.start(revision);
+      if (start.isEmpty()) {
+        missing.increment();
+        return HttpAnswer.error(404, "no start of " + revision + " here");
+      }
+      byte[] body = start.get().encode();
+      served.increment();
+      bytes.increment(body.length);
+      return new HttpAnswer(200, "application/octet-stream", Map.of(), body);
     } finally {
       uploads.release();
     }

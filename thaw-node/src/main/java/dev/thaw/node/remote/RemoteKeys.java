@@ -7,6 +7,8 @@ import dev.thaw.core.snapshot.SnapshotManifest;
  *
  * <ul>
  *   <li>{@code <revision>/manifest.json}: written last, deleted first;
+ *   <li>{@code <revision>/_manifest.sha256}: the SHA-256 of the manifest (64 hex digits), written
+ *       just before it, so that a node can check a manifest a peer hands it with one small read;
  *   <li>{@code _chunks/<ab>/<sha256>}: one zstd frame per distinct chunk of every format-2
  *       snapshot, stored once (an existence check precedes each PUT);
  *   <li>{@code <revision>/_pack} and {@code _pack.json}: the revision's pack, a read-optimised copy
@@ -32,6 +34,7 @@ final class RemoteKeys {
   static final String PACK = "_pack";
   static final String PACK_INDEX = "_pack.json";
   static final String PAGES = "_pages";
+  static final String MANIFEST_SHA256 = "_manifest.sha256";
 
   private RemoteKeys() {}
 
@@ -51,6 +54,10 @@ final class RemoteKeys {
 
   static String manifest(String revision) {
     return file(revision, SnapshotManifest.FILE_NAME);
+  }
+
+  static String manifestSha256(String revision) {
+    return file(revision, MANIFEST_SHA256);
   }
 
   static String pack(String revision) {

@@ -76,6 +76,11 @@ public final class RemoteSnapshotStore implements SnapshotStore, SnapshotCollect
   }
 
   @Override
+  public Optional<String> manifestSha256(String revision) throws IOException {
+    return revisions.manifestSha256(revision);
+  }
+
+  @Override
   public void download(String revision, SnapshotFile file, Path target) throws IOException {
     files.download(revision, file, target);
   }

@@ -9,9 +9,12 @@ import java.util.List;
 import java.util.Optional;
 import java.util.SortedMap;
 import java.util.TreeMap;
+import java.util.regex.Pattern;
 
 /** The revisions in storage: their manifests, and deleting one with its own objects. */
 final class Revisions {
+  private static final Pattern SHA256 = Pattern.compile("[0-9a-f]{64}");
+
   private final ObjectStore objects;
 
   Revisions(ObjectStore objects) {
@@ -23,6 +26,17 @@ final class Revisions {
     return objects
         .get(RemoteKeys.manifest(revision))
         .map(b -> new String(b, StandardCharsets.UTF_8));
+  }
+
+  /**
+   * The SHA-256 of {@code revision}'s manifest as stored beside it; empty when none is (stored
+   * before digests were kept) or it is not 64 hex digits.
+   */
+  Optional<String> manifestSha256(String revision) throws IOException {
+    return objects
+        .get(RemoteKeys.manifestSha256(revision))
+        .map(b -> new String(b, StandardCharsets.US_ASCII).strip())
+        .filter(d -> SHA256.matcher(d).matches());
   }
 
   /** Revisions with a manifest, sorted, with the time their manifest was written. */

@@ -53,12 +53,18 @@ final class WholeFiles {
     putManifest(objects, revision, manifest);
   }
 
-  /** Writes the manifest of a snapshot stored as {@code revision}: the snapshot now exists. */
+  /**
+   * Writes the manifest of a snapshot stored as {@code revision}, its digest just before it: the
+   * snapshot now exists. A reader that finds a digest of an older manifest (this one not written
+   * yet) refuses a peer's copy of this one and reads storage's.
+   */
   static void putManifest(ObjectStore objects, String revision, SnapshotManifest manifest)
       throws IOException {
+    byte[] json = SnapshotManifestCodec.write(manifest).getBytes(StandardCharsets.UTF_8);
     objects.put(
-        RemoteKeys.manifest(revision),
-        SnapshotManifestCodec.write(manifest).getBytes(StandardCharsets.UTF_8));
+        RemoteKeys.manifestSha256(revision),
+        Digests.sha256(json, 0, json.length).getBytes(StandardCharsets.US_ASCII));
+    objects.put(RemoteKeys.manifest(revision), json);
   }
 
   /**

@@ -8,6 +8,8 @@ import dev.thaw.core.function.BuiltinFunctions;
 import dev.thaw.core.io.Digests;
 import dev.thaw.core.snapshot.SnapshotFixtures;
 import dev.thaw.core.snapshot.SnapshotManifest;
+import dev.thaw.core.snapshot.SnapshotManifestCodec;
+import dev.thaw.core.snapshot.WorkingPages;
 import dev.thaw.http.BearerToken;
 import dev.thaw.node.snapshot.cache.LocalSnapshotCache;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
@@ -164,6 +166,77 @@ class PeerServerTest {
     HttpResponse<byte[]> r = get("/peer/snapshots", Optional.of(PEER));
     assertThat(r.statusCode()).isEqualTo(200);
     assertThat(new String(r.body())).isEqualTo("{\"node\":\"node-a\",\"revisions\":[\"r1\"]}");
+  }
+
+  /** An entry "r2" of the same memory whose working pages are pages 0 and 2. */
+  private SnapshotManifest entryWithWorkingPages() throws Exception {
+    var w = cache.begin("r2", memory.length + 100).orElseThrow();
+    java.util.BitSet set = new java.util.BitSet();
+    set.set(0);
+    set.set(2);
+    java.security.MessageDigest sha = Digests.newSha256();
+    sha.update(memory, 0, CHUNK);
+    sha.update(memory, 2 * CHUNK, CHUNK);
+    SnapshotManifest m =
+        SnapshotFixtures.chunked(w.dir(), "r2", BuiltinFunctions.HELLO, memory, CHUNK)
+            .withWorkingSet(
+                List.of(0, 2), new WorkingPages(WorkingPages.runsOf(set), Digests.hex(sha)));
+    w.commit(m).orElseThrow().close();
+    return m;
+  }
+
+  @Test
+  void aStartIsTheManifestTheWorkingPagesAndTheStateInOneAnswer() throws Exception {
+    SnapshotManifest m = entryWithWorkingPages();
+    start();
+
+    HttpResponse<byte[]> r = get("/peer/starts/r2", Optional.of(PEER));
+
+    assertThat(r.statusCode()).isEqualTo(200);
+    StartBundle got = StartBundle.read(new java.io.ByteArrayInputStream(r.body()), memory.length);
+    assertThat(new String(got.manifest(), java.nio.charset.StandardCharsets.UTF_8))
+        .isEqualTo(SnapshotManifestCodec.write(m));
+    byte[] pages = new byte[got.pages().remaining()];
+    got.pages().duplicate().get(pages);
+    byte[] wanted = new byte[2 * CHUNK];
+    System.arraycopy(memory, 0, wanted, 0, CHUNK);
+    System.arraycopy(memory, 2 * CHUNK, wanted, CHUNK, CHUNK);
+    assertThat(pages).isEqualTo(wanted);
+    byte[] state = "state of r2".getBytes(java.nio.charset.StandardCharsets.UTF_8);
+    assertThat(got.chunks()).containsOnlyKeys(sha(state, 0, state.length));
+    assertThat(got.chunks().get(sha(state, 0, state.length))).isEqualTo(state);
+    assertThat(uploads("served")).isEqualTo(1);
+    assertThat(meters.counter("thaw.peer.upload.bytes").count()).isEqualTo(r.body().length);
+  }
+
+  @Test
+  void aStartIsServedOnlyWithThePeerTokenAndOnlyOfAnEntryWithWorkingPages() throws Exception {
+    entryWithWorkingPages();
+    start();
+    for (Optional<BearerToken> who :
+        List.of(Optional.<BearerToken>empty(), Optional.of(MANAGEMENT))) {
+      HttpResponse<byte[]> r = get("/peer/starts/r2", who);
+      assertThat(r.statusCode()).isEqualTo(401);
+      assertThat(new String(r.body())).doesNotContain("state of");
+    }
+    assertThat(get("/peer/starts/r1", Optional.of(PEER)).statusCode())
+        .as("no working pages recorded")
+        .isEqualTo(404);
+    assertThat(get("/peer/starts/none", Optional.of(PEER)).statusCode()).isEqualTo(404);
+    assertThat(get("/peer/starts/UPPER", Optional.of(PEER)).statusCode()).isEqualTo(400);
+  }
+
+  @Test
+  void aStartWithADamagedStateChunkIsNotServedAndItsEntryIsDropped() throws Exception {
+    entryWithWorkingPages();
+    start();
+    try (RandomAccessFile f =
+        new RandomAccessFile(root.resolve("cache/entries/r2/state").toFile(), "rw")) {
+      f.seek(2);
+      f.write('X');
+    }
+    assertThat(get("/peer/starts/r2", Optional.of(PEER)).statusCode()).isEqualTo(404);
+    assertThat(cache.revisions()).containsExactly("r1");
   }
 
   @Test

@@ -81,11 +81,19 @@ class RemoteSnapshotStoreTest {
     for (String digest : m.chunks().keySet()) {
       expected.add("_chunks/" + digest.substring(0, 2) + "/" + digest);
     }
-    expected.addAll(List.of("fn-1/_pack", "fn-1/_pack.json", "fn-1/manifest.json"));
+    expected.addAll(
+        List.of("fn-1/_pack", "fn-1/_pack.json", "fn-1/_manifest.sha256", "fn-1/manifest.json"));
     assertThat(objects.keys()).containsExactlyInAnyOrderElementsOf(expected);
-    String json =
-        new String(objects.get("fn-1/manifest.json").orElseThrow(), StandardCharsets.UTF_8);
+    byte[] stored = objects.get("fn-1/manifest.json").orElseThrow();
+    String json = new String(stored, StandardCharsets.UTF_8);
     assertThat(SnapshotManifestCodec.read(json, SnapshotFixtures.HOST)).isEqualTo(m);
+    // The manifest's digest, kept beside it for checking a copy a peer hands over.
+    String digest = dev.thaw.core.io.Digests.sha256(stored, 0, stored.length);
+    assertThat(
+            new String(objects.get("fn-1/_manifest.sha256").orElseThrow(), StandardCharsets.UTF_8))
+        .isEqualTo(digest);
+    assertThat(store.manifestSha256("fn-1")).hasValue(digest);
+    assertThat(store.manifestSha256("fn-2")).isEmpty();
     assertThat(store.revisions()).containsExactly("fn-1");
   }
 
@@ -193,7 +201,9 @@ class RemoteSnapshotStoreTest {
     try (RemoteSnapshotStore whole =
         RemoteSnapshotStore.builder(objects).rangeBytes(CHUNK).wholeFiles(true).build()) {
       whole.upload(chunked, dir);
-      assertThat(objects.keys()).containsExactly("fn-1/manifest.json", "fn-1/memory", "fn-1/state");
+      assertThat(objects.keys())
+          .containsExactly(
+              "fn-1/_manifest.sha256", "fn-1/manifest.json", "fn-1/memory", "fn-1/state");
       SnapshotManifest m = SnapshotManifestCodec.parse(whole.manifest("fn-1").orElseThrow());
       assertThat(m.formatVersion()).isEqualTo(SnapshotManifest.WHOLE_FILE_FORMAT);
       Path out = Files.createDirectories(tmp.resolve("out"));

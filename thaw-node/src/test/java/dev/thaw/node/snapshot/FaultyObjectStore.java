@@ -8,13 +8,16 @@ import java.util.Arrays;
 import java.util.Collection;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * An object store that passes every call to a real one until told otherwise: {@link Fault#DOWN}
  * makes every read of a snapshot's chunks fail as unreachable storage does, {@link Fault#CORRUPT}
  * returns their bytes damaged (as a bad disk or proxy would), and {@link #afterManifest} runs an
- * action (stopping the storage server, say) right after the next read of a revision's manifest has
- * returned.
+ * action (stopping the storage server, say) right after the next read of a revision's manifest (or
+ * of the digest kept of it, which a restore from a peer reads instead) has returned. It records the
+ * keys read ({@link #read}).
  */
 public final class FaultyObjectStore implements ObjectStore {
   public enum Fault {
@@ -36,6 +39,9 @@ public final class FaultyObjectStore implements ObjectStore {
   private volatile Fault fault = Fault.NONE;
   private volatile Armed armed;
 
+  /** Every key read (get, getDirect, getRange), in no order. */
+  public final Set<String> read = ConcurrentHashMap.newKeySet();
+
   public FaultyObjectStore(ObjectStore real) {
     this.real = real;
   }
@@ -44,7 +50,10 @@ public final class FaultyObjectStore implements ObjectStore {
     fault = f;
   }
 
-  /** Runs {@code action} once, right after the next read of {@code revision}'s manifest. */
+  /**
+   * Runs {@code action} once, right after the next read of {@code revision}'s manifest or of its
+   * digest.
+   */
   public void afterManifest(String revision, Action action) {
     armed = new Armed(revision, action);
   }
@@ -72,7 +81,9 @@ public final class FaultyObjectStore implements ObjectStore {
 
   private void afterRead(String key) throws IOException {
     Armed a = armed;
-    if (a != null && key.contains(a.revision()) && key.endsWith("/manifest.json")) {
+    if (a != null
+        && key.contains(a.revision())
+        && (key.endsWith("/manifest.json") || key.endsWith("/_manifest.sha256"))) {
       armed = null;
       try {
         a.action().run();
@@ -84,6 +95,7 @@ public final class FaultyObjectStore implements ObjectStore {
 
   @Override
   public Optional<byte[]> get(String key) throws IOException {
+    read.add(key);
     Optional<byte[]> got = real.get(key);
     if (got.isEmpty()) {
       return got;
@@ -94,6 +106,7 @@ public final class FaultyObjectStore implements ObjectStore {
 
   @Override
   public Optional<ByteBuffer> getDirect(String key) throws IOException {
+    read.add(key);
     // Chunks the fault damages come through get; anything else as the real store gives it.
     return fault != Fault.NONE && chunks(key)
         ? ObjectStore.super.getDirect(key)
@@ -102,6 +115,7 @@ public final class FaultyObjectStore implements ObjectStore {
 
   @Override
   public byte[] getRange(String key, long offset, int length) throws IOException {
+    read.add(key);
     return damaged(key, real.getRange(key, offset, length));
   }
 

@@ -115,6 +115,14 @@ public final class LocalSnapshotCache implements AutoCloseable {
     return lookup.acquire(revision);
   }
 
+  /**
+   * Like {@link #acquire} for a reader other than a restore (a peer): empty, rather than checked
+   * now, when the entry was found at start and its check has not passed yet.
+   */
+  public Optional<CachedSnapshot> acquireChecked(String revision) {
+    return lookup.checked(revision) ? lookup.acquire(revision) : Optional.empty();
+  }
+
   /** A verified entry as a scrub reads it; its manifest (the object) tells it from a later one. */
   record Scrubbable(String revision, SnapshotManifest manifest, Path dir) {}
 

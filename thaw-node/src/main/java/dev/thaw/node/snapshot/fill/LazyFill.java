@@ -43,6 +43,7 @@ public final class LazyFill implements AutoCloseable {
 
   private final ChunkPlaces places;
   private final LocalChunkSource copies;
+  private final HandedChunks handed;
   private final TransferTally tally = new TransferTally();
   private final FillQueue queue;
   private final FetchWorkers workers;
@@ -70,27 +71,42 @@ public final class LazyFill implements AutoCloseable {
       int parallelism,
       Consumer<Duration> onWait)
       throws IOException {
-    this(manifest, dir, local, store, pack, pagesFetch, parallelism, onWait, PeerReads.none());
+    this(
+        manifest,
+        dir,
+        local,
+        store,
+        CompletableFuture.completedFuture(pack),
+        FillStart.of(pagesFetch),
+        parallelism,
+        onWait,
+        PeerReads.none());
   }
 
   /**
-   * Like the constructor above, with chunks read from the peers {@code peers} finds holding the
-   * revision before storage; when one does and {@code peers} says so, the working set comes as its
-   * chunks from the peers rather than as the working pages from storage.
+   * Like the constructor above, with the working pages and the chunks handed over as {@code start}
+   * says: a peer's start of the restore, say, whose chunks are asked before any other source but
+   * the local cache, and whose pages, if they fail their check, are asked of storage again; with
+   * the pack index {@code pack} still being read, if it is (storage's first read waits); and with
+   * chunks read from the peers {@code peers} finds holding the revision before storage (when one
+   * does and {@code peers} says so, the working set comes as its chunks from the peers rather than
+   * as the working pages).
    */
   public LazyFill(
       SnapshotManifest manifest,
       Path dir,
       LocalChunks local,
       SnapshotStore store,
-      Optional<PackIndex> pack,
-      CompletableFuture<Optional<SnapshotStore.FetchedPages>> pagesFetch,
+      CompletableFuture<Optional<PackIndex>> pack,
+      FillStart start,
       int parallelism,
       Consumer<Duration> onWait,
       PeerReads peers)
       throws IOException {
     this.places = new ChunkPlaces(manifest, dir);
     this.copies = new LocalChunkSource(local, tally);
+    this.handed = new HandedChunks(start.handed(), manifest.chunks(), tally);
+    tally.pagesFromPeer(start.handedBytes());
     StoreChunkSource remote = new StoreChunkSource(store, manifest, pack, tally, peers.cost());
     Optional<PeerChunkSource> fromPeers = peers.source(manifest, tally);
     boolean pagesWanted = fromPeers.isEmpty() || !peers.workingSetFromPeers();
@@ -128,8 +144,7 @@ public final class LazyFill implements AutoCloseable {
     if (pages.isPresent()) {
       CompletableFuture<Void> pagesReady = new CompletableFuture<>();
       this.priority = CompletableFuture.allOf(beforeStart, pagesReady);
-      workers.beside(
-          () -> loadPages(pages.get(), pagesFetch, withFirstClone, firstClone, pagesReady));
+      workers.beside(() -> loadPages(pages.get(), start, withFirstClone, firstClone, pagesReady));
     } else {
       this.priority = CompletableFuture.allOf(beforeStart, firstClone);
     }
@@ -148,9 +163,12 @@ public final class LazyFill implements AutoCloseable {
             });
   }
 
-  /** The local cache, then the peers (if any hold the revision), then storage. */
+  /**
+   * The local cache, then the chunks a peer handed over, then the peers (if any hold the revision),
+   * then storage.
+   */
   private List<ChunkSource> sources(Optional<PeerChunkSource> peers, StoreChunkSource remote) {
-    List<ChunkSource> sources = new ArrayList<>(List.of(copies));
+    List<ChunkSource> sources = new ArrayList<>(List.of(copies, handed));
     peers.ifPresent(sources::add);
     sources.add(remote);
     return sources;
@@ -175,17 +193,19 @@ public final class LazyFill implements AutoCloseable {
   }
 
   /**
-   * Loads the working pages; when they cannot be used, the chunks they lie in take their place: the
-   * workers fetch the first clone's chunks ({@code withFirstClone} chunks of the order) before the
-   * guest resumes, as for a snapshot without working pages.
+   * Loads the working pages (asked again where {@code start} says, if the first ones cannot be
+   * used); when they cannot be used, the chunks they lie in take their place: the workers fetch the
+   * first clone's chunks ({@code withFirstClone} chunks of the order) before the guest resumes, as
+   * for a snapshot without working pages.
    */
   private void loadPages(
       WorkingPagesLoader loader,
-      CompletableFuture<Optional<SnapshotStore.FetchedPages>> asked,
+      FillStart start,
       int withFirstClone,
       CompletableFuture<Void> firstClone,
       CompletableFuture<Void> pagesReady) {
-    if (loader.load(asked)) {
+    if (loader.load(start.pages())
+        || start.pagesAgain().map(again -> loader.load(again.get())).orElse(false)) {
       pagesReady.complete(null);
       return;
     }
@@ -264,6 +284,7 @@ public final class LazyFill implements AutoCloseable {
   private void closeFiles() {
     places.close();
     copies.close();
+    handed.close();
   }
 
   /** Stops the workers, fails reads still waiting and closes the files (a restore that failed). */

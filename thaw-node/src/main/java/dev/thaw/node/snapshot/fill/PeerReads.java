@@ -5,6 +5,7 @@ import dev.thaw.core.snapshot.SnapshotManifest;
 import dev.thaw.http.BearerToken;
 import dev.thaw.node.peer.PeerDirectory;
 import dev.thaw.node.peer.PeerEndpoint;
+import dev.thaw.node.peer.StartBundle;
 import java.net.http.HttpClient;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -12,6 +13,8 @@ import java.util.Collections;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ThreadLocalRandom;
 
 /**
  * How a node's fills read chunks from peers: which peers hold a revision ({@link PeerDirectory}),
@@ -23,6 +26,9 @@ public final class PeerReads {
   /** The least a peer is given for a chunk, however quick storage is. */
   public static final Duration FLOOR = Duration.ofMillis(100);
 
+  /** What a start from a peer is given: as long as storage would take over this many bytes. */
+  static final long START_BYTES = 8L << 20;
+
   private static final PeerReads NONE = new PeerReads(new Builder(PeerDirectory.none(), null));
 
   private final PeerDirectory directory;
@@ -31,6 +37,7 @@ public final class PeerReads {
   private final int peers;
   private final int perPeer;
   private final boolean workingSetFromPeers;
+  private final boolean startFromPeers;
   private final StorageCost cost;
 
   private PeerReads(Builder b) {
@@ -40,6 +47,7 @@ public final class PeerReads {
     this.peers = b.peers;
     this.perPeer = b.perPeer;
     this.workingSetFromPeers = b.workingSetFromPeers;
+    this.startFromPeers = b.startFromPeers;
     this.cost = new StorageCost(b.floor);
   }
 
@@ -85,6 +93,28 @@ public final class PeerReads {
         new PeerChunkSource(chosen, token.get(), http, perPeer, manifest.chunks(), tally, cost));
   }
 
+  /**
+   * Asks one of the peers holding {@code revision} (chosen at random) for the start of its lazy
+   * restore ({@link PeerStart}), unchecked; empty when none is asked (no peer token, no peer holds
+   * it, or starts are not taken from peers). The request is given what storage would take over
+   * {@link #START_BYTES}, at least {@link #FLOOR}.
+   *
+   * @param maxPages the most bytes of working pages taken (the memory file's size)
+   */
+  public Optional<CompletableFuture<Optional<StartBundle>>> askStart(
+      String revision, long maxPages) {
+    if (token.isEmpty() || !startFromPeers || workingSetFromPeers) {
+      return Optional.empty();
+    }
+    List<PeerEndpoint> holding = directory.holding(Revision.of(revision));
+    if (holding.isEmpty()) {
+      return Optional.empty();
+    }
+    PeerEndpoint peer = holding.get(ThreadLocalRandom.current().nextInt(holding.size()));
+    return Optional.of(
+        PeerStart.ask(http, peer, token.get(), revision, maxPages, cost.deadline(START_BYTES)));
+  }
+
   /** Builder: 2 peers per fill, 4 requests at once to each, a floor of {@link #FLOOR}. */
   public static final class Builder {
     private final PeerDirectory directory;
@@ -94,6 +124,7 @@ public final class PeerReads {
     private int perPeer = 4;
     private Duration floor = FLOOR;
     private boolean workingSetFromPeers;
+    private boolean startFromPeers = true;
 
     private Builder(PeerDirectory directory, BearerToken token) {
       this.directory = Objects.requireNonNull(directory, "directory");
@@ -141,6 +172,16 @@ public final class PeerReads {
      */
     public Builder workingSetFromPeers(boolean fromPeers) {
       this.workingSetFromPeers = fromPeers;
+      return this;
+    }
+
+    /**
+     * Whether a lazy restore asks a peer holding the revision for its start (manifest, working
+     * pages, device state) in one answer before storage (the default), or reads them from storage
+     * and only chunks from peers. Not with {@link #workingSetFromPeers}.
+     */
+    public Builder startFromPeers(boolean fromPeers) {
+      this.startFromPeers = fromPeers;
       return this;
     }
 

@@ -7,7 +7,7 @@ import java.time.Duration;
  * averages of a request's time and of the chunk bytes it carries), and hence how long a peer may
  * take over a chunk before storage would have been quicker: {@code max(floor, t × max(1, n ÷ b))}
  * for {@code n} bytes, with {@code t} the average request time and {@code b} its average bytes.
- * Until a read has been measured, a chunk may take {@link #UNMEASURED}.
+ * Until a read has been measured, a chunk may take {@link #UNMEASURED} (or the floor, if longer).
  *
  * <p>One per node, so that a fill starts from what earlier fills measured.
  */
@@ -48,7 +48,7 @@ public final class StorageCost {
   /** How long a peer may take over {@code bytes} of chunks. */
   synchronized Duration deadline(long bytes) {
     if (!measured) {
-      return UNMEASURED;
+      return Duration.ofNanos(Math.max(floorNanos, UNMEASURED.toNanos()));
     }
     double cost = nanosPerRequest * Math.max(1.0, bytes / bytesPerRequest);
     return Duration.ofNanos(Math.max(floorNanos, (long) cost));

@@ -12,6 +12,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 
 /**
  * The chunks of one revision in the remote store, the source of last resort: it has every chunk.
@@ -27,7 +28,8 @@ final class StoreChunkSource implements ChunkSource {
   private final SnapshotStore store;
   private final String revision;
   private final Map<String, Integer> lengths;
-  private final Map<String, PackIndex.Entry> packed = new HashMap<>();
+  private final CompletableFuture<Optional<PackIndex>> pack;
+  private volatile Map<String, PackIndex.Entry> packed;
   private final TransferTally tally;
   private final StorageCost cost;
 
@@ -48,23 +50,53 @@ final class StoreChunkSource implements ChunkSource {
       Optional<PackIndex> pack,
       TransferTally tally,
       StorageCost cost) {
+    this(store, manifest, CompletableFuture.completedFuture(pack), tally, cost);
+  }
+
+  /**
+   * Like the constructor above with the pack index still being read: until it has arrived, chunks
+   * are ordered as the manifest lists them ({@link #packOffset} is -1); the first read of storage
+   * waits for it (a fill whose start came from a peer need not wait for it before its guest
+   * resumes).
+   */
+  StoreChunkSource(
+      SnapshotStore store,
+      SnapshotManifest manifest,
+      CompletableFuture<Optional<PackIndex>> pack,
+      TransferTally tally,
+      StorageCost cost) {
     this.cost = cost;
     this.store = store;
     this.revision = manifest.revision();
     this.lengths = manifest.chunks();
     this.tally = tally;
-    pack.ifPresent(p -> p.entries().forEach(e -> packed.put(e.sha256(), e)));
+    this.pack = pack;
+    if (pack.isDone()) {
+      packed();
+    }
   }
 
-  /** Where chunk {@code sha256} lies in the pack; -1 when it is not in it. */
+  /** The pack's entries by chunk, once the index has arrived (waits for it). */
+  private Map<String, PackIndex.Entry> packed() {
+    Map<String, PackIndex.Entry> m = packed;
+    if (m == null) {
+      Map<String, PackIndex.Entry> built = new HashMap<>();
+      pack.join().ifPresent(p -> p.entries().forEach(e -> built.put(e.sha256(), e)));
+      packed = m = built;
+    }
+    return m;
+  }
+
+  /** Where chunk {@code sha256} lies in the pack; -1 when it is not in it, or not known yet. */
   long packOffset(String sha256) {
-    PackIndex.Entry e = packed.get(sha256);
+    Map<String, PackIndex.Entry> m = pack.isDone() ? packed() : Map.of();
+    PackIndex.Entry e = m.get(sha256);
     return e == null ? -1L : e.offset();
   }
 
   /** The pack entry of {@code sha256}, if the pack has it. */
   Optional<PackIndex.Entry> packEntry(String sha256) {
-    return Optional.ofNullable(packed.get(sha256));
+    return Optional.ofNullable(packed().get(sha256));
   }
 
   /**
@@ -73,11 +105,12 @@ final class StoreChunkSource implements ChunkSource {
    */
   @Override
   public List<String> supply(List<String> wanted, Sink sink) throws IOException {
+    Map<String, PackIndex.Entry> index = packed(); // before the order is taken from it
     List<String> inPackOrder = new ArrayList<>(wanted);
     inPackOrder.sort(Comparator.comparingLong(this::packOffset));
     List<PackIndex.Entry> run = new ArrayList<>();
     for (String d : inPackOrder) {
-      PackIndex.Entry e = packed.get(d);
+      PackIndex.Entry e = index.get(d);
       if (e == null) {
         fetchRun(run, sink);
         run.clear();

@@ -47,6 +47,11 @@ final class TransferTally {
     peerBytes.add(bytes);
   }
 
+  /** Working pages of {@code bytes} a peer handed over with the start of a restore. */
+  void pagesFromPeer(long bytes) {
+    peerBytes.add(bytes);
+  }
+
   /** A chunk asked of a peer that comes from storage instead, for {@code reason}. */
   void peerFellBack(PeerFallback reason) {
     fallbacks.incrementAndGet(reason.ordinal());

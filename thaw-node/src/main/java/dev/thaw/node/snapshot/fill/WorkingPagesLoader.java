@@ -61,7 +61,8 @@ final class WorkingPagesLoader {
       return true;
     } catch (IOException | RuntimeException e) {
       log.warn(
-          "cannot use the working pages of {} ({}): fetching its first clone's chunks instead",
+          "cannot use the working pages of {} ({}): asking storage again if they came from a peer,"
+              + " else fetching its first clone's chunks instead",
           revision,
           e.getMessage());
       return false;

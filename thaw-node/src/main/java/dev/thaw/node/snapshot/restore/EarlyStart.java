@@ -8,9 +8,14 @@ import dev.thaw.core.snapshot.SnapshotManifest;
 import dev.thaw.core.snapshot.SnapshotStore;
 import dev.thaw.core.vmm.PreparedRestore;
 import dev.thaw.core.vmm.Vmm;
+import dev.thaw.node.peer.StartBundle;
 import dev.thaw.node.snapshot.fill.ChunkAssembler;
+import dev.thaw.node.snapshot.fill.FillStart;
 import dev.thaw.node.snapshot.fill.LazyFill;
+import dev.thaw.node.snapshot.fill.PeerReads;
+import dev.thaw.node.snapshot.fill.PeerStart;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
@@ -30,6 +35,10 @@ final class EarlyStart implements AutoCloseable {
   private final CompletableFuture<Optional<PackIndex>> pack;
   private final CompletableFuture<Optional<Instant>> unusable;
   private final CompletableFuture<Optional<SnapshotStore.FetchedPages>> pages;
+  private final CompletableFuture<Optional<StartBundle>> peerStart;
+  private final SnapshotStore remote;
+  private final Executor executor;
+  private final String revision;
   private final Path file;
   private final boolean served;
   private boolean handedOver;
@@ -48,12 +57,13 @@ final class EarlyStart implements AutoCloseable {
       String revision,
       Path file)
       throws IOException {
-    this(vmm, remote, executor, function, revision, file, false);
+    this(vmm, remote, executor, function, revision, file, false, PeerReads.none());
   }
 
   /**
    * @param served whether {@code file} is a served file (a lazy restore's, which exists already and
    *     is not this start's to delete) rather than a new plain file to create
+   * @param peers asked for the start of a served (lazy) restore before storage
    */
   EarlyStart(
       Vmm vmm,
@@ -62,9 +72,13 @@ final class EarlyStart implements AutoCloseable {
       FunctionSpec function,
       String revision,
       Path file,
-      boolean served)
+      boolean served,
+      PeerReads peers)
       throws IOException {
     this.function = function;
+    this.remote = remote;
+    this.executor = executor;
+    this.revision = revision;
     this.file = file;
     this.served = served;
     if (!served) {
@@ -74,12 +88,54 @@ final class EarlyStart implements AutoCloseable {
         CompletableFuture.supplyAsync(() -> vmm.prepareRestore(function, file), executor);
     this.pack = readQuietly(() -> remote.packIndex(revision), executor);
     this.unusable = readQuietly(() -> remote.unusable(revision), executor);
-    // A lazy restore needs the working pages first: asked for alongside the manifest, they cost
-    // no round trip after it. A snapshot without them answers "none" as quickly.
-    this.pages =
-        served
-            ? LazyFill.askForPages(remote, revision, function.memoryBytes(), executor)
-            : CompletableFuture.completedFuture(Optional.empty());
+    Optional<CompletableFuture<Optional<StartBundle>>> asked =
+        served ? peers.askStart(revision, function.memoryBytes()) : Optional.empty();
+    if (asked.isPresent()) {
+      // A peer holds it: the manifest, the pages and the device state come from the peer in one
+      // answer, the manifest checked against the digest storage keeps of it, read alongside.
+      // Storage is asked for the manifest and the pages only if the peer's cannot be used.
+      CompletableFuture<Optional<String>> digest =
+          readQuietly(() -> remote.manifestSha256(revision), executor);
+      this.peerStart =
+          asked.get().thenCombine(digest, (got, sha) -> PeerStart.trusted(got, sha, revision));
+      this.pages =
+          peerStart.thenCompose(
+              got ->
+                  got.isPresent() && got.get().pages().hasRemaining()
+                      ? CompletableFuture.completedFuture(
+                          Optional.of(new SnapshotStore.FetchedPages(got.get().pages(), 0)))
+                      : askForPages());
+    } else {
+      this.peerStart = CompletableFuture.completedFuture(Optional.empty());
+      // A lazy restore needs the working pages first: asked for alongside the manifest, they cost
+      // no round trip after it. A snapshot without them answers "none" as quickly.
+      this.pages = served ? askForPages() : CompletableFuture.completedFuture(Optional.empty());
+    }
+  }
+
+  private CompletableFuture<Optional<SnapshotStore.FetchedPages>> askForPages() {
+    return LazyFill.askForPages(remote, revision, function.memoryBytes(), executor);
+  }
+
+  /**
+   * The manifest JSON a peer handed over with the start, its SHA-256 the one storage keeps; empty
+   * when no peer was asked or its answer cannot be used (the manifest then comes from storage).
+   */
+  Optional<String> peerManifest() {
+    return peerStart.join().map(b -> new String(b.manifest(), StandardCharsets.UTF_8));
+  }
+
+  /**
+   * What the fill starts from: the working pages asked for (with storage to ask again when a peer's
+   * fail their check) and the chunks a peer handed over.
+   */
+  FillStart fillStart() {
+    Optional<StartBundle> got = peerStart.join();
+    if (got.isEmpty()) {
+      return FillStart.of(pages);
+    }
+    return new FillStart(
+        pages, Optional.of(this::askForPages), got.get().chunks(), got.get().pages().remaining());
   }
 
   /**
@@ -145,6 +201,14 @@ final class EarlyStart implements AutoCloseable {
 
   Optional<PackIndex> packIndex() {
     return pack.join();
+  }
+
+  /**
+   * The pack index as a fill takes it: still being read when the start came from a peer (storage is
+   * asked only later, if at all), else read (as the manifest was, alongside it).
+   */
+  CompletableFuture<Optional<PackIndex>> packIndexForFill() {
+    return peerStart.join().isPresent() ? pack : CompletableFuture.completedFuture(pack.join());
   }
 
   /** Stops the VMM unless handed over; drops the early name once QEMU has opened the file. */

@@ -56,8 +56,8 @@ final class LazyFetch implements AutoCloseable {
               target.dir(),
               local,
               parts.source().store(),
-              early.packIndex(),
-              early.workingPages(),
+              early.packIndexForFill(),
+              early.fillStart(),
               parallelism,
               parts.metrics()::lazyReadWaited,
               parts.peers());

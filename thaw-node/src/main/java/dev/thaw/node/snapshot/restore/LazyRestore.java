@@ -82,7 +82,8 @@ final class LazyRestore {
     String name = revision + "." + servedNames.incrementAndGet() + ".memory";
     DeferredFile memory = new DeferredFile(function.memoryBytes());
     Path path = server.publish(name, memory);
-    try (EarlyStart early = parts.source().servedEarlyStart(function, revision, path)) {
+    try (EarlyStart early =
+        parts.source().servedEarlyStart(function, revision, path, parts.peers())) {
       Optional<SnapshotManifest> found = parts.source().usable(revision, early);
       if (found.isEmpty()) {
         return Optional.empty();

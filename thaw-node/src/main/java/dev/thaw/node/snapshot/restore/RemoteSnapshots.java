@@ -7,6 +7,7 @@ import dev.thaw.core.snapshot.SnapshotManifestCodec;
 import dev.thaw.core.snapshot.SnapshotStore;
 import dev.thaw.core.vmm.Vmm;
 import dev.thaw.node.snapshot.DeadSnapshots;
+import dev.thaw.node.snapshot.fill.PeerReads;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.Optional;
@@ -56,11 +57,12 @@ public final class RemoteSnapshots {
   }
 
   /**
-   * Starts the VMM on the served file {@code file} (a lazy restore's) while the manifest is read.
+   * Starts the VMM on the served file {@code file} (a lazy restore's) while the manifest is read,
+   * from {@code peers} if one holds the revision.
    */
-  EarlyStart servedEarlyStart(FunctionSpec function, String revision, Path file)
+  EarlyStart servedEarlyStart(FunctionSpec function, String revision, Path file, PeerReads peers)
       throws IOException {
-    return new EarlyStart(vmm, store, executor, function, revision, file, true);
+    return new EarlyStart(vmm, store, executor, function, revision, file, true, peers);
   }
 
   /**
@@ -70,7 +72,9 @@ public final class RemoteSnapshots {
    * @return empty when remote storage has none or it is dead
    */
   Optional<SnapshotManifest> usable(String revision, EarlyStart early) throws IOException {
-    Optional<SnapshotManifest> found = manifest(revision);
+    Optional<String> fromPeer = early.peerManifest();
+    Optional<SnapshotManifest> found =
+        fromPeer.isPresent() ? Optional.of(parse(revision, fromPeer.get())) : manifest(revision);
     if (found.isEmpty() || dead.isDead(found.get(), early.unusable())) {
       return Optional.empty();
     }
@@ -91,15 +95,16 @@ public final class RemoteSnapshots {
   /** The revision's manifest in remote storage, parsed and checked against this node's VMM. */
   private Optional<SnapshotManifest> manifest(String revision) throws IOException {
     Optional<String> json = store.manifest(revision);
-    if (json.isEmpty()) {
-      return Optional.empty();
-    }
-    SnapshotManifest manifest = SnapshotManifestCodec.read(json.get(), vmm.identity());
+    return json.isEmpty() ? Optional.empty() : Optional.of(parse(revision, json.get()));
+  }
+
+  private SnapshotManifest parse(String revision, String json) {
+    SnapshotManifest manifest = SnapshotManifestCodec.read(json, vmm.identity());
     if (!manifest.revision().equals(revision)) {
       throw new MalformedManifestException(
           "manifest stored for " + revision + " names revision " + manifest.revision(), null);
     }
-    return Optional.of(manifest);
+    return manifest;
   }
 
   /**

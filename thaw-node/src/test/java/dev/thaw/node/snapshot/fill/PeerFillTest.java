@@ -72,8 +72,8 @@ class PeerFillTest {
         dir,
         LocalChunks.none(),
         store,
-        pack,
-        LazyFill.askForPages(store, "fn", memory.length, Runnable::run),
+        java.util.concurrent.CompletableFuture.completedFuture(pack),
+        FillStart.of(LazyFill.askForPages(store, "fn", memory.length, Runnable::run)),
         2,
         waited -> {},
         peers);

@@ -18,6 +18,12 @@ class StorageCostTest {
   }
 
   @Test
+  void aFloorAboveTheUnmeasuredDeadlineHoldsBeforeAnyReadToo() {
+    StorageCost patient = new StorageCost(Duration.ofSeconds(30));
+    assertThat(patient.deadline(64 << 10)).isEqualTo(Duration.ofSeconds(30));
+  }
+
+  @Test
   void aDeadlineIsWhatARequestOfThatSizeCostsAndScalesWithBytes() {
     cost.measured(64 << 10, 300 * MS);
     assertThat(cost.deadline(64 << 10)).isEqualTo(Duration.ofMillis(300));
