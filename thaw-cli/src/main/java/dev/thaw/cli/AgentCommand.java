@@ -139,7 +139,7 @@ final class AgentCommand implements Callable<Integer> {
 
   @Option(
       names = "--vmm-pool",
-      defaultValue = "0",
+      defaultValue = "${env:THAW_VMM_POOL:-0}",
       description =
           "QEMUs to keep started ahead for restores; each idle one costs about 31 MiB and a"
               + " restore of a built-in function takes one instead of starting QEMU (default:"

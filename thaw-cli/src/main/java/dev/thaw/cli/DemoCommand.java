@@ -70,6 +70,14 @@ final class DemoCommand implements Callable<Integer> {
   long seed;
 
   @Option(
+      names = "--vmm-pool",
+      defaultValue = "1",
+      description =
+          "QEMUs each agent keeps started ahead for restores of built-in functions (default:"
+              + " ${DEFAULT-VALUE}; 0 starts a QEMU per restore).")
+  int vmmPool;
+
+  @Option(
       names = "--out",
       defaultValue = "thaw-demo-results",
       description = "Directory for the per-invocation CSV (default: ${DEFAULT-VALUE}).")
@@ -99,11 +107,17 @@ final class DemoCommand implements Callable<Integer> {
     BearerToken token = TokenFile.readOrCreate(root.resolve("token"));
     try (S3Options.Remote s3 = S3Options.embedded(root.resolve("s3"))) {
       console.printf(
-          "thaw demo: %d nodes, %d functions, %d rounds x %d configurations; embedded S3 at %s%n",
-          nodes, DemoRounds.REVISIONS.size(), rounds, DemoConfiguration.ALL.size(), s3.endpoint());
+          "thaw demo: %d nodes, %d functions, %d rounds x %d configurations, a pool of %d started"
+              + " QEMU(s) per node; embedded S3 at %s%n",
+          nodes,
+          DemoRounds.REVISIONS.size(),
+          rounds,
+          DemoConfiguration.ALL.size(),
+          vmmPool,
+          s3.endpoint());
       DemoRounds demo =
           new DemoRounds(
-              new DemoRounds.Shape(nodes, rounds, keepAlive, seed),
+              new DemoRounds.Shape(nodes, rounds, keepAlive, seed, vmmPool),
               new DemoRounds.ObjectStore(s3.store(), s3.endpoint(), s3.credentials()),
               token,
               python,

@@ -67,10 +67,17 @@ public final class DemoRounds {
    * @param keepAlive the agents' keep-alive, which the silence between rounds outlasts
    * @param seed the gateway's seed of placement tie-breaks
    */
-  public record Shape(int nodes, int rounds, Duration keepAlive, long seed) {
+  /**
+   * @param vmmPool QEMUs each agent keeps started ahead for restores ({@code thaw agent
+   *     --vmm-pool})
+   */
+  public record Shape(int nodes, int rounds, Duration keepAlive, long seed, int vmmPool) {
     public Shape {
       if (nodes < 1 || rounds < 2) {
         throw new IllegalArgumentException("need nodes >= 1 and rounds >= 2");
+      }
+      if (vmmPool < 0 || vmmPool > 64) {
+        throw new IllegalArgumentException("the VMM pool is 0 to 64: " + vmmPool);
       }
     }
   }
@@ -133,7 +140,8 @@ public final class DemoRounds {
                       store.credentials(),
                       shape.keepAlive(),
                       MAX_INSTANCES,
-                      token));
+                      token),
+                  Map.of("THAW_VMM_POOL", Integer.toString(shape.vmmPool())));
           Gateway gateway = gateway(cluster, c)) {
         replay(c, gateway, invocations);
       }
