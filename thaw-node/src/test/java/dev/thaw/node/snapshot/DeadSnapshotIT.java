@@ -178,6 +178,72 @@ class DeadSnapshotIT {
     }
   }
 
+  /**
+   * The deadline counts the time a clone could run, so that a starved machine does not condemn a
+   * sound snapshot; a dead clone, though, sleeps in its idle loop rather than waiting for a CPU,
+   * and is still condemned when every core is busy with other work (threads spinning beside it).
+   */
+  @Test
+  void aDeadSnapshotIsStillCondemnedWhileOtherWorkTakesEveryCore() throws Exception {
+    String revision = "hello-dead-busy";
+    SnapshotManifest dead = uploadDeadSnapshot(revision);
+    try (Node a = node("busy", SnapshotMode.REMOTE);
+        Spinners others = new Spinners(Runtime.getRuntime().availableProcessors() * 2)) {
+      ColdStart first = a.manager.start(HELLO, Revision.of(revision));
+      first.vm().close();
+      assertThat(others.spinning()).as("the cores stayed busy throughout").isTrue();
+      assertThat(first.source()).isEqualTo(ColdStart.Source.NONE);
+      assertThat(first.fallback())
+          .hasValueSatisfying(why -> assertThat(why).startsWith("snapshot dead"));
+      assertThat(found)
+          .filteredOn(d -> d.revision().equals(revision))
+          .singleElement()
+          .satisfies(
+              d -> {
+                assertThat(d.createdAt()).isEqualTo(dead.createdAt());
+                // It ran its deadline: what it waited for a CPU was given back, and it still slept.
+                assertThat(d.failure().waited())
+                    .hasValueSatisfying(
+                        w -> assertThat(w.running()).isGreaterThanOrEqualTo(DEADLINE));
+              });
+    }
+  }
+
+  /** Threads that keep every core busy until closed: another tenant's work on the machine. */
+  private static final class Spinners implements AutoCloseable {
+    private final java.util.concurrent.atomic.AtomicBoolean stop =
+        new java.util.concurrent.atomic.AtomicBoolean();
+    private final List<Thread> threads = new java.util.ArrayList<>();
+
+    Spinners(int count) {
+      for (int i = 0; i < count; i++) {
+        Thread t =
+            new Thread(
+                () -> {
+                  while (!stop.get()) {
+                    Thread.onSpinWait();
+                  }
+                },
+                "spinner-" + i);
+        t.setDaemon(true);
+        t.start();
+        threads.add(t);
+      }
+    }
+
+    boolean spinning() {
+      return threads.stream().allMatch(Thread::isAlive);
+    }
+
+    @Override
+    public void close() throws InterruptedException {
+      stop.set(true);
+      for (Thread t : threads) {
+        t.join();
+      }
+    }
+  }
+
   @Test
   void aNodeNeverCommitsNorUploadsASnapshotWhoseFirstCloneDoesNotAnswer() throws Exception {
     String revision = "hello-muted";
