@@ -113,6 +113,7 @@ public final class Restorer {
     } catch (GuestTimeoutException e) {
       RestoreVerdict verdict = RestoreVerdict.of(wait, e.waited());
       if (verdict instanceof RestoreVerdict.TooSlow slow) {
+        metrics.tooSlow(phase);
         throw new TooSlowException(slow.reason(), e);
       }
       throw new DeadSnapshotException(

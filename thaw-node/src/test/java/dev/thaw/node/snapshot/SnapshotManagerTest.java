@@ -143,6 +143,7 @@ class SnapshotManagerTest {
             why -> assertThat(why).startsWith("restore too slow").contains("snapshot is kept"));
     assertThat(node.cache().revisions()).containsExactly("r1");
     assertThat(counter("thaw.snapshot.dead", "phase", "restore")).isZero();
+    assertThat(counter("thaw.snapshot.restores.too.slow", "phase", "restore")).isEqualTo(1);
 
     vmm.starved.clear();
     ColdStart restored = start("r1");
@@ -158,6 +159,7 @@ class SnapshotManagerTest {
     assertThat(s.manifest()).isEmpty();
     assertThat(node.cache().revisions()).isEmpty();
     assertThat(counter("thaw.snapshot.dead", "phase", "verify")).isZero();
+    assertThat(counter("thaw.snapshot.restores.too.slow", "phase", "verify")).isEqualTo(1);
   }
 
   @Test
