@@ -2,6 +2,7 @@ package dev.thaw.qemu;
 
 import dev.thaw.core.vmm.MicroVm;
 import dev.thaw.core.vmm.RestorePhases;
+import dev.thaw.core.vmm.RestoreWait;
 import dev.thaw.core.vmm.VmSnapshot;
 import java.io.IOException;
 import java.time.Duration;
@@ -38,12 +39,12 @@ final class CloneResume {
   }
 
   /**
-   * Loads {@code snapshot} into {@code vm}, resumes it and waits up to {@code readyTimeout} for its
-   * guest. On failure the VM is stopped and the typed error thrown: a state QEMU cannot load is
+   * Loads {@code snapshot} into {@code vm}, resumes it and waits for its guest as {@code wait}
+   * says. On failure the VM is stopped and the typed error thrown: a state QEMU cannot load is
    * sorted by {@link RestoreCompatibility#loadFailure}, a guest that does not come up by {@link
    * GuestReadiness}. {@code start} is the time QEMU took to be ready for it.
    */
-  MicroVm resume(QemuMicroVm vm, VmSnapshot snapshot, Duration readyTimeout, Duration start) {
+  MicroVm resume(QemuMicroVm vm, VmSnapshot snapshot, RestoreWait wait, Duration start) {
     long t0 = System.nanoTime();
     try {
       vm.loadState(snapshot.stateFile());
@@ -59,11 +60,10 @@ final class CloneResume {
     if (reseed) {
       // The clone's own key from its first request on: the snapshot's stays with the snapshot.
       String key = secrets.controlKey();
-      vm.awaitGuest(
-          readyTimeout, GuestReadiness.After.RESTORE, () -> secrets.resumeTarget() + "&key=" + key);
+      vm.awaitRestored(wait, () -> secrets.resumeTarget() + "&key=" + key);
       vm.controlKey(key);
     } else {
-      vm.awaitGuest(readyTimeout, GuestReadiness.After.RESTORE, () -> "/health");
+      vm.awaitRestored(wait, () -> "/health");
     }
     phases.accept(
         new RestorePhases(

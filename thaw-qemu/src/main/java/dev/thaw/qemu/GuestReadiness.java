@@ -3,8 +3,10 @@ package dev.thaw.qemu;
 import dev.thaw.core.function.FunctionSpec;
 import dev.thaw.core.vmm.BootException;
 import dev.thaw.core.vmm.GuestTimeoutException;
+import dev.thaw.core.vmm.GuestWait;
 import dev.thaw.core.vmm.RestoreException;
 import dev.thaw.core.vmm.RestoreIncompatibleException;
+import dev.thaw.core.vmm.RestoreWait;
 import dev.thaw.core.vmm.VmmException;
 import java.time.Duration;
 import java.util.Locale;
@@ -40,6 +42,9 @@ final class GuestReadiness {
   static final String EXITED_LINE = "function exited";
 
   private static final Logger log = LoggerFactory.getLogger(GuestReadiness.class);
+
+  /** The shortest further wait a restored guest held off the CPU is given. */
+  private static final Duration MIN_SLICE = Duration.ofMillis(250);
 
   /** What the guest is waited for after, which decides the failure's type. */
   enum After {
@@ -122,6 +127,57 @@ final class GuestReadiness {
   }
 
   /**
+   * Waits for a restored guest to answer {@code GET target} (asked anew for each attempt) with its
+   * control key, for {@code wait}'s running time: the time QEMU's threads spent waiting for a CPU
+   * meanwhile is added to the wait, up to its patience. Returns the failure when it did not answer:
+   * empty means the guest is up; a {@link GuestTimeoutException} carries what the wait consisted
+   * of.
+   */
+  Optional<VmmException> awaitRestore(RestoreWait wait, Supplier<String> target) {
+    String what = vm.function().id() + " (" + vm.id() + ")";
+    long t0 = System.nanoTime();
+    CpuWaits cpu = vm.cpuWaits();
+    Duration end = wait.running();
+    while (true) {
+      Duration left = end.minus(Duration.ofNanos(System.nanoTime() - t0));
+      GuestProbe.Result result =
+          GuestProbe.await(
+              vm.control(),
+              target,
+              vm.controlKey(),
+              left.isNegative() ? Duration.ZERO : left,
+              vm::isAlive);
+      if (result.outcome() == GuestProbe.Outcome.READY) {
+        log.debug("restore {}: the guest answered {}", vm.id(), result.body().strip());
+        return Optional.empty();
+      }
+      GuestWait waited = new GuestWait(Duration.ofNanos(System.nanoTime() - t0), cpu.heldOff());
+      if (result.outcome() == GuestProbe.Outcome.TIMED_OUT
+          && !wait.over(waited)
+          && !Thread.currentThread().isInterrupted()) {
+        // Held off the CPU: the guest gets that time again, in slices long enough to answer in.
+        Duration next = wait.end(waited);
+        Duration slice = waited.wall().plus(MIN_SLICE);
+        end = next.compareTo(slice) >= 0 || slice.compareTo(wait.patience()) > 0 ? next : slice;
+        continue;
+      }
+      if (result.outcome() == GuestProbe.Outcome.TIMED_OUT) {
+        log.debug("restore {}: no answer after {}", vm.id(), waited);
+      }
+      return Optional.of(
+          probeFailure(
+              After.RESTORE,
+              what,
+              result,
+              wait.running(),
+              vm.vmmOutput(),
+              vm.consoleTail(),
+              vm::diagnose,
+              waited));
+    }
+  }
+
+  /**
    * What a probe that did not end {@code READY} means for the VM {@code what}, given the VMM's
    * output {@code out} and the console's tail; {@code diagnosis} is asked only of a guest that did
    * not answer in time.
@@ -134,15 +190,38 @@ final class GuestReadiness {
       String out,
       String console,
       Supplier<String> diagnosis) {
+    return probeFailure(after, what, result, timeout, out, console, diagnosis, null);
+  }
+
+  /**
+   * {@link #probeFailure}, a timeout carrying {@code waited}, what the wait consisted of (null:
+   * unmeasured).
+   */
+  static VmmException probeFailure(
+      After after,
+      String what,
+      GuestProbe.Result result,
+      Duration timeout,
+      String out,
+      String console,
+      Supplier<String> diagnosis,
+      GuestWait waited) {
     String exited = "QEMU exited during " + after + " of " + what;
     return switch (result.outcome()) {
       case READY -> throw new IllegalArgumentException("the guest of " + what + " is ready");
       case TIMED_OUT ->
           new GuestTimeoutException(
-              "guest of " + what + " did not answer within " + timeout + " after " + after,
+              "guest of "
+                  + what
+                  + " did not answer within "
+                  + timeout
+                  + " after "
+                  + after
+                  + (waited == null ? "" : " (waited " + waited + ")"),
               (out + "\n" + diagnosis.get()).strip(),
               console,
-              null);
+              null,
+              waited);
       case REFUSED -> refusal(after, what, result, out, console);
       case VMM_EXITED ->
           after == After.BOOT

@@ -3,6 +3,7 @@ package dev.thaw.qemu;
 import dev.thaw.core.function.FunctionSpec;
 import dev.thaw.core.io.FileTrees;
 import dev.thaw.core.vmm.MicroVm;
+import dev.thaw.core.vmm.RestoreWait;
 import dev.thaw.core.vmm.SnapshotException;
 import dev.thaw.core.vmm.VmSnapshot;
 import dev.thaw.core.vmm.VmState;
@@ -280,6 +281,23 @@ final class QemuMicroVm implements MicroVm {
       close();
       throw failure.get();
     }
+  }
+
+  /**
+   * Waits for a restored guest to answer {@code GET target} as {@code wait} says; on failure stops
+   * the VM and throws the typed error ({@link GuestReadiness#awaitRestore}).
+   */
+  void awaitRestored(RestoreWait wait, Supplier<String> target) {
+    Optional<VmmException> failure = new GuestReadiness(this).awaitRestore(wait, target);
+    if (failure.isPresent()) {
+      close();
+      throw failure.get();
+    }
+  }
+
+  /** Counts from now the time this VM's QEMU threads wait for a CPU. */
+  CpuWaits cpuWaits() {
+    return CpuWaits.of(process.pid());
   }
 
   /** What QMP says of the VM when its guest does not answer ({@link QmpDiagnosis}). */

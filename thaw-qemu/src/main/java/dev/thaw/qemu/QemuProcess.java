@@ -208,6 +208,11 @@ final class QemuProcess implements AutoCloseable {
     destroy(process);
   }
 
+  /** The QEMU process's id ({@code setpriv} execs QEMU in its own process). */
+  long pid() {
+    return process.pid();
+  }
+
   private static void destroy(Process process) {
     process.destroyForcibly();
     try {

@@ -8,6 +8,7 @@ import dev.thaw.core.logs.LogSink;
 import dev.thaw.core.vmm.MicroVm;
 import dev.thaw.core.vmm.PreparedRestore;
 import dev.thaw.core.vmm.RestorePhases;
+import dev.thaw.core.vmm.RestoreWait;
 import dev.thaw.core.vmm.VmSnapshot;
 import dev.thaw.core.vmm.Vmm;
 import dev.thaw.core.vmm.VmmIdentity;
@@ -102,6 +103,17 @@ public final class QemuVmm implements Vmm, AutoCloseable {
    */
   @Override
   public MicroVm restore(VmSnapshot snapshot, Duration readyTimeout) {
+    return restore(snapshot, RestoreWait.of(readyTimeout));
+  }
+
+  /**
+   * {@inheritDoc}
+   *
+   * <p>The time QEMU's threads wait for a CPU is read from Linux's per-thread scheduler statistics
+   * ({@link CpuWaits}).
+   */
+  @Override
+  public MicroVm restore(VmSnapshot snapshot, RestoreWait wait) {
     try {
       long t0 = System.nanoTime();
       compatibility.check(snapshot);
@@ -109,7 +121,7 @@ public final class QemuVmm implements Vmm, AutoCloseable {
           launcher.incoming(
               snapshot.function(), snapshot.memoryFile(), snapshot.disk().orElse(null));
       long started = System.nanoTime();
-      MicroVm restored = clones.resume(vm, snapshot, readyTimeout, Duration.ofNanos(started - t0));
+      MicroVm restored = clones.resume(vm, snapshot, wait, Duration.ofNanos(started - t0));
       log.debug(
           "restored {} as {}: QEMU ready in {} µs, state loaded and guest answered in {} µs",
           snapshot.function().id(),
@@ -136,11 +148,16 @@ public final class QemuVmm implements Vmm, AutoCloseable {
       return new PreparedRestore() {
         @Override
         public MicroVm restore(VmSnapshot snapshot, Duration readyTimeout) {
+          return restore(snapshot, RestoreWait.of(readyTimeout));
+        }
+
+        @Override
+        public MicroVm restore(VmSnapshot snapshot, RestoreWait wait) {
           if (!snapshot.function().equals(function)) {
             throw new IllegalArgumentException(
                 "prepared for " + function.id() + ", given a snapshot of " + snapshot.function());
           }
-          return QemuVmm.this.restore(snapshot.withMemoryFile(memoryFile), readyTimeout);
+          return QemuVmm.this.restore(snapshot.withMemoryFile(memoryFile), wait);
         }
 
         @Override
@@ -158,6 +175,11 @@ public final class QemuVmm implements Vmm, AutoCloseable {
 
       @Override
       public MicroVm restore(VmSnapshot snapshot, Duration readyTimeout) {
+        return restore(snapshot, RestoreWait.of(readyTimeout));
+      }
+
+      @Override
+      public MicroVm restore(VmSnapshot snapshot, RestoreWait wait) {
         handedOver = true;
         try {
           compatibility.check(snapshot);
@@ -172,7 +194,7 @@ public final class QemuVmm implements Vmm, AutoCloseable {
           vm.close();
           throw e;
         }
-        return clones.resume(vm, snapshot, readyTimeout, Duration.ZERO);
+        return clones.resume(vm, snapshot, wait, Duration.ZERO);
       }
 
       @Override

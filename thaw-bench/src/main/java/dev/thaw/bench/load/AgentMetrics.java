@@ -13,6 +13,12 @@ final class AgentMetrics {
   /** Cold starts, labelled by where the snapshot came from. */
   static final String COLD_STARTS = "thaw_snapshot_cold_starts_total";
 
+  /** Snapshots found dead, by phase. */
+  static final String DEAD = "thaw_snapshot_dead_total";
+
+  /** Restores the machine was too slow for, by phase. */
+  static final String TOO_SLOW = "thaw_snapshot_restores_too_slow_total";
+
   private AgentMetrics() {}
 
   /** The sum of {@code metric}'s samples in {@code text}, whatever their labels; 0 if none. */

@@ -17,7 +17,7 @@ import java.util.Objects;
  * @param ms the answered requests' latencies in milliseconds
  * @param firstError the first failure's status or exception; empty when every request was answered
  * @param fetches remote fetches of the snapshot, per node
- * @param remoteStarts cold starts from a remote snapshot, per node
+ * @param starts how each node's cold starts went
  */
 public record BurstFigures(
     int requests,
@@ -25,12 +25,24 @@ public record BurstFigures(
     List<Double> ms,
     String firstError,
     Map<String, Long> fetches,
-    Map<String, Long> remoteStarts) {
+    Map<String, Starts> starts) {
   public BurstFigures {
     ms = List.copyOf(ms);
     Objects.requireNonNull(firstError, "firstError");
     fetches = Map.copyOf(fetches);
-    remoteStarts = Map.copyOf(remoteStarts);
+    starts = Map.copyOf(starts);
+  }
+
+  /**
+   * One node's cold starts during the burst.
+   *
+   * @param remote from a remote snapshot
+   * @param boots booted (no snapshot, or a fallback)
+   * @param dead restores whose snapshot was found dead
+   * @param tooSlow restores the machine was too slow for (the snapshot kept)
+   */
+  public record Starts(long remote, long boots, long dead, long tooSlow) {
+    static final Starts NONE = new Starts(0, 0, 0, 0);
   }
 
   /** Requests answered 200. */
@@ -65,10 +77,17 @@ public record BurstFigures(
         TextTable.of(
             Column.left("node", 24),
             Column.right("snapshot fetches", 17),
-            Column.right("remote cold starts", 19));
+            Column.right("remote cold starts", 19),
+            Column.right("boots", 6),
+            Column.right("dead", 5),
+            Column.right("too slow", 9));
     fetches.keySet().stream()
         .sorted()
-        .forEach(n -> t.row(n, fetches.get(n), remoteStarts.getOrDefault(n, 0L)));
+        .forEach(
+            n -> {
+              Starts st = starts.getOrDefault(n, Starts.NONE);
+              t.row(n, fetches.get(n), st.remote(), st.boots(), st.dead(), st.tooSlow());
+            });
     s.append(t.render());
     s.append("target: every request answered, one fetch per node\n");
     if (!firstError.isEmpty()) {

@@ -82,12 +82,18 @@ final class ColdBurst {
       awaitCached(nodes, revision);
       Map<String, String> after = metrics(nodes);
       Map<String, Long> fetches = new LinkedHashMap<>();
-      Map<String, Long> remote = new LinkedHashMap<>();
+      Map<String, BurstFigures.Starts> starts = new LinkedHashMap<>();
       for (String node : nodes.keySet()) {
         fetches.put(node, delta(before, after, node, AgentMetrics.FETCHES, ""));
-        remote.put(node, delta(before, after, node, AgentMetrics.COLD_STARTS, "source=\"remote\""));
+        starts.put(
+            node,
+            new BurstFigures.Starts(
+                delta(before, after, node, AgentMetrics.COLD_STARTS, "source=\"remote\""),
+                delta(before, after, node, AgentMetrics.COLD_STARTS, "source=\"none\""),
+                delta(before, after, node, AgentMetrics.DEAD, ""),
+                delta(before, after, node, AgentMetrics.TOO_SLOW, "")));
       }
-      return new BurstFigures(requests, slots, ms, firstError, fetches, remote);
+      return new BurstFigures(requests, slots, ms, firstError, fetches, starts);
     } finally {
       callers.shutdownNow();
     }

@@ -48,12 +48,17 @@ class LoadFiguresTest {
     List<Double> twenty = java.util.Collections.nCopies(20, 400.0);
     BurstFigures met =
         new BurstFigures(
-            20, 4, twenty, "", Map.of("node-1", 1L, "node-2", 1L), Map.of("node-1", 4L));
+            20,
+            4,
+            twenty,
+            "",
+            Map.of("node-1", 1L, "node-2", 1L),
+            Map.of("node-1", new BurstFigures.Starts(4, 1, 0, 2)));
     assertThat(met.metTargets()).isTrue();
     assertThat(met.table())
         .contains("20 concurrent requests, 2 nodes × 4 slots: 20 of 20 answered; p50 400 ms")
-        .containsPattern("node-1 +1 +4")
-        .containsPattern("node-2 +1 +0");
+        .containsPattern("node-1 +1 +4 +1 +0 +2")
+        .containsPattern("node-2 +1 +0 +0 +0 +0");
     assertThat(
             new BurstFigures(20, 4, twenty, "", Map.of("node-1", 2L, "node-2", 1L), Map.of())
                 .metTargets())

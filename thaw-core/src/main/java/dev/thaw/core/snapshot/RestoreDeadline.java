@@ -1,5 +1,6 @@
 package dev.thaw.core.snapshot;
 
+import dev.thaw.core.vmm.RestoreWait;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.Objects;
@@ -12,12 +13,18 @@ import java.util.Objects;
  * the last {@code window} successful restores on this node, clamped to {@code [floor, ceiling]};
  * before the first measurement it is the ceiling. The floor keeps a burst of contention (other VMs
  * booting on the same cores) from condemning a sound snapshot; the ceiling bounds what a dead one
- * costs. Thread-safe.
+ * costs.
+ *
+ * <p>The deadline counts the time the clone's VMM could run, not the time it waited for a CPU
+ * ({@link RestoreWait}): a machine starved by other work stretches the wait, up to {@code patience}
+ * of wall-clock time (default one minute: a boot on such a machine takes longer still), rather than
+ * condemning a sound snapshot. Thread-safe.
  */
 public final class RestoreDeadline {
   private final double factor;
   private final Duration floor;
   private final Duration ceiling;
+  private final Duration patience;
   private final long[] samples;
   private int count;
   private int next;
@@ -29,6 +36,7 @@ public final class RestoreDeadline {
     this.factor = b.factor;
     this.floor = b.floor;
     this.ceiling = b.ceiling;
+    this.patience = b.patience;
     this.samples = new long[b.window];
   }
 
@@ -50,6 +58,15 @@ public final class RestoreDeadline {
       return floor;
     }
     return scaled.compareTo(ceiling) > 0 ? ceiling : scaled;
+  }
+
+  /**
+   * The wait for the next restore: {@link #current} of running time, within the patience (or the
+   * deadline itself, when that is longer).
+   */
+  public RestoreWait nextWait() {
+    Duration running = current();
+    return new RestoreWait(running, patience.compareTo(running) < 0 ? running : patience);
   }
 
   /** Records a restore whose guest answered after {@code took}. */
@@ -76,6 +93,7 @@ public final class RestoreDeadline {
     private double factor = 10;
     private Duration floor = Duration.ofSeconds(5);
     private Duration ceiling = Duration.ofSeconds(10);
+    private Duration patience = Duration.ofMinutes(1);
     private int window = 32;
 
     private Builder() {}
@@ -101,6 +119,15 @@ public final class RestoreDeadline {
         throw new IllegalArgumentException("ceiling must be positive: " + ceiling);
       }
       this.ceiling = ceiling;
+      return this;
+    }
+
+    /** The most wall-clock time a restore starved of CPU is waited for. */
+    public Builder patience(Duration patience) {
+      if (Objects.requireNonNull(patience).isNegative() || patience.isZero()) {
+        throw new IllegalArgumentException("patience must be positive: " + patience);
+      }
+      this.patience = patience;
       return this;
     }
 

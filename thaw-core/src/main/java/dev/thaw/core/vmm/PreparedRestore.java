@@ -13,6 +13,14 @@ public interface PreparedRestore extends AutoCloseable {
    */
   MicroVm restore(VmSnapshot snapshot, Duration readyTimeout);
 
+  /**
+   * {@link #restore(VmSnapshot, Duration)} with a wait as {@link Vmm#restore(VmSnapshot,
+   * RestoreWait)}.
+   */
+  default MicroVm restore(VmSnapshot snapshot, RestoreWait wait) {
+    return restore(snapshot, wait.running());
+  }
+
   /** Stops the VMM unless {@link #restore} handed it over. */
   @Override
   void close();

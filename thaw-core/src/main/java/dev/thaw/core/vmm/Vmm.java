@@ -32,6 +32,16 @@ public interface Vmm {
   MicroVm restore(VmSnapshot snapshot, Duration readyTimeout);
 
   /**
+   * {@link #restore(VmSnapshot, Duration)}, waiting for the guest as {@code wait} says: a VMM that
+   * can tell how long it was held off a CPU stretches the wait by that time, up to {@link
+   * RestoreWait#patience}; its {@link GuestTimeoutException} then says so ({@link
+   * GuestTimeoutException#waited}). By default, a plain wait of {@link RestoreWait#running}.
+   */
+  default MicroVm restore(VmSnapshot snapshot, RestoreWait wait) {
+    return restore(snapshot, wait.running());
+  }
+
+  /**
    * Starts the VMM for a restore of a {@code function} snapshot whose memory file exists at its
    * full size but is still being filled; {@link PreparedRestore#restore} loads it once complete.
    * The VMM maps {@code memoryFile} whatever the memory file of the snapshot given then (another

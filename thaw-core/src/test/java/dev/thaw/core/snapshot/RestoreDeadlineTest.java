@@ -64,6 +64,22 @@ class RestoreDeadlineTest {
   }
 
   @Test
+  void theNextWaitIsTheDeadlineOfRunningTimeWithinThePatience() {
+    deadline.restored(Duration.ofMillis(500));
+    assertThat(deadline.nextWait().running()).isEqualTo(Duration.ofSeconds(5));
+    assertThat(deadline.nextWait().patience()).isEqualTo(Duration.ofMinutes(1));
+    RestoreDeadline impatient =
+        RestoreDeadline.builder()
+            .floor(Duration.ofSeconds(3))
+            .ceiling(Duration.ofSeconds(3))
+            .patience(Duration.ofSeconds(1))
+            .build();
+    assertThat(impatient.nextWait().patience())
+        .as("never less than the deadline itself")
+        .isEqualTo(Duration.ofSeconds(3));
+  }
+
+  @Test
   void refusesBoundsThatCannotHold() {
     assertThatThrownBy(
             () ->

@@ -21,7 +21,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  * {@code N} ms when asked {@code ?ms=N}, like the real guest). A boot sets it to {@code booted
  * <function>}; a snapshot writes it at the start of a sparse memory file of the function's size; a
  * restore reads it back, so a clone answers what its snapshot held. Tests script failures by memory
- * content: a restore of a snapshot whose memory is in {@link #dead} times out, one in {@link
+ * content: a restore of a snapshot whose memory is in {@link #dead} times out having run for its
+ * deadline, one in {@link #starved} times out having waited for a CPU throughout, one in {@link
  * #corrupt} reports damaged files. Real VMs are tested by the QEMU ITs.
  */
 public final class FakeVmm implements Vmm {
@@ -29,6 +30,12 @@ public final class FakeVmm implements Vmm {
 
   /** Memory contents whose restores time out, as a dead snapshot's clone does. */
   public final Set<String> dead = ConcurrentHashMap.newKeySet();
+
+  /**
+   * Memory contents whose restores time out held off the CPU for the whole wait, as a sound
+   * snapshot's clone does on a starved machine.
+   */
+  public final Set<String> starved = ConcurrentHashMap.newKeySet();
 
   /** Memory contents whose restores fail as damaged files do. */
   public final Set<String> corrupt = ConcurrentHashMap.newKeySet();
@@ -66,6 +73,12 @@ public final class FakeVmm implements Vmm {
 
   @Override
   public MicroVm restore(VmSnapshot snapshot, Duration readyTimeout) {
+    return restore(snapshot, RestoreWait.of(readyTimeout));
+  }
+
+  @Override
+  public MicroVm restore(VmSnapshot snapshot, RestoreWait wait) {
+    Duration readyTimeout = wait.running();
     try {
       restoreGate.await();
     } catch (InterruptedException e) {
@@ -85,7 +98,19 @@ public final class FakeVmm implements Vmm {
     }
     if (dead.contains(memory)) {
       throw new GuestTimeoutException(
-          "guest did not answer within " + readyTimeout.toMillis() + " ms", null, "", null);
+          "guest did not answer within " + readyTimeout.toMillis() + " ms",
+          null,
+          "",
+          null,
+          GuestWait.unstarved(readyTimeout));
+    }
+    if (starved.contains(memory)) {
+      throw new GuestTimeoutException(
+          "guest did not answer within " + wait.patience().toMillis() + " ms",
+          null,
+          "",
+          null,
+          new GuestWait(wait.patience(), wait.patience()));
     }
     return new FakeVm(snapshot.function(), memory);
   }
@@ -97,11 +122,16 @@ public final class FakeVmm implements Vmm {
 
       @Override
       public MicroVm restore(VmSnapshot snapshot, Duration readyTimeout) {
+        return restore(snapshot, RestoreWait.of(readyTimeout));
+      }
+
+      @Override
+      public MicroVm restore(VmSnapshot snapshot, RestoreWait wait) {
         if (used) {
           throw new IllegalStateException("a prepared restore serves one restore");
         }
         used = true;
-        return FakeVmm.this.restore(snapshot, readyTimeout);
+        return FakeVmm.this.restore(snapshot, wait);
       }
 
       @Override

@@ -18,10 +18,12 @@ import org.slf4j.LoggerFactory;
  * hook fails is such a failure (see {@link dev.thaw.core.function.FunctionHooks}).
  *
  * <p>A restored clone gets the {@link dev.thaw.core.snapshot.RestoreDeadline} (ten times the median
- * restore, a few seconds) to answer, not the boot timeout. A snapshot whose clone misses it is
- * dead: it is dropped from the cache, remembered on this node, and in remote mode marked unusable
- * in remote storage so that other nodes stop fetching it; a snapshot costs the deadline at most
- * once per node.
+ * restore, a few seconds, of time its VMM could run; a starved machine stretches it up to a minute)
+ * to answer, not the boot timeout. A snapshot whose clone could run for the deadline and did not
+ * answer is dead: it is dropped from the cache, remembered on this node, and in remote mode marked
+ * unusable in remote storage so that other nodes stop fetching it; a snapshot costs the deadline at
+ * most once per node. A clone held off the CPU until the patience ran out condemns nothing: the
+ * cold start boots, and the snapshot stays ({@link dev.thaw.core.snapshot.RestoreVerdict}).
  */
 final class ColdStarts {
   private static final Logger log = LoggerFactory.getLogger(ColdStarts.class);

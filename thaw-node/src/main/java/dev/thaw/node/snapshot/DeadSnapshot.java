@@ -7,13 +7,15 @@ import java.util.Objects;
 
 /**
  * A snapshot whose clone never answered: its guest was restored and resumed, but did not answer a
- * health request within the restore deadline. Such a snapshot is never committed (found while
+ * health request within the restore deadline, counted in time its VMM could run (a clone the
+ * machine held off the CPU instead is no dead snapshot: {@link
+ * dev.thaw.core.snapshot.RestoreVerdict}). Such a snapshot is never committed (found while
  * verifying it) or is dropped and marked unusable (found while restoring it).
  *
  * @param revision the snapshot's revision
  * @param createdAt when the snapshot was made (identifies it among snapshots of the revision)
  * @param phase when it was found
- * @param deadline how long its clone was given
+ * @param deadline how long its clone was given to run
  * @param failure the VMM's report: its output, the QMP state at the deadline, the console tail
  */
 public record DeadSnapshot(

@@ -103,6 +103,7 @@ public final class DeadSnapshots {
     return "snapshot dead: its clone did not answer within "
         + found.deadline().toMillis()
         + " ms"
+        + found.failure().waited().map(w -> " of running (waited " + w + ")").orElse("")
         + (dropped ? "; dropped from the cache" : "")
         + remote.map(store -> "; marked unusable in " + store.describe()).orElse("");
   }

@@ -35,6 +35,10 @@ final class Fallbacks {
     if (e instanceof Restorer.DeadSnapshotException d) {
       return dead.foundWhenRestoring(d.dead());
     }
+    if (e instanceof Restorer.TooSlowException) {
+      // Not the snapshot's fault: it stays cached, and the next cold start tries it again.
+      return "restore too slow: " + e.getMessage() + "; the snapshot is kept";
+    }
     if (e instanceof AfterRestoreFailedException) {
       return "the clone was stopped: " + e.getMessage();
     }

@@ -3,10 +3,12 @@ package dev.thaw.node.snapshot;
 import dev.thaw.core.function.FunctionSpec;
 import dev.thaw.core.snapshot.GuestMismatchException;
 import dev.thaw.core.snapshot.RestoreDeadline;
+import dev.thaw.core.snapshot.RestoreVerdict;
 import dev.thaw.core.snapshot.SnapshotManifest;
 import dev.thaw.core.vmm.GuestTimeoutException;
 import dev.thaw.core.vmm.MicroVm;
 import dev.thaw.core.vmm.PreparedRestore;
+import dev.thaw.core.vmm.RestoreWait;
 import dev.thaw.core.vmm.VmSnapshot;
 import dev.thaw.core.vmm.Vmm;
 import dev.thaw.node.snapshot.cache.CachedSnapshot;
@@ -17,7 +19,9 @@ import java.util.Optional;
 /**
  * Restores clones from snapshot files at hand — a cache entry, a fetched snapshot, a new snapshot
  * being verified — each within the {@link RestoreDeadline}, which the time each took then feeds. A
- * clone that misses the deadline makes its snapshot dead ({@link DeadSnapshotException}). Every
+ * clone that misses the deadline is judged ({@link RestoreVerdict}): one that could run for the
+ * whole deadline makes its snapshot dead ({@link DeadSnapshotException}); one the machine held off
+ * the CPU until the wait's patience ran out leaves it as it is ({@link TooSlowException}). Every
  * clone that answered is then asked its function's {@code afterRestore} hook (outside the deadline:
  * the hook has its own timeout) before anyone else sends it a request.
  */
@@ -68,10 +72,23 @@ public final class Restorer {
     }
   }
 
-  /** One restore, given the time its guest has to answer. */
+  /**
+   * Thrown by a restore whose clone did not answer before the wait's patience ran out, having been
+   * held off the CPU for so long that it could not run for its deadline: the machine was too slow,
+   * and the snapshot is not condemned.
+   */
+  public static final class TooSlowException extends RuntimeException {
+    private static final long serialVersionUID = 1L;
+
+    TooSlowException(String reason, GuestTimeoutException failure) {
+      super(reason, failure);
+    }
+  }
+
+  /** One restore, given how its guest is waited for. */
   @FunctionalInterface
   public interface RestoreCall {
-    MicroVm restore(Duration readyTimeout);
+    MicroVm restore(RestoreWait wait);
   }
 
   /**
@@ -79,21 +96,27 @@ public final class Restorer {
    * took (from {@code t0}, a {@link System#nanoTime()}) then feeds.
    *
    * @throws GuestMismatchException when the snapshot was made for another guest image
-   * @throws DeadSnapshotException when the clone did not answer in time
+   * @throws DeadSnapshotException when the clone could run for its deadline and did not answer
+   * @throws TooSlowException when the clone, held off the CPU, did not answer within the patience
    * @throws AfterRestoreFailedException when the clone's {@code afterRestore} hook failed (the
    *     clone is stopped)
    */
   public MicroVm within(
       SnapshotManifest manifest, DeadSnapshot.Phase phase, RestoreCall call, long t0) {
     GuestMismatchException.check(manifest, guest);
-    Duration limit = deadline.current();
+    RestoreWait wait = deadline.nextWait();
     MicroVm vm;
     try {
-      vm = call.restore(limit);
+      vm = call.restore(wait);
       deadline.restored(since(t0));
     } catch (GuestTimeoutException e) {
+      RestoreVerdict verdict = RestoreVerdict.of(wait, e.waited());
+      if (verdict instanceof RestoreVerdict.TooSlow slow) {
+        metrics.tooSlow(phase);
+        throw new TooSlowException(slow.reason(), e);
+      }
       throw new DeadSnapshotException(
-          new DeadSnapshot(manifest.revision(), manifest.createdAt(), phase, limit, e));
+          new DeadSnapshot(manifest.revision(), manifest.createdAt(), phase, wait.running(), e));
     }
     afterRestore(vm, manifest.function());
     return vm;
@@ -136,7 +159,7 @@ public final class Restorer {
           within(
               snapshot.manifest(),
               DeadSnapshot.Phase.RESTORE,
-              limit -> vmm.restore(local(snapshot.vmSnapshot()), limit),
+              wait -> vmm.restore(local(snapshot.vmSnapshot()), wait),
               t0);
       ColdStart start =
           fromRemote
@@ -157,7 +180,7 @@ public final class Restorer {
           within(
               snapshot.manifest(),
               DeadSnapshot.Phase.RESTORE,
-              limit -> prepared.restore(local(snapshot.vmSnapshot()), limit),
+              wait -> prepared.restore(local(snapshot.vmSnapshot()), wait),
               t0);
       metrics.coldStart(ColdStart.Source.REMOTE);
       return new ColdStart.Remote(vm, fetch, since(t0));

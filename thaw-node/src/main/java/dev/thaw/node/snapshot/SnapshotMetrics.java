@@ -137,6 +137,16 @@ public final class SnapshotMetrics {
         .increment();
   }
 
+  /** A restore whose clone was held off the CPU until the wait's patience ran out. */
+  void tooSlow(DeadSnapshot.Phase phase) {
+    meters
+        .counter(
+            "thaw.snapshot.restores.too.slow",
+            "phase",
+            phase.name().toLowerCase(java.util.Locale.ROOT))
+        .increment();
+  }
+
   void coldStart(ColdStart.Source source) {
     meters.counter("thaw.snapshot.cold.starts", "source", source.label()).increment();
   }

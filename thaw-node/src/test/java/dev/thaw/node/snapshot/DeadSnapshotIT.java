@@ -178,6 +178,103 @@ class DeadSnapshotIT {
     }
   }
 
+  /**
+   * The deadline counts the time a clone could run, so that a starved machine does not condemn a
+   * sound snapshot; a dead clone, though, sleeps in its idle loop rather than waiting for a CPU,
+   * and is still condemned when every core is busy with other work (threads spinning beside it).
+   */
+  @Test
+  void aDeadSnapshotIsStillCondemnedWhileOtherWorkTakesEveryCore() throws Exception {
+    String revision = "hello-dead-busy";
+    SnapshotManifest dead = uploadDeadSnapshot(revision);
+    try (Node a = node("busy", SnapshotMode.REMOTE);
+        Spinners others =
+            new Spinners(
+                Runtime.getRuntime().availableProcessors() * 2,
+                // Until the verdict: the boot that follows it gets the machine back.
+                () -> found.stream().anyMatch(d -> d.revision().equals(revision)))) {
+      ColdStart first = a.manager.start(HELLO, Revision.of(revision));
+      first.vm().close();
+      assertThat(others.spunUntilDone()).as("the cores stayed busy until the verdict").isTrue();
+      assertThat(first.source()).isEqualTo(ColdStart.Source.NONE);
+      assertThat(first.fallback())
+          .hasValueSatisfying(why -> assertThat(why).startsWith("snapshot dead"));
+      assertThat(found)
+          .filteredOn(d -> d.revision().equals(revision))
+          .singleElement()
+          .satisfies(
+              d -> {
+                assertThat(d.createdAt()).isEqualTo(dead.createdAt());
+                // It ran its deadline: what it waited for a CPU was given back, and it still slept.
+                assertThat(d.failure().waited())
+                    .hasValueSatisfying(
+                        w -> assertThat(w.running()).isGreaterThanOrEqualTo(DEADLINE));
+              });
+    }
+  }
+
+  /**
+   * Threads that keep every core busy until {@code done} holds or they are closed: another tenant's
+   * work on the machine.
+   */
+  private static final class Spinners implements AutoCloseable {
+    private final java.util.concurrent.atomic.AtomicBoolean stop =
+        new java.util.concurrent.atomic.AtomicBoolean();
+    private final List<Thread> threads = new java.util.ArrayList<>();
+
+    private final Thread watcher;
+    private volatile boolean done;
+
+    Spinners(int count, java.util.function.BooleanSupplier until) {
+      watcher =
+          new Thread(
+              () -> {
+                while (!stop.get()) {
+                  if (until.getAsBoolean()) {
+                    done = true;
+                    stop.set(true);
+                    return;
+                  }
+                  try {
+                    Thread.sleep(20);
+                  } catch (InterruptedException e) {
+                    return;
+                  }
+                }
+              },
+              "spinners-watcher");
+      watcher.setDaemon(true);
+      watcher.start();
+      for (int i = 0; i < count; i++) {
+        Thread t =
+            new Thread(
+                () -> {
+                  while (!stop.get()) {
+                    Thread.onSpinWait();
+                  }
+                },
+                "spinner-" + i);
+        t.setDaemon(true);
+        t.start();
+        threads.add(t);
+      }
+    }
+
+    /** Whether they spun until {@code done} held (not stopped by a close before it). */
+    boolean spunUntilDone() {
+      return done;
+    }
+
+    @Override
+    public void close() throws InterruptedException {
+      stop.set(true);
+      watcher.join();
+      for (Thread t : threads) {
+        t.join();
+      }
+    }
+  }
+
   @Test
   void aNodeNeverCommitsNorUploadsASnapshotWhoseFirstCloneDoesNotAnswer() throws Exception {
     String revision = "hello-muted";

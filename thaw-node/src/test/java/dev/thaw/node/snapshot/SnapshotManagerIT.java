@@ -490,6 +490,43 @@ class SnapshotManagerIT {
     }
   }
 
+  /**
+   * A lazy leader's guest answers before its fill ends: the cold starts beside it, and those that
+   * arrive after its guest answered, wait for the fill to commit the entry and restore from it,
+   * rather than each fetching the snapshot again (the cold burst of {@code thaw bench load}).
+   */
+  @Test
+  void fourConcurrentLazyColdStartsOfOneRevisionShareOneDownload() throws Exception {
+    try (FuseFileServer files = FuseFileServer.mount(dir.resolve("served-burst"));
+        Node lazy =
+            new Node(
+                dir, "lazy-burst", SnapshotMode.REMOTE, store, true, ads, b -> b.files(files))) {
+      ExecutorService pool = Executors.newFixedThreadPool(4);
+      List<ColdStart> starts = new ArrayList<>();
+      try {
+        List<Future<ColdStart>> futures = new ArrayList<>();
+        for (int i = 0; i < 4; i++) {
+          futures.add(
+              pool.submit(
+                  () -> lazy.manager.start(BuiltinFunctions.STATEFUL, Revision.of(REVISION))));
+        }
+        for (Future<ColdStart> f : futures) {
+          starts.add(f.get());
+        }
+        for (ColdStart s : starts) {
+          assertThat(s.source()).isIn(ColdStart.Source.REMOTE, ColdStart.Source.LOCAL);
+          assertThat(s.fallback()).isEmpty();
+          assertCarriesTheState(invoke(s.vm()));
+        }
+      } finally {
+        starts.forEach(s -> s.vm().close());
+        pool.shutdownNow();
+      }
+      lazy.manager.awaitBackgroundFetches();
+      assertThat(lazy.fetches()).isEqualTo(1);
+    }
+  }
+
   @Test
   void aCorruptChunkIsRefetchedOnceNeverCachedAndTheColdStartBootsSayingWhy() throws Exception {
     String bad = "stateful-corrupt";

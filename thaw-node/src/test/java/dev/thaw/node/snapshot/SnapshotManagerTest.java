@@ -130,6 +130,39 @@ class SnapshotManagerTest {
   }
 
   @Test
+  void aCloneStarvedOfCpuCondemnsNothing_theSnapshotServesOnceTheMachineHasCoresAgain()
+      throws Exception {
+    node(SnapshotMode.LOCAL);
+    bootAndSnapshot("r1", "sound but starved");
+    vmm.starved.add("sound but starved");
+
+    ColdStart slow = start("r1");
+    assertThat(slow).isInstanceOf(ColdStart.Booted.class);
+    assertThat(slow.fallback())
+        .hasValueSatisfying(
+            why -> assertThat(why).startsWith("restore too slow").contains("snapshot is kept"));
+    assertThat(node.cache().revisions()).containsExactly("r1");
+    assertThat(counter("thaw.snapshot.dead", "phase", "restore")).isZero();
+    assertThat(counter("thaw.snapshot.restores.too.slow", "phase", "restore")).isEqualTo(1);
+
+    vmm.starved.clear();
+    ColdStart restored = start("r1");
+    assertThat(restored).isInstanceOf(ColdStart.Local.class);
+    assertThat(body(restored.vm())).isEqualTo("sound but starved");
+  }
+
+  @Test
+  void aNewSnapshotWhoseCloneIsStarvedIsNotCommittedNorCountedDead() throws Exception {
+    node(SnapshotMode.LOCAL);
+    vmm.starved.add("slow machine");
+    Snapshotted s = bootAndSnapshot("r1", "slow machine");
+    assertThat(s.manifest()).isEmpty();
+    assertThat(node.cache().revisions()).isEmpty();
+    assertThat(counter("thaw.snapshot.dead", "phase", "verify")).isZero();
+    assertThat(counter("thaw.snapshot.restores.too.slow", "phase", "verify")).isEqualTo(1);
+  }
+
+  @Test
   void aDamagedCachedSnapshotFallsBackToABootAndIsDroppedForARefetch() throws Exception {
     node(SnapshotMode.LOCAL);
     bootAndSnapshot("r1", "damaged");

@@ -297,13 +297,17 @@ public final class SnapshotMaker {
           restorer.within(
               manifest,
               DeadSnapshot.Phase.VERIFY,
-              limit -> vmm.restore(snapshot, limit),
+              wait -> vmm.restore(snapshot, wait),
               System.nanoTime()));
     } catch (Restorer.DeadSnapshotException e) {
       dead.foundWhenVerifying(e.dead());
       return Optional.empty();
     } catch (AfterRestoreFailedException e) {
       log.warn("snapshot of {} not committed: its clone's {}", manifest.revision(), e.getMessage());
+      return Optional.empty();
+    } catch (Restorer.TooSlowException e) {
+      // Not verified, so not committed; not dead either: the next boot snapshots again.
+      log.warn("snapshot of {} not committed: {}", manifest.revision(), e.getMessage());
       return Optional.empty();
     }
   }

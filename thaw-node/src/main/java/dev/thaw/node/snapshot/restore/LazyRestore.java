@@ -60,7 +60,8 @@ final class LazyRestore {
    * Restores into a new cache entry; {@code settled} runs once the entry is committed or known not
    * to be.
    */
-  Optional<ColdStart> cached(FunctionSpec function, String revision, Runnable settled)
+  Optional<ColdStart> cached(
+      FunctionSpec function, String revision, SharedDownloads.Settlement settled)
       throws IOException {
     return restore(function, revision, Optional.of(settled));
   }
@@ -74,7 +75,8 @@ final class LazyRestore {
    * @param settled present for a restore into the cache: releases the cold starts waiting for it
    */
   private Optional<ColdStart> restore(
-      FunctionSpec function, String revision, Optional<Runnable> settled) throws IOException {
+      FunctionSpec function, String revision, Optional<SharedDownloads.Settlement> settled)
+      throws IOException {
     long t0 = System.nanoTime();
     // A function from an image whose root image this node lacks runs on it as it fills.
     function = parts.restorer().local(function);
@@ -141,7 +143,7 @@ final class LazyRestore {
       CompletableFuture<PreparedRestore> prepared,
       String name,
       long t0,
-      Optional<Runnable> settled,
+      Optional<SharedDownloads.Settlement> settled,
       Optional<RootImages.Filling> image)
       throws IOException {
     LazyFill fill = fetch.fill();
@@ -185,7 +187,9 @@ final class LazyRestore {
             answered::answered);
     CompletableFuture<?> finished =
         fetch.finishInBackground(
-            parts.metrics(), settled.orElse(() -> {}), parts.source().executor());
+            parts.metrics(),
+            settled.map(SharedDownloads.Settlement::deferred).orElse(() -> {}),
+            parts.source().executor());
     fills.add(finished);
     finished.whenComplete((x, e) -> fills.remove(finished));
     return started;

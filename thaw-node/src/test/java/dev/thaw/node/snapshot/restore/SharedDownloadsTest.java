@@ -33,7 +33,7 @@ class SharedDownloadsTest {
   /** What a leading cold start's download does (it may wait on latches). */
   @FunctionalInterface
   private interface Body {
-    String run(Runnable settled) throws IOException, InterruptedException;
+    String run(SharedDownloads.Settlement settled) throws IOException, InterruptedException;
   }
 
   /** A cold start of {@code revision} whose download, if it leads, runs {@code body}. */
@@ -88,6 +88,35 @@ class SharedDownloadsTest {
     finish.countDown();
     assertThat(leader.get(10, TimeUnit.SECONDS)).isEqualTo("downloaded");
     assertThat(downloadsRun).hasValue(1);
+  }
+
+  @Test
+  void aLeaderWhoseDownloadGoesOnAfterItsRestoreKeepsEveryoneWaitingUntilItEnds() throws Exception {
+    CountDownLatch entered = new CountDownLatch(1);
+    CompletableFuture<Void> fillEnds = new CompletableFuture<>();
+    CompletableFuture<String> leader =
+        coldStart(
+            "r1",
+            settled -> {
+              entered.countDown();
+              // A lazy restore: the guest answers now, its fill settles the entry later.
+              fillEnds.thenRun(settled.deferred());
+              return "restored lazily";
+            });
+    assertThat(entered.await(10, TimeUnit.SECONDS)).isTrue();
+    CompletableFuture<String> during = coldStart("r1", settled -> "downloaded again");
+    assertThat(leader.get(10, TimeUnit.SECONDS)).isEqualTo("restored lazily");
+    // Arrives after the leader's restore returned, while its fill goes on: waits for it too.
+    CompletableFuture<String> after = coldStart("r1", settled -> "downloaded again");
+
+    await().during(Duration.ofMillis(300)).until(() -> !during.isDone() && !after.isDone());
+    fillEnds.complete(null);
+    assertThat(during.get(10, TimeUnit.SECONDS)).isEqualTo("from the cache");
+    assertThat(after.get(10, TimeUnit.SECONDS)).isEqualTo("from the cache");
+    assertThat(downloadsRun).hasValue(1);
+    // Settled: the next cold start (the cache missed it, say) leads a download of its own.
+    assertThat(coldStart("r1", settled -> "downloaded again").get(10, TimeUnit.SECONDS))
+        .isEqualTo("downloaded again");
   }
 
   @Test
