@@ -51,4 +51,22 @@ class PrefetchPredictorTest {
     }
     assertThat(rare.prefetchAfterMillis(0)).isEqualTo(-1);
   }
+
+  @Test
+  void aShorterMinutePredictsInItsOwnUnits() {
+    // A trace replayed 6 times faster: its 15-minute gaps last 150 s of real time.
+    PrefetchPredictor p = new PrefetchPredictor(10_000);
+    for (int i = 0; i < 10; i++) {
+      p.observeGap(150_000 + 3_000);
+    }
+    assertThat(p.headMillis()).isEqualTo(150_000);
+    assertThat(p.prefetchAfterMillis(2_000)).isEqualTo(148_000);
+
+    // Gaps shorter than one of its minutes: too busy for a prefetch, as with real minutes.
+    PrefetchPredictor busy = new PrefetchPredictor(10_000);
+    for (int i = 0; i < 10; i++) {
+      busy.observeGap(9_000);
+    }
+    assertThat(busy.headMillis()).isEqualTo(-1);
+  }
 }
