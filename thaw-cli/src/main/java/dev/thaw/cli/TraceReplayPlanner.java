@@ -76,6 +76,10 @@ final class TraceReplayPlanner {
       problems.add(
           "--prefetch " + o.prefetch + " fetches from remote storage: it needs --mode remote");
     }
+    if (o.prefetch.equals("both") && o.json.file != null) {
+      // simulate --against replays one run's settings; two runs have no single JSON to compare.
+      problems.add("--json records one replay: give --prefetch off or predicted with it");
+    }
     outputProblem(o.out).ifPresent(problems::add);
     problems.refuseIfAny();
     List<TraceFunction> all = TraceDirectory.read(o.trace);

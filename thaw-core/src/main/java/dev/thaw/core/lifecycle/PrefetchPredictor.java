@@ -26,6 +26,7 @@ public final class PrefetchPredictor {
   private final long minuteMillis;
   private long sinceRefresh;
   private int head = -1;
+  private int median = -1;
 
   /** A predictor of 60-second minutes. */
   public PrefetchPredictor() {
@@ -50,10 +51,9 @@ public final class PrefetchPredictor {
     long total = gaps.inRange() + gaps.outOfBounds();
     if (++sinceRefresh >= Math.max(1, total >> 5)) {
       sinceRefresh = 0;
-      head =
-          total < MIN_SAMPLES || gaps.outOfBounds() * 2 > total
-              ? -1
-              : gaps.percentileBin(HEAD_PERCENTILE);
+      boolean unpredictable = total < MIN_SAMPLES || gaps.outOfBounds() * 2 > total;
+      head = unpredictable ? -1 : gaps.percentileBin(HEAD_PERCENTILE);
+      median = unpredictable ? -1 : gaps.percentileBin(50);
     }
   }
 
@@ -63,6 +63,14 @@ public final class PrefetchPredictor {
    */
   public long headMillis() {
     return head < 1 ? -1 : head * minuteMillis;
+  }
+
+  /**
+   * The gap after an arrival by which the next has most likely come (the end of the median gap's
+   * minute); -1 when there is no useful prediction.
+   */
+  public long likelyByMillis() {
+    return head < 1 ? -1 : (median + 1) * minuteMillis;
   }
 
   /**

@@ -29,6 +29,8 @@ class PrefetchPredictorTest {
     p.observeGap(2 * MINUTE);
     // 3 of 42 (7%): the head moves down to 2 minutes.
     assertThat(p.prefetchAfterMillis(0)).isEqualTo(2 * MINUTE);
+    // Most still come in the 20th minute: by its end the next has most likely arrived.
+    assertThat(p.likelyByMillis()).isEqualTo(21 * MINUTE);
   }
 
   @Test
@@ -60,6 +62,7 @@ class PrefetchPredictorTest {
       p.observeGap(150_000 + 3_000);
     }
     assertThat(p.headMillis()).isEqualTo(150_000);
+    assertThat(p.likelyByMillis()).isEqualTo(160_000);
     assertThat(p.prefetchAfterMillis(2_000)).isEqualTo(148_000);
 
     // Gaps shorter than one of its minutes: too busy for a prefetch, as with real minutes.

@@ -16,14 +16,17 @@ import java.util.Optional;
  * after the arrival less {@code leadMillis}, the time a fetch is measured to take. Only the latest
  * arrival's prediction fires: each arrival supersedes the one before. When it fires, the fetch is
  * made only if the revision is still deployed, no instance of it is idle here and this node's cache
- * does not hold it; it may make room only of entries idle for as long as the predicted gap or
- * longer (an entry used more recently is at least as likely to be used before this one is due).
+ * does not hold it. It may make room only of entries idle for at least as long as the time from the
+ * fetch until the next arrival has most likely come (the end of the median gap's minute): by the
+ * recency that least-recently-used eviction goes by, an entry used more recently than that is
+ * likely to be used again before the predicted arrival, and stays.
  */
 final class PrefetchPlan {
   /**
-   * A prediction: fetch {@code revision} at {@code atMillis}; the next arrival is {@code gap} on.
+   * A prediction: fetch {@code revision} at {@code atMillis}, making room only of entries idle
+   * {@code evictIdle} or longer.
    */
-  record Due(Revision revision, long atMillis, Duration gap, long generation) {}
+  record Due(Revision revision, long atMillis, Duration evictIdle, long generation) {}
 
   /** What to do when a prediction fires. */
   sealed interface Fire permits Fetch, Skip {}
@@ -77,12 +80,9 @@ final class PrefetchPlan {
     if (after < 0) {
       return Optional.empty();
     }
+    long evictIdle = Math.max(0, t.predictor.likelyByMillis() - after);
     return Optional.of(
-        new Due(
-            revision,
-            nowMillis + after,
-            Duration.ofMillis(t.predictor.headMillis()),
-            t.generation));
+        new Due(revision, nowMillis + after, Duration.ofMillis(evictIdle), t.generation));
   }
 
   /** What to do as {@code due} fires, the node holding {@code here} of its revision. */
@@ -100,7 +100,7 @@ final class PrefetchPlan {
     if (here.cached()) {
       return new Skip("cached");
     }
-    return new Fetch(due.revision(), due.gap());
+    return new Fetch(due.revision(), due.evictIdle());
   }
 
   /** Forgets {@code revision} (undeployed): its pending prediction will not fetch. */

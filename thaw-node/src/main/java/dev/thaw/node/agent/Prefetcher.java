@@ -30,9 +30,9 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Bounded whatever the invocations: one pending prediction per deployed revision (a later
  * arrival replaces it), one fetch at a time on the node (one thread, stopped with the agent), and
- * the cache's own bound, room made only of entries idle as long as the predicted gap. A function
- * can only make itself invoked; what that buys it is its own snapshot kept cached, which its
- * invocations would do anyway.
+ * the cache's own bound, room made only of entries idle since before the predicted arrival became
+ * likely ({@link PrefetchPlan}). A function can only make itself invoked; what that buys it is its
+ * own snapshot kept cached, which its invocations would do anyway.
  */
 final class Prefetcher implements Prefetches {
   private static final Logger log = LoggerFactory.getLogger(Prefetcher.class);

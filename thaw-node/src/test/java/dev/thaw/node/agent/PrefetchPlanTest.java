@@ -33,13 +33,19 @@ class PrefetchPlanTest {
     PrefetchPlan.Due due = arrivals(1, 10 * MINUTE + 5_000, 2_000).orElseThrow();
     // The head of 10-minute gaps, less the fetch's lead, after the arrival.
     assertThat(due.atMillis()).isEqualTo(now + 10 * MINUTE - 2_000);
-    assertThat(due.gap()).isEqualTo(Duration.ofMinutes(10));
+    // The next most likely comes by the end of the 10th minute: entries used since stay.
+    assertThat(due.evictIdle()).isEqualTo(Duration.ofMillis(MINUTE + 2_000));
   }
 
   @Test
-  void aDuePredictionFetchesWithRoomMadeOnlyOfEntriesIdleAsLongAsTheGap() {
-    PrefetchPlan.Due due = arrivals(8, 5 * MINUTE + 1_000, 500).orElseThrow();
-    assertThat(plan.fire(due, NEEDED)).isEqualTo(new PrefetchPlan.Fetch(F, Duration.ofMinutes(5)));
+  void aDuePredictionFetchesWithRoomMadeOnlyOfEntriesIdleUntilTheArrivalIsLikely() {
+    arrivals(4, 5 * MINUTE + 1_000, 500); // 3 gaps of 5 minutes
+    // 7 gaps of 7: the head is 5 minutes, the median 7; the next has most likely come by 8.
+    PrefetchPlan.Due due = arrivals(7, 7 * MINUTE + 1_000, 500).orElseThrow();
+    assertThat(due.atMillis()).isEqualTo(now + 5 * MINUTE - 500);
+    // Entries used within the 3 minutes and a half from the fetch to then stay.
+    assertThat(plan.fire(due, NEEDED))
+        .isEqualTo(new PrefetchPlan.Fetch(F, Duration.ofMillis(3 * MINUTE + 500)));
   }
 
   @Test
