@@ -117,6 +117,7 @@ final class Prefetcher implements Prefetches {
       log.debug("no prefetch of {}: {}", r, ((PrefetchPlan.Skip) fire).why());
       return;
     }
+    // Once per prediction that came due: why a fetch was or was not made is worth a line.
     try {
       Prefetch outcome = manager.prefetch(r, fetch.evictIdle());
       if (outcome instanceof Prefetch.Fetched f) {
@@ -129,7 +130,7 @@ final class Prefetcher implements Prefetches {
         }
         log.info("prefetched {} ({} bytes in {} ms)", r, f.bytes(), f.took().toMillis());
       } else {
-        log.debug("no prefetch of {}: {}", r, ((Prefetch.Skipped) outcome).why());
+        log.info("no prefetch of {}: {}", r, ((Prefetch.Skipped) outcome).why());
       }
     } catch (IOException | RuntimeException e) {
       log.warn("prefetch of {} failed: {}", r, e.getMessage());
