@@ -147,6 +147,24 @@ final class AgentCommand implements Callable<Integer> {
   int vmmPool;
 
   @Option(
+      names = "--prefetch",
+      defaultValue = "${env:THAW_PREFETCH:-off}",
+      description =
+          "Remote mode: off, or predicted (after each arrival of a function here, fetch its"
+              + " snapshot into the cache shortly before the next is predicted, from the histogram"
+              + " of its gaps) (default: ${DEFAULT-VALUE}).")
+  String prefetch;
+
+  @Option(
+      names = "--prefetch-minute",
+      defaultValue = "${env:THAW_PREFETCH_MINUTE:-60s}",
+      converter = DurationConverter.class,
+      description =
+          "The minute the prefetch predictor counts gaps in; shorter only for a trace replayed"
+              + " faster than real time (default: ${DEFAULT-VALUE}).")
+  Duration prefetchMinute;
+
+  @Option(
       names = "--no-builtins",
       description = "Do not deploy the built-in functions (hello, stateful).")
   boolean noBuiltins;
@@ -236,6 +254,12 @@ final class AgentCommand implements Callable<Integer> {
       if (vmmPool < 0 || vmmPool > 64) {
         throw new IllegalArgumentException("--vmm-pool is 0 to 64: " + vmmPool);
       }
+      if (!prefetch.equals("off") && !prefetch.equals("predicted")) {
+        throw new IllegalArgumentException("--prefetch is off or predicted: '" + prefetch + "'");
+      }
+      if (prefetchMinute.toMillis() < 1) {
+        throw new IllegalArgumentException("--prefetch-minute is 1ms or more: " + prefetchMinute);
+      }
     } catch (IllegalArgumentException e) {
       throw new ParameterException(spec.commandLine(), e.getMessage());
     }
@@ -295,7 +319,7 @@ final class AgentCommand implements Callable<Integer> {
                   return b;
                 })
             .build();
-    NodeAgent agent =
+    NodeAgent.Builder agentBuilder =
         NodeAgent.builder()
             .name(name)
             .logs(logs)
@@ -303,7 +327,11 @@ final class AgentCommand implements Callable<Integer> {
             .keepAlivePolicy(keepAlives)
             .maxInstances(maxInstances)
             .images(imageFunctions)
-            .build();
+            .meters(meters);
+    if (prefetch.equals("predicted")) {
+      agentBuilder.prefetchPredicted(prefetchMinute);
+    }
+    NodeAgent agent = agentBuilder.build();
     if (!noBuiltins) {
       for (FunctionSpec f : BuiltinFunctions.all()) {
         agent.deploy(Revision.of(f.id()), f);

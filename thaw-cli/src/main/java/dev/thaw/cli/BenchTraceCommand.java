@@ -3,18 +3,28 @@ package dev.thaw.cli;
 import dev.thaw.bench.cluster.LocalCluster;
 import dev.thaw.bench.cluster.ReplayCsv;
 import dev.thaw.bench.cluster.TraceReplayer;
+import dev.thaw.core.config.ByteSize;
 import dev.thaw.core.function.Revision;
 import dev.thaw.core.io.FileTrees;
 import dev.thaw.core.trace.TraceFunction;
 import dev.thaw.http.BearerToken;
 import dev.thaw.node.gateway.Gateway;
+import dev.thaw.node.protocol.AgentClient;
 import dev.thaw.qemu.GuestImage;
+import dev.thaw.sim.SimConfig;
+import dev.thaw.sim.SimModel;
+import dev.thaw.sim.Simulator;
+import dev.thaw.sim.Workload;
+import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.concurrent.Callable;
+import org.eclipse.jetty.client.HttpClient;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -89,6 +99,27 @@ final class BenchTraceCommand implements Callable<Integer> {
       description = "Directory for the CSV files (default: ${DEFAULT-VALUE}).")
   Path out;
 
+  @Option(
+      names = "--cache-per-node",
+      defaultValue = "${env:THAW_CACHE_CAPACITY:-10GiB}",
+      description = "Each agent's snapshot cache bound, e.g. 512MiB (default: ${DEFAULT-VALUE}).")
+  String cachePerNode;
+
+  @Option(
+      names = "--prefetch",
+      defaultValue = "off",
+      description =
+          "The agents' --prefetch: off, predicted, or both (the trace replayed once each way,"
+              + " printed side by side with the simulator's run of it) (default: ${DEFAULT-VALUE}).")
+  String prefetch;
+
+  @Option(
+      names = "--model",
+      description =
+          "With --prefetch both: the simulator's model from these bench JSON files, later ones"
+              + " overriding earlier ones (default: the committed defaults).")
+  List<Path> model = new ArrayList<>();
+
   @Mixin JsonOutput json;
 
   @Option(
@@ -120,10 +151,53 @@ final class BenchTraceCommand implements Callable<Integer> {
       System.out.println("dry run: the options and the trace are valid; nothing was started");
       return 0;
     }
-    return replay(p);
+    if (!prefetch.equals("both")) {
+      replay(p, prefetch, out);
+      System.out.println(
+          "results: " + out.resolve(ReplayCsv.INVOCATIONS) + ", " + out.resolve(ReplayCsv.MINUTES));
+      return 0;
+    }
+    SimModel m = model.isEmpty() ? SimModel.defaults() : SimModel.withBenchFiles(model);
+    PrefetchComparison compared = new PrefetchComparison();
+    for (String way : List.of("off", "predicted")) {
+      System.out.println("replaying with the agents' prefetch " + way);
+      Replayed r = replay(p, way, out.resolve("prefetch-" + way));
+      compared.measured("agents, prefetch " + way, r.trace().invocations(), r.prefetches());
+    }
+    for (boolean predicted : List.of(false, true)) {
+      compared.simulated(
+          "simulated, prefetch " + (predicted ? "predicted" : "off"),
+          new Simulator(Workload.of(p.plan(), p.sample()), simConfig(p, predicted), m)
+              .run(line -> {}));
+    }
+    System.out.println();
+    System.out.print(compared.render());
+    System.out.println(
+        "results: " + out.resolve("prefetch-off") + ", " + out.resolve("prefetch-predicted"));
+    return 0;
   }
 
-  private int replay(TraceReplayPlanner.Prepared p) throws Exception {
+  /** The simulator's settings for this replay: the agents', all on this machine's cores. */
+  private SimConfig simConfig(TraceReplayPlanner.Prepared p, boolean predicted) {
+    return new SimConfig(
+        nodes,
+        ByteSize.parse(cachePerNode),
+        maxInstances,
+        replay.placement.toString(),
+        "lru",
+        "fixed",
+        keepAlive,
+        predicted,
+        p.mode(),
+        seed,
+        Runtime.getRuntime().availableProcessors(),
+        nodes);
+  }
+
+  /** A replay's invocations, and the snapshots its agents fetched ahead. */
+  private record Replayed(ReplayedTrace trace, long prefetches) {}
+
+  private Replayed replay(TraceReplayPlanner.Prepared p, String way, Path out) throws Exception {
     GuestImage.ensure(System.out::println);
     Path root = Files.createTempDirectory("thaw-trace-");
     // Ctrl-C runs shutdown hooks, not finally blocks: the hook removes the directory then.
@@ -132,6 +206,12 @@ final class BenchTraceCommand implements Callable<Integer> {
     List<TraceFunction> sample = p.sample();
     // The agents live as long as this run: a token of the run's own, never written down.
     BearerToken token = BearerToken.generate();
+    // The agents' prefetch predictor counts in trace minutes, as the simulator does.
+    Map<String, String> env =
+        Map.of(
+            "THAW_CACHE_CAPACITY", cachePerNode,
+            "THAW_PREFETCH", way,
+            "THAW_PREFETCH_MINUTE", p.plan().minuteMillis() + "ms");
     try (S3Options.Remote s3 = S3Options.embedded(root.resolve("s3"));
         LocalCluster cluster =
             LocalCluster.start(
@@ -144,7 +224,8 @@ final class BenchTraceCommand implements Callable<Integer> {
                     s3.credentials(),
                     keepAlive,
                     maxInstances,
-                    token))) {
+                    token),
+                env)) {
       Gateway.Builder b = replay.placement.applyTo(Gateway.builder().token(token)).seed(seed);
       cluster.agents().forEach(b::node);
       try (Gateway gateway = b.build()) {
@@ -162,6 +243,7 @@ final class BenchTraceCommand implements Callable<Integer> {
                 .report(Reports.provenance(spec, out.resolve(ReplayCsv.INVOCATIONS)))
                 .write(out);
         System.out.println("report with plots: " + page);
+        return new Replayed(replayed, prefetchesMade(cluster, token));
       }
     } finally {
       FileTrees.deleteQuietly(root);
@@ -171,8 +253,24 @@ final class BenchTraceCommand implements Callable<Integer> {
         // The hook runs (or ran) anyway.
       }
     }
-    System.out.println(
-        "results: " + out.resolve(ReplayCsv.INVOCATIONS) + ", " + out.resolve(ReplayCsv.MINUTES));
-    return 0;
+  }
+
+  /** The prefetches the agents made, from their meters. */
+  private static long prefetchesMade(LocalCluster cluster, BearerToken token) throws Exception {
+    HttpClient http = AgentClient.newHttp();
+    try {
+      long made = 0;
+      for (URI agent : cluster.agents().values()) {
+        for (String line : new AgentClient(agent, http, token).metrics().split("\n")) {
+          if (line.startsWith("thaw_snapshot_prefetches_total{")
+              && line.contains("outcome=\"made\"")) {
+            made += Math.round(Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1)));
+          }
+        }
+      }
+      return made;
+    } finally {
+      AgentClient.stop(http);
+    }
   }
 }

@@ -6,7 +6,6 @@ import dev.thaw.core.config.ByteSize;
 import dev.thaw.core.stats.LatencySummary;
 import dev.thaw.sim.TraceRun;
 import java.util.List;
-import java.util.Objects;
 
 /**
  * A finished replay's invocations as {@code thaw bench trace} reports them: the latency the
@@ -91,8 +90,7 @@ record ReplayedTrace(List<ReplayedInvocation> invocations) {
         o.replay.mode.toString(),
         o.replay.placement.toString(),
         o.keepAlive.toMillis(),
-        // The agents get no --cache-capacity: theirs comes from the environment, else 10 GiB.
-        ByteSize.parse(Objects.requireNonNullElse(System.getenv("THAW_CACHE_CAPACITY"), "10GiB")),
+        ByteSize.parse(o.cachePerNode),
         o.seed,
         new TraceRun.StartCounts(invocations.size(), warm, local, remote, boots, errors),
         // Every agent runs on this machine: their starts share its cores.

@@ -1,5 +1,6 @@
 package dev.thaw.cli;
 
+import dev.thaw.core.config.ByteSize;
 import dev.thaw.core.placement.PlacementScorer;
 import dev.thaw.core.snapshot.SnapshotMode;
 import dev.thaw.core.trace.MinuteRange;
@@ -64,6 +65,20 @@ final class TraceReplayPlanner {
     Optional<PlacementScorer> scorer = problems.parse("--placement", o.replay.placement::scorer);
     if (o.keepAlive.isNegative()) {
       problems.add("--keep-alive must not be negative, not " + o.keepAlive);
+    }
+    Optional<Long> cache = problems.parse("--cache-per-node", () -> ByteSize.parse(o.cachePerNode));
+    if (cache.isPresent() && cache.get() <= 0) {
+      problems.add("--cache-per-node must be positive, not " + o.cachePerNode);
+    }
+    if (!List.of("off", "predicted", "both").contains(o.prefetch)) {
+      problems.add("--prefetch must be off, predicted or both, not '" + o.prefetch + "'");
+    } else if (!o.prefetch.equals("off") && mode.isPresent() && mode.get() != SnapshotMode.REMOTE) {
+      problems.add(
+          "--prefetch " + o.prefetch + " fetches from remote storage: it needs --mode remote");
+    }
+    if (o.prefetch.equals("both") && o.json.file != null) {
+      // simulate --against replays one run's settings; two runs have no single JSON to compare.
+      problems.add("--json records one replay: give --prefetch off or predicted with it");
     }
     outputProblem(o.out).ifPresent(problems::add);
     problems.refuseIfAny();

@@ -126,6 +126,27 @@ class TraceRefusalTest {
   }
 
   @Test
+  void aPrefetchTheAgentsCannotDoOrABadCacheBoundIsRefused() {
+    refusedInOneLine(
+        run("--trace", trace.toString(), "--prefetch", "always"),
+        "--prefetch must be off, predicted or both, not 'always'");
+    refusedInOneLine(
+        run("--trace", trace.toString(), "--prefetch", "predicted", "--mode", "local"),
+        "--prefetch predicted fetches from remote storage: it needs --mode remote");
+    refusedInOneLine(
+        run(
+            "--trace",
+            trace.toString(),
+            "--prefetch",
+            "both",
+            "--json",
+            dir.resolve("t.json").toString()),
+        "--json records one replay");
+    refusedInOneLine(
+        run("--trace", trace.toString(), "--cache-per-node", "lots"), "--cache-per-node");
+  }
+
+  @Test
   void unknownModePlacementAndSpreadAreRefusedBeforeAnythingStarts() {
     refusedInOneLine(
         run("--trace", trace.toString(), "--mode", "bogus"),

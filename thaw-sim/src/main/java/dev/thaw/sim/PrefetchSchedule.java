@@ -5,12 +5,14 @@ import java.util.Arrays;
 
 /**
  * When to fetch each function's snapshot ahead of its next cold start: the function's {@link
- * PrefetchPredictor} learns the gaps between its arrivals and, after each, says when the next is
- * due less the time a fetch of its snapshot takes (the model's miss cost). A generation per
- * function lets only the latest prediction fire. Whether the fetch is still worth it when it fires
- * (no node caches the snapshot, no instance is idle) is the simulator's to check.
+ * PrefetchPredictor} learns the gaps between its arrivals (in the workload's minutes, as the agents
+ * of a sped-up replay count them) and, after each, says when the next is due less the time a fetch
+ * of its snapshot takes (the model's miss cost). A generation per function lets only the latest
+ * prediction fire. Whether the fetch is still worth it when it fires (no node caches the snapshot,
+ * no instance is idle) is the simulator's to check.
  */
 final class PrefetchSchedule {
+  private final long minuteMillis;
   private final long[] fetchMs;
   private final PrefetchPredictor[] predictors;
   private final long[] lastArrival;
@@ -18,6 +20,7 @@ final class PrefetchSchedule {
 
   PrefetchSchedule(Workload w, SimModel m) {
     int f = w.functions;
+    minuteMillis = w.minuteMillis();
     fetchMs = new long[f];
     for (int i = 0; i < f; i++) {
       fetchMs[i] = Math.round(m.missCostMs(w.guestBytes[i]));
@@ -37,7 +40,7 @@ final class PrefetchSchedule {
     long at = -1;
     if (lastArrival[f] >= 0) {
       if (predictors[f] == null) {
-        predictors[f] = new PrefetchPredictor();
+        predictors[f] = new PrefetchPredictor(minuteMillis);
       }
       predictors[f].observeGap(now - lastArrival[f]);
       long after = predictors[f].prefetchAfterMillis(fetchMs[f]);

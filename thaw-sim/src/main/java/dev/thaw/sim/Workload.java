@@ -65,6 +65,11 @@ public final class Workload {
     return toMinute - fromMinute;
   }
 
+  /** How long a trace minute lasts here (60 s, shorter in a sped-up replay). */
+  long minuteMillis() {
+    return minuteMillis;
+  }
+
   /** Invocations in the replayed minutes. */
   public long invocations() {
     if (plan != null) {

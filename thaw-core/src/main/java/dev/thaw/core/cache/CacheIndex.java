@@ -74,6 +74,24 @@ public final class CacheIndex {
    * @throws IllegalStateException when the revision is already present (callers single-flight)
    */
   public synchronized Optional<Admission> admit(String revision, long estimatedBytes) {
+    return admit(revision, estimatedBytes, Long.MAX_VALUE);
+  }
+
+  /**
+   * Like {@link #admit(String, long)}, evicting only entries last used {@code idleMillis} or more
+   * ago (on this index's clock): a snapshot fetched ahead of a predicted use must not push out one
+   * used more recently than that use is due. Empty when those entries leave no room.
+   */
+  public synchronized Optional<Admission> admitEvictingIdle(
+      String revision, long estimatedBytes, long idleMillis) {
+    if (idleMillis < 0) {
+      throw new IllegalArgumentException("negative idle time: " + idleMillis);
+    }
+    return admit(revision, estimatedBytes, clock.getAsLong() - idleMillis);
+  }
+
+  /** An admission that may evict entries last used at or before {@code usedBy}. */
+  private Optional<Admission> admit(String revision, long estimatedBytes, long usedBy) {
     Objects.requireNonNull(revision, "revision");
     if (estimatedBytes < 0) {
       throw new IllegalArgumentException("negative size: " + estimatedBytes);
@@ -84,7 +102,7 @@ public final class CacheIndex {
     if (estimatedBytes > capacityBytes) {
       return Optional.empty();
     }
-    Optional<List<String>> evicted = makeRoom(estimatedBytes);
+    Optional<List<String>> evicted = makeRoom(estimatedBytes, usedBy);
     if (evicted.isEmpty()) {
       return Optional.empty();
     }
@@ -112,7 +130,7 @@ public final class CacheIndex {
     long extra = actualBytes - s.bytes;
     List<String> evicted = List.of();
     if (extra > 0) {
-      Optional<List<String>> room = makeRoom(extra);
+      Optional<List<String>> room = makeRoom(extra, Long.MAX_VALUE);
       if (room.isEmpty()) {
         abort(admission);
         return Optional.empty();
@@ -190,7 +208,7 @@ public final class CacheIndex {
     if (bytes > capacityBytes) {
       return List.of(revision);
     }
-    List<String> evicted = makeRoom(bytes).orElseThrow();
+    List<String> evicted = makeRoom(bytes, Long.MAX_VALUE).orElseThrow();
     Slot s = new Slot();
     s.bytes = bytes;
     s.lastUsed = lastUsedMillis;
@@ -236,12 +254,12 @@ public final class CacheIndex {
 
   /**
    * Evicts until {@code bytes} more fit, or evicts nothing and returns empty when even evicting
-   * every unpinned committed entry would not make room.
+   * every unpinned committed entry last used by {@code usedBy} would not make room.
    */
-  private Optional<List<String>> makeRoom(long bytes) {
+  private Optional<List<String>> makeRoom(long bytes, long usedBy) {
     long evictable = 0;
     for (Slot s : slots.values()) {
-      if (s.ready && s.pins == 0) {
+      if (evictable(s, usedBy)) {
         evictable += s.bytes;
       }
     }
@@ -253,7 +271,7 @@ public final class CacheIndex {
       List<CacheEntry> candidates = new ArrayList<>();
       slots.forEach(
           (r, s) -> {
-            if (s.ready && s.pins == 0) {
+            if (evictable(s, usedBy)) {
               candidates.add(s.view(r));
             }
           });
@@ -264,6 +282,10 @@ public final class CacheIndex {
       evicted.add(victim.revision());
     }
     return Optional.of(evicted);
+  }
+
+  private static boolean evictable(Slot s, long usedBy) {
+    return s.ready && s.pins == 0 && s.lastUsed <= usedBy;
   }
 
   /** Builder; defaults: 10 GiB, wall-clock millis, least recently used. */

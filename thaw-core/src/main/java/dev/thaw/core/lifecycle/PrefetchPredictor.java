@@ -11,6 +11,10 @@ package dev.thaw.core.lifecycle;
  * {@value #MIN_SAMPLES} gaps were seen, while most gaps lie beyond the 4-hour range, or when the
  * head lies within the first minute (the function is too busy for a prefetch to matter: a warm
  * instance or a cached snapshot is there anyway).
+ *
+ * <p>A minute is 60 s of the caller's clock unless given otherwise ({@link
+ * #PrefetchPredictor(long)}): a trace replayed six times faster than real time has 10-second
+ * minutes, and a predictor fed its real gaps predicts in them as one fed the trace's would.
  */
 public final class PrefetchPredictor {
   static final int RANGE_MINUTES = 240;
@@ -19,8 +23,23 @@ public final class PrefetchPredictor {
   private static final long MINUTE = 60_000;
 
   private final IdleHistogram gaps = new IdleHistogram(RANGE_MINUTES);
+  private final long minuteMillis;
   private long sinceRefresh;
   private int head = -1;
+  private int median = -1;
+
+  /** A predictor of 60-second minutes. */
+  public PrefetchPredictor() {
+    this(MINUTE);
+  }
+
+  /** A predictor whose minute (its histogram's bin) lasts {@code minuteMillis}. */
+  public PrefetchPredictor(long minuteMillis) {
+    if (minuteMillis < 1) {
+      throw new IllegalArgumentException("a minute lasts at least 1 ms, not " + minuteMillis);
+    }
+    this.minuteMillis = minuteMillis;
+  }
 
   /**
    * Records the time between two consecutive arrivals. The prediction is recomputed at most once
@@ -28,15 +47,30 @@ public final class PrefetchPredictor {
    * recomputations.
    */
   public void observeGap(long gapMillis) {
-    gaps.add(gapMillis);
+    gaps.add(minuteMillis == MINUTE ? gapMillis : gapMillis / minuteMillis * MINUTE);
     long total = gaps.inRange() + gaps.outOfBounds();
     if (++sinceRefresh >= Math.max(1, total >> 5)) {
       sinceRefresh = 0;
-      head =
-          total < MIN_SAMPLES || gaps.outOfBounds() * 2 > total
-              ? -1
-              : gaps.percentileBin(HEAD_PERCENTILE);
+      boolean unpredictable = total < MIN_SAMPLES || gaps.outOfBounds() * 2 > total;
+      head = unpredictable ? -1 : gaps.percentileBin(HEAD_PERCENTILE);
+      median = unpredictable ? -1 : gaps.percentileBin(50);
     }
+  }
+
+  /**
+   * The gap after an arrival before which the next is rarely seen (the head's lower edge); -1 when
+   * there is no useful prediction.
+   */
+  public long headMillis() {
+    return head < 1 ? -1 : head * minuteMillis;
+  }
+
+  /**
+   * The gap after an arrival by which the next has most likely come (the end of the median gap's
+   * minute); -1 when there is no useful prediction.
+   */
+  public long likelyByMillis() {
+    return head < 1 ? -1 : (median + 1) * minuteMillis;
   }
 
   /**
@@ -47,6 +81,6 @@ public final class PrefetchPredictor {
     if (head < 1) {
       return -1;
     }
-    return Math.max(0, head * MINUTE - leadMillis);
+    return Math.max(0, head * minuteMillis - leadMillis);
   }
 }

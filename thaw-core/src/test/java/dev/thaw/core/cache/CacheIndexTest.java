@@ -38,6 +38,22 @@ class CacheIndexTest {
   }
 
   @Test
+  void anAdmissionEvictingIdleEntriesOnlySparesTheRecentOnes() {
+    put("a", 40); // last used at 1000
+    put("b", 40); // last used at 1010
+    now.set(1_100);
+    // Only entries idle 95 ms or more (used by 1005) may go: a, not b.
+    assertThat(index.admitEvictingIdle("c", 70, 95)).isEmpty();
+    assertThat(index.revisions()).containsExactly("a", "b");
+    var c = index.admitEvictingIdle("c", 30, 95).orElseThrow();
+    assertThat(c.evicted()).containsExactly("a");
+    index.abort(c);
+    // b was used 90 ms ago: it goes only to an admission that asks for 90 ms or less.
+    assertThat(index.admitEvictingIdle("d", 70, 95)).isEmpty();
+    assertThat(index.admitEvictingIdle("d", 70, 90).orElseThrow().evicted()).containsExactly("b");
+  }
+
+  @Test
   void inFlightAdmissionsCountAgainstTheCapacity() {
     var first = index.admit("a", 70).orElseThrow();
     assertThat(index.admit("b", 40)).as("a is in flight and pinned").isEmpty();

@@ -29,6 +29,8 @@ class PrefetchPredictorTest {
     p.observeGap(2 * MINUTE);
     // 3 of 42 (7%): the head moves down to 2 minutes.
     assertThat(p.prefetchAfterMillis(0)).isEqualTo(2 * MINUTE);
+    // Most still come in the 20th minute: by its end the next has most likely arrived.
+    assertThat(p.likelyByMillis()).isEqualTo(21 * MINUTE);
   }
 
   @Test
@@ -50,5 +52,24 @@ class PrefetchPredictorTest {
       rare.observeGap(300 * MINUTE);
     }
     assertThat(rare.prefetchAfterMillis(0)).isEqualTo(-1);
+  }
+
+  @Test
+  void aShorterMinutePredictsInItsOwnUnits() {
+    // A trace replayed 6 times faster: its 15-minute gaps last 150 s of real time.
+    PrefetchPredictor p = new PrefetchPredictor(10_000);
+    for (int i = 0; i < 10; i++) {
+      p.observeGap(150_000 + 3_000);
+    }
+    assertThat(p.headMillis()).isEqualTo(150_000);
+    assertThat(p.likelyByMillis()).isEqualTo(160_000);
+    assertThat(p.prefetchAfterMillis(2_000)).isEqualTo(148_000);
+
+    // Gaps shorter than one of its minutes: too busy for a prefetch, as with real minutes.
+    PrefetchPredictor busy = new PrefetchPredictor(10_000);
+    for (int i = 0; i < 10; i++) {
+      busy.observeGap(9_000);
+    }
+    assertThat(busy.headMillis()).isEqualTo(-1);
   }
 }

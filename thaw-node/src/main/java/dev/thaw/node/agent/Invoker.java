@@ -53,6 +53,7 @@ final class Invoker {
   private final BooleanSupplier closing;
   private final CloneWaits clones;
   private final StartTimes times;
+  private final Prefetches prefetches;
   private final ExpectedStart expected = new ExpectedStart(StartPriors.DEFAULT);
   private final FunctionClient client =
       new FunctionClient(Duration.ofSeconds(FunctionSpec.DEFAULT_TIMEOUT_SECONDS));
@@ -70,7 +71,8 @@ final class Invoker {
       SnapshotManager manager,
       BooleanSupplier closing,
       CloneWaits clones,
-      StartTimes times) {
+      StartTimes times,
+      Prefetches prefetches) {
     this.node = node;
     this.maxInstances = maxInstances;
     this.functions = functions;
@@ -80,6 +82,7 @@ final class Invoker {
     this.closing = closing;
     this.clones = clones;
     this.times = times;
+    this.prefetches = prefetches;
   }
 
   /** See {@link NodeAgent#invoke(Revision, FunctionRequest)}. */
@@ -95,6 +98,7 @@ final class Invoker {
                         "no function deployed as revision " + revision,
                         null));
     keepAlives.started(revision);
+    prefetches.arrived(revision);
     Instance instance;
     Optional<ColdStartReport> cold = Optional.empty();
     ColdStart start = null;
@@ -108,6 +112,7 @@ final class Invoker {
         start = coldStart(function, revision);
         times.record(
             revision, StartTimes.Kind.of(start.source()), Duration.ofNanos(System.nanoTime() - s0));
+        prefetches.coldStart(revision, start.source());
         instance = pool.register(revision, start.vm(), start instanceof ColdStart.Booted);
         cold = Optional.of(ColdStartReport.of(start));
       }

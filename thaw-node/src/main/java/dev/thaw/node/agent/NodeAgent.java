@@ -13,6 +13,8 @@ import dev.thaw.node.protocol.LogQuery;
 import dev.thaw.node.protocol.NodeStatus;
 import dev.thaw.node.protocol.Refused;
 import dev.thaw.node.snapshot.SnapshotManager;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.lang.management.ManagementFactory;
 import java.time.Duration;
 import java.util.List;
@@ -46,6 +48,7 @@ public final class NodeAgent implements AutoCloseable {
   private final Invoker invoker;
   private final NodeReports reports;
   private final StartTimes times;
+  private final Prefetches prefetches;
   private final ScheduledExecutorService reaper =
       Executors.newSingleThreadScheduledExecutor(DaemonThreads.named("thaw-agent-reaper"));
   private volatile boolean closed;
@@ -62,9 +65,29 @@ public final class NodeAgent implements AutoCloseable {
             name, b.memoryBytes, Optional.ofNullable(b.images), pool, manager, logs);
     CloneWaits clones = new CloneWaits(b.ticker);
     this.times = new StartTimes();
+    this.prefetches =
+        b.prefetchMinute == null
+            ? Prefetches.OFF
+            : new Prefetcher(
+                b.prefetchMinute,
+                manager,
+                r -> functions.get(r).isPresent(),
+                pool::idleCount,
+                times,
+                b.meters,
+                () -> b.ticker.getAsLong() / 1_000_000);
     this.invoker =
         new Invoker(
-            name, maxInstances, functions, pool, keepAlives, manager, () -> closed, clones, times);
+            name,
+            maxInstances,
+            functions,
+            pool,
+            keepAlives,
+            manager,
+            () -> closed,
+            clones,
+            times,
+            prefetches);
     this.reports =
         new NodeReports(
             name, maxInstances, pool, functions, logs, () -> closed, clones, times, manager.mode());
@@ -149,6 +172,7 @@ public final class NodeAgent implements AutoCloseable {
    */
   public boolean undeploy(Revision revision) {
     times.forget(revision);
+    prefetches.forget(revision);
     return functions.undeploy(revision);
   }
 
@@ -186,11 +210,20 @@ public final class NodeAgent implements AutoCloseable {
     return pool.active();
   }
 
+  /**
+   * Snapshots this node fetched ahead of predicted cold starts ({@link Builder#prefetchPredicted}):
+   * made, used by a cold start, and wasted (evicted unused); all zero with prefetch off.
+   */
+  public PrefetchCounts prefetches() {
+    return prefetches.counts();
+  }
+
   /** Stops every instance. */
   @Override
   public void close() {
     closed = true;
     reaper.shutdownNow();
+    prefetches.close();
     manager.close();
     pool.stopAll();
   }
@@ -208,8 +241,29 @@ public final class NodeAgent implements AutoCloseable {
     private LongSupplier ticker = System::nanoTime;
     private ImageFunctions images;
     private LogStore logs;
+    private Duration prefetchMinute;
+    private MeterRegistry meters = new SimpleMeterRegistry();
 
     private Builder() {}
+
+    /**
+     * Fetches snapshots from remote storage into the cache ahead of the cold starts predicted from
+     * this node's arrivals ({@link Prefetcher}), the predictor counting in minutes of {@code
+     * minute} (60 s; shorter for a trace replayed faster than real time). Default: no prefetch.
+     */
+    public Builder prefetchPredicted(Duration minute) {
+      if (minute.toMillis() < 1) {
+        throw new IllegalArgumentException("a prefetch minute lasts at least 1 ms: " + minute);
+      }
+      this.prefetchMinute = minute;
+      return this;
+    }
+
+    /** Where the agent's own meters go (its prefetches'); default a registry of its own. */
+    public Builder meters(MeterRegistry meters) {
+      this.meters = Objects.requireNonNull(meters);
+      return this;
+    }
 
     /** Where this node's functions' output is kept; without it, the agent serves no logs. */
     public Builder logs(LogStore logs) {

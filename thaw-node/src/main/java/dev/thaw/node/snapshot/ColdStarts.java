@@ -3,6 +3,7 @@ package dev.thaw.node.snapshot;
 import dev.thaw.core.function.FunctionSpec;
 import dev.thaw.core.vmm.MicroVm;
 import dev.thaw.core.vmm.Vmm;
+import dev.thaw.node.snapshot.restore.Prefetch;
 import dev.thaw.node.snapshot.restore.RemoteRestore;
 import java.io.IOException;
 import java.time.Duration;
@@ -86,6 +87,13 @@ final class ColdStarts {
     MicroVm vm = vmm.boot(restorer.forBoot(function), readyTimeout);
     metrics.coldStart(ColdStart.Source.NONE);
     return new ColdStart.Booted(vm, Restorer.since(t0), fallback);
+  }
+
+  /** See {@link SnapshotManager#prefetch}. */
+  Prefetch prefetch(String revision, Duration evictIdle) throws IOException {
+    return remote.isPresent()
+        ? remote.get().prefetch(revision, evictIdle)
+        : new Prefetch.Skipped("not in remote mode");
   }
 
   /** Waits until the background fetches of lazy restores have finished. */

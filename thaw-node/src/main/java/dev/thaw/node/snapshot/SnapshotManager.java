@@ -15,6 +15,7 @@ import dev.thaw.node.snapshot.cache.LocalSnapshotCache;
 import dev.thaw.node.snapshot.fill.PeerReads;
 import dev.thaw.node.snapshot.make.SnapshotMaker;
 import dev.thaw.node.snapshot.make.Snapshotted;
+import dev.thaw.node.snapshot.restore.Prefetch;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.io.IOException;
@@ -118,6 +119,24 @@ public final class SnapshotManager implements AutoCloseable {
     return mode == SnapshotMode.DISABLED
         ? parts.coldStarts().boot(function, Optional.empty())
         : parts.coldStarts().start(function, revision.value());
+  }
+
+  /**
+   * Fetches {@code revision}'s snapshot from remote storage whole into the local cache, with no
+   * restore: ahead of a cold start predicted to need it. Room is made only of entries idle for
+   * {@code evictIdle} or longer, never of a pinned one; the entry is verified and committed as a
+   * cold start's fetch is. Nothing happens outside remote mode, when the cache holds it already,
+   * when storage has no usable snapshot of it, or while a cold start fetches it.
+   *
+   * @throws IOException when storage fails or a chunk is missing or corrupt (nothing is cached)
+   */
+  public Prefetch prefetch(Revision revision, Duration evictIdle) throws IOException {
+    return parts.coldStarts().prefetch(revision.value(), evictIdle);
+  }
+
+  /** The local snapshot cache. */
+  public LocalSnapshotCache cache() {
+    return parts.cache();
   }
 
   /**

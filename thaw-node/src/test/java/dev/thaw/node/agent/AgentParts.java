@@ -43,7 +43,8 @@ final class AgentParts implements AutoCloseable {
             node.manager(),
             closing::get,
             new CloneWaits(System::nanoTime),
-            new StartTimes());
+            new StartTimes(),
+            Prefetches.OFF);
   }
 
   @Override

@@ -46,17 +46,22 @@ final class CacheEntries {
   /** Told of every entry deleted, so that nothing else keeps what it knew of it. */
   private final Consumer<String> deleted;
 
+  /** Told of every entry evicted (after {@link #deleted}). */
+  private final Consumer<String> evicted;
+
   CacheEntries(
       Path root,
       CacheIndex index,
       CacheAdvertiser advertiser,
       Counter evictions,
-      Consumer<String> deleted) {
+      Consumer<String> deleted,
+      Consumer<String> evicted) {
     this.root = root;
     this.index = index;
     this.advertiser = advertiser;
     this.evictions = evictions;
     this.deleted = deleted;
+    this.evicted = evicted;
   }
 
   Path root() {
@@ -177,6 +182,7 @@ final class CacheEntries {
       log.info("evicting snapshot {}", r);
       evictions.increment();
       delete(r);
+      evicted.accept(r);
     }
   }
 

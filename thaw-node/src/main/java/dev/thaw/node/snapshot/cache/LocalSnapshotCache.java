@@ -11,9 +11,12 @@ import io.micrometer.core.instrument.MeterRegistry;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
+import java.util.function.Consumer;
 
 /**
  * A node's bounded snapshot cache on disk, applying the decisions of a {@link CacheIndex}: it opens
@@ -38,6 +41,7 @@ public final class LocalSnapshotCache implements AutoCloseable {
   private final EntryVerifier verifier;
   private final CacheEntries entries;
   private final CacheLookup lookup;
+  private volatile Consumer<String> onEvicted = revision -> {};
   private CacheDirectory.Lock lock;
 
   private LocalSnapshotCache(
@@ -56,10 +60,16 @@ public final class LocalSnapshotCache implements AutoCloseable {
             index,
             advertiser,
             meters.counter("thaw.snapshot.evictions"),
-            verifier::forget);
+            verifier::forget,
+            revision -> onEvicted.accept(revision));
     this.lookup = new CacheLookup(index, entries, verifier, meters);
     meters.gauge("thaw.snapshot.cache.used.bytes", index, CacheIndex::usedBytes);
     meters.gauge("thaw.snapshot.cache.capacity.bytes", index, CacheIndex::capacityBytes);
+  }
+
+  /** Tells {@code listener} of every entry evicted from now on (one listener; the last set). */
+  public void onEvicted(Consumer<String> listener) {
+    this.onEvicted = Objects.requireNonNull(listener);
   }
 
   /** Records the fingerprint of an entry whose content its check at start found sound. */
@@ -158,7 +168,19 @@ public final class LocalSnapshotCache implements AutoCloseable {
    * in use).
    */
   public Optional<Writer> begin(String revision, long estimatedBytes) throws IOException {
-    Optional<CacheIndex.Admission> admission = index.admit(revision, estimatedBytes);
+    return begin(index.admit(revision, estimatedBytes));
+  }
+
+  /**
+   * Like {@link #begin(String, long)}, making room only of entries last used {@code idle} or longer
+   * ago ({@link CacheIndex#admitEvictingIdle}): for a snapshot fetched ahead of its use.
+   */
+  public Optional<Writer> beginEvictingIdle(String revision, long estimatedBytes, Duration idle)
+      throws IOException {
+    return begin(index.admitEvictingIdle(revision, estimatedBytes, idle.toMillis()));
+  }
+
+  private Optional<Writer> begin(Optional<CacheIndex.Admission> admission) throws IOException {
     if (admission.isEmpty()) {
       return Optional.empty();
     }
@@ -166,7 +188,7 @@ public final class LocalSnapshotCache implements AutoCloseable {
     if (!admission.get().evicted().isEmpty()) {
       entries.announce();
     }
-    Path dir = Files.createTempDirectory(incoming, revision + ".");
+    Path dir = Files.createTempDirectory(incoming, admission.get().revision() + ".");
     return Optional.of(new Writer(admission.get(), dir));
   }
 

@@ -25,6 +25,10 @@ public final class FetchTargets {
     this.scratch = scratch;
   }
 
+  LocalSnapshotCache cache() {
+    return cache;
+  }
+
   /** A new cache entry for {@code revision}; empty when the cache cannot take its size. */
   Optional<FetchTarget> entry(String revision, long bytes) throws IOException {
     return cache.begin(revision, bytes).map(FetchTarget.Entry::new);

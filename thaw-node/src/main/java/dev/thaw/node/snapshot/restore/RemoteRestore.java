@@ -9,6 +9,7 @@ import dev.thaw.node.snapshot.fill.ChunkAssembler;
 import dev.thaw.node.snapshot.fill.PeerReads;
 import java.io.IOException;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Objects;
 import java.util.Optional;
 
@@ -52,6 +53,7 @@ public final class RemoteRestore {
   private final Restorer restorer;
   private final EagerRestore eager;
   private final Optional<LazyRestore> lazy;
+  private final FetchAhead ahead;
   private final SharedDownloads downloads = new SharedDownloads();
 
   /** Remote restores as {@code settings} say, of chunks that {@code assembler} fetches. */
@@ -59,6 +61,7 @@ public final class RemoteRestore {
     this.cacheRemote = settings.cacheRemote();
     this.restorer = parts.restorer();
     this.eager = new EagerRestore(parts, assembler);
+    this.ahead = new FetchAhead(parts, assembler);
     this.lazy =
         settings
             .files()
@@ -88,6 +91,24 @@ public final class RemoteRestore {
           Optional<ColdStart> shared = restorer.cached(revision, true);
           return shared.isPresent() ? shared : eager.uncached(revision);
         });
+  }
+
+  /**
+   * Fetches {@code revision} whole into the cache ahead of a cold start predicted to need it
+   * ({@link FetchAhead}), making room only of entries idle {@code evictIdle} or longer. Cold starts
+   * of it that arrive meanwhile wait for this fetch and restore its entry; none is made while one
+   * of them is fetching it, or when this node does not cache remote snapshots.
+   *
+   * @throws IOException when storage is unreachable or a chunk is missing or corrupt (nothing is
+   *     left in the cache then)
+   */
+  public Prefetch prefetch(String revision, Duration evictIdle) throws IOException {
+    if (!cacheRemote) {
+      return new Prefetch.Skipped("remote snapshots are not cached");
+    }
+    return downloads
+        .tryLead(revision, settled -> ahead.fetch(revision, evictIdle, settled))
+        .orElseGet(() -> new Prefetch.Skipped("being fetched"));
   }
 
   /** Waits until every lazy restore's background fetch has finished (for benchmarks and tests). */

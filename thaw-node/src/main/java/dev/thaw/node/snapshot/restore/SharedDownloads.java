@@ -1,6 +1,7 @@
 package dev.thaw.node.snapshot.restore;
 
 import java.io.IOException;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
@@ -79,6 +80,24 @@ final class SharedDownloads {
     } finally {
       // A deferred download stays shared until it settles; any other ends with its leader.
       mine.done.whenComplete((x, e) -> running.remove(revision, mine));
+    }
+  }
+
+  /**
+   * Runs {@code download} for {@code revision} unless another is running (then empty at once): a
+   * fetch ahead of need, which cold starts arriving meanwhile wait for. Its failure is its own:
+   * they are released to look in the cache (and fetch for themselves), not failed with it.
+   */
+  <T> Optional<T> tryLead(String revision, Download<T> download) throws IOException {
+    CompletableFuture<Void> mine = new CompletableFuture<>();
+    if (running.putIfAbsent(revision, mine) != null) {
+      return Optional.empty();
+    }
+    try {
+      return Optional.of(download.run(() -> mine.complete(null)));
+    } finally {
+      mine.complete(null);
+      running.remove(revision, mine);
     }
   }
 
