@@ -179,19 +179,19 @@ final class BenchTraceCommand implements Callable<Integer> {
 
   /** The simulator's settings for this replay: the agents', all on this machine's cores. */
   private SimConfig simConfig(TraceReplayPlanner.Prepared p, boolean predicted) {
-    return new SimConfig(
-        nodes,
-        ByteSize.parse(cachePerNode),
-        maxInstances,
-        replay.placement.toString(),
-        "lru",
-        "fixed",
-        keepAlive,
-        predicted,
-        p.mode(),
-        seed,
-        Runtime.getRuntime().availableProcessors(),
-        nodes);
+    return SimConfig.builder()
+        .nodes(nodes)
+        .cacheBytesPerNode(ByteSize.parse(cachePerNode))
+        .instancesPerNode(maxInstances)
+        .placement(replay.placement.toString())
+        .eviction("lru")
+        .keepAlive("fixed")
+        .keepAliveWindow(keepAlive)
+        .prefetch(predicted)
+        .mode(p.mode())
+        .seed(seed)
+        .cores(Runtime.getRuntime().availableProcessors(), nodes)
+        .build();
   }
 
   /** A replay's invocations, and the snapshots its agents fetched ahead. */

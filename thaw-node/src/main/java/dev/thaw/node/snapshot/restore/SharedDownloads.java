@@ -89,14 +89,14 @@ final class SharedDownloads {
    * they are released to look in the cache (and fetch for themselves), not failed with it.
    */
   <T> Optional<T> tryLead(String revision, Download<T> download) throws IOException {
-    CompletableFuture<Void> mine = new CompletableFuture<>();
+    Settlement mine = new Settlement();
     if (running.putIfAbsent(revision, mine) != null) {
       return Optional.empty();
     }
     try {
-      return Optional.of(download.run(() -> mine.complete(null)));
+      return Optional.of(download.run(mine));
     } finally {
-      mine.complete(null);
+      mine.run();
       running.remove(revision, mine);
     }
   }
