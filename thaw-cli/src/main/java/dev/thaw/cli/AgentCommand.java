@@ -338,14 +338,13 @@ final class AgentCommand implements Callable<Integer> {
       }
     }
     AgentServer server =
-        AgentServer.start(
-            agent,
-            port,
-            java.util.Optional.of(socket != null ? socket : node.dataDir().resolve("agent.sock")),
-            token,
-            snapshots.cache()::revisions,
-            () -> CacheReport.of(name, snapshots.cache()),
-            meters::scrape);
+        AgentServer.builder(agent, token)
+            .port(port)
+            .socket(socket != null ? socket : node.dataDir().resolve("agent.sock"))
+            .snapshots(snapshots.cache()::revisions)
+            .cache(() -> CacheReport.of(name, snapshots.cache()))
+            .metrics(meters::scrape)
+            .start();
     Optional<PeerServer> peerServer;
     try {
       peerServer = peers.start(name, snapshots.cache(), meters);

@@ -154,7 +154,7 @@ class GatewayCommandsTest {
                 .build();
         NodeAgent agent = NodeAgent.builder().name("n1").manager(node.manager()).build();
         AgentServer agentServer =
-            AgentServer.start(agent, 0, TOKEN, node.cache()::revisions, () -> "");
+            AgentServer.builder(agent, TOKEN).snapshots(node.cache()::revisions).start();
         Gateway gateway =
             Gateway.builder()
                 .token(TOKEN)

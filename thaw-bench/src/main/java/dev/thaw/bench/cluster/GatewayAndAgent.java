@@ -17,7 +17,6 @@ import java.io.IOException;
 import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.Optional;
 
 /**
  * One node agent in this process, in local snapshot mode, behind a gateway in this process, both
@@ -73,14 +72,10 @@ public final class GatewayAndAgent implements AutoCloseable {
             .maxInstances(maxInstances)
             .build();
     AgentServer agentServer =
-        AgentServer.start(
-            agent,
-            0,
-            Optional.empty(),
-            token,
-            node.cache()::revisions,
-            () -> CacheReport.of(name, node.cache()),
-            () -> "");
+        AgentServer.builder(agent, token)
+            .snapshots(node.cache()::revisions)
+            .cache(() -> CacheReport.of(name, node.cache()))
+            .start();
     Gateway gateway =
         Gateway.builder()
             .token(token)

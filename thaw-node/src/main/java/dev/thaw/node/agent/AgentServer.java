@@ -17,7 +17,9 @@ import java.io.IOException;
 import java.net.URI;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.function.Supplier;
 
@@ -114,44 +116,62 @@ public final class AgentServer implements AutoCloseable {
     this.edge = b.start();
   }
 
+  /** Serves {@code agent} where {@code token} is asked for; the rest is set on the builder. */
+  public static Builder builder(NodeAgent agent, BearerToken token) {
+    return new Builder(agent, token);
+  }
+
   /**
-   * Starts serving {@code agent} on 127.0.0.1:{@code port} (0: any free port), where {@code token}
-   * is asked for, and, when given, on the Unix-domain socket {@code socket}.
+   * An agent's edge: on 127.0.0.1:{@link #port} (0, the default: any free port) and, when given, on
+   * the Unix-domain socket {@link #socket}; {@code GET /snapshots}, {@code /cache} and {@code
+   * /metrics} answer what their suppliers give (by default: nothing cached, no metrics).
    */
-  public static AgentServer start(
-      NodeAgent agent,
-      int port,
-      Optional<Path> socket,
-      BearerToken token,
-      Supplier<Object> snapshots,
-      Supplier<String> metrics)
-      throws IOException {
-    return start(
-        agent, port, socket, token, snapshots, () -> CacheReport.none(agent.name()), metrics);
-  }
+  public static final class Builder {
+    private final NodeAgent agent;
+    private final BearerToken token;
+    private int port;
+    private Optional<Path> socket = Optional.empty();
+    private Supplier<Object> snapshots = List::of;
+    private Supplier<CacheReport> cache;
+    private Supplier<String> metrics = () -> "";
 
-  /** As above, with {@code cache} for {@code GET /cache}. */
-  public static AgentServer start(
-      NodeAgent agent,
-      int port,
-      Optional<Path> socket,
-      BearerToken token,
-      Supplier<Object> snapshots,
-      Supplier<CacheReport> cache,
-      Supplier<String> metrics)
-      throws IOException {
-    return new AgentServer(agent, port, socket, token, snapshots, cache, metrics);
-  }
+    private Builder(NodeAgent agent, BearerToken token) {
+      this.agent = Objects.requireNonNull(agent, "agent");
+      this.token = Objects.requireNonNull(token, "token");
+      this.cache = () -> CacheReport.none(agent.name());
+    }
 
-  /** Starts serving on 127.0.0.1 only. */
-  public static AgentServer start(
-      NodeAgent agent,
-      int port,
-      BearerToken token,
-      Supplier<Object> snapshots,
-      Supplier<String> metrics)
-      throws IOException {
-    return start(agent, port, Optional.empty(), token, snapshots, metrics);
+    public Builder port(int port) {
+      this.port = port;
+      return this;
+    }
+
+    public Builder socket(Path socket) {
+      this.socket = Optional.of(socket);
+      return this;
+    }
+
+    /** What {@code GET /snapshots} answers: the revisions the node's cache holds, say. */
+    public Builder snapshots(Supplier<Object> snapshots) {
+      this.snapshots = Objects.requireNonNull(snapshots);
+      return this;
+    }
+
+    /** What {@code GET /cache} answers. */
+    public Builder cache(Supplier<CacheReport> cache) {
+      this.cache = Objects.requireNonNull(cache);
+      return this;
+    }
+
+    /** What {@code GET /metrics} answers (Prometheus text). */
+    public Builder metrics(Supplier<String> metrics) {
+      this.metrics = Objects.requireNonNull(metrics);
+      return this;
+    }
+
+    public AgentServer start() throws IOException {
+      return new AgentServer(agent, port, socket, token, snapshots, cache, metrics);
+    }
   }
 
   public URI uri() {

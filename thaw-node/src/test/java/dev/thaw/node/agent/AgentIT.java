@@ -63,13 +63,10 @@ class AgentIT {
     running =
         new Running(
             agent,
-            AgentServer.start(
-                agent,
-                0,
-                java.util.Optional.of(dir.resolve("agent.sock")),
-                TOKEN,
-                node.cache()::revisions,
-                () -> ""),
+            AgentServer.builder(agent, TOKEN)
+                .socket(dir.resolve("agent.sock"))
+                .snapshots(node.cache()::revisions)
+                .start(),
             node);
     return running;
   }

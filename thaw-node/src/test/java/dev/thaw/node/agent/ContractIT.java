@@ -97,7 +97,7 @@ class ContractIT {
                 .images(images)
                 .build());
     AgentServer server =
-        keep(AgentServer.start(agent, 0, TOKEN, snapshots.cache()::revisions, () -> ""));
+        keep(AgentServer.builder(agent, TOKEN).snapshots(snapshots.cache()::revisions).start());
     return new Node(agent, server, snapshots);
   }
 

@@ -111,7 +111,7 @@ class ImageFunctionIT {
                 .images(images)
                 .build());
     AgentServer server =
-        keep(AgentServer.start(agent, 0, TOKEN, snapshots.cache()::revisions, () -> ""));
+        keep(AgentServer.builder(agent, TOKEN).snapshots(snapshots.cache()::revisions).start());
     return new Node(agent, server, snapshots);
   }
 

@@ -15,7 +15,6 @@ import dev.thaw.node.protocol.CacheReport;
 import dev.thaw.node.snapshot.SnapshotNode;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.Optional;
 import java.util.function.Consumer;
 import java.util.function.UnaryOperator;
 
@@ -76,14 +75,11 @@ final class OneNodeGateway implements AutoCloseable {
     agent = NodeAgent.builder().name("n1").manager(node.manager()).maxInstances(2).build();
     onAgent.accept(agent);
     agentServer =
-        AgentServer.start(
-            agent,
-            0,
-            Optional.of(dir.resolve("agent.sock")),
-            TOKEN,
-            node.cache()::revisions,
-            () -> CacheReport.of("n1", node.cache()),
-            () -> "");
+        AgentServer.builder(agent, TOKEN)
+            .socket(dir.resolve("agent.sock"))
+            .snapshots(node.cache()::revisions)
+            .cache(() -> CacheReport.of("n1", node.cache()))
+            .start();
     gateway =
         gatewayOptions
             .apply(

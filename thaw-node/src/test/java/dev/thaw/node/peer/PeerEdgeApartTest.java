@@ -17,7 +17,6 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.Optional;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -49,13 +48,10 @@ class PeerEdgeApartTest {
             .build();
     agent = NodeAgent.builder().name("n1").manager(node.manager()).maxInstances(1).build();
     management =
-        AgentServer.start(
-            agent,
-            0,
-            Optional.of(dir.resolve("agent.sock")),
-            MANAGEMENT,
-            node.cache()::revisions,
-            () -> "");
+        AgentServer.builder(agent, MANAGEMENT)
+            .socket(dir.resolve("agent.sock"))
+            .snapshots(node.cache()::revisions)
+            .start();
     peers =
         PeerServer.builder(
                 "n1",

@@ -47,7 +47,7 @@ class AgentProtocolTest {
   void start() throws Exception {
     node = SnapshotNode.builder(vmm, GUEST, dir).manager(b -> b.mode(SnapshotMode.LOCAL)).build();
     agent = NodeAgent.builder().name("n1").manager(node.manager()).maxInstances(2).build();
-    server = AgentServer.start(agent, 0, TOKEN, node.cache()::revisions, () -> "");
+    server = AgentServer.builder(agent, TOKEN).snapshots(node.cache()::revisions).start();
     http = AgentClient.newHttp();
     client = new AgentClient(server.uri(), http, TOKEN);
     client.deploy(Revision.of("fn-1"), FN, Duration.ofSeconds(5));

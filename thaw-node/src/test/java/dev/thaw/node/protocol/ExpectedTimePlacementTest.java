@@ -65,7 +65,8 @@ class ExpectedTimePlacementTest {
               .manager(b -> b.mode(SnapshotMode.LOCAL))
               .build();
       NodeAgent agent = NodeAgent.builder().name(name).manager(node.manager()).build();
-      AgentServer server = AgentServer.start(agent, 0, TOKEN, node.cache()::revisions, () -> "");
+      AgentServer server =
+          AgentServer.builder(agent, TOKEN).snapshots(node.cache()::revisions).start();
       open.add(node);
       open.add(agent);
       open.add(server);

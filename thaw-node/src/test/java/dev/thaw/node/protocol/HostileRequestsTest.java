@@ -61,7 +61,7 @@ class HostileRequestsTest {
             .build();
     agent.deploy(Revision.of("fn-1"), FN);
     agent.deploy(Revision.of("other-1"), OTHER);
-    server = AgentServer.start(agent, 0, TOKEN, node.cache()::revisions, () -> "");
+    server = AgentServer.builder(agent, TOKEN).snapshots(node.cache()::revisions).start();
     return server.uri();
   }
 
