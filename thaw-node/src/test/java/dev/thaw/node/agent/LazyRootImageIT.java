@@ -230,6 +230,18 @@ class LazyRootImageIT {
         digest,
         reference,
         image.sha256());
+
+    // A node that deploys the image storage holds under a revision no snapshot exists of: the
+    // restore finds none, and the boot takes the image whole (the fill begun for the restore is
+    // let go on, not left holding the image for a guest that will never answer).
+    Node n5 = node("n5", objects);
+    URI n5uri = n5.server().uri();
+    String spec = "{\"image\":\"" + reference + "\"}";
+    assertThat(send(n5uri, "PUT", "/functions/py2", spec).statusCode()).isEqualTo(200);
+    HttpResponse<String> boot = send(n5uri, "POST", "/functions/py2/invoke?path=/", "");
+    assertThat(boot.statusCode()).as(boot.body()).isEqualTo(200);
+    assertThat(boot.body()).isEqualTo("hello from python\n");
+    assertThat(source(boot)).isEqualTo("none");
   }
 
   /**

@@ -84,6 +84,7 @@ final class LazyRestore {
     String name = revision + "." + servedNames.incrementAndGet() + ".memory";
     DeferredFile memory = new DeferredFile(function.memoryBytes());
     Path path = server.publish(name, memory);
+    boolean resumed = false;
     try (EarlyStart early =
         parts.source().servedEarlyStart(function, revision, path, parts.peers())) {
       Optional<SnapshotManifest> found = parts.source().usable(revision, early);
@@ -97,6 +98,7 @@ final class LazyRestore {
           early.adopt(manifest, parts.restorer().local(manifest.function()), path);
       if (prepared.isEmpty()) {
         memory.abort();
+        image.ifPresent(RootImages.Filling::fetchRest); // the eager restore's guest reads it whole
         // A format-1 snapshot, say.
         return settled.isPresent()
             ? eager.cached(function, revision, settled.get())
@@ -118,11 +120,14 @@ final class LazyRestore {
         memory.abort();
         prepared.get().thenAccept(PreparedRestore::close);
         settled.get().run();
+        image.ifPresent(RootImages.Filling::fetchRest);
         return eager.uncached(revision);
       }
       LazyFetch fetch = LazyFetch.open(manifest, local, target.get(), early, parts, parallelism);
       try {
-        return Optional.of(resume(fetch, memory, prepared.get(), name, t0, settled, image));
+        ColdStart started = resume(fetch, memory, prepared.get(), name, t0, settled, image);
+        resumed = true;
+        return Optional.of(started);
       } catch (IOException | RuntimeException e) {
         fetch.close();
         throw e;
@@ -130,6 +135,11 @@ final class LazyRestore {
     } finally {
       server.withdraw(name);
       memory.abort(); // no effect once the fill is attached
+      if (!resumed) {
+        // No guest of this restore will answer to let the root image's rest follow, and a boot
+        // falling back waits for the whole image (the fill holds it): let it follow now.
+        image.ifPresent(RootImages.Filling::fetchRest);
+      }
     }
   }
 
