@@ -48,7 +48,10 @@ import picocli.CommandLine.Option;
       "Compares cold starts without snapshots, from the cache and from remote storage.",
       "Cold-start latency (request to first response) without snapshots, from a local",
       "snapshot, from remote storage without caching, and from remote storage into the cache,",
-      "plus the share of remote cold-start time spent fetching."
+      "plus the share of remote cold-start time spent fetching. Nodes are wired as thaw agent",
+      "wires them; each remote cold start runs on a new node that has neither the snapshot nor",
+      "the function's root image, and restores lazily where FUSE is available: the bytes of",
+      "snapshot and of root image received before the first answer are shown apart."
     })
 final class BenchSnapshotsCommand implements Callable<Integer> {
   /**
@@ -112,6 +115,7 @@ final class BenchSnapshotsCommand implements Callable<Integer> {
             remote.store(),
             registries,
             dir -> LazyRestoreMount.mount(dir, out).<FileServer>map(f -> f),
+            root.resolve("images"),
             coldStarts,
             out);
     ImageFunctions images =

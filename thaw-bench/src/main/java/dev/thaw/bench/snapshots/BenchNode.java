@@ -55,10 +55,13 @@ final class BenchNode implements AutoCloseable {
       ImageSources.Registries registries,
       Function<Path, Optional<FileServer>> mount) {}
 
-  /** A node in {@code dir} in {@code mode}, caching what it fetches from remote storage or not. */
-  static BenchNode open(Wiring w, Path dir, SnapshotMode mode, boolean cacheRemote)
+  /**
+   * A node in {@code dir} in {@code mode}, caching what it fetches from remote storage or not, with
+   * its image cache in {@code imagesDir}.
+   */
+  static BenchNode open(Wiring w, Path dir, Path imagesDir, SnapshotMode mode, boolean cacheRemote)
       throws IOException {
-    RootImageCache images = RootImageCache.open(dir.resolve("images"), 4L << 30, Instant::now);
+    RootImageCache images = RootImageCache.open(imagesDir, 4L << 30, Instant::now);
     ImageFunctions functions =
         new ImageFunctions(
             RootImageBuilder.builder(images).build(), w.registries(), w.remote().rootImages());

@@ -42,6 +42,7 @@ public final class SnapshotConfigurationRounds {
   private static final Duration SETTLE = Duration.ofMinutes(5);
 
   private final BenchNode.Wiring wiring;
+  private final Path deployed;
   private final int coldStarts;
   private final PrintStream out;
   private final FunctionClient client = new FunctionClient(Duration.ofSeconds(30));
@@ -49,7 +50,8 @@ public final class SnapshotConfigurationRounds {
   /**
    * Rounds on {@code vmm} booting the guest whose digests are {@code guest}, against {@code
    * remote}, {@code coldStarts} cold starts per configuration; a remote node's file server mounted
-   * by {@code mount} on the directory given (empty where none can be: its restores are then whole).
+   * by {@code mount} on the directory given (empty where none can be: its restores are then whole);
+   * the functions' root images built (and stored remotely) in the image cache {@code deployed}.
    */
   public SnapshotConfigurationRounds(
       Vmm vmm,
@@ -57,12 +59,14 @@ public final class SnapshotConfigurationRounds {
       RemoteSnapshotStore remote,
       ImageSources.Registries registries,
       Function<Path, Optional<FileServer>> mount,
+      Path deployed,
       int coldStarts,
       PrintStream out) {
     if (coldStarts < 1) {
       throw new IllegalArgumentException("coldStarts must be positive: " + coldStarts);
     }
     this.wiring = new BenchNode.Wiring(vmm, guest, remote, registries, mount);
+    this.deployed = deployed;
     this.coldStarts = coldStarts;
     this.out = out;
   }
@@ -78,8 +82,11 @@ public final class SnapshotConfigurationRounds {
     snapshots.delete(revision.value());
     long imageBytes = function.fromImage() ? Files.size(function.image().rootfs()) : 0;
     List<ConfigurationFigures> results = new ArrayList<>();
-    try (BenchNode none = BenchNode.open(wiring, dir.resolve("none"), SnapshotMode.DISABLED, true);
-        BenchNode local = BenchNode.open(wiring, dir.resolve("local"), SnapshotMode.REMOTE, true)) {
+    // The node that makes the snapshot deployed the function: its image cache has the image.
+    try (BenchNode none =
+            BenchNode.open(wiring, dir.resolve("none"), deployed, SnapshotMode.DISABLED, true);
+        BenchNode local =
+            BenchNode.open(wiring, dir.resolve("local"), deployed, SnapshotMode.REMOTE, true)) {
       Rounds rounds = new Rounds(function, revision);
       results.add(rounds.on(ModelRow.NO_SNAPSHOT.label(), i -> none, false));
       snapshot(local, function, revision);
@@ -96,8 +103,8 @@ public final class SnapshotConfigurationRounds {
 
   private BenchNode fresh(Path dir, String name, int coldStart, boolean cacheRemote)
       throws Exception {
-    return BenchNode.open(
-        wiring, dir.resolve(name + "-" + coldStart), SnapshotMode.REMOTE, cacheRemote);
+    Path own = dir.resolve(name + "-" + coldStart);
+    return BenchNode.open(wiring, own, own.resolve("images"), SnapshotMode.REMOTE, cacheRemote);
   }
 
   /**
