@@ -12,6 +12,7 @@ import dev.thaw.core.function.BuiltinFunctions;
 import dev.thaw.core.function.FunctionSpec;
 import dev.thaw.core.function.Revision;
 import dev.thaw.core.io.FileTrees;
+import dev.thaw.core.lazy.FileServer;
 import dev.thaw.core.stats.LatencySummary;
 import dev.thaw.image.ExampleImages;
 import dev.thaw.image.ImageSources;
@@ -47,7 +48,10 @@ import picocli.CommandLine.Option;
       "Compares cold starts without snapshots, from the cache and from remote storage.",
       "Cold-start latency (request to first response) without snapshots, from a local",
       "snapshot, from remote storage without caching, and from remote storage into the cache,",
-      "plus the share of remote cold-start time spent fetching."
+      "plus the share of remote cold-start time spent fetching. Nodes are wired as thaw agent",
+      "wires them; each remote cold start runs on a new node that has neither the snapshot nor",
+      "the function's root image, and restores lazily where FUSE is available: the bytes of",
+      "snapshot and of root image received before the first answer are shown apart."
     })
 final class BenchSnapshotsCommand implements Callable<Integer> {
   /**
@@ -102,11 +106,28 @@ final class BenchSnapshotsCommand implements Callable<Integer> {
     out.printf(
         "thaw bench snapshots: %s on %s, remote %s, %d cold starts per configuration%n",
         String.join(", ", functionIds), vmm.identity(), remote.store().describe(), coldStarts);
+    ImageSources.Registries registries = ImageSources.Registries.fromEnvironment(System.getenv());
+    // Nodes wired as thaw agent wires them: a file server each in remote mode, root images too.
     SnapshotConfigurationRounds rounds =
-        new SnapshotConfigurationRounds(vmm, image.digests(), remote.store(), coldStarts, out);
+        new SnapshotConfigurationRounds(
+            vmm,
+            image.digests(),
+            remote.store(),
+            registries,
+            dir -> LazyRestoreMount.mount(dir, out).<FileServer>map(f -> f),
+            root.resolve("images"),
+            coldStarts,
+            out);
+    ImageFunctions images =
+        new ImageFunctions(
+            RootImageBuilder.builder(
+                    RootImageCache.open(root.resolve("images"), 4L << 30, Instant::now))
+                .build(),
+            registries,
+            remote.store().rootImages());
     List<FunctionFigures> all = new ArrayList<>();
     for (String id : functionIds) {
-      FunctionSpec function = function(id, root);
+      FunctionSpec function = function(id, images);
       all.add(rounds.measure(function, root.resolve(function.id())));
     }
     for (FunctionFigures f : all) {
@@ -135,8 +156,11 @@ final class BenchSnapshotsCommand implements Callable<Integer> {
         all.get(0).results().stream().map(ConfigurationFigures::row).toList());
   }
 
-  /** A built-in, or one of the project's images with its root image built in {@code root}. */
-  private FunctionSpec function(String id, Path root) throws Exception {
+  /**
+   * A built-in, or one of the project's images deployed through {@code images}: its root image
+   * built here and stored in remote storage, where the nodes that lack it take it from.
+   */
+  private FunctionSpec function(String id, ImageFunctions images) throws Exception {
     if (!IMAGES.containsKey(id)) {
       return BuiltinFunctions.byId(id).orElseThrow();
     }
@@ -147,18 +171,14 @@ final class BenchSnapshotsCommand implements Callable<Integer> {
     ImageDeployment deployment =
         new ImageDeployment(
             layout.toString(), null, null, null, null, IMAGES.get(id), null, null, null, null);
-    ImageFunctions images =
-        new ImageFunctions(
-            RootImageBuilder.builder(
-                    RootImageCache.open(root.resolve("images"), 4L << 30, Instant::now))
-                .build(),
-            ImageSources.Registries.fromEnvironment(System.getenv()));
     return images.resolve(Revision.of(id), deployment);
   }
 
   /**
    * The function's configurations side by side, each median also against the first configuration's
-   * (a cold boot) and the second's (a local restore).
+   * (a cold boot) and the second's (a local restore); for the configurations that restored lazily,
+   * the median bytes received from remote storage before the first answer: of the snapshot (memory
+   * and device state) and of the root image, that also as a share of the image.
    */
   static String table(FunctionFigures f) {
     List<ConfigurationFigures> results = f.results();
@@ -174,9 +194,14 @@ final class BenchSnapshotsCommand implements Callable<Integer> {
             Column.right("p99 ms", 8),
             Column.right("fetching", 9),
             Column.right("÷ boot", 8),
-            Column.right("÷ local", 8));
+            Column.right("÷ local", 8),
+            Column.right("mem KiB", 8),
+            Column.right("image KiB", 9),
+            Column.right("% image", 8));
     for (ConfigurationFigures r : results) {
       LatencySummary s = r.latencyMs();
+      boolean lazy = r.lazyRestores() > 0;
+      double share = f.shareOfImage(r.rootImageBytes());
       t.row(
           r.configuration(),
           s.count(),
@@ -186,7 +211,10 @@ final class BenchSnapshotsCommand implements Callable<Integer> {
           decimals(0, s.p99()),
           decimals(0, 100 * r.fetchShare()) + "%",
           decimals(3, s.p50() / boot),
-          decimals(2, s.p50() / local));
+          decimals(2, s.p50() / local),
+          lazy ? Long.toString(r.memoryBytes() >> 10) : "-",
+          lazy && !Double.isNaN(share) ? Long.toString(r.rootImageBytes() >> 10) : "-",
+          lazy && !Double.isNaN(share) ? decimals(1, 100 * share) + "%" : "-");
     }
     return t.render();
   }

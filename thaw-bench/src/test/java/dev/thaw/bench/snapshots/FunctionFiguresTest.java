@@ -7,6 +7,7 @@ import dev.thaw.core.bench.BenchRow;
 import dev.thaw.core.stats.LatencySummary;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 class FunctionFiguresTest {
@@ -17,7 +18,38 @@ class FunctionFiguresTest {
     BenchRow row = new ConfigurationFigures("remote, no cache", MS, 0.3).row();
     assertThat(row.label()).isEqualTo("remote, no cache");
     assertThat(row.latencyMs()).isEqualTo(MS);
-    assertThat(row.figures()).containsExactly(java.util.Map.entry("fetchShare", 0.3));
+    assertThat(row.figures()).containsExactly(Map.entry("fetchShare", 0.3));
+  }
+
+  @Test
+  void aLazyConfigurationsRowCarriesTheBytesBeforeTheFirstAnswerApart() {
+    BenchRow row =
+        new ConfigurationFigures("remote, no cache", MS, 0.3, 2, 9_000_000, 40_000).row();
+    assertThat(row.figures())
+        .containsExactly(
+            Map.entry("fetchShare", 0.3),
+            Map.entry("lazyRestores", 2),
+            Map.entry("memoryBytesBeforeAnswer", 9_000_000L),
+            Map.entry("rootImageBytesBeforeAnswer", 40_000L));
+    assertThat(row.figure("rootImageBytesBeforeAnswer")).hasValue(40_000);
+  }
+
+  @Test
+  void theRootImageBytesAreAShareOfTheImageWhenThereIsOne() {
+    assertThat(new FunctionFigures("python", 40_000_000, List.of()).shareOfImage(400_000))
+        .isEqualTo(0.01);
+    assertThat(new FunctionFigures("hello", List.of()).shareOfImage(0)).isNaN();
+  }
+
+  @Test
+  void negativeCountsAreRefused() {
+    assertThatThrownBy(() -> new ConfigurationFigures("x", MS, 0, -1, 0, 0))
+        .isInstanceOf(IllegalArgumentException.class);
+    assertThatThrownBy(() -> new ConfigurationFigures("x", MS, 0, 1, 0, -5))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("-5");
+    assertThatThrownBy(() -> new FunctionFigures("python", -1, List.of()))
+        .isInstanceOf(IllegalArgumentException.class);
   }
 
   @Test
