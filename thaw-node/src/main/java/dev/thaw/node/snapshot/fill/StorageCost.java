@@ -15,8 +15,12 @@ public final class StorageCost {
   /** Weight of a new sample in the averages. */
   private static final double ALPHA = 0.2;
 
-  /** A peer's deadline before storage has been measured. */
-  static final Duration UNMEASURED = Duration.ofSeconds(1);
+  /**
+   * A peer's deadline before storage has been measured: short, since a node's first remote restore
+   * waits for it before it asks storage (at 1 s, the demo's first restores on a busy machine took
+   * 1–2 s whenever the peer, itself uploading, was slow to hand over a restore's start).
+   */
+  static final Duration UNMEASURED = Duration.ofMillis(250);
 
   private final long floorNanos;
   private double nanosPerRequest;
