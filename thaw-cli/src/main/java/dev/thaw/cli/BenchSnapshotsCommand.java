@@ -14,11 +14,9 @@ import dev.thaw.core.function.Revision;
 import dev.thaw.core.io.FileTrees;
 import dev.thaw.core.lazy.FileServer;
 import dev.thaw.core.stats.LatencySummary;
-import dev.thaw.image.ExampleImages;
 import dev.thaw.image.ImageSources;
 import dev.thaw.image.RootImageBuilder;
 import dev.thaw.image.RootImageCache;
-import dev.thaw.image.RuntimeImages;
 import dev.thaw.node.agent.ImageFunctions;
 import dev.thaw.node.protocol.ImageDeployment;
 import dev.thaw.qemu.GuestImage;
@@ -32,6 +30,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -54,12 +53,6 @@ import picocli.CommandLine.Option;
       "snapshot and of root image received before the first answer are shown apart."
     })
 final class BenchSnapshotsCommand implements Callable<Integer> {
-  /**
-   * The project's functions from OCI images (see {@code images/}), with the guest memory each is
-   * given: Python, Node.js, and Java built by Jib.
-   */
-  static final Map<String, Integer> IMAGES = Map.of("python", 256, "node", 384, "java", 512);
-
   @Option(
       names = "--cold-starts",
       defaultValue = "15",
@@ -87,9 +80,9 @@ final class BenchSnapshotsCommand implements Callable<Integer> {
       throw new IllegalArgumentException("--cold-starts must be positive");
     }
     for (String id : functionIds) {
-      if (!IMAGES.containsKey(id) && BuiltinFunctions.byId(id).isEmpty()) {
+      if (ExampleFunction.byId(id).isEmpty() && BuiltinFunctions.byId(id).isEmpty()) {
         throw new IllegalArgumentException(
-            "unknown function: " + id + " (hello, stateful, python, node or java)");
+            "unknown function: " + id + " (hello, stateful, " + ExampleFunction.names() + ")");
       }
     }
     Path root = Files.createTempDirectory("thaw-bench-snapshots-");
@@ -161,16 +154,23 @@ final class BenchSnapshotsCommand implements Callable<Integer> {
    * built here and stored in remote storage, where the nodes that lack it take it from.
    */
   private FunctionSpec function(String id, ImageFunctions images) throws Exception {
-    if (!IMAGES.containsKey(id)) {
+    Optional<ExampleFunction> example = ExampleFunction.byId(id);
+    if (example.isEmpty()) {
       return BuiltinFunctions.byId(id).orElseThrow();
     }
-    Path layout =
-        id.equals("python")
-            ? ExampleImages.ensure(out::println).python()
-            : RuntimeImages.ensure(out::println).of(id);
+    Path layout = example.get().layout(out::println);
     ImageDeployment deployment =
         new ImageDeployment(
-            layout.toString(), null, null, null, null, IMAGES.get(id), null, null, null, null);
+            layout.toString(),
+            null,
+            null,
+            null,
+            null,
+            example.get().memoryMib(),
+            null,
+            null,
+            null,
+            null);
     return images.resolve(Revision.of(id), deployment);
   }
 

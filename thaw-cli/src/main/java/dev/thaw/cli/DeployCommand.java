@@ -3,7 +3,6 @@ package dev.thaw.cli;
 import dev.thaw.core.function.FunctionHooks;
 import dev.thaw.core.function.FunctionSpec;
 import dev.thaw.core.function.Revision;
-import dev.thaw.image.ExampleImages;
 import dev.thaw.node.protocol.ImageDeployment;
 import java.util.ArrayList;
 import java.util.List;
@@ -26,7 +25,7 @@ import tools.jackson.databind.JsonNode;
     description = {
       "Deploys a function from an OCI image on every node of a running gateway (thaw serve).",
       "The image is a registry reference, an OCI image layout directory or an image tarball",
-      "(as seen from the nodes), or --example python for the project's own Python function."
+      "(as seen from the nodes), or --example python|node|java for one of the project's own."
     })
 final class DeployCommand implements Callable<Integer> {
   @Spec CommandSpec spec;
@@ -45,7 +44,9 @@ final class DeployCommand implements Callable<Integer> {
         required = true,
         paramLabel = "NAME",
         description =
-            "An image the project builds (python: GET greets, POST echoes), built on first use.")
+            "An image the project builds, built on first use: python, node or java (each greets"
+                + " on GET and echoes POST bodies; node and java get 384 and 512 MiB of memory"
+                + " unless --memory-mib says otherwise).")
     String example;
   }
 
@@ -149,13 +150,24 @@ final class DeployCommand implements Callable<Integer> {
 
   ImageDeployment deployment() {
     String image = source.image;
+    Integer memory = memoryMib;
     if (source.example != null) {
-      if (!source.example.equals("python")) {
-        throw new ParameterException(
-            spec.commandLine(), "--example knows python only, not '" + source.example + "'");
-      }
+      ExampleFunction example =
+          ExampleFunction.byId(source.example)
+              .orElseThrow(
+                  () ->
+                      new ParameterException(
+                          spec.commandLine(),
+                          "--example knows "
+                              + ExampleFunction.names()
+                              + ", not '"
+                              + source.example
+                              + "'"));
       // The layout is a directory on this machine, which the agents of `thaw serve` share.
-      image = ExampleImages.ensure(System.err::println).python().toAbsolutePath().toString();
+      image = example.layout(System.err::println).toAbsolutePath().toString();
+      if (memory == null) {
+        memory = example.memoryMib();
+      }
     }
     try {
       Revision.of(name);
@@ -171,7 +183,7 @@ final class DeployCommand implements Callable<Integer> {
         throw new IllegalArgumentException("--memory-mib must be within 64..65536: " + memoryMib);
       }
       ImageDeployment d =
-          new ImageDeployment(image, port, env.isEmpty() ? null : env, null, null, memoryMib, null)
+          new ImageDeployment(image, port, env.isEmpty() ? null : env, null, null, memory, null)
               .withEgress(egress)
               .withTimeoutSeconds(timeout == null ? null : timeoutSeconds(timeout))
               .withHooks(new FunctionHooks(beforeSnapshot, afterRestore));
