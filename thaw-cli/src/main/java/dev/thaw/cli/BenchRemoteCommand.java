@@ -14,6 +14,10 @@ import dev.thaw.core.function.FunctionSpec;
 import dev.thaw.core.io.FileTrees;
 import dev.thaw.core.lazy.FileServer;
 import dev.thaw.fuse.FuseFileServer;
+import dev.thaw.image.ImageSources;
+import dev.thaw.image.RootImageBuilder;
+import dev.thaw.image.RootImageCache;
+import dev.thaw.node.agent.ImageFunctions;
 import dev.thaw.node.remote.RemoteSnapshotStore;
 import dev.thaw.qemu.GuestImage;
 import dev.thaw.qemu.QemuVmm;
@@ -23,6 +27,7 @@ import java.net.InetSocketAddress;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
@@ -70,7 +75,9 @@ final class BenchRemoteCommand implements Callable<Integer> {
   @Option(
       names = "--function",
       defaultValue = "hello",
-      description = "Built-in function restored (default: ${DEFAULT-VALUE}).")
+      description =
+          "Function restored: a built-in (hello, stateful) or one of the project's images"
+              + " (python, node, java) (default: ${DEFAULT-VALUE}).")
   String functionId;
 
   @Option(
@@ -118,9 +125,16 @@ final class BenchRemoteCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    FunctionSpec function = builtin(functionId);
+    if (!ExampleFunction.known(functionId)) {
+      throw new IllegalArgumentException(
+          "unknown function: "
+              + functionId
+              + " (hello, stateful, "
+              + ExampleFunction.names()
+              + ")");
+    }
     FunctionSpec other = builtin(otherId);
-    if (function.equals(other)) {
+    if (functionId.equals(otherId)) {
       throw new IllegalArgumentException("--function and --other must differ");
     }
     if (restores < 1) {
@@ -141,6 +155,14 @@ final class BenchRemoteCommand implements Callable<Integer> {
       if (emulated != null) {
         out.println("storage behind an emulated link: " + linkSpec + " (a proxy in this process)");
       }
+      ImageFunctions images =
+          new ImageFunctions(
+              RootImageBuilder.builder(
+                      RootImageCache.open(root.resolve("images"), 4L << 30, Instant::now))
+                  .build(),
+              ImageSources.Registries.fromEnvironment(System.getenv()),
+              chunked.rootImages());
+      FunctionSpec function = ExampleFunction.resolve(functionId, images, out::println);
       return run(function, other, chunk, root, chunked, whole);
     } finally {
       FileTrees.deleteQuietly(root);

@@ -8,9 +8,7 @@ import dev.thaw.bench.snapshots.SnapshotConfigurationRounds;
 import dev.thaw.core.bench.Bench;
 import dev.thaw.core.bench.BenchResult;
 import dev.thaw.core.bench.BenchResultCodec;
-import dev.thaw.core.function.BuiltinFunctions;
 import dev.thaw.core.function.FunctionSpec;
-import dev.thaw.core.function.Revision;
 import dev.thaw.core.io.FileTrees;
 import dev.thaw.core.lazy.FileServer;
 import dev.thaw.core.stats.LatencySummary;
@@ -18,7 +16,6 @@ import dev.thaw.image.ImageSources;
 import dev.thaw.image.RootImageBuilder;
 import dev.thaw.image.RootImageCache;
 import dev.thaw.node.agent.ImageFunctions;
-import dev.thaw.node.protocol.ImageDeployment;
 import dev.thaw.qemu.GuestImage;
 import dev.thaw.qemu.QemuVmm;
 import java.io.PrintStream;
@@ -30,7 +27,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -80,7 +76,7 @@ final class BenchSnapshotsCommand implements Callable<Integer> {
       throw new IllegalArgumentException("--cold-starts must be positive");
     }
     for (String id : functionIds) {
-      if (ExampleFunction.byId(id).isEmpty() && BuiltinFunctions.byId(id).isEmpty()) {
+      if (!ExampleFunction.known(id)) {
         throw new IllegalArgumentException(
             "unknown function: " + id + " (hello, stateful, " + ExampleFunction.names() + ")");
       }
@@ -120,7 +116,7 @@ final class BenchSnapshotsCommand implements Callable<Integer> {
             remote.store().rootImages());
     List<FunctionFigures> all = new ArrayList<>();
     for (String id : functionIds) {
-      FunctionSpec function = function(id, images);
+      FunctionSpec function = ExampleFunction.resolve(id, images, out::println);
       all.add(rounds.measure(function, root.resolve(function.id())));
     }
     for (FunctionFigures f : all) {
@@ -147,31 +143,6 @@ final class BenchSnapshotsCommand implements Callable<Integer> {
         Bench.SNAPSHOTS,
         facts,
         all.get(0).results().stream().map(ConfigurationFigures::row).toList());
-  }
-
-  /**
-   * A built-in, or one of the project's images deployed through {@code images}: its root image
-   * built here and stored in remote storage, where the nodes that lack it take it from.
-   */
-  private FunctionSpec function(String id, ImageFunctions images) throws Exception {
-    Optional<ExampleFunction> example = ExampleFunction.byId(id);
-    if (example.isEmpty()) {
-      return BuiltinFunctions.byId(id).orElseThrow();
-    }
-    Path layout = example.get().layout(out::println);
-    ImageDeployment deployment =
-        new ImageDeployment(
-            layout.toString(),
-            null,
-            null,
-            null,
-            null,
-            example.get().memoryMib(),
-            null,
-            null,
-            null,
-            null);
-    return images.resolve(Revision.of(id), deployment);
   }
 
   /**

@@ -1,7 +1,12 @@
 package dev.thaw.cli;
 
+import dev.thaw.core.function.BuiltinFunctions;
+import dev.thaw.core.function.FunctionSpec;
+import dev.thaw.core.function.Revision;
 import dev.thaw.image.ExampleImages;
 import dev.thaw.image.RuntimeImages;
+import dev.thaw.node.agent.ImageFunctions;
+import dev.thaw.node.protocol.ImageDeployment;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.Locale;
@@ -46,6 +51,43 @@ enum ExampleFunction {
   /** The example named {@code id}, if there is one. */
   static Optional<ExampleFunction> byId(String id) {
     return Arrays.stream(values()).filter(e -> e.id().equals(id)).findFirst();
+  }
+
+  /**
+   * The function a bench names {@code id}: a built-in, or one of these deployed through {@code
+   * images} (its root image built here and stored where {@code images} keeps root images).
+   *
+   * @throws IllegalArgumentException for a name that is neither
+   */
+  static FunctionSpec resolve(String id, ImageFunctions images, Consumer<String> progress)
+      throws Exception {
+    Optional<ExampleFunction> example = byId(id);
+    if (example.isEmpty()) {
+      return BuiltinFunctions.byId(id)
+          .orElseThrow(
+              () ->
+                  new IllegalArgumentException(
+                      "unknown function: " + id + " (hello, stateful, " + names() + ")"));
+    }
+    Path layout = example.get().layout(progress);
+    ImageDeployment deployment =
+        new ImageDeployment(
+            layout.toString(),
+            null,
+            null,
+            null,
+            null,
+            example.get().memoryMib(),
+            null,
+            null,
+            null,
+            null);
+    return images.resolve(Revision.of(id), deployment);
+  }
+
+  /** Whether {@code id} names a built-in function or one of these. */
+  static boolean known(String id) {
+    return byId(id).isPresent() || BuiltinFunctions.byId(id).isPresent();
   }
 
   /** The names, as a user would list them: "python, node or java". */

@@ -24,4 +24,25 @@ public interface PreparedRestore extends AutoCloseable {
   /** Stops the VMM unless {@link #restore} handed it over. */
   @Override
   void close();
+
+  /**
+   * Nothing started ahead: {@code vmm} restores the snapshot it is given, on the snapshot's own
+   * files, when it is given (for files fetched whole, where there is nothing to overlap).
+   */
+  static PreparedRestore none(Vmm vmm) {
+    return new PreparedRestore() {
+      @Override
+      public MicroVm restore(VmSnapshot snapshot, Duration readyTimeout) {
+        return vmm.restore(snapshot, readyTimeout);
+      }
+
+      @Override
+      public MicroVm restore(VmSnapshot snapshot, RestoreWait wait) {
+        return vmm.restore(snapshot, wait);
+      }
+
+      @Override
+      public void close() {}
+    };
+  }
 }

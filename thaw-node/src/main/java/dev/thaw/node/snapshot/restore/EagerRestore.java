@@ -153,7 +153,9 @@ final class EagerRestore {
         parts.source().store().download(manifest.revision(), f, dir.resolve(f.name()));
       }
       parts.metrics().fetched(manifest.totalBytes(), 0, Restorer.since(t0));
-      return parts.source().vmm().prepareRestore(function, memory);
+      // Nothing to overlap, and the files are about to move into the cache: the VMM starts on the
+      // committed entry's files (one prepared on these paths would find them gone).
+      return PreparedRestore.none(parts.source().vmm());
     }
     Optional<CompletableFuture<PreparedRestore>> adopted =
         early == null ? Optional.empty() : early.adopt(manifest, function, memory);
