@@ -12,8 +12,10 @@ import java.io.PrintStream;
 import java.net.URI;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -23,12 +25,20 @@ import java.util.concurrent.Future;
  * The warm load of {@code thaw bench load}: warm instances of one function on a node, then the same
  * closed-loop load through the gateway and straight to the instances' guests, in slices that take
  * turns (gateway, direct, direct, gateway, and again), so that both paths share the machine's
- * changing load alike. Untimed slices come first, so that every path runs compiled code, as a
- * long-running gateway does. It prints its progress as it goes.
+ * changing load alike. Untimed slices come first, until the JIT compilers are nearly idle, so that
+ * every path runs compiled code, as a long-running gateway does. It prints its progress as it goes.
  */
 final class WarmLoad {
   /** Timed slices per path. */
   static final int SLICES = 4;
+
+  /**
+   * The JIT's share of the bench's CPU in a warm-up round under which the code counts as compiled.
+   */
+  static final double SETTLED = 0.05;
+
+  /** Warm-up rounds at most, when the JIT takes longer to settle. */
+  static final int WARMUP_ROUNDS = 10;
 
   /** Clones restored at once at most while warming. */
   private static final int RAMP = 4;
@@ -42,7 +52,7 @@ final class WarmLoad {
   private final int clients;
   private final PrintStream out;
   private final MachineCpu cpu = MachineCpu.system();
-  private final ProcessCpu own = ProcessCpu.self();
+  private final ProcessCpu own = ProcessCpu.self(LoadCpu.PARTS, LoadCpu::part);
   private final int cores = Runtime.getRuntime().availableProcessors();
 
   WarmLoad(int clients, PrintStream out) {
@@ -133,17 +143,15 @@ final class WarmLoad {
     ClosedLoop.Exchange toGateway = http.get(List.of(gateway));
     ClosedLoop.Exchange toGuests = http.get(guests);
     if (!warmup.isZero()) {
-      out.printf(Locale.ROOT, "  warm-up: %d s per path, untimed…%n", warmup.toSeconds());
-      report("warm-up " + GATEWAY, new ClosedLoop(clients, warmup).run(toGateway));
-      report("warm-up " + DIRECT, new ClosedLoop(clients, warmup).run(toGuests));
+      warmUp(toGateway, toGuests, warmup);
     }
     Duration slice = length.dividedBy(SLICES);
     LoadSample g = LoadSample.empty();
     LoadSample d = LoadSample.empty();
     long gBusy = 0;
     long dBusy = 0;
-    double gOwn = 0;
-    double dOwn = 0;
+    Map<String, Double> gOwn = new LinkedHashMap<>();
+    Map<String, Double> dOwn = new LinkedHashMap<>();
     // ABBA: each path goes first as often as second.
     String[] order = {GATEWAY, DIRECT, DIRECT, GATEWAY};
     for (int i = 0; i < 2 * SLICES; i++) {
@@ -152,24 +160,52 @@ final class WarmLoad {
       ProcessCpu.Sample o0 = own.sample();
       LoadSample s = new ClosedLoop(clients, slice).run(toG ? toGateway : toGuests);
       long busy = cpu.busyMillis().orElse(0) - b0;
-      double ran = own.sample().millisSince(o0).values().stream().mapToDouble(x -> x).sum();
+      Map<String, Double> ran = own.sample().millisSince(o0);
       report(
           String.format(Locale.ROOT, "[%d/%d] %s", i + 1, 2 * SLICES, toG ? GATEWAY : DIRECT), s);
       if (toG) {
         g = g.plus(s);
         gBusy += busy;
-        gOwn += ran;
+        ran.forEach((part, ms) -> gOwn.merge(part, ms, Double::sum));
       } else {
         d = d.plus(s);
         dBusy += busy;
-        dOwn += ran;
+        ran.forEach((part, ms) -> dOwn.merge(part, ms, Double::sum));
       }
     }
     return new WarmLoadFigures(
         clients,
         guests.size(),
-        new PathLoad(GATEWAY, g, gBusy, Math.round(gOwn), cores),
-        new PathLoad(DIRECT, d, dBusy, Math.round(dOwn), cores));
+        new PathLoad(GATEWAY, g, gBusy, gOwn, cores),
+        new PathLoad(DIRECT, d, dBusy, dOwn, cores));
+  }
+
+  /**
+   * Runs both paths untimed for {@code warmup} each, again until the JIT compilers (the bench's JVM
+   * and the agents') take less than {@link #SETTLED} of the bench's CPU over a round, at most
+   * {@link #WARMUP_ROUNDS} rounds: a long-running gateway and agent run compiled code, and a
+   * compiler still at work on two cores takes the CPU the path being timed would have had.
+   */
+  private void warmUp(ClosedLoop.Exchange toGateway, ClosedLoop.Exchange toGuests, Duration warmup)
+      throws InterruptedException {
+    out.printf(
+        Locale.ROOT,
+        "  warm-up: %d s per path, untimed, until the JIT takes under %.0f%% of the CPU…%n",
+        warmup.toSeconds(),
+        100 * SETTLED);
+    for (int round = 1; ; round++) {
+      ProcessCpu.Sample w0 = own.sample();
+      report("warm-up " + GATEWAY, new ClosedLoop(clients, warmup).run(toGateway));
+      report("warm-up " + DIRECT, new ClosedLoop(clients, warmup).run(toGuests));
+      Map<String, Double> spent = own.sample().millisSince(w0);
+      double all = spent.values().stream().mapToDouble(x -> x).sum();
+      double jit = all <= 0 ? 0 : spent.get(LoadCpu.JIT) / all;
+      out.printf(
+          Locale.ROOT, "  warm-up round %d: the JIT took %.1f%% of the CPU%n", round, 100 * jit);
+      if (jit < SETTLED || round == WARMUP_ROUNDS) {
+        return;
+      }
+    }
   }
 
   private void report(String what, LoadSample s) {
