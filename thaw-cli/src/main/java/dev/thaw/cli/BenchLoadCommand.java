@@ -50,8 +50,7 @@ final class BenchLoadCommand implements Callable<Integer> {
       defaultValue = "5s",
       converter = DurationConverter.class,
       description =
-          "Untimed load per path first, repeated (at most 10 times) until the JIT compilers"
-              + " take under 5% of the CPU, so that every path runs compiled code (0 to 60 s)."
+          "Untimed load per path first, so that every path runs compiled code (0 to 60 s)."
               + " Default: ${DEFAULT-VALUE}.")
   Duration warmup;
 

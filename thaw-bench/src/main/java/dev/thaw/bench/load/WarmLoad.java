@@ -25,20 +25,13 @@ import java.util.concurrent.Future;
  * The warm load of {@code thaw bench load}: warm instances of one function on a node, then the same
  * closed-loop load through the gateway and straight to the instances' guests, in slices that take
  * turns (gateway, direct, direct, gateway, and again), so that both paths share the machine's
- * changing load alike. Untimed slices come first, until the JIT compilers are nearly idle, so that
- * every path runs compiled code, as a long-running gateway does. It prints its progress as it goes.
+ * changing load alike. Untimed slices come first, so that every path runs compiled code, as a
+ * long-running gateway does; what the JIT compilers still spend during the timed slices is reported
+ * apart ({@link LoadCpu}). It prints its progress as it goes.
  */
 final class WarmLoad {
   /** Timed slices per path. */
   static final int SLICES = 4;
-
-  /**
-   * The JIT's share of the bench's CPU in a warm-up round under which the code counts as compiled.
-   */
-  static final double SETTLED = 0.05;
-
-  /** Warm-up rounds at most, when the JIT takes longer to settle. */
-  static final int WARMUP_ROUNDS = 10;
 
   /** Clones restored at once at most while warming. */
   private static final int RAMP = 4;
@@ -143,7 +136,9 @@ final class WarmLoad {
     ClosedLoop.Exchange toGateway = http.get(List.of(gateway));
     ClosedLoop.Exchange toGuests = http.get(guests);
     if (!warmup.isZero()) {
-      warmUp(toGateway, toGuests, warmup);
+      out.printf(Locale.ROOT, "  warm-up: %d s per path, untimed…%n", warmup.toSeconds());
+      report("warm-up " + GATEWAY, new ClosedLoop(clients, warmup).run(toGateway));
+      report("warm-up " + DIRECT, new ClosedLoop(clients, warmup).run(toGuests));
     }
     Duration slice = length.dividedBy(SLICES);
     LoadSample g = LoadSample.empty();
@@ -178,34 +173,6 @@ final class WarmLoad {
         guests.size(),
         new PathLoad(GATEWAY, g, gBusy, gOwn, cores),
         new PathLoad(DIRECT, d, dBusy, dOwn, cores));
-  }
-
-  /**
-   * Runs both paths untimed for {@code warmup} each, again until the JIT compilers (the bench's JVM
-   * and the agents') take less than {@link #SETTLED} of the bench's CPU over a round, at most
-   * {@link #WARMUP_ROUNDS} rounds: a long-running gateway and agent run compiled code, and a
-   * compiler still at work on two cores takes the CPU the path being timed would have had.
-   */
-  private void warmUp(ClosedLoop.Exchange toGateway, ClosedLoop.Exchange toGuests, Duration warmup)
-      throws InterruptedException {
-    out.printf(
-        Locale.ROOT,
-        "  warm-up: %d s per path, untimed, until the JIT takes under %.0f%% of the CPU…%n",
-        warmup.toSeconds(),
-        100 * SETTLED);
-    for (int round = 1; ; round++) {
-      ProcessCpu.Sample w0 = own.sample();
-      report("warm-up " + GATEWAY, new ClosedLoop(clients, warmup).run(toGateway));
-      report("warm-up " + DIRECT, new ClosedLoop(clients, warmup).run(toGuests));
-      Map<String, Double> spent = own.sample().millisSince(w0);
-      double all = spent.values().stream().mapToDouble(x -> x).sum();
-      double jit = all <= 0 ? 0 : spent.get(LoadCpu.JIT) / all;
-      out.printf(
-          Locale.ROOT, "  warm-up round %d: the JIT took %.1f%% of the CPU%n", round, 100 * jit);
-      if (jit < SETTLED || round == WARMUP_ROUNDS) {
-        return;
-      }
-    }
   }
 
   private void report(String what, LoadSample s) {
