@@ -11,10 +11,11 @@ import java.util.function.Supplier;
 import java.util.stream.Stream;
 
 /**
- * CPU time of this JVM's threads and of its child processes (QEMU), split into parts by thread
- * name, from Linux's per-thread {@code /proc/PID/task/TID/schedstat} (nanoseconds of run time).
- * Where {@link MachineCpu} says how much a restore cost the machine, this says who spent it: the
- * VMM, the chunk workers, the embedded S3 server, the JIT compiler.
+ * CPU time of this JVM's threads and of its child processes (QEMU), split into parts by thread name
+ * (or as a {@link Classifier} given its process's name too), from Linux's per-thread {@code
+ * /proc/PID/task/TID/schedstat} (nanoseconds of run time). Where {@link MachineCpu} says how much a
+ * restore cost the machine, this says who spent it: the VMM, the chunk workers, the embedded S3
+ * server, the JIT compiler.
  *
  * <p>Threads that start and end between two samples are missed: the parts are a lower bound.
  */
