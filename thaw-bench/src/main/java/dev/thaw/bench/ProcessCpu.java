@@ -11,10 +11,11 @@ import java.util.function.Supplier;
 import java.util.stream.Stream;
 
 /**
- * CPU time of this JVM's threads and of its child processes (QEMU), split into parts by thread
- * name, from Linux's per-thread {@code /proc/PID/task/TID/schedstat} (nanoseconds of run time).
- * Where {@link MachineCpu} says how much a restore cost the machine, this says who spent it: the
- * VMM, the chunk workers, the embedded S3 server, the JIT compiler.
+ * CPU time of this JVM's threads and of its child processes (QEMU), split into parts by thread name
+ * (or as a {@link Classifier} given its process's name too), from Linux's per-thread {@code
+ * /proc/PID/task/TID/schedstat} (nanoseconds of run time). Where {@link MachineCpu} says how much a
+ * restore cost the machine, this says who spent it: the VMM, the chunk workers, the embedded S3
+ * server, the JIT compiler.
  *
  * <p>Threads that start and end between two samples are missed: the parts are a lower bound.
  */
@@ -41,27 +42,61 @@ public final class ProcessCpu {
   public static final List<String> PARTS =
       List.of(VMM, CHUNK_WORKERS, STORAGE_CLIENT, S3_SERVER, FILE_SERVER, JIT, GC, OTHER);
 
+  /** Which part a thread belongs to. */
+  @FunctionalInterface
+  public interface Classifier {
+    /**
+     * @param process its process's name ({@code comm} of the process; empty if unreadable)
+     * @param thread its own name ({@code comm}, at most 15 characters)
+     * @param child whether its process is a descendant of this JVM rather than this JVM
+     * @return one of the parts the {@link ProcessCpu} was made with
+     */
+    String part(String process, String thread, boolean child);
+  }
+
   private final Path proc;
   private final long pid;
   private final Supplier<Stream<Long>> children;
+  private final List<String> parts;
+  private final Classifier classifier;
 
-  private ProcessCpu(Path proc, long pid, Supplier<Stream<Long>> children) {
+  private ProcessCpu(
+      Path proc,
+      long pid,
+      Supplier<Stream<Long>> children,
+      List<String> parts,
+      Classifier classifier) {
     this.proc = proc;
     this.pid = pid;
     this.children = children;
+    this.parts = List.copyOf(parts);
+    this.classifier = classifier;
   }
 
-  /** This JVM and its descendants. */
+  /** This JVM and its descendants, in the {@link #PARTS}. */
   public static ProcessCpu self() {
+    return self(PARTS, (process, thread, child) -> part(thread, child));
+  }
+
+  /** This JVM and its descendants, in {@code parts} as {@code classifier} assigns them. */
+  public static ProcessCpu self(List<String> parts, Classifier classifier) {
     return new ProcessCpu(
         Path.of("/proc"),
         ProcessHandle.current().pid(),
-        () -> ProcessHandle.current().descendants().map(ProcessHandle::pid));
+        () -> ProcessHandle.current().descendants().map(ProcessHandle::pid),
+        parts,
+        classifier);
   }
 
   /** Reads {@code proc} (a tree in {@code /proc}'s layout) for {@code pid} and {@code children}. */
   static ProcessCpu reading(Path proc, long pid, List<Long> children) {
-    return new ProcessCpu(proc, pid, children::stream);
+    return reading(proc, pid, children, PARTS, (process, thread, child) -> part(thread, child));
+  }
+
+  /** As {@link #reading(Path, long, List)}, in {@code parts} as {@code classifier} assigns them. */
+  static ProcessCpu reading(
+      Path proc, long pid, List<Long> children, List<String> parts, Classifier classifier) {
+    return new ProcessCpu(proc, pid, children::stream, parts, classifier);
   }
 
   /** Which part a thread belongs to, by its name ({@code comm}, at most 15 characters). */
@@ -95,14 +130,22 @@ public final class ProcessCpu {
     Map<String, Ran> threads = new HashMap<>();
     read(pid, false, threads);
     children.get().forEach(child -> read(child, true, threads));
-    return new Sample(threads);
+    return new Sample(threads, parts);
   }
 
   /** How long one thread has run, and the part it belongs to. */
   private record Ran(String part, long nanos) {}
 
   private void read(long process, boolean child, Map<String, Ran> threads) {
-    try (Stream<Path> tasks = Files.list(proc.resolve(Long.toString(process)).resolve("task"))) {
+    Path dir = proc.resolve(Long.toString(process));
+    String processName;
+    try {
+      processName = Files.readString(dir.resolve("comm")).trim();
+    } catch (IOException e) {
+      processName = "";
+    }
+    String ofProcess = processName;
+    try (Stream<Path> tasks = Files.list(dir.resolve("task"))) {
       tasks.forEach(
           task -> {
             try {
@@ -110,7 +153,7 @@ public final class ProcessCpu {
               String first = Files.readString(task.resolve("schedstat")).trim().split("\\s+")[0];
               threads.put(
                   process + "/" + task.getFileName(),
-                  new Ran(part(name, child), Long.parseLong(first)));
+                  new Ran(classifier.part(ofProcess, name, child), Long.parseLong(first)));
             } catch (IOException | NumberFormatException e) {
               // The thread ended while being read: it is missed (see the class comment).
             }
@@ -125,17 +168,20 @@ public final class ProcessCpu {
     /** By process and thread id. */
     private final Map<String, Ran> threads;
 
-    private Sample(Map<String, Ran> threads) {
+    private final List<String> parts;
+
+    private Sample(Map<String, Ran> threads, List<String> parts) {
       this.threads = threads;
+      this.parts = parts;
     }
 
     /**
-     * Milliseconds each part ran since {@code earlier}, every part of {@link #PARTS} present;
-     * threads new since then count in full.
+     * Milliseconds each part ran since {@code earlier}, every part present, in order; threads new
+     * since then count in full.
      */
     public Map<String, Double> millisSince(Sample earlier) {
       Map<String, Double> ms = new LinkedHashMap<>();
-      PARTS.forEach(p -> ms.put(p, 0.0));
+      parts.forEach(p -> ms.put(p, 0.0));
       threads.forEach(
           (key, now) -> {
             Ran before = earlier.threads.get(key);

@@ -63,6 +63,29 @@ class ProcessCpuTest {
   }
 
   @Test
+  void aClassifierSeesEachThreadsProcessByNameAndFillsItsOwnParts() throws Exception {
+    thread(10, 10, "java", 1_000_000);
+    thread(20, 20, "java", 2_000_000);
+    thread(20, 21, "thaw-agent-3", 3_000_000);
+    thread(30, 30, "qemu-system-x86", 5_000_000);
+    Files.writeString(proc.resolve("20/comm"), "java\n");
+    Files.writeString(proc.resolve("30/comm"), "qemu-system-x86\n");
+    ProcessCpu cpu =
+        ProcessCpu.reading(
+            proc,
+            10,
+            List.of(20L, 30L),
+            List.of("agent", "vm", "self"),
+            (process, thread, child) -> !child ? "self" : process.equals("java") ? "agent" : "vm");
+
+    Map<String, Double> ms =
+        cpu.sample().millisSince(ProcessCpu.reading(proc, 10, List.of()).sample());
+
+    assertThat(ms)
+        .containsExactly(Map.entry("agent", 5.0), Map.entry("vm", 5.0), Map.entry("self", 0.0));
+  }
+
+  @Test
   void aMissingTreeGivesZerosNotAnError() {
     ProcessCpu cpu = ProcessCpu.reading(proc.resolve("absent"), 1, List.of(2L));
     assertThat(cpu.sample().millisSince(cpu.sample()).values()).containsOnly(0.0);

@@ -26,6 +26,10 @@ class BearerTokenTest {
     assertThat(t.judge(Optional.of("Bearer " + HEX.replace('f', 'e'))))
         .isEqualTo(BearerToken.Verdict.WRONG);
     assertThat(t.judge(Optional.of("Bearer " + HEX + "0"))).isEqualTo(BearerToken.Verdict.WRONG);
+    assertThat(t.judge(Optional.of("Bearer " + HEX.substring(1))))
+        .isEqualTo(BearerToken.Verdict.WRONG);
+    assertThat(t.judge(Optional.of("Bearer " + HEX.substring(0, 63) + "é")))
+        .isEqualTo(BearerToken.Verdict.WRONG);
     assertThat(t.judge(Optional.of("Bearer "))).isEqualTo(BearerToken.Verdict.MISSING);
     assertThat(t.judge(Optional.empty())).isEqualTo(BearerToken.Verdict.MISSING);
     assertThat(t.judge(Optional.of("Basic " + HEX))).isEqualTo(BearerToken.Verdict.MISSING);

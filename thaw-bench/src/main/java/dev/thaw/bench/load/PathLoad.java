@@ -1,6 +1,9 @@
 package dev.thaw.bench.load;
 
 import dev.thaw.core.stats.LatencySummary;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.Objects;
 
 /**
@@ -11,14 +14,16 @@ import java.util.Objects;
  * @param sample its slices' requests, errors and time
  * @param busyMillis CPU time the machine spent busy during its slices, summed over cores: the
  *     bench's and anything else the machine ran
- * @param ownMillis CPU time the bench's own processes spent meanwhile: this JVM (the load's clients
- *     and the gateway), the agents and their VMs
+ * @param ownMillis CPU time the bench's own processes spent meanwhile, by part ({@link LoadCpu}):
+ *     this JVM (the load's clients and the gateway), the agents and their VMs
  * @param cores the machine's cores
  */
-public record PathLoad(String name, LoadSample sample, long busyMillis, long ownMillis, int cores) {
+public record PathLoad(
+    String name, LoadSample sample, long busyMillis, Map<String, Double> ownMillis, int cores) {
   public PathLoad {
     Objects.requireNonNull(name, "name");
     Objects.requireNonNull(sample, "sample");
+    ownMillis = Collections.unmodifiableMap(new LinkedHashMap<>(ownMillis));
     if (cores < 1) {
       throw new IllegalArgumentException("cores must be positive: " + cores);
     }
@@ -45,6 +50,15 @@ public record PathLoad(String name, LoadSample sample, long busyMillis, long own
    * costs, whatever else shares the machine.
    */
   public double cpuMillisPerRequest() {
-    return sample.ms().isEmpty() ? 0 : (double) ownMillis / sample.ms().size();
+    return perRequest(ownMillis.values().stream().mapToDouble(x -> x).sum());
+  }
+
+  /** CPU one part of the bench's processes spent per answered request, in milliseconds. */
+  public double cpuMillisPerRequest(String part) {
+    return perRequest(ownMillis.getOrDefault(part, 0.0));
+  }
+
+  private double perRequest(double millis) {
+    return sample.ms().isEmpty() ? 0 : millis / sample.ms().size();
   }
 }

@@ -12,8 +12,10 @@ import java.io.PrintStream;
 import java.net.URI;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -24,7 +26,8 @@ import java.util.concurrent.Future;
  * closed-loop load through the gateway and straight to the instances' guests, in slices that take
  * turns (gateway, direct, direct, gateway, and again), so that both paths share the machine's
  * changing load alike. Untimed slices come first, so that every path runs compiled code, as a
- * long-running gateway does. It prints its progress as it goes.
+ * long-running gateway does; what the JIT compilers still spend during the timed slices is reported
+ * apart ({@link LoadCpu}). It prints its progress as it goes.
  */
 final class WarmLoad {
   /** Timed slices per path. */
@@ -42,7 +45,7 @@ final class WarmLoad {
   private final int clients;
   private final PrintStream out;
   private final MachineCpu cpu = MachineCpu.system();
-  private final ProcessCpu own = ProcessCpu.self();
+  private final ProcessCpu own = ProcessCpu.self(LoadCpu.PARTS, LoadCpu::part);
   private final int cores = Runtime.getRuntime().availableProcessors();
 
   WarmLoad(int clients, PrintStream out) {
@@ -142,8 +145,8 @@ final class WarmLoad {
     LoadSample d = LoadSample.empty();
     long gBusy = 0;
     long dBusy = 0;
-    double gOwn = 0;
-    double dOwn = 0;
+    Map<String, Double> gOwn = new LinkedHashMap<>();
+    Map<String, Double> dOwn = new LinkedHashMap<>();
     // ABBA: each path goes first as often as second.
     String[] order = {GATEWAY, DIRECT, DIRECT, GATEWAY};
     for (int i = 0; i < 2 * SLICES; i++) {
@@ -152,24 +155,24 @@ final class WarmLoad {
       ProcessCpu.Sample o0 = own.sample();
       LoadSample s = new ClosedLoop(clients, slice).run(toG ? toGateway : toGuests);
       long busy = cpu.busyMillis().orElse(0) - b0;
-      double ran = own.sample().millisSince(o0).values().stream().mapToDouble(x -> x).sum();
+      Map<String, Double> ran = own.sample().millisSince(o0);
       report(
           String.format(Locale.ROOT, "[%d/%d] %s", i + 1, 2 * SLICES, toG ? GATEWAY : DIRECT), s);
       if (toG) {
         g = g.plus(s);
         gBusy += busy;
-        gOwn += ran;
+        ran.forEach((part, ms) -> gOwn.merge(part, ms, Double::sum));
       } else {
         d = d.plus(s);
         dBusy += busy;
-        dOwn += ran;
+        ran.forEach((part, ms) -> dOwn.merge(part, ms, Double::sum));
       }
     }
     return new WarmLoadFigures(
         clients,
         guests.size(),
-        new PathLoad(GATEWAY, g, gBusy, Math.round(gOwn), cores),
-        new PathLoad(DIRECT, d, dBusy, Math.round(dOwn), cores));
+        new PathLoad(GATEWAY, g, gBusy, gOwn, cores),
+        new PathLoad(DIRECT, d, dBusy, dOwn, cores));
   }
 
   private void report(String what, LoadSample s) {

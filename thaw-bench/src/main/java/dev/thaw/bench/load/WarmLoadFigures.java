@@ -2,6 +2,8 @@ package dev.thaw.bench.load;
 
 import dev.thaw.bench.TextTable;
 import dev.thaw.bench.TextTable.Column;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Locale;
 import java.util.Objects;
 
@@ -73,6 +75,7 @@ public record WarmLoadFigures(int clients, int instances, PathLoad gateway, Path
           f("%.2f", p.cpuMillisPerRequest()));
     }
     StringBuilder s = new StringBuilder(t.render());
+    s.append(cpuTable());
     s.append(
         f(
             "gateway ÷ direct: throughput %.2f (target ≥ %.2f), p50 %.2f, p99 %.2f (target ≤ %.1f),"
@@ -90,6 +93,21 @@ public record WarmLoadFigures(int clients, int instances, PathLoad gateway, Path
       }
     }
     return s.toString();
+  }
+
+  /** Each path's CPU per request, by who spent it ({@link LoadCpu}). */
+  private String cpuTable() {
+    List<Column> columns = new ArrayList<>();
+    columns.add(Column.left("cpu ms/req by process", 24));
+    LoadCpu.PARTS.forEach(p -> columns.add(Column.right(p, Math.max(8, p.length() + 1))));
+    TextTable t = TextTable.of(columns.toArray(Column[]::new));
+    for (PathLoad p : new PathLoad[] {gateway, direct}) {
+      List<Object> row = new ArrayList<>();
+      row.add(p.name());
+      LoadCpu.PARTS.forEach(part -> row.add(f("%.2f", p.cpuMillisPerRequest(part))));
+      t.row(row.toArray());
+    }
+    return t.render();
   }
 
   private static String f(String format, Object... args) {

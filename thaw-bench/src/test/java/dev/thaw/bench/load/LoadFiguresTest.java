@@ -1,6 +1,7 @@
 package dev.thaw.bench.load;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
 
 import java.time.Duration;
 import java.util.List;
@@ -11,7 +12,11 @@ class LoadFiguresTest {
   private static PathLoad path(String name, int requests, double ms, long errors, long busy) {
     List<Double> latencies = java.util.Collections.nCopies(requests, ms);
     return new PathLoad(
-        name, new LoadSample(latencies, errors, Duration.ofSeconds(10), ""), busy, busy / 2, 2);
+        name,
+        new LoadSample(latencies, errors, Duration.ofSeconds(10), ""),
+        busy,
+        Map.of(LoadCpu.GATEWAY, busy / 8.0, LoadCpu.VMS, 3 * busy / 8.0),
+        2);
   }
 
   @Test
@@ -29,7 +34,11 @@ class LoadFiguresTest {
         .contains("warm load, 16 clients")
         .containsPattern("gateway +9000 +900 +12.00 +12.00 +0 +100% +1.11")
         .containsPattern("direct +10000 +1000 +8.00 +8.00 +0 +95% +0.95")
-        .contains("throughput 0.90 (target ≥ 0.80), p50 1.50, p99 1.50 (target ≤ 2.0)");
+        .contains("throughput 0.90 (target ≥ 0.80), p50 1.50, p99 1.50 (target ≤ 2.0)")
+        .containsPattern("gateway +0.00 +0.28 +0.00 +0.83 +0.00 +0.00")
+        .containsPattern("direct +0.00 +0.24 +0.00 +0.71 +0.00 +0.00");
+    assertThat(w.gateway().cpuMillisPerRequest(LoadCpu.GATEWAY))
+        .isCloseTo(2500 / 9000.0, within(1e-9));
   }
 
   @Test

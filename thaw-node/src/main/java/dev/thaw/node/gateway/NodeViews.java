@@ -110,6 +110,10 @@ final class NodeViews implements AutoCloseable {
     views.computeIfPresent(
         node,
         (n, v) -> {
+          if (v.warm().containsKey(revision.value())) {
+            // Already seen warm there (every warm invocation): nothing to copy.
+            return v;
+          }
           Map<String, Integer> warm = new HashMap<>(v.warm());
           warm.putIfAbsent(revision.value(), 1);
           return v.withWarm(Map.copyOf(warm));

@@ -102,6 +102,19 @@ class PlainHttpTest {
     assertThat(r.statusCode()).isEqualTo(200);
     assertThat(new String(r.body())).isEqualTo("booted fn");
     assertThat(cluster.vmm.lastRequest()).startsWith("GET / ");
+    assertThat(r.headers().firstValue("X-Thaw-Placement-Ms"))
+        .get()
+        .asString()
+        .matches("\\d+\\.\\d{3}");
+    assertThat(r.headers().firstValue("Content-Security-Policy")).contains(GatewayServer.SANDBOX);
+  }
+
+  @Test
+  void placementTimeIsWrittenAsMillisecondsWithThreeDecimals() {
+    for (long nanos : new long[] {0, 499, 500, 1_000, 12_345, 999_999_499L, 1_234_567_890L}) {
+      assertThat(GatewayServer.millis(Duration.ofNanos(nanos)))
+          .isEqualTo(String.format(java.util.Locale.ROOT, "%.3f", nanos / 1e6));
+    }
   }
 
   @Test
