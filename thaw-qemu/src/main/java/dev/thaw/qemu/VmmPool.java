@@ -11,6 +11,7 @@ import java.util.Optional;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -165,7 +166,11 @@ final class VmmPool<S extends VmmPool.Slot> implements AutoCloseable {
     synchronized (this) {
       busy++;
     }
+    AtomicBoolean ended = new AtomicBoolean();
     return () -> {
+      if (ended.getAndSet(true)) {
+        return;
+      }
       synchronized (this) {
         busy--;
       }

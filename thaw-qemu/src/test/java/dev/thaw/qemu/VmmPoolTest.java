@@ -91,6 +91,7 @@ class VmmPoolTest {
       assertThat(b).isPresent();
 
       first.close(); // asks for a refill while the second restore goes on
+      first.close(); // closing it again does not end the second
       await().during(Duration.ofMillis(500)).atMost(WAIT).until(() -> starts.get() == 2);
       assertThat(pool.idle()).isZero();
 
