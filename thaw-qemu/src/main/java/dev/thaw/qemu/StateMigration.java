@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.net.UnixDomainSocketAddress;
 import java.nio.channels.FileChannel;
 import java.nio.channels.SocketChannel;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
@@ -93,8 +94,7 @@ final class StateMigration {
    */
   static boolean socketFits(Path stateFile, Path socket) {
     String path = socket.toAbsolutePath().toString();
-    if (path.getBytes(java.nio.charset.StandardCharsets.UTF_8).length > MAX_SOCKET_PATH
-        || path.contains(",")) {
+    if (path.getBytes(StandardCharsets.UTF_8).length > MAX_SOCKET_PATH || path.contains(",")) {
       return false;
     }
     try {
