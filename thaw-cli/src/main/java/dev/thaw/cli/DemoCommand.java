@@ -71,10 +71,11 @@ final class DemoCommand implements Callable<Integer> {
 
   @Option(
       names = "--vmm-pool",
-      defaultValue = "1",
+      defaultValue = "4",
       description =
           "QEMUs each agent keeps started ahead for restores of built-in functions (default:"
-              + " ${DEFAULT-VALUE}; 0 starts a QEMU per restore).")
+              + " ${DEFAULT-VALUE}, one per built-in function of a round, so that no restore of a"
+              + " round starts one; 0 starts a QEMU per restore).")
   int vmmPool;
 
   @Option(

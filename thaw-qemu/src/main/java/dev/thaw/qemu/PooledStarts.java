@@ -39,6 +39,11 @@ final class PooledStarts implements AutoCloseable {
     pool.refill();
   }
 
+  /** {@link VmmPool#restoring}. */
+  VmmPool.Restoring restoring() {
+    return pool.restoring();
+  }
+
   /** {@link VmmPool#awaitFull}. */
   boolean awaitFull(Duration timeout) throws InterruptedException {
     return pool.awaitFull(timeout);

@@ -180,6 +180,15 @@ final class QemuLauncher implements AutoCloseable {
     }
   }
 
+  /**
+   * A restore begins: the pool, if there is one, starts no QEMU until it has ended (closing it asks
+   * for a refill).
+   */
+  VmmPool.Restoring restoring() {
+    PooledStarts p = pool;
+    return p == null ? () -> {} : p.restoring();
+  }
+
   /** Stops the pool's idle QEMUs; VMs already handed out are their owners'. */
   @Override
   public void close() {

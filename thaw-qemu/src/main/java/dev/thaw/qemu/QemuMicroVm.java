@@ -267,7 +267,7 @@ final class QemuMicroVm implements MicroVm {
   /** Loads device state into a VM started with {@code -incoming defer}. */
   synchronized void loadState(Path stateFile) throws IOException {
     long t0 = System.nanoTime();
-    migration.load(stateFile);
+    migration.load(stateFile, workDir.resolve("mig"));
     log.debug("{}: state loaded in {} µs", id, (System.nanoTime() - t0) / 1000);
   }
 

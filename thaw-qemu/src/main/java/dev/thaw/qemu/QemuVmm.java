@@ -114,7 +114,7 @@ public final class QemuVmm implements Vmm, AutoCloseable {
    */
   @Override
   public MicroVm restore(VmSnapshot snapshot, RestoreWait wait) {
-    try {
+    try (VmmPool.Restoring restoring = launcher.restoring()) {
       long t0 = System.nanoTime();
       compatibility.check(snapshot);
       QemuMicroVm vm =
@@ -129,8 +129,6 @@ public final class QemuVmm implements Vmm, AutoCloseable {
           (started - t0) / 1000,
           (System.nanoTime() - started) / 1000);
       return restored;
-    } finally {
-      launcher.refillPool();
     }
   }
 

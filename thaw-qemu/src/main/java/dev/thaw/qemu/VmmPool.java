@@ -11,6 +11,7 @@ import java.util.Optional;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -19,9 +20,14 @@ import org.slf4j.LoggerFactory;
  * {@link #take}s one of its shape (the VM's vCPUs, fixed when QEMU starts) instead of starting a
  * process, and asks for a {@link #refill} once its guest has answered; the refill waits {@code
  * refillDelay} more, for the function's first answer, so that the start of the next VMM takes no
- * core from the cold start. What it guarantees:
+ * core from the cold start. It waits for quiet: no VMM starts while a restore is under way ({@link
+ * #restoring}) or before {@code refillDelay} has passed since the last refill was asked for, so
+ * that restores following each other (a round of cold starts) take from the pool one after the
+ * other, and the pool fills again in the pause after them. What it guarantees:
  *
  * <ul>
+ *   <li>no start begins while a restore is under way, nor within {@code refillDelay} of the last
+ *       refill asked for;
  *   <li>idle slots plus slots being started never exceed {@code size};
  *   <li>a slot whose process died while it waited is closed, never handed out;
  *   <li>after {@link #close()} every idle slot is closed, and a slot whose start was under way is
@@ -64,6 +70,19 @@ final class VmmPool<S extends VmmPool.Slot> implements AutoCloseable {
   private int starting;
   private int wanted = 1;
   private boolean closed;
+
+  /** Restores under way ({@link #restoring}). */
+  private int busy;
+
+  /** When (on {@link System#nanoTime}) a start may begin at the earliest: quiet until then. */
+  private long quietFrom = System.nanoTime();
+
+  /** A restore under way; its end asks for a refill. */
+  @FunctionalInterface
+  interface Restoring extends AutoCloseable {
+    @Override
+    void close();
+  }
 
   /**
    * A pool of {@code size} slots (at least 1) that starts filling at once, and refills {@code
@@ -140,10 +159,33 @@ final class VmmPool<S extends VmmPool.Slot> implements AutoCloseable {
   }
 
   /**
+   * A restore begins: no VMM starts until it and every other under way have ended ({@link
+   * Restoring#close}, which asks for a refill).
+   */
+  Restoring restoring() {
+    synchronized (this) {
+      busy++;
+    }
+    AtomicBoolean ended = new AtomicBoolean();
+    return () -> {
+      if (ended.getAndSet(true)) {
+        return;
+      }
+      synchronized (this) {
+        busy--;
+      }
+      refill();
+    };
+  }
+
+  /**
    * Starts VMMs in the background, after the refill delay, until the pool is full (or a start
-   * fails).
+   * fails); a refill asked for again meanwhile, or a restore under way, puts it off.
    */
   void refill() {
+    synchronized (this) {
+      quietFrom = System.nanoTime() + refillDelay.toNanos();
+    }
     schedule(refillDelay);
   }
 
@@ -162,6 +204,9 @@ final class VmmPool<S extends VmmPool.Slot> implements AutoCloseable {
       synchronized (this) {
         if (closed || idle.size() + starting >= size) {
           return;
+        }
+        if (busy > 0 || System.nanoTime() - quietFrom < 0) {
+          return; // the restore's end, or the later refill, schedules this again
         }
         starting++;
         vcpus = wanted;

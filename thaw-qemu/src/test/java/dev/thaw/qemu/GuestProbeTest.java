@@ -8,6 +8,8 @@ import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -84,6 +86,75 @@ class GuestProbeTest {
         GuestProbe.await(
             URI.create("http://127.0.0.1:9"), () -> "/health", Duration.ofSeconds(5), () -> false);
     assertThat(r.outcome()).isEqualTo(GuestProbe.Outcome.VMM_EXITED);
+  }
+
+  @Test
+  void anEndlessAnswerIsCutOffAndTheProbeEndsAtItsTimeout() throws Exception {
+    try (ServerSocket flood = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
+      Thread t =
+          new Thread(
+              () -> {
+                while (!flood.isClosed()) {
+                  try (Socket s = flood.accept()) {
+                    OutputStream out = s.getOutputStream();
+                    out.write("HTTP/1.1 200 OK\r\n".getBytes(StandardCharsets.US_ASCII));
+                    byte[] junk = new byte[8192];
+                    java.util.Arrays.fill(junk, (byte) 'x');
+                    for (int i = 0; i < 1024; i++) {
+                      out.write(junk); // 8 MiB of a head that never ends
+                    }
+                  } catch (IOException e) {
+                    // the probe hung up, or the test is over
+                  }
+                }
+              });
+      t.setDaemon(true);
+      t.start();
+      GuestProbe.Result r =
+          GuestProbe.await(
+              URI.create("http://127.0.0.1:" + flood.getLocalPort()),
+              () -> "/health",
+              Duration.ofSeconds(1),
+              () -> true);
+      assertThat(r.outcome()).isEqualTo(GuestProbe.Outcome.TIMED_OUT);
+    }
+  }
+
+  @Test
+  void anAnswerEndsWhereItsLengthSaysEvenOnAKeptConnection() throws Exception {
+    try (ServerSocket kept = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
+      Thread t =
+          new Thread(
+              () -> {
+                try (Socket s = kept.accept()) {
+                  s.getOutputStream()
+                      .write(
+                          "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"
+                              .getBytes(StandardCharsets.US_ASCII));
+                  s.getInputStream().read(); // holds the connection open until the probe closes
+                } catch (IOException e) {
+                  // the test is over
+                }
+              });
+      t.setDaemon(true);
+      t.start();
+      GuestProbe.Result r =
+          GuestProbe.await(
+              URI.create("http://127.0.0.1:" + kept.getLocalPort()),
+              () -> "/health",
+              Duration.ofSeconds(30),
+              () -> true);
+      assertThat(r.outcome()).isEqualTo(GuestProbe.Outcome.READY);
+      assertThat(r.body()).isEqualTo("ok");
+    }
+  }
+
+  @Test
+  void whatIsNoHttpAnswerIsNone() {
+    assertThat(GuestProbe.parse("garbage").status()).isZero();
+    assertThat(GuestProbe.parse("HTTP/1.1 abc\r\n\r\n").status()).isZero();
+    assertThat(GuestProbe.parse("HTTP/1.1 200 OK\r\n").status()).isZero();
+    assertThat(GuestProbe.parse("HTTP/1.1 503 No\r\nA: b\r\n\r\nbusy").body()).isEqualTo("busy");
   }
 
   private URI serve(int status, String body) throws IOException {

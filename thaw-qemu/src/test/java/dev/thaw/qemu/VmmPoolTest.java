@@ -80,6 +80,49 @@ class VmmPoolTest {
   }
 
   @Test
+  void startsNothingWhileARestoreIsUnderWay() throws Exception {
+    try (VmmPool<Sleeper> pool = new VmmPool<>(2, this::start)) {
+      assertThat(pool.awaitFull(WAIT)).isTrue();
+      VmmPool.Restoring first = pool.restoring();
+      VmmPool.Restoring second = pool.restoring();
+      Optional<Sleeper> a = pool.take(1);
+      Optional<Sleeper> b = pool.take(1);
+      assertThat(a).isPresent();
+      assertThat(b).isPresent();
+
+      first.close(); // asks for a refill while the second restore goes on
+      first.close(); // closing it again does not end the second
+      await().during(Duration.ofMillis(500)).atMost(WAIT).until(() -> starts.get() == 2);
+      assertThat(pool.idle()).isZero();
+
+      second.close();
+      assertThat(pool.awaitFull(WAIT)).isTrue();
+      assertThat(starts).hasValue(4);
+      a.get().close();
+      b.get().close();
+    }
+  }
+
+  @Test
+  void aRefillAskedForAgainWaitsForTheLaterOne() throws Exception {
+    try (VmmPool<Sleeper> pool = new VmmPool<>(1, this::start, Duration.ofSeconds(2))) {
+      assertThat(pool.awaitFull(WAIT)).isTrue();
+      Optional<Sleeper> taken = pool.take(1);
+      assertThat(taken).isPresent();
+
+      // Restores every 100 ms: each puts the refill off by the delay again, so none starts.
+      for (int i = 0; i < 10; i++) {
+        pool.refill();
+        Thread.sleep(100);
+      }
+      assertThat(starts).hasValue(1);
+      assertThat(pool.awaitFull(WAIT)).isTrue();
+      assertThat(starts).hasValue(2);
+      taken.get().close();
+    }
+  }
+
+  @Test
   void aDeadSlotIsClosedNotHandedOut() throws Exception {
     try (VmmPool<Sleeper> pool = new VmmPool<>(2, this::start)) {
       assertThat(pool.awaitFull(WAIT)).isTrue();
