@@ -99,10 +99,9 @@ final class EarlyStart implements AutoCloseable {
         served ? peers.askStart(revision, function.memoryBytes()) : Optional.empty();
     if (asked.isPresent()) {
       // A peer holds it: the manifest, the pages and the device state come from the peer in one
-      // answer, the manifest checked against the digest the restore was given, else against the one
-      // storage keeps of it, read alongside. Storage is asked for the manifest and the pages only
-      // if
-      // the peer's cannot be used.
+      // answer, the manifest checked against the digest the restore was given, else against the
+      // one storage keeps of it, read alongside. Storage is asked for the manifest and the pages
+      // only if the peer's cannot be used.
       CompletableFuture<Optional<String>> digest =
           given.isPresent()
               ? CompletableFuture.completedFuture(given.map(ManifestDigest::sha256))
