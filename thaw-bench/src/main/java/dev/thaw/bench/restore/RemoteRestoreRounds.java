@@ -27,6 +27,7 @@ import dev.thaw.node.snapshot.ColdStart;
 import dev.thaw.node.snapshot.SnapshotManager;
 import dev.thaw.node.snapshot.SnapshotNode;
 import dev.thaw.node.snapshot.cache.LocalSnapshotCache;
+import dev.thaw.node.snapshot.fill.ManifestDigest;
 import dev.thaw.node.snapshot.fill.PeerHttp;
 import dev.thaw.node.snapshot.fill.PeerReads;
 import dev.thaw.node.snapshot.make.Snapshotted;
@@ -155,7 +156,9 @@ public final class RemoteRestoreRounds {
       }
       Map<String, RestoreFigures.Samples> samples = new LinkedHashMap<>();
       nodes.keySet().forEach(k -> samples.put(k, new RestoreFigures.Samples()));
-      Rounds rounds = new Rounds(function, Revision.of(a), maker);
+      // The bench plays the gateway: it hands each restore the digest of the manifest the maker
+      // uploaded, as the gateway hands an invocation the digest the maker reported.
+      Rounds rounds = new Rounds(function, Revision.of(a), ManifestDigest.of(ma), maker);
       for (int i = 1 - warmup; i <= restores; i++) {
         StringBuilder line =
             new StringBuilder(
@@ -197,13 +200,15 @@ public final class RemoteRestoreRounds {
   private final class Rounds {
     private final FunctionSpec function;
     private final Revision revision;
+    private final ManifestDigest digest;
     private final Node maker;
     private final MachineCpu cpu = MachineCpu.system();
     private final ProcessCpu parts = ProcessCpu.self();
 
-    Rounds(FunctionSpec function, Revision revision, Node maker) {
+    Rounds(FunctionSpec function, Revision revision, ManifestDigest digest, Node maker) {
       this.function = function;
       this.revision = revision;
+      this.digest = digest;
       this.maker = maker;
     }
 
@@ -226,7 +231,7 @@ public final class RemoteRestoreRounds {
       OptionalLong cpu0 = cpu.busyMillis();
       ProcessCpu.Sample parts0 = parts.sample();
       long t0 = System.nanoTime();
-      ColdStart start = n.manager().start(function, revision);
+      ColdStart start = n.manager().start(function, revision, Optional.of(digest));
       String entry;
       try (MicroVm vm = start.vm()) {
         client.get(vm.endpoint(), "/");

@@ -46,6 +46,11 @@ public final class CachedChunks implements HeldChunks {
   }
 
   @Override
+  public Optional<byte[]> startBody(String revision) throws IOException {
+    return starts.body(revision);
+  }
+
+  @Override
   public Optional<byte[]> read(String sha256) {
     try (LocalChunks held = cache.localChunks(Set.of(sha256))) {
       Optional<LocalChunks.Location> at = held.find(sha256);

@@ -27,20 +27,91 @@ import org.slf4j.LoggerFactory;
  * SnapshotManifestCodec#write}), the working pages from the memory file and the chunks of every
  * other file. Only a chunked snapshot whose manifest names working pages has one.
  *
- * <p>Every chunk is checked against its name before it is served, as {@link CachedChunks} does; a
- * damaged one drops the entry, and the peer is told the start is not here. The pages are not hashed
- * here (the reader checks them against the manifest, and a few MiB hashed twice would be on the
- * reader's path): pages that fail there cost the reader one storage read.
+ * <p>Every chunk is checked against its name when the start is read, as {@link CachedChunks} does;
+ * a damaged one drops the entry, and the peer is told the start is not here. The pages are not
+ * hashed here (the reader checks them against the manifest, and a few MiB hashed twice would be on
+ * the reader's path): pages that fail there cost the reader one storage read.
+ *
+ * <p>A start is read and encoded once per entry and kept encoded ({@link #body}, up to {@link
+ * #KEPT_BYTES} in all, the least recently served dropped first): reading some 7 MiB from the
+ * entry's files, hashing its chunks and encoding them for every request was most of what a peer
+ * took to answer. A kept body is served only while its entry is still the committed one (pinned and
+ * checked for the request, and the same entry: its manifest, the object, tells it from a later one
+ * of the revision); what it holds is as checked when it was read, and the entry's files are checked
+ * at rest by the scrubber. The reader checks every part of it either way.
  */
 final class CachedStarts {
   private static final Logger log = LoggerFactory.getLogger(CachedStarts.class);
 
+  /** The most bytes of encoded starts kept. */
+  static final long KEPT_BYTES = 64L << 20;
+
   private final LocalSnapshotCache cache;
   private final Counter damaged;
+
+  /** Encoded starts by revision, least recently served first; guarded by {@code this}. */
+  private final Map<String, Encoded> kept = new LinkedHashMap<>(16, 0.75f, true);
+
+  private long keptBytes;
+
+  /** A start as encoded from the entry whose manifest is {@code manifest}. */
+  private record Encoded(SnapshotManifest manifest, byte[] body) {}
 
   CachedStarts(LocalSnapshotCache cache, Counter damaged) {
     this.cache = cache;
     this.damaged = damaged;
+  }
+
+  /**
+   * The start of {@code revision}'s committed entry, encoded ({@link StartBundle#encode}): as kept
+   * from an earlier request while the entry is the same, else read and kept; empty when none here
+   * can give one.
+   */
+  Optional<byte[]> body(String revision) throws IOException {
+    Optional<CachedSnapshot> pinned = cache.acquireChecked(revision);
+    if (pinned.isEmpty()) {
+      forget(revision);
+      return Optional.empty();
+    }
+    try (CachedSnapshot entry = pinned.get()) {
+      Optional<byte[]> ready = keptFor(revision, entry.manifest());
+      if (ready.isPresent()) {
+        return ready;
+      }
+      Optional<StartBundle> start = read(entry);
+      if (start.isEmpty()) {
+        return Optional.empty();
+      }
+      byte[] body = start.get().encode();
+      keep(revision, entry.manifest(), body);
+      return Optional.of(body);
+    }
+  }
+
+  private synchronized Optional<byte[]> keptFor(String revision, SnapshotManifest manifest) {
+    Encoded e = kept.get(revision);
+    return e != null && e.manifest() == manifest ? Optional.of(e.body()) : Optional.empty();
+  }
+
+  private synchronized void keep(String revision, SnapshotManifest manifest, byte[] body) {
+    if (body.length > KEPT_BYTES) {
+      return;
+    }
+    forget(revision);
+    for (var it = kept.values().iterator();
+        it.hasNext() && keptBytes + body.length > KEPT_BYTES; ) {
+      keptBytes -= it.next().body().length;
+      it.remove();
+    }
+    kept.put(revision, new Encoded(manifest, body));
+    keptBytes += body.length;
+  }
+
+  private synchronized void forget(String revision) {
+    Encoded gone = kept.remove(revision);
+    if (gone != null) {
+      keptBytes -= gone.body().length;
+    }
   }
 
   /** The start of {@code revision}'s committed entry; empty when none here can give one. */
@@ -50,21 +121,26 @@ final class CachedStarts {
       return Optional.empty();
     }
     try (CachedSnapshot entry = pinned.get()) {
-      SnapshotManifest m = entry.manifest();
-      Optional<SnapshotFile> memory = m.file(SnapshotFile.Role.MEMORY);
-      if (!m.chunked() || memory.isEmpty() || memory.get().chunks().pages() == null) {
+      return read(entry);
+    }
+  }
+
+  /** The start of the pinned {@code entry}; empty when it cannot give one (or is damaged). */
+  private Optional<StartBundle> read(CachedSnapshot entry) throws IOException {
+    SnapshotManifest m = entry.manifest();
+    Optional<SnapshotFile> memory = m.file(SnapshotFile.Role.MEMORY);
+    if (!m.chunked() || memory.isEmpty() || memory.get().chunks().pages() == null) {
+      return Optional.empty();
+    }
+    ByteBuffer pages = pages(entry, memory.get());
+    Map<String, byte[]> chunks = new LinkedHashMap<>();
+    for (SnapshotFile f : m.files()) {
+      if (f.role() != SnapshotFile.Role.MEMORY && !chunks(entry, f, chunks)) {
         return Optional.empty();
       }
-      ByteBuffer pages = pages(entry, memory.get());
-      Map<String, byte[]> chunks = new LinkedHashMap<>();
-      for (SnapshotFile f : m.files()) {
-        if (f.role() != SnapshotFile.Role.MEMORY && !chunks(entry, f, chunks)) {
-          return Optional.empty();
-        }
-      }
-      byte[] json = SnapshotManifestCodec.write(m).getBytes(StandardCharsets.UTF_8);
-      return Optional.of(new StartBundle(json, pages, chunks));
     }
+    byte[] json = SnapshotManifestCodec.write(m).getBytes(StandardCharsets.UTF_8);
+    return Optional.of(new StartBundle(json, pages, chunks));
   }
 
   private static ByteBuffer pages(CachedSnapshot entry, SnapshotFile memory) throws IOException {

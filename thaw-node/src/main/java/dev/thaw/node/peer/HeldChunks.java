@@ -23,6 +23,15 @@ public interface HeldChunks {
     return Optional.empty();
   }
 
+  /**
+   * The body of {@code GET /peer/starts/{revision}}: {@link #start}, encoded ({@link
+   * StartBundle#encode}); a holder may keep it encoded between requests.
+   */
+  default Optional<byte[]> startBody(String revision) throws IOException {
+    Optional<StartBundle> start = start(revision);
+    return start.isEmpty() ? Optional.empty() : Optional.of(start.get().encode());
+  }
+
   /** The revisions whose committed entries this node holds. */
   List<String> revisions();
 }

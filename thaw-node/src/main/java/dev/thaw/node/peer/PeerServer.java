@@ -158,12 +158,12 @@ public final class PeerServer implements AutoCloseable {
           .withHeader("Retry-After", "1");
     }
     try {
-      Optional<StartBundle> start = chunks.start(revision);
+      Optional<byte[]> start = chunks.startBody(revision);
       if (start.isEmpty()) {
         missing.increment();
         return HttpAnswer.error(404, "no start of " + revision + " here");
       }
-      byte[] body = start.get().encode();
+      byte[] body = start.get();
       served.increment();
       bytes.increment(body.length);
       return new HttpAnswer(200, "application/octet-stream", Map.of(), body);

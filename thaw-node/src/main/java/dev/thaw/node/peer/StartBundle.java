@@ -1,16 +1,13 @@
 package dev.thaw.node.peer;
 
 import java.io.ByteArrayOutputStream;
-import java.io.DataInputStream;
 import java.io.DataOutputStream;
-import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.HexFormat;
-import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Objects;
 
@@ -48,7 +45,7 @@ public record StartBundle(byte[] manifest, ByteBuffer pages, Map<String, byte[]>
   public static final int MAX_CHUNK = 16 << 20;
 
   private static final byte[] MAGIC = "THAWSTRT".getBytes(StandardCharsets.US_ASCII);
-  private static final int VERSION = 1;
+  static final int VERSION = 1;
 
   public StartBundle {
     Objects.requireNonNull(manifest, "manifest");
@@ -91,56 +88,22 @@ public record StartBundle(byte[] manifest, ByteBuffer pages, Map<String, byte[]>
   }
 
   /**
-   * Reads a start answer from {@code in}, allocating no more than each part's bound: the pages in a
-   * direct buffer (off the heap, as storage's are read).
+   * Reads a start answer from {@code in} ({@link StartDecoder}), allocating no more than each
+   * part's bound: the pages in a direct buffer (off the heap, as storage's are read).
    *
    * @param maxPages the most bytes of pages taken (the memory file's size)
    * @throws IOException when the body is malformed, truncated, overlong or beyond a bound
    */
   public static StartBundle read(InputStream in, long maxPages) throws IOException {
-    DataInputStream data = new DataInputStream(in);
-    byte[] magic = new byte[MAGIC.length];
-    data.readFully(magic);
-    if (!Arrays.equals(magic, MAGIC)) {
-      throw new IOException("not a start answer");
-    }
-    int version = data.readInt();
-    if (version != VERSION) {
-      throw new IOException("start answer version " + version + ", this node reads " + VERSION);
-    }
-    byte[] manifest = new byte[bounded(data.readInt(), MAX_MANIFEST, "manifest")];
-    data.readFully(manifest);
-    int pagesLength = bounded(data.readInt(), (int) Math.min(maxPages, Integer.MAX_VALUE), "pages");
-    ByteBuffer pages = ByteBuffer.allocateDirect(pagesLength);
+    StartDecoder decoder = new StartDecoder(maxPages);
     byte[] buf = new byte[64 << 10];
-    while (pages.hasRemaining()) {
-      int n = data.read(buf, 0, Math.min(buf.length, pages.remaining()));
-      if (n < 0) {
-        throw new EOFException("the start answer ends within its pages");
-      }
-      pages.put(buf, 0, n);
+    for (int n; (n = in.read(buf)) >= 0; ) {
+      decoder.feed(ByteBuffer.wrap(buf, 0, n));
     }
-    pages.flip();
-    int count = bounded(data.readInt(), MAX_CHUNKS, "chunk count");
-    Map<String, byte[]> chunks = new LinkedHashMap<>();
-    HexFormat hex = HexFormat.of();
-    byte[] name = new byte[32];
-    for (int i = 0; i < count; i++) {
-      data.readFully(name);
-      byte[] chunk = new byte[bounded(data.readInt(), MAX_CHUNK, "chunk")];
-      data.readFully(chunk);
-      chunks.put(hex.formatHex(name), chunk);
-    }
-    if (data.read() >= 0) {
-      throw new IOException("the start answer goes on after its last chunk");
-    }
-    return new StartBundle(manifest, pages, chunks);
+    return decoder.finish().bundle();
   }
 
-  private static int bounded(int n, int max, String what) throws IOException {
-    if (n < 0 || n > max) {
-      throw new IOException("a start answer's " + what + " of " + n + " bytes is beyond " + max);
-    }
-    return n;
+  static boolean isMagic(byte[] magic) {
+    return Arrays.equals(magic, MAGIC);
   }
 }

@@ -3,6 +3,7 @@ package dev.thaw.node.snapshot;
 import dev.thaw.core.function.FunctionSpec;
 import dev.thaw.core.vmm.MicroVm;
 import dev.thaw.core.vmm.Vmm;
+import dev.thaw.node.snapshot.fill.ManifestDigest;
 import dev.thaw.node.snapshot.restore.Prefetch;
 import dev.thaw.node.snapshot.restore.RemoteRestore;
 import java.io.IOException;
@@ -56,10 +57,10 @@ final class ColdStarts {
   }
 
   /** Starts {@code function} at {@code revision} from a snapshot if one serves, else by a boot. */
-  ColdStart start(FunctionSpec function, String revision) {
+  ColdStart start(FunctionSpec function, String revision, Optional<ManifestDigest> digest) {
     Optional<String> fallback = Optional.empty();
     try {
-      Optional<ColdStart> restored = restore(function, revision);
+      Optional<ColdStart> restored = restore(function, revision, digest);
       if (restored.isPresent()) {
         return restored.get();
       }
@@ -71,14 +72,15 @@ final class ColdStarts {
   }
 
   /** A restore from the cache, else from remote storage; empty when neither has a snapshot. */
-  private Optional<ColdStart> restore(FunctionSpec function, String revision) throws IOException {
+  private Optional<ColdStart> restore(
+      FunctionSpec function, String revision, Optional<ManifestDigest> digest) throws IOException {
     Optional<ColdStart> local = restorer.cached(revision, false);
     if (local.isPresent()) {
       metrics.hit();
       return local;
     }
     metrics.miss();
-    return remote.isPresent() ? remote.get().restore(function, revision) : Optional.empty();
+    return remote.isPresent() ? remote.get().restore(function, revision, digest) : Optional.empty();
   }
 
   /** Boots {@code function} from the guest image; {@code fallback} says why, if a path failed. */

@@ -12,6 +12,7 @@ import dev.thaw.core.snapshot.SnapshotStore;
 import dev.thaw.core.vmm.MicroVm;
 import dev.thaw.core.vmm.Vmm;
 import dev.thaw.node.snapshot.cache.LocalSnapshotCache;
+import dev.thaw.node.snapshot.fill.ManifestDigest;
 import dev.thaw.node.snapshot.fill.PeerReads;
 import dev.thaw.node.snapshot.make.SnapshotMaker;
 import dev.thaw.node.snapshot.make.Snapshotted;
@@ -116,9 +117,19 @@ public final class SnapshotManager implements AutoCloseable {
    * whose {@link ColdStart#fallback()} says why; the cold start itself fails only if the boot does.
    */
   public ColdStart start(FunctionSpec function, Revision revision) {
+    return start(function, revision, Optional.empty());
+  }
+
+  /**
+   * Like {@link #start(FunctionSpec, Revision)}, with the digest of the revision's manifest from a
+   * trusted party (the gateway, as the snapshot's maker reported it): a remote restore whose start
+   * a peer hands over checks the peer's manifest against it rather than waiting for storage's.
+   */
+  public ColdStart start(
+      FunctionSpec function, Revision revision, Optional<ManifestDigest> manifestDigest) {
     return mode == SnapshotMode.DISABLED
         ? parts.coldStarts().boot(function, Optional.empty())
-        : parts.coldStarts().start(function, revision.value());
+        : parts.coldStarts().start(function, revision.value(), manifestDigest);
   }
 
   /**

@@ -19,6 +19,7 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Arrays;
@@ -170,17 +171,23 @@ class PeerServerTest {
 
   /** An entry "r2" of the same memory whose working pages are pages 0 and 2. */
   private SnapshotManifest entryWithWorkingPages() throws Exception {
+    return entryWithWorkingPages(0, 2);
+  }
+
+  /** An entry "r2" of the same memory whose working pages are {@code pages} (chunk-sized). */
+  private SnapshotManifest entryWithWorkingPages(int... pages) throws Exception {
     var w = cache.begin("r2", memory.length + 100).orElseThrow();
     java.util.BitSet set = new java.util.BitSet();
-    set.set(0);
-    set.set(2);
     java.security.MessageDigest sha = Digests.newSha256();
-    sha.update(memory, 0, CHUNK);
-    sha.update(memory, 2 * CHUNK, CHUNK);
+    for (int p : pages) {
+      set.set(p);
+      sha.update(memory, p * CHUNK, CHUNK);
+    }
     SnapshotManifest m =
         SnapshotFixtures.chunked(w.dir(), "r2", BuiltinFunctions.HELLO, memory, CHUNK)
             .withWorkingSet(
-                List.of(0, 2), new WorkingPages(WorkingPages.runsOf(set), Digests.hex(sha)));
+                java.util.Arrays.stream(pages).boxed().toList(),
+                new WorkingPages(WorkingPages.runsOf(set), Digests.hex(sha)));
     w.commit(m).orElseThrow().close();
     return m;
   }
@@ -207,6 +214,27 @@ class PeerServerTest {
     assertThat(got.chunks().get(sha(state, 0, state.length))).isEqualTo(state);
     assertThat(uploads("served")).isEqualTo(1);
     assertThat(meters.counter("thaw.peer.upload.bytes").count()).isEqualTo(r.body().length);
+  }
+
+  @Test
+  void aStartKeptEncodedIsServedOnlyWhileItsEntryIsTheCommittedOne() throws Exception {
+    entryWithWorkingPages(0, 2);
+    start();
+    byte[] first = get("/peer/starts/r2", Optional.of(PEER)).body();
+    assertThat(get("/peer/starts/r2", Optional.of(PEER)).body()).isEqualTo(first);
+
+    cache.remove("r2");
+    assertThat(get("/peer/starts/r2", Optional.of(PEER)).statusCode()).isEqualTo(404);
+
+    // A later entry of the revision, other working pages: its own start, not the one kept.
+    SnapshotManifest later = entryWithWorkingPages(1);
+    HttpResponse<byte[]> r = get("/peer/starts/r2", Optional.of(PEER));
+    assertThat(r.statusCode()).isEqualTo(200);
+    StartBundle got = StartBundle.read(new java.io.ByteArrayInputStream(r.body()), memory.length);
+    assertThat(new String(got.manifest(), java.nio.charset.StandardCharsets.UTF_8))
+        .isEqualTo(SnapshotManifestCodec.write(later));
+    assertThat(got.pages()).isEqualTo(ByteBuffer.wrap(memory, CHUNK, CHUNK));
+    assertThat(uploads("served")).isEqualTo(3);
   }
 
   @Test

@@ -25,6 +25,7 @@ import dev.thaw.node.peer.StartBundle;
 import dev.thaw.node.peer.StaticPeerDirectory;
 import dev.thaw.node.remote.RemoteSnapshotStore;
 import dev.thaw.node.snapshot.cache.CachedSnapshot;
+import dev.thaw.node.snapshot.fill.ManifestDigest;
 import dev.thaw.node.snapshot.fill.PeerHttp;
 import dev.thaw.node.snapshot.fill.PeerReads;
 import dev.thaw.node.snapshot.make.Snapshotted;
@@ -124,6 +125,21 @@ class PeerRestoreIT {
   private Node restoreOn(
       String name, RemoteSnapshotStore store, FuseFileServer files, PeerServer edge, String answer)
       throws Exception {
+    return restoreOn(name, store, files, edge, answer, Optional.empty());
+  }
+
+  /**
+   * Like {@link #restoreOn(String, RemoteSnapshotStore, FuseFileServer, PeerServer, String)}, the
+   * cold start given {@code digest} as the gateway gives it.
+   */
+  private Node restoreOn(
+      String name,
+      RemoteSnapshotStore store,
+      FuseFileServer files,
+      PeerServer edge,
+      String answer,
+      Optional<ManifestDigest> digest)
+      throws Exception {
     Node b =
         new Node(
             dir,
@@ -133,7 +149,7 @@ class PeerRestoreIT {
             true,
             ads,
             c -> c.files(files).peers(peers(edge)));
-    ColdStart remote = b.manager.start(BuiltinFunctions.HELLO, Revision.of(REVISION));
+    ColdStart remote = b.manager.start(BuiltinFunctions.HELLO, Revision.of(REVISION), digest);
     try (MicroVm vm = remote.vm()) {
       assertThat(remote.source()).isEqualTo(ColdStart.Source.REMOTE);
       assertThat(client.get(vm.endpoint(), "/").body()).isEqualTo(answer);
@@ -144,6 +160,13 @@ class PeerRestoreIT {
       SnapshotManifestCodec.verifyFiles(entry.manifest(), entry.dir());
     }
     return b;
+  }
+
+  /** A's manifest of the revision, as it made and uploaded it. */
+  private static SnapshotManifest madeOn(Node a) {
+    try (CachedSnapshot e = a.cache.acquire(REVISION).orElseThrow()) {
+      return e.manifest();
+    }
   }
 
   private static boolean readAny(FaultyObjectStore objects, String suffix) {
@@ -218,6 +241,77 @@ class PeerRestoreIT {
   }
 
   @Test
+  void givenTheManifestDigestANodeRestoresFromItsPeerWithStorageStoppedBeforehand()
+      throws Exception {
+    EmbeddedS3Server s3 = EmbeddedS3Server.start(dir.resolve("s3"));
+    FaultyObjectStore objects = new FaultyObjectStore(s3Store(s3));
+    try (RemoteSnapshotStore store = RemoteSnapshotStore.builder(objects).build();
+        FuseFileServer files = FuseFileServer.mount(dir.resolve("served"), 0);
+        Node a = new Node(dir, "a", SnapshotMode.REMOTE, store, true, ads, b -> b.files(files));
+        PeerServer edge =
+            PeerServer.builder("a", PeerTokens.of(peerToken), served(a))
+                .address("127.0.0.1:0")
+                .start()) {
+      String answer = snapshotOnA(a);
+      ManifestDigest digest = ManifestDigest.of(madeOn(a));
+
+      // The digest comes as the gateway hands it over, so storage is not needed before the guest
+      // answers: it is stopped before B's cold start.
+      s3.close();
+      objects.read.clear();
+      try (Node b = restoreOn("b", store, files, edge, answer, Optional.of(digest))) {
+        assertThat(readAny(objects, "/_manifest.sha256")).as("the digest was given").isFalse();
+        assertThat(readAny(objects, "/manifest.json")).as("the manifest came from A").isFalse();
+        assertThat(readAny(objects, "/_pages")).as("the pages came from A").isFalse();
+        assertThat(b.meters.counter("thaw.snapshot.storage.chunks").count()).isZero();
+      }
+    } finally {
+      s3.close();
+    }
+    assertThat(FuseFileServer.isMounted(dir.resolve("served"))).isFalse();
+  }
+
+  @Test
+  void aSnapshotMarkedUnusableIsNotHandedOutThoughItsStartCameFromAPeerWithItsDigest()
+      throws Exception {
+    try (EmbeddedS3Server s3 = EmbeddedS3Server.start(dir.resolve("s3"));
+        RemoteSnapshotStore store = RemoteSnapshotStore.builder(s3Store(s3)).build();
+        FuseFileServer files = FuseFileServer.mount(dir.resolve("served"), 0);
+        Node a = new Node(dir, "a", SnapshotMode.REMOTE, store, true, ads, b -> b.files(files));
+        PeerServer edge =
+            PeerServer.builder("a", PeerTokens.of(peerToken), served(a))
+                .address("127.0.0.1:0")
+                .start()) {
+      String answer = snapshotOnA(a);
+      SnapshotManifest made = madeOn(a);
+      // Another node found a clone of it dead; A still holds and serves it.
+      Node.view(store).markUnusable(REVISION, made.createdAt());
+      try (Node b =
+          new Node(
+              dir,
+              "b",
+              SnapshotMode.REMOTE,
+              store,
+              true,
+              ads,
+              c -> c.files(files).peers(peers(edge)))) {
+        ColdStart start =
+            b.manager.start(
+                BuiltinFunctions.HELLO,
+                Revision.of(REVISION),
+                Optional.of(ManifestDigest.of(made)));
+        try (MicroVm vm = start.vm()) {
+          assertThat(start.source()).isEqualTo(ColdStart.Source.NONE);
+          assertThat(client.get(vm.endpoint(), "/").body()).isEqualTo(answer);
+        }
+        b.manager.awaitBackgroundFetches();
+        assertThat(b.cache.revisions()).doesNotContain(REVISION);
+      }
+    }
+    assertThat(FuseFileServer.isMounted(dir.resolve("served"))).isFalse();
+  }
+
+  @Test
   void aPeersForgedManifestOrForgedPagesAreRefusedAndStorageServesTheRestore() throws Exception {
     FaultyObjectStore objects;
     try (EmbeddedS3Server s3 = EmbeddedS3Server.start(dir.resolve("s3"))) {
@@ -244,6 +338,33 @@ class PeerRestoreIT {
         objects.read.clear();
         try (Node b = restoreOn("b2", store, files, edge, answer)) {
           assertThat(readAny(objects, "/manifest.json")).as("A's manifest was right").isFalse();
+          assertThat(readAny(objects, "/_pages")).as("storage's pages").isTrue();
+        }
+
+        // The forged manifest against the digest the cold start was given (as the gateway gives
+        // it): refused as well, and storage's record of the digest is not what decided.
+        ManifestDigest digest = ManifestDigest.of(madeOn(a));
+        forge.set(PeerRestoreIT::zeroPagesWithAManifestToMatch);
+        objects.read.clear();
+        try (Node b = restoreOn("b3", store, files, edge, answer, Optional.of(digest))) {
+          assertThat(readAny(objects, "/_manifest.sha256")).as("the digest was given").isFalse();
+          assertThat(readAny(objects, "/manifest.json")).as("storage's manifest").isTrue();
+          assertThat(readAny(objects, "/_pages")).as("storage's pages").isTrue();
+        }
+
+        // An honest A, but a digest given that is not its manifest's (a request carrying a wrong
+        // one): A's start is refused and storage serves.
+        forge.set(UnaryOperator.identity());
+        objects.read.clear();
+        try (Node b =
+            restoreOn(
+                "b4",
+                store,
+                files,
+                edge,
+                answer,
+                Optional.of(new ManifestDigest("0".repeat(64))))) {
+          assertThat(readAny(objects, "/manifest.json")).as("storage's manifest").isTrue();
           assertThat(readAny(objects, "/_pages")).as("storage's pages").isTrue();
         }
       }

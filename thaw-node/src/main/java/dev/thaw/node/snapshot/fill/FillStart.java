@@ -17,16 +17,29 @@ import java.util.function.Supplier;
  * @param pagesAgain where to ask when {@code pages} cannot be used; empty: their chunks instead
  * @param handed chunks by SHA-256 from a peer's start
  * @param handedBytes bytes of pages a peer handed over, counted as the peer's
+ * @param pagesSha256 the SHA-256 of {@code pages} as computed here while they arrived (a peer's),
+ *     so that their check needs no second pass; empty: they are hashed when checked
  */
 public record FillStart(
     CompletableFuture<Optional<SnapshotStore.FetchedPages>> pages,
     Optional<Supplier<CompletableFuture<Optional<SnapshotStore.FetchedPages>>>> pagesAgain,
     Map<String, byte[]> handed,
-    long handedBytes) {
+    long handedBytes,
+    Optional<String> pagesSha256) {
   public FillStart {
     Objects.requireNonNull(pages, "pages");
     Objects.requireNonNull(pagesAgain, "pagesAgain");
     Objects.requireNonNull(handed, "handed");
+    Objects.requireNonNull(pagesSha256, "pagesSha256");
+  }
+
+  /** Like the canonical constructor, the pages to be hashed when checked. */
+  public FillStart(
+      CompletableFuture<Optional<SnapshotStore.FetchedPages>> pages,
+      Optional<Supplier<CompletableFuture<Optional<SnapshotStore.FetchedPages>>>> pagesAgain,
+      Map<String, byte[]> handed,
+      long handedBytes) {
+    this(pages, pagesAgain, handed, handedBytes, Optional.empty());
   }
 
   /** Pages asked of storage, nothing else. */

@@ -204,8 +204,11 @@ public final class LazyFill implements AutoCloseable {
       int withFirstClone,
       CompletableFuture<Void> firstClone,
       CompletableFuture<Void> pagesReady) {
-    if (loader.load(start.pages())
-        || start.pagesAgain().map(again -> loader.load(again.get())).orElse(false)) {
+    if (loader.load(start.pages(), start.pagesSha256())
+        || start
+            .pagesAgain()
+            .map(again -> loader.load(again.get(), Optional.empty()))
+            .orElse(false)) {
       pagesReady.complete(null);
       return;
     }

@@ -5,7 +5,7 @@ import dev.thaw.core.snapshot.SnapshotManifest;
 import dev.thaw.http.BearerToken;
 import dev.thaw.node.peer.PeerDirectory;
 import dev.thaw.node.peer.PeerEndpoint;
-import dev.thaw.node.peer.StartBundle;
+import dev.thaw.node.peer.StartDecoder;
 import java.net.http.HttpClient;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -101,7 +101,7 @@ public final class PeerReads {
    *
    * @param maxPages the most bytes of working pages taken (the memory file's size)
    */
-  public Optional<CompletableFuture<Optional<StartBundle>>> askStart(
+  public Optional<CompletableFuture<Optional<StartDecoder.Decoded>>> askStart(
       String revision, long maxPages) {
     if (token.isEmpty() || !startFromPeers || workingSetFromPeers) {
       return Optional.empty();

@@ -4,8 +4,7 @@ import dev.thaw.core.io.Digests;
 import dev.thaw.http.BearerToken;
 import dev.thaw.node.peer.PeerEndpoint;
 import dev.thaw.node.peer.StartBundle;
-import java.io.ByteArrayInputStream;
-import java.io.ByteArrayOutputStream;
+import dev.thaw.node.peer.StartDecoder;
 import java.io.IOException;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -23,10 +22,11 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The start of a lazy restore asked of one peer ({@code GET /peer/starts/{revision}}, {@link
- * StartBundle}), and the check that makes it usable: its manifest must have the SHA-256 that
- * storage keeps for the revision's manifest, read alongside ({@link #trusted}). The pages and
- * chunks in it are checked later against that manifest, as storage's are ({@link
- * WorkingPagesLoader}, {@link HandedChunks}).
+ * StartBundle}), decoded as it arrives ({@link StartDecoder}, the pages hashed on the way), and the
+ * check that makes it usable: its manifest must have the SHA-256 the restore was given ({@link
+ * ManifestDigest}) or, without one, that storage keeps for the revision's manifest, read alongside
+ * ({@link #trusted}). The pages and chunks in it are checked later against that manifest, as
+ * storage's are ({@link WorkingPagesLoader}, {@link HandedChunks}).
  *
  * <p>Every failure (no answer within the deadline, a status other than 200, a body beyond its bound
  * or malformed, a manifest that does not match) reads as empty: the restore reads storage.
@@ -40,7 +40,7 @@ public final class PeerStart {
    * Asks {@code peer} for {@code revision}'s start within {@code deadline}; a body longer than
    * {@code maxBody} bytes is dropped as it arrives.
    */
-  static CompletableFuture<Optional<StartBundle>> ask(
+  static CompletableFuture<Optional<StartDecoder.Decoded>> ask(
       HttpClient http,
       PeerEndpoint peer,
       BearerToken token,
@@ -54,9 +54,9 @@ public final class PeerStart {
             .header("Authorization", token.authorization())
             .GET()
             .build();
-    CompletableFuture<HttpResponse<byte[]>> sent =
-        http.sendAsync(request, info -> Bounded.of(info, maxBody));
-    return sent.thenApply(r -> parse(r, peer, revision, maxPages))
+    CompletableFuture<HttpResponse<Optional<StartDecoder.Decoded>>> sent =
+        http.sendAsync(request, info -> Decoding.of(info, maxBody, maxPages, peer, revision));
+    return sent.thenApply(r -> answer(r, peer, revision))
         .orTimeout(deadline.toNanos(), TimeUnit.NANOSECONDS)
         .exceptionally(
             e -> {
@@ -70,9 +70,9 @@ public final class PeerStart {
             });
   }
 
-  private static Optional<StartBundle> parse(
-      HttpResponse<byte[]> r, PeerEndpoint peer, String revision, long maxPages) {
-    if (r.statusCode() != 200 || r.body() == null) {
+  private static Optional<StartDecoder.Decoded> answer(
+      HttpResponse<Optional<StartDecoder.Decoded>> r, PeerEndpoint peer, String revision) {
+    if (r.statusCode() != 200) {
       log.info(
           "peer {} has no start of {} ({}): reading storage",
           peer.node(),
@@ -80,52 +80,63 @@ public final class PeerStart {
           r.statusCode());
       return Optional.empty();
     }
-    try {
-      return Optional.of(StartBundle.read(new ByteArrayInputStream(r.body()), maxPages));
-    } catch (IOException e) {
-      log.warn("peer {} sent a malformed start of {}: {}", peer.node(), revision, e.getMessage());
-      return Optional.empty();
-    }
+    return r.body();
   }
 
   /**
-   * {@code got} if its manifest has the SHA-256 {@code trusted} (storage's record of it); empty
-   * otherwise, and when storage has no record (the manifest is then read from storage).
+   * {@code got} if its manifest has the SHA-256 {@code trusted} (the one the restore was given by a
+   * trusted party, {@link ManifestDigest}, else storage's record of it); empty otherwise, and when
+   * there is none (the manifest is then read from storage).
    */
-  public static Optional<StartBundle> trusted(
-      Optional<StartBundle> got, Optional<String> trusted, String revision) {
+  public static Optional<StartDecoder.Decoded> trusted(
+      Optional<StartDecoder.Decoded> got, Optional<String> trusted, String revision) {
     if (got.isEmpty() || trusted.isEmpty()) {
       return Optional.empty();
     }
-    byte[] m = got.get().manifest();
+    byte[] m = got.get().bundle().manifest();
     if (!Digests.sha256(m, 0, m.length).equals(trusted.get())) {
       log.warn(
-          "a peer's manifest of {} differs from the digest storage keeps of it: reading storage",
-          revision);
+          "a peer's manifest of {} differs from its trusted digest: reading storage", revision);
       return Optional.empty();
     }
     return got;
   }
 
-  /** A 200's body up to a bound, gathered as it arrives; null beyond the bound or otherwise. */
-  private static final class Bounded implements HttpResponse.BodySubscriber<byte[]> {
+  /**
+   * A 200's body decoded as it arrives ({@link StartDecoder}), up to a bound; empty beyond the
+   * bound or when it does not decode (the rest is then not read).
+   */
+  private static final class Decoding
+      implements HttpResponse.BodySubscriber<Optional<StartDecoder.Decoded>> {
     private final long max;
-    private final ByteArrayOutputStream bytes = new ByteArrayOutputStream(1 << 20);
-    private final CompletableFuture<byte[]> result = new CompletableFuture<>();
+    private final StartDecoder decoder;
+    private final PeerEndpoint peer;
+    private final String revision;
+    private final CompletableFuture<Optional<StartDecoder.Decoded>> result =
+        new CompletableFuture<>();
     private Flow.Subscription subscription;
+    private long received;
 
-    private Bounded(long max) {
+    private Decoding(long max, long maxPages, PeerEndpoint peer, String revision) {
       this.max = max;
+      this.decoder = new StartDecoder(maxPages);
+      this.peer = peer;
+      this.revision = revision;
     }
 
-    static HttpResponse.BodySubscriber<byte[]> of(HttpResponse.ResponseInfo info, long max) {
+    static HttpResponse.BodySubscriber<Optional<StartDecoder.Decoded>> of(
+        HttpResponse.ResponseInfo info,
+        long max,
+        long maxPages,
+        PeerEndpoint peer,
+        String revision) {
       return info.statusCode() == 200
-          ? new Bounded(max)
-          : HttpResponse.BodySubscribers.replacing(null);
+          ? new Decoding(max, maxPages, peer, revision)
+          : HttpResponse.BodySubscribers.replacing(Optional.empty());
     }
 
     @Override
-    public CompletionStage<byte[]> getBody() {
+    public CompletionStage<Optional<StartDecoder.Decoded>> getBody() {
       return result;
     }
 
@@ -140,15 +151,16 @@ public final class PeerStart {
       if (result.isDone()) {
         return;
       }
-      for (ByteBuffer b : items) {
-        if (bytes.size() + (long) b.remaining() > max) {
-          result.complete(null);
-          subscription.cancel();
-          return;
+      try {
+        for (ByteBuffer b : items) {
+          received += b.remaining();
+          if (received > max) {
+            throw new IOException("the answer goes on beyond " + max + " bytes");
+          }
+          decoder.feed(b);
         }
-        byte[] part = new byte[b.remaining()];
-        b.get(part);
-        bytes.write(part, 0, part.length);
+      } catch (IOException e) {
+        refuse(e);
       }
     }
 
@@ -159,7 +171,20 @@ public final class PeerStart {
 
     @Override
     public void onComplete() {
-      result.complete(bytes.toByteArray());
+      if (result.isDone()) {
+        return;
+      }
+      try {
+        result.complete(Optional.of(decoder.finish()));
+      } catch (IOException e) {
+        refuse(e);
+      }
+    }
+
+    private void refuse(IOException e) {
+      log.warn("peer {} sent a malformed start of {}: {}", peer.node(), revision, e.getMessage());
+      result.complete(Optional.empty());
+      subscription.cancel();
     }
   }
 }

@@ -49,15 +49,23 @@ final class WorkingPagesLoader {
     this.tally = tally;
   }
 
+  /** Like {@link #load(CompletableFuture, Optional)}, hashing the pages to check them. */
+  boolean load(CompletableFuture<Optional<SnapshotStore.FetchedPages>> asked) {
+    return load(asked, Optional.empty());
+  }
+
   /**
    * Takes the pages {@code asked} for, checks them and writes them into the memory file.
    *
+   * @param hashed their SHA-256 as computed on this node while they arrived, if it was: the check
+   *     compares it and does not hash them again
    * @return false when they cannot be used (none stored, damaged, not this manifest's): the chunks
    *     they lie in take their place
    */
-  boolean load(CompletableFuture<Optional<SnapshotStore.FetchedPages>> asked) {
+  boolean load(
+      CompletableFuture<Optional<SnapshotStore.FetchedPages>> asked, Optional<String> hashed) {
     try {
-      write(received(asked));
+      write(received(asked, hashed));
       return true;
     } catch (IOException | RuntimeException e) {
       log.warn(
@@ -69,7 +77,8 @@ final class WorkingPagesLoader {
     }
   }
 
-  private ByteBuffer received(CompletableFuture<Optional<SnapshotStore.FetchedPages>> asked)
+  private ByteBuffer received(
+      CompletableFuture<Optional<SnapshotStore.FetchedPages>> asked, Optional<String> hashed)
       throws IOException {
     Optional<SnapshotStore.FetchedPages> got;
     try {
@@ -90,12 +99,16 @@ final class WorkingPagesLoader {
       throw new IOException(
           "they are " + received.remaining() + " bytes, the manifest says " + wanted.bytes());
     }
-    MessageDigest sha = Digests.newSha256();
-    sha.update(received.duplicate());
-    if (!Digests.hex(sha).equals(wanted.sha256())) {
+    if (!hashed.orElseGet(() -> sha256(received)).equals(wanted.sha256())) {
       throw new IOException("they differ from the manifest's digest");
     }
     return received;
+  }
+
+  private static String sha256(ByteBuffer data) {
+    MessageDigest sha = Digests.newSha256();
+    sha.update(data.duplicate());
+    return Digests.hex(sha);
   }
 
   private void write(ByteBuffer received) throws IOException {

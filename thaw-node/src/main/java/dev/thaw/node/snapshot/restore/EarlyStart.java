@@ -9,9 +9,11 @@ import dev.thaw.core.snapshot.SnapshotStore;
 import dev.thaw.core.vmm.PreparedRestore;
 import dev.thaw.core.vmm.Vmm;
 import dev.thaw.node.peer.StartBundle;
+import dev.thaw.node.peer.StartDecoder;
 import dev.thaw.node.snapshot.fill.ChunkAssembler;
 import dev.thaw.node.snapshot.fill.FillStart;
 import dev.thaw.node.snapshot.fill.LazyFill;
+import dev.thaw.node.snapshot.fill.ManifestDigest;
 import dev.thaw.node.snapshot.fill.PeerReads;
 import dev.thaw.node.snapshot.fill.PeerStart;
 import java.io.IOException;
@@ -35,12 +37,13 @@ final class EarlyStart implements AutoCloseable {
   private final CompletableFuture<Optional<PackIndex>> pack;
   private final CompletableFuture<Optional<Instant>> unusable;
   private final CompletableFuture<Optional<SnapshotStore.FetchedPages>> pages;
-  private final CompletableFuture<Optional<StartBundle>> peerStart;
+  private final CompletableFuture<Optional<StartDecoder.Decoded>> peerStart;
   private final SnapshotStore remote;
   private final Executor executor;
   private final String revision;
   private final Path file;
   private final boolean served;
+  private final boolean vouched;
   private boolean handedOver;
 
   /** A read of remote storage that may fail. */
@@ -57,13 +60,16 @@ final class EarlyStart implements AutoCloseable {
       String revision,
       Path file)
       throws IOException {
-    this(vmm, remote, executor, function, revision, file, false, PeerReads.none());
+    this(
+        vmm, remote, executor, function, revision, file, false, PeerReads.none(), Optional.empty());
   }
 
   /**
    * @param served whether {@code file} is a served file (a lazy restore's, which exists already and
    *     is not this start's to delete) rather than a new plain file to create
    * @param peers asked for the start of a served (lazy) restore before storage
+   * @param given the manifest's digest from a trusted party (the gateway), if the restore came with
+   *     one: a peer's manifest is checked against it, and storage's record of it is not read
    */
   EarlyStart(
       Vmm vmm,
@@ -73,7 +79,8 @@ final class EarlyStart implements AutoCloseable {
       String revision,
       Path file,
       boolean served,
-      PeerReads peers)
+      PeerReads peers,
+      Optional<ManifestDigest> given)
       throws IOException {
     this.function = function;
     this.remote = remote;
@@ -88,25 +95,31 @@ final class EarlyStart implements AutoCloseable {
         CompletableFuture.supplyAsync(() -> vmm.prepareRestore(function, file), executor);
     this.pack = readQuietly(() -> remote.packIndex(revision), executor);
     this.unusable = readQuietly(() -> remote.unusable(revision), executor);
-    Optional<CompletableFuture<Optional<StartBundle>>> asked =
+    Optional<CompletableFuture<Optional<StartDecoder.Decoded>>> asked =
         served ? peers.askStart(revision, function.memoryBytes()) : Optional.empty();
     if (asked.isPresent()) {
       // A peer holds it: the manifest, the pages and the device state come from the peer in one
-      // answer, the manifest checked against the digest storage keeps of it, read alongside.
-      // Storage is asked for the manifest and the pages only if the peer's cannot be used.
+      // answer, the manifest checked against the digest the restore was given, else against the
+      // one storage keeps of it, read alongside. Storage is asked for the manifest and the pages
+      // only if the peer's cannot be used.
       CompletableFuture<Optional<String>> digest =
-          readQuietly(() -> remote.manifestSha256(revision), executor);
+          given.isPresent()
+              ? CompletableFuture.completedFuture(given.map(ManifestDigest::sha256))
+              : readQuietly(() -> remote.manifestSha256(revision), executor);
       this.peerStart =
           asked.get().thenCombine(digest, (got, sha) -> PeerStart.trusted(got, sha, revision));
+      this.vouched = given.isPresent();
       this.pages =
           peerStart.thenCompose(
               got ->
-                  got.isPresent() && got.get().pages().hasRemaining()
+                  got.isPresent() && got.get().bundle().pages().hasRemaining()
                       ? CompletableFuture.completedFuture(
-                          Optional.of(new SnapshotStore.FetchedPages(got.get().pages(), 0)))
+                          Optional.of(
+                              new SnapshotStore.FetchedPages(got.get().bundle().pages(), 0)))
                       : askForPages());
     } else {
       this.peerStart = CompletableFuture.completedFuture(Optional.empty());
+      this.vouched = false;
       // A lazy restore needs the working pages first: asked for alongside the manifest, they cost
       // no round trip after it. A snapshot without them answers "none" as quickly.
       this.pages = served ? askForPages() : CompletableFuture.completedFuture(Optional.empty());
@@ -122,7 +135,7 @@ final class EarlyStart implements AutoCloseable {
    * when no peer was asked or its answer cannot be used (the manifest then comes from storage).
    */
   Optional<String> peerManifest() {
-    return peerStart.join().map(b -> new String(b.manifest(), StandardCharsets.UTF_8));
+    return peerStart.join().map(d -> new String(d.bundle().manifest(), StandardCharsets.UTF_8));
   }
 
   /**
@@ -130,12 +143,17 @@ final class EarlyStart implements AutoCloseable {
    * fail their check) and the chunks a peer handed over.
    */
   FillStart fillStart() {
-    Optional<StartBundle> got = peerStart.join();
+    Optional<StartDecoder.Decoded> got = peerStart.join();
     if (got.isEmpty()) {
       return FillStart.of(pages);
     }
+    StartBundle bundle = got.get().bundle();
     return new FillStart(
-        pages, Optional.of(this::askForPages), got.get().chunks(), got.get().pages().remaining());
+        pages,
+        Optional.of(this::askForPages),
+        bundle.chunks(),
+        bundle.pages().remaining(),
+        bundle.pages().hasRemaining() ? Optional.of(got.get().pagesSha256()) : Optional.empty());
   }
 
   /**
@@ -161,6 +179,16 @@ final class EarlyStart implements AutoCloseable {
           }
         },
         executor);
+  }
+
+  /**
+   * Whether the restore may resume its guest before storage has told whether the snapshot is marked
+   * unusable, and ask then ({@link #unusable()}) before it hands the guest out: the manifest came
+   * from a peer, checked against a digest the restore was given, so no other read of storage is on
+   * the restore's path. The mark's read runs alongside the restore all the same.
+   */
+  boolean unusableAfterResume() {
+    return vouched && peerStart.join().isPresent();
   }
 
   /** When the revision's snapshot marked unusable in remote storage was made, if one is. */

@@ -10,6 +10,7 @@ import dev.thaw.node.snapshot.Restorer;
 import dev.thaw.node.snapshot.RootImages;
 import dev.thaw.node.snapshot.cache.LocalChunks;
 import dev.thaw.node.snapshot.fill.LazyFill;
+import dev.thaw.node.snapshot.fill.ManifestDigest;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -21,6 +22,7 @@ import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.BooleanSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -61,21 +63,29 @@ final class LazyRestore {
    * to be.
    */
   Optional<ColdStart> cached(
-      FunctionSpec function, String revision, SharedDownloads.Settlement settled)
+      FunctionSpec function,
+      String revision,
+      SharedDownloads.Settlement settled,
+      Optional<ManifestDigest> digest)
       throws IOException {
-    return restore(function, revision, Optional.of(settled));
+    return restore(function, revision, Optional.of(settled), digest);
   }
 
   /** Restores into scratch space ("remote, no cache"). */
-  Optional<ColdStart> uncached(FunctionSpec function, String revision) throws IOException {
-    return restore(function, revision, Optional.empty());
+  Optional<ColdStart> uncached(
+      FunctionSpec function, String revision, Optional<ManifestDigest> digest) throws IOException {
+    return restore(function, revision, Optional.empty(), digest);
   }
 
   /**
    * @param settled present for a restore into the cache: releases the cold starts waiting for it
+   * @param digest the manifest's digest from a trusted party, if given ({@link EarlyStart})
    */
   private Optional<ColdStart> restore(
-      FunctionSpec function, String revision, Optional<SharedDownloads.Settlement> settled)
+      FunctionSpec function,
+      String revision,
+      Optional<SharedDownloads.Settlement> settled,
+      Optional<ManifestDigest> digest)
       throws IOException {
     long t0 = System.nanoTime();
     // A function from an image whose root image this node lacks runs on it as it fills.
@@ -86,7 +96,7 @@ final class LazyRestore {
     Path path = server.publish(name, memory);
     boolean resumed = false;
     try (EarlyStart early =
-        parts.source().servedEarlyStart(function, revision, path, parts.peers())) {
+        parts.source().servedEarlyStart(function, revision, path, parts.peers(), digest)) {
       Optional<SnapshotManifest> found = parts.source().usable(revision, early);
       if (found.isEmpty()) {
         return Optional.empty();
@@ -124,10 +134,19 @@ final class LazyRestore {
         return eager.uncached(revision);
       }
       LazyFetch fetch = LazyFetch.open(manifest, local, target.get(), early, parts, parallelism);
+      BooleanSupplier markedUnusable =
+          early.unusableAfterResume()
+              ? () -> parts.source().markedUnusable(manifest, early)
+              : () -> false;
       try {
-        ColdStart started = resume(fetch, memory, prepared.get(), name, t0, settled, image);
+        Optional<ColdStart> started =
+            resume(fetch, memory, prepared.get(), name, t0, settled, image, markedUnusable);
+        if (started.isEmpty()) {
+          fetch.close();
+          return started;
+        }
         resumed = true;
-        return Optional.of(started);
+        return started;
       } catch (IOException | RuntimeException e) {
         fetch.close();
         throw e;
@@ -146,15 +165,19 @@ final class LazyRestore {
   /**
    * Resumes the guest once the device state and the working set are here, then hands {@code fetch}
    * over to the background: its last step, so that a failure before leaves it to the caller.
+   *
+   * @param markedUnusable asked once the guest runs: whether storage marked the snapshot unusable
+   *     meanwhile (then the guest is stopped and the restore is empty)
    */
-  private ColdStart resume(
+  private Optional<ColdStart> resume(
       LazyFetch fetch,
       DeferredFile memory,
       CompletableFuture<PreparedRestore> prepared,
       String name,
       long t0,
       Optional<SharedDownloads.Settlement> settled,
-      Optional<RootImages.Filling> image)
+      Optional<RootImages.Filling> image,
+      BooleanSupplier markedUnusable)
       throws IOException {
     LazyFill fill = fetch.fill();
     String revision = fetch.manifest().revision();
@@ -174,6 +197,10 @@ final class LazyRestore {
     Duration took = Restorer.since(t0);
     ColdStart.Remote start = parts.restorer().fetched(fetch.snapshot(), vm, took);
     preloaded.join(); // long done: it ran while QEMU started; the name is withdrawn next
+    if (markedUnusable.getAsBoolean()) {
+      start.vm().close();
+      return Optional.empty();
+    }
     parts.metrics().lazyRestored();
     parts.source().markUsed(revision);
     log.debug(
@@ -202,7 +229,7 @@ final class LazyRestore {
             parts.source().executor());
     fills.add(finished);
     finished.whenComplete((x, e) -> fills.remove(finished));
-    return started;
+    return Optional.of(started);
   }
 
   /**

@@ -6,6 +6,7 @@ import dev.thaw.node.snapshot.ColdStart;
 import dev.thaw.node.snapshot.Restorer;
 import dev.thaw.node.snapshot.SnapshotMetrics;
 import dev.thaw.node.snapshot.fill.ChunkAssembler;
+import dev.thaw.node.snapshot.fill.ManifestDigest;
 import dev.thaw.node.snapshot.fill.PeerReads;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -71,20 +72,23 @@ public final class RemoteRestore {
   /**
    * Restores {@code revision} from remote storage.
    *
+   * @param digest the digest of its manifest from a trusted party, if one gave it: a lazy restore
+   *     checks a peer's start against it instead of storage's record
    * @return empty when remote storage has no usable snapshot of it
    * @throws IOException when storage is unreachable or a file cannot be read
    */
-  public Optional<ColdStart> restore(FunctionSpec function, String revision) throws IOException {
+  public Optional<ColdStart> restore(
+      FunctionSpec function, String revision, Optional<ManifestDigest> digest) throws IOException {
     if (!cacheRemote) {
       return lazy.isPresent()
-          ? lazy.get().uncached(function, revision)
+          ? lazy.get().uncached(function, revision, digest)
           : eager.uncached(function, revision);
     }
     return downloads.share(
         revision,
         settled ->
             lazy.isPresent()
-                ? lazy.get().cached(function, revision, settled)
+                ? lazy.get().cached(function, revision, settled, digest)
                 : eager.cached(function, revision, settled),
         () -> {
           // Another cold start downloaded this revision: restore its cache entry.

@@ -7,9 +7,11 @@ import dev.thaw.core.snapshot.SnapshotManifestCodec;
 import dev.thaw.core.snapshot.SnapshotStore;
 import dev.thaw.core.vmm.Vmm;
 import dev.thaw.node.snapshot.DeadSnapshots;
+import dev.thaw.node.snapshot.fill.ManifestDigest;
 import dev.thaw.node.snapshot.fill.PeerReads;
 import java.io.IOException;
 import java.nio.file.Path;
+import java.time.Instant;
 import java.util.Optional;
 import java.util.concurrent.Executor;
 import org.slf4j.Logger;
@@ -60,14 +62,20 @@ public final class RemoteSnapshots {
    * Starts the VMM on the served file {@code file} (a lazy restore's) while the manifest is read,
    * from {@code peers} if one holds the revision.
    */
-  EarlyStart servedEarlyStart(FunctionSpec function, String revision, Path file, PeerReads peers)
+  EarlyStart servedEarlyStart(
+      FunctionSpec function,
+      String revision,
+      Path file,
+      PeerReads peers,
+      Optional<ManifestDigest> digest)
       throws IOException {
-    return new EarlyStart(vmm, store, executor, function, revision, file, true, peers);
+    return new EarlyStart(vmm, store, executor, function, revision, file, true, peers, digest);
   }
 
   /**
    * The revision's manifest, unless its snapshot is dead (on this node, or as {@code early} read
-   * its unusable mark in remote storage).
+   * its unusable mark in remote storage; that mark is not waited for when {@code early} says it may
+   * be asked after the guest resumed, {@link #markedUnusable}).
    *
    * @return empty when remote storage has none or it is dead
    */
@@ -75,10 +83,19 @@ public final class RemoteSnapshots {
     Optional<String> fromPeer = early.peerManifest();
     Optional<SnapshotManifest> found =
         fromPeer.isPresent() ? Optional.of(parse(revision, fromPeer.get())) : manifest(revision);
-    if (found.isEmpty() || dead.isDead(found.get(), early.unusable())) {
+    Optional<Instant> mark = early.unusableAfterResume() ? Optional.empty() : early.unusable();
+    if (found.isEmpty() || dead.isDead(found.get(), mark)) {
       return Optional.empty();
     }
     return found;
+  }
+
+  /**
+   * Whether {@code manifest}'s snapshot is marked unusable in remote storage after all, as {@code
+   * early} read the mark: asked before a guest resumed without waiting for it is handed out.
+   */
+  boolean markedUnusable(SnapshotManifest manifest, EarlyStart early) {
+    return dead.isDead(manifest, early.unusable());
   }
 
   /**

@@ -9,6 +9,7 @@ import dev.thaw.core.snapshot.SnapshotManifestCodec;
 import dev.thaw.core.snapshot.SnapshotStore;
 import dev.thaw.core.store.InMemoryObjectStore;
 import dev.thaw.node.peer.StartBundle;
+import dev.thaw.node.peer.StartDecoder;
 import dev.thaw.node.remote.RemoteSnapshotStore;
 import dev.thaw.node.snapshot.cache.LocalChunks;
 import java.nio.ByteBuffer;
@@ -139,6 +140,38 @@ class PeerStartFillTest {
   }
 
   @Test
+  @Timeout(value = 30, unit = TimeUnit.SECONDS)
+  void pagesHashedOnArrivalAreCheckedByThatDigestAndForgedOnesRefused() throws Exception {
+    WorkingPagesFixture f = uploaded();
+    ByteBuffer forgedPages = ByteBuffer.allocate(f.pages.remaining()).put(f.pages.duplicate());
+    forgedPages.put(100, (byte) (forgedPages.get(100) ^ 1)).flip();
+    java.security.MessageDigest sha = Digests.newSha256();
+    sha.update(forgedPages.duplicate());
+    AtomicInteger askedAgain = new AtomicInteger();
+    FillStart start =
+        new FillStart(
+            pages(forgedPages),
+            Optional.of(
+                () -> {
+                  askedAgain.incrementAndGet();
+                  return LazyFill.askForPages(store, "fn", f.memory.length, Runnable::run);
+                }),
+            Map.of(),
+            forgedPages.remaining(),
+            Optional.of(Digests.hex(sha)));
+    try (LazyFill fill = fill(f, start)) {
+      fill.priority().get(10, TimeUnit.SECONDS);
+      assertThat(askedAgain).as("storage's pages, once").hasValue(1);
+      ByteBuffer page = ByteBuffer.allocate(4096);
+      fill.memory().read(83L * 4096, page);
+      assertThat(page.array()).isEqualTo(f.bytes(83L * 4096, 84L * 4096));
+      fill.fetchRest();
+      fill.done().get(10, TimeUnit.SECONDS);
+      fill.release();
+    }
+  }
+
+  @Test
   void aPeersManifestIsTakenOnlyWithTheDigestStorageKeeps() throws Exception {
     WorkingPagesFixture f = uploaded();
     String json = store.manifest("fn").orElseThrow();
@@ -147,15 +180,24 @@ class PeerStartFillTest {
     assertThat(kept).hasValue(Digests.sha256(bytes, 0, bytes.length));
     assertThat(SnapshotManifestCodec.write(f.manifest)).isEqualTo(json);
 
-    StartBundle honest = new StartBundle(bytes, f.pages.duplicate(), Map.of());
+    assertThat(ManifestDigest.of(f.manifest).sha256())
+        .as("the digest the maker reports is the one storage keeps")
+        .isEqualTo(kept.orElseThrow());
+
+    StartDecoder.Decoded honest =
+        new StartDecoder.Decoded(new StartBundle(bytes, f.pages.duplicate(), Map.of()), "");
     assertThat(PeerStart.trusted(Optional.of(honest), kept, "fn")).containsSame(honest);
 
     SnapshotManifest other = f.manifest.withWorkingSet(java.util.List.of(5), null);
     byte[] forged = SnapshotManifestCodec.write(other).getBytes(StandardCharsets.UTF_8);
-    StartBundle lying = new StartBundle(forged, f.pages.duplicate(), Map.of());
+    StartDecoder.Decoded lying =
+        new StartDecoder.Decoded(new StartBundle(forged, f.pages.duplicate(), Map.of()), "");
     assertThat(PeerStart.trusted(Optional.of(lying), kept, "fn")).isEmpty();
     assertThat(PeerStart.trusted(Optional.of(honest), Optional.empty(), "fn"))
         .as("no digest kept: storage's manifest")
+        .isEmpty();
+    assertThat(PeerStart.trusted(Optional.of(honest), Optional.of("0".repeat(64)), "fn"))
+        .as("a digest given that is not the manifest's")
         .isEmpty();
   }
 }
