@@ -184,7 +184,8 @@ public final class AgentServer implements AutoCloseable {
 
   private HttpAnswer invoke(HttpCall call) {
     Revision revision = Edges.revision(call.group(1));
-    return answer(agent.invoke(revision, InvokeRequests.relayed(call)));
+    return answer(
+        agent.invoke(revision, InvokeRequests.relayed(call), InvokeRequests.manifestDigest(call)));
   }
 
   /** {@code GET /functions/REV/logs?after=&since=&tail=}: this node's lines, oldest first. */

@@ -15,6 +15,7 @@ import dev.thaw.node.protocol.Refused;
 import dev.thaw.node.protocol.Served;
 import dev.thaw.node.snapshot.ColdStart;
 import dev.thaw.node.snapshot.SnapshotManager;
+import dev.thaw.node.snapshot.fill.ManifestDigest;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
@@ -54,6 +55,7 @@ final class Invoker {
   private final CloneWaits clones;
   private final StartTimes times;
   private final Prefetches prefetches;
+  private final MadeManifests made;
   private final ExpectedStart expected = new ExpectedStart(StartPriors.DEFAULT);
   private final FunctionClient client =
       new FunctionClient(Duration.ofSeconds(FunctionSpec.DEFAULT_TIMEOUT_SECONDS));
@@ -72,7 +74,8 @@ final class Invoker {
       BooleanSupplier closing,
       CloneWaits clones,
       StartTimes times,
-      Prefetches prefetches) {
+      Prefetches prefetches,
+      MadeManifests made) {
     this.node = node;
     this.maxInstances = maxInstances;
     this.functions = functions;
@@ -83,10 +86,12 @@ final class Invoker {
     this.clones = clones;
     this.times = times;
     this.prefetches = prefetches;
+    this.made = made;
   }
 
-  /** See {@link NodeAgent#invoke(Revision, FunctionRequest)}. */
-  Invocation invoke(Revision revision, FunctionRequest request) {
+  /** See {@link NodeAgent#invoke(Revision, FunctionRequest, Optional)}. */
+  Invocation invoke(
+      Revision revision, FunctionRequest request, Optional<ManifestDigest> manifestDigest) {
     long t0 = System.nanoTime();
     FunctionSpec function =
         functions
@@ -109,7 +114,7 @@ final class Invoker {
       }
       if (instance == null) {
         long s0 = System.nanoTime();
-        start = coldStart(function, revision);
+        start = coldStart(function, revision, manifestDigest);
         times.record(
             revision, StartTimes.Kind.of(start.source()), Duration.ofNanos(System.nanoTime() - s0));
         prefetches.coldStart(revision, start.source());
@@ -200,7 +205,8 @@ final class Invoker {
    * idle instance of another revision makes room (it would be reaped anyway; a waiting invocation
    * is worth more); only when every instance is busy is the cold start refused.
    */
-  private ColdStart coldStart(FunctionSpec function, Revision revision) {
+  private ColdStart coldStart(
+      FunctionSpec function, Revision revision, Optional<ManifestDigest> manifestDigest) {
     if (closing.getAsBoolean()) {
       throw new Refused(Refused.Kind.NO_CAPACITY, "agent " + node + " is shutting down", null);
     }
@@ -211,7 +217,7 @@ final class Invoker {
           null);
     }
     try {
-      return manager.start(function, revision);
+      return manager.start(function, revision, manifestDigest);
     } catch (RuntimeException e) {
       pool.releaseSlot();
       throw new Refused(
@@ -257,6 +263,8 @@ final class Invoker {
               (snapshotted, error) -> {
                 if (error != null) {
                   log.warn("snapshot of {} failed: {}", instance.revision, error.getMessage());
+                } else {
+                  snapshotted.manifest().ifPresent(m -> made.made(instance.revision, m));
                 }
                 if (adopted.get()) {
                   return;

@@ -13,6 +13,7 @@ import dev.thaw.node.protocol.LogQuery;
 import dev.thaw.node.protocol.NodeStatus;
 import dev.thaw.node.protocol.Refused;
 import dev.thaw.node.snapshot.SnapshotManager;
+import dev.thaw.node.snapshot.fill.ManifestDigest;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.lang.management.ManagementFactory;
@@ -49,6 +50,7 @@ public final class NodeAgent implements AutoCloseable {
   private final NodeReports reports;
   private final StartTimes times;
   private final Prefetches prefetches;
+  private final MadeManifests made = new MadeManifests();
   private final ScheduledExecutorService reaper =
       Executors.newSingleThreadScheduledExecutor(DaemonThreads.named("thaw-agent-reaper"));
   private volatile boolean closed;
@@ -87,10 +89,20 @@ public final class NodeAgent implements AutoCloseable {
             () -> closed,
             clones,
             times,
-            prefetches);
+            prefetches,
+            made);
     this.reports =
         new NodeReports(
-            name, maxInstances, pool, functions, logs, () -> closed, clones, times, manager.mode());
+            name,
+            maxInstances,
+            pool,
+            functions,
+            logs,
+            () -> closed,
+            clones,
+            times,
+            manager.mode(),
+            made);
     long period = Math.max(100, Math.min(1000, b.keepAlivePolicy.tracker().keepAliveMillis() / 4));
     reaper.scheduleWithFixedDelay(this::reapIdle, period, period, TimeUnit.MILLISECONDS);
   }
@@ -160,7 +172,17 @@ public final class NodeAgent implements AutoCloseable {
    *     TIMED_OUT when the function does not answer within its timeout (the instance is stopped)
    */
   public Invocation invoke(Revision revision, FunctionRequest request) {
-    return invoker.invoke(revision, request);
+    return invoke(revision, request, Optional.empty());
+  }
+
+  /**
+   * Like {@link #invoke(Revision, FunctionRequest)}, with the digest of the revision's snapshot
+   * manifest as the gateway has it from the snapshot's maker: a cold start restoring from a peer
+   * checks the peer's manifest against it instead of asking storage first.
+   */
+  public Invocation invoke(
+      Revision revision, FunctionRequest request, Optional<ManifestDigest> manifestDigest) {
+    return invoker.invoke(revision, request, manifestDigest);
   }
 
   /**
@@ -173,6 +195,7 @@ public final class NodeAgent implements AutoCloseable {
   public boolean undeploy(Revision revision) {
     times.forget(revision);
     prefetches.forget(revision);
+    made.forget(revision);
     return functions.undeploy(revision);
   }
 

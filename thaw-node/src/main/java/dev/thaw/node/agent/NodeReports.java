@@ -34,6 +34,7 @@ final class NodeReports {
   private final CloneWaits clones;
   private final StartTimes times;
   private final String snapshotMode;
+  private final MadeManifests made;
 
   NodeReports(
       String node,
@@ -44,7 +45,8 @@ final class NodeReports {
       BooleanSupplier closing,
       CloneWaits clones,
       StartTimes times,
-      SnapshotMode snapshotMode) {
+      SnapshotMode snapshotMode,
+      MadeManifests made) {
     this.node = node;
     this.maxInstances = maxInstances;
     this.pool = pool;
@@ -54,6 +56,7 @@ final class NodeReports {
     this.clones = clones;
     this.times = times;
     this.snapshotMode = snapshotMode.name().toLowerCase(Locale.ROOT);
+    this.made = made;
   }
 
   /** See {@link NodeAgent#status}. */
@@ -67,7 +70,8 @@ final class NodeReports {
         active,
         Math.max(0, active - idleNow),
         snapshotMode,
-        revisions());
+        revisions(),
+        made.digests());
   }
 
   /**

@@ -97,7 +97,10 @@ final class InvocationRouter {
     for (String node : order) {
       AgentClient.Answer answer;
       try {
-        answer = nodes.get(node).invoke(revision, request, agentTimeout(revision));
+        answer =
+            nodes
+                .get(node)
+                .invoke(revision, request, agentTimeout(revision), views.manifestDigest(revision));
       } catch (IOException e) {
         views.down(node);
         throw new Refused(

@@ -7,12 +7,14 @@ import dev.thaw.node.protocol.AgentClient;
 import dev.thaw.node.protocol.InstanceInfo;
 import dev.thaw.node.protocol.NodeStatus;
 import dev.thaw.node.protocol.RevisionLoad;
+import dev.thaw.node.snapshot.fill.ManifestDigest;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
@@ -71,6 +73,7 @@ final class NodeViews implements AutoCloseable {
 
   private final Map<String, AgentClient> nodes;
   private final Map<String, View> views = new ConcurrentHashMap<>();
+  private final Map<String, ManifestDigest> manifests = new ConcurrentHashMap<>();
   private final ScheduledExecutorService poller =
       Executors.newSingleThreadScheduledExecutor(DaemonThreads.named("thaw-gateway-health"));
 
@@ -98,6 +101,14 @@ final class NodeViews implements AutoCloseable {
     List<NodeState> out = new ArrayList<>();
     views.forEach((n, v) -> out.add(v.state(n)));
     return out;
+  }
+
+  /**
+   * The digest of {@code revision}'s snapshot manifest as the node that made the snapshot last
+   * reported it, if one did: handed to the node a cold start goes to (see {@link ManifestDigest}).
+   */
+  Optional<ManifestDigest> manifestDigest(Revision revision) {
+    return Optional.ofNullable(manifests.get(revision.value()));
   }
 
   /** {@code node} failed a call: down until it answers a poll. */
@@ -137,6 +148,7 @@ final class NodeViews implements AutoCloseable {
       }
       Map<String, RevisionLoad> loads = new HashMap<>();
       status.revisions().forEach(r -> loads.put(r.revision(), r));
+      status.manifests().forEach(this::madeOn);
       return new View(
           true,
           status.activeInstances(),
@@ -152,6 +164,15 @@ final class NodeViews implements AutoCloseable {
         log.warn("node {} failed its health check: {}", name, e.getMessage());
       }
       return View.DOWN;
+    }
+  }
+
+  /** A node reported the manifest of a snapshot it made; one that is not a digest is ignored. */
+  private void madeOn(String revision, String sha256) {
+    try {
+      manifests.put(revision, new ManifestDigest(sha256));
+    } catch (IllegalArgumentException e) {
+      log.debug("ignoring a manifest digest of {}: {}", revision, e.getMessage());
     }
   }
 

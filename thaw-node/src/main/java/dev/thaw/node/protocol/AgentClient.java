@@ -5,6 +5,7 @@ import dev.thaw.core.function.FunctionSpec;
 import dev.thaw.core.function.Revision;
 import dev.thaw.http.BearerToken;
 import dev.thaw.http.HttpAnswer;
+import dev.thaw.node.snapshot.fill.ManifestDigest;
 import java.io.IOException;
 import java.net.URI;
 import java.net.URLEncoder;
@@ -204,6 +205,21 @@ public final class AgentClient {
    */
   public Answer invoke(Revision revision, FunctionRequest request, Duration timeout)
       throws IOException {
+    return invoke(revision, request, timeout, Optional.empty());
+  }
+
+  /**
+   * Like {@link #invoke(Revision, FunctionRequest, Duration)}, handing the agent the digest of the
+   * revision's snapshot manifest ({@link InvokeRequests#MANIFEST_SHA256}) when there is one.
+   *
+   * @throws IOException when the agent cannot be reached or its answer is cut off
+   */
+  public Answer invoke(
+      Revision revision,
+      FunctionRequest request,
+      Duration timeout,
+      Optional<ManifestDigest> manifestDigest)
+      throws IOException {
     Request r =
         agent
             .request(
@@ -229,6 +245,7 @@ public final class AgentClient {
                                       : k,
                                   v));
                   h.put(InvokeRequests.METHOD, request.method());
+                  manifestDigest.ifPresent(d -> h.put(InvokeRequests.MANIFEST_SHA256, d.sha256()));
                 });
     if (request.body().length > 0) {
       r.body(

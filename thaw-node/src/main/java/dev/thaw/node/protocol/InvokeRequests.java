@@ -5,8 +5,10 @@ import dev.thaw.core.function.FunctionPaths;
 import dev.thaw.core.function.FunctionRequest;
 import dev.thaw.core.function.FunctionSpec;
 import dev.thaw.http.HttpCall;
+import dev.thaw.node.snapshot.fill.ManifestDigest;
 import java.time.Duration;
 import java.util.Map;
+import java.util.Optional;
 import java.util.TreeMap;
 
 /**
@@ -26,6 +28,14 @@ public final class InvokeRequests {
    * function's.
    */
   public static final String CALLER_AUTHORIZATION = "X-Thaw-Caller-Authorization";
+
+  /**
+   * The header in which the gateway hands the agent the digest of the revision's snapshot manifest
+   * ({@link ManifestDigest}), as the snapshot's maker reported it. The gateway sets it itself: a
+   * caller's {@code X-Thaw-…} headers never pass ({@link FunctionHeaders}), nor does it reach the
+   * function.
+   */
+  public static final String MANIFEST_SHA256 = "X-Thaw-Manifest-Sha256";
 
   /**
    * How long an invocation's connection may stay silent, at the gateway, the agent and their
@@ -50,6 +60,23 @@ public final class InvokeRequests {
         call.query("path").orElse("/"),
         FunctionHeaders.select(call::headers),
         call.body());
+  }
+
+  /**
+   * The manifest digest the gateway handed with {@code call}, if any.
+   *
+   * @throws Refused INVALID when the header is there but holds no SHA-256
+   */
+  public static Optional<ManifestDigest> manifestDigest(HttpCall call) {
+    Optional<String> given = call.header(MANIFEST_SHA256);
+    if (given.isEmpty()) {
+      return Optional.empty();
+    }
+    try {
+      return Optional.of(new ManifestDigest(given.get().strip()));
+    } catch (IllegalArgumentException e) {
+      throw new Refused(Refused.Kind.INVALID, e.getMessage(), e);
+    }
   }
 
   /**

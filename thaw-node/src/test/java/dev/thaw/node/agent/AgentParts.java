@@ -44,7 +44,8 @@ final class AgentParts implements AutoCloseable {
             closing::get,
             new CloneWaits(System::nanoTime),
             new StartTimes(),
-            Prefetches.OFF);
+            Prefetches.OFF,
+            new MadeManifests());
   }
 
   @Override

@@ -48,7 +48,7 @@ class FunctionRegistryTest {
   void redeployingTheSameFunctionKeepsItsIdleInstanceAndAnotherOneStopsIt() throws Exception {
     AgentParts p = parts(1L << 30);
     p.functions.deploy(FN, HELLO);
-    p.invoker.invoke(FN, GET);
+    p.invoker.invoke(FN, GET, java.util.Optional.empty());
     assertThat(p.pool.idleCount()).isEqualTo(1);
 
     p.functions.deploy(FN, HELLO);
@@ -66,7 +66,7 @@ class FunctionRegistryTest {
   void undeployingForgetsTheFunctionAndStopsItsIdleInstances() throws Exception {
     AgentParts p = parts(1L << 30);
     p.functions.deploy(FN, HELLO);
-    p.invoker.invoke(FN, GET);
+    p.invoker.invoke(FN, GET, java.util.Optional.empty());
 
     assertThat(p.functions.undeploy(FN)).isTrue();
     assertThat(p.functions.get(FN)).isEmpty();

@@ -36,8 +36,8 @@ class InvokerTest {
 
   @Test
   void theFirstInvocationStartsAnInstanceAndTheNextOneReusesItWarm() {
-    Invocation cold = p.invoker.invoke(FN, GET);
-    Invocation warm = p.invoker.invoke(FN, GET);
+    Invocation cold = p.invoker.invoke(FN, GET, java.util.Optional.empty());
+    Invocation warm = p.invoker.invoke(FN, GET, java.util.Optional.empty());
 
     assertThat(cold.status()).isEqualTo(200);
     assertThat(cold.served().coldStart()).isPresent();
@@ -48,7 +48,7 @@ class InvokerTest {
 
   @Test
   void anUnknownRevisionIsRefusedWithoutTakingASlot() {
-    assertThatThrownBy(() -> p.invoker.invoke(Revision.of("nope"), GET))
+    assertThatThrownBy(() -> p.invoker.invoke(Revision.of("nope"), GET, java.util.Optional.empty()))
         .isInstanceOfSatisfying(
             Refused.class, r -> assertThat(r.kind()).isEqualTo(Refused.Kind.UNKNOWN_REVISION));
     assertThat(p.pool.active()).isZero();
@@ -56,12 +56,15 @@ class InvokerTest {
 
   @Test
   void aNodeShuttingDownStartsNothingButStillServesWarm() {
-    p.invoker.invoke(FN, GET);
+    p.invoker.invoke(FN, GET, java.util.Optional.empty());
     p.closing.set(true);
 
-    assertThat(p.invoker.invoke(FN, GET).served().coldStart()).as("warm").isEmpty();
+    assertThat(p.invoker.invoke(FN, GET, java.util.Optional.empty()).served().coldStart())
+        .as("warm")
+        .isEmpty();
     p.functions.deploy(Revision.of("other"), HELLO);
-    assertThatThrownBy(() -> p.invoker.invoke(Revision.of("other"), GET))
+    assertThatThrownBy(
+            () -> p.invoker.invoke(Revision.of("other"), GET, java.util.Optional.empty()))
         .isInstanceOfSatisfying(
             Refused.class, r -> assertThat(r.kind()).isEqualTo(Refused.Kind.NO_CAPACITY))
         .hasMessageContaining("shutting down");

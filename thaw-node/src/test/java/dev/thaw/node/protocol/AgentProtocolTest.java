@@ -65,7 +65,8 @@ class AgentProtocolTest {
   @Test
   void aColdStartThenAWarmInvocationAreReportedAsTyped() throws Exception {
     assertThat(client.status())
-        .isEqualTo(new NodeStatus("ok", "n1", 2, 0, 0, "local", java.util.List.of()));
+        .isEqualTo(
+            new NodeStatus("ok", "n1", 2, 0, 0, "local", java.util.List.of(), java.util.Map.of()));
 
     AgentClient.Answer cold = client.invoke(Revision.of("fn-1"), "/", Duration.ofSeconds(5));
     assertThat(cold.refusal()).isEmpty();
