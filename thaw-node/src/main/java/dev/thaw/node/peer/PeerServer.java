@@ -12,6 +12,7 @@ import java.io.IOException;
 import java.net.URI;
 import java.time.Duration;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
@@ -28,6 +29,10 @@ import java.util.regex.Pattern;
  *   GET /peer/chunks/{sha256}   the chunk's raw bytes (application/octet-stream), checked against
  *                               its name; 404 when not held here; 503 + Retry-After: 1 when
  *                               --peer-uploads uploads are under way; 400 unless 64 lower-case hex
+ *   GET /peer/chunks?d=S1,S2,…  up to {@value #MAX_BATCH} chunks in one answer ({@link ChunkBatch}):
+ *                               for each asked, in order, its length (4 bytes, big-endian; -1 when
+ *                               not held here, or past {@value #MAX_BATCH_BYTES} bytes in all) and
+ *                               its bytes; one upload of the bound; 503 and 400 as above
  *   GET /peer/starts/{revision} what a lazy restore reads before its guest resumes, in one answer
  *                               ({@link StartBundle}): from a committed entry, pinned while read;
  *                               404 when none here has one; 503 as above; 400 for a bad revision
@@ -48,6 +53,12 @@ public final class PeerServer implements AutoCloseable {
   public static final int DEFAULT_PORT = 8701;
 
   private static final Pattern SHA256 = Pattern.compile("[0-9a-f]{64}");
+
+  /** The most chunks one batch asks for. */
+  public static final int MAX_BATCH = ChunkBatch.MAX_CHUNKS;
+
+  /** The most chunk bytes one batch answer carries. */
+  public static final int MAX_BATCH_BYTES = ChunkBatch.MAX_BYTES;
 
   private final String node;
   private final PeerTokens tokens;
@@ -78,6 +89,7 @@ public final class PeerServer implements AutoCloseable {
             // Uploads beyond the bound are answered 503 at once; these threads bound the rest.
             .maxThreads(Math.max(16, b.maxUploads + 12))
             .route("GET", "/peer/chunks/([^/]*)", this::chunk)
+            .route("GET", "/peer/chunks", this::batch)
             .route("GET", "/peer/starts/([^/]*)", this::start)
             .route("GET", "/peer/snapshots", this::snapshots)
             .start();
@@ -135,6 +147,43 @@ public final class PeerServer implements AutoCloseable {
       served.increment();
       bytes.increment(data.get().length);
       return new HttpAnswer(200, "application/octet-stream", Map.of(), data.get());
+    } finally {
+      uploads.release();
+    }
+  }
+
+  private HttpAnswer batch(HttpCall call) throws IOException {
+    Optional<HttpAnswer> no = refusal(call);
+    if (no.isPresent()) {
+      return no.get();
+    }
+    List<String> asked = List.of(call.query("d").orElse("").split(",", -1));
+    if (asked.size() > MAX_BATCH || !asked.stream().allMatch(d -> SHA256.matcher(d).matches())) {
+      refused.increment();
+      return HttpAnswer.error(
+          400,
+          "a batch names 1 to "
+              + MAX_BATCH
+              + " chunks by their SHA-256 (64 lower-case hex digits), comma-separated, in ?d=");
+    }
+    if (!uploads.tryAcquire()) {
+      busy.increment();
+      return HttpAnswer.error(503, "this node's uploads are at their bound; read storage")
+          .withHeader("Retry-After", "1");
+    }
+    try {
+      ChunkBatch.Encoder out = new ChunkBatch.Encoder();
+      for (String d : asked) {
+        Optional<byte[]> data = out.hasRoomFor() ? chunks.read(d) : Optional.empty();
+        if (data.isPresent() && out.add(data.get())) {
+          served.increment();
+          bytes.increment(data.get().length);
+        } else {
+          out.absent();
+          missing.increment();
+        }
+      }
+      return new HttpAnswer(200, "application/octet-stream", Map.of(), out.toBytes());
     } finally {
       uploads.release();
     }

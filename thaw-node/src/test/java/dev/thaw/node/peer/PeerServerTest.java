@@ -125,6 +125,41 @@ class PeerServerTest {
   }
 
   @Test
+  void aBatchAnswersEachChunkAskedInOrderHeldOrNot() throws Exception {
+    start();
+    String first = sha(memory, 0, CHUNK);
+    String third = sha(memory, 2 * CHUNK, 3 * CHUNK);
+    String notHeld = "e".repeat(64);
+
+    HttpResponse<byte[]> r =
+        get("/peer/chunks?d=" + third + "," + notHeld + "," + first, Optional.of(PEER));
+
+    assertThat(r.statusCode()).isEqualTo(200);
+    List<java.util.Optional<byte[]>> got =
+        ChunkBatch.decode(r.body(), List.of(CHUNK, CHUNK, CHUNK)).orElseThrow();
+    assertThat(got.get(0))
+        .hasValueSatisfying(
+            b -> assertThat(b).isEqualTo(Arrays.copyOfRange(memory, 2 * CHUNK, 3 * CHUNK)));
+    assertThat(got.get(1)).isEmpty();
+    assertThat(got.get(2))
+        .hasValueSatisfying(b -> assertThat(b).isEqualTo(Arrays.copyOfRange(memory, 0, CHUNK)));
+    assertThat(uploads("served")).isEqualTo(2);
+    assertThat(uploads("missing")).isEqualTo(1);
+    // A reader expecting other lengths, or fewer chunks, takes nothing of it.
+    assertThat(ChunkBatch.decode(r.body(), List.of(CHUNK, CHUNK, CHUNK - 1))).isEmpty();
+    assertThat(ChunkBatch.decode(r.body(), List.of(CHUNK, CHUNK))).isEmpty();
+
+    // Without the peer token nothing; too many names, or one that is not a SHA-256, is a 400.
+    assertThat(get("/peer/chunks?d=" + first, Optional.empty()).statusCode()).isEqualTo(401);
+    String tooMany =
+        String.join(",", java.util.Collections.nCopies(PeerServer.MAX_BATCH + 1, first));
+    assertThat(get("/peer/chunks?d=" + tooMany, Optional.of(PEER)).statusCode()).isEqualTo(400);
+    assertThat(get("/peer/chunks?d=" + first + ",xyz", Optional.of(PEER)).statusCode())
+        .isEqualTo(400);
+    assertThat(get("/peer/chunks", Optional.of(PEER)).statusCode()).isEqualTo(400);
+  }
+
+  @Test
   void onlyThePeerTokenReads() throws Exception {
     start();
     String held = sha(memory, 0, CHUNK);

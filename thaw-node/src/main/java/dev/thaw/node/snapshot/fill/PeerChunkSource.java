@@ -2,6 +2,7 @@ package dev.thaw.node.snapshot.fill;
 
 import dev.thaw.core.io.Digests;
 import dev.thaw.http.BearerToken;
+import dev.thaw.node.peer.ChunkBatch;
 import dev.thaw.node.peer.PeerEndpoint;
 import java.io.IOException;
 import java.net.http.HttpClient;
@@ -10,8 +11,13 @@ import java.net.http.HttpResponse;
 import java.net.http.HttpTimeoutException;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.Semaphore;
@@ -21,9 +27,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The chunks of one revision on the peers that hold it ({@code GET /peer/chunks/{sha256}} with the
- * peer token), placed between the local cache and storage. Each chunk is asked of one peer (spread
- * by its name), at most {@code perPeer} requests in flight to each, all of a batch at once. A chunk
+ * The chunks of one revision on the peers that hold it ({@code GET /peer/chunks?d=…} with the peer
+ * token, up to {@link ChunkBatch#MAX_CHUNKS} chunks and {@link #BATCH_BYTES} bytes per request),
+ * placed between the local cache and storage. Each chunk is asked of one peer (spread by its name),
+ * at most {@code perPeer} requests in flight to each, all of what a fill asks at once. A chunk
  * whose bytes do not match its name and length is never handed over: a peer is not trusted.
  *
  * <p>Every chunk a peer lacks (404), refuses (503, 401), sends wrong, or does not send within what
@@ -33,6 +40,9 @@ import org.slf4j.LoggerFactory;
  */
 final class PeerChunkSource implements ChunkSource {
   private static final Logger log = LoggerFactory.getLogger(PeerChunkSource.class);
+
+  /** The most chunk bytes one request asks of a peer: a deadline that storage would meet. */
+  static final long BATCH_BYTES = 2L << 20;
 
   /** Longest a request waits for a free slot of its peer before storage is asked instead. */
   private static final Duration SLOT_WAIT = Duration.ofSeconds(5);
@@ -81,14 +91,19 @@ final class PeerChunkSource implements ChunkSource {
 
   @Override
   public List<String> supply(List<String> wanted, Sink sink) throws IOException {
-    List<CompletableFuture<Answer>> asked = new ArrayList<>(wanted.size());
-    for (String d : wanted) {
-      asked.add(ask(d));
+    Map<String, CompletableFuture<Answer>> asked = new HashMap<>();
+    for (Map.Entry<Peer, List<List<String>>> byPeer : batches(wanted).entrySet()) {
+      for (List<String> batch : byPeer.getValue()) {
+        List<CompletableFuture<Answer>> answers = ask(byPeer.getKey(), batch);
+        for (int i = 0; i < batch.size(); i++) {
+          asked.put(batch.get(i), answers.get(i));
+        }
+      }
     }
     List<String> missing = new ArrayList<>();
-    for (int i = 0; i < wanted.size(); i++) {
-      String d = wanted.get(i);
-      Answer a = asked.get(i).join();
+    for (String d : wanted) {
+      CompletableFuture<Answer> f = asked.get(d);
+      Answer a = f == null ? Answer.of(PeerFallback.SKIPPED) : f.join();
       if (a.data() != null) {
         tally.fromPeer(a.data().length);
         sink.put(d, a.data());
@@ -100,47 +115,94 @@ final class PeerChunkSource implements ChunkSource {
     return missing;
   }
 
-  /** Asks the peer {@code sha256} falls to, once a slot of it is free. */
-  private CompletableFuture<Answer> ask(String sha256) {
-    Peer peer = peerFor(sha256);
-    if (peer == null) {
-      return CompletableFuture.completedFuture(Answer.of(PeerFallback.SKIPPED));
+  /**
+   * {@code wanted} by the peer each falls to, cut into batches of at most {@link
+   * ChunkBatch#MAX_CHUNKS} chunks and {@link #BATCH_BYTES} bytes; chunks no peer is left to ask are
+   * left out.
+   */
+  private Map<Peer, List<List<String>>> batches(List<String> wanted) {
+    Map<Peer, List<List<String>>> out = new LinkedHashMap<>();
+    Map<Peer, Long> open = new HashMap<>();
+    for (String d : new LinkedHashSet<>(wanted)) {
+      Peer peer = peerFor(d);
+      if (peer == null) {
+        continue;
+      }
+      List<List<String>> list = out.computeIfAbsent(peer, p -> new ArrayList<>());
+      int length = lengths.get(d);
+      List<String> last = list.isEmpty() ? null : list.get(list.size() - 1);
+      long bytes = open.getOrDefault(peer, 0L);
+      if (last == null || last.size() == ChunkBatch.MAX_CHUNKS || bytes + length > BATCH_BYTES) {
+        last = new ArrayList<>();
+        list.add(last);
+        bytes = 0;
+      }
+      last.add(d);
+      open.put(peer, bytes + length);
     }
+    return out;
+  }
+
+  /** Asks {@code peer} for {@code batch} in one request, once a slot of it is free. */
+  private List<CompletableFuture<Answer>> ask(Peer peer, List<String> batch) {
+    CompletableFuture<List<Answer>> all = askBatch(peer, batch);
+    List<CompletableFuture<Answer>> each = new ArrayList<>(batch.size());
+    for (int i = 0; i < batch.size(); i++) {
+      int at = i;
+      each.add(all.thenApply(answers -> answers.get(at)));
+    }
+    return each;
+  }
+
+  private CompletableFuture<List<Answer>> askBatch(Peer peer, List<String> batch) {
     try {
       if (!peer.slots.tryAcquire(SLOT_WAIT.toMillis(), TimeUnit.MILLISECONDS)) {
-        return CompletableFuture.completedFuture(drop(peer, PeerFallback.TIMEOUT));
+        return CompletableFuture.completedFuture(all(batch, drop(peer, PeerFallback.TIMEOUT)));
       }
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
-      return CompletableFuture.completedFuture(Answer.of(PeerFallback.SKIPPED));
+      return CompletableFuture.completedFuture(all(batch, Answer.of(PeerFallback.SKIPPED)));
     }
     if (peer.dropped != null) {
       peer.slots.release();
-      return CompletableFuture.completedFuture(Answer.of(PeerFallback.SKIPPED));
+      return CompletableFuture.completedFuture(all(batch, Answer.of(PeerFallback.SKIPPED)));
     }
-    int length = lengths.get(sha256);
-    Duration deadline = cost.deadline(length);
+    List<Integer> expected = batch.stream().map(lengths::get).toList();
+    long bytes = expected.stream().mapToLong(Integer::longValue).sum();
+    Duration deadline = cost.deadline(bytes);
     HttpRequest request =
-        HttpRequest.newBuilder(peer.endpoint.uri().resolve("/peer/chunks/" + sha256))
+        HttpRequest.newBuilder(
+                peer.endpoint.uri().resolve("/peer/chunks?d=" + String.join(",", batch)))
             .timeout(deadline)
             .header("Authorization", token.authorization())
             .GET()
             .build();
+    int max = ChunkBatch.maxAnswerBytes(expected);
     CompletableFuture<HttpResponse<byte[]>> sent =
-        http.sendAsync(request, info -> BoundedBody.of(info, length));
-    return sent.thenApply(r -> check(r, sha256, length))
+        http.sendAsync(request, info -> BoundedBody.of(info, max));
+    return sent.thenApply(r -> check(r, batch, expected))
         .orTimeout(deadline.toNanos(), TimeUnit.NANOSECONDS)
-        .exceptionally(e -> Answer.of(failure(e)))
+        .exceptionally(e -> all(batch, Answer.of(failure(e))))
         .thenApply(
-            a -> {
+            answers -> {
               peer.slots.release();
-              if (a.fallback() == PeerFallback.TIMEOUT) {
-                sent.cancel(true);
+              Optional<PeerFallback> dropping =
+                  answers.stream()
+                      .map(Answer::fallback)
+                      .filter(f -> f != null && f.dropsPeer())
+                      .findFirst();
+              if (dropping.isPresent()) {
+                if (dropping.get() == PeerFallback.TIMEOUT) {
+                  sent.cancel(true);
+                }
+                drop(peer, dropping.get());
               }
-              return a.fallback() != null && a.fallback().dropsPeer()
-                  ? drop(peer, a.fallback())
-                  : a;
+              return answers;
             });
+  }
+
+  private static List<Answer> all(List<String> batch, Answer answer) {
+    return Collections.nCopies(batch.size(), answer);
   }
 
   /** The peer chunk {@code sha256} falls to among those still asked; null when none is. */
@@ -152,19 +214,41 @@ final class PeerChunkSource implements ChunkSource {
     return live.get(Integer.parseUnsignedInt(sha256.substring(0, 6), 16) % live.size());
   }
 
-  private static Answer check(HttpResponse<byte[]> r, String sha256, int length) {
-    return switch (r.statusCode()) {
-      case 200 ->
-          r.body() != null
-                  && r.body().length == length
-                  && Digests.sha256(r.body(), 0, length).equals(sha256)
-              ? new Answer(r.body(), null)
-              : Answer.of(PeerFallback.CORRUPT);
-      case 404 -> Answer.of(PeerFallback.MISSING);
-      case 503 -> Answer.of(PeerFallback.BUSY);
-      case 401, 403 -> Answer.of(PeerFallback.UNAUTHORIZED);
-      default -> Answer.of(PeerFallback.FAILED);
-    };
+  /**
+   * The answer to a batch, per chunk: its bytes when they match its name and length; MISSING when
+   * the peer did not send it; CORRUPT for every chunk of an answer that does not decode, and for
+   * each chunk whose bytes are not its own.
+   */
+  private static List<Answer> check(
+      HttpResponse<byte[]> r, List<String> batch, List<Integer> expected) {
+    PeerFallback whole =
+        switch (r.statusCode()) {
+          case 200 -> null;
+          case 404 -> PeerFallback.MISSING;
+          case 503 -> PeerFallback.BUSY;
+          case 401, 403 -> PeerFallback.UNAUTHORIZED;
+          default -> PeerFallback.FAILED;
+        };
+    if (whole != null) {
+      return all(batch, Answer.of(whole));
+    }
+    Optional<List<Optional<byte[]>>> decoded =
+        r.body() == null ? Optional.empty() : ChunkBatch.decode(r.body(), expected);
+    if (decoded.isEmpty()) {
+      return all(batch, Answer.of(PeerFallback.CORRUPT));
+    }
+    List<Answer> out = new ArrayList<>(batch.size());
+    for (int i = 0; i < batch.size(); i++) {
+      Optional<byte[]> data = decoded.get().get(i);
+      if (data.isEmpty()) {
+        out.add(Answer.of(PeerFallback.MISSING));
+      } else if (Digests.sha256(data.get(), 0, data.get().length).equals(batch.get(i))) {
+        out.add(new Answer(data.get(), null));
+      } else {
+        out.add(Answer.of(PeerFallback.CORRUPT));
+      }
+    }
+    return out;
   }
 
   private static PeerFallback failure(Throwable e) {

@@ -6,6 +6,7 @@ import dev.thaw.core.snapshot.SnapshotManifest;
 import dev.thaw.http.BearerToken;
 import dev.thaw.http.HttpAnswer;
 import dev.thaw.http.HttpEdge;
+import dev.thaw.node.peer.ChunkBatch;
 import dev.thaw.node.peer.PeerEndpoint;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -47,11 +48,32 @@ final class TestPeer implements AutoCloseable {
                   asked.computeIfAbsent(call.group(1), d -> new AtomicInteger()).incrementAndGet();
                   return answer.apply(call.group(1));
                 })
+            .route("GET", "/peer/chunks", call -> batch(call.query("d").orElse("")))
             .route(
                 "GET",
                 "/peer/snapshots",
                 call -> HttpAnswer.json(200, Map.of("node", "test", "revisions", this.revisions)))
             .start();
+  }
+
+  /**
+   * A batch ({@link ChunkBatch}) made of {@link #answer}'s answer for each chunk: a chunk's bytes
+   * are sent (whatever their length), a 404 says absent, and any other answer is the whole batch's.
+   */
+  private HttpAnswer batch(String digests) {
+    ChunkBatch.Encoder out = new ChunkBatch.Encoder();
+    for (String d : digests.split(",")) {
+      asked.computeIfAbsent(d, k -> new AtomicInteger()).incrementAndGet();
+      HttpAnswer a = answer.apply(d);
+      if (a.status() == 404) {
+        out.absent();
+      } else if (a.status() != 200) {
+        return a;
+      } else if (!out.add(a.body())) {
+        out.absent();
+      }
+    }
+    return new HttpAnswer(200, "application/octet-stream", Map.of(), out.toBytes());
   }
 
   /** Holds every chunk of {@code manifest}, as its files in {@code dir} have them. */
@@ -83,6 +105,9 @@ final class TestPeer implements AutoCloseable {
 
   /** Bytes of the right length that are not the chunk's. */
   HttpAnswer corrupt(String sha256) {
+    if (!chunks.containsKey(sha256)) {
+      return honest(sha256);
+    }
     byte[] data = chunks.get(sha256).clone();
     data[data.length / 2] ^= 1;
     return new HttpAnswer(200, "application/octet-stream", Map.of(), data);
