@@ -73,7 +73,10 @@ final class NodeViews implements AutoCloseable {
 
   private final Map<String, AgentClient> nodes;
   private final Map<String, View> views = new ConcurrentHashMap<>();
-  private final Map<String, ManifestDigest> manifests = new ConcurrentHashMap<>();
+
+  /** Per node, the manifests of the snapshots it made, as its last poll reported them. */
+  private final Map<String, Map<String, ManifestDigest>> made = new ConcurrentHashMap<>();
+
   private final ScheduledExecutorService poller =
       Executors.newSingleThreadScheduledExecutor(DaemonThreads.named("thaw-gateway-health"));
 
@@ -104,16 +107,24 @@ final class NodeViews implements AutoCloseable {
   }
 
   /**
-   * The digest of {@code revision}'s snapshot manifest as the node that made the snapshot last
-   * reported it, if one did: handed to the node a cold start goes to (see {@link ManifestDigest}).
+   * The digest of {@code revision}'s snapshot manifest as a node that made the snapshot reports it
+   * in its last poll, if one does: handed to the node a cold start goes to (see {@link
+   * ManifestDigest}). A revision deleted since is reported by none.
    */
   Optional<ManifestDigest> manifestDigest(Revision revision) {
-    return Optional.ofNullable(manifests.get(revision.value()));
+    for (Map<String, ManifestDigest> byRevision : made.values()) {
+      ManifestDigest d = byRevision.get(revision.value());
+      if (d != null) {
+        return Optional.of(d);
+      }
+    }
+    return Optional.empty();
   }
 
   /** {@code node} failed a call: down until it answers a poll. */
   void down(String node) {
     views.put(node, View.DOWN);
+    made.remove(node);
   }
 
   /** Optimistic update between polls: the node now has an instance and soon a snapshot. */
@@ -148,7 +159,7 @@ final class NodeViews implements AutoCloseable {
       }
       Map<String, RevisionLoad> loads = new HashMap<>();
       status.revisions().forEach(r -> loads.put(r.revision(), r));
-      status.manifests().forEach(this::madeOn);
+      made.put(name, digests(name, status.manifests()));
       return new View(
           true,
           status.activeInstances(),
@@ -163,17 +174,25 @@ final class NodeViews implements AutoCloseable {
       if (!poller.isShutdown() && views.getOrDefault(name, View.DOWN).healthy()) {
         log.warn("node {} failed its health check: {}", name, e.getMessage());
       }
+      made.remove(name);
       return View.DOWN;
     }
   }
 
-  /** A node reported the manifest of a snapshot it made; one that is not a digest is ignored. */
-  private void madeOn(String revision, String sha256) {
-    try {
-      manifests.put(revision, new ManifestDigest(sha256));
-    } catch (IllegalArgumentException e) {
-      log.debug("ignoring a manifest digest of {}: {}", revision, e.getMessage());
-    }
+  /**
+   * The manifest digests {@code node} reported of the snapshots it made; malformed ones dropped.
+   */
+  private static Map<String, ManifestDigest> digests(String node, Map<String, String> reported) {
+    Map<String, ManifestDigest> out = new HashMap<>();
+    reported.forEach(
+        (revision, sha256) -> {
+          try {
+            out.put(revision, new ManifestDigest(sha256));
+          } catch (IllegalArgumentException e) {
+            log.debug("ignoring {}'s manifest digest of {}: {}", node, revision, e.getMessage());
+          }
+        });
+    return Map.copyOf(out);
   }
 
   @Override

@@ -50,13 +50,15 @@ class ManifestDigestRelayTest {
       try (NodeViews views = NodeViews.start(Map.of("n1", client), Duration.ofHours(1))) {
         assertThat(views.manifestDigest(FN_1)).contains(new ManifestDigest(digest));
         assertThat(views.manifestDigest(Revision.of("other"))).isEmpty();
+
+        // Deleting the function forgets what was made of it, on the node and at the gateway.
+        c.agent.undeploy(FN_1);
+        assertThat(c.agent.status().manifests()).isEmpty();
+        views.pollAll();
+        assertThat(views.manifestDigest(FN_1)).isEmpty();
       } finally {
         AgentClient.stop(http);
       }
-
-      // Deleting the function forgets what was made of it.
-      c.agent.undeploy(FN_1);
-      assertThat(c.agent.status().manifests()).isEmpty();
     }
   }
 
