@@ -124,7 +124,7 @@ final class DemoCommand implements Callable<Integer> {
               python,
               console,
               t0);
-      results = demo.run(root);
+      results = demo.run(root, out.resolve("logs"));
     } finally {
       FileTrees.deleteQuietly(root);
       Runtime.getRuntime().removeShutdownHook(cleanup);
@@ -143,10 +143,12 @@ final class DemoCommand implements Callable<Integer> {
     }
     Path page = report.write(out);
     console.printf(
-        "%nper-invocation results: %s (%d invocations, %.0f s)%nreport with plots: %s%n",
+        "%nper-invocation results: %s (%d invocations, %.0f s)%nagents' logs: %s%nreport with"
+            + " plots: %s%n",
         csv.toAbsolutePath(),
         results.invocations().size(),
         (System.nanoTime() - t0) / 1e9,
+        out.resolve("logs").toAbsolutePath(),
         page.toAbsolutePath());
     return results.anyFailed() ? 1 : 0;
   }

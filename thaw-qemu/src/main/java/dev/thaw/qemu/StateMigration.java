@@ -32,8 +32,12 @@ final class StateMigration {
    */
   private static final long MAX_PAUSE_MICROS = 1_000;
 
-  /** The longest socket path used: a Unix socket address holds 107 bytes and a NUL. */
-  static final int MAX_SOCKET_PATH = 107;
+  /**
+   * The longest socket path used. A Unix socket address holds 107 bytes and a NUL, and QEMU binds
+   * such a path, but the JDK connects to 106 bytes at most ("Unix domain path too long" beyond): a
+   * restore whose work directory made the path 107 bytes long failed before this limit was 106.
+   */
+  static final int MAX_SOCKET_PATH = 106;
 
   /** The largest state written to QEMU's socket (below Linux's default socket buffer). */
   static final long MAX_SOCKET_STATE = 128 * 1024;

@@ -3,6 +3,10 @@ package dev.thaw.qemu;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.net.StandardProtocolFamily;
+import java.net.UnixDomainSocketAddress;
+import java.nio.channels.ServerSocketChannel;
+import java.nio.channels.SocketChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -37,6 +41,33 @@ class StateMigrationTest {
     Path big = Files.write(dir.resolve("big"), new byte[(int) StateMigration.MAX_SOCKET_STATE + 1]);
     assertThat(StateMigration.socketFits(big, dir.resolve("s.sock"))).isFalse();
     assertThat(StateMigration.socketFits(dir.resolve("missing"), dir.resolve("s.sock"))).isFalse();
+  }
+
+  /** The longest path it uses is one this process can connect to, and the next is refused. */
+  @Test
+  void theLongestSocketPathItUsesIsOneThisProcessCanConnectTo() throws Exception {
+    Path dir = Files.createTempDirectory("thaw-mig-");
+    try {
+      Path state = Files.write(dir.resolve("state"), new byte[1024]);
+      String prefix = dir.toAbsolutePath() + "/";
+      Path longest = Path.of(prefix + "x".repeat(StateMigration.MAX_SOCKET_PATH - prefix.length()));
+      assertThat(longest.toString()).hasSize(StateMigration.MAX_SOCKET_PATH);
+      assertThat(StateMigration.socketFits(state, longest)).isTrue();
+      assertThat(StateMigration.socketFits(state, Path.of(longest + "y"))).isFalse();
+      try (ServerSocketChannel server = ServerSocketChannel.open(StandardProtocolFamily.UNIX)) {
+        server.bind(UnixDomainSocketAddress.of(longest));
+        try (SocketChannel client = SocketChannel.open(UnixDomainSocketAddress.of(longest))) {
+          assertThat(client.isConnected()).isTrue();
+        }
+      }
+    } finally {
+      try (var files = Files.list(dir)) {
+        for (Path f : (Iterable<Path>) files::iterator) {
+          Files.delete(f);
+        }
+      }
+      Files.delete(dir);
+    }
   }
 
   @Test

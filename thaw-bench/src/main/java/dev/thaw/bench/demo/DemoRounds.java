@@ -5,6 +5,7 @@ import dev.thaw.core.function.BuiltinFunctions;
 import dev.thaw.core.function.FunctionSpec;
 import dev.thaw.core.function.Revision;
 import dev.thaw.core.placement.NodeState;
+import dev.thaw.core.snapshot.SnapshotMode;
 import dev.thaw.core.snapshot.SnapshotStore;
 import dev.thaw.http.BearerToken;
 import dev.thaw.node.gateway.Gateway;
@@ -17,6 +18,7 @@ import java.io.PrintStream;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -118,8 +120,11 @@ public final class DemoRounds {
     this.startedNanos = startedNanos;
   }
 
-  /** Runs every configuration, each cluster's data in a directory of its own under {@code root}. */
-  public DemoResults run(Path root) throws IOException, InterruptedException {
+  /**
+   * Runs every configuration, each cluster's data in a directory of its own under {@code root}, and
+   * keeps each agent's log under {@code logs} ({@code <configuration>/<node>.log}).
+   */
+  public DemoResults run(Path root, Path logs) throws IOException, InterruptedException {
     List<DemoInvocation> invocations = new ArrayList<>();
     int index = 0;
     for (DemoConfiguration c : DemoConfiguration.ALL) {
@@ -144,9 +149,25 @@ public final class DemoRounds {
                   Map.of("THAW_VMM_POOL", Integer.toString(shape.vmmPool())));
           Gateway gateway = gateway(cluster, c)) {
         replay(c, gateway, invocations);
+      } finally {
+        keepLogs(dir, logs.resolve(index + "-" + c.name().replaceAll("[^a-z0-9]+", "-")));
       }
     }
     return new DemoResults(DemoConfiguration.ALL, invocations);
+  }
+
+  /** Copies each agent's log ({@code <node>/agent.log} under {@code dir}) to {@code to}. */
+  private static void keepLogs(Path dir, Path to) throws IOException {
+    Files.createDirectories(to);
+    try (var nodes = Files.list(dir)) {
+      for (Path node : (Iterable<Path>) nodes::iterator) {
+        Path log = node.resolve("agent.log");
+        if (Files.isRegularFile(log)) {
+          Files.copy(
+              log, to.resolve(node.getFileName() + ".log"), StandardCopyOption.REPLACE_EXISTING);
+        }
+      }
+    }
   }
 
   private Gateway gateway(LocalCluster cluster, DemoConfiguration c) {
@@ -226,6 +247,32 @@ public final class DemoRounds {
         }
       }
       awaitScaledToZero(gateway);
+      if (c.mode() == SnapshotMode.REMOTE) {
+        awaitStored();
+      }
+    }
+  }
+
+  /**
+   * Silence in remote mode: also until the object store holds every function's snapshot, so that a
+   * round's cold starts do not meet the uploads of the last (a maker compressing and uploading is
+   * slow to serve its peers: in the demo's first runs with peers, the next round's restores waited
+   * a peer's deadline and then storage, 1–2 s, while the snapshots were still being uploaded).
+   */
+  private void awaitStored() throws InterruptedException {
+    long deadline = System.nanoTime() + SCALE_TO_ZERO.toNanos();
+    while (System.nanoTime() < deadline) {
+      try {
+        List<String> stored = store.snapshots().revisions();
+        // The store names a revision's snapshot by the revision and its VMM's and guest's variant.
+        if (REVISIONS.stream()
+            .allMatch(r -> stored.stream().anyMatch(s -> s.equals(r) || s.startsWith(r + "@")))) {
+          return;
+        }
+      } catch (IOException e) {
+        out.println("    cannot list the object store: " + e.getMessage());
+      }
+      Thread.sleep(200);
     }
   }
 

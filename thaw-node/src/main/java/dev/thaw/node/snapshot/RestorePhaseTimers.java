@@ -4,14 +4,18 @@ import dev.thaw.core.vmm.RestorePhases;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import java.util.function.Consumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Where each restore's time went, as timers {@code thaw.vmm.restore} tagged by {@code phase}
  * ({@code start}: until the VMM was ready for the snapshot; {@code load}: the device state; {@code
  * resume}; {@code answer}: until the guest answered) and {@code pooled} (whether the VMM process
- * was started ahead): what a VMM driver tells its restore listener.
+ * was started ahead): what a VMM driver tells its restore listener. Each restore's phases are also
+ * logged, one line at INFO, so that one slow cold start can be told from the rest.
  */
 public final class RestorePhaseTimers implements Consumer<RestorePhases> {
+  private static final Logger log = LoggerFactory.getLogger(RestorePhaseTimers.class);
   private final MeterRegistry meters;
 
   public RestorePhaseTimers(MeterRegistry meters) {
@@ -25,6 +29,14 @@ public final class RestorePhaseTimers implements Consumer<RestorePhases> {
     timer("load", pooled).record(p.load());
     timer("resume", pooled).record(p.resume());
     timer("answer", pooled).record(p.answer());
+    log.info(
+        "restore phases (ms): start {}, load {}, resume {}, first answer {}, total {}{}",
+        p.start().toMillis(),
+        p.load().toMillis(),
+        p.resume().toMillis(),
+        p.answer().toMillis(),
+        p.total().toMillis(),
+        p.pooled() ? " (pooled VMM)" : "");
   }
 
   private Timer timer(String phase, String pooled) {
