@@ -47,11 +47,13 @@ final class BenchLoadCommand implements Callable<Integer> {
 
   @Option(
       names = "--warmup",
-      defaultValue = "5s",
+      defaultValue = "240s",
       converter = DurationConverter.class,
       description =
-          "Untimed load per path first, so that every path runs compiled code (0 to 60 s)."
-              + " Default: ${DEFAULT-VALUE}.")
+          "Untimed load per path first, at most this long (0 to 300 s): in turns of 10 s per"
+              + " path until the JIT compilers take at most 3% of the gateway path's CPU, so"
+              + " that every path runs compiled code, as long-running processes do. Default:"
+              + " ${DEFAULT-VALUE}.")
   Duration warmup;
 
   @Option(
@@ -101,7 +103,7 @@ final class BenchLoadCommand implements Callable<Integer> {
     within("--burst", burst, 1, 100);
     within("--max-instances", maxInstances, 1, 16);
     seconds("--duration", duration, 4, 120);
-    seconds("--warmup", warmup, 0, 60);
+    seconds("--warmup", warmup, 0, 300);
     return new LoadRounds.Shape(clients, duration, warmup, burst, maxInstances);
   }
 

@@ -5,8 +5,9 @@ import java.util.List;
 /**
  * Who spends a warm load's CPU, by process and thread: the load's own clients and the gateway (both
  * in the bench's JVM, told apart by their threads' names), the agents (child JVMs), the VMs (QEMU,
- * every other child) and the rest of the bench's JVM (JIT, GC, the embedded S3 server, polls). Each
- * path's CPU per request, split so, says which hop costs what.
+ * every other child), the JIT compilers of the bench's JVM and of the agents' apart, and the rest
+ * of the bench's JVM (GC, the embedded S3 server, polls). Each path's CPU per request, split so,
+ * says which hop costs what.
  */
 final class LoadCpu {
   static final String CLIENTS = "clients";
@@ -14,10 +15,11 @@ final class LoadCpu {
   static final String AGENT = "agent";
   static final String VMS = "vms";
   static final String JIT = "jit";
+  static final String AGENT_JIT = "agent jit";
   static final String REST = "rest of jvm";
 
   /** The parts, in the order a report shows them. */
-  static final List<String> PARTS = List.of(CLIENTS, GATEWAY, AGENT, VMS, JIT, REST);
+  static final List<String> PARTS = List.of(CLIENTS, GATEWAY, AGENT, VMS, JIT, AGENT_JIT, REST);
 
   private LoadCpu() {}
 
@@ -28,7 +30,7 @@ final class LoadCpu {
   static String part(String process, String thread, boolean child) {
     boolean jvm = !child || process.equals("java");
     if (jvm && thread.contains("CompilerThre")) {
-      return JIT;
+      return child ? AGENT_JIT : JIT;
     }
     if (child) {
       return jvm ? AGENT : VMS;

@@ -33,6 +33,12 @@ final class WarmLoad {
   /** Timed slices per path. */
   static final int SLICES = 4;
 
+  /** One turn of the warm-up, per path. */
+  static final Duration WARMUP_SLICE = Duration.ofSeconds(10);
+
+  /** The JIT compilers' share of the gateway path's CPU at which the warm-up ends. */
+  static final double JIT_SETTLED = 0.03;
+
   /** Clones restored at once at most while warming. */
   private static final int RAMP = 4;
 
@@ -70,7 +76,9 @@ final class WarmLoad {
       // Concurrent invocations hold instances at once, so the node starts more: each wave holds
       // every idle instance and asks for a few more, so that no more than RAMP clones restore at
       // once (many at once on a busy machine can miss the restore deadline). A quick answer may
-      // free its instance early, so a wave may add fewer.
+      // free its instance early, so a wave may add fewer. The waves go to the agent itself: the
+      // gateway, placing by expected time, queues a call on an instance about to be free rather
+      // than start another (the last instance took some hundred waves through it).
       for (int wave = 1; idle.size() < clients; wave++) {
         if (System.nanoTime() > deadline) {
           throw new IOException(
@@ -82,7 +90,7 @@ final class WarmLoad {
             idle.size(), clients, wave, calls);
         List<Future<?>> running = new ArrayList<>();
         for (int i = 0; i < calls; i++) {
-          running.add(callers.submit(() -> invoke(gateway, revision)));
+          running.add(callers.submit(() -> invoke(agent, revision)));
         }
         for (Future<?> f : running) {
           try {
@@ -115,6 +123,14 @@ final class WarmLoad {
     }
   }
 
+  private static Void invoke(AgentClient agent, Revision revision) throws IOException {
+    AgentClient.Answer a = agent.invoke(revision, "/", Duration.ofMinutes(3));
+    if (a.status() != 200) {
+      throw new IllegalStateException(revision + " answered " + a.status() + ": " + a.body());
+    }
+    return null;
+  }
+
   private static Void invoke(Gateway gateway, Revision revision) {
     Gateway.Result r = gateway.invoke(revision, "/");
     if (r.status() != 200) {
@@ -135,11 +151,7 @@ final class WarmLoad {
       throws InterruptedException {
     ClosedLoop.Exchange toGateway = http.get(List.of(gateway));
     ClosedLoop.Exchange toGuests = http.get(guests);
-    if (!warmup.isZero()) {
-      out.printf(Locale.ROOT, "  warm-up: %d s per path, untimed…%n", warmup.toSeconds());
-      report("warm-up " + GATEWAY, new ClosedLoop(clients, warmup).run(toGateway));
-      report("warm-up " + DIRECT, new ClosedLoop(clients, warmup).run(toGuests));
-    }
+    warmUp(toGateway, toGuests, warmup);
     Duration slice = length.dividedBy(SLICES);
     LoadSample g = LoadSample.empty();
     LoadSample d = LoadSample.empty();
@@ -173,6 +185,53 @@ final class WarmLoad {
         guests.size(),
         new PathLoad(GATEWAY, g, gBusy, gOwn, cores),
         new PathLoad(DIRECT, d, dBusy, dOwn, cores));
+  }
+
+  /**
+   * Untimed load on both paths in turns of {@link #WARMUP_SLICE} each, until the JIT compilers (of
+   * the gateway's JVM and of the agent) spend at most {@link #JIT_SETTLED} of the gateway path's
+   * CPU or {@code limit} per path has passed. A long-running gateway and agent run compiled code;
+   * on two busy cores the compilers, one thread among some twenty runnable ones, took minutes to
+   * catch up: the gateway path's CPU per request fell from 5.9 ms after 20 s of warm-up to 4.6
+   * after 150 s, the agent's compilers from 0.26 ms of it to none.
+   */
+  private void warmUp(ClosedLoop.Exchange toGateway, ClosedLoop.Exchange toGuests, Duration limit)
+      throws InterruptedException {
+    if (limit.isZero()) {
+      return;
+    }
+    out.printf(
+        Locale.ROOT,
+        "  warm-up: until the JIT compilers take at most %.0f%% of the gateway path's CPU (at most"
+            + " %d s per path)…%n",
+        JIT_SETTLED * 100,
+        limit.toSeconds());
+    Duration spent = Duration.ZERO;
+    for (int round = 1; ; round++) {
+      Duration slice =
+          WARMUP_SLICE.compareTo(limit.minus(spent)) < 0 ? WARMUP_SLICE : limit.minus(spent);
+      ProcessCpu.Sample o0 = own.sample();
+      LoadSample g = new ClosedLoop(clients, slice).run(toGateway);
+      Map<String, Double> ran = own.sample().millisSince(o0);
+      LoadSample d = new ClosedLoop(clients, slice).run(toGuests);
+      spent = spent.plus(slice);
+      double all = ran.values().stream().mapToDouble(Double::doubleValue).sum();
+      double jit = ran.getOrDefault(LoadCpu.JIT, 0.0) + ran.getOrDefault(LoadCpu.AGENT_JIT, 0.0);
+      double share = all > 0 ? jit / all : 0;
+      out.printf(
+          Locale.ROOT,
+          "  warm-up %d (%d s per path): gateway %.0f req/s, direct %.0f req/s, %d errors; JIT"
+              + " %.1f%% of the gateway path's CPU%n",
+          round,
+          spent.toSeconds(),
+          g.throughput(),
+          d.throughput(),
+          g.errors() + d.errors(),
+          share * 100);
+      if (share <= JIT_SETTLED || spent.compareTo(limit) >= 0) {
+        return;
+      }
+    }
   }
 
   private void report(String what, LoadSample s) {

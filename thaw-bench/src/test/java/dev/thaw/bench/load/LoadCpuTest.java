@@ -14,7 +14,7 @@ class LoadCpuTest {
     assertThat(LoadCpu.part("java", "thaw-agent-clie", false)).isEqualTo(LoadCpu.GATEWAY);
     assertThat(LoadCpu.part("java", "GC Thread#0", false)).isEqualTo(LoadCpu.REST);
     assertThat(LoadCpu.part("java", "thaw-agent-7", true)).isEqualTo(LoadCpu.AGENT);
-    assertThat(LoadCpu.part("java", "C2 CompilerThre", true)).isEqualTo(LoadCpu.JIT);
+    assertThat(LoadCpu.part("java", "C2 CompilerThre", true)).isEqualTo(LoadCpu.AGENT_JIT);
     assertThat(LoadCpu.part("java", "C1 CompilerThre", false)).isEqualTo(LoadCpu.JIT);
     assertThat(LoadCpu.part("qemu-system-x86", "CPU 0/TCG", true)).isEqualTo(LoadCpu.VMS);
   }

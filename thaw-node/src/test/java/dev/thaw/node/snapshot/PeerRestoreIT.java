@@ -39,6 +39,8 @@ import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.Deque;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -122,33 +124,17 @@ class PeerRestoreIT {
   /**
    * Node {@code name} restores hello lazily with A as its peer; its guest answers {@code answer}.
    */
-  private Node restoreOn(
-      String name, RemoteSnapshotStore store, FuseFileServer files, PeerServer edge, String answer)
-      throws Exception {
-    return restoreOn(name, store, files, edge, answer, Optional.empty());
+  private Node restoreOn(String name, Peers p, String answer) throws Exception {
+    return restoreOn(name, p, answer, Optional.empty());
   }
 
   /**
-   * Like {@link #restoreOn(String, RemoteSnapshotStore, FuseFileServer, PeerServer, String)}, the
-   * cold start given {@code digest} as the gateway gives it.
+   * Like {@link #restoreOn(String, Peers, String)}, the cold start given {@code digest} as the
+   * gateway gives it.
    */
-  private Node restoreOn(
-      String name,
-      RemoteSnapshotStore store,
-      FuseFileServer files,
-      PeerServer edge,
-      String answer,
-      Optional<ManifestDigest> digest)
+  private Node restoreOn(String name, Peers p, String answer, Optional<ManifestDigest> digest)
       throws Exception {
-    Node b =
-        new Node(
-            dir,
-            name,
-            SnapshotMode.REMOTE,
-            store,
-            true,
-            ads,
-            c -> c.files(files).peers(peers(edge)));
+    Node b = node(name, p);
     ColdStart remote = b.manager.start(BuiltinFunctions.HELLO, Revision.of(REVISION), digest);
     try (MicroVm vm = remote.vm()) {
       assertThat(remote.source()).isEqualTo(ColdStart.Source.REMOTE);
@@ -160,6 +146,18 @@ class PeerRestoreIT {
       SnapshotManifestCodec.verifyFiles(entry.manifest(), entry.dir());
     }
     return b;
+  }
+
+  /** Node {@code name} in remote mode on {@code p}'s storage and file server, A its peer. */
+  private Node node(String name, Peers p) throws Exception {
+    return new Node(
+        dir,
+        name,
+        SnapshotMode.REMOTE,
+        p.store,
+        true,
+        ads,
+        c -> c.files(p.files).peers(peers(p.edge)));
   }
 
   /** A's manifest of the revision, as it made and uploaded it. */
@@ -182,19 +180,68 @@ class PeerRestoreIT {
         .ensureBucket();
   }
 
+  /**
+   * What every case starts from: the real S3 server, storage as the nodes see it (through {@link
+   * FaultyObjectStore}, which records what is read), the file server, node A and its peer edge;
+   * closed in the reverse order.
+   */
+  private final class Peers implements AutoCloseable {
+    final EmbeddedS3Server s3;
+    final FaultyObjectStore objects;
+    final RemoteSnapshotStore store;
+    final FuseFileServer files;
+    final Node a;
+    final PeerServer edge;
+    private final Deque<AutoCloseable> opened = new ArrayDeque<>();
+
+    Peers() throws Exception {
+      try {
+        s3 = open(EmbeddedS3Server.start(dir.resolve("s3")));
+        objects = new FaultyObjectStore(s3Store(s3));
+        store = open(RemoteSnapshotStore.builder(objects).build());
+        files = open(FuseFileServer.mount(dir.resolve("served"), 0));
+        a = open(new Node(dir, "a", SnapshotMode.REMOTE, store, true, ads, b -> b.files(files)));
+        edge =
+            open(
+                PeerServer.builder("a", PeerTokens.of(peerToken), served(a))
+                    .address("127.0.0.1:0")
+                    .start());
+      } catch (Exception | Error e) {
+        close();
+        throw e;
+      }
+    }
+
+    private <T extends AutoCloseable> T open(T resource) {
+      opened.push(resource);
+      return resource;
+    }
+
+    @Override
+    public void close() throws Exception {
+      Exception first = null;
+      while (!opened.isEmpty()) {
+        try {
+          opened.pop().close();
+        } catch (Exception e) {
+          if (first == null) {
+            first = e;
+          }
+        }
+      }
+      if (first != null) {
+        throw first;
+      }
+    }
+  }
+
   @Test
   void aNodeRestoresFromItsPeerWithStorageStoppedAfterTheManifestDigest() throws Exception {
-    EmbeddedS3Server s3 = EmbeddedS3Server.start(dir.resolve("s3"));
     AtomicBoolean digestRead = new AtomicBoolean();
-    // B's storage: the real S3 server, stopped once B has read the manifest's digest.
-    FaultyObjectStore objects = new FaultyObjectStore(s3Store(s3));
-    try (RemoteSnapshotStore store = RemoteSnapshotStore.builder(objects).build();
-        FuseFileServer files = FuseFileServer.mount(dir.resolve("served"), 0);
-        Node a = new Node(dir, "a", SnapshotMode.REMOTE, store, true, ads, b -> b.files(files));
-        PeerServer edge =
-            PeerServer.builder("a", PeerTokens.of(peerToken), served(a))
-                .address("127.0.0.1:0")
-                .start()) {
+    try (Peers p = new Peers()) {
+      Node a = p.a;
+      PeerServer edge = p.edge;
+      FaultyObjectStore objects = p.objects;
       String answer = snapshotOnA(a);
 
       // No peer token, no chunk and no start.
@@ -219,14 +266,15 @@ class PeerRestoreIT {
         assertThat(anonymous.headers().firstValue("WWW-Authenticate")).hasValue("Bearer");
       }
 
+      // B's storage: the real S3 server, stopped once B has read the manifest's digest.
       objects.read.clear();
       objects.afterManifest(
           REVISION,
           () -> {
             digestRead.set(true);
-            s3.close();
+            p.s3.close();
           });
-      try (Node b = restoreOn("b", store, files, edge, answer)) {
+      try (Node b = restoreOn("b", p, answer)) {
         assertThat(digestRead).isTrue();
         assertThat(readAny(objects, "/manifest.json")).as("the manifest came from A").isFalse();
         assertThat(readAny(objects, "/_pages")).as("the pages came from A").isFalse();
@@ -234,8 +282,6 @@ class PeerRestoreIT {
         assertThat(b.meters.counter("thaw.snapshot.peer.chunks").count()).isPositive();
         assertThat(b.meters.counter("thaw.snapshot.storage.chunks").count()).isZero();
       }
-    } finally {
-      s3.close();
     }
     assertThat(FuseFileServer.isMounted(dir.resolve("served"))).isFalse();
   }
@@ -243,30 +289,21 @@ class PeerRestoreIT {
   @Test
   void givenTheManifestDigestANodeRestoresFromItsPeerWithStorageStoppedBeforehand()
       throws Exception {
-    EmbeddedS3Server s3 = EmbeddedS3Server.start(dir.resolve("s3"));
-    FaultyObjectStore objects = new FaultyObjectStore(s3Store(s3));
-    try (RemoteSnapshotStore store = RemoteSnapshotStore.builder(objects).build();
-        FuseFileServer files = FuseFileServer.mount(dir.resolve("served"), 0);
-        Node a = new Node(dir, "a", SnapshotMode.REMOTE, store, true, ads, b -> b.files(files));
-        PeerServer edge =
-            PeerServer.builder("a", PeerTokens.of(peerToken), served(a))
-                .address("127.0.0.1:0")
-                .start()) {
-      String answer = snapshotOnA(a);
-      ManifestDigest digest = ManifestDigest.of(madeOn(a));
+    try (Peers p = new Peers()) {
+      FaultyObjectStore objects = p.objects;
+      String answer = snapshotOnA(p.a);
+      ManifestDigest digest = ManifestDigest.of(madeOn(p.a));
 
       // The digest comes as the gateway hands it over, so storage is not needed before the guest
       // answers: it is stopped before B's cold start.
-      s3.close();
+      p.s3.close();
       objects.read.clear();
-      try (Node b = restoreOn("b", store, files, edge, answer, Optional.of(digest))) {
+      try (Node b = restoreOn("b", p, answer, Optional.of(digest))) {
         assertThat(readAny(objects, "/_manifest.sha256")).as("the digest was given").isFalse();
         assertThat(readAny(objects, "/manifest.json")).as("the manifest came from A").isFalse();
         assertThat(readAny(objects, "/_pages")).as("the pages came from A").isFalse();
         assertThat(b.meters.counter("thaw.snapshot.storage.chunks").count()).isZero();
       }
-    } finally {
-      s3.close();
     }
     assertThat(FuseFileServer.isMounted(dir.resolve("served"))).isFalse();
   }
@@ -274,27 +311,12 @@ class PeerRestoreIT {
   @Test
   void aSnapshotMarkedUnusableIsNotHandedOutThoughItsStartCameFromAPeerWithItsDigest()
       throws Exception {
-    try (EmbeddedS3Server s3 = EmbeddedS3Server.start(dir.resolve("s3"));
-        RemoteSnapshotStore store = RemoteSnapshotStore.builder(s3Store(s3)).build();
-        FuseFileServer files = FuseFileServer.mount(dir.resolve("served"), 0);
-        Node a = new Node(dir, "a", SnapshotMode.REMOTE, store, true, ads, b -> b.files(files));
-        PeerServer edge =
-            PeerServer.builder("a", PeerTokens.of(peerToken), served(a))
-                .address("127.0.0.1:0")
-                .start()) {
-      String answer = snapshotOnA(a);
-      SnapshotManifest made = madeOn(a);
+    try (Peers p = new Peers()) {
+      String answer = snapshotOnA(p.a);
+      SnapshotManifest made = madeOn(p.a);
       // Another node found a clone of it dead; A still holds and serves it.
-      Node.view(store).markUnusable(REVISION, made.createdAt());
-      try (Node b =
-          new Node(
-              dir,
-              "b",
-              SnapshotMode.REMOTE,
-              store,
-              true,
-              ads,
-              c -> c.files(files).peers(peers(edge)))) {
+      Node.view(p.store).markUnusable(REVISION, made.createdAt());
+      try (Node b = node("b", p)) {
         ColdStart start =
             b.manager.start(
                 BuiltinFunctions.HELLO,
@@ -313,60 +335,44 @@ class PeerRestoreIT {
 
   @Test
   void aPeersForgedManifestOrForgedPagesAreRefusedAndStorageServesTheRestore() throws Exception {
-    FaultyObjectStore objects;
-    try (EmbeddedS3Server s3 = EmbeddedS3Server.start(dir.resolve("s3"))) {
-      objects = new FaultyObjectStore(s3Store(s3));
-      try (RemoteSnapshotStore store = RemoteSnapshotStore.builder(objects).build();
-          FuseFileServer files = FuseFileServer.mount(dir.resolve("served"), 0);
-          Node a = new Node(dir, "a", SnapshotMode.REMOTE, store, true, ads, b -> b.files(files));
-          PeerServer edge =
-              PeerServer.builder("a", PeerTokens.of(peerToken), served(a))
-                  .address("127.0.0.1:0")
-                  .start()) {
-        String answer = snapshotOnA(a);
+    try (Peers p = new Peers()) {
+      FaultyObjectStore objects = p.objects;
+      String answer = snapshotOnA(p.a);
 
-        // A forged manifest: working pages of A's choosing (zeros), their digest to match.
-        forge.set(PeerRestoreIT::zeroPagesWithAManifestToMatch);
-        objects.read.clear();
-        try (Node b = restoreOn("b1", store, files, edge, answer)) {
-          assertThat(readAny(objects, "/manifest.json")).as("storage's manifest").isTrue();
-          assertThat(readAny(objects, "/_pages")).as("storage's pages").isTrue();
-        }
+      // A forged manifest: working pages of A's choosing (zeros), their digest to match.
+      forge.set(PeerRestoreIT::zeroPagesWithAManifestToMatch);
+      objects.read.clear();
+      try (Node b = restoreOn("b1", p, answer)) {
+        assertThat(readAny(objects, "/manifest.json")).as("storage's manifest").isTrue();
+        assertThat(readAny(objects, "/_pages")).as("storage's pages").isTrue();
+      }
 
-        // The true manifest with forged pages: the pages come from storage.
-        forge.set(PeerRestoreIT::flippedPage);
-        objects.read.clear();
-        try (Node b = restoreOn("b2", store, files, edge, answer)) {
-          assertThat(readAny(objects, "/manifest.json")).as("A's manifest was right").isFalse();
-          assertThat(readAny(objects, "/_pages")).as("storage's pages").isTrue();
-        }
+      // The true manifest with forged pages: the pages come from storage.
+      forge.set(PeerRestoreIT::flippedPage);
+      objects.read.clear();
+      try (Node b = restoreOn("b2", p, answer)) {
+        assertThat(readAny(objects, "/manifest.json")).as("A's manifest was right").isFalse();
+        assertThat(readAny(objects, "/_pages")).as("storage's pages").isTrue();
+      }
 
-        // The forged manifest against the digest the cold start was given (as the gateway gives
-        // it): refused as well, and storage's record of the digest is not what decided.
-        ManifestDigest digest = ManifestDigest.of(madeOn(a));
-        forge.set(PeerRestoreIT::zeroPagesWithAManifestToMatch);
-        objects.read.clear();
-        try (Node b = restoreOn("b3", store, files, edge, answer, Optional.of(digest))) {
-          assertThat(readAny(objects, "/_manifest.sha256")).as("the digest was given").isFalse();
-          assertThat(readAny(objects, "/manifest.json")).as("storage's manifest").isTrue();
-          assertThat(readAny(objects, "/_pages")).as("storage's pages").isTrue();
-        }
+      // The forged manifest against the digest the cold start was given (as the gateway gives
+      // it): refused as well, and storage's record of the digest is not what decided.
+      ManifestDigest digest = ManifestDigest.of(madeOn(p.a));
+      forge.set(PeerRestoreIT::zeroPagesWithAManifestToMatch);
+      objects.read.clear();
+      try (Node b = restoreOn("b3", p, answer, Optional.of(digest))) {
+        assertThat(readAny(objects, "/_manifest.sha256")).as("the digest was given").isFalse();
+        assertThat(readAny(objects, "/manifest.json")).as("storage's manifest").isTrue();
+        assertThat(readAny(objects, "/_pages")).as("storage's pages").isTrue();
+      }
 
-        // An honest A, but a digest given that is not its manifest's (a request carrying a wrong
-        // one): A's start is refused and storage serves.
-        forge.set(UnaryOperator.identity());
-        objects.read.clear();
-        try (Node b =
-            restoreOn(
-                "b4",
-                store,
-                files,
-                edge,
-                answer,
-                Optional.of(new ManifestDigest("0".repeat(64))))) {
-          assertThat(readAny(objects, "/manifest.json")).as("storage's manifest").isTrue();
-          assertThat(readAny(objects, "/_pages")).as("storage's pages").isTrue();
-        }
+      // An honest A, but a digest given that is not its manifest's (a request carrying a wrong
+      // one): A's start is refused and storage serves.
+      forge.set(UnaryOperator.identity());
+      objects.read.clear();
+      try (Node b = restoreOn("b4", p, answer, Optional.of(new ManifestDigest("0".repeat(64))))) {
+        assertThat(readAny(objects, "/manifest.json")).as("storage's manifest").isTrue();
+        assertThat(readAny(objects, "/_pages")).as("storage's pages").isTrue();
       }
     }
     assertThat(FuseFileServer.isMounted(dir.resolve("served"))).isFalse();

@@ -21,6 +21,7 @@ import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Supplier;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -56,6 +57,23 @@ class PeerStartFillTest {
         f.manifest, dir, LocalChunks.none(), store, pack, start, 2, waited -> {}, PeerReads.none());
   }
 
+  /** Storage's pages, as a fill asks for them again when a peer's are refused; counts the asks. */
+  private Optional<Supplier<CompletableFuture<Optional<SnapshotStore.FetchedPages>>>> storagePages(
+      WorkingPagesFixture f, AtomicInteger asked) {
+    return Optional.of(
+        () -> {
+          asked.incrementAndGet();
+          return LazyFill.askForPages(store, "fn", f.memory.length, Runnable::run);
+        });
+  }
+
+  /** {@code pages} with one byte flipped: what a lying peer hands over. */
+  private static ByteBuffer flipped(ByteBuffer pages) {
+    ByteBuffer forged = ByteBuffer.allocate(pages.remaining()).put(pages.duplicate());
+    forged.put(100, (byte) (forged.get(100) ^ 1)).flip();
+    return forged;
+  }
+
   private static CompletableFuture<Optional<SnapshotStore.FetchedPages>> pages(ByteBuffer b) {
     return CompletableFuture.completedFuture(
         Optional.of(new SnapshotStore.FetchedPages(b.duplicate(), 0)));
@@ -71,11 +89,7 @@ class PeerStartFillTest {
     FillStart start =
         new FillStart(
             pages(f.pages),
-            Optional.of(
-                () -> {
-                  askedAgain.incrementAndGet();
-                  return LazyFill.askForPages(store, "fn", f.memory.length, Runnable::run);
-                }),
+            storagePages(f, askedAgain),
             Map.of(stateSha, state),
             f.pages.remaining());
     // The pack index is still being read: nothing before the resume waits for it.
@@ -107,17 +121,12 @@ class PeerStartFillTest {
     String stateSha = Digests.sha256(state, 0, state.length);
     byte[] forgedState = state.clone();
     forgedState[0] ^= 1;
-    ByteBuffer forgedPages = ByteBuffer.allocate(f.pages.remaining()).put(f.pages.duplicate());
-    forgedPages.put(100, (byte) (forgedPages.get(100) ^ 1)).flip();
+    ByteBuffer forgedPages = flipped(f.pages);
     AtomicInteger askedAgain = new AtomicInteger();
     FillStart start =
         new FillStart(
             pages(forgedPages),
-            Optional.of(
-                () -> {
-                  askedAgain.incrementAndGet();
-                  return LazyFill.askForPages(store, "fn", f.memory.length, Runnable::run);
-                }),
+            storagePages(f, askedAgain),
             Map.of(stateSha, forgedState),
             forgedPages.remaining());
     Path dir = tmp.resolve("lazy");
@@ -143,19 +152,14 @@ class PeerStartFillTest {
   @Timeout(value = 30, unit = TimeUnit.SECONDS)
   void pagesHashedOnArrivalAreCheckedByThatDigestAndForgedOnesRefused() throws Exception {
     WorkingPagesFixture f = uploaded();
-    ByteBuffer forgedPages = ByteBuffer.allocate(f.pages.remaining()).put(f.pages.duplicate());
-    forgedPages.put(100, (byte) (forgedPages.get(100) ^ 1)).flip();
+    ByteBuffer forgedPages = flipped(f.pages);
     java.security.MessageDigest sha = Digests.newSha256();
     sha.update(forgedPages.duplicate());
     AtomicInteger askedAgain = new AtomicInteger();
     FillStart start =
         new FillStart(
             pages(forgedPages),
-            Optional.of(
-                () -> {
-                  askedAgain.incrementAndGet();
-                  return LazyFill.askForPages(store, "fn", f.memory.length, Runnable::run);
-                }),
+            storagePages(f, askedAgain),
             Map.of(),
             forgedPages.remaining(),
             Optional.of(Digests.hex(sha)));
