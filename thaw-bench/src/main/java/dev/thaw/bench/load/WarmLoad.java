@@ -33,6 +33,9 @@ final class WarmLoad {
   /** Timed slices per path. */
   static final int SLICES = 4;
 
+  /** How long each call of a warming wave holds its instance. */
+  private static final int HOLD_MS = 300;
+
   /** One turn of the warm-up, per path. */
   static final Duration WARMUP_SLICE = Duration.ofSeconds(10);
 
@@ -76,9 +79,9 @@ final class WarmLoad {
       // Concurrent invocations hold instances at once, so the node starts more: each wave holds
       // every idle instance and asks for a few more, so that no more than RAMP clones restore at
       // once (many at once on a busy machine can miss the restore deadline). A quick answer may
-      // free its instance early, so a wave may add fewer. The waves go to the agent itself: the
-      // gateway, placing by expected time, queues a call on an instance about to be free rather
-      // than start another (the last instance took some hundred waves through it).
+      // free its instance early, so a wave may add fewer; so each call of a wave takes
+      // HOLD_MS in the guest (the built-in handler's ms=), or the last instance waited for a wave
+      // whose sixteen quick calls happened to overlap: about a hundred waves, a minute per run.
       for (int wave = 1; idle.size() < clients; wave++) {
         if (System.nanoTime() > deadline) {
           throw new IOException(
@@ -124,7 +127,7 @@ final class WarmLoad {
   }
 
   private static Void invoke(AgentClient agent, Revision revision) throws IOException {
-    AgentClient.Answer a = agent.invoke(revision, "/", Duration.ofMinutes(3));
+    AgentClient.Answer a = agent.invoke(revision, "/?ms=" + HOLD_MS, Duration.ofMinutes(3));
     if (a.status() != 200) {
       throw new IllegalStateException(revision + " answered " + a.status() + ": " + a.body());
     }
