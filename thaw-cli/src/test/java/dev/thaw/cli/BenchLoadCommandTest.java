@@ -19,8 +19,10 @@ class BenchLoadCommandTest {
   @Test
   void theDefaultsAreSixteenClientsForTwentySecondsAndABurstOfTwentyOnFourSlots() {
     LoadRounds.Shape s = parsed("bench", "load").shape();
+    // The warm-up is a limit: it ends earlier once the JIT compilers are quiet.
     assertThat(s)
-        .isEqualTo(new LoadRounds.Shape(16, Duration.ofSeconds(20), Duration.ofSeconds(5), 20, 4));
+        .isEqualTo(
+            new LoadRounds.Shape(16, Duration.ofSeconds(20), Duration.ofSeconds(240), 20, 4));
   }
 
   @Test
@@ -49,8 +51,10 @@ class BenchLoadCommandTest {
         .hasMessage("--clients must be within 1..64: 65");
     assertThatThrownBy(() -> parsed("bench", "load", "--duration", "10m").shape())
         .hasMessage("--duration must be within 4 s and 120 s: 600000 ms");
-    assertThatThrownBy(() -> parsed("bench", "load", "--warmup", "2m").shape())
-        .hasMessageStartingWith("--warmup must be within 0 s and 60 s");
+    assertThatThrownBy(() -> parsed("bench", "load", "--warmup", "6m").shape())
+        .hasMessageStartingWith("--warmup must be within 0 s and 300 s");
+    assertThat(parsed("bench", "load", "--warmup", "5m").shape().warmup())
+        .isEqualTo(Duration.ofMinutes(5));
     assertThatThrownBy(() -> parsed("bench", "load", "--burst", "0").shape())
         .hasMessage("--burst must be within 1..100: 0");
     assertThatThrownBy(() -> parsed("bench", "load", "--max-instances", "17").shape())
