@@ -7,6 +7,7 @@ import dev.thaw.core.function.Revision;
 import dev.thaw.core.placement.NodeState;
 import dev.thaw.core.snapshot.SnapshotMode;
 import dev.thaw.core.snapshot.SnapshotStore;
+import dev.thaw.core.snapshot.VariantSnapshotStore;
 import dev.thaw.http.BearerToken;
 import dev.thaw.node.gateway.Gateway;
 import dev.thaw.node.protocol.ColdStartReport;
@@ -156,10 +157,13 @@ public final class DemoRounds {
     return new DemoResults(DemoConfiguration.ALL, invocations);
   }
 
-  /** Copies each agent's log ({@code <node>/agent.log} under {@code dir}) to {@code to}. */
-  private static void keepLogs(Path dir, Path to) throws IOException {
-    Files.createDirectories(to);
+  /**
+   * Copies each agent's log ({@code <node>/agent.log} under {@code dir}) to {@code to}; a copy that
+   * fails is said, and never hides why the configuration ended (it runs in a {@code finally}).
+   */
+  private void keepLogs(Path dir, Path to) {
     try (var nodes = Files.list(dir)) {
+      Files.createDirectories(to);
       for (Path node : (Iterable<Path>) nodes::iterator) {
         Path log = node.resolve("agent.log");
         if (Files.isRegularFile(log)) {
@@ -167,6 +171,8 @@ public final class DemoRounds {
               log, to.resolve(node.getFileName() + ".log"), StandardCopyOption.REPLACE_EXISTING);
         }
       }
+    } catch (IOException e) {
+      out.println("    cannot keep the agents' logs: " + e.getMessage());
     }
   }
 
@@ -266,7 +272,7 @@ public final class DemoRounds {
         List<String> stored = store.snapshots().revisions();
         // The store names a revision's snapshot by the revision and its VMM's and guest's variant.
         if (REVISIONS.stream()
-            .allMatch(r -> stored.stream().anyMatch(s -> s.equals(r) || s.startsWith(r + "@")))) {
+            .allMatch(r -> stored.stream().anyMatch(s -> VariantSnapshotStore.isOf(s, r)))) {
           return;
         }
       } catch (IOException e) {

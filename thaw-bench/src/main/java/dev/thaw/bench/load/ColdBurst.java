@@ -1,5 +1,6 @@
 package dev.thaw.bench.load;
 
+import dev.thaw.core.snapshot.VariantSnapshotStore;
 import dev.thaw.node.protocol.AgentClient;
 import dev.thaw.node.protocol.Served;
 import java.io.IOException;
@@ -131,7 +132,7 @@ final class ColdBurst {
     for (var e : nodes.entrySet()) {
       while (!e.getValue().instances().isEmpty()
           && e.getValue().snapshots().stream()
-              .noneMatch(r -> r.equals(revision) || r.startsWith(revision + "@"))) {
+              .noneMatch(r -> VariantSnapshotStore.isOf(r, revision))) {
         if (System.nanoTime() > deadline) {
           out.printf("  %s has not cached %s after 2 minutes%n", e.getKey(), revision);
           return;

@@ -4,6 +4,7 @@ import dev.thaw.bench.cluster.LocalCluster;
 import dev.thaw.bench.demo.DemoRounds;
 import dev.thaw.core.function.Revision;
 import dev.thaw.core.snapshot.SnapshotMode;
+import dev.thaw.core.snapshot.VariantSnapshotStore;
 import dev.thaw.http.BearerToken;
 import dev.thaw.node.gateway.Gateway;
 import dev.thaw.node.gateway.GatewayServer;
@@ -141,7 +142,7 @@ public final class LoadRounds {
     long deadline = System.nanoTime() + Duration.ofMinutes(2).toNanos();
     // The store keeps a revision's snapshot under its name and the variant of its VMM and guest.
     while (store.snapshots().revisions().stream()
-        .noneMatch(r -> r.equals(FUNCTION.value()) || r.startsWith(FUNCTION.value() + "@"))) {
+        .noneMatch(r -> VariantSnapshotStore.isOf(r, FUNCTION.value()))) {
       if (System.nanoTime() > deadline) {
         throw new IOException("the snapshot of " + FUNCTION + " never reached the object store");
       }

@@ -59,6 +59,17 @@ public final class VariantSnapshotStore implements SnapshotStore {
     return new VariantSnapshotStore(store, variantOf(guest, vmm));
   }
 
+  /**
+   * Whether {@code stored}, a name a store lists, is {@code revision}'s snapshot: in any variant,
+   * or stored without one.
+   */
+  public static boolean isOf(String stored, String revision) {
+    return stored.equals(revision)
+        || (stored.length() > revision.length()
+            && stored.startsWith(revision)
+            && stored.charAt(revision.length()) == SEPARATOR);
+  }
+
   /** The stored name of {@code revision}'s snapshot in this variant. */
   public String name(String revision) {
     return revision + SEPARATOR + variant;
