@@ -79,6 +79,15 @@ final class DemoCommand implements Callable<Integer> {
   int vmmPool;
 
   @Option(
+      names = "--vmm-staged",
+      defaultValue = "4",
+      description =
+          "Restores each agent keeps staged ahead on its pool's QEMUs, the snapshots it restored"
+              + " last loaded again and paused for their next cold start (default: ${DEFAULT-VALUE};"
+              + " 0: every restore binds a pooled QEMU and loads the state when invoked).")
+  int vmmStaged;
+
+  @Option(
       names = "--out",
       defaultValue = "thaw-demo-results",
       description = "Directory for the per-invocation CSV (default: ${DEFAULT-VALUE}).")
@@ -109,16 +118,17 @@ final class DemoCommand implements Callable<Integer> {
     try (S3Options.Remote s3 = S3Options.embedded(root.resolve("s3"))) {
       console.printf(
           "thaw demo: %d nodes, %d functions, %d rounds x %d configurations, a pool of %d started"
-              + " QEMU(s) per node; embedded S3 at %s%n",
+              + " QEMU(s) and %d staged restore(s) per node; embedded S3 at %s%n",
           nodes,
           DemoRounds.REVISIONS.size(),
           rounds,
           DemoConfiguration.ALL.size(),
           vmmPool,
+          vmmStaged,
           s3.endpoint());
       DemoRounds demo =
           new DemoRounds(
-              new DemoRounds.Shape(nodes, rounds, keepAlive, seed, vmmPool),
+              new DemoRounds.Shape(nodes, rounds, keepAlive, seed, vmmPool, vmmStaged),
               new DemoRounds.ObjectStore(s3.store(), s3.endpoint(), s3.credentials()),
               token,
               python,

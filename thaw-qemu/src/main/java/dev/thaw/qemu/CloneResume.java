@@ -54,6 +54,20 @@ final class CloneResume {
       throw RestoreCompatibility.loadFailure(snapshot, e, out);
     }
     vm.controlKey(snapshot.controlKey());
+    return run(vm, wait, start, Duration.ofNanos(System.nanoTime() - t0), false);
+  }
+
+  /**
+   * Resumes {@code vm}, staged ahead for {@code snapshot} with its state loaded ({@link
+   * StagedRestores}), and waits for its guest as {@code wait} says. {@code start} is the time it
+   * took to find it.
+   */
+  MicroVm resumeStaged(QemuMicroVm vm, RestoreWait wait, Duration start) {
+    return run(vm, wait, start, Duration.ZERO, true);
+  }
+
+  private MicroVm run(
+      QemuMicroVm vm, RestoreWait wait, Duration start, Duration load, boolean staged) {
     long t1 = System.nanoTime();
     vm.resume();
     long t2 = System.nanoTime();
@@ -69,9 +83,10 @@ final class CloneResume {
         new RestorePhases(
             vm.pooled(),
             start,
-            Duration.ofNanos(t1 - t0),
+            load,
             Duration.ofNanos(t2 - t1),
-            Duration.ofNanos(System.nanoTime() - t2)));
+            Duration.ofNanos(System.nanoTime() - t2),
+            staged));
     return vm;
   }
 }

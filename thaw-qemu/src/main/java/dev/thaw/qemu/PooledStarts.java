@@ -34,6 +34,16 @@ final class PooledStarts implements AutoCloseable {
     return pool.take(function.vcpus()).flatMap(s -> bind(s, function, memory));
   }
 
+  /** {@link VmmPool#hasIdle}. */
+  boolean hasIdle(int vcpus) {
+    return pool.hasIdle(vcpus);
+  }
+
+  /** {@link VmmPool#quietWork}. */
+  void quietWork(VmmPool.QuietWork work, Duration period) {
+    pool.quietWork(work, period);
+  }
+
   /** Refills the pool in the background. */
   void refill() {
     pool.refill();

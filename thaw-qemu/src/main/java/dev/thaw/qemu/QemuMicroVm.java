@@ -23,6 +23,7 @@ import java.util.concurrent.locks.LockSupport;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import tools.jackson.databind.JsonNode;
 
 /**
  * One QEMU microvm under QMP control, through the states of {@link VmState}. A booted VM owns its
@@ -298,6 +299,11 @@ final class QemuMicroVm implements MicroVm {
   /** Counts from now the time this VM's QEMU threads wait for a CPU. */
   CpuWaits cpuWaits() {
     return CpuWaits.of(process.pid());
+  }
+
+  /** QEMU's answer to the QMP query {@code command}, for diagnosis and tests. */
+  JsonNode query(String command) throws IOException {
+    return process.qmp().execute(command, Map.of());
   }
 
   /** What QMP says of the VM when its guest does not answer ({@link QmpDiagnosis}). */

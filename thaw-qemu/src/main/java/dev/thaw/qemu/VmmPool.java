@@ -32,7 +32,8 @@ import org.slf4j.LoggerFactory;
  *   <li>a slot whose process died while it waited is closed, never handed out;
  *   <li>after {@link #close()} every idle slot is closed, and a slot whose start was under way is
  *       closed as soon as it is started: no process outlives the pool;
- *   <li>a failed start stops the refill until the next {@link #refill} (no loop of failing starts).
+ *   <li>a failed start stops the refill until the next {@link #refill} (no loop of failing starts);
+ *   <li>the {@link #quietWork} given runs on the pool's thread, in the same quiet as the starts.
  * </ul>
  *
  * <p>The pool fills for the shape last asked for (one vCPU at first). A take that finds no slot of
@@ -55,6 +56,16 @@ final class VmmPool<S extends VmmPool.Slot> implements AutoCloseable {
     void close();
   }
 
+  /**
+   * Work done in the pool's quiet before it starts slots, one unit at a time, such as staging a
+   * restore on an idle slot ({@link StagedRestores}).
+   */
+  @FunctionalInterface
+  interface QuietWork {
+    /** Does one unit of work; whether there was one (false: nothing to do now). */
+    boolean runOne();
+  }
+
   /** Starts one slot with {@code vcpus}. */
   @FunctionalInterface
   interface Starter<S> {
@@ -70,6 +81,7 @@ final class VmmPool<S extends VmmPool.Slot> implements AutoCloseable {
   private int starting;
   private int wanted = 1;
   private boolean closed;
+  private volatile QuietWork quietWork = () -> false;
 
   /** Restores under way ({@link #restoring}). */
   private int busy;
@@ -140,6 +152,25 @@ final class VmmPool<S extends VmmPool.Slot> implements AutoCloseable {
     return found;
   }
 
+  /**
+   * Has {@code work} done in the pool's quiet from now on: in each fill, before slots are started,
+   * and every {@code period}, when no slot is started.
+   */
+  void quietWork(QuietWork work, Duration period) {
+    this.quietWork = work;
+    try {
+      refills.scheduleWithFixedDelay(
+          this::quietOnly, period.toNanos(), period.toNanos(), TimeUnit.NANOSECONDS);
+    } catch (java.util.concurrent.RejectedExecutionException e) {
+      // Closed meanwhile.
+    }
+  }
+
+  /** Whether a live slot started with {@code vcpus} is idle now. */
+  synchronized boolean hasIdle(int vcpus) {
+    return idle.stream().anyMatch(s -> s.vcpus() == vcpus && s.isAlive());
+  }
+
   /** Slots idle now (live or not: a dead one is found out when taken). */
   synchronized int idle() {
     return idle.size();
@@ -197,9 +228,38 @@ final class VmmPool<S extends VmmPool.Slot> implements AutoCloseable {
     }
   }
 
-  /** Starts slots until the pool is full; stops at the first failure. */
+  /** In quiet: does the {@link #quietWork} there is, and starts no slot. */
+  private void quietOnly() {
+    while (quiet() && runQuietWork()) {
+      // one unit at a time, the quiet checked before each
+    }
+  }
+
+  private synchronized boolean quiet() {
+    return !closed && busy == 0 && System.nanoTime() - quietFrom >= 0;
+  }
+
+  private boolean runQuietWork() {
+    try {
+      return quietWork.runOne();
+    } catch (RuntimeException e) {
+      log.warn("VMM pool: work in quiet failed: {}", e.toString());
+      return false;
+    }
+  }
+
+  /**
+   * In quiet: does the {@link #quietWork} there is, and starts slots until the pool is full; stops
+   * at the first failed start.
+   */
   private void fill() {
     while (true) {
+      if (!quiet()) {
+        return;
+      }
+      if (runQuietWork()) {
+        continue;
+      }
       int vcpus;
       synchronized (this) {
         if (closed || idle.size() + starting >= size) {

@@ -12,6 +12,8 @@ import dev.thaw.core.vmm.RestorePhases;
 import dev.thaw.core.vmm.VmSnapshot;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.FileTime;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -26,7 +28,8 @@ import tools.jackson.databind.json.JsonMapper;
 /**
  * Restores on QEMUs started ahead ({@link VmmPool}, {@link PooledQemu}): the clone carries its
  * snapshot's state, a pooled QEMU serves snapshots of any memory size, one that died while idle is
- * not used, and closing the VMM leaves no QEMU behind.
+ * not used, a restored snapshot is staged for its next cold start ({@link StagedRestores}) and
+ * dropped when its files change, and closing the VMM leaves no QEMU behind.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class QemuPoolIT {
@@ -92,6 +95,9 @@ class QemuPoolIT {
         assertThat(after.get("counter").asInt()).isEqualTo(atSnapshot.get("counter").asInt() + 1);
         JsonNode verify = JSON.readTree(client.get(clone.endpoint(), "/verify").body());
         assertThat(verify.get("intact").asBoolean()).isTrue();
+        // The clone was not asked to announce itself to the network (StateMigration).
+        JsonNode migration = ((QemuMicroVm) clone).query("query-migrate-parameters");
+        assertThat(migration.path("announce-rounds").asInt(-1)).isZero();
 
         assertThat(vmm.awaitPool(POOL)).isTrue(); // two waiting again, beside the clone
         assertThat(pids(root)).hasSize(3);
@@ -115,6 +121,73 @@ class QemuPoolIT {
           assertThat(r.body()).contains(s.function().handler());
         }
       }
+    }
+    assertThat(TestVms.processesMentioning(root)).isEmpty();
+  }
+
+  @Test
+  void aRestoredSnapshotIsStagedAgainAndItsNextColdStartOnlyResumesIt() throws Exception {
+    Path root = work.resolve("pool-staged");
+    Path copy = Files.createDirectories(work.resolve("stateful-copy"));
+    VmSnapshot mine =
+        new VmSnapshot(
+            stateful.function(),
+            stateful.vmm(),
+            Files.copy(stateful.memoryFile(), copy.resolve("memory")),
+            Files.copy(stateful.stateFile(), copy.resolve("state")),
+            null,
+            stateful.controlKey());
+    try (QemuVmm vmm =
+        QemuVmm.builder()
+            .image(TestVms.image())
+            .workRoot(root)
+            .pool(1)
+            .staged(1)
+            .restorePhases(phases::add)
+            .build()) {
+      assertThat(vmm.awaitPool(POOL)).isTrue();
+      phases.clear();
+      try (MicroVm first = vmm.restore(mine, READY)) {
+        assertThat(phases).singleElement().satisfies(p -> assertThat(p.staged()).isFalse());
+        assertThat(invoke(first).get("bootId")).isEqualTo(atSnapshot.get("bootId"));
+      }
+      await().atMost(POOL).until(() -> vmm.staged() == 1);
+      assertThat(vmm.awaitPool(POOL)).isTrue(); // the pool refilled beside the staged VM
+      phases.clear();
+
+      try (MicroVm clone = vmm.restore(mine, READY)) {
+        assertThat(phases)
+            .singleElement()
+            .satisfies(
+                p -> {
+                  assertThat(p.staged()).isTrue();
+                  assertThat(p.load()).isZero();
+                });
+        // A staged clone is a clone like any other: its snapshot's state, its own key and seed.
+        JsonNode after = invoke(clone);
+        assertThat(after.get("bootId")).isEqualTo(atSnapshot.get("bootId"));
+        assertThat(after.get("counter").asInt()).isEqualTo(atSnapshot.get("counter").asInt() + 1);
+        assertThat(((QemuMicroVm) clone).controlKey()).isNotEqualTo(mine.controlKey());
+        assertThat(QemuVmm.control(clone, "/_thaw/random", client).status()).isEqualTo(200);
+      }
+
+      // Staged again; a snapshot rewritten under the same name is not served from the staging.
+      await().atMost(POOL).until(() -> vmm.staged() == 1);
+      Files.copy(stateful.stateFile(), copy.resolve("state"), StandardCopyOption.REPLACE_EXISTING);
+      Files.setLastModifiedTime(
+          copy.resolve("state"), FileTime.fromMillis(System.currentTimeMillis() + 5_000));
+      phases.clear();
+      try (MicroVm clone = vmm.restore(mine, READY)) {
+        assertThat(phases).singleElement().satisfies(p -> assertThat(p.staged()).isFalse());
+        assertThat(invoke(clone).get("bootId")).isEqualTo(atSnapshot.get("bootId"));
+      }
+
+      // A snapshot that goes (evicted from the cache) takes its staged VM with it.
+      await().atMost(POOL).until(() -> vmm.staged() == 1);
+      Files.delete(copy.resolve("memory"));
+      await().atMost(POOL).until(() -> vmm.staged() == 0);
+      assertThat(vmm.awaitPool(POOL)).isTrue();
+      assertThat(pids(root)).hasSize(1);
     }
     assertThat(TestVms.processesMentioning(root)).isEmpty();
   }

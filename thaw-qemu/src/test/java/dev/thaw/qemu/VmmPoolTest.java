@@ -230,6 +230,56 @@ class VmmPoolTest {
   }
 
   @Test
+  void workInQuietTakesIdleSlotsNeverBesideARestoreAndThePoolRefillsAfterIt() throws Exception {
+    List<Sleeper> staged = new CopyOnWriteArrayList<>();
+    AtomicInteger wanted = new AtomicInteger(2);
+    try (VmmPool<Sleeper> pool = new VmmPool<>(1, this::start)) {
+      assertThat(pool.awaitFull(WAIT)).isTrue();
+      VmmPool.Restoring restoring = pool.restoring();
+      pool.quietWork(
+          () -> {
+            if (wanted.get() == 0 || !pool.hasIdle(1)) {
+              return false;
+            }
+            wanted.decrementAndGet();
+            staged.add(pool.take(1).orElseThrow());
+            return true;
+          },
+          Duration.ofMillis(50));
+      await().during(Duration.ofMillis(500)).atMost(WAIT).until(staged::isEmpty);
+
+      restoring.close(); // quiet: the work takes the idle slot, the pool starts one, and so on
+      await().atMost(WAIT).until(() -> staged.size() == 2);
+      assertThat(pool.awaitFull(WAIT)).isTrue();
+      assertThat(starts).hasValue(3);
+      assertThat(alive()).hasSize(3);
+    }
+    assertThat(alive()).hasSize(2); // the two the work took are its own to close
+  }
+
+  @Test
+  void periodicWorkInQuietStartsNoSlotAfterAFailedStart() throws Exception {
+    AtomicInteger runs = new AtomicInteger();
+    try (VmmPool<Sleeper> pool =
+        new VmmPool<>(
+            1,
+            vcpus -> {
+              starts.incrementAndGet();
+              throw new IllegalStateException("no QEMU here");
+            })) {
+      await().atMost(WAIT).until(() -> starts.get() == 1);
+      pool.quietWork(
+          () -> {
+            runs.incrementAndGet();
+            return false;
+          },
+          Duration.ofMillis(20));
+      await().atMost(WAIT).until(() -> runs.get() >= 10);
+      assertThat(starts).hasValue(1);
+    }
+  }
+
+  @Test
   void aPoolHoldsOneSlotOrMore() {
     assertThatThrownBy(() -> new VmmPool<>(0, this::start))
         .isInstanceOf(IllegalArgumentException.class)

@@ -69,18 +69,23 @@ public final class DemoRounds {
    * @param rounds rounds of invocations per configuration, the first of which creates the snapshots
    * @param keepAlive the agents' keep-alive, which the silence between rounds outlasts
    * @param seed the gateway's seed of placement tie-breaks
-   */
-  /**
    * @param vmmPool QEMUs each agent keeps started ahead for restores ({@code thaw agent
    *     --vmm-pool})
+   * @param vmmStaged restores each agent keeps staged ahead on them ({@code thaw agent
+   *     --vmm-staged})
    */
-  public record Shape(int nodes, int rounds, Duration keepAlive, long seed, int vmmPool) {
+  public record Shape(
+      int nodes, int rounds, Duration keepAlive, long seed, int vmmPool, int vmmStaged) {
     public Shape {
       if (nodes < 1 || rounds < 2) {
         throw new IllegalArgumentException("need nodes >= 1 and rounds >= 2");
       }
       if (vmmPool < 0 || vmmPool > 64) {
         throw new IllegalArgumentException("the VMM pool is 0 to 64: " + vmmPool);
+      }
+      if (vmmStaged < 0 || vmmStaged > 64 || (vmmStaged > 0 && vmmPool == 0)) {
+        throw new IllegalArgumentException(
+            "staged restores are 0 to 64, and need a VMM pool: " + vmmStaged);
       }
     }
   }
@@ -147,7 +152,11 @@ public final class DemoRounds {
                       shape.keepAlive(),
                       MAX_INSTANCES,
                       token),
-                  Map.of("THAW_VMM_POOL", Integer.toString(shape.vmmPool())));
+                  Map.of(
+                      "THAW_VMM_POOL",
+                      Integer.toString(shape.vmmPool()),
+                      "THAW_VMM_STAGED",
+                      Integer.toString(shape.vmmStaged())));
           Gateway gateway = gateway(cluster, c)) {
         replay(c, gateway, invocations);
       } finally {

@@ -69,6 +69,22 @@ public record RestoreHops(Map<String, List<Hop>> bySetup) {
     return t.render();
   }
 
+  /** Each setup after the first: its median at the gateway over the first's, when both have one. */
+  public Map<String, Double> overFirstMedians() {
+    Map<String, Double> ratios = new LinkedHashMap<>();
+    List<Map.Entry<String, List<Hop>>> all = new ArrayList<>(bySetup.entrySet());
+    if (all.isEmpty() || all.get(0).getValue().isEmpty()) {
+      return ratios;
+    }
+    double first = summary(all.get(0).getValue(), Hop::totalMs).p50();
+    for (Map.Entry<String, List<Hop>> e : all.subList(1, all.size())) {
+      if (!e.getValue().isEmpty()) {
+        ratios.put(e.getKey(), summary(e.getValue(), Hop::totalMs).p50() / first);
+      }
+    }
+    return ratios;
+  }
+
   /** The last setup's median at the gateway over the first's, when there are two with figures. */
   public Optional<Double> lastOverFirstMedian() {
     List<List<Hop>> all = new ArrayList<>(bySetup.values());

@@ -16,10 +16,10 @@ class DemoRoundsTest {
 
   @Test
   void aDemoNeedsANodeAndARoundAfterTheOneThatMakesTheSnapshots() {
-    assertThatThrownBy(() -> new DemoRounds.Shape(0, 2, Duration.ofSeconds(1), 1, 0))
+    assertThatThrownBy(() -> new DemoRounds.Shape(0, 2, Duration.ofSeconds(1), 1, 0, 0))
         .isInstanceOf(IllegalArgumentException.class);
-    assertThatThrownBy(() -> new DemoRounds.Shape(1, 1, Duration.ofSeconds(1), 1, 0))
+    assertThatThrownBy(() -> new DemoRounds.Shape(1, 1, Duration.ofSeconds(1), 1, 0, 0))
         .isInstanceOf(IllegalArgumentException.class);
-    assertThat(new DemoRounds.Shape(1, 2, Duration.ofSeconds(1), 1, 0).rounds()).isEqualTo(2);
+    assertThat(new DemoRounds.Shape(1, 2, Duration.ofSeconds(1), 1, 0, 0).rounds()).isEqualTo(2);
   }
 }

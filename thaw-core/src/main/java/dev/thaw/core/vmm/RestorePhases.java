@@ -14,14 +14,27 @@ import java.util.Objects;
  * @param load the device state loaded ({@code migrate-incoming} until completed)
  * @param resume the vCPUs started ({@code cont})
  * @param answer until the guest answered its first request after {@code cont} (the reseed)
+ * @param staged whether the VM had been made and its state loaded ahead, paused, for this snapshot
+ *     (a staged restore: {@code start} is then the time to take it, {@code load} zero)
  */
 public record RestorePhases(
-    boolean pooled, Duration start, Duration load, Duration resume, Duration answer) {
+    boolean pooled,
+    Duration start,
+    Duration load,
+    Duration resume,
+    Duration answer,
+    boolean staged) {
   public RestorePhases {
     Objects.requireNonNull(start, "start");
     Objects.requireNonNull(load, "load");
     Objects.requireNonNull(resume, "resume");
     Objects.requireNonNull(answer, "answer");
+  }
+
+  /** The phases of a restore that was not staged ahead. */
+  public RestorePhases(
+      boolean pooled, Duration start, Duration load, Duration resume, Duration answer) {
+    this(pooled, start, load, resume, answer, false);
   }
 
   /** The phases added up. */

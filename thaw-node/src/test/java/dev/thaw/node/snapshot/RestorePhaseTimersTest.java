@@ -11,7 +11,7 @@ import org.junit.jupiter.api.Test;
 
 class RestorePhaseTimersTest {
   @Test
-  void eachPhaseIsATimerTaggedWithItsPhaseAndWhetherTheVmmWasPooled() {
+  void eachPhaseIsATimerTaggedWithItsPhaseAndWhetherTheVmmWasPooledOrStaged() {
     SimpleMeterRegistry meters = new SimpleMeterRegistry();
     RestorePhaseTimers timers = new RestorePhaseTimers(meters);
     timers.accept(
@@ -21,8 +21,14 @@ class RestorePhaseTimersTest {
         new RestorePhases(false, ms(30), Duration.ofMillis(8), Duration.ofMillis(2), ms(70)));
     timers.accept(
         new RestorePhases(false, ms(34), Duration.ofMillis(9), Duration.ofMillis(2), ms(66)));
+    timers.accept(
+        new RestorePhases(true, ms(1), Duration.ZERO, Duration.ofMillis(1), ms(50), true));
 
     assertThat(timer(meters, "start", "true").totalTime(TimeUnit.MILLISECONDS)).isEqualTo(12);
+    Timer staged =
+        meters.get("thaw.vmm.restore").tag("phase", "answer").tag("staged", "true").timer();
+    assertThat(staged.count()).isEqualTo(1);
+    assertThat(staged.totalTime(TimeUnit.MILLISECONDS)).isEqualTo(50);
     assertThat(timer(meters, "start", "false").count()).isEqualTo(2);
     assertThat(timer(meters, "start", "false").totalTime(TimeUnit.MILLISECONDS)).isEqualTo(64);
     assertThat(timer(meters, "answer", "false").totalTime(TimeUnit.MILLISECONDS)).isEqualTo(136);
@@ -35,6 +41,11 @@ class RestorePhaseTimersTest {
   }
 
   private static Timer timer(SimpleMeterRegistry meters, String phase, String pooled) {
-    return meters.get("thaw.vmm.restore").tag("phase", phase).tag("pooled", pooled).timer();
+    return meters
+        .get("thaw.vmm.restore")
+        .tag("phase", phase)
+        .tag("pooled", pooled)
+        .tag("staged", "false")
+        .timer();
   }
 }
