@@ -218,6 +218,12 @@ public final class QemuVmm implements Vmm, AutoCloseable {
     };
   }
 
+  /** {@inheritDoc} With staged restores, the snapshot is staged in the pool's next quiet. */
+  @Override
+  public void expectRestore(VmSnapshot snapshot) {
+    launcher.stageNext(snapshot);
+  }
+
   /**
    * Waits up to {@code timeout} for the VMM pool to hold as many started QEMUs as it keeps; whether
    * it does (false without a pool). Benchmarks wait so that a refill does not compete with the

@@ -15,14 +15,15 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Restores done ahead, up to {@code size}: after a snapshot was restored on this node, a QEMU of
- * the pool is given its memory file and loaded with its device state in the pause that follows, and
- * waits, paused, for the snapshot's next cold start, which then only resumes it ({@code cont}) and
- * reseeds the clone. A staged VM has never run a guest instruction: the clone's own part of the
- * restore (TCG translating the guest's code, its first answer) is still the cold start's, and the
- * clone is reseeded and given its own key at resume like any other. What the cold start no longer
- * waits for is binding the pooled QEMU (the network, the memory file, the machine built: 10–15 ms
- * in the demo) and loading the state (2–4 ms).
+ * Restores done ahead, up to {@code size}: after a snapshot was restored on this node, or made here
+ * ({@link dev.thaw.core.vmm.Vmm#expectRestore}), a QEMU of the pool is given its memory file and
+ * loaded with its device state in the pause that follows, and waits, paused, for the snapshot's
+ * next cold start, which then only resumes it ({@code cont}) and reseeds the clone. A staged VM has
+ * never run a guest instruction: the clone's own part of the restore (TCG translating the guest's
+ * code, its first answer) is still the cold start's, and the clone is reseeded and given its own
+ * key at resume like any other. What the cold start no longer waits for is binding the pooled QEMU
+ * (the network, the memory file, the machine built: 10–15 ms in the demo) and loading the state
+ * (2–4 ms).
  *
  * <p>What it guarantees:
  *

@@ -50,4 +50,11 @@ public interface Vmm {
    * @throws RestoreException when the VMM cannot be started
    */
   PreparedRestore prepareRestore(FunctionSpec function, Path memoryFile);
+
+  /**
+   * Says that {@code snapshot}, whose files stay where they are (a cached snapshot), may be
+   * restored here soon: a driver that can do part of a restore ahead does it when it has nothing
+   * else to do (QEMU's staged restores). By default nothing is done.
+   */
+  default void expectRestore(VmSnapshot snapshot) {}
 }

@@ -11,8 +11,10 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
@@ -50,6 +52,9 @@ public final class FakeVmm implements Vmm {
   /** How long each boot takes (a real one takes seconds). */
   public volatile Duration bootTime = Duration.ZERO;
 
+  /** The snapshots it was told to expect restores of ({@link Vmm#expectRestore}), in order. */
+  public final List<VmSnapshot> expected = new CopyOnWriteArrayList<>();
+
   private final AtomicInteger boots = new AtomicInteger();
   private final AtomicInteger restores = new AtomicInteger();
   private final AtomicInteger running = new AtomicInteger();
@@ -69,6 +74,11 @@ public final class FakeVmm implements Vmm {
       Thread.currentThread().interrupt();
     }
     return new FakeVm(function, "booted " + function.id());
+  }
+
+  @Override
+  public void expectRestore(VmSnapshot snapshot) {
+    expected.add(snapshot);
   }
 
   @Override

@@ -88,6 +88,11 @@ class SnapshotManagerTest {
     assertThat(s.manifest()).hasValueSatisfying(m -> assertThat(m.revision()).isEqualTo("r1"));
     assertThat(s.verifiedClone()).isPresent();
     assertThat(node.cache().revisions()).containsExactly("r1");
+    // The VMM was told to expect a restore of the snapshot as the cache holds it.
+    assertThat(vmm.expected)
+        .singleElement()
+        .satisfies(
+            e -> assertThat(e.memoryFile()).exists().startsWith(node.cache().entryDir("r1")));
 
     ColdStart again = start("r1");
     assertThat(again).isInstanceOf(ColdStart.Local.class);

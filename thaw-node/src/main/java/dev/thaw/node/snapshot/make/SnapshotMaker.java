@@ -175,6 +175,8 @@ public final class SnapshotMaker {
               .withRootImageReads(verifiedWith.get().rootReads());
       Optional<CachedSnapshot> cached = w.commitChecked(manifest);
       metrics.committed();
+      // The next cold start here restores it: a VMM that can, prepares that restore meanwhile.
+      cached.ifPresent(c -> vmm.expectRestore(c.vmSnapshot()));
       if (adopt.isPresent()) {
         handedOver = true;
         verified = Optional.empty();
