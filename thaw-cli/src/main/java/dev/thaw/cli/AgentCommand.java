@@ -300,6 +300,9 @@ final class AgentCommand implements Callable<Integer> {
             .workRoot(node.dataDir().resolve("vms").resolve(name))
             .pool(vmmPool)
             .staged(vmmStaged)
+            // Agents of this user on this machine keep their pools' work out of each other's
+            // cold starts.
+            .hostQuiet(QemuVmm.defaultHostQuiet())
             .restorePhases(new RestorePhaseTimers(meters))
             .refusedEgressPorts(peerPorts)
             .build();

@@ -39,6 +39,11 @@ final class PooledStarts implements AutoCloseable {
     return pool.hasIdle(vcpus);
   }
 
+  /** {@link VmmPool#hostQuiet}. */
+  void hostQuiet(HostQuiet quiet) {
+    pool.hostQuiet(quiet);
+  }
+
   /** {@link VmmPool#quietWork}. */
   void quietWork(VmmPool.QuietWork work, Duration period) {
     pool.quietWork(work, period);

@@ -70,6 +70,9 @@ public final class QemuVmm implements Vmm, AutoCloseable {
             b.refusedEgressPorts);
     if (b.pool > 0) {
       launcher.pool(b.pool);
+      if (b.hostQuiet != null) {
+        HostQuiet.open(b.hostQuiet).ifPresent(q -> launcher.pool().orElseThrow().hostQuiet(q));
+      }
       if (b.staged > 0) {
         launcher.stage(b.staged);
       }
@@ -234,6 +237,11 @@ public final class QemuVmm implements Vmm, AutoCloseable {
     return pool.isPresent() && pool.get().awaitFull(timeout);
   }
 
+  /** The directory in which this user's agents on this host record their restores. */
+  public static Path defaultHostQuiet() {
+    return HostQuiet.defaultDir();
+  }
+
   /** How many restores are staged ahead now ({@link Builder#staged}). */
   public int staged() {
     return launcher.stagedCount();
@@ -270,6 +278,7 @@ public final class QemuVmm implements Vmm, AutoCloseable {
     private long logRate = 1L << 20;
     private int pool;
     private int staged;
+    private Path hostQuiet;
     private Consumer<RestorePhases> phases = p -> {};
     private java.util.Set<Integer> refusedEgressPorts = java.util.Set.of();
 
@@ -299,6 +308,17 @@ public final class QemuVmm implements Vmm, AutoCloseable {
         throw new IllegalArgumentException("staged restores are 0 to 64: " + size);
       }
       this.staged = size;
+      return this;
+    }
+
+    /**
+     * Makes the pool wait also for the restores of the host's other agents that use {@code dir}
+     * (default: none, this VMM's own restores only): agents sharing a machine then never start
+     * QEMUs or stage restores beside each other's cold starts ({@link HostQuiet}). {@link
+     * #defaultHostQuiet} is every agent's of this user.
+     */
+    public Builder hostQuiet(Path dir) {
+      this.hostQuiet = Objects.requireNonNull(dir);
       return this;
     }
 

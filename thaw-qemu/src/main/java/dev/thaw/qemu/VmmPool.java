@@ -82,6 +82,10 @@ final class VmmPool<S extends VmmPool.Slot> implements AutoCloseable {
   private int wanted = 1;
   private boolean closed;
   private volatile QuietWork quietWork = () -> false;
+  private volatile Optional<HostQuiet> host = Optional.empty();
+
+  /** Whether a fill is scheduled to look again for the host's quiet (one at a time). */
+  private boolean hostRetry;
 
   /** Restores under way ({@link #restoring}). */
   private int busy;
@@ -166,6 +170,14 @@ final class VmmPool<S extends VmmPool.Slot> implements AutoCloseable {
     }
   }
 
+  /**
+   * Waits also for the quiet of every agent of the host ({@link HostQuiet}) before starting slots
+   * or doing its quiet work, and marks its own restores there.
+   */
+  void hostQuiet(HostQuiet quiet) {
+    this.host = Optional.of(quiet);
+  }
+
   /** Whether a live slot started with {@code vcpus} is idle now. */
   synchronized boolean hasIdle(int vcpus) {
     return idle.stream().anyMatch(s -> s.vcpus() == vcpus && s.isAlive());
@@ -197,11 +209,13 @@ final class VmmPool<S extends VmmPool.Slot> implements AutoCloseable {
     synchronized (this) {
       busy++;
     }
+    Restoring onHost = host.map(HostQuiet::restoring).orElse(() -> {});
     AtomicBoolean ended = new AtomicBoolean();
     return () -> {
       if (ended.getAndSet(true)) {
         return;
       }
+      onHost.close();
       synchronized (this) {
         busy--;
       }
@@ -230,13 +244,46 @@ final class VmmPool<S extends VmmPool.Slot> implements AutoCloseable {
 
   /** In quiet: does the {@link #quietWork} there is, and starts no slot. */
   private void quietOnly() {
-    while (quiet() && runQuietWork()) {
+    while (quiet(this::quietOnly) && runQuietWork()) {
       // one unit at a time, the quiet checked before each
     }
   }
 
-  private synchronized boolean quiet() {
-    return !closed && busy == 0 && System.nanoTime() - quietFrom >= 0;
+  /**
+   * Whether this pool may work now: nothing restoring here, the refill delay passed, and the host
+   * quiet too. When only the host is busy, {@code again} is scheduled for when it may be quiet (no
+   * restore of another agent's ends with a refill of this pool).
+   */
+  private boolean quiet(Runnable again) {
+    synchronized (this) {
+      if (closed || busy > 0 || System.nanoTime() - quietFrom < 0) {
+        return false;
+      }
+    }
+    Optional<Duration> busyFor = host.flatMap(h -> h.busyFor(refillDelay));
+    if (busyFor.isEmpty()) {
+      return true;
+    }
+    synchronized (this) {
+      if (hostRetry) {
+        return false;
+      }
+      hostRetry = true;
+    }
+    try {
+      refills.schedule(
+          () -> {
+            synchronized (this) {
+              hostRetry = false;
+            }
+            again.run();
+          },
+          Math.max(busyFor.get().toNanos(), TimeUnit.MILLISECONDS.toNanos(20)),
+          TimeUnit.NANOSECONDS);
+    } catch (java.util.concurrent.RejectedExecutionException e) {
+      // Closed meanwhile.
+    }
+    return false;
   }
 
   private boolean runQuietWork() {
@@ -254,7 +301,7 @@ final class VmmPool<S extends VmmPool.Slot> implements AutoCloseable {
    */
   private void fill() {
     while (true) {
-      if (!quiet()) {
+      if (!quiet(this::fill)) {
         return;
       }
       if (runQuietWork()) {

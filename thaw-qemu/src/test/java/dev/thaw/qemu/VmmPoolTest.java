@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
@@ -13,6 +14,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The pool's logic, with slots that are real processes ({@code sleep}), so that a leak is a live
@@ -276,6 +278,25 @@ class VmmPoolTest {
           Duration.ofMillis(20));
       await().atMost(WAIT).until(() -> runs.get() >= 10);
       assertThat(starts).hasValue(1);
+    }
+  }
+
+  @Test
+  void aPoolStartsNothingWhileAnotherAgentOfTheHostRestores(@TempDir Path tmp) throws Exception {
+    HostQuiet host = HostQuiet.open(tmp.resolve("quiet")).orElseThrow();
+    HostQuiet otherAgent = HostQuiet.open(tmp.resolve("quiet")).orElseThrow();
+    try (VmmPool<Sleeper> pool = new VmmPool<>(1, this::start, Duration.ofMillis(100))) {
+      assertThat(pool.awaitFull(WAIT)).isTrue();
+      pool.hostQuiet(host);
+      VmmPool.Restoring elsewhere = otherAgent.restoring();
+      VmmPool.Restoring here = pool.restoring();
+      assertThat(pool.take(1)).isPresent().get().satisfies(Sleeper::close);
+      here.close(); // this pool's quiet comes, the host's does not
+      await().during(Duration.ofMillis(600)).atMost(WAIT).until(() -> starts.get() == 1);
+
+      elsewhere.close(); // the pool looks again by itself, and fills
+      assertThat(pool.awaitFull(WAIT)).isTrue();
+      assertThat(starts).hasValue(2);
     }
   }
 
