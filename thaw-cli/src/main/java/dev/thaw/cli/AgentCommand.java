@@ -152,7 +152,7 @@ final class AgentCommand implements Callable<Integer> {
       description =
           "Restores to keep staged ahead on the pool's QEMUs (needs --vmm-pool): each snapshot"
               + " restored here is loaded again into a pooled QEMU in the pause after, paused, and"
-              + " its next cold start only resumes it; each costs about 31 MiB (default:"
+              + " its next cold start only resumes it; each costs about 38 MiB (default:"
               + " ${DEFAULT-VALUE}, none).")
   int vmmStaged;
 
