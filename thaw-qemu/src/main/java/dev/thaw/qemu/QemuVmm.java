@@ -159,24 +159,7 @@ public final class QemuVmm implements Vmm, AutoCloseable {
       // QEMU opens the disks as it starts, and the snapshot's layer is not known (nor complete)
       // yet: such a restore starts QEMU when the snapshot is given, on memoryFile still (a served
       // file that fills as the guest runs, or another name of the snapshot's).
-      return new PreparedRestore() {
-        @Override
-        public MicroVm restore(VmSnapshot snapshot, Duration readyTimeout) {
-          return restore(snapshot, RestoreWait.of(readyTimeout));
-        }
-
-        @Override
-        public MicroVm restore(VmSnapshot snapshot, RestoreWait wait) {
-          if (!snapshot.function().equals(function)) {
-            throw new IllegalArgumentException(
-                "prepared for " + function.id() + ", given a snapshot of " + snapshot.function());
-          }
-          return QemuVmm.this.restore(snapshot.withMemoryFile(memoryFile), wait);
-        }
-
-        @Override
-        public void close() {}
-      };
+      return PreparedRestores.deferred(function, memoryFile, this::restore);
     }
     QemuMicroVm vm;
     try {
@@ -184,41 +167,7 @@ public final class QemuVmm implements Vmm, AutoCloseable {
     } finally {
       launcher.refillPool(); // the fetch runs beside it anyway
     }
-    return new PreparedRestore() {
-      private boolean handedOver;
-
-      @Override
-      public MicroVm restore(VmSnapshot snapshot, Duration readyTimeout) {
-        return restore(snapshot, RestoreWait.of(readyTimeout));
-      }
-
-      @Override
-      public MicroVm restore(VmSnapshot snapshot, RestoreWait wait) {
-        handedOver = true;
-        try {
-          compatibility.check(snapshot);
-          if (!snapshot.function().equals(function)) {
-            throw new IllegalArgumentException(
-                "prepared for "
-                    + function.id()
-                    + ", given a snapshot of "
-                    + snapshot.function().id());
-          }
-        } catch (RuntimeException e) {
-          vm.close();
-          throw e;
-        }
-        return clones.resume(vm, snapshot, wait, Duration.ZERO);
-      }
-
-      @Override
-      public void close() {
-        if (!handedOver) {
-          handedOver = true;
-          vm.close();
-        }
-      }
-    };
+    return PreparedRestores.started(vm, function, compatibility, clones);
   }
 
   /** {@inheritDoc} With staged restores, the snapshot is staged in the pool's next quiet. */
