@@ -62,7 +62,6 @@ final class QemuLauncher implements AutoCloseable {
   private final Set<Integer> refusedEgressPorts;
   private final AtomicLong sequence = new AtomicLong();
   private volatile PooledStarts pool;
-  private volatile StagedRestores staged;
 
   QemuLauncher(
       String binary,
@@ -156,46 +155,10 @@ final class QemuLauncher implements AutoCloseable {
   }
 
   /**
-   * Stages up to {@code size} restores ahead on the pool's QEMUs ({@link StagedRestores}): each
-   * snapshot restored on a pooled QEMU's terms is staged again for its next cold start, in the
-   * pool's quiet. Needs the {@link #pool}.
+   * Whether a restore of {@code snapshot} can take a pooled QEMU: a built-in function without
+   * egress ({@link PooledQemu#fits}), whose memory is a plain file, not one served on demand.
    */
-  synchronized void stage(int size) {
-    if (pool == null) {
-      throw new IllegalStateException("staged restores need the VMM pool");
-    }
-    if (staged != null) {
-      throw new IllegalStateException("staged restores are already set up");
-    }
-    StagedRestores s = new StagedRestores(size, pool);
-    pool.quietWork(s::runOne, SWEEP_PERIOD);
-    staged = s;
-  }
-
-  /** How often staged restores are checked against their snapshots' files while all is quiet. */
-  private static final Duration SWEEP_PERIOD = Duration.ofSeconds(5);
-
-  /** The VM staged for {@code snapshot}, if one is, now the caller's (see {@link #stage}). */
-  Optional<QemuMicroVm> staged(VmSnapshot snapshot) {
-    StagedRestores s = staged;
-    return s != null && poolable(snapshot) ? s.take(snapshot) : Optional.empty();
-  }
-
-  /** Asks for {@code snapshot}, just restored, to be staged again, if restores are staged. */
-  void stageNext(VmSnapshot snapshot) {
-    StagedRestores s = staged;
-    if (s != null && poolable(snapshot)) {
-      s.want(snapshot);
-    }
-  }
-
-  /** How many restores are staged now (0 without staging). */
-  int stagedCount() {
-    StagedRestores s = staged;
-    return s == null ? 0 : s.staged();
-  }
-
-  private boolean poolable(VmSnapshot snapshot) {
+  boolean poolable(VmSnapshot snapshot) {
     return snapshot.disk().isEmpty()
         && PooledQemu.fits(snapshot.function())
         && !served(snapshot.memoryFile());
@@ -237,13 +200,9 @@ final class QemuLauncher implements AutoCloseable {
     return p == null ? () -> {} : p.restoring();
   }
 
-  /** Stops the pool's idle QEMUs and the staged ones; VMs already handed out are their owners'. */
+  /** Stops the pool's idle QEMUs; VMs already handed out are their owners'. */
   @Override
   public void close() {
-    StagedRestores s = staged;
-    if (s != null) {
-      s.close();
-    }
     PooledStarts p = pool;
     if (p != null) {
       p.close();

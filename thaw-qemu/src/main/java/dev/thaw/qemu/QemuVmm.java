@@ -53,6 +53,12 @@ public final class QemuVmm implements Vmm, AutoCloseable {
   private final GuestSecrets secrets = new GuestSecrets();
   private final CloneResume clones;
 
+  /** Restores staged ahead on the pool's QEMUs; null without ({@link Builder#staged}). */
+  private final StagedRestores staged;
+
+  /** How often staged restores are checked against their snapshots' files while all is quiet. */
+  private static final Duration SWEEP_PERIOD = Duration.ofSeconds(5);
+
   private QemuVmm(Builder b) {
     GuestImage image = Objects.requireNonNull(b.image, "image");
     this.clones = new CloneResume(secrets, b.reseedClones, b.phases);
@@ -68,17 +74,22 @@ public final class QemuVmm implements Vmm, AutoCloseable {
             b.logs,
             b.logRate,
             b.refusedEgressPorts);
-    if (b.pool > 0) {
-      launcher.pool(b.pool);
-      if (b.hostQuiet != null) {
-        HostQuiet.open(b.hostQuiet).ifPresent(q -> launcher.pool().orElseThrow().hostQuiet(q));
-      }
-      if (b.staged > 0) {
-        launcher.stage(b.staged);
-      }
-    } else if (b.staged > 0) {
+    if (b.staged > 0 && b.pool == 0) {
       throw new IllegalArgumentException("staged restores need a VMM pool (pool > 0)");
     }
+    StagedRestores stages = null;
+    if (b.pool > 0) {
+      launcher.pool(b.pool);
+      PooledStarts pool = launcher.pool().orElseThrow();
+      if (b.hostQuiet != null) {
+        HostQuiet.open(b.hostQuiet).ifPresent(pool::hostQuiet);
+      }
+      if (b.staged > 0) {
+        stages = new StagedRestores(b.staged, pool);
+        pool.quietWork(stages::runOne, SWEEP_PERIOD);
+      }
+    }
+    this.staged = stages;
   }
 
   /** The identity snapshots made by {@code binary} with {@code accelerator} carry. */
@@ -125,11 +136,12 @@ public final class QemuVmm implements Vmm, AutoCloseable {
     try (VmmPool.Restoring restoring = launcher.restoring()) {
       long t0 = System.nanoTime();
       compatibility.check(snapshot);
-      Optional<QemuMicroVm> staged = launcher.staged(snapshot);
-      if (staged.isPresent()) {
+      Optional<QemuMicroVm> ready =
+          staged != null && launcher.poolable(snapshot) ? staged.take(snapshot) : Optional.empty();
+      if (ready.isPresent()) {
         MicroVm restored =
-            clones.resumeStaged(staged.get(), wait, Duration.ofNanos(System.nanoTime() - t0));
-        launcher.stageNext(snapshot);
+            clones.resumeStaged(ready.get(), wait, Duration.ofNanos(System.nanoTime() - t0));
+        expectRestore(snapshot);
         return restored;
       }
       QemuMicroVm vm =
@@ -137,7 +149,7 @@ public final class QemuVmm implements Vmm, AutoCloseable {
               snapshot.function(), snapshot.memoryFile(), snapshot.disk().orElse(null));
       long started = System.nanoTime();
       MicroVm restored = clones.resume(vm, snapshot, wait, Duration.ofNanos(started - t0));
-      launcher.stageNext(snapshot);
+      expectRestore(snapshot); // staged again for the next cold start
       log.debug(
           "restored {} as {}: QEMU ready in {} µs, state loaded and guest answered in {} µs",
           snapshot.function().id(),
@@ -173,7 +185,9 @@ public final class QemuVmm implements Vmm, AutoCloseable {
   /** {@inheritDoc} With staged restores, the snapshot is staged in the pool's next quiet. */
   @Override
   public void expectRestore(VmSnapshot snapshot) {
-    launcher.stageNext(snapshot);
+    if (staged != null && launcher.poolable(snapshot)) {
+      staged.want(snapshot);
+    }
   }
 
   /**
@@ -193,12 +207,15 @@ public final class QemuVmm implements Vmm, AutoCloseable {
 
   /** How many restores are staged ahead now ({@link Builder#staged}). */
   public int staged() {
-    return launcher.stagedCount();
+    return staged == null ? 0 : staged.staged();
   }
 
-  /** Stops the VMM pool's idle QEMUs; the VMs handed out stay their owners' to close. */
+  /** Stops the staged VMs and the pool's idle QEMUs; the VMs handed out are their owners'. */
   @Override
   public void close() {
+    if (staged != null) {
+      staged.close();
+    }
     launcher.close();
   }
 
